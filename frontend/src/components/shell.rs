@@ -1,0 +1,35 @@
+//! The frame around every page: header, navigation, footer with the server version.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api;
+
+/// The app shell: a header with the navigation, the page, and a footer.
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    let version = LocalResource::new(api::version);
+    view! {
+        <header class="shell-header">
+            <a class="brand" href="/">"strata"</a>
+            <nav aria-label="Main">
+                <A href="/" exact=true>"Images"</A>
+                <A href="/pull">"Pull"</A>
+                <A href="/search">"Search"</A>
+            </nav>
+        </header>
+        <main id="main">{children()}</main>
+        <footer class="shell-footer">
+            <Transition fallback=|| view! { <span>"connecting…"</span> }>
+                {move || version.get().map(|v| match v {
+                    Ok(v) => view! {
+                        <span data-test="server-version">{format!("{} {}", v.name, v.version)}</span>
+                    }.into_any(),
+                    Err(e) => view! {
+                        <span class="error" role="alert" data-test="server-error">{e.to_string()}</span>
+                    }.into_any(),
+                })}
+            </Transition>
+        </footer>
+    }
+}

@@ -1,0 +1,32 @@
+//! strata's dashboard, a Leptos client-side app.
+//!
+//! - [`App`] holds the shell and the route table.
+//! - `api` holds every URL and the one typed fetch function.
+//! - `pages/` holds one file per page; `components/` the shared widgets.
+
+mod api;
+mod components;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use components::shell::Shell;
+use pages::{images::ImagesPage, not_found::NotFoundPage, pull::PullPage, search::SearchPage};
+
+/// The whole app: the shell around the routed page.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <Shell>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=ImagesPage />
+                    <Route path=path!("/pull") view=PullPage />
+                    <Route path=path!("/search") view=SearchPage />
+                </Routes>
+            </Shell>
+        </Router>
+    }
+}

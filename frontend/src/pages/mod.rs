@@ -1,0 +1,6 @@
+//! One file per page.
+
+pub mod images;
+pub mod not_found;
+pub mod pull;
+pub mod search;

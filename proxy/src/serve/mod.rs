@@ -1,0 +1,13 @@
+//! The HTTP service behind `strata serve`.
+//!
+//! [`app`] builds the whole service from an [`AppState`], so tests drive it
+//! with `tower::ServiceExt::oneshot` and no socket. Every route is listed in
+//! [`router`].
+
+mod api_v1;
+mod registry_v2;
+mod router;
+mod state;
+
+pub use router::app;
+pub use state::AppState;

@@ -1,0 +1,28 @@
+//! `/v2` handlers: the OCI distribution API surface.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
+use axum::response::IntoResponse;
+
+/// The header every distribution API response carries.
+pub const API_VERSION_HEADER: HeaderName = HeaderName::from_static("docker-distribution-api-version");
+
+fn api_version() -> (HeaderName, HeaderValue) {
+    (API_VERSION_HEADER, HeaderValue::from_static("registry/2.0"))
+}
+
+/// `GET /v2/`: the version check clients do before anything else.
+pub async fn base() -> impl IntoResponse {
+    (StatusCode::OK, [api_version()], axum::Json(serde_json::json!({})))
+}
+
+/// Any `/v2` path not served yet, in the distribution spec's error shape.
+pub async fn not_found(uri: Uri) -> impl IntoResponse {
+    let body = serde_json::json!({
+        "errors": [{
+            "code": "NAME_UNKNOWN",
+            "message": "repository name not known to registry",
+            "detail": { "path": uri.path() },
+        }]
+    });
+    (StatusCode::NOT_FOUND, [api_version()], axum::Json(body))
+}

@@ -1,0 +1,39 @@
+//! strata's vocabulary, written once and used by both the proxy (native) and
+//! the dashboard (wasm32).
+//!
+//! Everything here is pure: no tokio, no filesystem, no network, no clock.
+//! Functions that need "now" take it as an argument. The crate builds for
+//! `wasm32-unknown-unknown` and native, and its unit tests run on both
+//! (natively with `cargo test`, in headless Chromium with
+//! `cargo test --target wasm32-unknown-unknown`).
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`reference`] | image references (`redis`, `host:5000/a/b:tag@sha256:…`), normalisation, familiar and path forms, reference patterns |
+//! | [`digest`] | typed digests and the streaming [`digest::Verifier`] |
+//! | [`media_type`] | OCI and Docker media types |
+//! | [`manifest`] | descriptors, manifests and indexes |
+//! | [`config`] | the image config (history, rootfs, runtime config) |
+//! | [`platform`] | `os/arch[/variant]` parsing, normalisation and matching |
+//! | [`image`] | image facts: ID, chain IDs, size, created |
+//! | [`display`] | Docker's size, relative time and short-ID formats |
+//! | [`filter`] | `images --filter` and `search --filter` languages |
+//! | [`format`] | Go-template `--format` rendering |
+//! | [`merged`] | the merged filesystem view of a stack of layers |
+//! | [`api`] | the `/api/v1` request and response types |
+
+pub mod api;
+pub mod config;
+pub mod digest;
+pub mod display;
+pub mod filter;
+pub mod format;
+pub mod image;
+pub mod manifest;
+pub mod media_type;
+pub mod merged;
+pub mod platform;
+pub mod reference;
+
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

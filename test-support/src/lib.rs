@@ -1,0 +1,47 @@
+//! The test harness every strata integration test uses.
+//!
+//! Everything it starts runs on `127.0.0.1`, on a free port, with its own
+//! temporary folder, and is stopped when its handle is dropped.
+//!
+//! - [`Registry`]: the real CNCF distribution registry (Debian's
+//!   `docker-registry`), open, with htpasswd basic auth, or with token auth
+//!   backed by the [`TokenIssuer`] here.
+//! - [`fixtures`]: deterministic fixture images (fixed timestamps, real tar
+//!   layers), written as OCI layouts and pushed with `skopeo copy`.
+//! - [`StrataServer`]: `strata serve` on a temporary store.
+//! - [`Browser`]: headless Chromium driven through chromedriver.
+//!
+//! The tools come from `scripts/setup.sh`; a missing one is an error that
+//! says to run it.
+
+pub mod browser;
+pub mod fixtures;
+mod net;
+mod process;
+pub mod registry;
+pub mod strata;
+pub mod token;
+
+pub use browser::Browser;
+pub use registry::{Auth, Registry};
+pub use strata::StrataServer;
+pub use token::TokenIssuer;
+
+/// The user name the auth variants accept.
+pub const USER: &str = "strata";
+/// The password the auth variants accept.
+pub const PASSWORD: &str = "correct-horse";
+
+/// An error from the harness: what failed and what to do about it.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The result type of the harness.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The workspace root (the folder holding the top-level `Cargo.toml`).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
+}

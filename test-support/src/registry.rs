@@ -1,0 +1,207 @@
+//! A real CNCF distribution registry on loopback.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::net::{free_port, wait_for_http};
+use crate::process::ChildGuard;
+use crate::token::TokenIssuer;
+use crate::{PASSWORD, USER};
+
+/// How the registry authenticates clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// No authentication.
+    Open,
+    /// htpasswd basic auth with [`USER`]/[`PASSWORD`].
+    Basic,
+    /// Docker token auth: the registry trusts a [`TokenIssuer`] that grants
+    /// access to [`USER`]/[`PASSWORD`] and nothing to anonymous clients.
+    Token,
+}
+
+impl Auth {
+    /// Every variant, for tests that must pass against each.
+    pub const ALL: [Auth; 3] = [Auth::Open, Auth::Basic, Auth::Token];
+}
+
+/// A running `docker-registry`, stopped on drop.
+#[derive(Debug)]
+pub struct Registry {
+    auth: Auth,
+    addr: SocketAddr,
+    // Fields drop in order: the process first, then the issuer, then the folder.
+    _process: ChildGuard,
+    token_issuer: Option<TokenIssuer>,
+    dir: tempfile::TempDir,
+}
+
+impl Registry {
+    /// Starts a registry with `auth` on a free port and waits until `/v2/` answers.
+    pub fn start(auth: Auth) -> crate::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("strata-registry-").tempdir()?;
+        let port = free_port()?;
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let token_issuer = match auth {
+            Auth::Token => Some(TokenIssuer::start()?),
+            _ => None,
+        };
+        let auth_yaml = match (auth, &token_issuer) {
+            (Auth::Open, _) => String::new(),
+            (Auth::Basic, _) => {
+                let htpasswd = dir.path().join("htpasswd");
+                let hash = bcrypt::hash(PASSWORD, 4)?;
+                std::fs::write(&htpasswd, format!("{USER}:{hash}\n"))?;
+                format!(
+                    "auth:\n  htpasswd:\n    realm: strata-test\n    path: {}\n",
+                    htpasswd.display()
+                )
+            }
+            (Auth::Token, Some(issuer)) => format!(
+                "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+                issuer.realm(),
+                TokenIssuer::SERVICE,
+                TokenIssuer::ISSUER,
+                issuer.cert_path().display()
+            ),
+            (Auth::Token, None) => return Err("token auth needs an issuer".into()),
+        };
+        let config = format!(
+            "version: 0.1\n\
+             log:\n  level: warn\n  accesslog:\n    disabled: true\n\
+             storage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\n  \
+             maintenance:\n    uploadpurging:\n      enabled: false\n\
+             http:\n  addr: {addr}\n  secret: strata-test-secret\n\
+             {auth_yaml}",
+            root = dir.path().join("data").display(),
+        );
+        let config_path = dir.path().join("config.yml");
+        std::fs::write(&config_path, config)?;
+
+        let mut command = Command::new("docker-registry");
+        command.arg("serve").arg(&config_path).stdout(std::process::Stdio::null());
+        let mut process = ChildGuard::spawn("docker-registry", command, dir.path().join("stderr.log"))?;
+        wait_for_http(addr, "/v2/", &[200, 401], Duration::from_secs(20), || process.check_alive())?;
+        Ok(Self { auth, addr, _process: process, token_issuer, dir })
+    }
+
+    /// The auth variant.
+    pub fn auth(&self) -> Auth {
+        self.auth
+    }
+
+    /// `127.0.0.1:PORT`, as it appears in image references.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The token issuer, for the token variant.
+    pub fn token_issuer(&self) -> Option<&TokenIssuer> {
+        self.token_issuer.as_ref()
+    }
+
+    /// `USER:PASSWORD` when the variant needs credentials.
+    pub fn creds(&self) -> Option<String> {
+        (self.auth != Auth::Open).then(|| format!("{USER}:{PASSWORD}"))
+    }
+
+    /// The folder holding the registry's config and data.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `skopeo` with this registry's TLS and credential flags
+    /// (`--tls-verify=false`, `--creds` when needed) for `verb` (`inspect`, …).
+    pub fn skopeo(&self, verb: &str) -> Command {
+        let mut command = Command::new("skopeo");
+        command.arg(verb);
+        match verb {
+            "copy" => {
+                command.arg("--dest-tls-verify=false");
+                if let Some(creds) = self.creds() {
+                    command.arg(format!("--dest-creds={creds}"));
+                }
+            }
+            _ => {
+                command.arg("--tls-verify=false");
+                if let Some(creds) = self.creds() {
+                    command.arg(format!("--creds={creds}"));
+                }
+            }
+        }
+        command
+    }
+
+    /// The raw manifest of `repo:tag_or_digest` as `skopeo inspect --raw` reads it.
+    pub fn raw_manifest(&self, repo: &str, reference: &str) -> crate::Result<Vec<u8>> {
+        let sep = if reference.contains(':') { "@" } else { ":" };
+        let output = self
+            .skopeo("inspect")
+            .arg("--raw")
+            .arg(format!("docker://{}/{repo}{sep}{reference}", self.host()))
+            .output()?;
+        if !output.status.success() {
+            return Err(format!(
+                "skopeo inspect --raw {repo}{sep}{reference} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        Ok(output.stdout)
+    }
+}
+
+/// A fixture as it now stands in a registry.
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    /// `127.0.0.1:PORT/repo:tag`.
+    pub reference: String,
+    /// The digest of the manifest (or index) in the registry.
+    pub digest: String,
+}
+
+impl Registry {
+    /// Pushes `fixture` with `skopeo copy` and returns where it now is.
+    pub fn push(&self, fixture: &crate::fixtures::Fixture) -> crate::Result<Pushed> {
+        self.push_as(fixture, fixture.repo, fixture.tag)
+    }
+
+    /// Pushes `fixture` under another `repo:tag`.
+    pub fn push_as(&self, fixture: &crate::fixtures::Fixture, repo: &str, tag: &str) -> crate::Result<Pushed> {
+        let reference = format!("{}/{repo}:{tag}", self.host());
+        let mut command = self.skopeo("copy");
+        command.arg("--quiet");
+        if fixture.is_index {
+            command.arg("--all");
+        }
+        if fixture.format == crate::fixtures::Format::DockerV2S2 {
+            command.arg("--format=v2s2");
+        }
+        command
+            .arg(format!("oci:{}:{}", fixture.layout.display(), fixture.tag))
+            .arg(format!("docker://{reference}"));
+        let output = command.output().map_err(|e| format!("cannot run skopeo ({e}); run scripts/setup.sh"))?;
+        if !output.status.success() {
+            return Err(format!("skopeo copy of {} failed: {}", fixture.name(), String::from_utf8_lossy(&output.stderr)).into());
+        }
+        let raw = self.raw_manifest(repo, tag)?;
+        Ok(Pushed { reference, digest: crate::fixtures::layer::sha256(&raw) })
+    }
+
+    /// Pushes every fixture; returns them in [`crate::fixtures::all`] order.
+    pub fn push_all(&self) -> crate::Result<Vec<Pushed>> {
+        crate::fixtures::all()?.iter().map(|f| self.push(f)).collect()
+    }
+}

@@ -1,0 +1,156 @@
+//! `strata serve` on a temporary store, for integration tests.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::process::ChildGuard;
+
+/// How to start `strata serve`.
+#[derive(Debug, Clone)]
+pub struct StrataOptions {
+    bin: PathBuf,
+    dist: Option<PathBuf>,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl StrataOptions {
+    /// Options for the binary at `bin` (use `env!("CARGO_BIN_EXE_strata")`).
+    pub fn new(bin: impl Into<PathBuf>) -> Self {
+        Self { bin: bin.into(), dist: None, args: Vec::new(), env: Vec::new() }
+    }
+
+    /// Serve the real dashboard built by `trunk build` (`dist/` or `$STRATA_DIST`).
+    /// Without this, a placeholder page is served, which is enough for API tests.
+    pub fn with_built_dashboard(mut self) -> crate::Result<Self> {
+        self.dist = Some(built_dashboard()?);
+        Ok(self)
+    }
+
+    /// Adds command-line arguments after `serve`.
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Sets an environment variable for the server.
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.push((key.to_owned(), value.into()));
+        self
+    }
+
+    /// Starts the server and waits until it listens.
+    pub fn start(self) -> crate::Result<StrataServer> {
+        StrataServer::start_with(self)
+    }
+}
+
+/// The built dashboard, or an error saying how to build it.
+pub fn built_dashboard() -> crate::Result<PathBuf> {
+    let dist = std::env::var_os("STRATA_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("dist"));
+    if dist.join("index.html").is_file() {
+        Ok(dist)
+    } else {
+        Err(format!(
+            "no built dashboard at {}: run `trunk build --release --offline` (make test does) or set STRATA_DIST",
+            dist.display()
+        )
+        .into())
+    }
+}
+
+/// A running `strata serve`, stopped on drop.
+#[derive(Debug)]
+pub struct StrataServer {
+    addr: SocketAddr,
+    process: ChildGuard,
+    store: tempfile::TempDir,
+    _scratch: tempfile::TempDir,
+}
+
+impl StrataServer {
+    /// Starts `bin serve` with a placeholder dashboard and a fresh store.
+    pub fn start(bin: impl Into<PathBuf>) -> crate::Result<Self> {
+        StrataOptions::new(bin).start()
+    }
+
+    fn start_with(options: StrataOptions) -> crate::Result<Self> {
+        let scratch = tempfile::Builder::new().prefix("strata-serve-").tempdir()?;
+        let store = tempfile::Builder::new().prefix("strata-store-").tempdir()?;
+        let dist = match options.dist {
+            Some(dist) => dist,
+            None => {
+                let dist = scratch.path().join("dist");
+                std::fs::create_dir_all(&dist)?;
+                std::fs::write(
+                    dist.join("index.html"),
+                    "<!DOCTYPE html><title>strata test placeholder</title><p>placeholder dashboard</p>",
+                )?;
+                dist
+            }
+        };
+        let mut command = Command::new(&options.bin);
+        command
+            .arg("serve")
+            .arg("--listen=127.0.0.1:0")
+            .arg(format!("--dist={}", dist.display()))
+            .arg(format!("--store={}", store.path().display()))
+            .args(&options.args)
+            .env("STRATA_LOG", "warn")
+            .envs(options.env)
+            .stdout(Stdio::piped());
+        let mut process = ChildGuard::spawn("strata serve", command, scratch.path().join("stderr.log"))?;
+        let stdout = process.child_mut().stdout.take().ok_or("strata serve has no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("strata listening on http://") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => addr.parse()?,
+            Err(_) => {
+                process.check_alive()?;
+                return Err("strata serve did not report its address within 30 s".into());
+            }
+        };
+        Ok(Self { addr, process, store, _scratch: scratch })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `127.0.0.1:PORT`, as it appears in image references through the proxy.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The store folder.
+    pub fn store(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// Fails with the server's stderr if it has exited.
+    pub fn check_alive(&mut self) -> Result<(), String> {
+        self.process.check_alive()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+}
