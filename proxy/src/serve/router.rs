@@ -23,11 +23,12 @@ pub fn app(state: AppState) -> Router {
         .route("/version", get(api_v1::version))
         .fallback(api_v1::not_found);
 
-    let registry = Router::new()
-        .route("/", get(registry_v2::base))
-        .fallback(registry_v2::not_found);
+    // `/v2/` itself is listed outside the nest: a nested "/" matches only `/v2`.
+    let registry = Router::new().fallback(registry_v2::not_found);
 
     Router::new()
+        .route("/v2/", get(registry_v2::base))
+        .route("/v2", get(registry_v2::base))
         .nest("/api/v1", api)
         .nest("/v2", registry)
         .fallback_service(dashboard)

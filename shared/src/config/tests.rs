@@ -139,7 +139,10 @@ fn reads_created_times() {
             Some(datetime!(0001-01-01 00:00:00 UTC)),
         ),
         ("2024-04-10", None),
-        ("2024-04-10 19:52:11Z", Some(datetime!(2024-04-10 19:52:11 UTC))),
+        (
+            "2024-04-10 19:52:11Z",
+            Some(datetime!(2024-04-10 19:52:11 UTC)),
+        ),
         ("2024-04-10T19:52:11", None),
         ("yesterday", None),
         ("", None),

@@ -268,13 +268,10 @@ mod tests {
     #[test]
     fn parses_valid_digests() {
         let hex128 = "a".repeat(128);
+        #[rustfmt::skip]
         let cases: &[(&str, Algorithm, &str)] = &[
             (&format!("sha256:{HEX64}"), Algorithm::Sha256, HEX64),
-            (
-                &format!("sha256:{}", "0".repeat(64)),
-                Algorithm::Sha256,
-                &"0".repeat(64),
-            ),
+            (&format!("sha256:{}", "0".repeat(64)), Algorithm::Sha256, &"0".repeat(64)),
             (&format!("sha512:{hex128}"), Algorithm::Sha512, &hex128),
         ];
         for (input, algorithm, encoded) in cases {
@@ -290,105 +287,23 @@ mod tests {
     fn rejects_invalid_digests() {
         use DigestError::*;
         let upper = format!("sha256:{}", HEX64.to_uppercase());
+        #[rustfmt::skip]
         let cases: Vec<(String, DigestError)> = vec![
             ("".into(), MissingSeparator { input: "".into() }),
-            (
-                HEX64.into(),
-                MissingSeparator {
-                    input: HEX64.into(),
-                },
-            ),
+            (HEX64.into(), MissingSeparator { input: HEX64.into() }),
             (format!(":{HEX64}"), MissingAlgorithm),
-            (
-                format!("md5:{HEX64}"),
-                UnsupportedAlgorithm {
-                    algorithm: "md5".into(),
-                },
-            ),
-            (
-                format!("SHA256:{HEX64}"),
-                UnsupportedAlgorithm {
-                    algorithm: "SHA256".into(),
-                },
-            ),
-            (
-                format!("blake3:{HEX64}"),
-                UnsupportedAlgorithm {
-                    algorithm: "blake3".into(),
-                },
-            ),
-            (
-                "sha256:".into(),
-                WrongLength {
-                    algorithm: Algorithm::Sha256,
-                    expected: 64,
-                    actual: 0,
-                },
-            ),
-            (
-                "sha256:abc".into(),
-                WrongLength {
-                    algorithm: Algorithm::Sha256,
-                    expected: 64,
-                    actual: 3,
-                },
-            ),
-            (
-                format!("sha256:{HEX64}0"),
-                WrongLength {
-                    algorithm: Algorithm::Sha256,
-                    expected: 64,
-                    actual: 65,
-                },
-            ),
-            (
-                format!("sha512:{HEX64}"),
-                WrongLength {
-                    algorithm: Algorithm::Sha512,
-                    expected: 128,
-                    actual: 64,
-                },
-            ),
-            (
-                upper,
-                InvalidCharacter {
-                    algorithm: Algorithm::Sha256,
-                    character: 'C',
-                    position: 1,
-                },
-            ),
-            (
-                format!("sha256:{}g", &HEX64[..63]),
-                InvalidCharacter {
-                    algorithm: Algorithm::Sha256,
-                    character: 'g',
-                    position: 63,
-                },
-            ),
-            (
-                format!("sha256: {}", &HEX64[..63]),
-                InvalidCharacter {
-                    algorithm: Algorithm::Sha256,
-                    character: ' ',
-                    position: 0,
-                },
-            ),
-            (
-                format!("sha256:{HEX64}:"),
-                InvalidCharacter {
-                    algorithm: Algorithm::Sha256,
-                    character: ':',
-                    position: 64,
-                },
-            ),
-            (
-                format!("sha256:{}é", &HEX64[..63]),
-                InvalidCharacter {
-                    algorithm: Algorithm::Sha256,
-                    character: 'é',
-                    position: 63,
-                },
-            ),
+            (format!("md5:{HEX64}"), UnsupportedAlgorithm { algorithm: "md5".into() }),
+            (format!("SHA256:{HEX64}"), UnsupportedAlgorithm { algorithm: "SHA256".into() }),
+            (format!("blake3:{HEX64}"), UnsupportedAlgorithm { algorithm: "blake3".into() }),
+            ("sha256:".into(), WrongLength { algorithm: Algorithm::Sha256, expected: 64, actual: 0 }),
+            ("sha256:abc".into(), WrongLength { algorithm: Algorithm::Sha256, expected: 64, actual: 3 }),
+            (format!("sha256:{HEX64}0"), WrongLength { algorithm: Algorithm::Sha256, expected: 64, actual: 65 }),
+            (format!("sha512:{HEX64}"), WrongLength { algorithm: Algorithm::Sha512, expected: 128, actual: 64 }),
+            (upper, InvalidCharacter { algorithm: Algorithm::Sha256, character: 'C', position: 1 }),
+            (format!("sha256:{}g", &HEX64[..63]), InvalidCharacter { algorithm: Algorithm::Sha256, character: 'g', position: 63 }),
+            (format!("sha256: {}", &HEX64[..63]), InvalidCharacter { algorithm: Algorithm::Sha256, character: ' ', position: 0 }),
+            (format!("sha256:{HEX64}:"), InvalidCharacter { algorithm: Algorithm::Sha256, character: ':', position: 64 }),
+            (format!("sha256:{}é", &HEX64[..63]), InvalidCharacter { algorithm: Algorithm::Sha256, character: 'é', position: 63 }),
         ];
         for (input, expected) in cases {
             assert_eq!(input.parse::<Digest>(), Err(expected), "{input:?}");
@@ -397,15 +312,10 @@ mod tests {
 
     #[test]
     fn errors_say_what_was_wrong() {
+        #[rustfmt::skip]
         let cases = [
-            (
-                "sha256:abc",
-                "invalid sha256 digest: expected 64 hex characters, found 3",
-            ),
-            (
-                "md5:abc",
-                "unsupported digest algorithm \"md5\" (supported: sha256, sha512)",
-            ),
+            ("sha256:abc", "invalid sha256 digest: expected 64 hex characters, found 3"),
+            ("md5:abc", "unsupported digest algorithm \"md5\" (supported: sha256, sha512)"),
             ("abc", "invalid digest \"abc\": expected \"algorithm:hex\""),
         ];
         for (input, message) in cases {
@@ -431,22 +341,11 @@ mod tests {
 
     #[test]
     fn hashes_known_values() {
+        #[rustfmt::skip]
         let cases = [
-            (
-                Algorithm::Sha256,
-                &b""[..],
-                "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-            ),
-            (
-                Algorithm::Sha256,
-                b"abc",
-                "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-            ),
-            (
-                Algorithm::Sha512,
-                b"abc",
-                "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
-            ),
+            (Algorithm::Sha256, &b""[..], "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            (Algorithm::Sha256, b"abc", "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            (Algorithm::Sha512, b"abc", "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"),
         ];
         for (algorithm, bytes, expected) in cases {
             assert_eq!(Digest::of(algorithm, bytes).to_string(), expected);

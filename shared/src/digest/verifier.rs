@@ -149,100 +149,26 @@ mod tests {
             Result<(), VerifyError>,
             Result<Digest, VerifyError>,
         );
+        use VerifyError::*;
+        #[rustfmt::skip]
         let cases: Vec<Case> = vec![
-            (
-                "match, one chunk",
-                Some(len),
-                vec![CONTENT],
-                Ok(()),
-                Ok(good.clone()),
-            ),
-            (
-                "match, two chunks",
-                Some(len),
-                vec![head, tail],
-                Ok(()),
-                Ok(good.clone()),
-            ),
-            (
-                "match, size unknown",
-                None,
-                vec![head, b"", tail],
-                Ok(()),
-                Ok(good.clone()),
-            ),
-            (
-                "wrong bytes, right size",
-                Some(len),
-                vec![b"HELLO, strata"],
-                Ok(()),
-                Err(VerifyError::DigestMismatch {
-                    expected: good.clone(),
-                    actual: Digest::sha256_of(b"HELLO, strata"),
-                }),
-            ),
-            (
-                "wrong bytes, size unknown",
-                None,
-                vec![b"x"],
-                Ok(()),
-                Err(VerifyError::DigestMismatch {
-                    expected: good.clone(),
-                    actual: Digest::sha256_of(b"x"),
-                }),
-            ),
-            (
-                "short",
-                Some(len),
-                vec![head],
-                Ok(()),
-                Err(VerifyError::SizeMismatch {
-                    digest: good.clone(),
-                    expected: len,
-                    actual: 5,
-                }),
-            ),
-            (
-                "long, caught mid-stream",
-                Some(len),
-                vec![CONTENT, b"!", b"more"],
-                Err(VerifyError::TooLarge {
-                    digest: good.clone(),
-                    expected: len,
-                    seen: len + 1,
-                }),
-                Err(VerifyError::SizeMismatch {
-                    digest: good.clone(),
-                    expected: len,
-                    actual: len + 1,
-                }),
-            ),
-            (
-                "long in one chunk",
-                Some(5),
-                vec![CONTENT],
-                Err(VerifyError::TooLarge {
-                    digest: good.clone(),
-                    expected: 5,
-                    seen: len,
-                }),
-                Err(VerifyError::SizeMismatch {
-                    digest: good.clone(),
-                    expected: 5,
-                    actual: len,
-                }),
-            ),
-            (
-                "right bytes, wrong declared size",
-                Some(len + 1),
-                vec![CONTENT],
-                Ok(()),
-                Err(VerifyError::SizeMismatch {
-                    digest: good.clone(),
-                    expected: len + 1,
-                    actual: len,
-                }),
-            ),
+            ("match, one chunk", Some(len), vec![CONTENT], Ok(()), Ok(good.clone())),
+            ("match, two chunks", Some(len), vec![head, tail], Ok(()), Ok(good.clone())),
+            ("match, size unknown", None, vec![head, b"", tail], Ok(()), Ok(good.clone())),
+            ("wrong bytes, right size", Some(len), vec![b"HELLO, strata"], Ok(()),
+                Err(DigestMismatch { expected: good.clone(), actual: Digest::sha256_of(b"HELLO, strata") })),
+            ("wrong bytes, size unknown", None, vec![b"x"], Ok(()),
+                Err(DigestMismatch { expected: good.clone(), actual: Digest::sha256_of(b"x") })),
+            ("short", Some(len), vec![head], Ok(()),
+                Err(SizeMismatch { digest: good.clone(), expected: len, actual: 5 })),
+            ("long, caught mid-stream", Some(len), vec![CONTENT, b"!", b"more"],
+                Err(TooLarge { digest: good.clone(), expected: len, seen: len + 1 }),
+                Err(SizeMismatch { digest: good.clone(), expected: len, actual: len + 1 })),
+            ("long in one chunk", Some(5), vec![CONTENT],
+                Err(TooLarge { digest: good.clone(), expected: 5, seen: len }),
+                Err(SizeMismatch { digest: good.clone(), expected: 5, actual: len })),
+            ("right bytes, wrong declared size", Some(len + 1), vec![CONTENT], Ok(()),
+                Err(SizeMismatch { digest: good.clone(), expected: len + 1, actual: len })),
         ];
         for (name, size, chunks, during, at_end) in cases {
             let mut verifier = Verifier::new(good.clone(), size);

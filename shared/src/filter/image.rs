@@ -61,13 +61,12 @@ impl ImageFilters {
                 "before" => push_unique(&mut parsed.before, image_name("before", value)?),
                 "since" => push_unique(&mut parsed.since, image_name("since", value)?),
                 "reference" => {
-                    let pattern =
-                        value
-                            .parse()
-                            .map_err(|reason| FilterError::InvalidPattern {
-                                pattern: value.to_owned(),
-                                reason,
-                            })?;
+                    let pattern = value
+                        .parse()
+                        .map_err(|reason| FilterError::InvalidPattern {
+                            pattern: value.to_owned(),
+                            reason,
+                        })?;
                     push_unique(&mut parsed.references, pattern);
                 }
                 _ => {
@@ -136,17 +135,21 @@ impl ImageFilters {
                 name: name.clone(),
             })
         };
-        let mut before = None;
-        for name in &self.before {
-            let created = lookup("before", name)?;
-            before = Some(before.map_or(created, |b: time::OffsetDateTime| b.min(created)));
-        }
-        let mut since = None;
-        for name in &self.since {
-            let created = lookup("since", name)?;
-            since = Some(since.map_or(created, |s: time::OffsetDateTime| s.max(created)));
-        }
-        Ok(ImagePredicate::new(self, before, since))
+        let before = self
+            .before
+            .iter()
+            .map(|name| lookup("before", name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let since = self
+            .since
+            .iter()
+            .map(|name| lookup("since", name))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ImagePredicate::new(
+            self,
+            before.into_iter().min(),
+            since.into_iter().max(),
+        ))
     }
 
     /// The filters as `key=value` strings, in the order dangling, label,
@@ -227,7 +230,11 @@ mod tests {
         assert_eq!(labels, ["maintainer", "version=1.0"]);
         assert_eq!(f.before(), ["redis:7"]);
         assert_eq!(f.since(), ["3f2a"]);
-        let references: Vec<&str> = f.references().iter().map(ReferencePattern::as_str).collect();
+        let references: Vec<&str> = f
+            .references()
+            .iter()
+            .map(ReferencePattern::as_str)
+            .collect();
         assert_eq!(references, ["*:latest", "lovelearnlinux/*"]);
         assert_eq!(f.anchors(), ["redis:7", "3f2a"]);
         assert!(!f.is_empty());
@@ -254,35 +261,84 @@ mod tests {
     #[test]
     fn errors_name_the_filter() {
         let cases: [(&[&str], &str); 14] = [
-            (&["foo=bar"], "invalid filter 'foo' (supported filters: before, dangling, label, reference, since)"),
+            (
+                &["foo=bar"],
+                "invalid filter 'foo' (supported filters: before, dangling, label, reference, since)",
+            ),
             (&["until=1h"], "invalid filter 'until'"),
             (&["is-official=true"], "invalid filter 'is-official'"),
-            (&["dangling"], "bad format of filter 'dangling' (expected name=value)"),
-            (&["dangling=maybe"], "invalid filter 'dangling=maybe': expected true or false"),
-            (&["dangling=TRUE"], "invalid filter 'dangling=TRUE': expected true or false"),
-            (&["dangling="], "invalid filter 'dangling=': expected true or false"),
-            (&["dangling=true", "dangling=false"], "invalid filter 'dangling=true,false': conflicting values (give 'dangling' one value)"),
-            (&["dangling=0", "dangling=1"], "invalid filter 'dangling=false,true': conflicting values"),
-            (&["label="], "invalid filter 'label=': expected a label key, as label=KEY or label=KEY=VALUE"),
-            (&["label==x"], "invalid filter 'label==x': expected a label key"),
-            (&["before="], "invalid filter 'before=': expected an image name, name:tag or ID"),
-            (&["since= "], "invalid filter 'since=': expected an image name"),
-            (&["reference=[-x]"], "invalid filter 'reference=[-x]': invalid reference pattern \"[-x]\": syntax error in pattern: '-' at position 2"),
+            (
+                &["dangling"],
+                "bad format of filter 'dangling' (expected name=value)",
+            ),
+            (
+                &["dangling=maybe"],
+                "invalid filter 'dangling=maybe': expected true or false",
+            ),
+            (
+                &["dangling=TRUE"],
+                "invalid filter 'dangling=TRUE': expected true or false",
+            ),
+            (
+                &["dangling="],
+                "invalid filter 'dangling=': expected true or false",
+            ),
+            (
+                &["dangling=true", "dangling=false"],
+                "invalid filter 'dangling=true,false': conflicting values (give 'dangling' one value)",
+            ),
+            (
+                &["dangling=0", "dangling=1"],
+                "invalid filter 'dangling=false,true': conflicting values",
+            ),
+            (
+                &["label="],
+                "invalid filter 'label=': expected a label key, as label=KEY or label=KEY=VALUE",
+            ),
+            (
+                &["label==x"],
+                "invalid filter 'label==x': expected a label key",
+            ),
+            (
+                &["before="],
+                "invalid filter 'before=': expected an image name, name:tag or ID",
+            ),
+            (
+                &["since= "],
+                "invalid filter 'since=': expected an image name",
+            ),
+            (
+                &["reference=[-x]"],
+                "invalid filter 'reference=[-x]': invalid reference pattern \"[-x]\": syntax error in pattern: '-' at position 2",
+            ),
         ];
         for (filters, message) in cases {
             let err = error(filters);
-            assert!(err.starts_with(message), "{filters:?}:\n  got  {err}\n  want {message}");
+            assert!(
+                err.starts_with(message),
+                "{filters:?}:\n  got  {err}\n  want {message}"
+            );
         }
     }
 
     #[test]
     fn first_error_wins() {
-        assert_eq!(error(&["dangling=true", "foo=1", "dangling=x"]), error(&["foo=1"]));
+        assert_eq!(
+            error(&["dangling=true", "foo=1", "dangling=x"]),
+            error(&["foo=1"])
+        );
     }
 
     #[test]
     fn repeated_values_are_kept_once() {
-        let f = parse(&["label=a", "label=a", "before=x", "since=x", "reference=r", "reference=r"]);
+        let f = parse(&[
+            "label=a",
+            "label=a",
+            "before=x",
+            "since=x",
+            "reference=r",
+            "reference=r",
+        ]);
         assert_eq!(f.labels().len(), 1);
         assert_eq!(f.references().len(), 1);
         assert_eq!(f.anchors(), ["x"]);
@@ -343,8 +399,14 @@ mod tests {
     #[test]
     fn resolve_reports_missing_anchors() {
         let cases = [
-            (&["before=ghost"][..], "no such image: ghost (named by filter 'before=ghost')"),
-            (&["since=ghost"], "no such image: ghost (named by filter 'since=ghost')"),
+            (
+                &["before=ghost"][..],
+                "no such image: ghost (named by filter 'before=ghost')",
+            ),
+            (
+                &["since=ghost"],
+                "no such image: ghost (named by filter 'since=ghost')",
+            ),
             (&["before=known", "since=ghost"], "no such image: ghost"),
         ];
         let anchors: ResolvedAnchors = [("known", datetime!(2024-01-01 0:00 UTC))]
@@ -358,6 +420,10 @@ mod tests {
                 .unwrap_or_default();
             assert!(err.starts_with(message), "{filters:?}: {err}");
         }
-        assert!(parse(&["dangling=true"]).resolve(&ResolvedAnchors::new()).is_ok());
+        assert!(
+            parse(&["dangling=true"])
+                .resolve(&ResolvedAnchors::new())
+                .is_ok()
+        );
     }
 }

@@ -93,27 +93,13 @@ mod tests {
     #[test]
     fn rejects_bad_descriptors() {
         let digest = "sha256:3889bb8d808bbae6fa5a33e07093e65c31371bcf9e4c38c21be6b9af52ad1548";
+        #[rustfmt::skip]
         let cases = [
-            (
-                format!(r#"{{"digest":"{digest}","size":1}}"#),
-                "missing field `mediaType`",
-            ),
-            (
-                format!(r#"{{"mediaType":"x","size":1}}"#),
-                "missing field `digest`",
-            ),
-            (
-                format!(r#"{{"mediaType":"x","digest":"{digest}"}}"#),
-                "missing field `size`",
-            ),
-            (
-                format!(r#"{{"mediaType":"x","digest":"{digest}","size":-1}}"#),
-                "invalid value",
-            ),
-            (
-                r#"{"mediaType":"x","digest":"sha256:abc","size":1}"#.to_owned(),
-                "expected 64 hex",
-            ),
+            (format!(r#"{{"digest":"{digest}","size":1}}"#), "missing field `mediaType`"),
+            (r#"{"mediaType":"x","size":1}"#.to_owned(), "missing field `digest`"),
+            (format!(r#"{{"mediaType":"x","digest":"{digest}"}}"#), "missing field `size`"),
+            (format!(r#"{{"mediaType":"x","digest":"{digest}","size":-1}}"#), "invalid value"),
+            (r#"{"mediaType":"x","digest":"sha256:abc","size":1}"#.to_owned(), "expected 64 hex"),
         ];
         for (json, message) in cases {
             let err = serde_json::from_str::<Descriptor>(&json)

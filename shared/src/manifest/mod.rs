@@ -94,6 +94,10 @@ pub enum ManifestError {
 }
 
 /// An image manifest or an index, as a registry returns for a reference.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few manifests live at a time; boxing would only add a pointer hop"
+)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Manifest {
     /// One image (or artifact): a config and layers.

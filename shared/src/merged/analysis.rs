@@ -23,7 +23,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::entry::{EntryKind, LayerEntry, Whiteout};
-use super::tree::{MergedNode, MergedTree};
+use super::node::MergedNode;
+use super::tree::MergedTree;
 
 /// One path seen in more than one layer (or removed by one).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,17 +75,26 @@ pub(super) struct WasteTracker {
 }
 
 impl WasteTracker {
-    /// Records the leaves of `entries`; `below` is the merged view of the
-    /// layers under this one.
-    pub(super) fn observe(&mut self, layer: usize, entries: &[LayerEntry], below: &MergedTree) {
-        let mut leaves: HashMap<&str, &LayerEntry> = HashMap::with_capacity(entries.len());
+    /// Records the leaves of `entries`, whose whiteout meanings are
+    /// `meanings`; `below` is the merged view of the layers under this one.
+    pub(super) fn observe(
+        &mut self,
+        layer: usize,
+        entries: &[LayerEntry],
+        meanings: &[Option<Whiteout>],
+        below: &MergedTree,
+    ) {
+        let mut leaves: HashMap<&str, (&LayerEntry, &Option<Whiteout>)> =
+            HashMap::with_capacity(entries.len());
         let mut marker_dirs = Vec::new();
-        for entry in entries {
-            match entry.whiteout() {
-                Some(Whiteout::Opaque { .. }) => marker_dirs.push(entry.path.parent().unwrap_or_default()),
+        for (entry, meaning) in entries.iter().zip(meanings) {
+            match meaning {
+                Some(Whiteout::Opaque { .. }) => {
+                    marker_dirs.push(entry.path.parent().unwrap_or_default())
+                }
                 Some(Whiteout::Ignored) => {}
                 Some(Whiteout::Remove { .. }) | None => {
-                    leaves.insert(entry.path.as_str(), entry);
+                    leaves.insert(entry.path.as_str(), (entry, meaning));
                 }
             }
         }
@@ -98,11 +108,11 @@ impl WasteTracker {
                 }
             }
         }
-        for (path, entry) in &leaves {
+        for (path, (entry, meaning)) in &leaves {
             if path.is_empty() || inner.contains(path) {
                 continue;
             }
-            match entry.whiteout() {
+            match meaning {
                 Some(Whiteout::Remove { target }) => {
                     let deleted = below.get(target.as_str()).filter(MergedNode::is_dir);
                     let size = deleted.map_or(0, |dir| dir.total_size());
@@ -119,14 +129,18 @@ impl WasteTracker {
     }
 
     fn record(&mut self, path: &str, size: u64, layer: usize) {
-        let seen = self.paths.entry(path.into()).or_insert(PathWaste {
-            cumulative: 0,
-            min: size,
-            layers: Vec::new(),
-        });
-        seen.cumulative = seen.cumulative.saturating_add(size);
-        seen.min = seen.min.min(size);
-        seen.layers.push(layer);
+        if let Some(seen) = self.paths.get_mut(path) {
+            seen.cumulative = seen.cumulative.saturating_add(size);
+            seen.min = seen.min.min(size);
+            seen.layers.push(layer);
+        } else {
+            let seen = PathWaste {
+                cumulative: size,
+                min: size,
+                layers: vec![layer],
+            };
+            self.paths.insert(path.into(), seen);
+        }
     }
 }
 
@@ -180,5 +194,171 @@ impl MergedTree {
         }
         files.sort_unstable_by(order);
         files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    fn f(path: &str, size: u64) -> LayerEntry {
+        LayerEntry::file(path, size)
+    }
+
+    struct Case {
+        name: &'static str,
+        layers: Vec<Vec<LayerEntry>>,
+        /// Σ min / Σ cumulative, as a fraction.
+        score: (u64, u64),
+        wasted: u64,
+        inefficiencies: &'static [(&'static str, u64, &'static [usize])],
+    }
+
+    #[test]
+    fn efficiency_table() {
+        let cases = vec![
+            Case {
+                name: "dive's own example, with the directory entry a real layer has",
+                layers: vec![
+                    vec![
+                        LayerEntry::dir("etc/nginx"),
+                        f("etc/nginx/nginx.conf", 2000),
+                        f("etc/nginx/public", 3000),
+                    ],
+                    vec![f("etc/nginx/nginx.conf", 5000), f("etc/athing", 10000)],
+                    vec![f("etc/.wh.nginx", 0)],
+                ],
+                score: (2000 + 3000 + 10000 + 8000, 7000 + 3000 + 10000 + 8000),
+                wasted: 7000,
+                inefficiencies: &[("etc/nginx/nginx.conf", 7000, &[0, 1])],
+            },
+            Case {
+                name: "the tutorial: file 5 overwritten",
+                layers: vec![
+                    vec![f("file1", 10), f("file2", 20), f("file3", 30)],
+                    vec![f("file4", 40), f("file5", 50), f("file6", 60)],
+                    vec![f("file5", 70)],
+                ],
+                score: (210, 280),
+                wasted: 120,
+                inefficiencies: &[("file5", 120, &[1, 2])],
+            },
+            Case {
+                name: "a deleted file wastes its size",
+                layers: vec![vec![f("a", 100), f("b", 300)], vec![f(".wh.a", 0)]],
+                score: (300, 400),
+                wasted: 100,
+                inefficiencies: &[("a", 100, &[0, 1])],
+            },
+            Case {
+                name: "a deleted directory counts once, as in dive",
+                layers: vec![
+                    vec![LayerEntry::dir("d"), f("d/x", 40), f("d/y", 60)],
+                    vec![f(".wh.d", 0)],
+                ],
+                score: (200, 200),
+                wasted: 0,
+                inefficiencies: &[],
+            },
+            Case {
+                name: "largest first, ties by path; empty directories are leaves",
+                layers: vec![
+                    vec![f("b", 5), f("a", 5), f("big", 50), LayerEntry::dir("empty")],
+                    vec![f("b", 5), f("a", 5), f("big", 1), LayerEntry::dir("empty")],
+                ],
+                score: (5 + 5 + 1, 10 + 10 + 51),
+                wasted: 71,
+                inefficiencies: &[
+                    ("big", 51, &[0, 1]),
+                    ("a", 10, &[0, 1]),
+                    ("b", 10, &[0, 1]),
+                    ("empty", 0, &[0, 1]),
+                ],
+            },
+            Case {
+                name: "whiteout of nothing counts 0",
+                layers: vec![vec![f("a", 8)], vec![f(".wh.ghost", 0)]],
+                score: (8, 8),
+                wasted: 0,
+                inefficiencies: &[],
+            },
+            Case {
+                name: "scratch image",
+                layers: vec![vec![f("nothing", 0)]],
+                score: (1, 1),
+                wasted: 0,
+                inefficiencies: &[],
+            },
+            Case {
+                name: "no layers",
+                layers: vec![],
+                score: (1, 1),
+                wasted: 0,
+                inefficiencies: &[],
+            },
+        ];
+        for case in cases {
+            let report = MergedTree::from_layers(case.layers).efficiency();
+            let expected = case.score.0 as f64 / case.score.1 as f64;
+            assert!(
+                (report.score - expected).abs() < 1e-12,
+                "{}: score {}",
+                case.name,
+                report.score
+            );
+            assert_eq!(report.wasted_bytes, case.wasted, "{}", case.name);
+            let got: Vec<(&str, u64, &[usize])> = report
+                .inefficiencies
+                .iter()
+                .map(|i| (i.path.as_str(), i.cumulative_size, i.layers.as_slice()))
+                .collect();
+            assert_eq!(got, case.inefficiencies, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn image_and_user_bytes() {
+        let tree = MergedTree::from_layers([
+            vec![f("base", 1000), LayerEntry::symlink("l", "base")],
+            vec![f("base", 500), f("app", 1500)],
+        ]);
+        let report = tree.efficiency();
+        assert_eq!(
+            (report.image_bytes, report.user_bytes, report.wasted_bytes),
+            (3000, 2000, 1500)
+        );
+        assert_eq!(report.wasted_user_fraction(), Some(0.75));
+        assert_eq!(MergedTree::new().efficiency().wasted_user_fraction(), None);
+    }
+
+    #[test]
+    fn largest_files_table() {
+        let tree = MergedTree::from_layers([
+            vec![
+                f("a", 10),
+                f("b/c", 30),
+                f("d", 20),
+                f("e", 30),
+                LayerEntry::hardlink("h", "b/c"),
+            ],
+            vec![f("d", 40), f(".wh.a", 0)],
+        ]);
+        let cases: &[(usize, &[(&str, u64)])] = &[
+            (0, &[]),
+            (1, &[("d", 40)]),
+            (3, &[("d", 40), ("b/c", 30), ("e", 30)]),
+            (10, &[("d", 40), ("b/c", 30), ("e", 30)]),
+        ];
+        for (n, expected) in cases {
+            let got: Vec<(&str, u64)> = tree
+                .largest_files(*n)
+                .iter()
+                .map(|f| (f.path(), f.size()))
+                .collect();
+            assert_eq!(got, *expected, "n = {n}");
+        }
     }
 }

@@ -16,7 +16,8 @@
 use std::fmt;
 
 use super::entry::LayerEntry;
-use super::tree::{MergedTree, NodeId};
+use super::node::NodeId;
+use super::tree::MergedTree;
 
 /// What one layer did to one path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,6 +113,9 @@ impl<'a> LayerView<'a> {
     /// What the layer did to `path` (normalised first), if anything.
     pub fn change_of(&self, path: &str) -> Option<Change> {
         let history = self.tree.history(path);
-        history.iter().find(|c| c.layer == self.index).map(|c| c.change)
+        history
+            .iter()
+            .find(|c| c.layer == self.index)
+            .map(|c| c.change)
     }
 }

@@ -294,7 +294,11 @@ mod tests {
             (EntryKind::Dir, 0o1777, "drwxrwxrwt"),
             (EntryKind::File, 0o4755, "-rwsr-xr-x"),
             (EntryKind::File, 0o2644, "-rw-r-Sr--"),
-            (EntryKind::Symlink { target: "x".into() }, 0o777, "lrwxrwxrwx"),
+            (
+                EntryKind::Symlink { target: "x".into() },
+                0o777,
+                "lrwxrwxrwx",
+            ),
             (dev, 0o666, "crw-rw-rw-"),
             (EntryKind::Fifo, 0o600, "prw-------"),
         ];

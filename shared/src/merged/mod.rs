@@ -8,6 +8,7 @@
 //! | [`tar`] | the streaming tar parser ([`TarParser`]) that yields entries from chunks of bytes |
 //! | `apply` | the overlay rules that stack one layer on the ones below |
 //! | [`tree`](MergedTree) | the merged tree: `get`, `list`, sizes, per-path history |
+//! | [`node`](MergedNode) | the arena's nodes and the read-only view of one |
 //! | [`change`](Change) | what each layer added, modified or removed |
 //! | [`analysis`](Efficiency) | dive's wasted bytes and efficiency score, largest files |
 //!
@@ -35,13 +36,16 @@
 //! resolved against anything real: not through symlinks, not through `..`.
 //!
 //! Everything is keyed by path in hash maps, so applying a layer costs
-//! O(entries × depth) and 100,000 entries apply in a blink. Nodes removed by
-//! a later layer are kept, detached, so their history stays readable.
+//! O(entries × depth): 100,000 entries apply in about
+//! a quarter of a second natively (release build), layer by layer, so a page
+//! can yield between layers. Nodes removed by a later layer are kept,
+//! detached, so their history stays readable.
 
 mod analysis;
 mod apply;
 mod change;
 mod entry;
+mod node;
 mod path;
 pub mod tar;
 mod tree;
@@ -52,6 +56,7 @@ mod tests;
 pub use analysis::{Efficiency, Inefficiency};
 pub use change::{Change, LayerChange, LayerView, PathChange};
 pub use entry::{EntryKind, LayerEntry, Whiteout};
+pub use node::MergedNode;
 pub use path::{EntryPath, Oddities, Oddity};
 pub use tar::{Preview, TarError, TarParser};
-pub use tree::{MergedError, MergedNode, MergedTree};
+pub use tree::{MergedError, MergedTree};

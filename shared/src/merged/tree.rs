@@ -7,75 +7,22 @@
 //! only up to the root), so sizes cost nothing to read. Nodes that a layer
 //! removes stay in the arena, detached and invisible, to keep their history.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::analysis::WasteTracker;
 use super::change::{LayerChange, LayerRecord, LayerView};
 use super::entry::LayerEntry;
-use super::path::{EntryPath, Oddities, split_last};
-
-/// Index of a node in the arena.
-pub(super) type NodeId = usize;
-
-/// The root directory's node.
-pub(super) const ROOT: NodeId = 0;
-
-/// Where a node's current version comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Source {
-    /// The layer root before any layer gave it an entry.
-    Root,
-    /// A directory no layer has an entry for, created for entries inside it.
-    Implicit { layer: usize },
-    /// Entry `index` of layer `layer`.
-    Entry { layer: usize, index: usize },
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Node {
-    pub(super) path: Arc<str>,
-    pub(super) parent: Option<NodeId>,
-    /// Visible children by name (sorted).
-    pub(super) children: BTreeMap<Box<str>, NodeId>,
-    pub(super) source: Source,
-    pub(super) visible: bool,
-    pub(super) is_dir: bool,
-    /// Own content size.
-    pub(super) size: u64,
-    /// Own size plus the totals of visible children.
-    pub(super) total: u64,
-    pub(super) history: Vec<LayerChange>,
-    /// The last layer that touched the node, and whether the node was
-    /// visible before that layer.
-    pub(super) touched: Option<usize>,
-    pub(super) visible_before: bool,
-}
-
-impl Node {
-    fn new(path: Arc<str>, parent: Option<NodeId>, source: Source) -> Self {
-        Node {
-            path,
-            parent,
-            children: BTreeMap::new(),
-            source,
-            visible: false,
-            is_dir: true,
-            size: 0,
-            total: 0,
-            history: Vec::new(),
-            touched: None,
-            visible_before: false,
-        }
-    }
-}
+use super::node::{MergedNode, Node, NodeId, ROOT, Source};
+use super::path::EntryPath;
 
 /// Why a path could not be listed or sized.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MergedError {
     /// Nothing is at that path in the merged view.
-    #[error("`{path}` is not in the merged filesystem (a layer may have removed it; see its history)")]
+    #[error(
+        "`{path}` is not in the merged filesystem (a layer may have removed it; see its history)"
+    )]
     NotFound {
         /// The normalised path asked for.
         path: String,
@@ -151,7 +98,10 @@ impl MergedTree {
 
     /// The root directory.
     pub fn root(&self) -> MergedNode<'_> {
-        MergedNode { tree: self, id: ROOT }
+        MergedNode {
+            tree: self,
+            id: ROOT,
+        }
     }
 
     /// The node at `path` (normalised first: `/etc/`, `./etc` and `etc` are
@@ -159,14 +109,17 @@ impl MergedTree {
     pub fn get(&self, path: &str) -> Option<MergedNode<'_>> {
         let path = EntryPath::new(path);
         let id = *self.index.get(path.as_str())?;
-        self.nodes[id].visible.then_some(MergedNode { tree: self, id })
+        self.nodes[id]
+            .visible
+            .then_some(MergedNode { tree: self, id })
     }
 
     /// The children of directory `dir`, sorted by name (byte order).
     pub fn list(
         &self,
         dir: &str,
-    ) -> Result<impl DoubleEndedIterator<Item = MergedNode<'_>> + ExactSizeIterator, MergedError> {
+    ) -> Result<impl DoubleEndedIterator<Item = MergedNode<'_>> + ExactSizeIterator, MergedError>
+    {
         Ok(self.dir(dir)?.children())
     }
 
@@ -235,107 +188,175 @@ impl MergedTree {
         }
         let id = self.nodes.len();
         let path: Arc<str> = Arc::from(path);
-        self.nodes.push(Node::new(Arc::clone(&path), Some(parent), Source::Root));
+        self.nodes
+            .push(Node::new(Arc::clone(&path), Some(parent), Source::Root));
         self.index.insert(path, id);
         id
     }
 }
 
-/// One node of the merged view: a file, directory, link or device.
-#[derive(Clone, Copy)]
-pub struct MergedNode<'a> {
-    tree: &'a MergedTree,
-    id: NodeId,
-}
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
-impl<'a> MergedNode<'a> {
-    fn node(&self) -> &'a Node {
-        &self.tree.nodes[self.id]
+    use super::*;
+    use crate::merged::Oddity;
+
+    fn sample() -> MergedTree {
+        MergedTree::from_layers([
+            vec![
+                LayerEntry::dir("./"),
+                LayerEntry::dir("etc"),
+                LayerEntry::file("etc/passwd", 100),
+                LayerEntry::file("etc/hosts", 20),
+                LayerEntry::file("usr/bin/env", 3000),
+                LayerEntry::file("Zebra", 1),
+            ],
+            vec![
+                LayerEntry::file("etc/ssl/cert.pem", 500),
+                LayerEntry::file("etc/.wh.hosts", 0),
+            ],
+        ])
     }
 
-    /// The normalised path (empty for the root).
-    pub fn path(&self) -> &'a str {
-        &self.node().path
+    fn names<'a>(nodes: impl Iterator<Item = MergedNode<'a>>) -> Vec<&'a str> {
+        nodes.map(|n| n.name()).collect()
     }
 
-    /// The last path component (empty for the root).
-    pub fn name(&self) -> &'a str {
-        split_last(self.path()).1
-    }
-
-    /// Whether this is a directory (implicit ones included).
-    pub fn is_dir(&self) -> bool {
-        self.node().is_dir
-    }
-
-    /// The entry that provides this node, or `None` for an implicit
-    /// directory (and for the root unless a layer has a `./` entry).
-    pub fn entry(&self) -> Option<&'a LayerEntry> {
-        match self.node().source {
-            Source::Entry { layer, index } => self.tree.layers[layer].entries.get(index),
-            Source::Root | Source::Implicit { .. } => None,
+    #[test]
+    fn list_table() {
+        let tree = sample();
+        let cases: &[(&str, Result<&[&str], MergedError>)] = &[
+            ("", Ok(&["Zebra", "etc", "usr"])),
+            ("/", Ok(&["Zebra", "etc", "usr"])),
+            ("etc", Ok(&["passwd", "ssl"])),
+            ("./etc/", Ok(&["passwd", "ssl"])),
+            ("usr/bin", Ok(&["env"])),
+            (
+                "etc/hosts",
+                Err(MergedError::NotFound {
+                    path: "etc/hosts".into(),
+                }),
+            ),
+            (
+                "/nope/",
+                Err(MergedError::NotFound {
+                    path: "nope".into(),
+                }),
+            ),
+            (
+                "etc/passwd",
+                Err(MergedError::NotADirectory {
+                    path: "etc/passwd".into(),
+                }),
+            ),
+        ];
+        for (dir, expected) in cases {
+            let got = tree.list(dir).map(names);
+            assert_eq!(got.as_deref(), expected.as_deref(), "{dir:?}");
         }
     }
 
-    /// The layer that provides this node's current version: the last layer
-    /// with an entry for it, or the layer that implied the directory.
-    /// `None` only for the root when no layer has a `./` entry.
-    pub fn layer(&self) -> Option<usize> {
-        match self.node().source {
-            Source::Root => None,
-            Source::Implicit { layer } | Source::Entry { layer, .. } => Some(layer),
+    #[test]
+    fn sizes_table() {
+        let tree = sample();
+        let cases: &[(&str, Result<u64, MergedError>)] = &[
+            ("", Ok(3601)),
+            ("etc", Ok(600)),
+            ("etc/ssl", Ok(500)),
+            ("usr", Ok(3000)),
+            (
+                "Zebra",
+                Err(MergedError::NotADirectory {
+                    path: "Zebra".into(),
+                }),
+            ),
+        ];
+        for (dir, expected) in cases {
+            assert_eq!(&tree.dir_size(dir), expected, "{dir:?}");
         }
+        assert_eq!(
+            tree.get("etc/passwd").map(|n| (n.size(), n.total_size())),
+            Some((100, 100))
+        );
     }
 
-    /// What is odd about the path (see [`super::Oddity`]).
-    pub fn oddities(&self) -> Oddities {
-        self.entry()
-            .map_or_else(|| EntryPath::new(self.path()).oddities(), |e| e.path.oddities())
+    #[test]
+    fn nodes_know_their_place() {
+        let tree = sample();
+        assert_eq!(tree.len(), 8);
+        assert!(!tree.is_empty() && MergedTree::new().is_empty());
+        assert_eq!(tree.root().layer(), Some(0), "the ./ entry");
+        assert_eq!(MergedTree::new().root().layer(), None);
+        let Some(ssl) = tree.get("etc/ssl") else {
+            panic!("etc/ssl is implied by layer 1");
+        };
+        assert!(ssl.is_dir() && ssl.entry().is_none());
+        assert_eq!((ssl.layer(), ssl.child_count()), (Some(1), 1));
+        assert_eq!(ssl.parent().map(|p| p.path()), Some("etc"));
+        assert_eq!(tree.root().parent().map(|p| p.path()), None);
+        let walked: Vec<&str> = tree.walk().map(|n| n.path()).collect();
+        assert_eq!(
+            walked,
+            [
+                "Zebra",
+                "etc",
+                "etc/passwd",
+                "etc/ssl",
+                "etc/ssl/cert.pem",
+                "usr",
+                "usr/bin",
+                "usr/bin/env"
+            ]
+        );
+        assert!(format!("{ssl:?}").contains("etc/ssl"));
     }
 
-    /// Own content size (a regular file's size; 0 for anything else).
-    pub fn size(&self) -> u64 {
-        self.node().size
+    #[test]
+    fn odd_names_are_shown_never_resolved() {
+        let tree = MergedTree::from_layers([vec![
+            LayerEntry::file("../etc/passwd", 1),
+            LayerEntry::file("/abs", 2),
+            LayerEntry::file("a/../../b", 3),
+            LayerEntry::file("etc/\u{1b}[31mred", 4),
+        ]]);
+        let cases: &[(&str, &[Oddity])] = &[
+            ("../etc/passwd", &[Oddity::ParentComponent]),
+            ("..", &[Oddity::ParentComponent]),
+            ("abs", &[Oddity::Absolute]),
+            ("/abs", &[Oddity::Absolute]),
+            ("a/../../b", &[Oddity::ParentComponent]),
+            ("a/..", &[Oddity::ParentComponent]),
+            ("etc/\u{1b}[31mred", &[Oddity::ControlCharacter]),
+        ];
+        for (path, flags) in cases {
+            let node = tree.get(path);
+            let got: Option<Vec<Oddity>> = node.map(|n| n.oddities().iter().collect());
+            assert_eq!(got.as_deref(), Some(*flags), "{path}");
+        }
+        assert!(tree.get("etc/passwd").is_none(), "`..` is not resolved");
+        assert!(tree.get("b").is_none(), "`a/../../b` stays where it says");
+        assert_eq!(
+            tree.get("abs")
+                .and_then(|n| n.entry())
+                .map(|e| e.path.original()),
+            Some("/abs")
+        );
+        assert_eq!(tree.list("a/../..").map(names).ok(), Some(vec!["b"]));
     }
 
-    /// Own size plus everything below (a directory's total).
-    pub fn total_size(&self) -> u64 {
-        self.node().total
-    }
-
-    /// Number of children (0 for non-directories).
-    pub fn child_count(&self) -> usize {
-        self.node().children.len()
-    }
-
-    /// The children, sorted by name.
-    pub fn children(&self) -> impl DoubleEndedIterator<Item = MergedNode<'a>> + ExactSizeIterator + use<'a> {
-        let tree = self.tree;
-        self.node()
-            .children
-            .values()
-            .map(move |id| MergedNode { tree, id: *id })
-    }
-
-    /// The parent directory (`None` for the root).
-    pub fn parent(&self) -> Option<MergedNode<'a>> {
-        let tree = self.tree;
-        self.node().parent.map(|id| MergedNode { tree, id })
-    }
-
-    /// Every change layers made to this path, bottom layer first.
-    pub fn history(&self) -> &'a [LayerChange] {
-        &self.node().history
-    }
-}
-
-impl fmt::Debug for MergedNode<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MergedNode")
-            .field("path", &self.path())
-            .field("dir", &self.is_dir())
-            .field("layer", &self.layer())
-            .field("total_size", &self.total_size())
-            .finish()
+    #[test]
+    fn history_survives_removal() {
+        let tree = sample();
+        assert!(tree.get("etc/hosts").is_none());
+        let changes: Vec<(usize, crate::merged::Change)> = tree
+            .history("/etc/hosts")
+            .iter()
+            .map(|c| (c.layer, c.change))
+            .collect();
+        use crate::merged::Change::{Added, Removed};
+        assert_eq!(changes, [(0, Added), (1, Removed)]);
+        assert!(tree.history("never/seen").is_empty());
     }
 }

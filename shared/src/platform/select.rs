@@ -23,8 +23,8 @@ use crate::manifest::Descriptor;
 /// No index entry runs on the wanted platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoMatchingPlatform {
-    /// The platform asked for (normalised).
-    pub wanted: Platform,
+    /// The platform asked for (normalised; boxed to keep `Result`s small).
+    pub wanted: Box<Platform>,
     /// The image platforms the index does offer, in index order.
     pub available: Vec<Platform>,
 }
@@ -72,7 +72,7 @@ pub fn select<'a>(
             .filter(|d| is_image_entry(d))
             .filter_map(|d| d.platform.clone())
             .collect(),
-        wanted,
+        wanted: Box::new(wanted),
     })
 }
 

@@ -106,9 +106,9 @@ impl fmt::Display for DomainProblem {
             DomainProblem::InvalidPort { port } => {
                 write!(f, "port \"{port}\" must be digits")
             }
-            DomainProblem::UnbracketedIpv6 => f.write_str(
-                "an IPv6 address must be written in brackets, such as [fc00::1]:5000",
-            ),
+            DomainProblem::UnbracketedIpv6 => {
+                f.write_str("an IPv6 address must be written in brackets, such as [fc00::1]:5000")
+            }
         }
     }
 }

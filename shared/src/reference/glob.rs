@@ -253,7 +253,11 @@ impl<'p> ChunkParser<'p> {
             if !ranges.is_empty() && self.chars.next_if(|&(_, c)| c == ']').is_some() {
                 return Ok(Token::Class { negated, ranges });
             }
-            let end = if ranges.is_empty() { End::First } else { End::Low };
+            let end = if ranges.is_empty() {
+                End::First
+            } else {
+                End::Low
+            };
             let lo = self.range_end(open, end)?;
             let hi = match self.chars.next_if(|&(_, c)| c == '-') {
                 Some(_) => self.range_end(open, End::High)?,
@@ -392,35 +396,39 @@ mod tests {
     /// Go's malformed patterns, each with the error that names the fault.
     #[test]
     fn malformed_patterns() {
-        use PatternError::*;
-        let p = |s: &str| s.to_owned();
-        let cases = [
-            ("[", UnclosedClass { pattern: p("["), position: 1 }),
-            ("[^", UnclosedClass { pattern: p("[^"), position: 1 }),
-            ("[^bc", UnclosedClass { pattern: p("[^bc"), position: 1 }),
-            ("a[", UnclosedClass { pattern: p("a["), position: 2 }),
-            ("a[b", UnclosedClass { pattern: p("a[b"), position: 2 }),
-            ("a[b-c", UnclosedClass { pattern: p("a[b-c"), position: 2 }),
-            ("[\\", UnclosedClass { pattern: p("[\\"), position: 1 }),
-            ("[a-\\", UnclosedClass { pattern: p("[a-\\"), position: 1 }),
-            ("*[a", UnclosedClass { pattern: p("*[a"), position: 2 }),
-            ("[]a]", EmptyClass { pattern: p("[]a]"), position: 1 }),
-            ("[]", EmptyClass { pattern: p("[]"), position: 1 }),
-            ("[^]", EmptyClass { pattern: p("[^]"), position: 1 }),
-            ("[-]", MisplacedDash { pattern: p("[-]"), position: 2 }),
-            ("[-x]", MisplacedDash { pattern: p("[-x]"), position: 2 }),
-            ("[x-]", MissingRangeEnd { pattern: p("[x-]"), position: 1 }),
-            ("[a-b-c]", MisplacedDash { pattern: p("[a-b-c]"), position: 5 }),
-            ("[a--]", MisplacedDash { pattern: p("[a--]"), position: 4 }),
-            ("\\", TrailingBackslash { pattern: p("\\") }),
-            ("a\\", TrailingBackslash { pattern: p("a\\") }),
-            ("a*\\", TrailingBackslash { pattern: p("a*\\") }),
-            // Errors later in the pattern are found even when an earlier
-            // chunk could never match.
-            ("x*[", UnclosedClass { pattern: p("x*["), position: 3 }),
-            ("\u{e9}[", UnclosedClass { pattern: p("\u{e9}["), position: 2 }),
+        type Make = fn(String, usize) -> PatternError;
+        let unclosed: Make = |pattern, position| PatternError::UnclosedClass { pattern, position };
+        let empty: Make = |pattern, position| PatternError::EmptyClass { pattern, position };
+        let dash: Make = |pattern, position| PatternError::MisplacedDash { pattern, position };
+        let no_end: Make = |pattern, position| PatternError::MissingRangeEnd { pattern, position };
+        let backslash: Make = |pattern, _| PatternError::TrailingBackslash { pattern };
+        let cases: [(&str, Make, usize); 22] = [
+            ("[", unclosed, 1),
+            ("[^", unclosed, 1),
+            ("[^bc", unclosed, 1),
+            ("a[", unclosed, 2),
+            ("a[b", unclosed, 2),
+            ("a[b-c", unclosed, 2),
+            ("[\\", unclosed, 1),
+            ("[a-\\", unclosed, 1),
+            ("*[a", unclosed, 2),
+            ("[]a]", empty, 1),
+            ("[]", empty, 1),
+            ("[^]", empty, 1),
+            ("[-]", dash, 2),
+            ("[-x]", dash, 2),
+            ("[x-]", no_end, 1),
+            ("[a-b-c]", dash, 5),
+            ("[a--]", dash, 4),
+            ("\\", backslash, 0),
+            ("a\\", backslash, 0),
+            ("a*\\", backslash, 0),
+            // Found even after a chunk that could never match.
+            ("x*[", unclosed, 3),
+            ("\u{e9}[", unclosed, 2),
         ];
-        for (pattern, expected) in cases {
+        for (pattern, make, position) in cases {
+            let expected = make(pattern.to_owned(), position);
             assert_eq!(Glob::compile(pattern).err(), Some(expected), "{pattern}");
         }
     }

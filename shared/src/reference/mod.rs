@@ -71,6 +71,8 @@ mod summary;
 mod tag;
 mod tag_or_digest;
 
+#[cfg(test)]
+mod docker_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod proptests;
 

@@ -220,31 +220,36 @@ mod tests {
 
     #[test]
     fn canonical_and_familiar_forms() {
-        // (input, Display, canonical_name, familiar_name, familiar)
-        let at = format!("@sha256:{HEX}");
-        let cases: Vec<(String, String, &str, &str, String)> = vec![
-            ("redis".into(), "docker.io/library/redis".into(), "docker.io/library/redis", "redis", "redis".into()),
-            ("redis:latest".into(), "docker.io/library/redis:latest".into(), "docker.io/library/redis", "redis", "redis:latest".into()),
-            ("docker.io/library/redis:latest".into(), "docker.io/library/redis:latest".into(), "docker.io/library/redis", "redis", "redis:latest".into()),
-            (format!("redis{at}"), format!("docker.io/library/redis{at}"), "docker.io/library/redis", "redis", format!("redis{at}")),
-            (format!("redis:7{at}"), format!("docker.io/library/redis:7{at}"), "docker.io/library/redis", "redis", format!("redis:7{at}")),
-            ("dmcgowan/myapp".into(), "docker.io/dmcgowan/myapp".into(), "docker.io/dmcgowan/myapp", "dmcgowan/myapp", "dmcgowan/myapp".into()),
-            ("user/repo:v1".into(), "docker.io/user/repo:v1".into(), "docker.io/user/repo", "user/repo", "user/repo:v1".into()),
-            ("library/foo/bar".into(), "docker.io/library/foo/bar".into(), "docker.io/library/foo/bar", "library/foo/bar", "library/foo/bar".into()),
-            ("localhost:5000/x".into(), "localhost:5000/x".into(), "localhost:5000/x", "localhost:5000/x", "localhost:5000/x".into()),
-            ("localhost/library/x".into(), "localhost/library/x".into(), "localhost/library/x", "localhost/library/x", "localhost/library/x".into()),
-            ("[::1]:5000/foo:tag".into(), "[::1]:5000/foo:tag".into(), "[::1]:5000/foo", "[::1]:5000/foo", "[::1]:5000/foo:tag".into()),
-            ("docker.io/foo.bar/baz".into(), "docker.io/foo.bar/baz".into(), "docker.io/foo.bar/baz", "docker.io/foo.bar/baz", "docker.io/foo.bar/baz".into()),
-            ("docker.io/localhost/x:1".into(), "docker.io/localhost/x:1".into(), "docker.io/localhost/x", "docker.io/localhost/x", "docker.io/localhost/x:1".into()),
-            ("docker.io/library/foo.bar".into(), "docker.io/library/foo.bar".into(), "docker.io/library/foo.bar", "foo.bar", "foo.bar".into()),
-            ("gcr.io/library/busybox".into(), "gcr.io/library/busybox".into(), "gcr.io/library/busybox", "gcr.io/library/busybox", "gcr.io/library/busybox".into()),
+        // (input, Display, familiar); `{D}` stands for a sha256 digest.
+        #[rustfmt::skip]
+        let cases = [
+            ("redis", "docker.io/library/redis", "redis"),
+            ("redis:latest", "docker.io/library/redis:latest", "redis:latest"),
+            ("docker.io/library/redis:latest", "docker.io/library/redis:latest", "redis:latest"),
+            ("redis@{D}", "docker.io/library/redis@{D}", "redis@{D}"),
+            ("redis:7@{D}", "docker.io/library/redis:7@{D}", "redis:7@{D}"),
+            ("dmcgowan/myapp", "docker.io/dmcgowan/myapp", "dmcgowan/myapp"),
+            ("user/repo:v1", "docker.io/user/repo:v1", "user/repo:v1"),
+            ("library/foo/bar", "docker.io/library/foo/bar", "library/foo/bar"),
+            ("docker.io/library/foo.bar", "docker.io/library/foo.bar", "foo.bar"),
+            // Dropping docker.io/ here would name the registry foo.bar.
+            ("docker.io/foo.bar/baz", "docker.io/foo.bar/baz", "docker.io/foo.bar/baz"),
+            ("docker.io/localhost/x:1", "docker.io/localhost/x:1", "docker.io/localhost/x:1"),
+            ("localhost:5000/x", "localhost:5000/x", "localhost:5000/x"),
+            ("localhost/library/x", "localhost/library/x", "localhost/library/x"),
+            ("[::1]:5000/foo:tag", "[::1]:5000/foo:tag", "[::1]:5000/foo:tag"),
+            ("gcr.io/library/busybox", "gcr.io/library/busybox", "gcr.io/library/busybox"),
         ];
-        for (input, display, canonical, familiar_name, familiar) in cases {
+        let sha = format!("sha256:{HEX}");
+        for (input, display, familiar) in cases {
+            let [input, display, familiar] = [input, display, familiar].map(|s| s.replace("{D}", &sha));
             let parsed = r(&input);
+            let mut suffix = parsed.tag().map(|t| format!(":{t}")).unwrap_or_default();
+            suffix.push_str(&parsed.digest().map(|d| format!("@{d}")).unwrap_or_default());
             assert_eq!(parsed.to_string(), display, "{input}");
-            assert_eq!(parsed.canonical_name(), canonical, "{input}");
-            assert_eq!(parsed.familiar_name(), familiar_name, "{input}");
+            assert_eq!(format!("{}{suffix}", parsed.canonical_name()), display, "{input}");
             assert_eq!(parsed.familiar(), familiar, "{input}");
+            assert_eq!(format!("{}{suffix}", parsed.familiar_name()), familiar, "{input}");
             assert_eq!(r(&display), parsed, "{input}: display parses back");
             assert_eq!(r(&familiar), parsed, "{input}: familiar parses back");
         }
@@ -258,13 +263,31 @@ mod tests {
             ("busybox", "docker.io/library/busybox:latest".to_owned()),
             ("busybox:latest", "docker.io/library/busybox:latest".into()),
             ("busybox:1.36", "docker.io/library/busybox:1.36".into()),
-            (&format!("busybox@{sha}"), format!("docker.io/library/busybox@{sha}")),
+            (
+                &format!("busybox@{sha}"),
+                format!("docker.io/library/busybox@{sha}"),
+            ),
             ("library/busybox", "docker.io/library/busybox:latest".into()),
-            ("docker.io/busybox", "docker.io/library/busybox:latest".into()),
-            ("docker.io/library/busybox", "docker.io/library/busybox:latest".into()),
-            ("docker.io/busybox:latest", "docker.io/library/busybox:latest".into()),
-            ("library/busybox:latest", "docker.io/library/busybox:latest".into()),
-            ("gcr.io/library/busybox", "gcr.io/library/busybox:latest".into()),
+            (
+                "docker.io/busybox",
+                "docker.io/library/busybox:latest".into(),
+            ),
+            (
+                "docker.io/library/busybox",
+                "docker.io/library/busybox:latest".into(),
+            ),
+            (
+                "docker.io/busybox:latest",
+                "docker.io/library/busybox:latest".into(),
+            ),
+            (
+                "library/busybox:latest",
+                "docker.io/library/busybox:latest".into(),
+            ),
+            (
+                "gcr.io/library/busybox",
+                "gcr.io/library/busybox:latest".into(),
+            ),
             (
                 &format!("gcr.io/library/busybox:latest@{sha}"),
                 format!("gcr.io/library/busybox:latest@{sha}"),
@@ -280,17 +303,40 @@ mod tests {
         let d = digest();
         let tag = |s: &str| s.parse::<Tag>().unwrap_or_else(|e| panic!("{e}"));
         let cases = [
-            (r("test.com/foo").with_tag(tag("tag")), "test.com/foo:tag".to_owned()),
-            (r("foo").with_tag(tag("tag2")), "docker.io/library/foo:tag2".into()),
-            (r("test.com:8000/foo").with_tag(tag("TAG5")), "test.com:8000/foo:TAG5".into()),
-            (r("foo:old").with_tag(tag("new")), "docker.io/library/foo:new".into()),
             (
-                r("test.com:8000/foo").with_digest(d.clone()).with_tag(tag("TAG5")),
+                r("test.com/foo").with_tag(tag("tag")),
+                "test.com/foo:tag".to_owned(),
+            ),
+            (
+                r("foo").with_tag(tag("tag2")),
+                "docker.io/library/foo:tag2".into(),
+            ),
+            (
+                r("test.com:8000/foo").with_tag(tag("TAG5")),
+                "test.com:8000/foo:TAG5".into(),
+            ),
+            (
+                r("foo:old").with_tag(tag("new")),
+                "docker.io/library/foo:new".into(),
+            ),
+            (
+                r("test.com:8000/foo")
+                    .with_digest(d.clone())
+                    .with_tag(tag("TAG5")),
                 format!("test.com:8000/foo:TAG5@{d}"),
             ),
-            (r("test.com/foo").with_digest(d.clone()), format!("test.com/foo@{d}")),
-            (r("foo:tag").with_digest(d.clone()), format!("docker.io/library/foo:tag@{d}")),
-            (r("foo:tag").with_digest(d.clone()).name_only(), "docker.io/library/foo".into()),
+            (
+                r("test.com/foo").with_digest(d.clone()),
+                format!("test.com/foo@{d}"),
+            ),
+            (
+                r("foo:tag").with_digest(d.clone()),
+                format!("docker.io/library/foo:tag@{d}"),
+            ),
+            (
+                r("foo:tag").with_digest(d.clone()).name_only(),
+                "docker.io/library/foo".into(),
+            ),
             (
                 r("foo").with_tag_or_digest(TagOrDigest::Digest(d.clone())),
                 format!("docker.io/library/foo@{d}"),
@@ -315,7 +361,11 @@ mod tests {
             (&format!("redis:7@{d}"), d.to_string()),
         ];
         for (input, expected) in cases {
-            assert_eq!(r(input).manifest_reference().to_string(), expected, "{input}");
+            assert_eq!(
+                r(input).manifest_reference().to_string(),
+                expected,
+                "{input}"
+            );
         }
     }
 

@@ -107,7 +107,10 @@ mod tests {
             ("/docker", Err(PathProblem::EmptyComponent)),
             ("docker///docker", Err(PathProblem::EmptyComponent)),
             ("a/-b/c", Err(PathProblem::InvalidComponent("-b"))),
-            ("aa/asdf$$^/aa", Err(PathProblem::InvalidComponent("asdf$$^"))),
+            (
+                "aa/asdf$$^/aa",
+                Err(PathProblem::InvalidComponent("asdf$$^")),
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(validate_path(input), expected, "{input:?}");

@@ -125,14 +125,22 @@ mod tests {
             ("foo/c/baz:tag".into(), "foo/*/baz:tag", true),
             ("foo/c/baz:tag".into(), "foo/c/baz:tag", true),
             ("example.com/foo/c/baz:tag".into(), "*/foo/c/baz", true),
-            ("example.com/foo/c/baz:tag".into(), "example.com/foo/c/baz", true),
+            (
+                "example.com/foo/c/baz:tag".into(),
+                "example.com/foo/c/baz",
+                true,
+            ),
             // `**` is `*` within one component.
             ("foo/a/b/bar".into(), "foo/**/ba[rz]", false),
             ("redis:latest".into(), "*:latest", true),
             ("redis:7".into(), "*:latest", false),
             ("user/repo:latest".into(), "*:latest", false),
             ("user/repo:latest".into(), "*/*:latest", true),
-            ("lovelearnlinux/webserver:v1".into(), "lovelearnlinux/*", true),
+            (
+                "lovelearnlinux/webserver:v1".into(),
+                "lovelearnlinux/*",
+                true,
+            ),
             ("lovelearnlinux/webserver".into(), "lovelearnlinux/*", true),
             ("lovelearnlinux/a/b".into(), "lovelearnlinux/*", false),
             ("other/webserver".into(), "lovelearnlinux/*", false),
@@ -174,7 +182,10 @@ mod tests {
     #[test]
     fn malformed_patterns_are_errors() {
         let cases = [
-            ("[-x]", "invalid reference pattern \"[-x]\": syntax error in pattern: '-' at position 2"),
+            (
+                "[-x]",
+                "invalid reference pattern \"[-x]\": syntax error in pattern: '-' at position 2",
+            ),
             ("foo[", "'[' at position 4 is never closed"),
             ("foo\\", "escapes nothing"),
             ("[]", "is empty"),
@@ -197,7 +208,10 @@ mod tests {
         assert_eq!(format!("{p:?}"), "ReferencePattern(foo/**/ba[rz])");
         let json = serde_json::to_string(&p).unwrap_or_default();
         assert_eq!(json, "\"foo/**/ba[rz]\"");
-        assert_eq!(serde_json::from_str::<ReferencePattern>(&json).ok(), Some(p));
+        assert_eq!(
+            serde_json::from_str::<ReferencePattern>(&json).ok(),
+            Some(p)
+        );
         assert!(serde_json::from_str::<ReferencePattern>("\"[\"").is_err());
     }
 }

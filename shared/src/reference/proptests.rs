@@ -32,7 +32,12 @@ fn reference_string() -> impl Strategy<Value = String> {
         proptest::option::of("[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}"),
         proptest::option::of(prop_oneof!["[a-f0-9]{64}", "[a-f0-9]{128}"]),
     )
-        .prop_map(|(domain, path, tag, hex)| {
+        .prop_map(|(domain, mut path, tag, hex)| {
+            // Without a host, a first component holding '.' would be read as
+            // one; keep it a path component.
+            if domain.is_none() {
+                path[0] = path[0].replace('.', "-");
+            }
             let mut s = match domain {
                 Some(domain) => format!("{domain}/{}", path.join("/")),
                 None => path.join("/"),

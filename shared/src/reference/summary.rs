@@ -74,7 +74,11 @@ mod tests {
         for (input, json) in cases {
             let reference: Reference = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
             let summary = reference.summary();
-            assert_eq!(serde_json::to_string(&summary).ok(), Some(json.clone()), "{input}");
+            assert_eq!(
+                serde_json::to_string(&summary).ok(),
+                Some(json.clone()),
+                "{input}"
+            );
             assert_eq!(
                 serde_json::from_str::<ReferenceSummary>(&json).ok(),
                 Some(summary),

@@ -243,8 +243,14 @@ mod tests {
     #[test]
     fn serde_goes_through_the_string_form() {
         let tag = Tag::latest();
-        assert_eq!(serde_json::to_string(&tag).ok().as_deref(), Some("\"latest\""));
-        assert_eq!(serde_json::from_str::<Tag>("\"v1\"").ok(), "v1".parse().ok());
+        assert_eq!(
+            serde_json::to_string(&tag).ok().as_deref(),
+            Some("\"latest\"")
+        );
+        assert_eq!(
+            serde_json::from_str::<Tag>("\"v1\"").ok(),
+            "v1".parse().ok()
+        );
         for input in ["\"-x\"", "\"\"", "1", "null"] {
             assert!(serde_json::from_str::<Tag>(input).is_err(), "{input}");
         }

@@ -172,7 +172,10 @@ fn parse_base256(field: &[u8]) -> Option<i64> {
 fn parse_octal(field: &[u8]) -> Option<i64> {
     let is_pad = |b: &u8| *b == b' ' || *b == 0;
     let start = field.iter().position(|b| !is_pad(b)).unwrap_or(field.len());
-    let end = field.iter().rposition(|b| !is_pad(b)).map_or(start, |i| i + 1);
+    let end = field
+        .iter()
+        .rposition(|b| !is_pad(b))
+        .map_or(start, |i| i + 1);
     let digits = &field[start..end];
     if digits.is_empty() {
         return Some(0);
@@ -207,8 +210,14 @@ mod tests {
             (b"-1\0\0\0\0\0\0", None),
             (b"\x80\0\0\0\0\0\0\x01\0\0\0\0", Some(1 << 32)),
             (b"\x80\0\0\0\0\0\0\0\0\0\x01\x00", Some(256)),
-            (b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", Some(-1)),
-            (b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe", Some(-2)),
+            (
+                b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+                Some(-1),
+            ),
+            (
+                b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe",
+                Some(-2),
+            ),
             (b"\x80\x01\0\0\0\0\0\0\0\0\0\0", None),
             (b"77777777777777777777777", None),
         ];

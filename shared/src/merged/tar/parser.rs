@@ -95,9 +95,17 @@ impl Default for State {
 /// Where content bytes go.
 #[derive(Debug)]
 enum Sink {
-    Skip { path: String },
-    Preview { path: String },
-    Extension { kind: u8, data: Vec<u8>, offset: u64 },
+    Skip {
+        path: String,
+    },
+    Preview {
+        path: String,
+    },
+    Extension {
+        kind: u8,
+        data: Vec<u8>,
+        offset: u64,
+    },
 }
 
 /// Extension data read before the entry it describes.
@@ -317,7 +325,10 @@ impl TarParser {
     fn entry(&mut self, header: &Header<'_>, offset: u64) -> Result<LayerEntry, TarError> {
         let pending = std::mem::take(&mut self.pending);
         let pax = pending.pax.over(&self.global);
-        let name = pax.path.or(pending.long_name).unwrap_or_else(|| header.name());
+        let name = pax
+            .path
+            .or(pending.long_name)
+            .unwrap_or_else(|| header.name());
         let link = pax
             .linkpath
             .or(pending.long_link)
@@ -393,7 +404,9 @@ impl TarParser {
                 let max = self.preview_request.as_ref().map_or(0, |(_, max)| *max);
                 if let Some(preview) = &mut self.preview {
                     let room = max.saturating_sub(preview.bytes.len());
-                    preview.bytes.extend_from_slice(&bytes[..room.min(bytes.len())]);
+                    preview
+                        .bytes
+                        .extend_from_slice(&bytes[..room.min(bytes.len())]);
                 }
             }
         }

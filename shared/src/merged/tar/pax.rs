@@ -155,12 +155,48 @@ mod tests {
             (b"11 path=ab\n11 path=cd\n", Ok(path("cd"))),
             (b"12 path=a=b\n", Ok(path("a=b"))),
             (b"8 path=\n", Ok(PaxFields::default())),
-            (b"30 mtime=1700000000.123456789\n", Ok(PaxFields { mtime: Some(1_700_000_000), ..PaxFields::default() })),
-            (b"14 mtime=-1.5\n", Ok(PaxFields { mtime: Some(-2), ..PaxFields::default() })),
-            (b"13 size=4096\n", Ok(PaxFields { size: Some(4096), ..PaxFields::default() })),
-            (b"15 uid=1000000\n", Ok(PaxFields { uid: Some(1_000_000), ..PaxFields::default() })),
-            (b"14 gid=424242\n", Ok(PaxFields { gid: Some(424_242), ..PaxFields::default() })),
-            (b"17 linkpath=../x\n", Ok(PaxFields { linkpath: Some(b"../x".to_vec()), ..PaxFields::default() })),
+            (
+                b"30 mtime=1700000000.123456789\n",
+                Ok(PaxFields {
+                    mtime: Some(1_700_000_000),
+                    ..PaxFields::default()
+                }),
+            ),
+            (
+                b"14 mtime=-1.5\n",
+                Ok(PaxFields {
+                    mtime: Some(-2),
+                    ..PaxFields::default()
+                }),
+            ),
+            (
+                b"13 size=4096\n",
+                Ok(PaxFields {
+                    size: Some(4096),
+                    ..PaxFields::default()
+                }),
+            ),
+            (
+                b"15 uid=1000000\n",
+                Ok(PaxFields {
+                    uid: Some(1_000_000),
+                    ..PaxFields::default()
+                }),
+            ),
+            (
+                b"14 gid=424242\n",
+                Ok(PaxFields {
+                    gid: Some(424_242),
+                    ..PaxFields::default()
+                }),
+            ),
+            (
+                b"17 linkpath=../x\n",
+                Ok(PaxFields {
+                    linkpath: Some(b"../x".to_vec()),
+                    ..PaxFields::default()
+                }),
+            ),
             (b"20 atime=1700000000\n", Ok(PaxFields::default())),
             (b"25 SCHILY.xattr.user.a=b\n", Ok(PaxFields::default())),
             (b"11 path=ab", bad(PaxProblem::BadLength)),
@@ -171,8 +207,16 @@ mod tests {
             (b"11 path=abc", bad(PaxProblem::MissingNewline)),
             (b"9 pathab\n", bad(PaxProblem::MissingKey)),
             (b"7 =abc\n", bad(PaxProblem::MissingKey)),
-            (b"11 size=1x\n", bad(PaxProblem::BadNumber { key: "size".into() })),
-            (b"13 mtime=1.x\n", bad(PaxProblem::BadNumber { key: "mtime".into() })),
+            (
+                b"11 size=1x\n",
+                bad(PaxProblem::BadNumber { key: "size".into() }),
+            ),
+            (
+                b"13 mtime=1.x\n",
+                bad(PaxProblem::BadNumber {
+                    key: "mtime".into(),
+                }),
+            ),
         ];
         for (data, expected) in cases {
             assert_eq!(&read(data), expected, "{:?}", String::from_utf8_lossy(data));

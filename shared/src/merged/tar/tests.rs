@@ -67,9 +67,28 @@ fn reads_ustar_entries_identically_in_any_chunk_size() {
         ("etc", EntryKind::Dir, 0, 0),
         ("etc/hostname", EntryKind::File, 7, 512),
         ("usr/bin/big", EntryKind::File, 3000, 1536),
-        ("usr/bin/sh", EntryKind::Symlink { target: "/bin/busybox".into() }, 0, 5120),
-        ("usr/bin/ash", EntryKind::Hardlink { target: EntryPath::new("usr/bin/big") }, 0, 5632),
-        ("dev/null", EntryKind::CharDevice { major: 0, minor: 0 }, 0, 6144),
+        (
+            "usr/bin/sh",
+            EntryKind::Symlink {
+                target: "/bin/busybox".into(),
+            },
+            0,
+            5120,
+        ),
+        (
+            "usr/bin/ash",
+            EntryKind::Hardlink {
+                target: EntryPath::new("usr/bin/big"),
+            },
+            0,
+            5632,
+        ),
+        (
+            "dev/null",
+            EntryKind::CharDevice { major: 0, minor: 0 },
+            0,
+            6144,
+        ),
         ("run/fifo", EntryKind::Fifo, 0, 6656),
         ("empty", EntryKind::File, 0, 7168),
     ];
@@ -79,7 +98,11 @@ fn reads_ustar_entries_identically_in_any_chunk_size() {
         assert_eq!(&entry.kind, kind, "{path}");
         assert_eq!(entry.size, *size, "{path}");
         assert_eq!(entry.offset, *offset, "{path}");
-        assert_eq!((entry.uid, entry.gid, entry.mode), (1000, 1000, 0o644), "{path}");
+        assert_eq!(
+            (entry.uid, entry.gid, entry.mode),
+            (1000, 1000, 0o644),
+            "{path}"
+        );
         assert_eq!(entry.mtime, 1_700_000_000, "{path}");
     }
 }
@@ -99,7 +122,10 @@ fn reads_gnu_long_names_and_links() {
         .finish();
     let (entries, end) = parse_all_ways(&bytes);
     assert_eq!(end, Ok(()));
-    assert_eq!(paths(&entries), [long_name.as_str(), "link-with-long-target", "after"]);
+    assert_eq!(
+        paths(&entries),
+        [long_name.as_str(), "link-with-long-target", "after"]
+    );
     assert_eq!(entries[0].size, 3);
     assert_eq!(entries[0].offset, 0, "offset of the L header");
     assert_eq!(entries[1].kind, EntryKind::Symlink { target: long_link });
@@ -130,10 +156,25 @@ fn reads_pax_local_and_global_records() {
     assert_eq!(end, Ok(()));
     assert_eq!(paths(&entries), [pax_path.as_str(), "link", "plain"]);
     let first = &entries[0];
-    assert_eq!((first.size, first.mtime, first.uid, first.gid), (5, 1_700_000_123, 7, 2_000_000));
-    assert_eq!(first.offset, 1024, "offset of the x header after the g header");
-    assert_eq!(entries[1].kind, EntryKind::Symlink { target: "../../target".into() });
-    assert_eq!((entries[2].mtime, entries[2].uid), (1_600_000_000, 7), "global records persist");
+    assert_eq!(
+        (first.size, first.mtime, first.uid, first.gid),
+        (5, 1_700_000_123, 7, 2_000_000)
+    );
+    assert_eq!(
+        first.offset, 1024,
+        "offset of the x header after the g header"
+    );
+    assert_eq!(
+        entries[1].kind,
+        EntryKind::Symlink {
+            target: "../../target".into()
+        }
+    );
+    assert_eq!(
+        (entries[2].mtime, entries[2].uid),
+        (1_600_000_000, 7),
+        "global records persist"
+    );
 }
 
 #[test]
@@ -150,9 +191,20 @@ fn reads_ustar_prefix_and_v7_headers() {
         .finish();
     let (entries, end) = parse_all_ways(&bytes);
     assert_eq!(end, Ok(()));
-    assert_eq!(paths(&entries), [name.as_str(), "gnu", "old/dir", "old/file"]);
+    assert_eq!(
+        paths(&entries),
+        [name.as_str(), "gnu", "old/dir", "old/file"]
+    );
     let kinds: Vec<_> = entries.iter().map(|e| e.kind.clone()).collect();
-    assert_eq!(kinds, [EntryKind::File, EntryKind::Dir, EntryKind::Dir, EntryKind::File]);
+    assert_eq!(
+        kinds,
+        [
+            EntryKind::File,
+            EntryKind::Dir,
+            EntryKind::Dir,
+            EntryKind::File
+        ]
+    );
 }
 
 #[test]
@@ -185,7 +237,12 @@ fn archive_end_rules() {
         ("one zero block then EOF", &single_zero, Ok(()), 1),
         ("EOF at a header boundary", &no_marker, Ok(()), 1),
         ("empty stream", b"", Ok(()), 0),
-        ("data after one zero block", &after_zero, Err(TarError::DataAfterEnd { offset: 1536 }), 1),
+        (
+            "data after one zero block",
+            &after_zero,
+            Err(TarError::DataAfterEnd { offset: 1536 }),
+            1,
+        ),
     ];
     for (name, bytes, expected, count) in cases {
         let (entries, end) = parse_all_ways(bytes);
@@ -196,14 +253,19 @@ fn archive_end_rules() {
 
 #[test]
 fn errors_say_what_and_where() {
-    let good = TarWriter::new().file("a", b"hello").file("b", b"world").finish();
+    let good = TarWriter::new()
+        .file("a", b"hello")
+        .file("b", b"world")
+        .finish();
     let mut bad_checksum = good.clone();
     bad_checksum[1024 + 3] ^= 0x20;
     let mut bad_number = TarWriter::header(b"n", b'0', 0, b"", Magic::Ustar);
     bad_number[100..108].copy_from_slice(b"0000x44\0");
     seal(&mut bad_number);
     let mut bad_pax = TarWriter::new();
-    bad_pax.raw(&TarWriter::header(b"p", b'x', 7, b"", Magic::Ustar)).data(b"9 a=b\n\0");
+    bad_pax
+        .raw(&TarWriter::header(b"p", b'x', 7, b"", Magic::Ustar))
+        .data(b"9 a=b\n\0");
     let mut huge = TarWriter::header(b"h", b'x', 0, b"", Magic::Ustar);
     huge[124..136].copy_from_slice(b"00004000001\0");
     seal(&mut huge);
@@ -214,29 +276,117 @@ fn errors_say_what_and_where() {
     let truncated_ext = TarWriter::new().gnu_long(b'L', &[b'n'; 600]).finish()[..700].to_vec();
 
     let cases: Vec<(&str, Vec<u8>, TarError, usize)> = vec![
-        ("checksum", bad_checksum, TarError::Checksum { offset: 1024, stored: 0, computed: 0 }, 1),
-        ("mode", TarWriter::new().raw(&bad_number).finish(), TarError::InvalidNumber { offset: 0, field: HeaderField::Mode }, 0),
-        ("pax", bad_pax.finish(), TarError::InvalidPax { offset: 0, problem: PaxProblem::BadLength }, 0),
-        ("too large", TarWriter::new().raw(&huge).finish(), TarError::ExtensionTooLarge { offset: 0, size: (1 << 20) + 1, limit: 1 << 20 }, 0),
-        ("dangling", dangling, TarError::Truncated { offset: 1024, inside: Truncation::BeforeEntry }, 0),
-        ("content", truncated_content, TarError::Truncated { offset: 515, inside: Truncation::Content { path: "a".into() } }, 1),
-        ("padding", truncated_padding, TarError::Truncated { offset: 612, inside: Truncation::Content { path: "a".into() } }, 1),
-        ("header", truncated_header, TarError::Truncated { offset: 1124, inside: Truncation::Header }, 1),
-        ("extension", truncated_ext, TarError::Truncated { offset: 700, inside: Truncation::Extension }, 0),
+        (
+            "checksum",
+            bad_checksum,
+            TarError::Checksum {
+                offset: 1024,
+                stored: 0,
+                computed: 0,
+            },
+            1,
+        ),
+        (
+            "mode",
+            TarWriter::new().raw(&bad_number).finish(),
+            TarError::InvalidNumber {
+                offset: 0,
+                field: HeaderField::Mode,
+            },
+            0,
+        ),
+        (
+            "pax",
+            bad_pax.finish(),
+            TarError::InvalidPax {
+                offset: 0,
+                problem: PaxProblem::BadLength,
+            },
+            0,
+        ),
+        (
+            "too large",
+            TarWriter::new().raw(&huge).finish(),
+            TarError::ExtensionTooLarge {
+                offset: 0,
+                size: (1 << 20) + 1,
+                limit: 1 << 20,
+            },
+            0,
+        ),
+        (
+            "dangling",
+            dangling,
+            TarError::Truncated {
+                offset: 1024,
+                inside: Truncation::BeforeEntry,
+            },
+            0,
+        ),
+        (
+            "content",
+            truncated_content,
+            TarError::Truncated {
+                offset: 515,
+                inside: Truncation::Content { path: "a".into() },
+            },
+            1,
+        ),
+        (
+            "padding",
+            truncated_padding,
+            TarError::Truncated {
+                offset: 612,
+                inside: Truncation::Content { path: "a".into() },
+            },
+            1,
+        ),
+        (
+            "header",
+            truncated_header,
+            TarError::Truncated {
+                offset: 1124,
+                inside: Truncation::Header,
+            },
+            1,
+        ),
+        (
+            "extension",
+            truncated_ext,
+            TarError::Truncated {
+                offset: 700,
+                inside: Truncation::Extension,
+            },
+            0,
+        ),
     ];
     for (name, bytes, expected, count) in cases {
         let (entries, end) = parse_all_ways(&bytes);
         let error = end.expect_err(name);
         match (&error, &expected) {
-            (TarError::Checksum { offset, stored, computed }, TarError::Checksum { offset: want, .. }) => {
+            (
+                TarError::Checksum {
+                    offset,
+                    stored,
+                    computed,
+                },
+                TarError::Checksum { offset: want, .. },
+            ) => {
                 assert_eq!(offset, want, "{name}");
                 assert_ne!(stored, computed, "{name}");
             }
             _ => assert_eq!(error, expected, "{name}"),
         }
         assert_eq!(error.offset(), expected.offset(), "{name}");
-        assert!(error.to_string().contains(&expected.offset().to_string()), "{name}: {error}");
-        assert_eq!(entries.len(), count, "{name}: entries before the error are kept");
+        assert!(
+            error.to_string().contains(&expected.offset().to_string()),
+            "{name}: {error}"
+        );
+        assert_eq!(
+            entries.len(),
+            count,
+            "{name}: entries before the error are kept"
+        );
     }
 }
 
@@ -276,7 +426,9 @@ fn preview_captures_the_first_bytes_in_any_chunk_size() {
             }
             parser.finish().expect("valid archive");
             let preview = parser.take_preview();
-            let got = preview.as_ref().map(|p| (p.bytes.as_slice(), p.is_truncated()));
+            let got = preview
+                .as_ref()
+                .map(|p| (p.bytes.as_slice(), p.is_truncated()));
             assert_eq!(got, *expected, "{path} max {max} chunk {size}");
             assert!(preview.is_none_or(|p| p.complete), "{path}");
         }

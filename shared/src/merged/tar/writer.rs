@@ -24,7 +24,13 @@ impl TarWriter {
     }
 
     /// One raw header block with a correct checksum.
-    pub(crate) fn header(name: &[u8], typeflag: u8, size: u64, link: &[u8], magic: Magic) -> [u8; 512] {
+    pub(crate) fn header(
+        name: &[u8],
+        typeflag: u8,
+        size: u64,
+        link: &[u8],
+        magic: Magic,
+    ) -> [u8; 512] {
         let mut block = [0u8; 512];
         let (prefix, name) = match name.len() {
             0..=100 => (&b""[..], name),
@@ -71,8 +77,20 @@ impl TarWriter {
         self
     }
 
-    pub(crate) fn entry(&mut self, name: &str, typeflag: u8, content: &[u8], link: &str) -> &mut Self {
-        let block = Self::header(name.as_bytes(), typeflag, content.len() as u64, link.as_bytes(), Magic::Ustar);
+    pub(crate) fn entry(
+        &mut self,
+        name: &str,
+        typeflag: u8,
+        content: &[u8],
+        link: &str,
+    ) -> &mut Self {
+        let block = Self::header(
+            name.as_bytes(),
+            typeflag,
+            content.len() as u64,
+            link.as_bytes(),
+            Magic::Ustar,
+        );
         self.raw(&block).data(content)
     }
 
@@ -88,7 +106,13 @@ impl TarWriter {
     pub(crate) fn gnu_long(&mut self, typeflag: u8, value: &[u8]) -> &mut Self {
         let mut data = value.to_vec();
         data.push(0);
-        let block = Self::header(b"././@LongLink", typeflag, data.len() as u64, b"", Magic::Gnu);
+        let block = Self::header(
+            b"././@LongLink",
+            typeflag,
+            data.len() as u64,
+            b"",
+            Magic::Gnu,
+        );
         self.raw(&block).data(&data)
     }
 
@@ -98,7 +122,13 @@ impl TarWriter {
         for (key, value) in records {
             data.extend_from_slice(&pax_record(key, value));
         }
-        let block = Self::header(b"PaxHeaders/x", typeflag, data.len() as u64, b"", Magic::Ustar);
+        let block = Self::header(
+            b"PaxHeaders/x",
+            typeflag,
+            data.len() as u64,
+            b"",
+            Magic::Ustar,
+        );
         self.raw(&block).data(&data)
     }
 

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs everything strata needs to build and test, from Debian's packages
+# and crates.io only. Idempotent, and quick when everything is present.
+#
+#   scripts/setup.sh            # build + test tools
+#   STRATA_SETUP_QUIET=1 ...    # only print what gets installed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { [ -n "${STRATA_SETUP_QUIET:-}" ] || printf 'setup: %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# 1. Debian packages: the wasm optimiser, the test browser and driver, and the
+#    real peers (registry, skopeo, umoci, podman), plus tools the tests and
+#    benchmarks call.
+apt_packages=(binaryen chromium chromium-driver docker-registry skopeo umoci podman openssl curl wrk time ca-certificates pkg-config)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The registry package may start a system service on :5000; the tests never use it.
+
+# 2. The wasm target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 3. Trunk 0.21.x (0.22 needs a newer rustc than this machine's).
+if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
+  say "installing trunk 0.21"
+  cargo install --locked trunk --version '~0.21'
+fi
+
+# 4. wasm-bindgen-cli at exactly the version Cargo.lock pins, so Trunk never
+#    downloads one. (Not --locked: its lock file names a webpki-roots release
+#    the registry mirror may not carry; the version itself is pinned with =.)
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$want" ]; then
+  echo "setup: cannot find the wasm-bindgen version in Cargo.lock" >&2
+  exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want"
+  cargo install wasm-bindgen-cli --version "=$want"
+fi
+
+say "all tools present"
