@@ -54,3 +54,24 @@ async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     }
     response.json::<T>().await.map_err(|e| ApiError::Decode(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn errors_say_what_happened_and_what_to_check() {
+        let cases = [
+            (ApiError::Network("refused".into()), "cannot reach the strata server: refused"),
+            (
+                ApiError::Status { status: 404, message: "no such image".into() },
+                "the server answered 404: no such image",
+            ),
+            (ApiError::Decode("missing field".into()), "unexpected answer from the server (is it the same version as this page?): missing field"),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.to_string(), want);
+        }
+    }
+}

@@ -2,10 +2,10 @@
 
 use unicode_width::UnicodeWidthChar;
 
-/// How many terminal columns `s` takes: East Asian wide and full-width
-/// characters count 2, combining marks and control characters 0, the rest
-/// 1. This is what Docker's table writer measures (go-runewidth), so CJK
-/// descriptions stay aligned.
+/// How many terminal columns `s` takes: two for each East Asian wide or
+/// full-width character, none for combining marks and control characters,
+/// one for the rest. This is what Docker's table writer measures
+/// (go-runewidth), so CJK descriptions stay aligned.
 pub fn display_width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
@@ -96,8 +96,16 @@ mod tests {
         let python = "Python is an interpreted, interactive, object-oriented, open-source programming language.";
         let cases: &[(&str, usize, &str)] = &[
             (python, 45, "Python is an interpreted, interactive, objec…"),
-            ("Django is a free web application framework, written in Python.", 45, "Django is a free web application framework, …"),
-            ("The official build of CentOS.", 45, "The official build of CentOS."),
+            (
+                "Django is a free web application framework, written in Python.",
+                45,
+                "Django is a free web application framework, …",
+            ),
+            (
+                "The official build of CentOS.",
+                45,
+                "The official build of CentOS.",
+            ),
             ("exactly ten", 11, "exactly ten"),
             ("exactly ten", 10, "exactly t…"),
             ("anything", 0, ""),

@@ -81,7 +81,10 @@ pub fn human_duration(d: Duration) -> String {
     } else if hours < 24 * 365 * 2 {
         format!("{} months", hours / 24 / 30)
     } else {
-        format!("{} years", go_int(go_units(nanos, NANOS_PER_HOUR)) / 24 / 365)
+        format!(
+            "{} years",
+            go_int(go_units(nanos, NANOS_PER_HOUR)) / 24 / 365
+        )
     }
 }
 
@@ -262,13 +265,22 @@ mod tests {
         let plus_one = UtcOffset::from_hms(1, 0, 0).expect("valid offset");
         let minus_half = UtcOffset::from_hms(-3, -30, 0).expect("valid offset");
         let cases: &[(time::OffsetDateTime, &str)] = &[
-            (datetime!(2023-01-02 15:04:05 UTC), "2023-01-02 15:04:05 +0000 UTC"),
-            (datetime!(2023-01-02 15:04:05.5 UTC), "2023-01-02 15:04:05.5 +0000 UTC"),
+            (
+                datetime!(2023-01-02 15:04:05 UTC),
+                "2023-01-02 15:04:05 +0000 UTC",
+            ),
+            (
+                datetime!(2023-01-02 15:04:05.5 UTC),
+                "2023-01-02 15:04:05.5 +0000 UTC",
+            ),
             (
                 datetime!(2023-01-02 15:04:05.000000123 UTC),
                 "2023-01-02 15:04:05.000000123 +0000 UTC",
             ),
-            (datetime!(0099-12-31 23:59:59 UTC), "0099-12-31 23:59:59 +0000 UTC"),
+            (
+                datetime!(0099-12-31 23:59:59 UTC),
+                "0099-12-31 23:59:59 +0000 UTC",
+            ),
             (
                 datetime!(2023-01-02 15:04:05 UTC).to_offset(plus_one),
                 "2023-01-02 16:04:05 +0100 +0100",
@@ -288,8 +300,14 @@ mod tests {
         let plus_two = UtcOffset::from_hms(2, 0, 0).expect("valid offset");
         let cases: &[(time::OffsetDateTime, &str)] = &[
             (datetime!(2023-01-02 15:04:05 UTC), "2023-01-02T15:04:05Z"),
-            (datetime!(2023-01-02 15:04:05.999 UTC), "2023-01-02T15:04:05Z"),
-            (datetime!(2023-01-02 01:00:00 UTC).to_offset(plus_two), "2023-01-02T01:00:00Z"),
+            (
+                datetime!(2023-01-02 15:04:05.999 UTC),
+                "2023-01-02T15:04:05Z",
+            ),
+            (
+                datetime!(2023-01-02 01:00:00 UTC).to_offset(plus_two),
+                "2023-01-02T01:00:00Z",
+            ),
             (datetime!(1970-01-01 00:00:00 UTC), "1970-01-01T00:00:00Z"),
         ];
         for &(t, want) in cases {

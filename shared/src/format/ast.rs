@@ -189,16 +189,30 @@ mod tests {
             pos: 3,
             is_assign: false,
             decl: vec![],
-            cmds: vec![Command { args: vec![Arg::Ident(3, "upper".into()), Arg::Dot(9)] }],
+            cmds: vec![Command {
+                args: vec![Arg::Ident(3, "upper".into()), Arg::Dot(9)],
+            }],
         };
-        let chain = Arg::Chain(2, Box::new(Arg::Pipe(Box::new(inner.clone()))), vec!["D".into()]);
+        let chain = Arg::Chain(
+            2,
+            Box::new(Arg::Pipe(Box::new(inner.clone()))),
+            vec!["D".into()],
+        );
         let pipe = Pipe {
             pos: 2,
             is_assign: false,
             decl: vec!["$y".into()],
             cmds: vec![
-                Command { args: vec![field.clone(), Arg::Str(0, "s".into(), "`s`".into())] },
-                Command { args: vec![Arg::Ident(0, "printf".into()), var.clone(), Arg::Pipe(Box::new(inner))] },
+                Command {
+                    args: vec![field.clone(), Arg::Str(0, "s".into(), "`s`".into())],
+                },
+                Command {
+                    args: vec![
+                        Arg::Ident(0, "printf".into()),
+                        var.clone(),
+                        Arg::Pipe(Box::new(inner)),
+                    ],
+                },
             ],
         };
         let cases = [

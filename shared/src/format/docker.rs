@@ -55,9 +55,16 @@ impl Format {
             Some(rest) => (true, rest),
             None => (false, text),
         };
-        let body = body.trim_matches(' ').replace("\\t", "\t").replace("\\n", "\n");
+        let body = body
+            .trim_matches(' ')
+            .replace("\\t", "\t")
+            .replace("\\n", "\n");
         let template = Template::parse(&body)?;
-        Ok(if table { Format::Table(template) } else { Format::Raw(template) })
+        Ok(if table {
+            Format::Table(template)
+        } else {
+            Format::Raw(template)
+        })
     }
 
     /// Parses a `--format` value where empty or bare `table` mean the
@@ -156,13 +163,22 @@ impl HeaderMap {
     }
 
     fn to_json(&self) -> Json {
-        Json::Object(self.0.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect())
+        Json::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                .collect(),
+        )
     }
 }
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for HeaderMap {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> HeaderMap {
-        HeaderMap(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        HeaderMap(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 
@@ -179,7 +195,11 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for HeaderMap {
 /// An unknown field in a row is an error ([`MissingKey::Error`]), as
 /// Docker's typed rows make it. Nothing is returned for a failed render:
 /// Docker also prints no partial table.
-pub fn render_rows(format: &Format, headers: &HeaderMap, rows: &[Json]) -> Result<String, FormatError> {
+pub fn render_rows(
+    format: &Format,
+    headers: &HeaderMap,
+    rows: &[Json],
+) -> Result<String, FormatError> {
     let mut out = String::new();
     match format {
         Format::Json => {
@@ -196,7 +216,13 @@ pub fn render_rows(format: &Format, headers: &HeaderMap, rows: &[Json]) -> Resul
         }
         Format::Table(template) => {
             // Docker ignores a header error and keeps the partial header.
-            let _ = execute(template, &headers.to_json(), FuncSet::Header, MissingKey::NoValue, &mut out);
+            let _ = execute(
+                template,
+                &headers.to_json(),
+                FuncSet::Header,
+                MissingKey::NoValue,
+                &mut out,
+            );
             out.push('\n');
             for row in rows {
                 execute(template, row, FuncSet::Rows, MissingKey::Error, &mut out)?;
@@ -211,14 +237,15 @@ pub fn render_rows(format: &Format, headers: &HeaderMap, rows: &[Json]) -> Resul
 /// Docker's default formats, for [`Format::parse_or_default`].
 pub mod defaults {
     /// `docker images`.
-    pub const IMAGES: &str =
-        "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}";
+    pub const IMAGES: &str = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}";
     /// `docker images --digests`.
     pub const IMAGES_WITH_DIGEST: &str = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}";
     /// `docker history`.
-    pub const HISTORY: &str = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+    pub const HISTORY: &str =
+        "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
     /// `docker history --human=false`.
-    pub const HISTORY_NOT_HUMAN: &str = "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+    pub const HISTORY_NOT_HUMAN: &str =
+        "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
     /// `docker search`.
     pub const SEARCH: &str = "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}";
     /// `-q`: IDs only.
@@ -242,7 +269,13 @@ mod tests {
             ("deepone", "latest", "0d34f8b9483d", "14 hours ago", "279MB"),
             ("alpine", "latest", "a24bb4013296", "5 days ago", "5.57MB"),
             ("redis", "latest", "36304d3b4540", "6 days ago", "104MB"),
-            ("lovelearnlinux/webserver", "v1", "083524bb2f84", "5 weeks ago", "277MB"),
+            (
+                "lovelearnlinux/webserver",
+                "v1",
+                "083524bb2f84",
+                "5 weeks ago",
+                "277MB",
+            ),
             ("centos", "latest", "470671670cac", "4 months ago", "237MB"),
         ]
         .into_iter()
@@ -277,7 +310,11 @@ mod tests {
             ("{{.ID}}\\n{{.Tag}}", raw("{{.ID}}\n{{.Tag}}")),
         ];
         for (text, want) in cases {
-            assert_eq!(Format::parse(text).expect(text), want, "Format::parse({text:?})");
+            assert_eq!(
+                Format::parse(text).expect(text),
+                want,
+                "Format::parse({text:?})"
+            );
         }
         assert_eq!("json".parse::<Format>(), Ok(Format::Json));
         assert!(Format::parse("table {{.ID").is_err());
@@ -334,7 +371,10 @@ centos                     latest    470671670cac   4 months ago   237MB
                  lovelearnlinux/webserver: v1: 277MB\ncentos: latest: 237MB\n",
             ),
             // Raw output is not aligned: tabs stay tabs.
-            ("{{.ID}}\\t{{.Tag}}", "0d34f8b9483d\tlatest\na24bb4013296\tlatest\n36304d3b4540\tlatest\n083524bb2f84\tv1\n470671670cac\tlatest\n"),
+            (
+                "{{.ID}}\\t{{.Tag}}",
+                "0d34f8b9483d\tlatest\na24bb4013296\tlatest\n36304d3b4540\tlatest\n083524bb2f84\tv1\n470671670cac\tlatest\n",
+            ),
         ];
         for (format, want) in cases {
             assert_eq!(render(format, &rows), want, "{format}");
@@ -346,11 +386,26 @@ centos                     latest    470671670cac   4 months ago   237MB
         let rows = &seed_images()[..2];
         let cases = [
             ("table {{.ID}}", "IMAGE ID\n0d34f8b9483d\na24bb4013296\n"),
-            ("table {{.ID}}\\t{{.Repository}}", "IMAGE ID       REPOSITORY\n0d34f8b9483d   deepone\na24bb4013296   alpine\n"),
-            ("table {{upper .Tag}}\\t{{.Size}}", "TAG        SIZE\nLATEST     279MB\nLATEST     5.57MB\n"),
-            ("table {{.Repository}}:{{.Tag}}", "REPOSITORY:TAG\ndeepone:latest\nalpine:latest\n"),
-            ("table {{truncate .ID 4}}|{{title .Tag}}", "IMAGE ID|TAG\n0d34|Latest\na24b|Latest\n"),
-            ("table {{.CreatedAt}}", "CREATED AT\n2024-01-01 00:00:00 +0000 UTC\n2024-01-01 00:00:00 +0000 UTC\n"),
+            (
+                "table {{.ID}}\\t{{.Repository}}",
+                "IMAGE ID       REPOSITORY\n0d34f8b9483d   deepone\na24bb4013296   alpine\n",
+            ),
+            (
+                "table {{upper .Tag}}\\t{{.Size}}",
+                "TAG       SIZE\nLATEST    279MB\nLATEST    5.57MB\n",
+            ),
+            (
+                "table {{.Repository}}:{{.Tag}}",
+                "REPOSITORY:TAG\ndeepone:latest\nalpine:latest\n",
+            ),
+            (
+                "table {{truncate .ID 4}}|{{title .Tag}}",
+                "IMAGE ID|TAG\n0d34|Latest\na24b|Latest\n",
+            ),
+            (
+                "table {{.CreatedAt}}",
+                "CREATED AT\n2024-01-01 00:00:00 +0000 UTC\n2024-01-01 00:00:00 +0000 UTC\n",
+            ),
             // pad is not a header function: the header is padded too.
             ("table {{pad .Tag 1 1}}|", " TAG |\n latest |\n latest |\n"),
         ];
@@ -384,20 +439,31 @@ centos                     latest    470671670cac   4 months ago   237MB
             "REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n"
         );
         let raw = Format::parse("{{.ID}}").expect("parses");
-        assert_eq!(render_rows(&raw, &HeaderMap::images(), &[]).expect("renders"), "");
+        assert_eq!(
+            render_rows(&raw, &HeaderMap::images(), &[]).expect("renders"),
+            ""
+        );
     }
 
     #[test]
     fn json_prints_one_object_per_line() {
-        let rows = [json!({"ID": "abc", "Size": "1kB"}), json!({"ID": "d<e>&f", "Size": null})];
+        let rows = [
+            json!({"ID": "abc", "Size": "1kB"}),
+            json!({"ID": "d<e>&f", "Size": null}),
+        ];
         let want = "{\"ID\":\"abc\",\"Size\":\"1kB\"}\n{\"ID\":\"d<e>&f\",\"Size\":null}\n";
-        assert_eq!(render_rows(&Format::Json, &HeaderMap::images(), &rows).expect("renders"), want);
+        assert_eq!(
+            render_rows(&Format::Json, &HeaderMap::images(), &rows).expect("renders"),
+            want
+        );
         assert_eq!(render("{{json .}}", &rows), want);
     }
 
     #[test]
     fn history_and_search_headers() {
-        let history = [json!({"ID": "<missing>", "CreatedSince": "2 weeks ago", "CreatedBy": "/bin/sh -c #(nop)  CMD [\"redis-server\"]", "Size": "0B", "Comment": ""})];
+        let history = [
+            json!({"ID": "<missing>", "CreatedSince": "2 weeks ago", "CreatedBy": "/bin/sh -c #(nop)  CMD [\"redis-server\"]", "Size": "0B", "Comment": ""}),
+        ];
         let format = Format::parse(defaults::HISTORY).expect("parses");
         assert_eq!(
             render_rows(&format, &HeaderMap::history(), &history).expect("renders"),
@@ -429,14 +495,18 @@ centos                     latest    470671670cac   4 months ago   237MB
 
     #[test]
     fn inspect_prints_no_value_for_unknown_fields() {
-        let template = Template::parse("{{.Os}}/{{.Architecture}} {{.Nope}} {{.Config.Labels.x}}").expect("parses");
+        let template = Template::parse("{{.Os}}/{{.Architecture}} {{.Nope}} {{.Config.Labels.x}}")
+            .expect("parses");
         let data = json!({"Os": "linux", "Architecture": "amd64", "Config": {"Labels": null}});
         assert_eq!(
             template.execute(&data, MissingKey::NoValue).map_err(|e| e.to_string()),
             Err("template: :1:45: executing \"\" at <.Config.Labels.x>: nil pointer evaluating interface {}.x".to_owned())
         );
         let template = Template::parse("{{.Os}} {{.Nope}} {{.Config.Nope.x}}").expect("parses");
-        assert_eq!(template.execute(&data, MissingKey::NoValue), Ok("linux <no value> <no value>".to_owned()));
+        assert_eq!(
+            template.execute(&data, MissingKey::NoValue),
+            Ok("linux <no value> <no value>".to_owned())
+        );
         assert_eq!(template.source(), "{{.Os}} {{.Nope}} {{.Config.Nope.x}}");
     }
 }

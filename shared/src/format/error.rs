@@ -66,7 +66,9 @@ pub enum FormatError {
 pub(crate) fn line_and_column(source: &str, offset: usize) -> (usize, usize) {
     let before = source.get(..offset).unwrap_or(source);
     let line = 1 + before.matches('\n').count();
-    let column = before.rfind('\n').map_or(offset, |newline| offset - newline - 1);
+    let column = before
+        .rfind('\n')
+        .map_or(offset, |newline| offset - newline - 1);
     (line, column)
 }
 
@@ -91,7 +93,11 @@ mod tests {
             ("", 0, (1, 0)),
         ];
         for &(source, offset, want) in cases {
-            assert_eq!(line_and_column(source, offset), want, "{source:?} at {offset}");
+            assert_eq!(
+                line_and_column(source, offset),
+                want,
+                "{source:?} at {offset}"
+            );
         }
     }
 
@@ -99,11 +105,17 @@ mod tests {
     fn messages_read_like_go() {
         let cases = [
             (
-                FormatError::Syntax { line: 1, message: "unclosed action".into() },
+                FormatError::Syntax {
+                    line: 1,
+                    message: "unclosed action".into(),
+                },
                 "template: :1: unclosed action",
             ),
             (
-                FormatError::UnknownFunction { line: 2, name: "foo".into() },
+                FormatError::UnknownFunction {
+                    line: 2,
+                    name: "foo".into(),
+                },
                 "template: :2: function \"foo\" not defined",
             ),
             (
@@ -119,7 +131,15 @@ mod tests {
         for (error, want) in cases {
             assert_eq!(error.to_string(), want);
         }
-        let unsupported = FormatError::Unsupported { line: 1, column: 2, what: "{{template}}".into() };
-        assert!(unsupported.to_string().starts_with("template: :1:2: unsupported action {{template}}"));
+        let unsupported = FormatError::Unsupported {
+            line: 1,
+            column: 2,
+            what: "{{template}}".into(),
+        };
+        assert!(
+            unsupported
+                .to_string()
+                .starts_with("template: :1:2: unsupported action {{template}}")
+        );
     }
 }

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use super::ast::{Arg, Branch, Command, Node, Number, Pipe, Template};
 use super::error::{FormatError, line_and_column};
-use super::funcs::{self, ArgValue, FuncSet, Param};
+use super::funcs::{ArgValue, FuncSet, Param};
 use super::value::{Val, as_int, go_type, is_true, print_value};
 
 /// What a template does with a field the data does not have.
@@ -31,8 +31,15 @@ pub(crate) fn execute(
     missing: MissingKey,
     out: &mut String,
 ) -> Result<(), FormatError> {
-    let mut state = State { template, set, missing, vars: vec![("$".to_owned(), Val::Ref(data))] };
-    state.walk_list(&Val::Ref(data), &template.root, out).map(drop)
+    let mut state = State {
+        template,
+        set,
+        missing,
+        vars: vec![("$".to_owned(), Val::Ref(data))],
+    };
+    state
+        .walk_list(&Val::Ref(data), &template.root, out)
+        .map(drop)
 }
 
 /// How a list of nodes ended.
@@ -43,9 +50,9 @@ enum Flow {
     Continue,
 }
 
-struct State<'t, 'd> {
+pub(super) struct State<'t, 'd> {
     template: &'t Template,
-    set: FuncSet,
+    pub(super) set: FuncSet,
     missing: MissingKey,
     vars: Vec<(String, Val<'d>)>,
 }
@@ -59,19 +66,14 @@ impl fmt::Display for RangeNode<'_> {
     }
 }
 
-/// A function call as Go prints it in `error calling` messages.
-struct CallNode<'a>(&'a Arg, &'a [Arg]);
-
-impl fmt::Display for CallNode<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        self.1.iter().try_for_each(|arg| write!(f, " {arg}"))
-    }
-}
-
 impl<'t, 'd> State<'t, 'd> {
     /// An execution error at `pos`, showing `node` cut to 20 characters.
-    fn error(&self, pos: usize, node: &dyn fmt::Display, message: impl Into<String>) -> FormatError {
+    pub(super) fn error(
+        &self,
+        pos: usize,
+        node: &dyn fmt::Display,
+        message: impl Into<String>,
+    ) -> FormatError {
         let (line, column) = line_and_column(&self.template.source, pos);
         let text = node.to_string();
         let context = if text.chars().count() > 20 {
@@ -79,10 +81,20 @@ impl<'t, 'd> State<'t, 'd> {
         } else {
             text
         };
-        FormatError::Exec { line, column, context, message: message.into() }
+        FormatError::Exec {
+            line,
+            column,
+            context,
+            message: message.into(),
+        }
     }
 
-    fn walk_list(&mut self, dot: &Val<'d>, nodes: &'t [Node], out: &mut String) -> Result<Flow, FormatError> {
+    fn walk_list(
+        &mut self,
+        dot: &Val<'d>,
+        nodes: &'t [Node],
+        out: &mut String,
+    ) -> Result<Flow, FormatError> {
         for node in nodes {
             let flow = match node {
                 Node::Text(text) => {
@@ -130,25 +142,34 @@ impl<'t, 'd> State<'t, 'd> {
         Ok(flow)
     }
 
-    fn walk_range(&mut self, dot: &Val<'d>, branch: &'t Branch, out: &mut String) -> Result<Flow, FormatError> {
+    fn walk_range(
+        &mut self,
+        dot: &Val<'d>,
+        branch: &'t Branch,
+        out: &mut String,
+    ) -> Result<Flow, FormatError> {
         let mark = self.vars.len();
         let value = self.eval_pipeline(dot, &branch.pipe)?;
         let body_mark = self.vars.len();
         let items: Vec<(Val<'d>, Val<'d>)> = match value.json() {
             None | Some(Json::Null) => Vec::new(),
             Some(Json::Array(items)) => (0..items.len())
-                .filter_map(|i| Some((Val::int(i64::try_from(i).ok()?), value.child(|j| j.get(i))?)))
+                .filter_map(|i| {
+                    Some((Val::int(i64::try_from(i).ok()?), value.child(|j| j.get(i))?))
+                })
                 .collect(),
             Some(Json::Object(map)) => {
                 let mut keys: Vec<&String> = map.keys().collect();
                 keys.sort();
                 keys.into_iter()
-                    .filter_map(|key| Some((Val::string(key.clone()), value.child(|j| j.get(key))?)))
+                    .filter_map(|key| {
+                        Some((Val::string(key.clone()), value.child(|j| j.get(key))?))
+                    })
                     .collect()
             }
-            Some(json) if as_int(json).is_some() => {
-                (0..as_int(json).unwrap_or(0)).map(|i| (Val::int(i), Val::int(i))).collect()
-            }
+            Some(json) if as_int(json).is_some() => (0..as_int(json).unwrap_or(0))
+                .map(|i| (Val::int(i), Val::int(i)))
+                .collect(),
             Some(json) => {
                 let message = format!("range can't iterate over {}", super::value::go_string(json));
                 return Err(self.error(branch.pos, &RangeNode(&branch.pipe), message));
@@ -162,7 +183,9 @@ impl<'t, 'd> State<'t, 'd> {
                 let names = &branch.pipe.decl;
                 let assigned = match names.as_slice() {
                     [only] => self.set_var(only, element.clone()),
-                    [first, second, ..] => self.set_var(first, index) && self.set_var(second, element.clone()),
+                    [first, second, ..] => {
+                        self.set_var(first, index) && self.set_var(second, element.clone())
+                    }
                     [] => true,
                 };
                 if !assigned {
@@ -184,18 +207,20 @@ impl<'t, 'd> State<'t, 'd> {
                 break;
             }
         }
-        if !ran {
-            if let Some(else_list) = &branch.else_list {
-                let flow = self.walk_list(dot, else_list, out)?;
-                self.vars.truncate(mark);
-                return Ok(flow);
-            }
+        if !ran && let Some(else_list) = &branch.else_list {
+            let flow = self.walk_list(dot, else_list, out)?;
+            self.vars.truncate(mark);
+            return Ok(flow);
         }
         self.vars.truncate(mark);
         Ok(Flow::Normal)
     }
 
-    fn eval_pipeline(&mut self, dot: &Val<'d>, pipe: &'t Pipe) -> Result<Val<'d>, FormatError> {
+    pub(super) fn eval_pipeline(
+        &mut self,
+        dot: &Val<'d>,
+        pipe: &'t Pipe,
+    ) -> Result<Val<'d>, FormatError> {
         let mut value: Option<Val<'d>> = None;
         for cmd in &pipe.cmds {
             value = Some(self.eval_command(dot, cmd, value)?);
@@ -232,18 +257,31 @@ impl<'t, 'd> State<'t, 'd> {
     fn not_a_function(&self, args: &[Arg], has_final: bool) -> Result<(), FormatError> {
         if args.len() > 1 || has_final {
             let first = &args[0];
-            return Err(self.error(first.pos(), first, format!("can't give argument to non-function {first}")));
+            return Err(self.error(
+                first.pos(),
+                first,
+                format!("can't give argument to non-function {first}"),
+            ));
         }
         Ok(())
     }
 
-    fn eval_command(&mut self, dot: &Val<'d>, cmd: &'t Command, last: Option<Val<'d>>) -> Result<Val<'d>, FormatError> {
+    fn eval_command(
+        &mut self,
+        dot: &Val<'d>,
+        cmd: &'t Command,
+        last: Option<Val<'d>>,
+    ) -> Result<Val<'d>, FormatError> {
         let first = &cmd.args[0];
         let has_args = cmd.args.len() > 1 || last.is_some();
         match first {
-            Arg::Field(_, names) => return self.eval_field_chain(dot.clone(), first, names, has_args),
+            Arg::Field(_, names) => {
+                return self.eval_field_chain(dot.clone(), first, names, has_args);
+            }
             Arg::Chain(..) | Arg::Variable(..) => return self.eval_operand(dot, first, has_args),
-            Arg::Ident(_, name) => return self.eval_function(dot, first, name, &cmd.args[1..], last),
+            Arg::Ident(_, name) => {
+                return self.eval_function(dot, first, name, &cmd.args[1..], last);
+            }
             Arg::Pipe(pipe) => {
                 self.not_a_function(&cmd.args, last.is_some())?;
                 return self.eval_pipeline(dot, pipe);
@@ -257,17 +295,26 @@ impl<'t, 'd> State<'t, 'd> {
             Arg::Nil(pos) => Err(self.error(*pos, first, "nil is not a command")),
             Arg::Number(pos, number) => self.ideal_constant(*pos, first, number),
             Arg::Str(_, value, _) => Ok(Val::string(value.clone())),
-            _ => Err(self.error(first.pos(), first, format!("can't evaluate command {first}"))),
+            _ => Err(self.error(
+                first.pos(),
+                first,
+                format!("can't evaluate command {first}"),
+            )),
         }
     }
 
     /// A number whose type comes from how it is written: `1.5` is a float,
     /// `3` an int.
-    fn ideal_constant(&self, pos: usize, node: &Arg, number: &Number) -> Result<Val<'d>, FormatError> {
-        if number.is_float_syntax {
-            if let Some(float) = number.float.and_then(serde_json::Number::from_f64) {
-                return Ok(Val::Owned(Json::Number(float)));
-            }
+    pub(super) fn ideal_constant(
+        &self,
+        pos: usize,
+        node: &Arg,
+        number: &Number,
+    ) -> Result<Val<'d>, FormatError> {
+        if number.is_float_syntax
+            && let Some(float) = number.float.and_then(serde_json::Number::from_f64)
+        {
+            return Ok(Val::Owned(Json::Number(float)));
         }
         match number.int {
             Some(int) => Ok(Val::int(int)),
@@ -277,17 +324,31 @@ impl<'t, 'd> State<'t, 'd> {
 
     /// A variable, a chain `(…).Field`, or a field, with `has_args` saying
     /// whether arguments follow (an error for anything but a function).
-    fn eval_operand(&mut self, dot: &Val<'d>, node: &'t Arg, has_args: bool) -> Result<Val<'d>, FormatError> {
+    pub(super) fn eval_operand(
+        &mut self,
+        dot: &Val<'d>,
+        node: &'t Arg,
+        has_args: bool,
+    ) -> Result<Val<'d>, FormatError> {
         match node {
             Arg::Field(_, names) => self.eval_field_chain(dot.clone(), node, names, has_args),
             Arg::Variable(pos, name, fields) => {
-                let value = self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                let value = self
+                    .vars
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone());
                 let Some(value) = value else {
                     return Err(self.error(*pos, node, format!("undefined variable: {name}")));
                 };
                 if fields.is_empty() {
                     if has_args {
-                        return Err(self.error(*pos, node, format!("can't give argument to non-function {node}")));
+                        return Err(self.error(
+                            *pos,
+                            node,
+                            format!("can't give argument to non-function {node}"),
+                        ));
                     }
                     return Ok(value);
                 }
@@ -295,7 +356,11 @@ impl<'t, 'd> State<'t, 'd> {
             }
             Arg::Chain(pos, inner, fields) => {
                 if matches!(**inner, Arg::Nil(_)) {
-                    return Err(self.error(*pos, node, format!("indirection through explicit nil in {node}")));
+                    return Err(self.error(
+                        *pos,
+                        node,
+                        format!("indirection through explicit nil in {node}"),
+                    ));
                 }
                 let receiver = match self.eval_arg(dot, Param::Any, inner)? {
                     ArgValue::Any(value) => value,
@@ -325,19 +390,37 @@ impl<'t, 'd> State<'t, 'd> {
         Ok(value)
     }
 
-    fn eval_field(&self, receiver: Val<'d>, node: &Arg, name: &str, has_args: bool) -> Result<Val<'d>, FormatError> {
+    fn eval_field(
+        &self,
+        receiver: Val<'d>,
+        node: &Arg,
+        name: &str,
+        has_args: bool,
+    ) -> Result<Val<'d>, FormatError> {
         let pos = node.pos();
         match receiver.json() {
             None => {
                 if self.missing == MissingKey::Error {
-                    return Err(self.error(pos, node, format!("nil data; no entry for key {name:?}")));
+                    return Err(self.error(
+                        pos,
+                        node,
+                        format!("nil data; no entry for key {name:?}"),
+                    ));
                 }
                 Ok(Val::Missing)
             }
-            Some(Json::Null) => Err(self.error(pos, node, format!("nil pointer evaluating interface {{}}.{name}"))),
+            Some(Json::Null) => Err(self.error(
+                pos,
+                node,
+                format!("nil pointer evaluating interface {{}}.{name}"),
+            )),
             Some(Json::Object(_)) => {
                 if has_args {
-                    return Err(self.error(pos, node, format!("{name} is not a method but has arguments")));
+                    return Err(self.error(
+                        pos,
+                        node,
+                        format!("{name} is not a method but has arguments"),
+                    ));
                 }
                 match receiver.child(|json| json.get(name)) {
                     Some(value) => Ok(value),
@@ -347,135 +430,11 @@ impl<'t, 'd> State<'t, 'd> {
                     None => Ok(Val::Missing),
                 }
             }
-            Some(other) => {
-                Err(self.error(pos, node, format!("can't evaluate field {name} in type {}", go_type(other))))
-            }
-        }
-    }
-
-    fn eval_function(
-        &mut self,
-        dot: &Val<'d>,
-        ident: &'t Arg,
-        name: &str,
-        args: &'t [Arg],
-        last: Option<Val<'d>>,
-    ) -> Result<Val<'d>, FormatError> {
-        let pos = ident.pos();
-        let Some(signature) = funcs::signature(name, self.set) else {
-            return Err(self.error(pos, ident, format!("{name:?} is not a defined function")));
-        };
-        let fixed = signature.fixed.len();
-        let count = args.len() + usize::from(last.is_some());
-        if signature.variadic.is_some() {
-            if count < fixed {
-                let message = format!("wrong number of args for {name}: want at least {fixed} got {}", args.len());
-                return Err(self.error(pos, ident, message));
-            }
-        } else if count != fixed {
-            return Err(self.error(pos, ident, format!("wrong number of args for {name}: want {fixed} got {count}")));
-        }
-        let param = |i: usize| signature.fixed.get(i).copied().or(signature.variadic).unwrap_or(Param::Any);
-        if name == "and" || name == "or" {
-            // Short-circuit: stop at the first false (and) or true (or).
-            let mut value = Val::Missing;
-            for arg in args {
-                value = match self.eval_arg(dot, Param::Any, arg)? {
-                    ArgValue::Any(v) => v,
-                    _ => Val::Missing,
-                };
-                if is_true(&value) == (name == "or") {
-                    return Ok(value);
-                }
-            }
-            return Ok(last.unwrap_or(value));
-        }
-        let mut values = Vec::with_capacity(count);
-        for (i, arg) in args.iter().enumerate() {
-            values.push(self.eval_arg(dot, param(i), arg)?);
-        }
-        if let Some(last) = last {
-            values.push(self.validate(last, param(args.len()), pos, ident)?);
-        }
-        funcs::call(name, self.set, values)
-            .map_err(|e| self.error(pos, &CallNode(ident, args), format!("error calling {name}: {e}")))
-    }
-
-    /// Evaluates an argument for a parameter of type `param`, as Go's
-    /// `evalArg`: computed values are checked by type, literals by syntax.
-    fn eval_arg(&mut self, dot: &Val<'d>, param: Param, arg: &'t Arg) -> Result<ArgValue<'d>, FormatError> {
-        let pos = arg.pos();
-        let value = match arg {
-            Arg::Dot(_) => dot.clone(),
-            Arg::Nil(_) => {
-                return match param {
-                    Param::Any => Ok(ArgValue::Any(Val::Owned(Json::Null))),
-                    Param::StrList => Ok(ArgValue::StrList(Vec::new())),
-                    _ => Err(self.error(pos, arg, format!("cannot assign nil to {}", param.go_name()))),
-                };
-            }
-            Arg::Field(..) | Arg::Variable(..) | Arg::Chain(..) => self.eval_operand(dot, arg, false)?,
-            Arg::Pipe(pipe) => self.eval_pipeline(dot, pipe)?,
-            Arg::Ident(_, name) => self.eval_function(dot, arg, name, &[], None)?,
-            Arg::Str(_, value, _) => match param {
-                Param::Str => return Ok(ArgValue::Str(value.clone())),
-                Param::Any => Val::string(value.clone()),
-                _ => return Err(self.literal_mismatch(param, arg)),
-            },
-            Arg::Number(_, number) => match param {
-                Param::Int => {
-                    return number.int.map(ArgValue::Int).ok_or_else(|| self.literal_mismatch(param, arg));
-                }
-                Param::Any => self.ideal_constant(pos, arg, number)?,
-                _ => return Err(self.literal_mismatch(param, arg)),
-            },
-            Arg::Bool(_, b) => match param {
-                Param::Any => Val::bool(*b),
-                _ => return Err(self.literal_mismatch(param, arg)),
-            },
-        };
-        self.validate(value, param, pos, arg)
-    }
-
-    fn literal_mismatch(&self, param: Param, arg: &Arg) -> FormatError {
-        let message = match param {
-            Param::Str => format!("expected string; found {arg}"),
-            Param::Int => format!("expected integer; found {arg}"),
-            Param::Any | Param::StrList => format!("can't handle {arg} for arg of type {}", param.go_name()),
-        };
-        self.error(arg.pos(), arg, message)
-    }
-
-    /// Go's `validateType`: a computed value must have the parameter's type.
-    fn validate(&self, value: Val<'d>, param: Param, pos: usize, node: &Arg) -> Result<ArgValue<'d>, FormatError> {
-        let wrong = |json: &Json| {
-            let message = format!("wrong type for value; expected {}; got {}", param.go_name(), go_type(json));
-            self.error(pos, node, message)
-        };
-        let invalid = || self.error(pos, node, format!("invalid value; expected {}", param.go_name()));
-        match param {
-            Param::Any => Ok(ArgValue::Any(value)),
-            Param::Str => match value.json() {
-                Some(Json::String(s)) => Ok(ArgValue::Str(s.clone())),
-                Some(json) => Err(wrong(json)),
-                None => Err(invalid()),
-            },
-            Param::Int => match value.json() {
-                Some(json) => as_int(json).map(ArgValue::Int).ok_or_else(|| wrong(json)),
-                None => Err(invalid()),
-            },
-            Param::StrList => match value.json() {
-                None => Ok(ArgValue::StrList(Vec::new())),
-                Some(Json::Array(items)) => items
-                    .iter()
-                    .map(|item| item.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-                    .map(ArgValue::StrList)
-                    .ok_or_else(|| {
-                        self.error(pos, node, "wrong type for value; expected []string; got []interface {}")
-                    }),
-                Some(json) => Err(wrong(json)),
-            },
+            Some(other) => Err(self.error(
+                pos,
+                node,
+                format!("can't evaluate field {name} in type {}", go_type(other)),
+            )),
         }
     }
 }

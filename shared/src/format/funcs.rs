@@ -24,8 +24,9 @@
 
 use serde_json::Value as Json;
 
+use super::builtins::{eq, index, length, lt, slice};
 use super::printf::{sprint, sprintf, sprintln};
-use super::value::{Val, as_int, go_type, is_true};
+use super::value::{Val, as_int, is_true};
 
 /// Whether a name is a function.
 pub(crate) enum Known {
@@ -96,8 +97,18 @@ pub(crate) fn lookup(name: &str) -> Known {
 
 pub(crate) fn signature(name: &str, set: FuncSet) -> Option<Signature> {
     use Param::{Any, Int, Str, StrList};
-    let fixed = |fixed: &'static [Param]| Some(Signature { fixed, variadic: None });
-    let variadic = |fixed: &'static [Param], tail: Param| Some(Signature { fixed, variadic: Some(tail) });
+    let fixed = |fixed: &'static [Param]| {
+        Some(Signature {
+            fixed,
+            variadic: None,
+        })
+    };
+    let variadic = |fixed: &'static [Param], tail: Param| {
+        Some(Signature {
+            fixed,
+            variadic: Some(tail),
+        })
+    };
     let header = set == FuncSet::Header;
     match name {
         "json" if header => fixed(&[Str]),
@@ -119,20 +130,34 @@ pub(crate) fn signature(name: &str, set: FuncSet) -> Option<Signature> {
 
 /// Calls a function whose arguments have been checked against its
 /// signature. The error is the part after `error calling NAME: `.
-pub(crate) fn call<'d>(name: &str, set: FuncSet, args: Vec<ArgValue<'d>>) -> Result<Val<'d>, String> {
+pub(crate) fn call<'d>(
+    name: &str,
+    set: FuncSet,
+    args: Vec<ArgValue<'d>>,
+) -> Result<Val<'d>, String> {
     let mut args = args.into_iter();
     let mut next = || args.next().unwrap_or(ArgValue::Any(Val::Missing));
-    if set == FuncSet::Header && matches!(name, "json" | "split" | "join" | "title" | "lower" | "upper" | "truncate") {
+    if set == FuncSet::Header
+        && matches!(
+            name,
+            "json" | "split" | "join" | "title" | "lower" | "upper" | "truncate"
+        )
+    {
         return Ok(Val::string(text(next())));
     }
     Ok(match name {
         "json" => {
             let value = any(next());
-            Val::string(serde_json::to_string(value.json().unwrap_or(&Json::Null)).map_err(|e| e.to_string())?)
+            Val::string(
+                serde_json::to_string(value.json().unwrap_or(&Json::Null))
+                    .map_err(|e| e.to_string())?,
+            )
         }
         "split" => {
             let (s, sep) = (text(next()), text(next()));
-            Val::Owned(Json::Array(split(&s, &sep).into_iter().map(Json::String).collect()))
+            Val::Owned(Json::Array(
+                split(&s, &sep).into_iter().map(Json::String).collect(),
+            ))
         }
         "join" => {
             let list = match next() {
@@ -194,7 +219,9 @@ fn any(arg: ArgValue<'_>) -> Val<'_> {
         ArgValue::Any(value) => value,
         ArgValue::Str(s) => Val::string(s),
         ArgValue::Int(n) => Val::int(n),
-        ArgValue::StrList(list) => Val::Owned(Json::Array(list.into_iter().map(Json::String).collect())),
+        ArgValue::StrList(list) => {
+            Val::Owned(Json::Array(list.into_iter().map(Json::String).collect()))
+        }
     }
 }
 
@@ -224,9 +251,9 @@ fn split(s: &str, sep: &str) -> Vec<String> {
     }
 }
 
-/// Go's `strings.Title`: upper-cases the first letter of each word, where
-/// words are separated by anything but letters, digits, `_` and `'`…
-/// exactly: ASCII other than alphanumerics and `_`, and Unicode spaces.
+/// Go's `strings.Title`: upper-cases each letter that follows a separator.
+/// Separators are ASCII characters other than letters, digits and `_`
+/// (so `it's` becomes `It'S`, as in Go), and Unicode white space.
 fn title(s: &str) -> String {
     let is_separator = |c: char| {
         if c.is_ascii() {
@@ -260,14 +287,20 @@ fn pad(s: &str, before: i64, after: i64) -> Result<String, String> {
     if s.is_empty() {
         return Ok(String::new());
     }
-    Ok(format!("{}{s}{}", repeat_spaces(before)?, repeat_spaces(after)?))
+    Ok(format!(
+        "{}{s}{}",
+        repeat_spaces(before)?,
+        repeat_spaces(after)?
+    ))
 }
 
 /// Docker's `truncateWithLength`: the first `length` bytes, backing off to
 /// a character boundary rather than splitting a character as Go would.
 fn truncate(s: &str, length: i64) -> Result<String, String> {
     let Ok(length) = usize::try_from(length) else {
-        return Err(format!("runtime error: slice bounds out of range [:{length}]"));
+        return Err(format!(
+            "runtime error: slice bounds out of range [:{length}]"
+        ));
     };
     if s.len() < length {
         return Ok(s.to_owned());
@@ -277,173 +310,6 @@ fn truncate(s: &str, length: i64) -> Result<String, String> {
         end -= 1;
     }
     Ok(s[..end].to_owned())
-}
-
-fn length(item: &Val<'_>) -> Result<i64, String> {
-    let len = match item.json() {
-        None => return Err("len of untyped nil".to_owned()),
-        Some(Json::Null) => return Err("len of nil pointer".to_owned()),
-        Some(Json::String(s)) => s.len(),
-        Some(Json::Array(items)) => items.len(),
-        Some(Json::Object(map)) => map.len(),
-        Some(other) => return Err(format!("len of type {}", go_type(other))),
-    };
-    i64::try_from(len).map_err(|e| e.to_string())
-}
-
-/// Go's `indexArg`: an integer index within `0..=cap`.
-fn index_arg(index: &Val<'_>, cap: usize) -> Result<usize, String> {
-    match index.json() {
-        None | Some(Json::Null) => Err("cannot index slice/array with nil".to_owned()),
-        Some(json) => match as_int(json) {
-            Some(x) => usize::try_from(x)
-                .ok()
-                .filter(|&x| x <= cap)
-                .ok_or_else(|| format!("index out of range: {x}")),
-            None => Err(format!("cannot index slice/array with type {}", go_type(json))),
-        },
-    }
-}
-
-fn index<'d>(item: Val<'d>, indexes: Vec<Val<'d>>) -> Result<Val<'d>, String> {
-    if item.is_nil() {
-        return Err("index of untyped nil".to_owned());
-    }
-    let mut current = item;
-    for index in indexes {
-        let next = match current.json() {
-            None | Some(Json::Null) => return Err("index of nil pointer".to_owned()),
-            Some(Json::Array(items)) => {
-                let i = index_arg(&index, items.len())?;
-                current.child(|json| json.get(i)).ok_or_else(|| format!("index out of range: {i}"))?
-            }
-            Some(Json::String(s)) => {
-                let i = index_arg(&index, s.len())?;
-                let byte = s.as_bytes().get(i).ok_or_else(|| format!("index out of range: {i}"))?;
-                Val::int(i64::from(*byte))
-            }
-            Some(Json::Object(_)) => match index.json() {
-                Some(Json::String(key)) => current.child(|json| json.get(key)).unwrap_or(Val::Owned(Json::Null)),
-                None | Some(Json::Null) => return Err("value is nil; should be of type string".to_owned()),
-                Some(other) => return Err(format!("value has type {}; should be string", go_type(other))),
-            },
-            Some(other) => return Err(format!("can't index item of type {}", go_type(other))),
-        };
-        current = next;
-    }
-    Ok(current)
-}
-
-fn slice<'d>(item: Val<'d>, indexes: Vec<Val<'d>>) -> Result<Val<'d>, String> {
-    if item.is_nil() {
-        return Err("slice of untyped nil".to_owned());
-    }
-    if indexes.len() > 3 {
-        return Err(format!("too many slice indexes: {}", indexes.len()));
-    }
-    let len = match item.json() {
-        Some(Json::String(s)) => {
-            if indexes.len() == 3 {
-                return Err("cannot 3-index slice a string".to_owned());
-            }
-            s.len()
-        }
-        Some(Json::Array(items)) => items.len(),
-        Some(other) => return Err(format!("can't slice item of type {}", go_type(other))),
-        None => return Err("slice of untyped nil".to_owned()),
-    };
-    let mut bounds = [0, len, len];
-    for (i, index) in indexes.iter().enumerate() {
-        bounds[i] = index_arg(index, len)?;
-    }
-    if bounds[0] > bounds[1] {
-        return Err(format!("invalid slice index: {} > {}", bounds[0], bounds[1]));
-    }
-    if indexes.len() == 3 && bounds[1] > bounds[2] {
-        return Err(format!("invalid slice index: {} > {}", bounds[1], bounds[2]));
-    }
-    let (from, to) = (bounds[0], bounds[1]);
-    match item.json() {
-        Some(Json::String(s)) => s
-            .get(from..to)
-            .map(Val::string)
-            .ok_or_else(|| format!("slice [{from}:{to}] splits a character")),
-        Some(Json::Array(items)) => Ok(Val::Owned(Json::Array(items[from..to].to_vec()))),
-        _ => Err("slice of untyped nil".to_owned()),
-    }
-}
-
-/// Go's comparison kinds; `Other` covers nil, lists and maps.
-#[derive(PartialEq)]
-enum Kind<'a> {
-    Bool(bool),
-    Int(i128),
-    Float(f64),
-    Str(&'a str),
-    Other,
-}
-
-fn kind<'a>(value: &'a Val<'_>) -> Kind<'a> {
-    match value.json() {
-        Some(Json::Bool(b)) => Kind::Bool(*b),
-        Some(Json::Number(n)) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Kind::Int(i128::from(i)),
-            (None, Some(u)) => Kind::Int(i128::from(u)),
-            _ => Kind::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Some(Json::String(s)) => Kind::Str(s),
-        _ => Kind::Other,
-    }
-}
-
-fn same_kind(a: &Kind<'_>, b: &Kind<'_>) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
-}
-
-/// Go's `eq`: `a == b || a == c …`. Nil equals only nil; kinds that differ
-/// are an error unless one side is nil.
-fn eq(first: &Val<'_>, rest: &[Val<'_>]) -> Result<bool, String> {
-    if rest.is_empty() {
-        return Err("missing argument for comparison".to_owned());
-    }
-    let k1 = kind(first);
-    for other in rest {
-        let k2 = kind(other);
-        let truth = if !same_kind(&k1, &k2) {
-            if !first.is_nil() && !other.is_nil() {
-                return Err("incompatible types for comparison".to_owned());
-            }
-            false
-        } else if k1 == Kind::Other {
-            if first.is_nil() || other.is_nil() {
-                first.is_nil() == other.is_nil()
-            } else {
-                let json = other.json().unwrap_or(&Json::Null);
-                return Err(format!("non-comparable type {}: {}", super::value::go_string(json), go_type(json)));
-            }
-        } else {
-            k1 == k2
-        };
-        if truth {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// Go's `lt`, for numbers and strings of the same kind.
-fn lt(a: &Val<'_>, b: &Val<'_>) -> Result<bool, String> {
-    let (k1, k2) = (kind(a), kind(b));
-    if k1 == Kind::Other || k2 == Kind::Other {
-        return Err("invalid type for comparison".to_owned());
-    }
-    match (k1, k2) {
-        (Kind::Int(x), Kind::Int(y)) => Ok(x < y),
-        (Kind::Float(x), Kind::Float(y)) => Ok(x < y),
-        (Kind::Str(x), Kind::Str(y)) => Ok(x < y),
-        (Kind::Bool(_), Kind::Bool(_)) => Err("invalid type for comparison".to_owned()),
-        _ => Err("incompatible types for comparison".to_owned()),
-    }
 }
 
 #[cfg(test)]
@@ -491,11 +357,19 @@ mod tests {
             ("ab", 3, Ok("ab")),
             ("abc", 0, Ok("")),
             ("héllo", 2, Ok("h")),
-            ("abc", -1, Err("runtime error: slice bounds out of range [:-1]")),
+            (
+                "abc",
+                -1,
+                Err("runtime error: slice bounds out of range [:-1]"),
+            ),
         ];
         for &(s, n, want) in cases {
             let got = truncate(s, n);
-            assert_eq!(got.as_deref().map_err(String::as_str), want, "truncate({s:?}, {n})");
+            assert_eq!(
+                got.as_deref().map_err(String::as_str),
+                want,
+                "truncate({s:?}, {n})"
+            );
         }
     }
 }

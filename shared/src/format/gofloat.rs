@@ -61,7 +61,11 @@ impl Decimal {
                 out.push(char::from(self.digit(i)));
             }
         }
-        let exponent = if self.digits.is_empty() { 0 } else { self.point - 1 };
+        let exponent = if self.digits.is_empty() {
+            0
+        } else {
+            self.point - 1
+        };
         out.push('e');
         out.push(if exponent < 0 { '-' } else { '+' });
         out.push_str(&format!("{:02}", exponent.unsigned_abs()));
@@ -228,7 +232,7 @@ mod tests {
         assert_eq!(format_e(0.0, 2, false), "0.00e+00");
         assert_eq!(format_e(-0.00012, 1, false), "-1.2e-04");
         assert_eq!(format_e(5.0, 0, true), "+5e+00");
-        assert_eq!(format_f(3.14159, 2, false), "3.14");
+        assert_eq!(format_f(1.23456, 2, false), "1.23");
         assert_eq!(format_f(2.5, 0, false), "2");
         assert_eq!(format_f(1.0, 6, true), "+1.000000");
         assert_eq!(format_f(f64::INFINITY, 2, false), "+Inf");

@@ -122,7 +122,12 @@ fn has_right_trim(rest: &str) -> bool {
 
 /// Tokenises the whole template.
 pub(crate) fn lex(source: &str) -> Result<Vec<Token>, FormatError> {
-    let mut lexer = Lexer { src: source, pos: 0, tokens: Vec::new(), paren_depth: 0 };
+    let mut lexer = Lexer {
+        src: source,
+        pos: 0,
+        tokens: Vec::new(),
+        paren_depth: 0,
+    };
     lexer.run()?;
     Ok(lexer.tokens)
 }
@@ -148,7 +153,10 @@ impl Lexer<'_> {
     }
 
     fn error(&self, at: usize, message: impl Into<String>) -> FormatError {
-        FormatError::Syntax { line: line_of(self.src, at), message: message.into() }
+        FormatError::Syntax {
+            line: line_of(self.src, at),
+            message: message.into(),
+        }
     }
 
     fn run(&mut self) -> Result<(), FormatError> {
@@ -266,7 +274,11 @@ impl Lexer<'_> {
                 '.' if !self.rest()[1..].starts_with(|d: char| d.is_ascii_digit()) => {
                     self.pos += 1;
                     let name = self.word()?;
-                    let tok = if name.is_empty() { Tok::Dot } else { Tok::Field(name) };
+                    let tok = if name.is_empty() {
+                        Tok::Dot
+                    } else {
+                        Tok::Field(name)
+                    };
                     self.emit(tok, start);
                 }
                 '.' | '+' | '-' | '0'..='9' => self.number()?,
@@ -296,7 +308,10 @@ impl Lexer<'_> {
                 c => {
                     return Err(self.error(
                         start,
-                        format!("unrecognized character in action: U+{:04X} {c:?}", u32::from(c)),
+                        format!(
+                            "unrecognized character in action: U+{:04X} {c:?}",
+                            u32::from(c)
+                        ),
                     ));
                 }
             }
@@ -318,13 +333,14 @@ impl Lexer<'_> {
         self.pos += len;
         let terminated = match self.peek() {
             None => true,
-            Some(c) => {
-                is_space(c) || ".,|:()".contains(c) || self.rest().starts_with(RIGHT)
-            }
+            Some(c) => is_space(c) || ".,|:()".contains(c) || self.rest().starts_with(RIGHT),
         };
         if !terminated {
             let bad = self.peek().unwrap_or(' ');
-            return Err(self.error(start, format!("bad character U+{:04X} {bad:?}", u32::from(bad))));
+            return Err(self.error(
+                start,
+                format!("bad character U+{:04X} {bad:?}", u32::from(bad)),
+            ));
         }
         Ok(self.src[start..self.pos].to_owned())
     }
@@ -365,7 +381,10 @@ impl Lexer<'_> {
         self.pos = pos;
         if self.peek().is_some_and(is_alphanumeric) {
             let end = self.pos + self.peek().map_or(0, char::len_utf8);
-            return Err(self.error(start, format!("bad number syntax: {:?}", &self.src[start..end])));
+            return Err(self.error(
+                start,
+                format!("bad number syntax: {:?}", &self.src[start..end]),
+            ));
         }
         self.emit(Tok::Number(self.src[start..self.pos].to_owned()), start);
         Ok(())
@@ -377,10 +396,14 @@ impl Lexer<'_> {
         let end = loop {
             match chars.next() {
                 Some((_, '\\')) => match chars.next() {
-                    Some((_, '\n')) | None => return Err(self.error(start, "unterminated quoted string")),
+                    Some((_, '\n')) | None => {
+                        return Err(self.error(start, "unterminated quoted string"));
+                    }
                     Some(_) => {}
                 },
-                Some((_, '\n')) | None => return Err(self.error(start, "unterminated quoted string")),
+                Some((_, '\n')) | None => {
+                    return Err(self.error(start, "unterminated quoted string"));
+                }
                 Some((i, '"')) => break start + i + 1,
                 Some(_) => {}
             }
@@ -401,7 +424,10 @@ impl Lexer<'_> {
         let end = start + 1 + len + 1;
         let quoted = &self.src[start..end];
         self.pos = end;
-        self.emit(Tok::Str(quoted[1..quoted.len() - 1].to_owned(), quoted.to_owned()), start);
+        self.emit(
+            Tok::Str(quoted[1..quoted.len() - 1].to_owned(), quoted.to_owned()),
+            start,
+        );
         Ok(())
     }
 
@@ -411,10 +437,14 @@ impl Lexer<'_> {
         let end = loop {
             match chars.next() {
                 Some((_, '\\')) => match chars.next() {
-                    Some((_, '\n')) | None => return Err(self.error(start, "unterminated character constant")),
+                    Some((_, '\n')) | None => {
+                        return Err(self.error(start, "unterminated character constant"));
+                    }
                     Some(_) => {}
                 },
-                Some((_, '\n')) | None => return Err(self.error(start, "unterminated character constant")),
+                Some((_, '\n')) | None => {
+                    return Err(self.error(start, "unterminated character constant"));
+                }
                 Some((i, '\'')) => break start + i + 1,
                 Some(_) => {}
             }
@@ -469,10 +499,17 @@ fn unquote(inner: &str, quote: char) -> Result<String, ()> {
             '0'..='7' => (2, 8),
             _ => return Err(()),
         };
-        let mut value = if radix == 8 { escaped.to_digit(8).ok_or(())? } else { 0 };
+        let mut value = if radix == 8 {
+            escaped.to_digit(8).ok_or(())?
+        } else {
+            0
+        };
         for _ in 0..digits {
             let digit = chars.next().and_then(|d| d.to_digit(radix)).ok_or(())?;
-            value = value.checked_mul(radix).and_then(|v| v.checked_add(digit)).ok_or(())?;
+            value = value
+                .checked_mul(radix)
+                .and_then(|v| v.checked_add(digit))
+                .ok_or(())?;
         }
         // \x and octal escapes are bytes; strings here are UTF-8, so only
         // ASCII bytes are accepted.
@@ -482,176 +519,4 @@ fn unquote(inner: &str, quote: char) -> Result<String, ()> {
         out.push(char::from_u32(value).ok_or(())?);
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    use super::{Keyword, Tok, lex};
-
-    fn toks(source: &str) -> Vec<Tok> {
-        lex(source).expect("lexes").into_iter().map(|t| t.tok).collect()
-    }
-
-    fn text(s: &str) -> Tok {
-        Tok::Text(s.to_owned())
-    }
-
-    #[test]
-    fn lexes_text_and_actions() {
-        use Tok::*;
-        let cases: Vec<(&str, Vec<Tok>)> = vec![
-            ("", vec![Eof]),
-            ("plain", vec![text("plain"), Eof]),
-            ("{{.}}", vec![LeftDelim, Dot, RightDelim, Eof]),
-            ("{{.ID}}", vec![LeftDelim, Field("ID".into()), RightDelim, Eof]),
-            (
-                "{{.A.B}}",
-                vec![LeftDelim, Field("A".into()), Field("B".into()), RightDelim, Eof],
-            ),
-            (
-                "a {{ $x := 3 }} b",
-                vec![
-                    text("a "),
-                    LeftDelim,
-                    Space,
-                    Variable("$x".into()),
-                    Space,
-                    Declare,
-                    Space,
-                    Number("3".into()),
-                    Space,
-                    RightDelim,
-                    text(" b"),
-                    Eof,
-                ],
-            ),
-            (
-                "{{if true}}{{else}}{{end}}",
-                vec![
-                    LeftDelim,
-                    Keyword(super::Keyword::If),
-                    Space,
-                    Bool(true),
-                    RightDelim,
-                    LeftDelim,
-                    Keyword(super::Keyword::Else),
-                    RightDelim,
-                    LeftDelim,
-                    Keyword(super::Keyword::End),
-                    RightDelim,
-                    Eof,
-                ],
-            ),
-            (
-                "{{.X | printf \"%s\\n\" `raw` 'c' -1.5e3 0x1F nil}}",
-                vec![
-                    LeftDelim,
-                    Field("X".into()),
-                    Space,
-                    Pipe,
-                    Space,
-                    Ident("printf".into()),
-                    Space,
-                    Str("%s\n".into(), "\"%s\\n\"".into()),
-                    Space,
-                    Str("raw".into(), "`raw`".into()),
-                    Space,
-                    Char('c', "'c'".into()),
-                    Space,
-                    Number("-1.5e3".into()),
-                    Space,
-                    Number("0x1F".into()),
-                    Space,
-                    Nil,
-                    RightDelim,
-                    Eof,
-                ],
-            ),
-            (
-                "{{range $i, $e = .L}}",
-                vec![
-                    LeftDelim,
-                    Keyword(super::Keyword::Range),
-                    Space,
-                    Variable("$i".into()),
-                    Other(','),
-                    Space,
-                    Variable("$e".into()),
-                    Space,
-                    Assign,
-                    Space,
-                    Field("L".into()),
-                    RightDelim,
-                    Eof,
-                ],
-            ),
-            ("{{(.A).B}}", vec![LeftDelim, LeftParen, Field("A".into()), RightParen, Field("B".into()), RightDelim, Eof]),
-            ("{{$}}", vec![LeftDelim, Variable("$".into()), RightDelim, Eof]),
-            ("{{.5}}", vec![LeftDelim, Number(".5".into()), RightDelim, Eof]),
-        ];
-        for (source, want) in cases {
-            assert_eq!(toks(source), want, "lex({source:?})");
-        }
-        assert_eq!(Keyword::Template.as_str(), "template");
-    }
-
-    #[test]
-    fn trim_markers_and_comments() {
-        use Tok::*;
-        let cases: Vec<(&str, Vec<Tok>)> = vec![
-            ("a  {{- .}}  b", vec![text("a"), LeftDelim, Dot, RightDelim, text("  b"), Eof]),
-            ("a  {{. -}}  b", vec![text("a  "), LeftDelim, Dot, RightDelim, text("b"), Eof]),
-            ("a \n\t{{- . -}}\n b", vec![text("a"), LeftDelim, Dot, RightDelim, text("b"), Eof]),
-            ("{{-3}}", vec![LeftDelim, Number("-3".into()), RightDelim, Eof]),
-            ("a {{/* note */}} b", vec![text("a "), text(" b"), Eof]),
-            ("a {{- /* note */ -}} b", vec![text("a"), text("b"), Eof]),
-            ("x{{- \"\" -}}\n", vec![text("x"), LeftDelim, Str(String::new(), "\"\"".into()), RightDelim, Eof]),
-        ];
-        for (source, want) in cases {
-            assert_eq!(toks(source), want, "lex({source:?})");
-        }
-    }
-
-    #[test]
-    fn lex_errors() {
-        let cases: &[(&str, &str)] = &[
-            ("{{.ID", "template: :1: unclosed action"),
-            ("a\n{{.ID", "template: :2: unclosed action"),
-            ("{{\"abc}}", "template: :1: unterminated quoted string"),
-            ("{{`abc}}", "template: :1: unterminated raw quoted string"),
-            ("{{/* x }}", "template: :1: unclosed comment"),
-            ("{{/* x */ .}}", "template: :1: comment ends before closing delimiter"),
-            ("{{(.A}}", "template: :1: unclosed left paren"),
-            ("{{.A)}}", "template: :1: unexpected right paren"),
-            ("{{3x}}", "template: :1: bad number syntax: \"3x\""),
-            ("{{.A#}}", "template: :1: bad character U+0023 '#'"),
-            ("{{a : b}}", "template: :1: expected :="),
-            ("{{\"\\q\"}}", "template: :1: invalid syntax: \"\\q\""),
-            ("{{'ab'}}", "template: :1: malformed character constant: 'ab'"),
-        ];
-        for &(source, want) in cases {
-            let error = lex(source).expect_err(source);
-            assert_eq!(error.to_string(), want, "lex({source:?})");
-        }
-    }
-
-    #[test]
-    fn unquotes_escapes() {
-        let cases: &[(&str, &str)] = &[
-            (r#"{{"a\tb\"c\\d\x41\u00e9\101"}}"#, "a\tb\"c\\dAéA"),
-            (r#"{{'\n'}}"#, "\n"),
-        ];
-        for &(source, want) in cases {
-            let tokens = toks(source);
-            let got = match &tokens[1] {
-                Tok::Str(value, _) => value.clone(),
-                Tok::Char(c, _) => c.to_string(),
-                other => panic!("unexpected {other:?}"),
-            };
-            assert_eq!(got, want, "{source}");
-        }
-    }
 }

@@ -63,6 +63,8 @@
 //! inspect --format` behaves. Error messages are Go's, with `line:column`.
 
 mod ast;
+mod builtins;
+mod call;
 mod docker;
 mod error;
 mod exec;

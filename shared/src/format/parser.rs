@@ -9,7 +9,14 @@ use super::lexer::{Keyword, Tok, Token, lex};
 /// Parses template text (without Docker's `table` prefix).
 pub(crate) fn parse(source: &str) -> Result<Template, FormatError> {
     let tokens = lex(source)?;
-    let mut parser = Parser { src: source, tokens, index: 0, vars: vec!["$".to_owned()], range_depth: 0 };
+    let mut parser = Parser {
+        src: source,
+        tokens,
+        index: 0,
+        vars: vec!["$".to_owned()],
+        range_depth: 0,
+        depth: 0,
+    };
     let mut root = Vec::new();
     while parser.peek().tok != Tok::Eof {
         match parser.text_or_action()? {
@@ -18,7 +25,10 @@ pub(crate) fn parse(source: &str) -> Result<Template, FormatError> {
             Item::Else(pos) => return Err(parser.error(pos, "unexpected {{else}}")),
         }
     }
-    Ok(Template { source: source.to_owned(), root })
+    Ok(Template {
+        source: source.to_owned(),
+        root,
+    })
 }
 
 /// What a `{{…}}` or text run turned out to be.
@@ -42,7 +52,14 @@ struct Parser<'s> {
     /// Variables in scope, innermost last.
     vars: Vec<String>,
     range_depth: usize,
+    /// Pipelines and blocks being parsed, one inside the other.
+    depth: usize,
 }
+
+/// How deep pipelines and blocks may nest. Parsing and execution recurse
+/// once per level, and a browser's wasm stack is small; real templates
+/// nest a handful of levels.
+const MAX_DEPTH: usize = 200;
 
 /// A token as Go's `item.String` shows it in "unexpected …" messages.
 fn describe(tok: &Tok) -> String {
@@ -76,7 +93,10 @@ fn describe(tok: &Tok) -> String {
 
 impl Parser<'_> {
     fn error(&self, pos: usize, message: impl Into<String>) -> FormatError {
-        FormatError::Syntax { line: line_of(self.src, pos), message: message.into() }
+        FormatError::Syntax {
+            line: line_of(self.src, pos),
+            message: message.into(),
+        }
     }
 
     fn peek(&self) -> &Token {
@@ -113,12 +133,28 @@ impl Parser<'_> {
     }
 
     fn unexpected(&self, token: &Token, context: &str) -> FormatError {
-        self.error(token.pos, format!("unexpected {} in {context}", describe(&token.tok)))
+        self.error(
+            token.pos,
+            format!("unexpected {} in {context}", describe(&token.tok)),
+        )
     }
 
     fn expect_close(&mut self, context: &str) -> Result<(), FormatError> {
         let token = self.next_non_space();
-        if token.tok == Tok::RightDelim { Ok(()) } else { Err(self.unexpected(&token, context)) }
+        if token.tok == Tok::RightDelim {
+            Ok(())
+        } else {
+            Err(self.unexpected(&token, context))
+        }
+    }
+
+    /// One level deeper; an error past [`MAX_DEPTH`].
+    fn enter(&mut self, pos: usize) -> Result<(), FormatError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(pos, "max expression depth exceeded"));
+        }
+        Ok(())
     }
 
     fn text_or_action(&mut self) -> Result<Item, FormatError> {
@@ -158,22 +194,35 @@ impl Parser<'_> {
                         return Err(self.unexpected(&close, &format!("{{{{{name}}}}}")));
                     }
                     if self.range_depth == 0 {
-                        return Err(self.error(token.pos, format!("{{{{{name}}}}} outside {{{{range}}}}")));
+                        return Err(
+                            self.error(token.pos, format!("{{{{{name}}}}} outside {{{{range}}}}"))
+                        );
                     }
-                    Ok(Item::Node(if keyword == Keyword::Break { Node::Break } else { Node::Continue }))
+                    Ok(Item::Node(if keyword == Keyword::Break {
+                        Node::Break
+                    } else {
+                        Node::Continue
+                    }))
                 }
                 Keyword::Template | Keyword::Define | Keyword::Block => {
                     let (line, column) = line_and_column(self.src, token.pos);
-                    Err(FormatError::Unsupported { line, column, what: format!("{{{{{}}}}}", keyword.as_str()) })
+                    Err(FormatError::Unsupported {
+                        line,
+                        column,
+                        what: format!("{{{{{}}}}}", keyword.as_str()),
+                    })
                 }
             };
         }
         self.backup();
-        Ok(Item::Node(Node::Action(self.pipeline("command", Close::Action)?)))
+        Ok(Item::Node(Node::Action(
+            self.pipeline("command", Close::Action)?,
+        )))
     }
 
     /// `if`, `with` or `range` after its keyword, through its `{{end}}`.
     fn control(&mut self, context: &str, pos: usize) -> Result<Branch, FormatError> {
+        self.enter(pos)?;
         let mark = self.vars.len();
         let pipe = self.pipeline(context, Close::Action)?;
         if context == "range" {
@@ -194,12 +243,18 @@ impl Parser<'_> {
                 if let Some((kind, at)) = chained {
                     self.next();
                     let inner = self.control(kind, at)?;
-                    Some(vec![if kind == "if" { Node::If(inner) } else { Node::With(inner) }])
+                    Some(vec![if kind == "if" {
+                        Node::If(inner)
+                    } else {
+                        Node::With(inner)
+                    }])
                 } else {
                     let (else_list, end) = self.item_list()?;
                     match end {
                         Item::End(_) => Some(else_list),
-                        Item::Else(at) => return Err(self.error(at, "expected end; found {{else}}")),
+                        Item::Else(at) => {
+                            return Err(self.error(at, "expected end; found {{else}}"));
+                        }
                         Item::Node(_) => None,
                     }
                 }
@@ -207,7 +262,13 @@ impl Parser<'_> {
             Item::Node(_) => None,
         };
         self.vars.truncate(mark);
-        Ok(Branch { pos, pipe, list, else_list })
+        self.depth -= 1;
+        Ok(Branch {
+            pos,
+            pipe,
+            list,
+            else_list,
+        })
     }
 
     /// Nodes up to the next `{{end}}` or `{{else}}`.
@@ -229,7 +290,13 @@ impl Parser<'_> {
     /// `[$x :=] command [| command]…` up to `}}` or `)`.
     fn pipeline(&mut self, context: &str, close: Close) -> Result<Pipe, FormatError> {
         let pos = self.peek_non_space().pos;
-        let mut pipe = Pipe { pos, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
+        self.enter(pos)?;
+        let mut pipe = Pipe {
+            pos,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
         self.declarations(context, &mut pipe)?;
         loop {
             let token = self.next_non_space();
@@ -257,10 +324,17 @@ impl Parser<'_> {
             return Err(self.error(pos, format!("missing value for {context}")));
         }
         for (i, cmd) in pipe.cmds.iter().enumerate().skip(1) {
-            if matches!(cmd.args[0], Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::Str(..)) {
-                return Err(self.error(cmd.args[0].pos(), format!("non executable command in pipeline stage {}", i + 1)));
+            if matches!(
+                cmd.args[0],
+                Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::Str(..)
+            ) {
+                return Err(self.error(
+                    cmd.args[0].pos(),
+                    format!("non executable command in pipeline stage {}", i + 1),
+                ));
             }
         }
+        self.depth -= 1;
         Ok(pipe)
     }
 
@@ -288,7 +362,11 @@ impl Parser<'_> {
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().tok {
                             Tok::Variable(_) | Tok::RightDelim | Tok::RightParen => continue,
-                            _ => return Err(self.error(next.pos, "range can only initialize variables")),
+                            _ => {
+                                return Err(
+                                    self.error(next.pos, "range can only initialize variables")
+                                );
+                            }
                         }
                     }
                     return Err(self.error(next.pos, format!("too many declarations in {context}")));
@@ -351,7 +429,10 @@ impl Parser<'_> {
                 Arg::Variable(chain_pos, name, names)
             }
             Arg::Bool(..) | Arg::Str(..) | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
-                return Err(self.error(chain_pos, format!("unexpected . after term {:?}", term.to_string())));
+                return Err(self.error(
+                    chain_pos,
+                    format!("unexpected . after term {:?}", term.to_string()),
+                ));
             }
             other => Arg::Chain(chain_pos, Box::new(other), fields),
         }))
@@ -365,9 +446,18 @@ impl Parser<'_> {
                 Known::Yes => Arg::Ident(pos, name),
                 Known::Unsupported => {
                     let (line, column) = line_and_column(self.src, pos);
-                    return Err(FormatError::Unsupported { line, column, what: format!("function {name:?}") });
+                    return Err(FormatError::Unsupported {
+                        line,
+                        column,
+                        what: format!("function {name:?}"),
+                    });
                 }
-                Known::No => return Err(FormatError::UnknownFunction { line: line_of(self.src, pos), name }),
+                Known::No => {
+                    return Err(FormatError::UnknownFunction {
+                        line: line_of(self.src, pos),
+                        name,
+                    });
+                }
             },
             Tok::Dot => Arg::Dot(pos),
             Tok::Nil => Arg::Nil(pos),
@@ -381,12 +471,25 @@ impl Parser<'_> {
             Tok::Bool(value) => Arg::Bool(pos, value),
             Tok::Char(c, text) => {
                 let code = i64::from(u32::from(c));
-                #[expect(clippy::cast_precision_loss, reason = "a code point fits a float exactly")]
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "a code point fits a float exactly"
+                )]
                 let float = code as f64;
-                Arg::Number(pos, Number { text, int: Some(code), float: Some(float), is_float_syntax: false })
+                Arg::Number(
+                    pos,
+                    Number {
+                        text,
+                        int: Some(code),
+                        float: Some(float),
+                        is_float_syntax: false,
+                    },
+                )
             }
             Tok::Number(text) => Arg::Number(pos, self.number(pos, text)?),
-            Tok::LeftParen => Arg::Pipe(Box::new(self.pipeline("parenthesized pipeline", Close::Paren)?)),
+            Tok::LeftParen => Arg::Pipe(Box::new(
+                self.pipeline("parenthesized pipeline", Close::Paren)?,
+            )),
             Tok::Str(value, quoted) => Arg::Str(pos, value, quoted),
             _ => {
                 self.backup();
@@ -399,23 +502,46 @@ impl Parser<'_> {
     fn number(&self, pos: usize, text: String) -> Result<Number, FormatError> {
         if text.ends_with('i') {
             let (line, column) = line_and_column(self.src, pos);
-            return Err(FormatError::Unsupported { line, column, what: format!("complex number {text}") });
+            return Err(FormatError::Unsupported {
+                line,
+                column,
+                what: format!("complex number {text}"),
+            });
         }
         let clean: String = text.chars().filter(|&c| c != '_').collect();
-        let is_hex = clean.trim_start_matches(['+', '-']).to_ascii_lowercase().starts_with("0x");
+        let is_hex = clean
+            .trim_start_matches(['+', '-'])
+            .to_ascii_lowercase()
+            .starts_with("0x");
         let is_float_syntax = !is_hex && clean.contains(['.', 'e', 'E', 'p', 'P']);
         if let Some(int) = parse_int(&clean) {
             #[expect(clippy::cast_precision_loss, reason = "Go converts the same way")]
             let float = int as f64;
-            return Ok(Number { text, int: Some(int), float: Some(float), is_float_syntax });
+            return Ok(Number {
+                text,
+                int: Some(int),
+                float: Some(float),
+                is_float_syntax,
+            });
         }
         match clean.parse::<f64>() {
             Ok(float) if is_float_syntax => {
-                #[expect(clippy::cast_possible_truncation, reason = "only used when the float is integral")]
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "only used when the float is integral"
+                )]
                 let truncated = float as i64;
-                #[expect(clippy::cast_precision_loss, reason = "checks that the round trip is exact")]
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "checks that the round trip is exact"
+                )]
                 let int = (float.fract() == 0.0 && truncated as f64 == float).then_some(truncated);
-                Ok(Number { text, int, float: Some(float), is_float_syntax })
+                Ok(Number {
+                    text,
+                    int,
+                    float: Some(float),
+                    is_float_syntax,
+                })
             }
             Ok(_) => Err(self.error(pos, format!("integer overflow: {text:?}"))),
             Err(_) => Err(self.error(pos, format!("illegal number syntax: {text:?}"))),
@@ -425,7 +551,7 @@ impl Parser<'_> {
 
 /// Go's `strconv.ParseInt(text, 0, 64)`: decimal, `0x`, `0o`, `0b`, or a
 /// leading `0` for octal.
-fn parse_int(text: &str) -> Option<i64> {
+pub(super) fn parse_int(text: &str) -> Option<i64> {
     let (negative, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -448,130 +574,4 @@ fn parse_int(text: &str) -> Option<i64> {
     }
     let magnitude = i128::from_str_radix(body, radix).ok()?;
     i64::try_from(if negative { -magnitude } else { magnitude }).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    use super::{parse, parse_int};
-    use crate::format::ast::{Arg, Node};
-
-    #[test]
-    fn parses_valid_templates() {
-        let cases = [
-            "",
-            "plain text",
-            "{{.}}",
-            "{{.ID}}\t{{.Repository}}",
-            "{{.A.B.C}}",
-            "{{$}}",
-            "{{$.A}}",
-            "{{$x := .A}}{{$x}}{{$x = .B}}{{$x.C}}",
-            "{{.A | printf \"%s\" | upper}}",
-            "{{(.A).B}}",
-            "{{(index . \"A\").B}}",
-            "{{if .A}}a{{else if .B}}b{{else}}c{{end}}",
-            "{{with .A}}{{.}}{{else with .B}}{{.}}{{end}}",
-            "{{range .L}}{{.}}{{else}}none{{end}}",
-            "{{range $i, $e := .L}}{{$i}}={{$e}}{{end}}",
-            "{{range $e := .L}}{{$e}}{{end}}",
-            "{{range .L}}{{if .}}{{break}}{{end}}{{continue}}{{end}}",
-            "{{/* comment */}}",
-            "{{- .A -}}",
-            "{{json .}}",
-            "{{printf \"%d\" 3}}{{1.5}}{{0x1F}}{{'a'}}{{-2}}{{1e3}}{{true}}{{nil | print}}",
-            "{{.A\n| upper}}",
-        ];
-        for source in cases {
-            if let Err(error) = parse(source) {
-                panic!("parse({source:?}) failed: {error}");
-            }
-        }
-    }
-
-    #[test]
-    fn field_chains_take_the_position_of_the_second_field() {
-        let template = parse("{{.A.B}}").expect("parses");
-        let Node::Action(pipe) = &template.root[0] else { panic!("not an action") };
-        assert_eq!(pipe.cmds[0].args[0], Arg::Field(4, vec!["A".into(), "B".into()]));
-    }
-
-    #[test]
-    fn rejects_invalid_templates() {
-        let cases: &[(&str, &str)] = &[
-            ("{{.ID", "template: :1: unclosed action"),
-            ("{{}}", "template: :1: missing value for command"),
-            ("{{end}}", "template: :1: unexpected {{end}}"),
-            ("{{else}}", "template: :1: unexpected {{else}}"),
-            ("{{if .A}}", "template: :1: unexpected EOF"),
-            ("{{if}}{{end}}", "template: :1: missing value for if"),
-            ("{{range .A}}x", "template: :1: unexpected EOF"),
-            ("{{if .A}}{{else}}{{else}}{{end}}", "template: :1: expected end; found {{else}}"),
-            ("{{foo}}", "template: :1: function \"foo\" not defined"),
-            ("{{.A | foo 3}}", "template: :1: function \"foo\" not defined"),
-            ("{{$x}}", "template: :1: undefined variable \"$x\""),
-            ("{{if .}}{{$x := 1}}{{end}}{{$x}}", "template: :1: undefined variable \"$x\""),
-            ("{{.A | 3}}", "template: :1: non executable command in pipeline stage 2"),
-            ("{{.A | \"s\"}}", "template: :1: non executable command in pipeline stage 2"),
-            ("{{break}}", "template: :1: {{break}} outside {{range}}"),
-            ("{{continue}}", "template: :1: {{continue}} outside {{range}}"),
-            ("{{range .}}{{break 1}}{{end}}", "template: :1: unexpected \"1\" in {{break}}"),
-            ("{{end 1}}", "template: :1: unexpected \"1\" in end"),
-            ("{{.A if}}", "template: :1: unexpected <if> in operand"),
-            ("{{\"a\".B}}", "template: :1: unexpected . after term \"\\\"a\\\"\""),
-            ("{{range $a, $b, $c := .}}{{end}}", "template: :1: too many declarations in range"),
-            ("{{with $a, $b := .}}{{end}}", "template: :1: too many declarations in with"),
-            ("{{range $a, 3}}{{end}}", "template: :1: range can only initialize variables"),
-            ("{{99999999999999999999}}", "template: :1: integer overflow: \"99999999999999999999\""),
-            ("{{0x}}", "template: :1: illegal number syntax: \"0x\""),
-            ("{{-}}", "template: :1: illegal number syntax: \"-\""),
-            ("line\n{{.A}}\n{{end}}", "template: :3: unexpected {{end}}"),
-        ];
-        for &(source, want) in cases {
-            match parse(source) {
-                Ok(_) => panic!("parse({source:?}) should fail with {want}"),
-                Err(error) => assert_eq!(error.to_string(), want, "parse({source:?})"),
-            }
-        }
-    }
-
-    #[test]
-    fn unsupported_syntax_is_named_with_its_position() {
-        let cases: &[(&str, &str)] = &[
-            ("{{template \"x\"}}", "template: :1:2: unsupported action {{template}}"),
-            ("ab{{define \"x\"}}{{end}}", "template: :1:4: unsupported action {{define}}"),
-            ("\n {{block \"x\" .}}{{end}}", "template: :2:3: unsupported action {{block}}"),
-            ("{{html .}}", "template: :1:2: unsupported action function \"html\""),
-            ("{{.A | urlquery}}", "template: :1:7: unsupported action function \"urlquery\""),
-            ("{{1i}}", "template: :1:2: unsupported action complex number 1i"),
-        ];
-        for &(source, want) in cases {
-            let error = parse(source).expect_err(source).to_string();
-            assert!(error.starts_with(want), "parse({source:?}) = {error}");
-        }
-    }
-
-    #[test]
-    fn integers_parse_like_go() {
-        let cases: &[(&str, Option<i64>)] = &[
-            ("0", Some(0)),
-            ("42", Some(42)),
-            ("-7", Some(-7)),
-            ("+7", Some(7)),
-            ("0x1f", Some(31)),
-            ("0o17", Some(15)),
-            ("017", Some(15)),
-            ("0b101", Some(5)),
-            ("1.5", None),
-            ("9223372036854775807", Some(i64::MAX)),
-            ("-9223372036854775808", Some(i64::MIN)),
-            ("9223372036854775808", None),
-            ("08", None),
-        ];
-        for &(text, want) in cases {
-            assert_eq!(parse_int(text), want, "parse_int({text:?})");
-        }
-    }
 }

@@ -76,7 +76,11 @@ pub(crate) fn sprintf(format: &str, args: &[Val<'_>]) -> String {
         let mut bad_width = false;
         if chars.peek() == Some(&'*') {
             chars.next();
-            match args.get(next_arg).and_then(|a| a.json()).and_then(|j| j.as_i64()) {
+            match args
+                .get(next_arg)
+                .and_then(|a| a.json())
+                .and_then(|j| j.as_i64())
+            {
                 Some(w) => {
                     if w < 0 {
                         spec.minus = true;
@@ -94,7 +98,11 @@ pub(crate) fn sprintf(format: &str, args: &[Val<'_>]) -> String {
             chars.next();
             if chars.peek() == Some(&'*') {
                 chars.next();
-                match args.get(next_arg).and_then(|a| a.json()).and_then(|j| j.as_i64()) {
+                match args
+                    .get(next_arg)
+                    .and_then(|a| a.json())
+                    .and_then(|j| j.as_i64())
+                {
                     Some(p) => spec.precision = usize::try_from(p).ok(),
                     None => bad_precision = true,
                 }
@@ -156,7 +164,15 @@ fn digits(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<usize>
 
 fn format_arg(spec: &Spec, json: &Json, out: &mut String) {
     if spec.verb == 'T' {
-        pad(spec, if json.is_null() { "<nil>" } else { go_type(json) }, out);
+        pad(
+            spec,
+            if json.is_null() {
+                "<nil>"
+            } else {
+                go_type(json)
+            },
+            out,
+        );
         return;
     }
     match json {
@@ -172,7 +188,11 @@ fn format_arg(spec: &Spec, json: &Json, out: &mut String) {
             _ => bad_verb(spec, json, out),
         },
         Json::Number(n) => {
-            if let Some(int) = n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)) {
+            if let Some(int) = n
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| n.as_u64().map(i128::from))
+            {
                 format_int(spec, int, json, out);
             } else {
                 format_float(spec, n.as_f64().unwrap_or(f64::NAN), json, out);
@@ -264,11 +284,17 @@ fn format_int(spec: &Spec, n: i128, json: &Json, out: &mut String) {
         'x' => (format!("{magnitude:x}"), if spec.sharp { "0x" } else { "" }),
         'X' => (format!("{magnitude:X}"), if spec.sharp { "0X" } else { "" }),
         'c' => {
-            let c = u32::try_from(n).ok().and_then(char::from_u32).unwrap_or('\u{FFFD}');
+            let c = u32::try_from(n)
+                .ok()
+                .and_then(char::from_u32)
+                .unwrap_or('\u{FFFD}');
             return pad(spec, &c.to_string(), out);
         }
         'q' => {
-            let c = u32::try_from(n).ok().and_then(char::from_u32).unwrap_or('\u{FFFD}');
+            let c = u32::try_from(n)
+                .ok()
+                .and_then(char::from_u32)
+                .unwrap_or('\u{FFFD}');
             return pad(spec, &quote_rune(c), out);
         }
         'U' => return pad(spec, &format!("U+{magnitude:04X}"), out),
@@ -305,12 +331,20 @@ fn format_float(spec: &Spec, x: f64, json: &Json, out: &mut String) {
         'f' | 'F' => format_f(x, spec.precision.unwrap_or(6), false),
         _ => return bad_verb(spec, json, out),
     };
-    let text = if matches!(spec.verb, 'E' | 'G') && x.is_finite() { text.to_uppercase() } else { text };
+    let text = if matches!(spec.verb, 'E' | 'G') && x.is_finite() {
+        text.to_uppercase()
+    } else {
+        text
+    };
     let (negative, body) = match text.strip_prefix('-') {
         Some(rest) => (true, rest.to_owned()),
         None => (false, text.trim_start_matches('+').to_owned()),
     };
-    let sign = if x.is_infinite() && !negative { "+" } else { sign_for(spec, negative) };
+    let sign = if x.is_infinite() && !negative {
+        "+"
+    } else {
+        sign_for(spec, negative)
+    };
     pad_number(spec, sign, &body, x.is_finite(), out);
 }
 
@@ -329,7 +363,13 @@ fn format_string(spec: &Spec, s: &str, json: &Json, out: &mut String) {
             };
             let hex: String = bytes
                 .iter()
-                .map(|b| if spec.verb == 'x' { format!("{b:02x}") } else { format!("{b:02X}") })
+                .map(|b| {
+                    if spec.verb == 'x' {
+                        format!("{b:02x}")
+                    } else {
+                        format!("{b:02X}")
+                    }
+                })
                 .collect();
             pad(spec, &hex, out);
         }
@@ -406,34 +446,104 @@ mod tests {
     fn sprintf_matches_go() {
         let cases: Vec<(&str, Vec<Value>, &str)> = vec![
             ("%s", vec![json!("abc")], "abc"),
-            ("%v|%v|%v", vec![json!(1), json!(1.5), json!(true)], "1|1.5|true"),
+            (
+                "%v|%v|%v",
+                vec![json!(1), json!(1.5), json!(true)],
+                "1|1.5|true",
+            ),
             ("%d", vec![json!(42)], "42"),
-            ("%5d|%-5d|%05d", vec![json!(42), json!(42), json!(-42)], "   42|42   |-0042"),
+            (
+                "%5d|%-5d|%05d",
+                vec![json!(42), json!(42), json!(-42)],
+                "   42|42   |-0042",
+            ),
             ("%+d % d", vec![json!(5), json!(5)], "+5  5"),
             ("%.3d", vec![json!(7)], "007"),
-            ("%x %X %#x %o %#o %O %b", vec![json!(255), json!(255), json!(255), json!(8), json!(8), json!(8), json!(5)], "ff FF 0xff 10 010 0o10 101"),
+            (
+                "%x %X %#x %o %#o %O %b",
+                vec![
+                    json!(255),
+                    json!(255),
+                    json!(255),
+                    json!(8),
+                    json!(8),
+                    json!(8),
+                    json!(5),
+                ],
+                "ff FF 0xff 10 010 0o10 101",
+            ),
             ("%c%c", vec![json!(72), json!(105)], "Hi"),
-            ("%q %q", vec![json!("a\"b\n"), json!(97)], "\"a\\\"b\\n\" 'a'"),
+            (
+                "%q %q",
+                vec![json!("a\"b\n"), json!(97)],
+                "\"a\\\"b\\n\" 'a'",
+            ),
             ("%U", vec![json!(0x1F600)], "U+1F600"),
-            ("%10s|%-10s|%.2s", vec![json!("right"), json!("left"), json!("cut")], "     right|left      |cu"),
+            (
+                "%10s|%-10s|%.2s",
+                vec![json!("right"), json!("left"), json!("cut")],
+                "     right|left      |cu",
+            ),
             ("%x %X", vec![json!("hi"), json!("hi")], "6869 6869"),
-            ("%f %.2f %e %.1E %g %G", vec![json!(3.14159), json!(2.5), json!(1234.5), json!(0.000123), json!(1e21), json!(1e-7)], "3.141590 2.50 1.234500e+03 1.2E-04 1e+21 1E-07"),
-            ("%8.3f|%-8.2f|%08.3f|%+.1f", vec![json!(3.14159), json!(2.5), json!(-3.14159), json!(2.0)], "   3.142|2.50    |-003.142|+2.0"),
+            (
+                "%f %.2f %e %.1E %g %G",
+                vec![
+                    json!(1.23456),
+                    json!(2.5),
+                    json!(1234.5),
+                    json!(0.000123),
+                    json!(1e21),
+                    json!(1e-7),
+                ],
+                "1.234560 2.50 1.234500e+03 1.2E-04 1e+21 1E-07",
+            ),
+            (
+                "%8.3f|%-8.2f|%08.3f|%+.1f",
+                vec![json!(1.23456), json!(2.5), json!(-1.23456), json!(2.0)],
+                "   1.235|2.50    |-001.235|+2.0",
+            ),
             ("%t", vec![json!(false)], "false"),
-            ("%T %T %T %T", vec![json!("s"), json!(1), json!([1]), json!(null)], "string int []interface {} <nil>"),
+            (
+                "%T %T %T %T",
+                vec![json!("s"), json!(1), json!([1]), json!(null)],
+                "string int []interface {} <nil>",
+            ),
             ("%v", vec![json!(["a", 1])], "[a 1]"),
             ("%d", vec![json!([1, "a"])], "[1 %!d(string=a)]"),
-            ("%v", vec![json!({"b": 1, "a": [true]})], "map[a:[true] b:1]"),
-            ("%v %s %d", vec![json!(null), json!(null), json!(null)], "<nil> %!s(<nil>) %!d(<nil>)"),
+            (
+                "%v",
+                vec![json!({"b": 1, "a": [true]})],
+                "map[a:[true] b:1]",
+            ),
+            (
+                "%v %s %d",
+                vec![json!(null), json!(null), json!(null)],
+                "<nil> %!s(<nil>) %!d(<nil>)",
+            ),
             ("%d", vec![json!("abc")], "%!d(string=abc)"),
             ("%s", vec![json!(5)], "%!s(int=5)"),
             ("%d", vec![json!(1.5)], "%!d(float64=1.5)"),
             ("%t", vec![json!(1)], "%!t(int=1)"),
             ("%s %s", vec![json!("one")], "one %!s(MISSING)"),
-            ("%s", vec![json!("a"), json!(1), json!(null)], "a%!(EXTRA int=1, <nil>)"),
+            (
+                "%s",
+                vec![json!("a"), json!(1), json!(null)],
+                "a%!(EXTRA int=1, <nil>)",
+            ),
             ("100%%", vec![], "100%"),
             ("%", vec![], "%!(NOVERB)"),
-            ("%*d|%-*d|%.*f", vec![json!(4), json!(7), json!(3), json!(7), json!(1), json!(2.25)], "   7|7  |2.2"),
+            (
+                "%*d|%-*d|%.*f",
+                vec![
+                    json!(4),
+                    json!(7),
+                    json!(3),
+                    json!(7),
+                    json!(1),
+                    json!(2.25),
+                ],
+                "   7|7  |2.2",
+            ),
             ("%z", vec![json!("s")], "%!z(string=s)"),
         ];
         for (format, args, want) in cases {
@@ -454,7 +564,10 @@ mod tests {
             assert_eq!(sprint(&vals(&args)), want);
         }
         assert_eq!(sprint(&[Val::Missing, Val::int(3)]), "<nil> 3");
-        assert_eq!(sprintln(&vals(&[json!("a"), json!(1), json!("b")])), "a 1 b\n");
+        assert_eq!(
+            sprintln(&vals(&[json!("a"), json!(1), json!("b")])),
+            "a 1 b\n"
+        );
         assert_eq!(sprintln(&[]), "\n");
     }
 

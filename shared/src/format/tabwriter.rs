@@ -33,11 +33,21 @@ pub struct TabSettings {
 impl TabSettings {
     /// Docker's tables since 20.10: `tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)`.
     /// `REPOSITORY   TAG       IMAGE ID       CREATED        SIZE`.
-    pub const DOCKER: TabSettings = TabSettings { min_width: 10, tab_width: 1, padding: 3, pad_char: ' ' };
+    pub const DOCKER: TabSettings = TabSettings {
+        min_width: 10,
+        tab_width: 1,
+        padding: 3,
+        pad_char: ' ',
+    };
 
     /// Docker's tables before 20.10, minimum width 20, as in older tutorials:
     /// `REPOSITORY          TAG                 IMAGE ID            …`.
-    pub const DOCKER_LEGACY: TabSettings = TabSettings { min_width: 20, tab_width: 1, padding: 3, pad_char: ' ' };
+    pub const DOCKER_LEGACY: TabSettings = TabSettings {
+        min_width: 20,
+        tab_width: 1,
+        padding: 3,
+        pad_char: ' ',
+    };
 }
 
 impl Default for TabSettings {
@@ -63,7 +73,10 @@ pub fn align_columns(text: &str) -> String {
 
 /// Aligns tab-separated text with the given settings.
 pub fn align_columns_with(text: &str, settings: TabSettings) -> String {
-    let mut writer = Writer { settings, ..Writer::default() };
+    let mut writer = Writer {
+        settings,
+        ..Writer::default()
+    };
     writer.write(text);
     writer.flush();
     writer.out
@@ -117,7 +130,10 @@ impl Writer {
     /// Ends the current cell; returns how many cells its line now has.
     fn terminate_cell(&mut self) -> usize {
         let text = &self.buf[self.cell_start..];
-        let cell = Cell { size: text.len(), width: display_width(text) };
+        let cell = Cell {
+            size: text.len(),
+            width: display_width(text),
+        };
         self.cell_start = self.buf.len();
         let line = self.lines.last_mut();
         line.map_or(0, |line| {
@@ -202,7 +218,10 @@ fn pad(out: &mut String, settings: TabSettings, text_width: usize, cell_width: u
         let fill = cell_width.saturating_sub(text_width);
         out.extend(std::iter::repeat_n('\t', fill.div_ceil(settings.tab_width)));
     } else {
-        out.extend(std::iter::repeat_n(settings.pad_char, cell_width.saturating_sub(text_width)));
+        out.extend(std::iter::repeat_n(
+            settings.pad_char,
+            cell_width.saturating_sub(text_width),
+        ));
     }
 }
 
@@ -222,9 +241,15 @@ mod tests {
             ("a\tb", "a         b"),
             ("a\tb\tc\n", "a         b         c\n"),
             // The text after the last tab is never padded.
-            ("a\tlast cell is long\nbb\tx\n", "a         last cell is long\nbb        x\n"),
+            (
+                "a\tlast cell is long\nbb\tx\n",
+                "a         last cell is long\nbb        x\n",
+            ),
             // A cell wider than the minimum widens its whole column, plus 3.
-            ("short\tx\nthe longest cell\ty\n", "short               x\nthe longest cell    y\n"),
+            (
+                "short\tx\nthe longest cell\ty\n",
+                "short              x\nthe longest cell   y\n",
+            ),
             // Trailing tab: the last cell is empty but the column still pads.
             ("a\t\nb\t\n", "a         \nb         \n"),
             // Empty cells are padded like any other.
@@ -243,7 +268,10 @@ mod tests {
             ("日本語\tx\nab\ty\n", "日本語    x\nab        y\n"),
             // \v ends a cell like a tab; \f ends the line and every column.
             ("a\u{b}b\n", "a         b\n"),
-            ("long cell here\tx\u{c}a\ty\n", "long cell here   x\na         y\n"),
+            (
+                "long cell here\tx\u{c}a\ty\n",
+                "long cell here   x\na         y\n",
+            ),
         ];
         for &(input, want) in cases {
             assert_eq!(align_columns(input), want, "align_columns({input:?})");
@@ -275,7 +303,8 @@ centos                     latest    470671670cac   4 months ago   237MB
             header,
             "REPOSITORY                 TAG                 IMAGE ID            CREATED             SIZE"
         );
-        let seed_header = "REPOSITORY          TAG                 IMAGE ID            CREATED             SIZE";
+        let seed_header =
+            "REPOSITORY          TAG                 IMAGE ID            CREATED             SIZE";
         let seed_rows = "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\ndeepone\tlatest\t0d34f8b9483d\t3 hours ago\t279MB\n";
         let legacy = align_columns_with(seed_rows, TabSettings::DOCKER_LEGACY);
         assert_eq!(legacy.lines().next(), Some(seed_header));
@@ -283,7 +312,15 @@ centos                     latest    470671670cac   4 months ago   237MB
 
     #[test]
     fn tab_padding_rounds_to_tab_stops() {
-        let settings = TabSettings { min_width: 0, tab_width: 8, padding: 1, pad_char: '\t' };
-        assert_eq!(align_columns_with("a\tb\nlonger text\tc\n", settings), "a\t\tb\nlonger text\tc\n");
+        let settings = TabSettings {
+            min_width: 0,
+            tab_width: 8,
+            padding: 1,
+            pad_char: '\t',
+        };
+        assert_eq!(
+            align_columns_with("a\tb\nlonger text\tc\n", settings),
+            "a\t\tb\nlonger text\tc\n"
+        );
     }
 }

@@ -189,7 +189,10 @@ mod tests {
             (json!(["a", "b"]), "[a b]"),
             (json!([1, null, [2]]), "[1 <nil> [2]]"),
             (json!({}), "map[]"),
-            (json!({"b": 2, "a": "x", "c": {"d": null}}), "map[a:x b:2 c:map[d:<nil>]]"),
+            (
+                json!({"b": 2, "a": "x", "c": {"d": null}}),
+                "map[a:x b:2 c:map[d:<nil>]]",
+            ),
         ];
         for (value, want) in cases {
             assert_eq!(go_string(&value), want, "{value}");
@@ -199,7 +202,11 @@ mod tests {
     #[test]
     fn actions_print_nil_as_no_value() {
         let null = json!(null);
-        let cases = [(Val::Missing, "<no value>"), (Val::Ref(&null), "<no value>"), (Val::string("s"), "s")];
+        let cases = [
+            (Val::Missing, "<no value>"),
+            (Val::Ref(&null), "<no value>"),
+            (Val::string("s"), "s"),
+        ];
         for (value, want) in cases {
             let mut out = String::new();
             print_value(&value, &mut out);

@@ -12,8 +12,8 @@
 //!    - a directory over a directory keeps the children and takes the new
 //!      metadata; anything else over a directory removes the children;
 //!      anything over a non-directory replaces it;
-//!    - a `./` entry updates the root's metadata (a non-directory root entry
-//!      is ignored);
+//!    - a `./` entry updates the root's metadata and is no change (a
+//!      non-directory root entry is ignored);
 //!    - hard links and symlinks are entries like any other.
 //! 3. Every path touched is compared before and after ([`super::Change`]).
 
@@ -133,8 +133,8 @@ impl Apply<'_> {
             index,
         };
         if path.is_empty() {
+            // The root always exists: a `./` entry only gives it metadata.
             if entry.is_dir() {
-                self.touch(ROOT);
                 self.tree.nodes[ROOT].source = source;
             }
             return;

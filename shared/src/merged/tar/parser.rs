@@ -216,7 +216,10 @@ impl TarParser {
     /// Consumes the start of `chunk` (never empty); returns how many bytes.
     fn step(&mut self, chunk: &[u8], out: &mut Vec<LayerEntry>) -> Result<usize, TarError> {
         let (used, next) = match std::mem::replace(&mut self.state, State::End) {
-            State::End => (chunk.len(), State::End),
+            State::End => {
+                self.offset += chunk.len() as u64;
+                (chunk.len(), State::End)
+            }
             State::Header { after_zero } => {
                 let used = (BLOCK - self.filled).min(chunk.len());
                 self.block[self.filled..self.filled + used].copy_from_slice(&chunk[..used]);

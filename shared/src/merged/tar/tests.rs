@@ -249,6 +249,16 @@ fn archive_end_rules() {
         assert_eq!(&end, expected, "{name}");
         assert_eq!(entries.len(), *count, "{name}");
     }
+    let mut parser = TarParser::new();
+    parser
+        .push(&trailing, &mut Vec::new())
+        .expect("valid archive");
+    assert!(parser.is_done());
+    assert_eq!(
+        parser.offset(),
+        trailing.len() as u64,
+        "bytes after the end are counted"
+    );
 }
 
 #[test]
