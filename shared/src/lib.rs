@@ -18,7 +18,7 @@
 //! | [`image`] | image facts: ID, chain IDs, size, created |
 //! | [`display`] | Docker's size, relative time and short-ID formats |
 //! | [`filter`] | `images --filter` and `search --filter` languages |
-//! | [`format`] | Go-template `--format` rendering |
+//! | [`format`](mod@format) | Go-template `--format` rendering |
 //! | [`merged`] | the merged filesystem view of a stack of layers |
 //! | [`api`] | the `/api/v1` request and response types |
 

@@ -1,6 +1,8 @@
 //! The `/api/v1` request and response types, written once for the proxy
 //! (which serialises them) and the dashboard (which deserialises them).
 
+mod pull;
 mod version;
 
+pub use pull::{LayerStatus, PullEvent};
 pub use version::VersionInfo;

@@ -260,57 +260,22 @@ mod tests {
 
     #[test]
     fn errors_name_the_filter() {
+        #[rustfmt::skip]
         let cases: [(&[&str], &str); 14] = [
-            (
-                &["foo=bar"],
-                "invalid filter 'foo' (supported filters: before, dangling, label, reference, since)",
-            ),
+            (&["foo=bar"], "invalid filter 'foo' (supported filters: before, dangling, label, reference, since)"),
             (&["until=1h"], "invalid filter 'until'"),
             (&["is-official=true"], "invalid filter 'is-official'"),
-            (
-                &["dangling"],
-                "bad format of filter 'dangling' (expected name=value)",
-            ),
-            (
-                &["dangling=maybe"],
-                "invalid filter 'dangling=maybe': expected true or false",
-            ),
-            (
-                &["dangling=TRUE"],
-                "invalid filter 'dangling=TRUE': expected true or false",
-            ),
-            (
-                &["dangling="],
-                "invalid filter 'dangling=': expected true or false",
-            ),
-            (
-                &["dangling=true", "dangling=false"],
-                "invalid filter 'dangling=true,false': conflicting values (give 'dangling' one value)",
-            ),
-            (
-                &["dangling=0", "dangling=1"],
-                "invalid filter 'dangling=false,true': conflicting values",
-            ),
-            (
-                &["label="],
-                "invalid filter 'label=': expected a label key, as label=KEY or label=KEY=VALUE",
-            ),
-            (
-                &["label==x"],
-                "invalid filter 'label==x': expected a label key",
-            ),
-            (
-                &["before="],
-                "invalid filter 'before=': expected an image name, name:tag or ID",
-            ),
-            (
-                &["since= "],
-                "invalid filter 'since=': expected an image name",
-            ),
-            (
-                &["reference=[-x]"],
-                "invalid filter 'reference=[-x]': invalid reference pattern \"[-x]\": syntax error in pattern: '-' at position 2",
-            ),
+            (&["dangling"], "bad format of filter 'dangling' (expected name=value)"),
+            (&["dangling=maybe"], "invalid filter 'dangling=maybe': expected true or false"),
+            (&["dangling=TRUE"], "invalid filter 'dangling=TRUE': expected true or false"),
+            (&["dangling="], "invalid filter 'dangling=': expected true or false"),
+            (&["dangling=true", "dangling=false"], "invalid filter 'dangling=true,false': conflicting values (give 'dangling' one value)"),
+            (&["dangling=0", "dangling=1"], "invalid filter 'dangling=false,true': conflicting values"),
+            (&["label="], "invalid filter 'label=': expected a label key, as label=KEY or label=KEY=VALUE"),
+            (&["label==x"], "invalid filter 'label==x': expected a label key"),
+            (&["before="], "invalid filter 'before=': expected an image name, name:tag or ID"),
+            (&["since= "], "invalid filter 'since=': expected an image name"),
+            (&["reference=[-x]"], "invalid filter 'reference=[-x]': invalid reference pattern \"[-x]\": syntax error in pattern: '-' at position 2"),
         ];
         for (filters, message) in cases {
             let err = error(filters);
@@ -398,15 +363,10 @@ mod tests {
 
     #[test]
     fn resolve_reports_missing_anchors() {
+        #[rustfmt::skip]
         let cases = [
-            (
-                &["before=ghost"][..],
-                "no such image: ghost (named by filter 'before=ghost')",
-            ),
-            (
-                &["since=ghost"],
-                "no such image: ghost (named by filter 'since=ghost')",
-            ),
+            (&["before=ghost"][..], "no such image: ghost (named by filter 'before=ghost')"),
+            (&["since=ghost"], "no such image: ghost (named by filter 'since=ghost')"),
             (&["before=known", "since=ghost"], "no such image: ghost"),
         ];
         let anchors: ResolvedAnchors = [("known", datetime!(2024-01-01 0:00 UTC))]

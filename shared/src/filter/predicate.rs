@@ -220,6 +220,7 @@ mod tests {
     #[test]
     fn same_key_ors_except_label_and_anchors_different_keys_and() {
         let redis = image(&["redis:7"], &[], &[("a", "1"), ("b", "2")], 3);
+        #[rustfmt::skip]
         let cases: [(&[&str], bool); 12] = [
             // reference ORs.
             (&["reference=nginx", "reference=redis"], true),
@@ -236,16 +237,7 @@ mod tests {
             (&["reference=redis", "label=a"], true),
             (&["reference=redis", "label=c"], false),
             (&["reference=redis", "dangling=true"], false),
-            (
-                &[
-                    "reference=redis",
-                    "dangling=false",
-                    "label=a=1",
-                    "since=feb",
-                    "before=apr",
-                ],
-                true,
-            ),
+            (&["reference=redis", "dangling=false", "label=a=1", "since=feb", "before=apr"], true),
         ];
         for (filters, expected) in cases {
             assert_eq!(predicate(filters).matches(&redis), expected, "{filters:?}");
@@ -255,13 +247,11 @@ mod tests {
     #[test]
     fn matching_references_keeps_only_matched_tags() {
         let redis = image(&["redis:latest", "redis:7", "cache:latest"], &[], &[], 3);
+        #[rustfmt::skip]
         let cases: [(&[&str], &[&str]); 3] = [
             (&[], &["redis:latest", "redis:7", "cache:latest"]),
             (&["reference=*:latest"], &["redis:latest", "cache:latest"]),
-            (
-                &["reference=redis:7", "reference=cache"],
-                &["redis:7", "cache:latest"],
-            ),
+            (&["reference=redis:7", "reference=cache"], &["redis:7", "cache:latest"]),
         ];
         for (filters, expected) in cases {
             let shown: Vec<String> = predicate(filters)

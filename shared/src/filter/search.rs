@@ -165,6 +165,7 @@ mod tests {
     fn every_key_parses() {
         /// (filters, is-official, is-automated, stars)
         type Case<'a> = (&'a [&'a str], Option<bool>, Option<bool>, Option<u64>);
+        #[rustfmt::skip]
         let cases: [Case; 8] = [
             (&[], None, None, None),
             (&["is-official=true"], Some(true), None, None),
@@ -173,12 +174,7 @@ mod tests {
             (&["stars=3"], None, None, Some(3)),
             (&["stars=0"], None, None, Some(0)),
             (&["stars=3", "stars=10", "stars=5"], None, None, Some(10)),
-            (
-                &[" IS-OFFICIAL = true", "is-official=true", "stars= 7 "],
-                Some(true),
-                None,
-                Some(7),
-            ),
+            (&[" IS-OFFICIAL = true", "is-official=true", "stars= 7 "], Some(true), None, Some(7)),
         ];
         for (filters, official, automated, stars) in cases {
             let f = parse(filters);
@@ -192,40 +188,17 @@ mod tests {
 
     #[test]
     fn errors_name_the_filter() {
+        #[rustfmt::skip]
         let cases: [(&[&str], &str); 9] = [
-            (
-                &["foo=1"],
-                "invalid filter 'foo' (supported filters: is-automated, is-official, stars)",
-            ),
+            (&["foo=1"], "invalid filter 'foo' (supported filters: is-automated, is-official, stars)"),
             (&["dangling=true"], "invalid filter 'dangling'"),
-            (
-                &["stars"],
-                "bad format of filter 'stars' (expected name=value)",
-            ),
-            (
-                &["is-official=yes"],
-                "invalid filter 'is-official=yes': expected true or false",
-            ),
-            (
-                &["is-official=1"],
-                "invalid filter 'is-official=1': expected true or false",
-            ),
-            (
-                &["is-automated=maybe"],
-                "invalid filter 'is-automated=maybe': expected true or false",
-            ),
-            (
-                &["is-official=true", "is-official=false"],
-                "invalid filter 'is-official=true,false': conflicting values",
-            ),
-            (
-                &["stars=many"],
-                "invalid filter 'stars=many': expected a whole number of stars (0 or more)",
-            ),
-            (
-                &["stars=-1"],
-                "invalid filter 'stars=-1': expected a whole number",
-            ),
+            (&["stars"], "bad format of filter 'stars' (expected name=value)"),
+            (&["is-official=yes"], "invalid filter 'is-official=yes': expected true or false"),
+            (&["is-official=1"], "invalid filter 'is-official=1': expected true or false"),
+            (&["is-automated=maybe"], "invalid filter 'is-automated=maybe': expected true or false"),
+            (&["is-official=true", "is-official=false"], "invalid filter 'is-official=true,false': conflicting values"),
+            (&["stars=many"], "invalid filter 'stars=many': expected a whole number of stars (0 or more)"),
+            (&["stars=-1"], "invalid filter 'stars=-1': expected a whole number"),
         ];
         for (filters, message) in cases {
             let err = SearchFilters::parse(filters)
@@ -251,6 +224,7 @@ mod tests {
             is_official: false,
             is_automated: true,
         };
+        #[rustfmt::skip]
         let cases: [(&[&str], bool, bool); 10] = [
             (&[], true, true),
             (&["is-official=true"], true, false),
@@ -261,11 +235,7 @@ mod tests {
             (&["stars=4"], true, false),
             (&["stars=0"], true, true),
             (&["stars=100", "is-official=true"], true, false),
-            (
-                &["stars=1", "is-official=false", "is-automated=true"],
-                false,
-                true,
-            ),
+            (&["stars=1", "is-official=false", "is-automated=true"], false, true),
         ];
         for (filters, on_official, on_community) in cases {
             let f = parse(filters);

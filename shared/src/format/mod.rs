@@ -41,6 +41,7 @@
 //! goes over lists, over maps in key order, and over a count `n` (0 to
 //! n-1); nil ranges zero times, and then `{{else}}` runs. A variable lasts
 //! until the `{{end}}` of the block that declared it; `$` is the row.
+//! Pipelines and blocks nest at most 50 deep.
 //!
 //! Functions: Docker's `json split join title lower upper pad truncate`,
 //! and Go's `print printf println len index slice not and or eq ne lt le gt

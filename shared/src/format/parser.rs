@@ -59,7 +59,7 @@ struct Parser<'s> {
 /// How deep pipelines and blocks may nest. Parsing and execution recurse
 /// once per level, and a browser's wasm stack is small; real templates
 /// nest a handful of levels.
-const MAX_DEPTH: usize = 200;
+const MAX_DEPTH: usize = 50;
 
 /// A token as Go's `item.String` shows it in "unexpected …" messages.
 fn describe(tok: &Tok) -> String {

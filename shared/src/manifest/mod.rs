@@ -94,16 +94,13 @@ pub enum ManifestError {
 }
 
 /// An image manifest or an index, as a registry returns for a reference.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a few manifests live at a time; boxing would only add a pointer hop"
-)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Manifest {
-    /// One image (or artifact): a config and layers.
-    Image(ImageManifest),
+    /// One image (or artifact): a config and layers. (Both variants are
+    /// boxed: the structs hold whole descriptors and are large.)
+    Image(Box<ImageManifest>),
     /// A list of manifests, usually one per platform.
-    Index(ImageIndex),
+    Index(Box<ImageIndex>),
 }
 
 #[derive(Clone, Copy)]
@@ -191,10 +188,10 @@ impl Manifest {
         };
         match kind {
             Kind::Image => serde_json::from_value(value)
-                .map(Manifest::Image)
+                .map(|m| Manifest::Image(Box::new(m)))
                 .map_err(invalid("image manifest")),
             Kind::Index => serde_json::from_value(value)
-                .map(Manifest::Index)
+                .map(|i| Manifest::Index(Box::new(i)))
                 .map_err(invalid("image index")),
         }
     }

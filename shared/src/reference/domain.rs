@@ -240,6 +240,7 @@ mod tests {
             label: l.to_owned(),
         };
         let port = |p: &str| InvalidPort { port: p.to_owned() };
+        #[rustfmt::skip]
         let cases = [
             ("", EmptyHost),
             (":5000", EmptyHost),
@@ -258,30 +259,10 @@ mod tests {
             ("Foo_Bar", label("Foo_Bar")),
             ("caf\u{e9}.com", label("caf\u{e9}")),
             ("[fc00::1", UnclosedBracket),
-            (
-                "[]:5000",
-                InvalidIpv6 {
-                    address: "[]".into(),
-                },
-            ),
-            (
-                "[fe80::1%eth0]:5000",
-                InvalidIpv6 {
-                    address: "[fe80::1%eth0]".into(),
-                },
-            ),
-            (
-                "[2001:db8:3:4::192.0.2.33]:5000",
-                InvalidIpv6 {
-                    address: "[2001:db8:3:4::192.0.2.33]".into(),
-                },
-            ),
-            (
-                "[::1]5000",
-                TrailingAfterBracket {
-                    trailing: "5000".into(),
-                },
-            ),
+            ("[]:5000", InvalidIpv6 { address: "[]".into() }),
+            ("[fe80::1%eth0]:5000", InvalidIpv6 { address: "[fe80::1%eth0]".into() }),
+            ("[2001:db8:3:4::192.0.2.33]:5000", InvalidIpv6 { address: "[2001:db8:3:4::192.0.2.33]".into() }),
+            ("[::1]5000", TrailingAfterBracket { trailing: "5000".into() }),
             ("[::1]:", EmptyPort),
             ("[::1]:x", port("x")),
         ];

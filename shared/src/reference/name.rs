@@ -242,14 +242,23 @@ mod tests {
         ];
         let sha = format!("sha256:{HEX}");
         for (input, display, familiar) in cases {
-            let [input, display, familiar] = [input, display, familiar].map(|s| s.replace("{D}", &sha));
+            let [input, display, familiar] =
+                [input, display, familiar].map(|s| s.replace("{D}", &sha));
             let parsed = r(&input);
             let mut suffix = parsed.tag().map(|t| format!(":{t}")).unwrap_or_default();
             suffix.push_str(&parsed.digest().map(|d| format!("@{d}")).unwrap_or_default());
             assert_eq!(parsed.to_string(), display, "{input}");
-            assert_eq!(format!("{}{suffix}", parsed.canonical_name()), display, "{input}");
+            assert_eq!(
+                format!("{}{suffix}", parsed.canonical_name()),
+                display,
+                "{input}"
+            );
             assert_eq!(parsed.familiar(), familiar, "{input}");
-            assert_eq!(format!("{}{suffix}", parsed.familiar_name()), familiar, "{input}");
+            assert_eq!(
+                format!("{}{suffix}", parsed.familiar_name()),
+                familiar,
+                "{input}"
+            );
             assert_eq!(r(&display), parsed, "{input}: display parses back");
             assert_eq!(r(&familiar), parsed, "{input}: familiar parses back");
         }
@@ -259,39 +268,19 @@ mod tests {
     #[test]
     fn default_tag_like_docker_pull() {
         let sha = format!("sha256:{HEX}");
+        #[rustfmt::skip]
         let cases = [
             ("busybox", "docker.io/library/busybox:latest".to_owned()),
             ("busybox:latest", "docker.io/library/busybox:latest".into()),
             ("busybox:1.36", "docker.io/library/busybox:1.36".into()),
-            (
-                &format!("busybox@{sha}"),
-                format!("docker.io/library/busybox@{sha}"),
-            ),
+            (&format!("busybox@{sha}"), format!("docker.io/library/busybox@{sha}")),
             ("library/busybox", "docker.io/library/busybox:latest".into()),
-            (
-                "docker.io/busybox",
-                "docker.io/library/busybox:latest".into(),
-            ),
-            (
-                "docker.io/library/busybox",
-                "docker.io/library/busybox:latest".into(),
-            ),
-            (
-                "docker.io/busybox:latest",
-                "docker.io/library/busybox:latest".into(),
-            ),
-            (
-                "library/busybox:latest",
-                "docker.io/library/busybox:latest".into(),
-            ),
-            (
-                "gcr.io/library/busybox",
-                "gcr.io/library/busybox:latest".into(),
-            ),
-            (
-                &format!("gcr.io/library/busybox:latest@{sha}"),
-                format!("gcr.io/library/busybox:latest@{sha}"),
-            ),
+            ("docker.io/busybox", "docker.io/library/busybox:latest".into()),
+            ("docker.io/library/busybox", "docker.io/library/busybox:latest".into()),
+            ("docker.io/busybox:latest", "docker.io/library/busybox:latest".into()),
+            ("library/busybox:latest", "docker.io/library/busybox:latest".into()),
+            ("gcr.io/library/busybox", "gcr.io/library/busybox:latest".into()),
+            (&format!("gcr.io/library/busybox:latest@{sha}"), format!("gcr.io/library/busybox:latest@{sha}")),
         ];
         for (input, expected) in cases {
             assert_eq!(r(input).with_default_tag().to_string(), expected, "{input}");
@@ -302,49 +291,18 @@ mod tests {
     fn with_tag_and_digest() {
         let d = digest();
         let tag = |s: &str| s.parse::<Tag>().unwrap_or_else(|e| panic!("{e}"));
+        #[rustfmt::skip]
         let cases = [
-            (
-                r("test.com/foo").with_tag(tag("tag")),
-                "test.com/foo:tag".to_owned(),
-            ),
-            (
-                r("foo").with_tag(tag("tag2")),
-                "docker.io/library/foo:tag2".into(),
-            ),
-            (
-                r("test.com:8000/foo").with_tag(tag("TAG5")),
-                "test.com:8000/foo:TAG5".into(),
-            ),
-            (
-                r("foo:old").with_tag(tag("new")),
-                "docker.io/library/foo:new".into(),
-            ),
-            (
-                r("test.com:8000/foo")
-                    .with_digest(d.clone())
-                    .with_tag(tag("TAG5")),
-                format!("test.com:8000/foo:TAG5@{d}"),
-            ),
-            (
-                r("test.com/foo").with_digest(d.clone()),
-                format!("test.com/foo@{d}"),
-            ),
-            (
-                r("foo:tag").with_digest(d.clone()),
-                format!("docker.io/library/foo:tag@{d}"),
-            ),
-            (
-                r("foo:tag").with_digest(d.clone()).name_only(),
-                "docker.io/library/foo".into(),
-            ),
-            (
-                r("foo").with_tag_or_digest(TagOrDigest::Digest(d.clone())),
-                format!("docker.io/library/foo@{d}"),
-            ),
-            (
-                r("foo").with_tag_or_digest(TagOrDigest::Tag(tag("v2"))),
-                "docker.io/library/foo:v2".into(),
-            ),
+            (r("test.com/foo").with_tag(tag("tag")), "test.com/foo:tag".to_owned()),
+            (r("foo").with_tag(tag("tag2")), "docker.io/library/foo:tag2".into()),
+            (r("test.com:8000/foo").with_tag(tag("TAG5")), "test.com:8000/foo:TAG5".into()),
+            (r("foo:old").with_tag(tag("new")), "docker.io/library/foo:new".into()),
+            (r("test.com:8000/foo").with_digest(d.clone()).with_tag(tag("TAG5")), format!("test.com:8000/foo:TAG5@{d}")),
+            (r("test.com/foo").with_digest(d.clone()), format!("test.com/foo@{d}")),
+            (r("foo:tag").with_digest(d.clone()), format!("docker.io/library/foo:tag@{d}")),
+            (r("foo:tag").with_digest(d.clone()).name_only(), "docker.io/library/foo".into()),
+            (r("foo").with_tag_or_digest(TagOrDigest::Digest(d.clone())), format!("docker.io/library/foo@{d}")),
+            (r("foo").with_tag_or_digest(TagOrDigest::Tag(tag("v2"))), "docker.io/library/foo:v2".into()),
         ];
         for (reference, expected) in cases {
             assert_eq!(reference.to_string(), expected);

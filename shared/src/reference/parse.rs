@@ -210,6 +210,7 @@ mod tests {
             character,
             position,
         };
+        #[rustfmt::skip]
         let cases: Vec<(&str, Want)> = vec![
             ("", Empty),
             ("https://github.com/docker/docker", Scheme("https")),
@@ -221,10 +222,7 @@ mod tests {
             ("docker/Docker", Upper("docker/Docker")),
             ("docker.io/docker/Docker", Upper("docker/Docker")),
             ("Uppercase:tag", Upper("Uppercase")),
-            (
-                "test:5000/Uppercase/lowercase:tag",
-                Upper("Uppercase/lowercase"),
-            ),
+            ("test:5000/Uppercase/lowercase:tag", Upper("Uppercase/lowercase")),
             ("Foo_Bar/x", Upper("Foo_Bar/x")),
             ("Foo Bar", Upper("Foo Bar")),
             ("-docker", Component("-docker")),
@@ -244,51 +242,22 @@ mod tests {
             ("docker/", EmptyComponent("docker/")),
             ("/docker", EmptyComponent("/docker")),
             ("docker///docker", EmptyComponent("docker///docker")),
-            (
-                "docker.io/docker///docker",
-                EmptyComponent("docker///docker"),
-            ),
+            ("docker.io/docker///docker", EmptyComponent("docker///docker")),
             ("dock..er/docker", Domain("dock..er", label(""))),
             ("dock_.er/docker", Domain("dock_.er", label("dock_"))),
             ("dock-.er/docker", Domain("dock-.er", label("dock-"))),
-            (
-                "-docker.io/docker/docker",
-                Domain("-docker.io", label("-docker")),
-            ),
+            ("-docker.io/docker/docker", Domain("-docker.io", label("-docker"))),
             ("foo_bar.com/x", Domain("foo_bar.com", label("foo_bar"))),
-            (
-                "fc00::1:5000/debian",
-                Domain("fc00::1:5000", DomainProblem::UnbracketedIpv6),
+            ("fc00::1:5000/debian", Domain("fc00::1:5000", DomainProblem::UnbracketedIpv6)),
+            ("[fe80::1%eth0]:5000/debian", Domain("[fe80::1%eth0]:5000", ipv6("[fe80::1%eth0]"))),
+            ("[2001:db8:3:4::192.0.2.33]:5000/debian", Domain("[2001:db8:3:4::192.0.2.33]:5000", ipv6("[2001:db8:3:4::192.0.2.33]")),
             ),
-            (
-                "[fe80::1%eth0]:5000/debian",
-                Domain("[fe80::1%eth0]:5000", ipv6("[fe80::1%eth0]")),
-            ),
-            (
-                "[2001:db8:3:4::192.0.2.33]:5000/debian",
-                Domain(
-                    "[2001:db8:3:4::192.0.2.33]:5000",
-                    ipv6("[2001:db8:3:4::192.0.2.33]"),
-                ),
-            ),
-            (
-                "localhost:/x",
-                Domain("localhost:", DomainProblem::EmptyPort),
-            ),
-            (
-                "foo:bar/baz",
-                Domain("foo:bar", DomainProblem::InvalidPort { port: "bar".into() }),
-            ),
+            ("localhost:/x", Domain("localhost:", DomainProblem::EmptyPort)),
+            ("foo:bar/baz", Domain("foo:bar", DomainProblem::InvalidPort { port: "bar".into() })),
             (&long_namespace, TooLong(268)),
             (&too_long, TooLong(257)),
             ("redis:", BadTag(TagError::Empty)),
-            (
-                "redis:-foo",
-                BadTag(TagError::InvalidStart {
-                    tag: "-foo".into(),
-                    character: '-',
-                }),
-            ),
+            ("redis:-foo", BadTag(TagError::InvalidStart { tag: "-foo".into(), character: '-' })),
             ("redis:a:b", BadTag(tag_char("a:b", ':', 2))),
         ];
         for (input, want) in cases {
@@ -352,43 +321,17 @@ mod tests {
 
     #[test]
     fn messages_name_the_rule_and_the_part() {
+        #[rustfmt::skip]
         let cases = [
-            (
-                "Foo Bar",
-                "invalid reference \"Foo Bar\": repository name \"Foo Bar\" must be lowercase",
-            ),
-            (
-                "docker/Docker:v1",
-                "invalid reference \"docker/Docker:v1\": repository name \"docker/Docker\" must be lowercase",
-            ),
-            (
-                "redis:-x",
-                "invalid reference \"redis:-x\": invalid tag \"-x\": a tag must start with a letter, digit or '_', not '-'",
-            ),
-            (
-                "a/b..c",
-                "invalid reference \"a/b..c\": path component \"b..c\" must be lowercase",
-            ),
-            (
-                "example.com:port/x",
-                "invalid reference \"example.com:port/x\": registry host \"example.com:port\" is invalid: port \"port\" must be digits",
-            ),
-            (
-                "redis@sha256:abc",
-                "invalid reference \"redis@sha256:abc\": invalid sha256 digest: expected 64 hex characters, found 3",
-            ),
-            (
-                HEX64,
-                "invalid reference \"1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a\": a 64-character hexadecimal string is an image ID",
-            ),
-            (
-                "https://docker.io/redis",
-                "invalid reference \"https://docker.io/redis\": a reference has no URL scheme (drop the leading \"https://\")",
-            ),
-            (
-                "",
-                "invalid reference \"\": repository name must have at least one component",
-            ),
+            ("Foo Bar", "invalid reference \"Foo Bar\": repository name \"Foo Bar\" must be lowercase"),
+            ("docker/Docker:v1", "invalid reference \"docker/Docker:v1\": repository name \"docker/Docker\" must be lowercase"),
+            ("redis:-x", "invalid reference \"redis:-x\": invalid tag \"-x\": a tag must start with a letter, digit or '_', not '-'"),
+            ("a/b..c", "invalid reference \"a/b..c\": path component \"b..c\" must be lowercase"),
+            ("example.com:port/x", "invalid reference \"example.com:port/x\": registry host \"example.com:port\" is invalid: port \"port\" must be digits"),
+            ("redis@sha256:abc", "invalid reference \"redis@sha256:abc\": invalid sha256 digest: expected 64 hex characters, found 3"),
+            (HEX64, "invalid reference \"1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a\": a 64-character hexadecimal string is an image ID"),
+            ("https://docker.io/redis", "invalid reference \"https://docker.io/redis\": a reference has no URL scheme (drop the leading \"https://\")"),
+            ("", "invalid reference \"\": repository name must have at least one component"),
         ];
         for (input, message) in cases {
             let err = parse(input)

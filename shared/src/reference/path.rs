@@ -100,6 +100,7 @@ mod tests {
 
     #[test]
     fn paths() {
+        #[rustfmt::skip]
         let cases = [
             ("library/redis", Ok(())),
             ("a/b/c/d", Ok(())),
@@ -107,10 +108,7 @@ mod tests {
             ("/docker", Err(PathProblem::EmptyComponent)),
             ("docker///docker", Err(PathProblem::EmptyComponent)),
             ("a/-b/c", Err(PathProblem::InvalidComponent("-b"))),
-            (
-                "aa/asdf$$^/aa",
-                Err(PathProblem::InvalidComponent("asdf$$^")),
-            ),
+            ("aa/asdf$$^/aa", Err(PathProblem::InvalidComponent("asdf$$^"))),
         ];
         for (input, expected) in cases {
             assert_eq!(validate_path(input), expected, "{input:?}");

@@ -116,6 +116,7 @@ mod tests {
     #[test]
     fn familiar_match() {
         let at = format!("@{SHA}");
+        #[rustfmt::skip]
         let cases: Vec<(String, &str, bool)> = vec![
             ("foo".into(), "foo/**/ba[rz]", false),
             ("foo/any/bat".into(), "foo/**/ba[rz]", false),
@@ -125,22 +126,14 @@ mod tests {
             ("foo/c/baz:tag".into(), "foo/*/baz:tag", true),
             ("foo/c/baz:tag".into(), "foo/c/baz:tag", true),
             ("example.com/foo/c/baz:tag".into(), "*/foo/c/baz", true),
-            (
-                "example.com/foo/c/baz:tag".into(),
-                "example.com/foo/c/baz",
-                true,
-            ),
+            ("example.com/foo/c/baz:tag".into(), "example.com/foo/c/baz", true),
             // `**` is `*` within one component.
             ("foo/a/b/bar".into(), "foo/**/ba[rz]", false),
             ("redis:latest".into(), "*:latest", true),
             ("redis:7".into(), "*:latest", false),
             ("user/repo:latest".into(), "*:latest", false),
             ("user/repo:latest".into(), "*/*:latest", true),
-            (
-                "lovelearnlinux/webserver:v1".into(),
-                "lovelearnlinux/*",
-                true,
-            ),
+            ("lovelearnlinux/webserver:v1".into(), "lovelearnlinux/*", true),
             ("lovelearnlinux/webserver".into(), "lovelearnlinux/*", true),
             ("lovelearnlinux/a/b".into(), "lovelearnlinux/*", false),
             ("other/webserver".into(), "lovelearnlinux/*", false),
@@ -181,11 +174,9 @@ mod tests {
 
     #[test]
     fn malformed_patterns_are_errors() {
+        #[rustfmt::skip]
         let cases = [
-            (
-                "[-x]",
-                "invalid reference pattern \"[-x]\": syntax error in pattern: '-' at position 2",
-            ),
+            ("[-x]", "invalid reference pattern \"[-x]\": syntax error in pattern: '-' at position 2"),
             ("foo[", "'[' at position 4 is never closed"),
             ("foo\\", "escapes nothing"),
             ("[]", "is empty"),

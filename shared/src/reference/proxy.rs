@@ -77,6 +77,7 @@ mod tests {
 
     #[test]
     fn proxy_paths() {
+        #[rustfmt::skip]
         let cases = [
             ("redis", "docker.io/library/redis"),
             ("redis:7", "docker.io/library/redis"),
@@ -84,10 +85,7 @@ mod tests {
             ("127.0.0.1:5000/team/app", "127.0.0.1_5000/team/app"),
             ("localhost:5000/x:v1", "localhost_5000/x"),
             ("localhost/x", "localhost/x"),
-            (
-                "Registry.Example.COM:443/a/b",
-                "registry.example.com_443/a/b",
-            ),
+            ("Registry.Example.COM:443/a/b", "registry.example.com_443/a/b"),
             ("[::1]:5000/foo", "[__1]_5000/foo"),
             ("[FC00::1]/foo", "[fc00__1]/foo"),
             ("LOCALHOST/foo", "localhost/foo"),
@@ -109,38 +107,15 @@ mod tests {
     fn reads_proxy_paths_back() {
         let tag = || TagOrDigest::Tag(crate::reference::Tag::latest());
         let digest = || SHA.parse::<TagOrDigest>().ok();
+        #[rustfmt::skip]
         let cases = [
-            (
-                "docker.io/library/redis",
-                None,
-                "docker.io/library/redis".to_owned(),
-            ),
-            (
-                "docker.io/library/redis",
-                Some(tag()),
-                "docker.io/library/redis:latest".into(),
-            ),
-            (
-                "docker.io/library/redis",
-                digest(),
-                format!("docker.io/library/redis@{SHA}"),
-            ),
+            ("docker.io/library/redis", None, "docker.io/library/redis".to_owned()),
+            ("docker.io/library/redis", Some(tag()), "docker.io/library/redis:latest".into()),
+            ("docker.io/library/redis", digest(), format!("docker.io/library/redis@{SHA}")),
             ("docker.io/redis", None, "docker.io/library/redis".into()),
-            (
-                "index.docker.io/redis",
-                None,
-                "docker.io/library/redis".into(),
-            ),
-            (
-                "127.0.0.1_5000/team/app",
-                None,
-                "127.0.0.1:5000/team/app".into(),
-            ),
-            (
-                "[__1]_5000/foo",
-                Some(tag()),
-                "[::1]:5000/foo:latest".into(),
-            ),
+            ("index.docker.io/redis", None, "docker.io/library/redis".into()),
+            ("127.0.0.1_5000/team/app", None, "127.0.0.1:5000/team/app".into()),
+            ("[__1]_5000/foo", Some(tag()), "[::1]:5000/foo:latest".into()),
             ("localhost/x", None, "localhost/x".into()),
             ("localhost_5000/x", None, "localhost:5000/x".into()),
             ("FOO/bar", None, "FOO/bar".into()),
@@ -154,24 +129,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_proxy_paths() {
+        #[rustfmt::skip]
         let cases = [
-            (
-                "",
-                "invalid proxy path \"\": it must start with a registry host",
-            ),
-            (
-                "redis",
-                "invalid proxy path \"redis\": it must start with a registry host",
-            ),
+            ("", "invalid proxy path \"\": it must start with a registry host"),
+            ("redis", "invalid proxy path \"redis\": it must start with a registry host"),
             ("library/redis", "invalid proxy path \"library/redis\""),
             ("docker.io", "invalid proxy path \"docker.io\""),
             ("docker.io/", "the repository name is missing"),
             ("docker.io/Library/redis", "must be lowercase"),
             ("docker.io/library/redis:7", "path component \"redis:7\""),
-            (
-                "docker.io/library/redis@sha256:abc",
-                "path component \"redis@sha256:abc\"",
-            ),
+            ("docker.io/library/redis@sha256:abc", "path component \"redis@sha256:abc\""),
             ("host_x/foo", "port \"x\" must be digits"),
         ];
         for (path, message) in cases {

@@ -55,20 +55,11 @@ mod tests {
 
     #[test]
     fn summaries_as_json() {
+        #[rustfmt::skip]
         let cases = [
-            (
-                "redis:7".to_owned(),
-                r#"{"canonical":"docker.io/library/redis:7","familiar":"redis:7","domain":"docker.io","path":"library/redis","tag":"7","digest":null}"#.to_owned(),
-            ),
-            (
-                "redis".into(),
-                r#"{"canonical":"docker.io/library/redis","familiar":"redis","domain":"docker.io","path":"library/redis","tag":null,"digest":null}"#.into(),
-            ),
-            (
-                format!("localhost:5000/team/app@{SHA}"),
-                format!(
-                    r#"{{"canonical":"localhost:5000/team/app@{SHA}","familiar":"localhost:5000/team/app@{SHA}","domain":"localhost:5000","path":"team/app","tag":null,"digest":"{SHA}"}}"#
-                ),
+            ("redis:7".to_owned(), r#"{"canonical":"docker.io/library/redis:7","familiar":"redis:7","domain":"docker.io","path":"library/redis","tag":"7","digest":null}"#.to_owned()),
+            ("redis".into(), r#"{"canonical":"docker.io/library/redis","familiar":"redis","domain":"docker.io","path":"library/redis","tag":null,"digest":null}"#.into()),
+            (format!("localhost:5000/team/app@{SHA}"), format!(r#"{{"canonical":"localhost:5000/team/app@{SHA}","familiar":"localhost:5000/team/app@{SHA}","domain":"localhost:5000","path":"team/app","tag":null,"digest":"{SHA}"}}"#),
             ),
         ];
         for (input, json) in cases {

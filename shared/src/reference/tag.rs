@@ -178,62 +178,17 @@ mod tests {
     fn invalid_tags() {
         use TagError::*;
         let too_long = "a".repeat(129);
+        #[rustfmt::skip]
         let cases = [
             ("", Empty),
             (too_long.as_str(), TooLong { length: 129 }),
-            (
-                "-foo",
-                InvalidStart {
-                    tag: "-foo".into(),
-                    character: '-',
-                },
-            ),
-            (
-                ".foo",
-                InvalidStart {
-                    tag: ".foo".into(),
-                    character: '.',
-                },
-            ),
-            (
-                "foo:bar",
-                InvalidCharacter {
-                    tag: "foo:bar".into(),
-                    character: ':',
-                    position: 4,
-                },
-            ),
-            (
-                "a/b",
-                InvalidCharacter {
-                    tag: "a/b".into(),
-                    character: '/',
-                    position: 2,
-                },
-            ),
-            (
-                "caf\u{e9}",
-                InvalidCharacter {
-                    tag: "caf\u{e9}".into(),
-                    character: '\u{e9}',
-                    position: 4,
-                },
-            ),
-            (
-                "\u{e9}",
-                InvalidStart {
-                    tag: "\u{e9}".into(),
-                    character: '\u{e9}',
-                },
-            ),
-            (
-                "a b",
-                InvalidCharacter {
-                    tag: "a b".into(),
-                    character: ' ',
-                    position: 2,
-                },
-            ),
+            ("-foo", InvalidStart { tag: "-foo".into(), character: '-' }),
+            (".foo", InvalidStart { tag: ".foo".into(), character: '.' }),
+            ("foo:bar", InvalidCharacter { tag: "foo:bar".into(), character: ':', position: 4 }),
+            ("a/b", InvalidCharacter { tag: "a/b".into(), character: '/', position: 2 }),
+            ("caf\u{e9}", InvalidCharacter { tag: "caf\u{e9}".into(), character: '\u{e9}', position: 4 }),
+            ("\u{e9}", InvalidStart { tag: "\u{e9}".into(), character: '\u{e9}' }),
+            ("a b", InvalidCharacter { tag: "a b".into(), character: ' ', position: 2 }),
         ];
         for (input, expected) in cases {
             assert_eq!(input.parse::<Tag>(), Err(expected), "{input:?}");
