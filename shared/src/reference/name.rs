@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::digest::Digest;
 
 use super::domain::{DEFAULT_DOMAIN, OFFICIAL_REPO_PREFIX, looks_like_domain};
-use super::error::ReferenceError;
+use super::error::{ReferenceError, echo};
 use super::parse::parse;
 use super::tag::Tag;
 use super::tag_or_digest::TagOrDigest;
@@ -97,46 +97,56 @@ impl Reference {
 
     /// Adds `latest` when there is neither tag nor digest, as `docker pull`
     /// does.
-    pub fn with_default_tag(self) -> Reference {
+    pub fn with_default_tag(&self) -> Reference {
         if self.tag.is_none() && self.digest.is_none() {
-            self.with_tag(Tag::latest())
+            self.with_valid_tag(Tag::latest())
         } else {
-            self
+            self.clone()
         }
     }
 
-    /// The same repository with `tag` (replacing any tag; a digest is kept).
-    pub fn with_tag(self, tag: Tag) -> Reference {
-        Reference {
-            tag: Some(tag),
-            ..self
-        }
+    /// The same repository with `tag` (replacing any tag; a digest is kept),
+    /// or an error naming the tag if it is not a valid one.
+    pub fn with_tag(&self, tag: &str) -> Result<Reference, ReferenceError> {
+        let tag = tag.parse().map_err(|reason| ReferenceError::InvalidTag {
+            input: echo(&format!("{}:{tag}", self.canonical_name())),
+            reason,
+        })?;
+        Ok(self.with_valid_tag(tag))
     }
 
     /// The same repository with `digest` (replacing any digest; a tag is
     /// kept).
-    pub fn with_digest(self, digest: Digest) -> Reference {
+    pub fn with_digest(&self, digest: Digest) -> Reference {
         Reference {
             digest: Some(digest),
-            ..self
+            ..self.clone()
         }
     }
 
     /// The same repository with a tag or a digest, as registry URLs name
-    /// manifests.
-    pub fn with_tag_or_digest(self, reference: TagOrDigest) -> Reference {
+    /// manifests (a digest keeps any tag, a tag keeps any digest).
+    pub fn with_tag_or_digest(&self, reference: TagOrDigest) -> Reference {
         match reference {
-            TagOrDigest::Tag(tag) => self.with_tag(tag),
+            TagOrDigest::Tag(tag) => self.with_valid_tag(tag),
             TagOrDigest::Digest(digest) => self.with_digest(digest),
         }
     }
 
     /// The repository alone, without tag or digest.
-    pub fn name_only(self) -> Reference {
+    pub fn name_only(&self) -> Reference {
         Reference {
+            domain: self.domain.clone(),
+            path: self.path.clone(),
             tag: None,
             digest: None,
-            ..self
+        }
+    }
+
+    fn with_valid_tag(&self, tag: Tag) -> Reference {
+        Reference {
+            tag: Some(tag),
+            ..self.clone()
         }
     }
 
@@ -290,22 +300,48 @@ mod tests {
     #[test]
     fn with_tag_and_digest() {
         let d = digest();
-        let tag = |s: &str| s.parse::<Tag>().unwrap_or_else(|e| panic!("{e}"));
+        let tag = |r: Reference, t: &str| r.with_tag(t).unwrap_or_else(|e| panic!("{t}: {e}"));
         #[rustfmt::skip]
         let cases = [
-            (r("test.com/foo").with_tag(tag("tag")), "test.com/foo:tag".to_owned()),
-            (r("foo").with_tag(tag("tag2")), "docker.io/library/foo:tag2".into()),
-            (r("test.com:8000/foo").with_tag(tag("TAG5")), "test.com:8000/foo:TAG5".into()),
-            (r("foo:old").with_tag(tag("new")), "docker.io/library/foo:new".into()),
-            (r("test.com:8000/foo").with_digest(d.clone()).with_tag(tag("TAG5")), format!("test.com:8000/foo:TAG5@{d}")),
+            (tag(r("test.com/foo"), "tag"), "test.com/foo:tag".to_owned()),
+            (tag(r("foo"), "tag2"), "docker.io/library/foo:tag2".into()),
+            (tag(r("test.com:8000/foo"), "TAG5"), "test.com:8000/foo:TAG5".into()),
+            (tag(r("foo:old"), "new"), "docker.io/library/foo:new".into()),
+            (tag(r("test.com:8000/foo").with_digest(d.clone()), "TAG5"), format!("test.com:8000/foo:TAG5@{d}")),
             (r("test.com/foo").with_digest(d.clone()), format!("test.com/foo@{d}")),
             (r("foo:tag").with_digest(d.clone()), format!("docker.io/library/foo:tag@{d}")),
             (r("foo:tag").with_digest(d.clone()).name_only(), "docker.io/library/foo".into()),
             (r("foo").with_tag_or_digest(TagOrDigest::Digest(d.clone())), format!("docker.io/library/foo@{d}")),
-            (r("foo").with_tag_or_digest(TagOrDigest::Tag(tag("v2"))), "docker.io/library/foo:v2".into()),
+            (r("foo:v1").with_tag_or_digest(TagOrDigest::Tag(Tag::latest())), "docker.io/library/foo:latest".into()),
         ];
         for (reference, expected) in cases {
             assert_eq!(reference.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn with_tag_rejects_bad_tags() {
+        let cases = [
+            (
+                "-foo",
+                "invalid reference \"docker.io/library/foo:-foo\": invalid tag \"-foo\": a tag must start",
+            ),
+            (
+                "",
+                "invalid reference \"docker.io/library/foo:\": invalid tag \"\"",
+            ),
+            ("a:b", "invalid tag \"a:b\": ':' at position 2"),
+        ];
+        for (input, message) in cases {
+            let err = r("foo")
+                .with_tag(input)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.starts_with(message) || err.contains(message),
+                "{input}: {err}"
+            );
         }
     }
 
