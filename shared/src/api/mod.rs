@@ -1,14 +1,18 @@
 //! The `/api/v1` request and response types, written once for the proxy
 //! (which serialises them) and the dashboard (which deserialises them).
 
+mod error;
 mod history;
 mod images;
 mod inspect;
 mod pull;
+mod search;
 mod version;
 
+pub use error::{ApiErrorBody, ErrorCode};
 pub use history::{HistoryRow, history_rows};
 pub use images::{ImageRow, ImageSummary, NONE, image_rows};
 pub use inspect::{ImageInspect, InspectRootFs};
 pub use pull::{LayerStatus, PullEvent};
+pub use search::{DESCRIPTION_WIDTH, SearchResponse, SearchResult};
 pub use version::VersionInfo;
