@@ -5,10 +5,19 @@
 //!   registry surface.
 //! - [`cli`] parses the command line and runs one command.
 //! - [`paths`] decides where the store lives.
+//! - [`store`] is the content-addressable store and its metadata;
+//!   [`images`] views it in the `shared` API types.
+//! - [`registry`] talks to registries ([`credentials`] holds logins);
+//!   [`pull`] downloads images from them into the store.
 
 pub mod cli;
+pub mod credentials;
+pub mod images;
 pub mod paths;
+pub mod pull;
+pub mod registry;
 pub mod serve;
+pub mod store;
 
 /// The version of this build, as `strata --version` and `/api/v1/version` report it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

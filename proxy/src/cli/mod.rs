@@ -1,12 +1,29 @@
-//! The command line: `strata serve`, and (as they land) the `docker image`
-//! commands on the same store.
+//! The command line: `strata serve`, and the `docker image` commands on the
+//! same store (`pull`, `images`, `tag`, `inspect`, `history`, `rm`), plus
+//! `pin`/`unpin`, `fsck`, `login`/`logout` and `ref`.
+//!
+//! Every command takes `--store DIR` (or `STRATA_STORE`); see [`crate::paths`].
 
+mod fsck_cmd;
+mod history_cmd;
+mod images_cmd;
+mod inspect_cmd;
+mod login_cmd;
+mod pin_cmd;
+pub mod progress;
+mod pull_cmd;
+mod ref_cmd;
+mod rm_cmd;
 mod serve_cmd;
+mod tag_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+
+use crate::store::Store;
 
 /// Inspect, verify, cache and manage container images.
 #[derive(Debug, Parser)]
@@ -26,20 +43,83 @@ pub struct Cli {
 pub enum Command {
     /// Serve the dashboard, the /api/v1 API and the /v2 registry surface.
     Serve(serve_cmd::ServeArgs),
+    /// Download an image from a registry into the store.
+    Pull(pull_cmd::PullArgs),
+    /// List images.
+    Images(images_cmd::ImagesArgs),
+    /// Create a tag TARGET that refers to SOURCE.
+    Tag(tag_cmd::TagArgs),
+    /// Show details of images as JSON.
+    Inspect(inspect_cmd::InspectArgs),
+    /// Show the history of an image.
+    History(history_cmd::HistoryArgs),
+    /// Remove images.
+    #[command(alias = "rmi")]
+    Rm(rm_cmd::RmArgs),
+    /// Mark an image as in use so rm refuses it without -f.
+    Pin(pin_cmd::PinArgs),
+    /// Remove pins from an image.
+    Unpin(pin_cmd::UnpinArgs),
+    /// Re-hash every blob and check every reference in the store.
+    Fsck(fsck_cmd::FsckArgs),
+    /// Store credentials for a registry in the Docker config.
+    Login(login_cmd::LoginArgs),
+    /// Remove stored credentials for a registry.
+    Logout(login_cmd::LogoutArgs),
+    /// Parse an image reference and print every form of it as JSON.
+    Ref(ref_cmd::RefArgs),
+    /// Manage images (`strata image ls|pull|tag|inspect|history|rm`).
+    #[command(subcommand)]
+    Image(ImageCommand),
+}
+
+/// `strata image …`, the same commands under Docker's management-command names.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// List images.
+    #[command(alias = "list")]
+    Ls(images_cmd::ImagesArgs),
+    /// Download an image from a registry into the store.
+    Pull(pull_cmd::PullArgs),
+    /// Create a tag TARGET that refers to SOURCE.
+    Tag(tag_cmd::TagArgs),
+    /// Show details of images as JSON.
+    Inspect(inspect_cmd::InspectArgs),
+    /// Show the history of an image.
+    History(history_cmd::HistoryArgs),
+    /// Remove images.
+    Rm(rm_cmd::RmArgs),
 }
 
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match cli.command {
-        Command::Serve(args) => serve_cmd::run(cli.store, args),
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(cli) {
+        Ok(code) => code,
         Err(message) => {
             eprintln!("strata: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let store_flag = cli.store;
+    let store = || open_store(store_flag.clone());
+    match cli.command {
+        Command::Serve(args) => serve_cmd::run(store_dir(store_flag)?, args).map(|()| ExitCode::SUCCESS),
+        Command::Ref(args) => ref_cmd::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Login(args) => login_cmd::login(&args),
+        Command::Logout(args) => login_cmd::logout(&args),
+        Command::Fsck(args) => fsck_cmd::run(&store()?, &args),
+        Command::Pin(args) => pin_cmd::pin(&store()?, &args),
+        Command::Unpin(args) => pin_cmd::unpin(&store()?, &args),
+        Command::Pull(args) | Command::Image(ImageCommand::Pull(args)) => pull_cmd::run(Arc::new(store()?), &args),
+        Command::Images(args) | Command::Image(ImageCommand::Ls(args)) => images_cmd::run(&store()?, &args),
+        Command::Tag(args) | Command::Image(ImageCommand::Tag(args)) => tag_cmd::run(&store()?, &args),
+        Command::Inspect(args) | Command::Image(ImageCommand::Inspect(args)) => inspect_cmd::run(&store()?, &args),
+        Command::History(args) | Command::Image(ImageCommand::History(args)) => history_cmd::run(&store()?, &args),
+        Command::Rm(args) | Command::Image(ImageCommand::Rm(args)) => rm_cmd::run(&store()?, &args),
     }
 }
 
@@ -48,4 +128,9 @@ fn store_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
     flag.or_else(crate::paths::default_store_dir).ok_or_else(|| {
         "cannot choose a store folder: neither XDG_DATA_HOME nor HOME is set; pass --store DIR or set STRATA_STORE".to_owned()
     })
+}
+
+fn open_store(flag: Option<PathBuf>) -> Result<Store, String> {
+    let dir = store_dir(flag)?;
+    Store::open(&dir).map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))
 }

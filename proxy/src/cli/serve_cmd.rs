@@ -20,8 +20,7 @@ pub struct ServeArgs {
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
-pub fn run(store: Option<PathBuf>, args: ServeArgs) -> Result<(), String> {
-    let store = super::store_dir(store)?;
+pub fn run(store: PathBuf, args: ServeArgs) -> Result<(), String> {
     std::fs::create_dir_all(&store)
         .map_err(|e| format!("cannot create the store folder {}: {e}", store.display()))?;
     if !args.dist.join("index.html").is_file() {

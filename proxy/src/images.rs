@@ -1,0 +1,53 @@
+//! Views of stored images in the `shared` API types, written once for the
+//! CLI and the dashboard API.
+
+use shared::api::{ImageInspect, ImageSummary};
+use shared::filter::{ImageFilters, ImagePredicate, ImageSubject, ResolvedAnchors};
+use time::OffsetDateTime;
+
+use crate::store::{ImageRow, Store, StoreError};
+
+/// The summary of one listed image. An image whose config gives no
+/// creation time sorts as the oldest (1970).
+pub fn summary(row: ImageRow) -> ImageSummary {
+    ImageSummary {
+        subject: ImageSubject {
+            id: row.id.digest().clone(),
+            repo_tags: row.repo_tags,
+            repo_digests: row.repo_digests,
+            labels: row.labels,
+            created: row.created.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        },
+        size: row.size,
+    }
+}
+
+/// Every image in the store, summarised.
+pub fn summaries(store: &Store) -> Result<Vec<ImageSummary>, StoreError> {
+    Ok(store.list()?.into_iter().map(summary).collect())
+}
+
+/// Parses `filters` (plus `reference=REPOSITORY` when given) and resolves the
+/// images `before=`/`since=` name against the store.
+pub fn predicate(store: &Store, filters: &[String], repository: Option<&str>) -> Result<ImagePredicate, String> {
+    let mut all = filters.to_vec();
+    if let Some(repo) = repository {
+        all.push(format!("reference={repo}"));
+    }
+    let filters = ImageFilters::parse(&all).map_err(|e| e.to_string())?;
+    let mut anchors = ResolvedAnchors::new();
+    for name in filters.anchors() {
+        if let Ok(found) = store.resolve(name) {
+            anchors.insert(name, found.created.unwrap_or(OffsetDateTime::UNIX_EPOCH));
+        }
+    }
+    filters.resolve(&anchors).map_err(|e| e.to_string())
+}
+
+/// `inspect` of the image `name` resolves to.
+pub fn inspect(store: &Store, name: &str) -> Result<ImageInspect, StoreError> {
+    let record = store.resolve(name)?;
+    let config = store.image_config(&record)?;
+    let row = store.row(&record.id)?;
+    Ok(ImageInspect::new(record.id.digest(), &config, &row.repo_tags, &row.repo_digests, record.size))
+}

@@ -1,0 +1,128 @@
+//! Downloading layers: three at a time, hashed as they stream into the store.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use shared::api::{LayerStatus, PullEvent};
+use shared::digest::Verifier;
+use shared::manifest::{Descriptor, ImageManifest};
+use shared::reference::Reference;
+use tokio::sync::Semaphore;
+
+use super::{Emit, PullError};
+use crate::registry::RegistryClient;
+use crate::store::{ContentWriter, Ingest, LeaseGuard, Store};
+
+/// How many layers download at once, as Docker does.
+pub const CONCURRENT_DOWNLOADS: usize = 3;
+
+/// How often a download reports progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Fetches every layer the store lacks; returns whether any was downloaded.
+pub async fn fetch_all(
+    client: &RegistryClient,
+    store: &Arc<Store>,
+    reference: &Reference,
+    manifest: &ImageManifest,
+    lease: &LeaseGuard,
+    emit: &Emit,
+) -> Result<bool, PullError> {
+    let layer = |d: &Descriptor, status| PullEvent::Layer { id: d.digest.short().to_owned(), status };
+    let mut missing = Vec::new();
+    for descriptor in &manifest.layers {
+        // Held before the first byte, so rm and gc leave a half-pulled image alone.
+        lease.hold(&descriptor.digest)?;
+        if store.blob_size(&descriptor.digest)?.is_some() {
+            emit(layer(descriptor, LayerStatus::AlreadyExists));
+        } else if !missing.iter().any(|d: &&Descriptor| d.digest == descriptor.digest) {
+            emit(layer(descriptor, LayerStatus::PullingFsLayer));
+            missing.push(descriptor);
+        }
+    }
+    for descriptor in missing.iter().skip(CONCURRENT_DOWNLOADS) {
+        emit(layer(descriptor, LayerStatus::Waiting));
+    }
+
+    let slots = Arc::new(Semaphore::new(CONCURRENT_DOWNLOADS));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (position, descriptor) in missing.iter().enumerate() {
+        let (client, store, reference, emit, slots) =
+            (client.clone(), store.clone(), reference.clone(), emit.clone(), slots.clone());
+        let descriptor = (*descriptor).clone();
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await.map_err(|e| PullError::Task(e.to_string()))?;
+            download(&client, &store, &reference, &descriptor, &emit).await.map(|()| position)
+        });
+    }
+    let mut done = vec![false; missing.len()];
+    let mut reported = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let position = match joined {
+            Ok(Ok(position)) => position,
+            Ok(Err(e)) => {
+                tasks.abort_all();
+                return Err(e);
+            }
+            Err(e) => {
+                tasks.abort_all();
+                return Err(PullError::Task(e.to_string()));
+            }
+        };
+        done[position] = true;
+        // "Pull complete" in manifest order, as Docker reports extraction.
+        while reported < missing.len() && done[reported] {
+            emit(layer(missing[reported], LayerStatus::PullComplete));
+            reported += 1;
+        }
+    }
+    Ok(!missing.is_empty())
+}
+
+async fn download(
+    client: &RegistryClient,
+    store: &Arc<Store>,
+    reference: &Reference,
+    descriptor: &Descriptor,
+    emit: &Emit,
+) -> Result<(), PullError> {
+    let id = descriptor.digest.short().to_owned();
+    let status = |status| PullEvent::Layer { id: id.clone(), status };
+    // One writer per digest: this waits while another pull (in this process or
+    // another) downloads the same layer, then finds it stored.
+    let writer = {
+        let (store, digest, size) = (store.clone(), descriptor.digest.clone(), descriptor.size);
+        tokio::task::spawn_blocking(move || store.writer(&digest, Some(size)))
+            .await
+            .map_err(|e| PullError::Task(e.to_string()))??
+    };
+    let mut writer = match writer {
+        Ingest::Exists(_) => {
+            emit(status(LayerStatus::DownloadComplete));
+            return Ok(());
+        }
+        Ingest::Writer(writer) => writer,
+    };
+    let total = descriptor.size;
+    let mut response = client.get_blob(reference, &descriptor.digest, None).await?;
+    let mut verifier = Verifier::new(descriptor.digest.clone(), Some(total));
+    let verify_error = |source| PullError::Verify { what: "layer", digest: descriptor.digest.clone(), source };
+    let mut last_report = Instant::now();
+    emit(status(LayerStatus::Downloading { current: 0, total }));
+    while let Some(chunk) = response.stream.next().await {
+        let chunk = chunk?;
+        verifier.update(&chunk).map_err(verify_error)?;
+        writer.write(&chunk)?;
+        if last_report.elapsed() >= PROGRESS_EVERY {
+            last_report = Instant::now();
+            emit(status(LayerStatus::Downloading { current: verifier.bytes_seen(), total }));
+        }
+    }
+    emit(status(LayerStatus::Downloading { current: verifier.bytes_seen(), total }));
+    emit(status(LayerStatus::VerifyingChecksum));
+    verifier.finish().map_err(verify_error)?;
+    tokio::task::spawn_blocking(move || writer.commit()).await.map_err(|e| PullError::Task(e.to_string()))??;
+    emit(status(LayerStatus::DownloadComplete));
+    Ok(())
+}

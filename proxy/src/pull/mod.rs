@@ -1,0 +1,268 @@
+//! The pull engine: resolve a reference, choose a platform, and download the
+//! manifest, config and layers into the store, verifying every byte as it
+//! arrives.
+//!
+//! Order of work for one reference, as `docker pull`:
+//! 1. resolve the tag with a HEAD request when the store already holds what
+//!    the tag named (saves Docker Hub rate limit), else GET the manifest;
+//! 2. for an index, choose the platform's manifest (default: this host's);
+//! 3. fetch the config, then the layers, three at a time; a layer the store
+//!    holds is `Already exists`, and two pulls of one layer download it once
+//!    (the store lets one writer work on a digest);
+//! 4. record the image and its tag, and report `Digest:` and `Status:`.
+//!
+//! Progress is reported as [`PullEvent`]s, the same type the dashboard's
+//! event stream carries.
+
+mod error;
+mod layers;
+
+use std::sync::Arc;
+
+use shared::api::PullEvent;
+use shared::config::ImageConfig;
+use shared::digest::{Digest, Verifier};
+use shared::manifest::{ImageManifest, Manifest};
+use shared::platform::Platform;
+use shared::reference::Reference;
+
+pub use error::PullError;
+
+use crate::registry::RegistryClient;
+use crate::store::{BlobRef, ImageRecord, Store};
+
+/// How long a pull's lease lasts at most, should its process hang.
+const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// Where progress goes. Called from several tasks at once.
+pub type Emit = Arc<dyn Fn(PullEvent) + Send + Sync>;
+
+/// What to pull.
+#[derive(Debug, Clone)]
+pub struct PullRequest {
+    /// The image; a reference without tag or digest means `latest`
+    /// (or every tag, with `all_tags`).
+    pub reference: Reference,
+    /// The platform to choose from an index (default: this host's).
+    pub platform: Option<Platform>,
+    /// Pull every tag of the repository (`-a`).
+    pub all_tags: bool,
+}
+
+/// One image a pull stored (or found up to date).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pulled {
+    /// The canonical reference pulled, with its tag or digest.
+    pub reference: Reference,
+    /// The digest the reference resolved to (an index's, for multi-platform images).
+    pub digest: Digest,
+    /// The image ID (config digest).
+    pub image_id: Digest,
+    /// Whether the store already had it all.
+    pub up_to_date: bool,
+}
+
+/// Pulls images from registries into a store.
+#[derive(Clone)]
+pub struct Puller {
+    client: RegistryClient,
+    store: Arc<Store>,
+    host_platform: Platform,
+}
+
+impl std::fmt::Debug for Puller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Puller").field("host_platform", &self.host_platform).finish_non_exhaustive()
+    }
+}
+
+impl Puller {
+    /// A puller for `store` through `client`.
+    pub fn new(client: RegistryClient, store: Arc<Store>) -> Self {
+        let host_platform = Platform::from_target(std::env::consts::OS, std::env::consts::ARCH);
+        Self { client, store, host_platform }
+    }
+
+    /// Pulls `request`, reporting progress to `emit`.
+    pub async fn pull(&self, request: &PullRequest, emit: Emit) -> Result<Vec<Pulled>, PullError> {
+        let platform = request.platform.clone().unwrap_or_else(|| self.host_platform.clone());
+        if !request.all_tags {
+            let reference = request.reference.with_default_tag();
+            let pulled = self.pull_cleanly(&reference, &platform, &emit).await?;
+            emit(PullEvent::Status { up_to_date: pulled.up_to_date, name: reference.familiar() });
+            emit(PullEvent::Done { reference: reference.to_string() });
+            return Ok(vec![pulled]);
+        }
+        let tags = self.client.list_tags(&request.reference).await?;
+        let mut pulled = Vec::new();
+        for tag in tags {
+            let reference = request.reference.with_tag(&tag).map_err(PullError::InvalidReference)?;
+            pulled.push(self.pull_cleanly(&reference, &platform, &emit).await?);
+        }
+        let name = request.reference.canonical_name();
+        let familiar_name = request.reference.familiar_name();
+        emit(PullEvent::Status { up_to_date: pulled.iter().all(|p| p.up_to_date), name: familiar_name });
+        emit(PullEvent::Done { reference: name });
+        Ok(pulled)
+    }
+
+    /// [`Puller::pull_one`], and on failure drops whatever verified
+    /// manifests or configs it stored that no image references, so a failed
+    /// pull leaves the store as it was.
+    async fn pull_cleanly(&self, reference: &Reference, platform: &Platform, emit: &Emit) -> Result<Pulled, PullError> {
+        let result = self.pull_one(reference, platform, emit).await;
+        if result.is_err() {
+            // The pull's lease is released by now; blobs other operations hold stay.
+            if let Err(e) = self.store.gc() {
+                tracing::warn!("cleaning up after a failed pull: {e}");
+            }
+        }
+        result
+    }
+
+    async fn pull_one(&self, reference: &Reference, platform: &Platform, emit: &Emit) -> Result<Pulled, PullError> {
+        let tag_or_digest = match (reference.digest(), reference.tag()) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(t)) => t.to_string(),
+            (None, None) => "latest".to_owned(),
+        };
+        emit(PullEvent::PullingFrom { tag_or_digest, repository: reference.path().to_owned() });
+
+        // Everything this pull touches is held, so rm and gc leave it alone.
+        let lease = self.store.lease(&format!("a pull of {}", reference.familiar()), LEASE_TTL)?;
+        let (top_digest, top_bytes) = self.resolve(reference).await?;
+        lease.hold(&top_digest)?;
+        let mut new_content = self.store_small(&top_digest, &top_bytes)?;
+        let top = Manifest::from_slice(&top_bytes, None).map_err(|e| PullError::Invalid {
+            what: "manifest",
+            digest: top_digest.clone(),
+            reason: e.to_string(),
+        })?;
+        let blob_ref = |digest: &Digest, bytes: &[u8], manifest: &Manifest| BlobRef {
+            digest: digest.clone(),
+            size: bytes.len() as u64,
+            media_type: manifest.media_type(),
+        };
+        let top_ref = blob_ref(&top_digest, &top_bytes, &top);
+        let (manifest_ref, index_ref, manifest) = match top {
+            Manifest::Image(m) => (top_ref, None, m),
+            Manifest::Index(index) => {
+                let chosen = shared::platform::select(platform, &index.manifests)?;
+                let digest = chosen.digest.clone();
+                let child_ref = reference.with_digest(digest.clone());
+                lease.hold(&digest)?;
+                let bytes = self.manifest_bytes(&child_ref, &digest).await?;
+                new_content |= self.store_small(&digest, &bytes)?;
+                match Manifest::from_slice(&bytes, None) {
+                    Ok(child @ Manifest::Image(_)) => {
+                        let child_ref = blob_ref(&digest, &bytes, &child);
+                        let Manifest::Image(m) = child else { unreachable_image() };
+                        (child_ref, Some(top_ref), m)
+                    }
+                    Ok(Manifest::Index(_)) => {
+                        return Err(PullError::Invalid {
+                            what: "manifest",
+                            digest,
+                            reason: "an index entry names another index; nested indexes are not supported".into(),
+                        });
+                    }
+                    Err(e) => return Err(PullError::Invalid { what: "manifest", digest, reason: e.to_string() }),
+                }
+            }
+        };
+
+        let manifest_digest = manifest_ref.digest.clone();
+        let config_digest = manifest.config.digest.clone();
+        lease.hold(&config_digest)?;
+        let config_bytes = self.config_bytes(reference, &manifest).await?;
+        new_content |= self.store_small(&config_digest, &config_bytes)?;
+        let config = ImageConfig::from_slice(&config_bytes).map_err(|e| PullError::Invalid {
+            what: "config",
+            digest: config_digest.clone(),
+            reason: e.to_string(),
+        })?;
+        shared::image::check_layers(&manifest, &config).map_err(|e| PullError::Invalid {
+            what: "manifest",
+            digest: manifest_digest.clone(),
+            reason: e.to_string(),
+        })?;
+
+        new_content |= layers::fetch_all(&self.client, &self.store, reference, &manifest, &lease, emit).await?;
+
+        let record = ImageRecord::new(manifest_ref, &manifest, &config, index_ref);
+        let outcome = self.store.record_pull(&record, reference, &top_digest)?;
+        emit(PullEvent::Digest { digest: top_digest.clone() });
+        Ok(Pulled {
+            reference: reference.clone(),
+            digest: top_digest,
+            image_id: config_digest,
+            up_to_date: !new_content && outcome.up_to_date,
+        })
+    }
+
+    /// The digest and bytes of the manifest or index `reference` names,
+    /// from the store when the tag still points where it did.
+    async fn resolve(&self, reference: &Reference) -> Result<(Digest, Vec<u8>), PullError> {
+        if let Some(digest) = reference.digest() {
+            let bytes = self.manifest_bytes(reference, digest).await?;
+            return Ok((digest.clone(), bytes));
+        }
+        if let Some(known) = self.store.tag_target(reference)? {
+            if let Some(bytes) = self.store.read_small(&known)? {
+                // A HEAD request does not count against Docker Hub's pull limit.
+                if let Some(head) = self.client.head_manifest(reference).await? {
+                    if head.digest == known {
+                        return Ok((known, bytes));
+                    }
+                }
+            }
+        }
+        let fetched = self.client.get_manifest(reference).await?;
+        Ok((fetched.digest, fetched.bytes.to_vec()))
+    }
+
+    /// A manifest by digest: from the store if there, else fetched and verified.
+    async fn manifest_bytes(&self, reference: &Reference, digest: &Digest) -> Result<Vec<u8>, PullError> {
+        if let Some(bytes) = self.store.read_small(digest)? {
+            return Ok(bytes);
+        }
+        let by_digest = reference.with_digest(digest.clone());
+        let fetched = self.client.get_manifest(&by_digest).await?;
+        Ok(fetched.bytes.to_vec())
+    }
+
+    async fn config_bytes(&self, reference: &Reference, manifest: &ImageManifest) -> Result<Vec<u8>, PullError> {
+        let descriptor = &manifest.config;
+        if let Some(bytes) = self.store.read_small(&descriptor.digest)? {
+            return Ok(bytes);
+        }
+        let mut response = self.client.get_blob(reference, &descriptor.digest, None).await?;
+        let mut verifier = Verifier::new(descriptor.digest.clone(), Some(descriptor.size));
+        let mut bytes = Vec::with_capacity(usize::try_from(descriptor.size).unwrap_or(0).min(4 << 20));
+        use futures_util::StreamExt;
+        while let Some(chunk) = response.stream.next().await {
+            let chunk = chunk?;
+            verifier.update(&chunk).map_err(|source| PullError::Verify {
+                what: "config",
+                digest: descriptor.digest.clone(),
+                source,
+            })?;
+            bytes.extend_from_slice(&chunk);
+        }
+        verifier.finish().map_err(|source| PullError::Verify { what: "config", digest: descriptor.digest.clone(), source })?;
+        Ok(bytes)
+    }
+
+    /// Stores a small verified document; returns whether it was new.
+    ///
+    /// Only called with bytes already checked against `digest` (the store
+    /// checks again on commit).
+    fn store_small(&self, digest: &Digest, bytes: &[u8]) -> Result<bool, PullError> {
+        Ok(self.store.put_small(digest, bytes)?)
+    }
+}
+
+/// The `Manifest::Image` arm was matched just before; this cannot happen.
+fn unreachable_image() -> ! {
+    unreachable!("matched as an image manifest above")
+}

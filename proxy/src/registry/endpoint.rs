@@ -1,0 +1,129 @@
+//! Where a registry's API lives: from a reference's domain to a base URL.
+//!
+//! 1. `docker.io` → `https://registry-1.docker.io`, or the
+//!    `STRATA_HUB_REGISTRY` URL used exactly as given (`http://` allowed,
+//!    so tests can point Hub names at a loopback fixture).
+//! 2. A domain listed as an insecure registry (`--insecure-registry
+//!    HOST[:PORT]`, `STRATA_INSECURE_REGISTRIES`) → `http://DOMAIN`.
+//! 3. Any other domain → `https://DOMAIN`. Plain http is never tried on
+//!    its own.
+//!
+//! Domains compare case-insensitively.
+
+use url::Url;
+
+use super::config::ClientConfig;
+use super::error::RegistryError;
+
+/// Docker Hub's domain in references.
+const HUB_DOMAIN: &str = "docker.io";
+/// Where Docker Hub's registry API is.
+pub const HUB_REGISTRY: &str = "https://registry-1.docker.io";
+
+/// A registry's base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Endpoint {
+    base: Url,
+}
+
+impl Endpoint {
+    /// The endpoint of `domain` under `config` (see the module doc).
+    pub(crate) fn resolve(domain: &str, config: &ClientConfig) -> Result<Endpoint, RegistryError> {
+        let domain = domain.to_ascii_lowercase();
+        let (base, source) = if domain == HUB_DOMAIN {
+            match &config.hub_registry {
+                Some(url) => (url.clone(), "STRATA_HUB_REGISTRY"),
+                None => (HUB_REGISTRY.to_owned(), "the Docker Hub default"),
+            }
+        } else if config
+            .insecure_registries
+            .iter()
+            .any(|r| normalize_insecure(r) == domain)
+        {
+            (format!("http://{domain}"), "the registry name")
+        } else {
+            (format!("https://{domain}"), "the registry name")
+        };
+        let base = Url::parse(&base).map_err(|e| RegistryError::InvalidConfig {
+            message: format!("{base:?} (from {source}) is not a URL: {e}"),
+        })?;
+        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
+            return Err(RegistryError::InvalidConfig {
+                message: format!("{base} (from {source}) is not an http or https URL with a host"),
+            });
+        }
+        Ok(Endpoint { base })
+    }
+
+    /// `base` + `path` (an absolute path such as `/v2/`, with any query).
+    pub(crate) fn url(&self, path: &str) -> Result<Url, RegistryError> {
+        self.base
+            .join(path)
+            .map_err(|e| RegistryError::InvalidConfig {
+                message: format!("cannot build a URL from {} and {path:?}: {e}", self.base),
+            })
+    }
+
+    /// The base URL.
+    pub(crate) fn base(&self) -> &Url {
+        &self.base
+    }
+}
+
+/// An insecure-registry entry as a domain: lower case, with any `http://`
+/// or `https://` and trailing `/` dropped.
+pub(crate) fn normalize_insecure(entry: &str) -> String {
+    let entry = entry.trim();
+    let entry = entry
+        .strip_prefix("http://")
+        .or_else(|| entry.strip_prefix("https://"))
+        .unwrap_or(entry);
+    entry.trim_end_matches('/').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::CredentialStore;
+
+    fn config(insecure: &[&str], hub: Option<&str>) -> ClientConfig {
+        ClientConfig {
+            insecure_registries: insecure.iter().map(|s| s.to_string()).collect(),
+            hub_registry: hub.map(str::to_owned),
+            ..ClientConfig::new(CredentialStore::empty())
+        }
+    }
+
+    #[test]
+    fn resolves_base_urls() {
+        #[rustfmt::skip]
+        let cases = [
+            ("docker.io", config(&[], None), "https://registry-1.docker.io/"),
+            ("docker.io", config(&[], Some("http://127.0.0.1:5000")), "http://127.0.0.1:5000/"),
+            ("docker.io", config(&["docker.io"], None), "https://registry-1.docker.io/"),
+            ("ghcr.io", config(&[], None), "https://ghcr.io/"),
+            ("localhost:5000", config(&[], None), "https://localhost:5000/"),
+            ("localhost:5000", config(&["localhost:5000"], None), "http://localhost:5000/"),
+            ("LocalHost:5000", config(&["http://localhost:5000/"], None), "http://localhost:5000/"),
+            ("localhost:5001", config(&["localhost:5000"], None), "https://localhost:5001/"),
+            ("127.0.0.1:41234", config(&[" 127.0.0.1:41234 "], None), "http://127.0.0.1:41234/"),
+            ("[::1]:5000", config(&["[::1]:5000"], None), "http://[::1]:5000/"),
+        ];
+        for (domain, config, want) in cases {
+            let endpoint =
+                Endpoint::resolve(domain, &config).unwrap_or_else(|e| panic!("{domain}: {e}"));
+            assert_eq!(endpoint.base().as_str(), want, "{domain}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_hub_overrides() {
+        for hub in ["not a url", "ftp://x", "file:///tmp"] {
+            let err = Endpoint::resolve("docker.io", &config(&[], Some(hub)));
+            assert!(
+                matches!(&err, Err(RegistryError::InvalidConfig { message }) if message.contains("STRATA_HUB_REGISTRY")),
+                "{hub}: {err:?}"
+            );
+        }
+    }
+}

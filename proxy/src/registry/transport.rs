@@ -1,0 +1,458 @@
+//! The HTTP transport under the registry client: one place where every
+//! request goes out, with retries, redirects and a destination check.
+//!
+//! - **Destinations.** Every URL about to be requested (registry, token
+//!   realm, redirect target, `Link` page) passes [`Transport::check_destination`],
+//!   which asks the [`DestinationPolicy`]. Host names are resolved by a
+//!   resolver that asks the policy about every address before connecting,
+//!   so a policy can refuse private addresses after DNS resolution (the
+//!   hook `strata serve` needs against SSRF). The CLI uses [`AllowAll`].
+//! - **Retries** ([`RetryPolicy`]): connection errors, 5xx (500, 502, 503,
+//!   504) and 429 are retried with exponential backoff. A 429's
+//!   `Retry-After` (seconds or an HTTP date) is honoured when it is at most
+//!   [`RetryPolicy::max_retry_after`]; a longer wait is not retried but
+//!   returned, so the caller can report it. Only the response head is
+//!   retried; a body that breaks mid-stream is the caller's to resume.
+//! - **Redirects** are followed here, not by the HTTP library, up to
+//!   [`MAX_REDIRECTS`]. `Authorization` is dropped as soon as a redirect
+//!   leaves the origin (scheme, host, port) of the first request, so
+//!   credentials never reach the storage service a blob redirects to.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
+use reqwest::{Method, Response, StatusCode};
+use url::Url;
+
+/// Redirects followed for one request before giving up.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Decides which destinations the client may contact.
+///
+/// The default methods allow everything. A server that fetches URLs named
+/// by untrusted input (`strata serve`) can refuse loopback, private and
+/// link-local addresses here; [`DestinationPolicy::check_addr`] sees the
+/// addresses a host name resolved to, so DNS tricks cannot get around it.
+pub trait DestinationPolicy: Send + Sync + fmt::Debug {
+    /// Called with every URL before it is requested. `Err` holds why it is
+    /// refused.
+    fn check_url(&self, url: &Url) -> Result<(), String> {
+        let _ = url;
+        Ok(())
+    }
+
+    /// Called with every address a host resolves to (and with literal IP
+    /// hosts) before connecting. Refused addresses are skipped; a host with
+    /// none left fails to connect with the reason.
+    fn check_addr(&self, host: &str, addr: IpAddr) -> Result<(), String> {
+        let _ = (host, addr);
+        Ok(())
+    }
+}
+
+/// The policy of the CLI: any destination.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AllowAll;
+
+impl DestinationPolicy for AllowAll {}
+
+/// How requests are retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included (1 = no retries).
+    pub attempts: u32,
+    /// The wait before the first retry; it doubles on each retry.
+    pub initial_backoff: Duration,
+    /// The longest backoff wait.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` that is waited for; a 429 asking for more
+    /// is returned to the caller at once.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
+    }
+}
+
+/// Why no response came back.
+#[derive(Debug)]
+pub(crate) enum TransportError {
+    /// The destination policy refused the URL.
+    Refused { url: Url, reason: String },
+    /// No connection (refused, DNS, TLS, timeout) after every retry.
+    Connect { url: Url, reason: String },
+    /// Redirects went on past [`MAX_REDIRECTS`], or to an invalid location.
+    Redirect { url: Url, message: String },
+}
+
+/// A request body that can be sent again on retry.
+#[derive(Debug, Clone)]
+pub(crate) struct Body {
+    pub(crate) content_type: &'static str,
+    pub(crate) bytes: Bytes,
+}
+
+/// The HTTP client with retries, redirects and the destination check.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    policy: Arc<dyn DestinationPolicy>,
+    retry: RetryPolicy,
+}
+
+impl Transport {
+    /// A transport sending `user_agent`.
+    pub(crate) fn new(
+        user_agent: &str,
+        policy: Arc<dyn DestinationPolicy>,
+        retry: RetryPolicy,
+    ) -> Result<Transport, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            // Blobs are hashed as sent: never let a feature enabled elsewhere
+            // in the build turn on transparent decompression.
+            .no_gzip()
+            .no_brotli()
+            .no_zstd()
+            .no_deflate()
+            .connect_timeout(Duration::from_secs(15))
+            .read_timeout(Duration::from_secs(60))
+            .dns_resolver(Arc::new(PolicyResolver {
+                policy: policy.clone(),
+            }))
+            .build()?;
+        Ok(Transport {
+            http,
+            policy,
+            retry,
+        })
+    }
+
+    /// The single gate before a URL is requested: only `http` and `https`,
+    /// then the [`DestinationPolicy`] (its address check too when the host
+    /// is a literal IP, which the resolver never sees).
+    pub(crate) fn check_destination(&self, url: &Url) -> Result<(), TransportError> {
+        let refuse = |reason: String| TransportError::Refused {
+            url: url.clone(),
+            reason,
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refuse(format!(
+                "scheme {:?} is not http or https",
+                url.scheme()
+            )));
+        }
+        self.policy.check_url(url).map_err(refuse)?;
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+            Some(url::Host::Domain(_)) => None,
+            None => return Err(refuse("the URL has no host".into())),
+        };
+        if let Some(ip) = literal {
+            self.policy
+                .check_addr(&ip.to_string(), ip)
+                .map_err(refuse)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a request, following redirects and retrying as the module doc
+    /// says. `authorization` goes only to the first request's origin.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        headers: &HeaderMap,
+        authorization: Option<&HeaderValue>,
+        body: Option<&Body>,
+    ) -> Result<Response, TransportError> {
+        let origin = url.origin();
+        let mut method = method;
+        let mut url = url;
+        let mut body = body.cloned();
+        for _ in 0..=MAX_REDIRECTS {
+            self.check_destination(&url)?;
+            let auth = authorization.filter(|_| url.origin() == origin);
+            let response = self
+                .send_with_retries(&method, &url, headers, auth, body.as_ref())
+                .await?;
+            if !response.status().is_redirection() || response.status() == StatusCode::NOT_MODIFIED
+            {
+                return Ok(response);
+            }
+            let location = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| TransportError::Redirect {
+                    url: url.clone(),
+                    message: format!("{} without a Location header", response.status()),
+                })?;
+            let next = url.join(location).map_err(|e| TransportError::Redirect {
+                url: url.clone(),
+                message: format!("invalid Location {location:?}: {e}"),
+            })?;
+            tracing::debug!(from = %url, to = %next, status = %response.status(), "following redirect");
+            if matches!(
+                response.status(),
+                StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND | StatusCode::SEE_OTHER
+            ) && method == Method::POST
+            {
+                method = Method::GET;
+                body = None;
+            }
+            url = next;
+        }
+        Err(TransportError::Redirect {
+            url,
+            message: format!("more than {MAX_REDIRECTS} redirects"),
+        })
+    }
+
+    async fn send_with_retries(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        authorization: Option<&HeaderValue>,
+        body: Option<&Body>,
+    ) -> Result<Response, TransportError> {
+        let attempts = self.retry.attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .headers(headers.clone());
+            if let Some(auth) = authorization {
+                request = request.header(AUTHORIZATION, auth.clone());
+            }
+            if let Some(body) = body {
+                request = request
+                    .header(CONTENT_TYPE, body.content_type)
+                    .body(body.bytes.clone());
+            }
+            let outcome = request.send().await;
+            let last = attempt >= attempts;
+            let wait = match outcome {
+                Ok(response) => {
+                    tracing::debug!(%method, %url, status = %response.status(), attempt, "registry response");
+                    match self.retry_wait(&response, attempt) {
+                        Some(wait) if !last => wait,
+                        _ => return Ok(response),
+                    }
+                }
+                Err(error) => {
+                    let reason = error_chain(&error);
+                    tracing::debug!(%method, %url, attempt, %reason, "request failed");
+                    if last {
+                        return Err(TransportError::Connect {
+                            url: url.clone(),
+                            reason,
+                        });
+                    }
+                    self.retry.backoff(attempt)
+                }
+            };
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// How long to wait before retrying `response`, or `None` if it is
+    /// final.
+    fn retry_wait(&self, response: &Response, attempt: u32) -> Option<Duration> {
+        match response.status() {
+            StatusCode::TOO_MANY_REQUESTS => {
+                let asked = response
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry_after(v, SystemTime::now()));
+                match asked {
+                    Some(wait) if wait > self.retry.max_retry_after => None,
+                    Some(wait) => Some(wait),
+                    None => Some(self.retry.backoff(attempt)),
+                }
+            }
+            StatusCode::INTERNAL_SERVER_ERROR
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT => Some(self.retry.backoff(attempt)),
+            _ => None,
+        }
+    }
+}
+
+/// Parses `Retry-After`: delay seconds or an HTTP date (relative to `now`).
+pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// An error's causes, joined: `tcp connect error: Connection refused (os
+/// error 111)`. reqwest's own top-level message ("error sending request
+/// for url (…)") and hyper's "client error (Connect)" say nothing the
+/// caller's message does not, so they are left out when there are causes.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = error.source();
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !text.starts_with("client error (") && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    if parts.is_empty() {
+        error.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// Resolves host names, then keeps only the addresses the policy allows.
+struct PolicyResolver {
+    policy: Arc<dyn DestinationPolicy>,
+}
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let resolved: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut refusals = Vec::new();
+            let allowed: Vec<SocketAddr> = resolved
+                .into_iter()
+                .filter(|addr| match policy.check_addr(&host, addr.ip()) {
+                    Ok(()) => true,
+                    Err(reason) => {
+                        refusals.push(format!("{}: {reason}", addr.ip()));
+                        false
+                    }
+                })
+                .collect();
+            if allowed.is_empty() {
+                let why = if refusals.is_empty() {
+                    format!("{host} resolved to no address")
+                } else {
+                    format!(
+                        "every address of {host} is refused ({})",
+                        refusals.join(", ")
+                    )
+                };
+                return Err(why.into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_retry_after() {
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT")
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        #[rustfmt::skip]
+        let cases = [
+            ("0", Some(0)),
+            ("3", Some(3)),
+            (" 120 ", Some(120)),
+            ("Wed, 21 Oct 2015 07:28:10 GMT", Some(10)),
+            ("Wed, 21 Oct 2015 07:27:00 GMT", Some(0)),
+            ("-1", None),
+            ("soon", None),
+            ("", None),
+        ];
+        for (value, want) in cases {
+            assert_eq!(
+                retry_after(value, now),
+                want.map(Duration::from_secs),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = RetryPolicy {
+            attempts: 10,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(1),
+        };
+        let waits: Vec<u128> = (1..=5).map(|n| policy.backoff(n).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 500, 500]);
+    }
+
+    #[derive(Debug)]
+    struct NoLoopback;
+
+    impl DestinationPolicy for NoLoopback {
+        fn check_addr(&self, _host: &str, addr: IpAddr) -> Result<(), String> {
+            if addr.is_loopback() {
+                Err("loopback".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn destination_check() {
+        let transport = |policy: Arc<dyn DestinationPolicy>| {
+            Transport::new("test", policy, RetryPolicy::default()).expect("client")
+        };
+        let allow = transport(Arc::new(AllowAll));
+        let deny = transport(Arc::new(NoLoopback));
+        #[rustfmt::skip]
+        let cases = [
+            ("https://registry.example/v2/", true, true),
+            ("http://127.0.0.1:5000/v2/", true, false),
+            ("http://[::1]:5000/v2/", true, false),
+            ("http://10.0.0.1/v2/", true, true),
+            ("ftp://registry.example/", false, false),
+            ("file:///etc/passwd", false, false),
+        ];
+        for (url, allowed, allowed_without_loopback) in cases {
+            let url = Url::parse(url).expect("url");
+            assert_eq!(allow.check_destination(&url).is_ok(), allowed, "{url}");
+            assert_eq!(
+                deny.check_destination(&url).is_ok(),
+                allowed_without_loopback,
+                "{url}"
+            );
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! [`LocalContent`]: blobs in a folder (`blobs/<algorithm>/<hex>`), one
+//! writer per digest enforced with a file lock so that threads and
+//! processes sharing the folder never write the same blob twice.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use shared::digest::Digest;
+
+use super::writer::WriterPaths;
+use super::{BlobInfo, BlobReader, BlobWriter, Ingest, Ingester, Manager, Provider};
+use crate::store::StoreError;
+use crate::store::layout::{ALGORITHMS, Layout, parse_flat_name};
+use crate::store::lock::{FileLock, Wait};
+
+/// A content store in a local folder. Cheap to clone; clones share the
+/// folder.
+#[derive(Clone, Debug)]
+pub struct LocalContent {
+    layout: Arc<Layout>,
+}
+
+impl LocalContent {
+    /// Opens (creating if needed) the content store in `root`, and removes
+    /// ingest files that no live writer holds: the leftovers of a process
+    /// that crashed mid-write, which never became visible.
+    pub fn open(root: &Path) -> Result<LocalContent, StoreError> {
+        let layout = Layout::new(root);
+        let mut dirs: Vec<PathBuf> = ALGORITHMS.iter().map(|a| layout.blobs_dir(*a)).collect();
+        dirs.push(layout.ingest_dir());
+        dirs.push(layout.locks_dir());
+        for dir in dirs {
+            fs::create_dir_all(&dir).map_err(StoreError::io("creating", &dir))?;
+        }
+        let content = LocalContent {
+            layout: Arc::new(layout),
+        };
+        let removed = content.remove_stale_ingest()?;
+        if !removed.is_empty() {
+            tracing::info!(
+                count = removed.len(),
+                "removed unfinished writes left by a stopped process"
+            );
+        }
+        Ok(content)
+    }
+
+    /// The store folder.
+    pub fn root(&self) -> &Path {
+        self.layout.root()
+    }
+
+    /// Where the blob lives (whether or not it is there).
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.layout.blob_path(digest)
+    }
+
+    /// The blob as an open file and its size, for callers that want a
+    /// `File` (to hand to tokio, say).
+    pub fn open_file(&self, digest: &Digest) -> Result<(File, u64), StoreError> {
+        let path = self.layout.blob_path(digest);
+        let file = File::open(&path).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                StoreError::BlobNotFound {
+                    digest: digest.clone(),
+                }
+            } else {
+                StoreError::Io {
+                    action: "opening",
+                    path: path.clone(),
+                    source: e,
+                }
+            }
+        })?;
+        let size = file
+            .metadata()
+            .map_err(StoreError::io("reading the size of", &path))?
+            .len();
+        Ok((file, size))
+    }
+
+    /// Removes ingest files that no writer holds (a crashed process's
+    /// unfinished writes) and leftover lock files; returns the ingest files
+    /// removed. Writes in progress in other processes are left alone.
+    pub fn remove_stale_ingest(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let mut removed = Vec::new();
+        for (path, digest) in flat_entries(&self.layout.ingest_dir(), "")? {
+            let lock_path = self.layout.digest_lock(&digest);
+            let lock = FileLock::acquire(&lock_path, Wait::NoWait)
+                .map_err(StoreError::io("locking", &lock_path))?;
+            if lock.is_some() {
+                match fs::remove_file(&path) {
+                    Ok(()) => removed.push(path),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(StoreError::io("removing", &path)(e)),
+                }
+            }
+        }
+        for (path, _) in flat_entries(&self.layout.locks_dir(), ".lock")? {
+            // Taking a free lock and dropping it removes its file.
+            drop(FileLock::acquire(&path, Wait::NoWait).map_err(StoreError::io("locking", &path))?);
+        }
+        Ok(removed)
+    }
+
+    /// Every blob file, and every file in `blobs/` that is not named like
+    /// a blob (reported by fsck).
+    pub(crate) fn scan(&self) -> Result<(Vec<BlobInfo>, Vec<PathBuf>), StoreError> {
+        let mut blobs = Vec::new();
+        let mut stray = Vec::new();
+        for algorithm in ALGORITHMS {
+            let dir = self.layout.blobs_dir(algorithm);
+            let entries = match fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(StoreError::io("listing", &dir)(e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(StoreError::io("listing", &dir))?;
+                let path = entry.path();
+                let digest = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|name| Digest::new(algorithm, name).ok());
+                let metadata = match entry.metadata() {
+                    Ok(m) => m,
+                    // Deleted while listing.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(StoreError::io("reading", &path)(e)),
+                };
+                match digest {
+                    Some(digest) if metadata.is_file() => blobs.push(BlobInfo {
+                        digest,
+                        size: metadata.len(),
+                    }),
+                    _ => stray.push(path),
+                }
+            }
+        }
+        blobs.sort();
+        stray.sort();
+        Ok((blobs, stray))
+    }
+
+    fn writer_with(
+        &self,
+        digest: &Digest,
+        expected_size: Option<u64>,
+        wait: Wait,
+    ) -> Result<Option<Ingest<BlobWriter>>, StoreError> {
+        let lock_path = self.layout.digest_lock(digest);
+        let Some(lock) =
+            FileLock::acquire(&lock_path, wait).map_err(StoreError::io("locking", &lock_path))?
+        else {
+            return Ok(None);
+        };
+        if let Some(size) = self.info(digest)? {
+            return match expected_size {
+                Some(expected) if expected != size => Err(StoreError::SizeMismatch {
+                    digest: digest.clone(),
+                    expected,
+                    actual: size,
+                }),
+                _ => Ok(Some(Ingest::Exists(size))),
+            };
+        }
+        let ingest = self.layout.ingest_path(digest);
+        // We hold the digest's lock, so any file here is a dead writer's.
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&ingest)
+            .map_err(StoreError::io("creating", &ingest))?;
+        let paths = WriterPaths {
+            ingest,
+            blob: self.layout.blob_path(digest),
+            blobs_dir: self.layout.blobs_dir(digest.algorithm()),
+        };
+        Ok(Some(Ingest::Writer(BlobWriter::new(
+            digest.clone(),
+            expected_size,
+            file,
+            paths,
+            Some(lock),
+        ))))
+    }
+}
+
+/// The files in `dir` named `<algorithm>-<hex><suffix>`, with their digest.
+fn flat_entries(dir: &Path, suffix: &str) -> Result<Vec<(PathBuf, Digest)>, StoreError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(StoreError::io("listing", dir)(e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(StoreError::io("listing", dir))?;
+        let name = entry.file_name();
+        if let Some(digest) = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(suffix))
+            .and_then(parse_flat_name)
+        {
+            out.push((entry.path(), digest));
+        }
+    }
+    Ok(out)
+}
+
+impl Provider for LocalContent {
+    fn info(&self, digest: &Digest) -> Result<Option<u64>, StoreError> {
+        let path = self.layout.blob_path(digest);
+        match fs::metadata(&path) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io("reading", &path)(e)),
+        }
+    }
+
+    fn open(&self, digest: &Digest) -> Result<BlobReader, StoreError> {
+        let (file, size) = self.open_file(digest)?;
+        Ok(BlobReader {
+            reader: Box::new(file),
+            size,
+        })
+    }
+
+    fn open_range(
+        &self,
+        digest: &Digest,
+        offset: u64,
+        len: Option<u64>,
+    ) -> Result<BlobReader, StoreError> {
+        let (mut file, size) = self.open_file(digest)?;
+        let offset = offset.min(size);
+        let available = size - offset;
+        let len = len.map_or(available, |l| l.min(available));
+        file.seek(SeekFrom::Start(offset))
+            .map_err(StoreError::io("seeking in", self.layout.blob_path(digest)))?;
+        Ok(BlobReader {
+            reader: Box::new(file.take(len)),
+            size: len,
+        })
+    }
+}
+
+impl Ingester for LocalContent {
+    type Writer = BlobWriter;
+
+    fn writer(
+        &self,
+        digest: &Digest,
+        expected_size: Option<u64>,
+    ) -> Result<Ingest<BlobWriter>, StoreError> {
+        self.writer_with(digest, expected_size, Wait::Block)?
+            .ok_or_else(|| StoreError::Io {
+                action: "locking",
+                path: self.layout.digest_lock(digest),
+                source: io::Error::other("a blocking lock returned without the lock"),
+            })
+    }
+
+    fn try_writer(
+        &self,
+        digest: &Digest,
+        expected_size: Option<u64>,
+    ) -> Result<Option<Ingest<BlobWriter>>, StoreError> {
+        self.writer_with(digest, expected_size, Wait::NoWait)
+    }
+}
+
+impl Manager for LocalContent {
+    fn delete(&self, digest: &Digest) -> Result<bool, StoreError> {
+        let path = self.layout.blob_path(digest);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(StoreError::io("deleting", &path)(e)),
+        }
+    }
+
+    fn list(&self) -> Result<Vec<BlobInfo>, StoreError> {
+        Ok(self.scan()?.0)
+    }
+}

@@ -1,0 +1,243 @@
+//! `fsck`: checks the whole store and reports; it never changes data.
+//!
+//! 1. The database: SQLite's `integrity_check` and `foreign_key_check`.
+//! 2. Every blob is re-hashed (streamed, 64 KiB at a time) and must match
+//!    its file name. Files in `blobs/` not named like a digest are listed.
+//! 3. Every reference: each image's config, manifests, layers and indexes
+//!    must be stored, with the size the records say.
+//!
+//! Informational, not problems: blobs nothing references (`gc` deletes
+//! them; a crash between `rm`'s commit and its file deletions leaves
+//! these) and unfinished writes left by a crashed process (never visible;
+//! removed, since they are not data).
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use shared::digest::{Digest, Hasher};
+
+use super::content::Provider;
+use super::meta::{digest_at, image_id_at};
+use super::record::ImageId;
+use super::{Store, StoreError};
+
+/// What [`Store::fsck`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FsckReport {
+    /// Blobs re-hashed.
+    pub blobs_checked: u64,
+    /// Bytes re-hashed.
+    pub bytes_checked: u64,
+    /// Blobs whose content does not hash to their name.
+    pub corrupt: Vec<CorruptBlob>,
+    /// References to blobs that are missing or of the wrong size.
+    pub broken_references: Vec<BrokenReference>,
+    /// Files in `blobs/` that are not named like a blob.
+    pub stray_files: Vec<PathBuf>,
+    /// What SQLite's integrity and foreign-key checks reported.
+    pub database_problems: Vec<String>,
+    /// Blobs nothing references (not a problem: `gc` deletes them).
+    pub unreferenced: Vec<Digest>,
+    /// Unfinished writes of crashed processes, removed (not a problem).
+    pub stale_ingest_removed: Vec<PathBuf>,
+}
+
+/// A blob whose bytes do not match its digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorruptBlob {
+    /// The blob's name.
+    pub expected: Digest,
+    /// What its bytes hash to.
+    pub actual: Digest,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// A record that names a blob the store does not hold as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenReference {
+    /// The image whose record it is.
+    pub image: ImageId,
+    /// `config`, `manifest`, `layer` or `index`.
+    pub role: String,
+    /// The blob.
+    pub digest: Digest,
+    /// The size recorded.
+    pub expected_size: u64,
+    /// The size stored, `None` if the blob is missing.
+    pub actual_size: Option<u64>,
+}
+
+impl FsckReport {
+    /// No problems (unreferenced blobs and removed stale writes are not
+    /// problems).
+    pub fn is_clean(&self) -> bool {
+        self.corrupt.is_empty()
+            && self.broken_references.is_empty()
+            && self.stray_files.is_empty()
+            && self.database_problems.is_empty()
+    }
+
+    /// One line per problem, for a user.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        out.extend(self.database_problems.iter().map(|p| format!("database: {p}")));
+        out.extend(self.corrupt.iter().map(|c| {
+            format!(
+                "corrupt blob {}: content hashes to {} ({}); remove it and pull the image again",
+                c.expected,
+                c.actual,
+                c.path.display()
+            )
+        }));
+        out.extend(self.broken_references.iter().map(|b| match b.actual_size {
+            None => format!(
+                "image {}: {} {} is missing; pull the image again",
+                b.image.short(),
+                b.role,
+                b.digest
+            ),
+            Some(actual) => format!(
+                "image {}: {} {} is {actual} bytes, the record says {}",
+                b.image.short(),
+                b.role,
+                b.digest,
+                b.expected_size
+            ),
+        }));
+        out.extend(
+            self.stray_files
+                .iter()
+                .map(|p| format!("stray file {} (not named like a blob)", p.display())),
+        );
+        out
+    }
+}
+
+impl fmt::Display for FsckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for line in self.problems() {
+            writeln!(f, "{line}")?;
+        }
+        write!(
+            f,
+            "{} blobs ({} bytes) checked, {} problems, {} unreferenced blobs",
+            self.blobs_checked,
+            self.bytes_checked,
+            self.problems().len(),
+            self.unreferenced.len()
+        )
+    }
+}
+
+impl Store {
+    /// Checks everything (see the module docs). Blobs deleted while the
+    /// check runs are skipped.
+    pub fn fsck(&self) -> Result<FsckReport, StoreError> {
+        let mut report = FsckReport {
+            stale_ingest_removed: self.content().remove_stale_ingest()?,
+            ..FsckReport::default()
+        };
+        let (references, referenced) = self.read(|tx| {
+            for pragma in ["integrity_check", "foreign_key_check"] {
+                let mut stmt = tx.prepare(&format!("PRAGMA {pragma}"))?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let first: rusqlite::types::Value = row.get(0)?;
+                    match first {
+                        rusqlite::types::Value::Text(t) if t == "ok" => {}
+                        other => report
+                            .database_problems
+                            .push(format!("{pragma}: {other:?}")),
+                    }
+                }
+            }
+            let mut stmt = tx.prepare(
+                "SELECT id, 'config', id, config_size FROM images
+                 UNION ALL SELECT image_id, 'manifest', digest, size FROM manifests
+                 UNION ALL SELECT m.image_id, 'layer', l.digest, l.size
+                     FROM layers l JOIN manifests m ON l.manifest_digest = m.digest
+                 UNION ALL SELECT m.image_id, 'index', x.digest, x.size
+                     FROM indexes x JOIN manifests m ON x.manifest_digest = m.digest",
+            )?;
+            let references = stmt
+                .query_map([], |row| {
+                    Ok((
+                        image_id_at(row, 0)?,
+                        row.get::<_, String>(1)?,
+                        digest_at(row, 2)?,
+                        row.get::<_, u64>(3)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let referenced: std::collections::HashSet<Digest> =
+                references.iter().map(|r| r.2.clone()).collect();
+            Ok((references, referenced))
+        })?;
+        let (blobs, stray) = self.content().scan()?;
+        report.stray_files = stray;
+        for blob in &blobs {
+            if !referenced.contains(&blob.digest) {
+                report.unreferenced.push(blob.digest.clone());
+            }
+            let path = self.content().blob_path(&blob.digest);
+            match rehash(self, &blob.digest) {
+                Ok(None) => {}
+                Ok(Some((actual, bytes))) => {
+                    report.blobs_checked += 1;
+                    report.bytes_checked += bytes;
+                    if actual != blob.digest {
+                        report.corrupt.push(CorruptBlob {
+                            expected: blob.digest.clone(),
+                            actual,
+                            path,
+                        });
+                    }
+                }
+                Err(source) => {
+                    return Err(StoreError::Io {
+                        action: "reading",
+                        path,
+                        source,
+                    });
+                }
+            }
+        }
+        for (image, role, digest, expected_size) in references {
+            let actual_size = self.content().info(&digest)?;
+            if actual_size != Some(expected_size) {
+                report.broken_references.push(BrokenReference {
+                    image,
+                    role,
+                    digest,
+                    expected_size,
+                    actual_size,
+                });
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The digest (same algorithm as `digest`) and length of the stored blob;
+/// `None` if it vanished (deleted meanwhile).
+fn rehash(store: &Store, digest: &Digest) -> io::Result<Option<(Digest, u64)>> {
+    let mut file = match std::fs::File::open(store.content().blob_path(digest)) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut hasher = Hasher::new(digest.algorithm());
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let bytes = hasher.bytes_seen();
+    Ok(Some((hasher.finish(), bytes)))
+}

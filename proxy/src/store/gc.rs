@@ -1,0 +1,72 @@
+//! Garbage collection: deleting blobs that nothing references and no live
+//! lease holds.
+//!
+//! Deleters take `locks/delete.lock` exclusively and re-check each blob in
+//! the database right before deleting it; [`LeaseGuard::hold`](super::LeaseGuard::hold)
+//! takes the same lock shared. So a blob is either deleted before a lease
+//! holds it (and the holder sees it missing) or held before the check (and
+//! kept). Stale leases (holder dead or expired) are removed first.
+
+use std::collections::HashSet;
+
+use shared::digest::Digest;
+
+use super::content::Manager;
+use super::lease::{held_digests, remove_stale};
+use super::lock::FileLock;
+use super::remove::is_referenced;
+use super::{Store, StoreError};
+
+impl Store {
+    /// Deletes every blob that no image references and no live lease
+    /// holds; returns the blobs deleted, sorted.
+    pub fn gc(&self) -> Result<Vec<Digest>, StoreError> {
+        self.write(|tx| remove_stale(tx, self.layout()))?;
+        let referenced: HashSet<Digest> = self.read(|tx| {
+            let mut stmt = tx.prepare("SELECT DISTINCT digest FROM blob_refs")?;
+            let digests = stmt
+                .query_map([], |row| super::meta::digest_at(row, 0))?
+                .collect::<Result<HashSet<_>, _>>()?;
+            Ok(digests)
+        })?;
+        let candidates: Vec<Digest> = self
+            .content()
+            .list()?
+            .into_iter()
+            .map(|b| b.digest)
+            .filter(|d| !referenced.contains(d))
+            .collect();
+        self.delete_unreferenced(&candidates)
+    }
+
+    /// Deletes those of `candidates` that are, right now, unreferenced and
+    /// not held by a live lease; returns the ones deleted. A blob that
+    /// cannot be deleted is logged and left for the next `gc`.
+    pub(crate) fn delete_unreferenced(
+        &self,
+        candidates: &[Digest],
+    ) -> Result<Vec<Digest>, StoreError> {
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lock_path = self.layout().delete_lock();
+        let _exclusive =
+            FileLock::persistent(&lock_path, true).map_err(StoreError::io("locking", &lock_path))?;
+        let db = self.db();
+        let held: HashSet<Digest> = held_digests(&db, self.layout())?.into_iter().collect();
+        let mut deleted = Vec::new();
+        for digest in candidates {
+            if held.contains(digest) || is_referenced(&db, digest)? {
+                continue;
+            }
+            match self.content().delete(digest) {
+                Ok(true) => deleted.push(digest.clone()),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(%digest, error = %e, "could not delete an unreferenced blob"),
+            }
+        }
+        deleted.sort();
+        deleted.dedup();
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,342 @@
+//! Leases: operations in flight (a pull, a download being served) hold the
+//! blobs and images they rely on, so neither `rm` nor garbage collection
+//! takes them away meanwhile.
+//!
+//! A lease is a database row (holder, pid, expiry, held digests) plus a
+//! lock file `locks/lease-<id>.lock` that the holder keeps locked. It is
+//! live while its lock is held and its expiry has not passed. The kernel
+//! releases the lock when the holder's process dies, even by `kill -9`, so
+//! a crashed holder's lease goes stale at once (a stale row is removed the
+//! next time someone looks). Dropping the [`LeaseGuard`] ends the lease.
+//!
+//! # Protocol for writers
+//! Take a lease, [`LeaseGuard::hold`] every digest the operation will rely
+//! on (including blobs it finds already stored, and the image ID), *then*
+//! check or write them, then [`Store::record_image`], then drop the lease.
+//! `hold` waits for any deletion in progress, so once it returns, a blob
+//! that is present stays present.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rusqlite::{Connection, params};
+use shared::digest::Digest;
+use time::OffsetDateTime;
+
+use super::layout::Layout;
+use super::lock::{FileLock, Wait};
+use super::meta::{digest_at, format_time, parse_time};
+use super::record::ImageId;
+use super::{Store, StoreError};
+
+/// A lease this process holds. Dropping it ends the lease.
+#[derive(Debug)]
+pub struct LeaseGuard {
+    store: Store,
+    id: String,
+    holder: String,
+    released: bool,
+    // Last: unlocked after the row is gone.
+    _lock: FileLock,
+}
+
+/// A lease as [`Store::leases`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseInfo {
+    /// The lease's ID.
+    pub id: String,
+    /// What holds it, as it described itself (`a pull of redis:latest`).
+    pub holder: String,
+    /// The holder's process ID.
+    pub pid: u32,
+    /// When it was taken.
+    pub created: OffsetDateTime,
+    /// When it ends even if the holder is still running.
+    pub expires: OffsetDateTime,
+    /// The digests it holds.
+    pub digests: Vec<Digest>,
+    /// Whether the holder is still running and the expiry is ahead.
+    pub live: bool,
+}
+
+impl Store {
+    /// Takes a lease for an operation described by `holder` (shown in
+    /// conflict messages: "in use by {holder} (pid N)"), ending at the
+    /// latest after `ttl`.
+    pub fn lease(&self, holder: &str, ttl: Duration) -> Result<LeaseGuard, StoreError> {
+        validate_name("lease holder", holder)?;
+        let id = new_lease_id();
+        let lock_path = self.layout().lease_lock(&id);
+        let lock = FileLock::acquire(&lock_path, Wait::Block)
+            .map_err(StoreError::io("locking", &lock_path))?
+            .ok_or_else(|| StoreError::Io {
+                action: "locking",
+                path: lock_path.clone(),
+                source: std::io::Error::other("a blocking lock returned without the lock"),
+            })?;
+        let now = OffsetDateTime::now_utc();
+        let expires = time::Duration::try_from(ttl)
+            .ok()
+            .and_then(|d| now.checked_add(d))
+            .unwrap_or(time::macros::datetime!(9999-12-31 0:00 UTC));
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO leases (id, holder, pid, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, holder, std::process::id(), format_time(now), format_time(expires)],
+            )?;
+            Ok(())
+        })?;
+        Ok(LeaseGuard {
+            store: self.clone(),
+            id,
+            holder: holder.to_owned(),
+            released: false,
+            _lock: lock,
+        })
+    }
+
+    /// Every lease on record, live or stale.
+    pub fn leases(&self) -> Result<Vec<LeaseInfo>, StoreError> {
+        let rows = self.read(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT l.id, l.holder, l.pid, l.created, l.expires,
+                        (SELECT json_group_array(digest) FROM lease_resources WHERE lease_id = l.id)
+                 FROM leases l ORDER BY l.created, l.id",
+            )?;
+            let rows = stmt
+                .query_map([], |row| {
+                    let created: String = row.get(3)?;
+                    let expires: String = row.get(4)?;
+                    let digests: String = row.get(5)?;
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, u32>(2)?,
+                        parse_time(3, &created)?,
+                        parse_time(4, &expires)?,
+                        serde_json::from_str::<Vec<Digest>>(&digests).unwrap_or_default(),
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, holder, pid, created, expires, digests)| LeaseInfo {
+                live: is_live(self.layout(), &id, expires),
+                id,
+                holder,
+                pid,
+                created,
+                expires,
+                digests,
+            })
+            .collect())
+    }
+}
+
+impl LeaseGuard {
+    /// The lease's ID.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// What the lease says holds it.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// Holds `digest` (a blob, or an image ID) until the lease ends. Waits
+    /// while a deletion is in progress, so that afterwards a blob present
+    /// in the store stays there.
+    pub fn hold(&self, digest: &Digest) -> Result<(), StoreError> {
+        let path = self.store.layout().delete_lock();
+        let _shared =
+            FileLock::persistent(&path, false).map_err(StoreError::io("locking", &path))?;
+        self.store.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO lease_resources (lease_id, digest) VALUES (?1, ?2)",
+                params![self.id, digest.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Holds an image: `rm` refuses it, even forced, until the lease ends.
+    pub fn hold_image(&self, id: &ImageId) -> Result<(), StoreError> {
+        self.hold(id.digest())
+    }
+
+    /// Ends the lease now, reporting a failure to do so (dropping the
+    /// guard ends it too, logging any failure).
+    pub fn release(mut self) -> Result<(), StoreError> {
+        self.released = true;
+        delete_row(&self.store, &self.id)
+    }
+}
+
+impl Drop for LeaseGuard {
+    fn drop(&mut self) {
+        if !self.released
+            && let Err(e) = delete_row(&self.store, &self.id)
+        {
+            // The lock file is released below, so the row reads as stale
+            // and is cleaned up later.
+            tracing::warn!(lease = %self.id, error = %e, "could not remove a lease record");
+        }
+    }
+}
+
+fn delete_row(store: &Store, id: &str) -> Result<(), StoreError> {
+    store.write(|tx| {
+        tx.execute("DELETE FROM leases WHERE id = ?1", [id])?;
+        Ok(())
+    })
+}
+
+/// Whether lease `id`, expiring at `expires`, is live: before its expiry
+/// and its holder still holds the lock. When the lock cannot be checked,
+/// the lease counts as live (the safe side).
+pub(crate) fn is_live(layout: &Layout, id: &str, expires: OffsetDateTime) -> bool {
+    if OffsetDateTime::now_utc() >= expires {
+        return false;
+    }
+    FileLock::is_held(&layout.lease_lock(id)).unwrap_or(true)
+}
+
+/// A live lease holding any of `digests`: its holder and pid.
+pub(crate) fn live_holder(
+    db: &Connection,
+    layout: &Layout,
+    digests: &[Digest],
+) -> Result<Option<(String, u32)>, StoreError> {
+    let mut stmt = db.prepare(
+        "SELECT l.id, l.holder, l.pid, l.expires FROM leases l
+         JOIN lease_resources r ON r.lease_id = l.id WHERE r.digest = ?1",
+    )?;
+    for digest in digests {
+        let rows = stmt
+            .query_map([digest.to_string()], |row| {
+                let expires: String = row.get(3)?;
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, u32>(2)?,
+                    parse_time(3, &expires)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (id, holder, pid, expires) in rows {
+            if is_live(layout, &id, expires) {
+                return Ok(Some((holder, pid)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Removes the rows of stale leases; returns how many.
+pub(crate) fn remove_stale(db: &Connection, layout: &Layout) -> Result<usize, StoreError> {
+    let leases = {
+        let mut stmt = db.prepare("SELECT id, expires FROM leases")?;
+        stmt.query_map([], |row| {
+            let expires: String = row.get(1)?;
+            Ok((row.get::<_, String>(0)?, parse_time(1, &expires)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    let mut removed = 0;
+    for (id, expires) in leases {
+        if !is_live(layout, &id, expires) {
+            removed += db.execute("DELETE FROM leases WHERE id = ?1", [&id])?;
+        }
+    }
+    Ok(removed)
+}
+
+/// The digests every live lease holds.
+pub(crate) fn held_digests(db: &Connection, layout: &Layout) -> Result<Vec<Digest>, StoreError> {
+    let rows = {
+        let mut stmt = db.prepare(
+            "SELECT l.id, l.expires, r.digest FROM leases l JOIN lease_resources r ON r.lease_id = l.id",
+        )?;
+        stmt.query_map([], |row| {
+            let expires: String = row.get(1)?;
+            Ok((
+                row.get::<_, String>(0)?,
+                parse_time(1, &expires)?,
+                digest_at(row, 2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(id, expires, _)| is_live(layout, id, *expires))
+        .map(|(_, _, d)| d)
+        .collect())
+}
+
+/// Pin names and lease holders: 1 to 128 characters, no control
+/// characters.
+pub(crate) fn validate_name(what: &'static str, value: &str) -> Result<(), StoreError> {
+    let reason = if value.trim().is_empty() {
+        Some("it must not be empty")
+    } else if value.chars().count() > 128 {
+        Some("it must be at most 128 characters")
+    } else if value.chars().any(char::is_control) {
+        Some("it must not contain control characters")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(StoreError::InvalidName {
+            what,
+            value: value.chars().take(80).collect(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Unique across processes (pid) and within one (time and a counter).
+fn new_lease_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    format!(
+        "{:x}-{:x}-{:x}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        let long = "x".repeat(129);
+        let cases: &[(&str, bool)] = &[
+            ("prod", true),
+            ("team ci", true),
+            ("a pull of redis:latest", true),
+            ("", false),
+            ("  ", false),
+            ("a\nb", false),
+            (&long, false),
+        ];
+        for (value, ok) in cases {
+            assert_eq!(validate_name("pin name", value).is_ok(), *ok, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_file_names() {
+        let a = new_lease_id();
+        let b = new_lease_id();
+        assert_ne!(a, b);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "{a}");
+    }
+}

@@ -1,0 +1,137 @@
+//! The schema, versioned with `PRAGMA user_version`.
+//!
+//! | table | one row per | key |
+//! | --- | --- | --- |
+//! | `images` | image (ID = config digest) | `id` |
+//! | `manifests` | image manifest recorded for an image | `digest` |
+//! | `layers` | layer of a manifest, base first | `manifest_digest, position` |
+//! | `indexes` | index a manifest was chosen from | `digest, manifest_digest` |
+//! | `tags` | `name:tag` → image, and the digest the tag resolved to | `name, tag` |
+//! | `repo_digests` | `name@digest` → image | `name, digest` |
+//! | `pins` | pin of an image by a named user | `image_id, by` |
+//! | `leases` | operation in flight | `id` |
+//! | `lease_resources` | digest a lease holds | `lease_id, digest` |
+//!
+//! Names are canonical repository names (`docker.io/library/redis`).
+//! Deleting an image cascades to everything that names it. A blob's
+//! reference count is its number of rows in the `blob_refs` view (images'
+//! configs, manifests, layers, indexes).
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::store::StoreError;
+
+const VERSION: i64 = 1;
+
+const SCHEMA_V1: &str = "
+CREATE TABLE IF NOT EXISTS images (
+    id TEXT PRIMARY KEY NOT NULL,
+    config_size INTEGER NOT NULL,
+    manifest_digest TEXT NOT NULL,
+    created TEXT,
+    created_ns INTEGER,
+    size INTEGER NOT NULL,
+    os TEXT NOT NULL,
+    architecture TEXT NOT NULL,
+    variant TEXT,
+    labels TEXT NOT NULL,
+    recorded TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS images_created ON images(created_ns);
+
+CREATE TABLE IF NOT EXISTS manifests (
+    digest TEXT PRIMARY KEY NOT NULL,
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    size INTEGER NOT NULL,
+    media_type TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS manifests_image ON manifests(image_id);
+
+CREATE TABLE IF NOT EXISTS layers (
+    manifest_digest TEXT NOT NULL REFERENCES manifests(digest) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    media_type TEXT NOT NULL,
+    diff_id TEXT,
+    PRIMARY KEY (manifest_digest, position)
+);
+CREATE INDEX IF NOT EXISTS layers_digest ON layers(digest);
+
+CREATE TABLE IF NOT EXISTS indexes (
+    digest TEXT NOT NULL,
+    manifest_digest TEXT NOT NULL REFERENCES manifests(digest) ON DELETE CASCADE,
+    size INTEGER NOT NULL,
+    media_type TEXT NOT NULL,
+    PRIMARY KEY (digest, manifest_digest)
+);
+CREATE INDEX IF NOT EXISTS indexes_manifest ON indexes(manifest_digest);
+
+CREATE TABLE IF NOT EXISTS tags (
+    name TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    digest TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (name, tag)
+);
+CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);
+
+CREATE TABLE IF NOT EXISTS repo_digests (
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    PRIMARY KEY (name, digest)
+);
+CREATE INDEX IF NOT EXISTS repo_digests_image ON repo_digests(image_id);
+
+CREATE TABLE IF NOT EXISTS pins (
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    by TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (image_id, by)
+);
+
+CREATE TABLE IF NOT EXISTS leases (
+    id TEXT PRIMARY KEY NOT NULL,
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS lease_resources (
+    lease_id TEXT NOT NULL REFERENCES leases(id) ON DELETE CASCADE,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (lease_id, digest)
+);
+CREATE INDEX IF NOT EXISTS lease_resources_digest ON lease_resources(digest);
+
+CREATE VIEW IF NOT EXISTS blob_refs(digest) AS
+    SELECT id FROM images
+    UNION ALL SELECT digest FROM manifests
+    UNION ALL SELECT digest FROM layers
+    UNION ALL SELECT digest FROM indexes;
+";
+
+/// Brings the schema to [`VERSION`]; safe when several processes open a
+/// new store at once (the check and the change share one write
+/// transaction).
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version > VERSION {
+        return Err(StoreError::Corrupt {
+            path: tx.path().unwrap_or_default().into(),
+            problem: format!(
+                "the database has schema version {version}, newer than this strata understands ({VERSION}); upgrade strata"
+            ),
+        });
+    }
+    if version < VERSION {
+        tx.execute_batch(SCHEMA_V1)?;
+        tx.pragma_update(None, "user_version", VERSION)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Helpers shared by the CLI integration tests: run `strata` on a temporary
+//! store with a Docker config that holds the harness's credentials.
+
+#![expect(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use base64::Engine;
+use test_support::{PASSWORD, Registry, USER};
+
+/// A temporary store and Docker config for one test.
+pub struct Cli {
+    pub dir: tempfile::TempDir,
+}
+
+impl Cli {
+    /// A fresh store; the Docker config holds credentials for `registries`.
+    pub fn new(registries: &[&Registry]) -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+        let auths: serde_json::Map<String, serde_json::Value> = registries
+            .iter()
+            .filter(|r| r.creds().is_some())
+            .map(|r| (r.host(), serde_json::json!({ "auth": auth })))
+            .collect();
+        std::fs::create_dir_all(dir.path().join("docker")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("docker/config.json"),
+            serde_json::to_vec(&serde_json::json!({ "auths": auths })).expect("json"),
+        )
+        .expect("write config");
+        Self { dir }
+    }
+
+    /// The store folder.
+    pub fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// `strata ARGS` with this store and config; plain HTTP allowed for `insecure`.
+    pub fn command(&self, insecure: &[&Registry]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+        let hosts: Vec<String> = insecure.iter().map(|r| r.host()).collect();
+        command
+            .env("STRATA_STORE", self.store())
+            .env("DOCKER_CONFIG", self.dir.path().join("docker"))
+            .env("STRATA_INSECURE_REGISTRIES", hosts.join(","))
+            .env_remove("STRATA_HUB_REGISTRY");
+        command
+    }
+
+    /// Runs `strata ARGS` against `registry` and returns its output.
+    pub fn run(&self, registry: &Registry, args: &[&str]) -> Output {
+        self.command(&[registry]).args(args).output().expect("run strata")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, registry: &Registry, args: &[&str]) -> String {
+        let output = self.run(registry, args);
+        assert!(
+            output.status.success(),
+            "strata {args:?} failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Runs and asserts failure; returns stderr.
+    pub fn fails(&self, registry: &Registry, args: &[&str]) -> String {
+        let output = self.run(registry, args);
+        assert!(!output.status.success(), "strata {args:?} should fail; stdout: {}", String::from_utf8_lossy(&output.stdout));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    /// Every blob file in the store.
+    pub fn blobs(&self) -> Vec<String> {
+        let dir = self.store().join("blobs/sha256");
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+/// `HOST/repo:tag` in `registry`.
+pub fn at(registry: &Registry, name: &str) -> String {
+    format!("{}/{name}", registry.host())
+}
+
+/// Files under `dir` recursively (for "nothing was stored" checks).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}

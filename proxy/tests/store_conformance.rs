@@ -1,0 +1,579 @@
+//! The content-store conformance suite, written once: every backend of
+//! `strata::store::content` must pass it. `suite` holds the checks as
+//! functions generic over the store; `conformance!` instantiates one
+//! `#[test]` per check for a backend. Today's backend is `LocalContent`.
+//!
+//! The cross-process checks re-run this test binary as a child
+//! (`child_process_entry` with `STRATA_STORE_TEST_CHILD` set), talking to
+//! it over stdin/stdout, so no timing assumptions are made.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+use shared::digest::Digest;
+use strata::store::{ContentStore, ContentWriter, Ingest, LocalContent, StoreError};
+
+const CHILD_ENV: &str = "STRATA_STORE_TEST_CHILD";
+const DIR_ENV: &str = "STRATA_STORE_TEST_DIR";
+
+/// Opens the backend under test on a folder. Must work again on the same
+/// folder: another handle, or another process.
+type Open<S> = fn(&Path) -> S;
+
+/// Deterministic content of `len` bytes.
+fn content(seed: u8, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+fn write_all<W: ContentWriter>(writer: &mut W, bytes: &[u8]) {
+    for chunk in bytes.chunks(7_919) {
+        writer.write(chunk).expect("write");
+    }
+}
+
+fn read_all<S: ContentStore>(store: &S, digest: &Digest) -> Vec<u8> {
+    let mut blob = store.open(digest).expect("open");
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut blob.reader, &mut out).expect("read");
+    assert_eq!(out.len() as u64, blob.size);
+    out
+}
+
+fn new_writer<S: ContentStore>(store: &S, digest: &Digest, size: Option<u64>) -> S::Writer {
+    match store.writer(digest, size).expect("writer") {
+        Ingest::Writer(w) => w,
+        Ingest::Exists(n) => panic!("{digest} already exists ({n} bytes)"),
+    }
+}
+
+mod suite {
+    use super::*;
+
+    pub fn commit_makes_the_blob_visible<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(1, 300_000);
+        let digest = Digest::sha256_of(&bytes);
+        let mut writer = new_writer(&store, &digest, Some(bytes.len() as u64));
+        assert_eq!(writer.digest(), &digest);
+        write_all(&mut writer, &bytes[..1000]);
+        assert_eq!(writer.bytes_written(), 1000);
+        assert_eq!(
+            store.info(&digest).expect("info"),
+            None,
+            "invisible until commit"
+        );
+        write_all(&mut writer, &bytes[1000..]);
+        assert_eq!(writer.commit().expect("commit"), bytes.len() as u64);
+        assert_eq!(store.info(&digest).expect("info"), Some(bytes.len() as u64));
+        assert_eq!(read_all(&store, &digest), bytes);
+        let listed = store.list().expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].digest, digest);
+        assert_eq!(listed[0].size, bytes.len() as u64);
+        // Another handle on the same folder sees it.
+        assert_eq!(
+            open(dir.path()).info(&digest).expect("info"),
+            Some(bytes.len() as u64)
+        );
+    }
+
+    pub fn size_unknown_and_sha512<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(2, 5000);
+        for digest in [
+            Digest::sha256_of(&bytes),
+            Digest::of(shared::digest::Algorithm::Sha512, &bytes),
+        ] {
+            let mut writer = new_writer(&store, &digest, None);
+            write_all(&mut writer, &bytes);
+            assert_eq!(writer.commit().expect("commit"), 5000);
+            assert_eq!(read_all(&store, &digest), bytes);
+        }
+        assert_eq!(store.list().expect("list").len(), 2);
+    }
+
+    pub fn wrong_bytes_are_a_digest_mismatch_and_invisible<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let good = content(3, 10_000);
+        let mut bad = good.clone();
+        bad[5000] ^= 0xff;
+        let expected = Digest::sha256_of(&good);
+        let actual = Digest::sha256_of(&bad);
+        let mut writer = new_writer(&store, &expected, Some(good.len() as u64));
+        write_all(&mut writer, &bad);
+        match writer.commit() {
+            Err(StoreError::DigestMismatch {
+                expected: e,
+                actual: a,
+            }) => {
+                assert_eq!(e, expected);
+                assert_eq!(a, actual);
+            }
+            other => panic!("expected a digest mismatch, got {other:?}"),
+        }
+        assert_eq!(store.info(&expected).expect("info"), None);
+        assert_eq!(store.info(&actual).expect("info"), None);
+        assert!(store.list().expect("list").is_empty());
+        // The digest is free again, and the right bytes go in.
+        let mut writer = match store.try_writer(&expected, None).expect("try") {
+            Some(Ingest::Writer(w)) => w,
+            other => panic!("expected a free writer, got {other:?}"),
+        };
+        write_all(&mut writer, &good);
+        writer.commit().expect("commit");
+        assert_eq!(read_all(&store, &expected), good);
+    }
+
+    pub fn wrong_sizes_are_refused<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(4, 1000);
+        let digest = Digest::sha256_of(&bytes);
+
+        // Too short: found at commit.
+        let mut writer = new_writer(&store, &digest, Some(1001));
+        write_all(&mut writer, &bytes);
+        let err = writer.commit().expect_err("short");
+        assert!(
+            matches!(&err, StoreError::SizeMismatch { expected: 1001, actual: 1000, digest: d } if d == &digest),
+            "{err:?}"
+        );
+
+        // Too long: refused by the write that passes the size.
+        let mut writer = new_writer(&store, &digest, Some(999));
+        let err = writer.write(&bytes).expect_err("long");
+        assert!(
+            matches!(
+                &err,
+                StoreError::SizeMismatch {
+                    expected: 999,
+                    actual: 1000,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(writer.commit().is_err(), "a failed writer cannot commit");
+        assert_eq!(store.info(&digest).expect("info"), None);
+
+        // Stored, then asked for with another size: the descriptor lies.
+        let mut writer = new_writer(&store, &digest, Some(1000));
+        write_all(&mut writer, &bytes);
+        writer.commit().expect("commit");
+        let err = store.writer(&digest, Some(5)).expect_err("size lie");
+        assert!(
+            matches!(
+                err,
+                StoreError::SizeMismatch {
+                    expected: 5,
+                    actual: 1000,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    pub fn an_existing_blob_is_success<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(5, 4096);
+        let digest = Digest::sha256_of(&bytes);
+        let mut writer = new_writer(&store, &digest, Some(4096));
+        write_all(&mut writer, &bytes);
+        writer.commit().expect("commit");
+        for size in [Some(4096), None] {
+            assert!(matches!(
+                store.writer(&digest, size).expect("writer"),
+                Ingest::Exists(4096)
+            ));
+            assert!(matches!(
+                store.try_writer(&digest, size).expect("try"),
+                Some(Ingest::Exists(4096))
+            ));
+        }
+    }
+
+    pub fn try_writer_reports_busy<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let other = open(dir.path());
+        let bytes = content(6, 100);
+        let digest = Digest::sha256_of(&bytes);
+        let writer = new_writer(&store, &digest, Some(100));
+        assert!(other.try_writer(&digest, Some(100)).expect("try").is_none());
+        assert!(store.try_writer(&digest, Some(100)).expect("try").is_none());
+        drop(writer);
+        assert!(matches!(
+            other.try_writer(&digest, Some(100)).expect("try"),
+            Some(Ingest::Writer(_))
+        ));
+    }
+
+    pub fn drop_without_commit_discards<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(7, 50_000);
+        let digest = Digest::sha256_of(&bytes);
+        let mut writer = new_writer(&store, &digest, Some(50_000));
+        write_all(&mut writer, &bytes[..20_000]);
+        drop(writer);
+        assert_eq!(store.info(&digest).expect("info"), None);
+        assert!(store.list().expect("list").is_empty());
+        let mut writer = match store.try_writer(&digest, Some(50_000)).expect("try") {
+            Some(Ingest::Writer(w)) => w,
+            other => panic!("the digest should be free, got {other:?}"),
+        };
+        write_all(&mut writer, &bytes);
+        assert_eq!(writer.bytes_written(), 50_000, "a new writer starts afresh");
+        writer.commit().expect("commit");
+    }
+
+    pub fn one_writer_per_digest_across_threads<S: ContentStore + 'static>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let bytes = std::sync::Arc::new(content(8, 2_000_000));
+        let digest = Digest::sha256_of(&bytes);
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                // Each thread has its own handle, as separate requests would.
+                let store = open(dir.path());
+                let (bytes, digest, barrier) = (bytes.clone(), digest.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    match store.writer(&digest, Some(bytes.len() as u64)).expect("writer") {
+                        Ingest::Writer(mut w) => {
+                            write_all(&mut w, &bytes);
+                            w.commit().expect("commit");
+                            "wrote"
+                        }
+                        Ingest::Exists(n) => {
+                            assert_eq!(n, bytes.len() as u64);
+                            "exists"
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut outcomes: Vec<&str> = threads
+            .into_iter()
+            .map(|t| t.join().expect("thread"))
+            .collect();
+        outcomes.sort_unstable();
+        assert_eq!(outcomes, ["exists", "exists", "exists", "wrote"]);
+        let store = open(dir.path());
+        assert_eq!(read_all(&store, &digest), *bytes);
+        assert_eq!(store.list().expect("list").len(), 1);
+    }
+
+    pub fn ranges<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(9, 1000);
+        let digest = Digest::sha256_of(&bytes);
+        let mut writer = new_writer(&store, &digest, None);
+        write_all(&mut writer, &bytes);
+        writer.commit().expect("commit");
+        let cases: &[(u64, Option<u64>, std::ops::Range<usize>)] = &[
+            (0, None, 0..1000),
+            (0, Some(10), 0..10),
+            (990, None, 990..1000),
+            (990, Some(100), 990..1000),
+            (500, Some(0), 500..500),
+            (1000, None, 1000..1000),
+            (5000, Some(3), 1000..1000),
+        ];
+        for (offset, len, want) in cases {
+            let mut blob = store.open_range(&digest, *offset, *len).expect("range");
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut blob.reader, &mut out).expect("read");
+            assert_eq!(out, bytes[want.clone()], "{offset} {len:?}");
+            assert_eq!(blob.size, want.len() as u64, "{offset} {len:?}");
+        }
+        let missing = Digest::sha256_of(b"missing");
+        assert!(matches!(
+            store.open(&missing),
+            Err(StoreError::BlobNotFound { .. })
+        ));
+        assert!(matches!(
+            store.open_range(&missing, 0, None),
+            Err(StoreError::BlobNotFound { .. })
+        ));
+    }
+
+    pub fn delete_and_list<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let mut digests = Vec::new();
+        for seed in 0..3 {
+            let bytes = content(seed, 100 + seed as usize);
+            let digest = Digest::sha256_of(&bytes);
+            let mut writer = new_writer(&store, &digest, None);
+            write_all(&mut writer, &bytes);
+            writer.commit().expect("commit");
+            digests.push(digest);
+        }
+        digests.sort();
+        let listed: Vec<Digest> = store
+            .list()
+            .expect("list")
+            .into_iter()
+            .map(|b| b.digest)
+            .collect();
+        assert_eq!(listed, digests, "sorted by digest");
+        assert!(store.delete(&digests[1]).expect("delete"));
+        assert!(!store.delete(&digests[1]).expect("delete again"));
+        assert_eq!(store.info(&digests[1]).expect("info"), None);
+        assert_eq!(store.list().expect("list").len(), 2);
+    }
+
+    /// Two processes write the same digest: both succeed, one writes, the
+    /// other waits for it and finds the blob there.
+    pub fn one_writer_per_digest_across_processes<S: ContentStore>(open: Open<S>, backend: &str) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut first = spawn_child("write-and-wait", backend, dir.path());
+        let mut first_out = child_stdout(&mut first);
+        assert_eq!(next_line(&mut first_out, &mut first), "asking");
+        assert_eq!(next_line(&mut first_out, &mut first), "writer");
+        let mut second = spawn_child("write-and-wait", backend, dir.path());
+        let mut second_out = child_stdout(&mut second);
+        assert_eq!(next_line(&mut second_out, &mut second), "asking");
+        // The second is now waiting for the digest (or about to); let the
+        // first finish.
+        send(&mut first, "go");
+        assert_eq!(next_line(&mut first_out, &mut first), "committed");
+        assert_eq!(next_line(&mut second_out, &mut second), "exists");
+        assert!(first.wait().expect("wait").success());
+        assert!(second.wait().expect("wait").success());
+        let store = open(dir.path());
+        let bytes = content(42, CHILD_LEN);
+        assert_eq!(read_all(&store, &Digest::sha256_of(&bytes)), bytes);
+        assert_eq!(store.list().expect("list").len(), 1, "one file");
+    }
+
+    /// A writer killed with SIGKILL mid-write: the store opens, the blob
+    /// is absent, and a new write succeeds.
+    pub fn a_writer_killed_mid_write_leaves_nothing<S: ContentStore>(
+        open: Open<S>,
+        backend: &str,
+    ) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut child = spawn_child("crash-mid-write", backend, dir.path());
+        let mut out = child_stdout(&mut child);
+        assert_eq!(next_line(&mut out, &mut child), "half-written");
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+        let store = open(dir.path());
+        let bytes = content(42, CHILD_LEN);
+        let digest = Digest::sha256_of(&bytes);
+        assert_eq!(store.info(&digest).expect("info"), None);
+        assert!(store.list().expect("list").is_empty());
+        let mut writer = match store.try_writer(&digest, Some(bytes.len() as u64)).expect("try") {
+            Some(Ingest::Writer(w)) => w,
+            other => panic!("the dead writer's digest should be free, got {other:?}"),
+        };
+        write_all(&mut writer, &bytes);
+        writer.commit().expect("commit");
+        assert_eq!(read_all(&store, &digest), bytes);
+    }
+}
+
+macro_rules! conformance {
+    ($open:expr, $backend:literal; $($check:ident),* ; $($process_check:ident),*) => {
+        $( #[test] fn $check() { suite::$check($open) } )*
+        $( #[test] fn $process_check() { suite::$process_check($open, $backend) } )*
+    };
+}
+
+mod local_content {
+    use super::*;
+
+    fn open(dir: &Path) -> LocalContent {
+        LocalContent::open(dir).expect("open")
+    }
+
+    conformance!(open, "local";
+        commit_makes_the_blob_visible,
+        size_unknown_and_sha512,
+        wrong_bytes_are_a_digest_mismatch_and_invisible,
+        wrong_sizes_are_refused,
+        an_existing_blob_is_success,
+        try_writer_reports_busy,
+        drop_without_commit_discards,
+        one_writer_per_digest_across_threads,
+        ranges,
+        delete_and_list;
+        one_writer_per_digest_across_processes,
+        a_writer_killed_mid_write_leaves_nothing
+    );
+
+    fn ingest_files(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir.join("ingest"))
+            .expect("ingest dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn layout_on_disk() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(10, 10);
+        let digest = Digest::sha256_of(&bytes);
+        let mut writer = new_writer(&store, &digest, None);
+        write_all(&mut writer, &bytes);
+        assert_eq!(ingest_files(dir.path()).len(), 1, "writes go to ingest/");
+        writer.commit().expect("commit");
+        let path = dir.path().join("blobs/sha256").join(digest.encoded());
+        assert_eq!(store.blob_path(&digest), path);
+        assert_eq!(std::fs::read(&path).expect("blob file"), bytes);
+        assert!(ingest_files(dir.path()).is_empty());
+        let locks: Vec<_> = std::fs::read_dir(dir.path().join("locks"))
+            .expect("locks")
+            .collect();
+        assert!(locks.is_empty(), "released digest locks are removed");
+    }
+
+    #[test]
+    fn failures_and_drops_leave_no_ingest_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(11, 1000);
+        let digest = Digest::sha256_of(&bytes);
+        let mut dropped = new_writer(&store, &digest, None);
+        write_all(&mut dropped, &bytes[..10]);
+        drop(dropped);
+        assert!(ingest_files(dir.path()).is_empty(), "dropped");
+        let mut mismatched = new_writer(&store, &digest, None);
+        write_all(&mut mismatched, b"other bytes");
+        assert!(mismatched.commit().is_err());
+        assert!(ingest_files(dir.path()).is_empty(), "digest mismatch");
+        let mut too_long = new_writer(&store, &digest, Some(5));
+        assert!(too_long.write(&bytes).is_err());
+        assert!(ingest_files(dir.path()).is_empty(), "too long");
+    }
+
+    /// After a crash: the store opens (removing the dead writer's ingest
+    /// file) and fsck is clean.
+    #[test]
+    fn crash_mid_write_then_fsck_is_clean() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut child = spawn_child("crash-mid-write", "local", dir.path());
+        let mut out = child_stdout(&mut child);
+        assert_eq!(next_line(&mut out, &mut child), "half-written");
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+        assert_eq!(ingest_files(dir.path()).len(), 1, "the dead writer's file");
+        let store = strata::store::Store::open(dir.path()).expect("open after crash");
+        assert!(ingest_files(dir.path()).is_empty(), "removed on open");
+        let report = store.fsck().expect("fsck");
+        assert!(report.is_clean(), "{report}");
+        assert_eq!(report.blobs_checked, 0);
+    }
+}
+
+// ---- child processes ----
+
+/// Bytes the children write.
+const CHILD_LEN: usize = 3_000_000;
+
+fn spawn_child(mode: &str, backend: &str, dir: &Path) -> Child {
+    Command::new(std::env::current_exe().expect("test binary"))
+        .args(["child_process_entry", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, format!("{backend}:{mode}"))
+        .env(DIR_ENV, dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn child")
+}
+
+fn child_stdout(child: &mut Child) -> BufReader<ChildStdout> {
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+}
+
+/// The child's next protocol line (`CHILD <word>`), skipping the test
+/// harness's own output.
+fn next_line(out: &mut BufReader<ChildStdout>, child: &mut Child) -> String {
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).expect("read child") == 0 {
+            let status = child.wait().expect("wait");
+            panic!("the child ended ({status}) before saying anything more");
+        }
+        if let Some(word) = line.trim_end().strip_prefix("CHILD ") {
+            return word.to_owned();
+        }
+    }
+}
+
+fn send(child: &mut Child, line: &str) {
+    let stdin = child.stdin.as_mut().expect("piped stdin");
+    writeln!(stdin, "{line}").expect("write to child");
+    stdin.flush().expect("flush");
+}
+
+fn say(word: &str) {
+    println!("CHILD {word}");
+}
+
+fn wait_for_parent() {
+    let mut line = String::new();
+    // EOF (the parent went away) counts as "go".
+    let _ = std::io::stdin().read_line(&mut line);
+}
+
+/// Entry point of the child processes that the cross-process checks
+/// spawn: this test binary re-run with `STRATA_STORE_TEST_CHILD` set to
+/// `backend:mode`. Without it, there is nothing to do.
+#[test]
+fn child_process_entry() {
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(std::env::var_os(DIR_ENV).expect("store dir"));
+    let (backend, mode) = spec.split_once(':').expect("backend:mode");
+    match backend {
+        "local" => child(&LocalContent::open(&dir).expect("open"), mode),
+        other => panic!("unknown backend {other}"),
+    }
+}
+
+fn child<S: ContentStore>(store: &S, mode: &str) {
+    let bytes = content(42, CHILD_LEN);
+    let digest = Digest::sha256_of(&bytes);
+    match mode {
+        "write-and-wait" => {
+            say("asking");
+            match store.writer(&digest, Some(bytes.len() as u64)).expect("writer") {
+                Ingest::Writer(mut w) => {
+                    say("writer");
+                    wait_for_parent();
+                    write_all(&mut w, &bytes);
+                    w.commit().expect("commit");
+                    say("committed");
+                }
+                Ingest::Exists(n) => {
+                    assert_eq!(n, bytes.len() as u64);
+                    say("exists");
+                }
+            }
+        }
+        "crash-mid-write" => {
+            let mut w = new_writer(store, &digest, Some(bytes.len() as u64));
+            write_all(&mut w, &bytes[..CHILD_LEN / 2]);
+            say("half-written");
+            // Wait to be killed.
+            wait_for_parent();
+            panic!("the parent should have killed this process");
+        }
+        other => panic!("unknown child mode {other}"),
+    }
+}

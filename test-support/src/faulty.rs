@@ -1,0 +1,152 @@
+//! A registry that misbehaves on purpose: a reverse proxy in front of a real
+//! [`crate::Registry`] that changes bytes, truncates, or trickles responses.
+//!
+//! No installable server does this, so it is the one fixture server the
+//! tests allow themselves. Everything not chosen for a fault passes through
+//! unchanged (status, headers and body), so auth and the rest of the
+//! protocol stay the real registry's.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// What to do to matching responses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Flip one byte in the middle of blob bodies whose URL contains the text.
+    CorruptBlob(String),
+    /// Flip one byte of manifest bodies whose URL contains the text (the
+    /// `Docker-Content-Digest` header is left as the registry sent it).
+    CorruptManifest(String),
+    /// Send blob bodies whose URL contains the text at about this many bytes per second.
+    SlowBlob(String, u64),
+}
+
+/// A running misbehaving proxy, stopped on drop.
+#[derive(Debug)]
+pub struct FaultyRegistry {
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    upstream: String,
+    faults: Vec<Fault>,
+    http: reqwest::Client,
+}
+
+impl FaultyRegistry {
+    /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) applying `faults`.
+    pub fn start(upstream: &str, faults: Vec<Fault>) -> crate::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let shared = Arc::new(Shared { upstream: upstream.trim_end_matches('/').to_owned(), faults, http });
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new().name("faulty-registry".into()).spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() else {
+                return eprintln!("faulty registry: cannot start a runtime");
+            };
+            runtime.block_on(async move {
+                let app = Router::new().fallback(forward).with_state(shared);
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stop.await;
+                    })
+                    .await;
+            });
+        })?;
+        Ok(Self { addr, shutdown: Some(shutdown), thread: Some(thread) })
+    }
+
+    /// `127.0.0.1:PORT`, as it appears in image references.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+impl Drop for FaultyRegistry {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let path_and_query = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let url = format!("{}{path_and_query}", shared.upstream);
+    let mut upstream = shared.http.request(request.method().clone(), &url);
+    for (name, value) in request.headers() {
+        if name != axum::http::header::HOST {
+            upstream = upstream.header(name, value);
+        }
+    }
+    let body = match axum::body::to_bytes(request.into_body(), 64 << 20).await {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    let response = match upstream.body(body).send().await {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    };
+    let status = response.status();
+    let mut headers = HeaderMap::new();
+    for (name, value) in response.headers() {
+        headers.insert(name, value.clone());
+    }
+    let is_blob = path_and_query.contains("/blobs/");
+    let is_manifest = path_and_query.contains("/manifests/");
+    let fault = shared.faults.iter().find(|f| match f {
+        Fault::CorruptBlob(t) | Fault::SlowBlob(t, _) => is_blob && path_and_query.contains(t.as_str()),
+        Fault::CorruptManifest(t) => is_manifest && path_and_query.contains(t.as_str()),
+    });
+    let bytes = match response.bytes().await {
+        Ok(b) => b.to_vec(),
+        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    };
+    // Redirects to blob storage must come back through us, so rewrite Location.
+    if let Some(location) = headers.get(axum::http::header::LOCATION).and_then(|v| v.to_str().ok()) {
+        if let Some(rest) = location.strip_prefix(&shared.upstream) {
+            if let Ok(v) = HeaderValue::from_str(rest) {
+                headers.insert(axum::http::header::LOCATION, v);
+            }
+        }
+    }
+    match fault {
+        Some(Fault::CorruptBlob(_) | Fault::CorruptManifest(_)) if status.is_success() && !bytes.is_empty() => {
+            let mut bytes = bytes;
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x01;
+            (status, headers, bytes).into_response()
+        }
+        Some(Fault::SlowBlob(_, rate)) if status.is_success() => {
+            let rate = (*rate).max(1);
+            let chunk = usize::try_from((rate / 20).max(1)).unwrap_or(1);
+            let stream = futures_util::stream::unfold((bytes, 0usize), move |(bytes, at)| async move {
+                if at >= bytes.len() {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let end = (at + chunk).min(bytes.len());
+                let piece = bytes[at..end].to_vec();
+                Some((Ok::<_, std::io::Error>(piece), (bytes, end)))
+            });
+            (status, headers, Body::from_stream(stream)).into_response()
+        }
+        _ => (status, headers, bytes).into_response(),
+    }
+}
