@@ -17,7 +17,12 @@ fn state() -> Fixture {
     std::fs::create_dir_all(dist.join("assets")).expect("mkdir");
     std::fs::write(dist.join("index.html"), "<!DOCTYPE html><title>strata</title>").expect("write");
     std::fs::write(dist.join("assets/app.js"), "console.log('strata')").expect("write");
-    let state = AppState::new(dist, dir.path().join("store"));
+    let store = strata::store::Store::open(&dir.path().join("store")).expect("store");
+    let client = strata::registry::RegistryClient::new(strata::registry::ClientConfig::new(
+        strata::credentials::CredentialStore::empty(),
+    ))
+    .expect("client");
+    let state = AppState::new(dist, store, client, strata::serve::security::Security::local());
     Fixture { _dir: dir, state }
 }
 
@@ -80,4 +85,127 @@ async fn deep_links_load_the_app_and_files_are_served() {
     let (status, _, body) = get(&f.state, "/assets/app.js").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, b"console.log('strata')");
+}
+
+async fn send(state: &AppState, request: Request<Body>) -> (StatusCode, serde_json::Value) {
+    let response = app(state.clone()).oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let body = response.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+}
+
+fn tag_request(headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::post("/api/v1/tag").header("content-type", "application/json").header("host", "127.0.0.1:8080");
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    builder.body(Body::from(r#"{"source":"nothing:here","target":"x:y"}"#)).expect("request")
+}
+
+#[tokio::test]
+async fn writes_need_the_csrf_token_and_the_same_origin() {
+    let f = state();
+    let (status, body) = send(&f.state, tag_request(&[])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().expect("message").contains("X-Strata-Csrf"));
+
+    let (status, session) = send(&f.state, Request::get("/api/v1/session").body(Body::empty()).expect("req")).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = session["csrf_token"].as_str().expect("token").to_owned();
+
+    // With the token the write reaches the store (which does not know the image).
+    let (status, body) = send(&f.state, tag_request(&[("x-strata-csrf", &token)])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["code"], "not_found");
+
+    // A cross-site page is refused even with a token (a form post cannot send it anyway).
+    let (status, _) =
+        send(&f.state, tag_request(&[("x-strata-csrf", &token), ("origin", "https://evil.example")])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The page's own origin is fine.
+    let (status, _) =
+        send(&f.state, tag_request(&[("x-strata-csrf", &token), ("origin", "http://127.0.0.1:8080")])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(&f.state, tag_request(&[("x-strata-csrf", "wrong")])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn bearer_token_and_private_mode() {
+    let f = state();
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = strata::store::Store::open(dir.path()).expect("store");
+    let client = strata::registry::RegistryClient::new(strata::registry::ClientConfig::new(
+        strata::credentials::CredentialStore::empty(),
+    ))
+    .expect("client");
+    let security = strata::serve::security::Security::new(
+        ["https://dash.example".to_owned()],
+        Some("s3cret".to_owned()),
+        true,
+    );
+    let private = AppState::new(f.state.dist().to_path_buf(), store, client, security);
+
+    let (status, _) = send(&private, Request::get("/api/v1/images").body(Body::empty()).expect("req")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = send(
+        &private,
+        Request::get("/api/v1/images").header("authorization", "Bearer s3cret").body(Body::empty()).expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["total"], 0);
+    // The CSRF token alone is not enough once a bearer token is configured.
+    let (_, session) = send(
+        &private,
+        Request::get("/api/v1/session").header("authorization", "Bearer s3cret").body(Body::empty()).expect("req"),
+    )
+    .await;
+    let csrf = session["csrf_token"].as_str().expect("token").to_owned();
+    let (status, _) = send(&private, tag_request(&[("x-strata-csrf", &csrf)])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(&private, tag_request(&[("authorization", "Bearer s3cret")])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // CORS: an allowed origin gets its own origin back, never `*`, never credentials.
+    let response = app(private.clone())
+        .oneshot(
+            Request::options("/api/v1/images")
+                .header("origin", "https://dash.example")
+                .header("host", "strata.local")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(response.headers()["access-control-allow-origin"], "https://dash.example");
+    assert!(response.headers().get("access-control-allow-credentials").is_none());
+    let (status, _) = send(
+        &private,
+        Request::get("/api/v1/images").header("origin", "https://other.example").header("host", "strata.local").body(Body::empty()).expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn api_inputs_are_checked() {
+    let f = state();
+    let cases = [
+        ("/api/v1/ref?reference=Bad%20Ref", StatusCode::BAD_REQUEST),
+        ("/api/v1/ref?reference=redis", StatusCode::OK),
+        ("/api/v1/images?filter=nope%3D1", StatusCode::BAD_REQUEST),
+        ("/api/v1/images?sort=colour", StatusCode::BAD_REQUEST),
+        ("/api/v1/images?filter=dangling%3Dtrue", StatusCode::OK),
+        ("/api/v1/images/no/such:image", StatusCode::NOT_FOUND),
+        ("/api/v1/pulls/999/events", StatusCode::NOT_FOUND),
+        ("/api/v1/usage", StatusCode::OK),
+    ];
+    for (uri, want) in cases {
+        let (status, body) = send(&f.state, Request::get(uri).body(Body::empty()).expect("req")).await;
+        assert_eq!(status, want, "{uri}: {body}");
+        if !status.is_success() {
+            assert!(body["code"].is_string() && body["message"].is_string(), "{uri}: {body}");
+        }
+    }
 }

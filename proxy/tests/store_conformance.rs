@@ -7,15 +7,17 @@
 //! (`child_process_entry` with `STRATA_STORE_TEST_CHILD` set), talking to
 //! it over stdin/stdout, so no timing assumptions are made.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
 
 use shared::digest::Digest;
 use strata::store::{ContentStore, ContentWriter, Ingest, LocalContent, StoreError};
 
-const CHILD_ENV: &str = "STRATA_STORE_TEST_CHILD";
-const DIR_ENV: &str = "STRATA_STORE_TEST_DIR";
+#[expect(dead_code, reason = "the image fixtures serve the metadata tests")]
+mod store_support;
+
+use store_support::{
+    CHILD_ENV, DIR_ENV, child_stdout, next_line, send, spawn_child, wait_for_parent,
+};
 
 /// Opens the backend under test on a folder. Must work again on the same
 /// folder: another handle, or another process.
@@ -247,7 +249,10 @@ mod suite {
                 let (bytes, digest, barrier) = (bytes.clone(), digest.clone(), barrier.clone());
                 std::thread::spawn(move || {
                     barrier.wait();
-                    match store.writer(&digest, Some(bytes.len() as u64)).expect("writer") {
+                    match store
+                        .writer(&digest, Some(bytes.len() as u64))
+                        .expect("writer")
+                    {
                         Ingest::Writer(mut w) => {
                             write_all(&mut w, &bytes);
                             w.commit().expect("commit");
@@ -337,11 +342,11 @@ mod suite {
     /// other waits for it and finds the blob there.
     pub fn one_writer_per_digest_across_processes<S: ContentStore>(open: Open<S>, backend: &str) {
         let dir = tempfile::tempdir().expect("tmp");
-        let mut first = spawn_child("write-and-wait", backend, dir.path());
+        let mut first = spawn_child(&format!("{backend}:write-and-wait"), dir.path(), "");
         let mut first_out = child_stdout(&mut first);
         assert_eq!(next_line(&mut first_out, &mut first), "asking");
         assert_eq!(next_line(&mut first_out, &mut first), "writer");
-        let mut second = spawn_child("write-and-wait", backend, dir.path());
+        let mut second = spawn_child(&format!("{backend}:write-and-wait"), dir.path(), "");
         let mut second_out = child_stdout(&mut second);
         assert_eq!(next_line(&mut second_out, &mut second), "asking");
         // The second is now waiting for the digest (or about to); let the
@@ -359,12 +364,9 @@ mod suite {
 
     /// A writer killed with SIGKILL mid-write: the store opens, the blob
     /// is absent, and a new write succeeds.
-    pub fn a_writer_killed_mid_write_leaves_nothing<S: ContentStore>(
-        open: Open<S>,
-        backend: &str,
-    ) {
+    pub fn a_writer_killed_mid_write_leaves_nothing<S: ContentStore>(open: Open<S>, backend: &str) {
         let dir = tempfile::tempdir().expect("tmp");
-        let mut child = spawn_child("crash-mid-write", backend, dir.path());
+        let mut child = spawn_child(&format!("{backend}:crash-mid-write"), dir.path(), "");
         let mut out = child_stdout(&mut child);
         assert_eq!(next_line(&mut out, &mut child), "half-written");
         child.kill().expect("SIGKILL");
@@ -374,7 +376,10 @@ mod suite {
         let digest = Digest::sha256_of(&bytes);
         assert_eq!(store.info(&digest).expect("info"), None);
         assert!(store.list().expect("list").is_empty());
-        let mut writer = match store.try_writer(&digest, Some(bytes.len() as u64)).expect("try") {
+        let mut writer = match store
+            .try_writer(&digest, Some(bytes.len() as u64))
+            .expect("try")
+        {
             Some(Ingest::Writer(w)) => w,
             other => panic!("the dead writer's digest should be free, got {other:?}"),
         };
@@ -464,7 +469,7 @@ mod local_content {
     #[test]
     fn crash_mid_write_then_fsck_is_clean() {
         let dir = tempfile::tempdir().expect("tmp");
-        let mut child = spawn_child("crash-mid-write", "local", dir.path());
+        let mut child = spawn_child("local:crash-mid-write", dir.path(), "");
         let mut out = child_stdout(&mut child);
         assert_eq!(next_line(&mut out, &mut child), "half-written");
         child.kill().expect("SIGKILL");
@@ -483,51 +488,8 @@ mod local_content {
 /// Bytes the children write.
 const CHILD_LEN: usize = 3_000_000;
 
-fn spawn_child(mode: &str, backend: &str, dir: &Path) -> Child {
-    Command::new(std::env::current_exe().expect("test binary"))
-        .args(["child_process_entry", "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, format!("{backend}:{mode}"))
-        .env(DIR_ENV, dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn child")
-}
-
-fn child_stdout(child: &mut Child) -> BufReader<ChildStdout> {
-    BufReader::new(child.stdout.take().expect("piped stdout"))
-}
-
-/// The child's next protocol line (`CHILD <word>`), skipping the test
-/// harness's own output.
-fn next_line(out: &mut BufReader<ChildStdout>, child: &mut Child) -> String {
-    loop {
-        let mut line = String::new();
-        if out.read_line(&mut line).expect("read child") == 0 {
-            let status = child.wait().expect("wait");
-            panic!("the child ended ({status}) before saying anything more");
-        }
-        if let Some(word) = line.trim_end().strip_prefix("CHILD ") {
-            return word.to_owned();
-        }
-    }
-}
-
-fn send(child: &mut Child, line: &str) {
-    let stdin = child.stdin.as_mut().expect("piped stdin");
-    writeln!(stdin, "{line}").expect("write to child");
-    stdin.flush().expect("flush");
-}
-
 fn say(word: &str) {
     println!("CHILD {word}");
-}
-
-fn wait_for_parent() {
-    let mut line = String::new();
-    // EOF (the parent went away) counts as "go".
-    let _ = std::io::stdin().read_line(&mut line);
 }
 
 /// Entry point of the child processes that the cross-process checks
@@ -552,7 +514,10 @@ fn child<S: ContentStore>(store: &S, mode: &str) {
     match mode {
         "write-and-wait" => {
             say("asking");
-            match store.writer(&digest, Some(bytes.len() as u64)).expect("writer") {
+            match store
+                .writer(&digest, Some(bytes.len() as u64))
+                .expect("writer")
+            {
                 Ingest::Writer(mut w) => {
                     say("writer");
                     wait_for_parent();

@@ -5,43 +5,81 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::registry::{ClientConfig, RegistryClient};
+use crate::serve::security::Security;
 use crate::serve::{self, AppState};
+use crate::store::Store;
 
 /// Options of `strata serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The address to listen on.
+    /// The address to listen on. A non-loopback address needs --token-file (or STRATA_TOKEN).
     #[arg(long, default_value = "127.0.0.1:8080", env = "STRATA_LISTEN")]
     pub listen: SocketAddr,
 
     /// The built dashboard (the output of `trunk build`).
     #[arg(long, default_value = "dist", env = "STRATA_DIST", value_name = "DIR")]
     pub dist: PathBuf,
+
+    /// Reach this registry (`HOST[:PORT]`) over plain HTTP; repeatable. Also `STRATA_INSECURE_REGISTRIES`.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure_registries: Vec<String>,
+
+    /// Allow this web origin (`https://host[:port]`) to call the API from a browser; repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+
+    /// A file holding the API token: writes (and reads with --private) then need `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Require the token for API reads too.
+    #[arg(long)]
+    pub private: bool,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
-pub fn run(store: PathBuf, args: ServeArgs) -> Result<(), String> {
-    std::fs::create_dir_all(&store)
-        .map_err(|e| format!("cannot create the store folder {}: {e}", store.display()))?;
+pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
     if !args.dist.join("index.html").is_file() {
         return Err(format!(
             "no dashboard at {}: build it with `trunk build --release --offline` (or `make run`), or pass --dist DIR",
             args.dist.display()
         ));
     }
+    let token = match (&args.token_file, std::env::var("STRATA_TOKEN").ok()) {
+        (Some(path), _) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?
+                .trim()
+                .to_owned(),
+        ),
+        (None, env) => env.map(|t| t.trim().to_owned()),
+    }
+    .filter(|t| !t.is_empty());
+    if !args.listen.ip().is_loopback() && token.is_none() {
+        return Err(format!(
+            "refusing to listen on {} without a token: anyone who can reach it could pull and remove images; pass --token-file FILE (or set STRATA_TOKEN), or listen on 127.0.0.1",
+            args.listen
+        ));
+    }
+    if args.private && token.is_none() {
+        return Err("--private needs a token: pass --token-file FILE or set STRATA_TOKEN".to_owned());
+    }
+    let store = Store::open(&store_dir).map_err(|e| format!("cannot open the store at {}: {e}", store_dir.display()))?;
+    let config = ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
+    let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
+    let security = Security::new(args.allow_origins.clone(), token, args.private);
     init_tracing();
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| format!("cannot read the listening address: {e}"))?;
-        tracing::info!(store = %store.display(), "strata serving on http://{local}");
+        let local = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
+        tracing::info!(store = %store_dir.display(), "strata serving on http://{local}");
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");
-        let state = AppState::new(args.dist, store);
+        let state = AppState::new(args.dist, store, client, security);
         axum::serve(listener, serve::app(state))
             .with_graceful_shutdown(shutdown_signal())
             .await

@@ -5,8 +5,10 @@
 //! [`router`].
 
 mod api_v1;
+mod error;
 mod registry_v2;
 mod router;
+pub mod security;
 mod state;
 
 pub use router::app;

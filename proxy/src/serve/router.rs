@@ -1,38 +1,54 @@
 //! Every route and the middleware stack, in one place.
 
 use axum::Router;
-use axum::routing::get;
+use axum::http::{HeaderValue, header};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::trace::TraceLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use super::state::AppState;
 use super::{api_v1, registry_v2};
 
 /// Builds the whole service.
 ///
-/// - `/v2/…`: the OCI distribution API.
-/// - `/api/v1/…`: the dashboard's JSON API.
+/// - `/v2/…`: the OCI distribution API over the store and every upstream
+///   ([`registry_v2::routes`]).
+/// - `/api/v1/…`: the dashboard's JSON API ([`api_v1::routes`]), behind the
+///   write and origin defences.
 /// - anything else: the dashboard's files, with `index.html` for every path
 ///   that is not a file, so deep links like `/i/redis` load the app.
 pub fn app(state: AppState) -> Router {
     let index = state.dist().join("index.html");
-    let dashboard = ServeDir::new(state.dist()).fallback(ServeFile::new(index));
-
-    let api = Router::new()
-        .route("/version", get(api_v1::version))
-        .fallback(api_v1::not_found);
-
-    // `/v2/` itself is listed outside the nest: a nested "/" matches only `/v2`.
-    let registry = Router::new().fallback(registry_v2::not_found);
+    // Trunk names assets by content hash, so they never change; index.html must revalidate.
+    let assets = ServeDir::new(state.dist()).fallback(ServeFile::new(index));
+    let dashboard = Router::new().fallback_service(assets).layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        |response: &axum::response::Response| cache_policy(response),
+    ));
 
     Router::new()
-        .route("/v2/", get(registry_v2::base))
-        .route("/v2", get(registry_v2::base))
-        .nest("/api/v1", api)
-        .nest("/v2", registry)
-        .fallback_service(dashboard)
+        .merge(registry_v2::routes())
+        .nest("/api/v1", api_v1::routes(state.clone()))
+        .merge(dashboard)
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // One line per request at INFO: method, path, status, latency. Headers
+        // (and so credentials and tokens) are never logged.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state)
+}
+
+/// Hashed assets (`name-<16 hex>.ext`) are immutable; HTML is not.
+fn cache_policy(response: &axum::response::Response) -> Option<HeaderValue> {
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    Some(HeaderValue::from_static(if html { "no-cache" } else { "public, max-age=31536000, immutable" }))
 }

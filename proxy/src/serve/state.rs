@@ -1,33 +1,74 @@
 //! What every handler can reach.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::pull::Puller;
+use crate::registry::RegistryClient;
+use crate::store::Store;
+
+use super::api_v1::Pulls;
+use super::security::Security;
+
 /// Shared, cheaply cloned state of the service.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     dist: PathBuf,
-    store: PathBuf,
+    store: Store,
+    client: RegistryClient,
+    puller: Puller,
+    security: Security,
+    pulls: Pulls,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("dist", &self.inner.dist)
+            .field("store", &self.inner.store.dir())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
-    /// State serving the dashboard from `dist` with the store in `store`.
-    pub fn new(dist: PathBuf, store: PathBuf) -> Self {
-        Self { inner: Arc::new(Inner { dist, store }) }
+    /// State serving the dashboard from `dist` over `store`, reaching
+    /// registries through `client`, with the given defences.
+    pub fn new(dist: PathBuf, store: Store, client: RegistryClient, security: Security) -> Self {
+        let puller = Puller::new(client.clone(), Arc::new(store.clone()));
+        Self { inner: Arc::new(Inner { dist, store, client, puller, security, pulls: Pulls::default() }) }
     }
 
     /// The built dashboard folder.
-    pub fn dist(&self) -> &std::path::Path {
+    pub fn dist(&self) -> &Path {
         &self.inner.dist
     }
 
-    /// The store folder.
-    pub fn store(&self) -> &std::path::Path {
+    /// The store.
+    pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The registry client (with `strata serve`'s destination policy).
+    pub fn client(&self) -> &RegistryClient {
+        &self.inner.client
+    }
+
+    /// The pull engine.
+    pub fn puller(&self) -> &Puller {
+        &self.inner.puller
+    }
+
+    /// Pulls started through the API.
+    pub fn pulls(&self) -> &Pulls {
+        &self.inner.pulls
+    }
+
+    /// CORS, CSRF, token and origin settings.
+    pub fn security(&self) -> &Security {
+        &self.inner.security
     }
 }

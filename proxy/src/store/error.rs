@@ -225,7 +225,10 @@ impl StoreError {
         matches!(self, StoreError::Conflict(_))
     }
 
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> StoreError {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(io::Error) -> StoreError {
         let path = path.into();
         move |source| StoreError::Io {
             action,
@@ -252,7 +255,10 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 fn short_ids(ids: &[ImageId]) -> String {
-    ids.iter().map(|id| id.short()).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|id| id.short())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn quoted(names: &[String]) -> String {
@@ -277,7 +283,9 @@ mod tests {
         let short = image.short().to_owned();
         let cases: Vec<(StoreError, String)> = vec![
             (
-                StoreError::NoSuchImage { reference: "nope".into() },
+                StoreError::NoSuchImage {
+                    reference: "nope".into(),
+                },
                 "No such image: nope".into(),
             ),
             (
@@ -287,15 +295,28 @@ mod tests {
                     pins: vec!["prod".into()],
                 }
                 .into(),
-                format!("conflict: unable to remove repository reference \"deepone:latest\" (must force) - image {short} is pinned by 'prod'"),
+                format!(
+                    "conflict: unable to remove repository reference \"deepone:latest\" (must force) - image {short} is pinned by 'prod'"
+                ),
             ),
             (
-                Conflict::PinnedImage { image: image.clone(), pins: vec!["a".into(), "b".into()] }.into(),
-                format!("conflict: unable to delete {short} (must be forced) - image is pinned by 'a', 'b'"),
+                Conflict::PinnedImage {
+                    image: image.clone(),
+                    pins: vec!["a".into(), "b".into()],
+                }
+                .into(),
+                format!(
+                    "conflict: unable to delete {short} (must be forced) - image is pinned by 'a', 'b'"
+                ),
             ),
             (
-                Conflict::MultipleRepositories { image: image.clone() }.into(),
-                format!("conflict: unable to delete {short} (must be forced) - image is referenced in multiple repositories"),
+                Conflict::MultipleRepositories {
+                    image: image.clone(),
+                }
+                .into(),
+                format!(
+                    "conflict: unable to delete {short} (must be forced) - image is referenced in multiple repositories"
+                ),
             ),
             (
                 Conflict::InUse {
@@ -305,22 +326,36 @@ mod tests {
                     pid: 42,
                 }
                 .into(),
-                format!("conflict: unable to remove \"redis\" (cannot be forced) - image {short} is in use by a pull of redis:latest (pid 42); wait for it to finish"),
+                format!(
+                    "conflict: unable to remove \"redis\" (cannot be forced) - image {short} is in use by a pull of redis:latest (pid 42); wait for it to finish"
+                ),
             ),
             (
-                StoreError::NoSuchPin { image: "redis".into(), by: Some("prod".into()) },
+                StoreError::NoSuchPin {
+                    image: "redis".into(),
+                    by: Some("prod".into()),
+                },
                 "image redis is not pinned by 'prod'".into(),
             ),
             (
-                StoreError::NoSuchPin { image: "redis".into(), by: None },
+                StoreError::NoSuchPin {
+                    image: "redis".into(),
+                    by: None,
+                },
                 "image redis is not pinned".into(),
             ),
         ];
         for (error, want) in cases {
             assert_eq!(error.to_string(), want);
         }
-        let ambiguous = StoreError::AmbiguousId { prefix: "a".into(), candidates: vec![id(1), id(2)] };
+        let ambiguous = StoreError::AmbiguousId {
+            prefix: "a".into(),
+            candidates: vec![id(1), id(2)],
+        };
         let text = ambiguous.to_string();
-        assert!(text.contains(id(1).short()) && text.contains(id(2).short()), "{text}");
+        assert!(
+            text.contains(id(1).short()) && text.contains(id(2).short()),
+            "{text}"
+        );
     }
 }

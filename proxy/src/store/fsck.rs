@@ -82,7 +82,11 @@ impl FsckReport {
     /// One line per problem, for a user.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        out.extend(self.database_problems.iter().map(|p| format!("database: {p}")));
+        out.extend(
+            self.database_problems
+                .iter()
+                .map(|p| format!("database: {p}")),
+        );
         out.extend(self.corrupt.iter().map(|c| {
             format!(
                 "corrupt blob {}: content hashes to {} ({}); remove it and pull the image again",

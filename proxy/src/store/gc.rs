@@ -50,8 +50,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let lock_path = self.layout().delete_lock();
-        let _exclusive =
-            FileLock::persistent(&lock_path, true).map_err(StoreError::io("locking", &lock_path))?;
+        let _exclusive = FileLock::persistent(&lock_path, true)
+            .map_err(StoreError::io("locking", &lock_path))?;
         let db = self.db();
         let held: HashSet<Digest> = held_digests(&db, self.layout())?.into_iter().collect();
         let mut deleted = Vec::new();
@@ -62,7 +62,9 @@ impl Store {
             match self.content().delete(digest) {
                 Ok(true) => deleted.push(digest.clone()),
                 Ok(false) => {}
-                Err(e) => tracing::warn!(%digest, error = %e, "could not delete an unreferenced blob"),
+                Err(e) => {
+                    tracing::warn!(%digest, error = %e, "could not delete an unreferenced blob")
+                }
             }
         }
         deleted.sort();

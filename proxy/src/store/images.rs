@@ -80,8 +80,14 @@ impl Store {
                 previous_dangling: false,
             };
             if let Some((name, tag)) = tag {
-                let (unchanged, previous) =
-                    set_tag(tx, &name.canonical_name(), tag.as_str(), &record.id, target, &now)?;
+                let (unchanged, previous) = set_tag(
+                    tx,
+                    &name.canonical_name(),
+                    tag.as_str(),
+                    &record.id,
+                    target,
+                    &now,
+                )?;
                 outcome.up_to_date &= unchanged;
                 outcome.previous = previous;
             }
@@ -97,7 +103,11 @@ impl Store {
                 tx.execute(
                     "INSERT INTO repo_digests (name, digest, image_id) VALUES (?1, ?2, ?3)
                      ON CONFLICT (name, digest) DO UPDATE SET image_id = excluded.image_id",
-                    params![name.canonical_name(), digest.to_string(), record.id.to_string()],
+                    params![
+                        name.canonical_name(),
+                        digest.to_string(),
+                        record.id.to_string()
+                    ],
                 )?;
             }
             if let Some(previous) = &outcome.previous {
@@ -129,8 +139,14 @@ impl Store {
                 path: self.layout().db_path(),
                 problem: format!("image {id} has an invalid manifest digest: {e}"),
             })?;
-            let (unchanged, previous) =
-                set_tag(tx, &target.canonical_name(), tag.as_str(), &id, &manifest, &now)?;
+            let (unchanged, previous) = set_tag(
+                tx,
+                &target.canonical_name(),
+                tag.as_str(),
+                &id,
+                &manifest,
+                &now,
+            )?;
             let previous_dangling = match &previous {
                 Some(p) => tag_count(tx, p)? == 0,
                 None => false,
@@ -339,7 +355,10 @@ pub(crate) fn tag_count(db: &Connection, id: &ImageId) -> Result<u64, StoreError
 }
 
 /// The record of image `id`, if recorded.
-pub(crate) fn load_record(db: &Connection, id: &ImageId) -> Result<Option<ImageRecord>, StoreError> {
+pub(crate) fn load_record(
+    db: &Connection,
+    id: &ImageId,
+) -> Result<Option<ImageRecord>, StoreError> {
     let image = db
         .query_row(
             "SELECT i.config_size, i.manifest_digest, m.size, m.media_type, i.created, i.size,

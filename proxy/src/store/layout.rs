@@ -95,7 +95,10 @@ mod tests {
         let cases = [
             (layout.blob_path(&d), format!("/s/blobs/sha256/{hex}")),
             (layout.ingest_path(&d), format!("/s/ingest/sha256-{hex}")),
-            (layout.digest_lock(&d), format!("/s/locks/sha256-{hex}.lock")),
+            (
+                layout.digest_lock(&d),
+                format!("/s/locks/sha256-{hex}.lock"),
+            ),
             (layout.lease_lock("ab"), "/s/locks/lease-ab.lock".to_owned()),
             (layout.db_path(), "/s/meta.db".to_owned()),
         ];

@@ -65,8 +65,8 @@ mod shortcuts;
 mod usage;
 
 pub use content::{
-    BlobInfo, BlobReader, BlobWriter, ContentStore, ContentWriter, Ingest, Ingester,
-    LocalContent, Manager, Provider,
+    BlobInfo, BlobReader, BlobWriter, ContentStore, ContentWriter, Ingest, Ingester, LocalContent,
+    Manager, Provider,
 };
 pub use error::{Conflict, StoreError};
 pub use fsck::{BrokenReference, CorruptBlob, FsckReport};

@@ -147,7 +147,10 @@ fn plan(db: &Connection, store: &Store, arg: &str, force: bool) -> Result<Plan, 
     delete_image(db, store, arg, &id, force, &pins, refs, lines)
 }
 
-#[expect(clippy::too_many_arguments, reason = "one call site; the steps read in order")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the steps read in order"
+)]
 fn delete_image(
     db: &Connection,
     store: &Store,
@@ -372,6 +375,9 @@ mod tests {
             RemoveLine::Untagged("redis:latest".into()).to_string(),
             "Untagged: redis:latest"
         );
-        assert_eq!(RemoveLine::Deleted(d.clone()).to_string(), format!("Deleted: {d}"));
+        assert_eq!(
+            RemoveLine::Deleted(d.clone()).to_string(),
+            format!("Deleted: {d}")
+        );
     }
 }

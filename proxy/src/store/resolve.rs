@@ -242,15 +242,24 @@ mod tests {
         let d = format!("sha256:{}", "c".repeat(64));
         let cases = [
             (
-                Named::Tag { name: "docker.io/library/redis".into(), tag: "latest".into() },
+                Named::Tag {
+                    name: "docker.io/library/redis".into(),
+                    tag: "latest".into(),
+                },
                 "redis:latest".to_owned(),
             ),
             (
-                Named::Digest { name: "docker.io/library/redis".into(), digest: d.clone() },
+                Named::Digest {
+                    name: "docker.io/library/redis".into(),
+                    digest: d.clone(),
+                },
                 format!("redis@{d}"),
             ),
             (
-                Named::Tag { name: "localhost:5000/a/b".into(), tag: "v1".into() },
+                Named::Tag {
+                    name: "localhost:5000/a/b".into(),
+                    tag: "v1".into(),
+                },
                 "localhost:5000/a/b:v1".to_owned(),
             ),
         ];

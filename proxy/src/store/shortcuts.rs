@@ -112,21 +112,28 @@ impl Store {
     /// The image's config, parsed.
     pub fn image_config(&self, record: &ImageRecord) -> Result<ImageConfig, StoreError> {
         let digest = record.id.digest();
-        let bytes = self.read_small(digest)?.ok_or_else(|| StoreError::BlobNotFound {
-            digest: digest.clone(),
-        })?;
+        let bytes = self
+            .read_small(digest)?
+            .ok_or_else(|| StoreError::BlobNotFound {
+                digest: digest.clone(),
+            })?;
         ImageConfig::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
             path: self.content().blob_path(digest),
-            problem: format!("the config of image {} does not parse: {e}", record.id.short()),
+            problem: format!(
+                "the config of image {} does not parse: {e}",
+                record.id.short()
+            ),
         })
     }
 
     /// The image's manifest, parsed.
     pub fn image_manifest(&self, record: &ImageRecord) -> Result<ImageManifest, StoreError> {
         let digest = &record.manifest.digest;
-        let bytes = self.read_small(digest)?.ok_or_else(|| StoreError::BlobNotFound {
-            digest: digest.clone(),
-        })?;
+        let bytes = self
+            .read_small(digest)?
+            .ok_or_else(|| StoreError::BlobNotFound {
+                digest: digest.clone(),
+            })?;
         let corrupt = |problem: String| StoreError::Corrupt {
             path: self.content().blob_path(digest),
             problem,

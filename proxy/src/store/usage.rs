@@ -35,7 +35,13 @@ impl Store {
                                 UNION ALL SELECT id, config_size FROM images)
                             GROUP BY digest))",
                 [],
-                |row| Ok((row.get::<_, u64>(0)?, row.get::<_, u64>(1)?, row.get::<_, u64>(2)?)),
+                |row| {
+                    Ok((
+                        row.get::<_, u64>(0)?,
+                        row.get::<_, u64>(1)?,
+                        row.get::<_, u64>(2)?,
+                    ))
+                },
             )?)
         })?;
         let disk_bytes = self

@@ -5,6 +5,7 @@ mod error;
 mod history;
 mod images;
 mod inspect;
+mod manage;
 mod pull;
 mod search;
 mod version;
@@ -13,6 +14,10 @@ pub use error::{ApiErrorBody, ErrorCode};
 pub use history::{HistoryRow, history_rows};
 pub use images::{ImageRow, ImageSummary, NONE, image_rows};
 pub use inspect::{ImageInspect, InspectRootFs};
-pub use pull::{LayerStatus, PullEvent};
+pub use manage::{
+    ImageDetail, ImageListResponse, ImageSort, LayerDetail, PinRequest, RemoveOutcome, RemoveRequest, SessionInfo,
+    TagRequest, UsageInfo, sort_rows,
+};
+pub use pull::{LayerStatus, PullEvent, PullInfo, PullStart};
 pub use search::{DESCRIPTION_WIDTH, SearchResponse, SearchResult};
 pub use version::VersionInfo;

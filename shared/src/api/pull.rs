@@ -72,6 +72,35 @@ pub enum PullEvent {
     },
 }
 
+/// `POST /api/v1/pulls`: start a pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullStart {
+    /// The image reference.
+    pub reference: String,
+    /// `os/arch[/variant]` to choose from an index (default: the server's platform).
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// Pull every tag of the repository.
+    #[serde(default)]
+    pub all_tags: bool,
+}
+
+/// A pull the server runs or ran: what `POST /api/v1/pulls` answers and
+/// `GET /api/v1/pulls` lists. Its events stream from
+/// `GET /api/v1/pulls/{id}/events` (Server-Sent Events, replayed from the
+/// start for every new watcher).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullInfo {
+    /// The pull's id.
+    pub id: u64,
+    /// The reference as given.
+    pub reference: String,
+    /// Whether it has ended.
+    pub done: bool,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
 impl LayerStatus {
     /// Docker's words for the status, without the progress bar.
     pub fn label(&self) -> &'static str {

@@ -171,7 +171,9 @@ fn remove_quietly(path: &std::path::Path) {
     match fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not remove an ingest file"),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove an ingest file")
+        }
     }
 }
 

@@ -50,8 +50,14 @@ mod tests {
     #[test]
     fn times_round_trip_in_utc() {
         let cases = [
-            (datetime!(2024-04-10 19:52:11.471623187 UTC), "2024-04-10T19:52:11.471623187Z"),
-            (datetime!(2024-04-10 21:52:11 +02:00), "2024-04-10T19:52:11Z"),
+            (
+                datetime!(2024-04-10 19:52:11.471623187 UTC),
+                "2024-04-10T19:52:11.471623187Z",
+            ),
+            (
+                datetime!(2024-04-10 21:52:11 +02:00),
+                "2024-04-10T19:52:11Z",
+            ),
         ];
         for (t, text) in cases {
             assert_eq!(format_time(t), text);

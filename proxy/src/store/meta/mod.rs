@@ -54,7 +54,9 @@ fn set_wal(conn: &Connection) -> Result<(), StoreError> {
                 if attempts < 200
                     && matches!(
                         e.sqlite_error_code(),
-                        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                        Some(
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        )
                     ) =>
             {
                 attempts += 1;

@@ -1,7 +1,19 @@
 //! `/v2` handlers: the OCI distribution API surface.
 
+use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::IntoResponse;
+use axum::routing::get;
+
+use super::AppState;
+
+/// Every `/v2` route (mounted at the root by [`super::app`]).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/", get(base))
+        .route("/v2", get(base))
+        .route("/v2/{*rest}", get(not_found))
+}
 
 /// The header every distribution API response carries.
 pub const API_VERSION_HEADER: HeaderName = HeaderName::from_static("docker-distribution-api-version");

@@ -1,0 +1,89 @@
+//! `/api/v1`: the dashboard's JSON API. Request and response types come from
+//! `shared::api`; errors are [`ApiError`](super::error::ApiError).
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /version` | the server version |
+//! | `GET /session` | the CSRF token for writes |
+//! | `GET /ref?reference=R` | a parsed reference |
+//! | `GET /images?filter=K=V&digests=&sort=&order=&offset=&limit=` | the images table |
+//! | `GET /images/{name}` | one image: inspect, history, layers and sharing, pins |
+//! | `GET /usage` | store size and bytes saved by sharing |
+//! | `POST /tag` | tag an image |
+//! | `POST /rm` | remove images |
+//! | `POST /pins`, `DELETE /pins` | pin or unpin |
+//! | `POST /pulls`, `GET /pulls` | start a pull, list pulls |
+//! | `GET /pulls/{id}/events` | a pull's progress as Server-Sent Events |
+
+mod guard;
+mod images;
+mod manage;
+mod pulls;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::Query;
+use axum::http::Uri;
+use axum::routing::{get, post};
+use shared::api::{ErrorCode, SessionInfo, VersionInfo};
+use shared::reference::{Reference, ReferenceSummary};
+
+use super::AppState;
+use super::error::ApiError;
+
+pub use pulls::Pulls;
+
+/// Every `/api/v1` route, behind the defences in [`guard`].
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/version", get(version))
+        .route("/session", get(session))
+        .route("/ref", get(parse_ref))
+        .route("/images", get(images::list))
+        .route("/images/{*name}", get(images::detail))
+        .route("/usage", get(images::usage))
+        .route("/tag", post(manage::tag))
+        .route("/rm", post(manage::remove))
+        .route("/pins", post(manage::pin).delete(manage::unpin))
+        .route("/pulls", post(pulls::start).get(pulls::list))
+        .route("/pulls/{id}/events", get(pulls::events))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, guard::guard))
+}
+
+/// `GET /api/v1/version`.
+pub async fn version() -> Json<VersionInfo> {
+    Json(VersionInfo::new(crate::VERSION))
+}
+
+/// `GET /api/v1/session`: the CSRF token (the guard has already refused foreign origins).
+async fn session(axum::extract::State(state): axum::extract::State<AppState>) -> Json<SessionInfo> {
+    Json(SessionInfo { csrf_token: state.security().csrf_token().to_owned() })
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RefQuery {
+    reference: String,
+}
+
+/// `GET /api/v1/ref?reference=R`.
+async fn parse_ref(Query(query): Query<RefQuery>) -> Result<Json<ReferenceSummary>, ApiError> {
+    let reference: Reference = query.reference.parse().map_err(|e| ApiError::invalid(format!("{e}")))?;
+    Ok(Json(reference.summary()))
+}
+
+/// Any other `/api/v1` path.
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("no API endpoint at {uri}; see the README for the /api/v1 routes"))
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&crate::store::Store) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store().clone();
+    tokio::task::spawn_blocking(move || work(&store))
+        .await
+        .map_err(|e| ApiError::internal("a store task", e))?
+}

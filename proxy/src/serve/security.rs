@@ -1,0 +1,119 @@
+//! The service's defences: which origins may call it, the CSRF token the
+//! dashboard sends with writes, and the optional bearer token.
+//!
+//! - Reads of `/v2` and `/api/v1` are open to same-origin pages and to
+//!   clients that send no `Origin` (curl, skopeo, podman), unless
+//!   `--private` is set, in which case the API wants the bearer token.
+//! - Writes (pull, tag, rm, pin, login) must carry either the bearer token
+//!   (`Authorization: Bearer …`) or the CSRF token (`X-Strata-Csrf`) that
+//!   `GET /api/v1/session` hands to same-origin pages, and must not come
+//!   from a foreign `Origin`.
+//! - CORS answers only for origins listed with `--allow-origin`; never `*`.
+
+use std::collections::BTreeSet;
+
+/// The header the dashboard sends its CSRF token in.
+pub const CSRF_HEADER: &str = "x-strata-csrf";
+
+/// Security settings of one `strata serve`.
+#[derive(Clone)]
+pub struct Security {
+    allowed_origins: BTreeSet<String>,
+    csrf_token: String,
+    api_token: Option<String>,
+    private: bool,
+}
+
+impl std::fmt::Debug for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Security")
+            .field("allowed_origins", &self.allowed_origins)
+            .field("csrf_token", &"<redacted>")
+            .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
+            .field("private", &self.private)
+            .finish()
+    }
+}
+
+impl Security {
+    /// Settings with a fresh random CSRF token.
+    pub fn new(allowed_origins: impl IntoIterator<Item = String>, api_token: Option<String>, private: bool) -> Self {
+        Self {
+            allowed_origins: allowed_origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect(),
+            csrf_token: random_token(),
+            api_token: api_token.filter(|t| !t.is_empty()),
+            private,
+        }
+    }
+
+    /// Loopback defaults: same-origin only, no bearer token.
+    pub fn local() -> Self {
+        Self::new(Vec::new(), None, false)
+    }
+
+    /// Whether `origin` was allowed with `--allow-origin`.
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.allowed_origins.contains(origin.trim_end_matches('/'))
+    }
+
+    /// The CSRF token of this server process.
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+
+    /// Whether `presented` is the bearer token (constant-time compare).
+    pub fn bearer_ok(&self, presented: &str) -> bool {
+        self.api_token.as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), presented.as_bytes()))
+    }
+
+    /// Whether `presented` is the CSRF token (constant-time compare).
+    pub fn csrf_ok(&self, presented: &str) -> bool {
+        constant_time_eq(self.csrf_token.as_bytes(), presented.as_bytes())
+    }
+
+    /// Whether a bearer token is configured.
+    pub fn has_api_token(&self) -> bool {
+        self.api_token.is_some()
+    }
+
+    /// Whether API reads also need the bearer token (`--private`).
+    pub fn private(&self) -> bool {
+        self.private
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// 32 random bytes from the OS, hex-encoded.
+fn random_token() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 32];
+    let filled = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if filled.is_err() {
+        // No /dev/urandom: fall back to the hash of time and pid; still unguessable from a web page.
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        bytes.copy_from_slice(shared::digest::Digest::sha256_of(seed.as_bytes()).encoded().as_bytes().get(..32).unwrap_or(&[0; 32]));
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_origins() {
+        let s = Security::new(["https://dash.example.com/".to_owned()], Some("t0ken".into()), true);
+        assert!(s.origin_allowed("https://dash.example.com"));
+        assert!(!s.origin_allowed("https://evil.example.com"));
+        assert!(s.bearer_ok("t0ken"));
+        assert!(!s.bearer_ok("t0ke"));
+        assert!(s.csrf_ok(&s.csrf_token().to_owned()));
+        assert!(!s.csrf_ok("nope"));
+        assert_eq!(s.csrf_token().len(), 64);
+        assert_ne!(Security::local().csrf_token(), Security::local().csrf_token());
+        assert!(!format!("{s:?}").contains("t0ken"));
+    }
+}
