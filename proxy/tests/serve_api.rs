@@ -125,3 +125,88 @@ async fn pull_images_and_manage_them_through_the_api() {
     let (_, after) = api.get("/api/v1/images").await;
     assert_eq!(after["total"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstreams_on_private_addresses_are_refused_unless_allowed() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    registry.push(fixtures::get("library/alpine:latest").expect("fixture")).expect("push");
+    // No --insecure-registry / --allow-registry: the loopback registry is off limits.
+    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata")).start().expect("strata serve");
+    let http = reqwest::Client::new();
+    let session: serde_json::Value =
+        http.get(format!("{}/api/v1/session", server.url())).send().await.expect("session").json().await.expect("json");
+    let csrf = session["csrf_token"].as_str().expect("token");
+    let port = registry.addr().port();
+    // Only addresses of this machine: the policy refuses them before any connection.
+    let targets = [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("127.0.0.2:{port}"),
+        format!("[::1]:{port}"),
+        format!("0.0.0.0:{port}"),
+        format!("[::ffff:7f00:1]:{port}"),
+    ];
+    for target in targets {
+        let info: serde_json::Value = http
+            .post(format!("{}/api/v1/pulls", server.url()))
+            .header("x-strata-csrf", csrf)
+            .json(&serde_json::json!({"reference": format!("{target}/library/alpine:latest")}))
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
+        let id = info["id"].as_u64().unwrap_or_else(|| panic!("{target}: {info}"));
+        let body = http
+            .get(format!("{}/api/v1/pulls/{id}/events", server.url()))
+            .send()
+            .await
+            .expect("events")
+            .text()
+            .await
+            .expect("text");
+        assert!(body.contains("\"failed\"") && body.contains("--allow-registry"), "{target}: {body}");
+    }
+    let listed = http.get(format!("{}/api/v1/images", server.url())).send().await.expect("list");
+    let listed: serde_json::Value = listed.json().await.expect("json");
+    assert_eq!(listed["total"], 0);
+
+    // Allowed explicitly, the same registry works.
+    let allowed = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .arg(format!("--allow-registry=127.0.0.1:{port}"))
+        .arg(format!("--insecure-registry=127.0.0.1:{port}"))
+        .start()
+        .expect("strata serve");
+    let api = Api { http: reqwest::Client::new(), csrf: String::new(), server: allowed };
+    let api = Api { csrf: { let (_, s) = api.get("/api/v1/session").await; s["csrf_token"].as_str().expect("t").to_owned() }, ..api };
+    let events = api.pull(&format!("127.0.0.1:{port}/library/alpine:latest")).await;
+    assert_eq!(events.last().expect("events")["event"], "done", "{events:?}");
+}
+
+#[test]
+fn non_loopback_binding_needs_a_token() {
+    let dist = tempfile::tempdir().expect("tmp");
+    std::fs::write(dist.path().join("index.html"), "<!DOCTYPE html>").expect("write");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--store"])
+        .arg(dist.path().join("store"))
+        .arg("--dist")
+        .arg(dist.path())
+        .env_remove("STRATA_TOKEN")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("--token-file"), "{err}");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["serve", "--private", "--store"])
+        .arg(dist.path().join("store"))
+        .arg("--dist")
+        .arg(dist.path())
+        .env_remove("STRATA_TOKEN")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--private needs a token"));
+}

@@ -25,6 +25,10 @@ pub struct ServeArgs {
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
     pub insecure_registries: Vec<String>,
 
+    /// Let the server contact this registry (`HOST[:PORT]`) although it resolves to a private or loopback address; repeatable.
+    #[arg(long = "allow-registry", value_name = "HOST[:PORT]")]
+    pub allow_registries: Vec<String>,
+
     /// Allow this web origin (`https://host[:port]`) to call the API from a browser; repeatable.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
@@ -66,7 +70,18 @@ pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         return Err("--private needs a token: pass --token-file FILE or set STRATA_TOKEN".to_owned());
     }
     let store = Store::open(&store_dir).map_err(|e| format!("cannot open the store at {}: {e}", store_dir.display()))?;
-    let config = ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
+    let mut config = ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
+    // Upstreams named in requests may only be public hosts, except those the operator listed.
+    let hub_host = config
+        .hub_registry
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(|h| match u.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_owned(),
+        }));
+    let trusted = config.insecure_registries.iter().chain(&args.allow_registries).cloned().chain(hub_host);
+    config.destination_policy = std::sync::Arc::new(crate::serve::ssrf::PublicOnly::new(trusted));
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
     let security = Security::new(args.allow_origins.clone(), token, args.private);
     init_tracing();

@@ -9,6 +9,7 @@ mod error;
 mod registry_v2;
 mod router;
 pub mod security;
+pub mod ssrf;
 mod state;
 
 pub use router::app;

@@ -129,7 +129,7 @@ pub const T2: &str = "2024-02-01T00:00:00Z";
 
 // ---- child processes ----
 
-pub const CHILD_IMAGES: usize = 30;
+pub const CHILD_IMAGES: usize = 100;
 
 pub fn spawn_child(mode: &str, dir: &Path, arg: &str) -> Child {
     Command::new(std::env::current_exe().expect("test binary"))

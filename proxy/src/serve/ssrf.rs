@@ -1,0 +1,178 @@
+//! The destination policy of `strata serve`: registries named by untrusted
+//! input (a URL path, an API request) may only be public hosts.
+//!
+//! Refused, after DNS resolution and again on every redirect (the registry
+//! client asks [`DestinationPolicy::check_addr`] for every address it
+//! connects to): loopback, private (RFC 1918, unique-local `fc00::/7`),
+//! link-local (`169.254.0.0/16` with the cloud metadata address,
+//! `fe80::/10`), carrier-grade NAT, multicast, broadcast, unspecified
+//! (`0.0.0.0`, `::`), benchmarking and reserved ranges, and every
+//! IPv4-mapped or IPv4-compatible IPv6 address. Hosts listed with
+//! `--insecure-registry` or `--allow-registry` (and Docker Hub's override
+//! `STRATA_HUB_REGISTRY`) are trusted as the operator's own choice.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use url::Url;
+
+use crate::registry::DestinationPolicy;
+
+/// Only public addresses, plus the hosts the operator allowed.
+#[derive(Debug, Clone, Default)]
+pub struct PublicOnly {
+    allowed: BTreeSet<String>,
+}
+
+impl PublicOnly {
+    /// A policy trusting `allowed` hosts (`host` or `host:port`, lower-cased).
+    pub fn new(allowed: impl IntoIterator<Item = String>) -> Self {
+        let mut set = BTreeSet::new();
+        for entry in allowed {
+            let entry = entry.trim().to_ascii_lowercase();
+            if entry.is_empty() {
+                continue;
+            }
+            // "host:port" allows that port; also remember the bare host for address checks.
+            let host = entry.rsplit_once(':').filter(|(h, p)| !h.ends_with(']') || p.chars().all(|c| c.is_ascii_digit()));
+            if let Some((h, p)) = host {
+                if p.chars().all(|c| c.is_ascii_digit()) {
+                    set.insert(h.trim_matches(['[', ']']).to_owned());
+                }
+            }
+            set.insert(entry.trim_matches(['[', ']']).to_owned());
+        }
+        Self { allowed: set }
+    }
+
+    fn host_allowed(&self, host: &str) -> bool {
+        self.allowed.contains(&host.trim_matches(['[', ']']).to_ascii_lowercase())
+    }
+}
+
+impl DestinationPolicy for PublicOnly {
+    fn check_url(&self, url: &Url) -> Result<(), String> {
+        let Some(host) = url.host_str() else {
+            return Err(format!("{url} names no host"));
+        };
+        if self.host_allowed(host) {
+            return Ok(());
+        }
+        match host.trim_matches(['[', ']']).parse::<IpAddr>() {
+            Ok(ip) => self.check_addr(host, ip),
+            Err(_) => Ok(()), // names are checked once resolved
+        }
+    }
+
+    fn check_addr(&self, host: &str, addr: IpAddr) -> Result<(), String> {
+        if self.host_allowed(host) {
+            return Ok(());
+        }
+        match forbidden(addr) {
+            None => Ok(()),
+            Some(kind) => Err(format!(
+                "{host} resolves to {addr}, a {kind} address, which strata serve does not contact; if this registry is yours, start strata serve with --allow-registry {host}"
+            )),
+        }
+    }
+}
+
+/// Why `addr` must not be contacted, or `None` for a public address.
+pub fn forbidden(addr: IpAddr) -> Option<&'static str> {
+    match addr {
+        IpAddr::V4(v4) => forbidden_v4(v4),
+        IpAddr::V6(v6) => forbidden_v6(v6),
+    }
+}
+
+fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, c, _] = ip.octets();
+    if ip.is_unspecified() || a == 0 {
+        Some("unspecified (\"this network\")")
+    } else if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_private() {
+        Some("private")
+    } else if ip.is_link_local() {
+        Some("link-local (incl. cloud metadata)")
+    } else if a == 100 && (64..128).contains(&b) {
+        Some("carrier-grade NAT")
+    } else if ip.is_multicast() {
+        Some("multicast")
+    } else if ip.is_broadcast() {
+        Some("broadcast")
+    } else if a == 198 && (b == 18 || b == 19) {
+        Some("benchmarking")
+    } else if a >= 240 {
+        Some("reserved")
+    } else if a == 192 && b == 0 && c == 0 {
+        Some("IETF protocol assignment")
+    } else if ip.is_documentation() {
+        Some("documentation")
+    } else {
+        None
+    }
+}
+
+fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    let s = ip.segments();
+    if ip.is_unspecified() {
+        Some("unspecified")
+    } else if ip.is_loopback() {
+        Some("loopback")
+    } else if s[0] & 0xfe00 == 0xfc00 {
+        Some("unique-local (private)")
+    } else if s[0] & 0xffc0 == 0xfe80 {
+        Some("link-local")
+    } else if ip.is_multicast() {
+        Some("multicast")
+    } else if s[..5] == [0, 0, 0, 0, 0] && (s[5] == 0xffff || s[5] == 0) {
+        Some("IPv4-mapped or IPv4-compatible")
+    } else if s[0] == 0x64 && s[1] == 0xff9b {
+        Some("NAT64")
+    } else if s[0] == 0x2001 && s[1] == 0x0db8 {
+        Some("documentation")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_targets_are_refused() {
+        #[rustfmt::skip]
+        let refused = [
+            "127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.5.4", "172.31.255.255", "192.168.1.1",
+            "169.254.169.254", "169.254.0.1", "100.64.0.1", "224.0.0.1", "239.255.255.250",
+            "255.255.255.255", "0.0.0.0", "0.1.2.3", "198.18.0.1", "240.0.0.1", "192.0.0.8",
+            "::1", "::", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1",
+            "::ffff:8.8.8.8", "::127.0.0.1", "64:ff9b::a00:1", "2001:db8::1",
+        ];
+        for addr in refused {
+            let ip: IpAddr = addr.parse().expect("ip");
+            assert!(forbidden(ip).is_some(), "{addr} must be refused");
+        }
+        for addr in ["8.8.8.8", "1.1.1.1", "104.18.1.1", "172.32.0.1", "2606:4700::1111", "2a00:1450::1"] {
+            let ip: IpAddr = addr.parse().expect("ip");
+            assert_eq!(forbidden(ip), None, "{addr} is public");
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_pass_and_urls_with_ip_literals_are_checked() {
+        let policy = PublicOnly::new(["127.0.0.1:5000".to_owned(), "Registry.Internal".to_owned()]);
+        let url = |s: &str| Url::parse(s).expect("url");
+        assert!(policy.check_url(&url("http://127.0.0.1:5000/v2/")).is_ok());
+        assert!(policy.check_addr("127.0.0.1", "127.0.0.1".parse().expect("ip")).is_ok());
+        assert!(policy.check_addr("registry.internal", "10.1.1.1".parse().expect("ip")).is_ok());
+        let refused = policy.check_url(&url("http://169.254.169.254/latest/meta-data")).expect_err("metadata");
+        assert!(refused.contains("--allow-registry"), "{refused}");
+        assert!(policy.check_url(&url("http://[::1]:5000/v2/")).is_err());
+        assert!(policy.check_url(&url("https://registry-1.docker.io/v2/")).is_ok());
+        assert!(policy.check_addr("evil.example", "10.0.0.1".parse().expect("ip")).is_err());
+        assert!(policy.check_addr("registry-1.docker.io", "54.1.2.3".parse().expect("ip")).is_ok());
+    }
+}
