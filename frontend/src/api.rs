@@ -1,9 +1,20 @@
-//! Every URL the dashboard calls, and the one typed fetch function.
+//! Every URL the dashboard calls or links to, and the one typed fetch function.
 //!
-//! Components never build URLs; they call the functions here.
+//! Components never build URLs; they call the functions here. Reads are
+//! plain `GET`s; writes send the `X-Strata-Csrf` token from
+//! `GET /api/v1/session` (fetched once, refetched once if refused). Every
+//! request is aborted when the future awaiting it is dropped (a resource
+//! refetching, a page unmounting).
 
+use std::cell::RefCell;
+
+use gloo_net::http::{Request, RequestBuilder};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::api::VersionInfo;
+use shared::api::{
+    ImageDetail, ImageListResponse, ImageSort, PinRequest, PullInfo, PullStart, RemoveOutcome,
+    RemoveRequest, SessionInfo, TagRequest, UsageInfo, VersionInfo,
+};
 
 /// A failed API call, shown to the user as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,57 +32,329 @@ pub enum ApiError {
     Decode(String),
 }
 
+impl ApiError {
+    /// Whether the server said the thing asked for does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Status { status: 404, .. })
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Network(e) => write!(f, "cannot reach the strata server: {e}"),
-            Self::Status { status, message } => write!(f, "the server answered {status}: {message}"),
-            Self::Decode(e) => write!(f, "unexpected answer from the server (is it the same version as this page?): {e}"),
+            Self::Status { status, message } => {
+                write!(f, "the server answered {status}: {message}")
+            }
+            Self::Decode(e) => write!(
+                f,
+                "unexpected answer from the server (is it the same version as this page?): {e}"
+            ),
         }
     }
 }
 
 impl std::error::Error for ApiError {}
 
-/// `GET /api/v1/version`.
-pub async fn version() -> Result<VersionInfo, ApiError> {
-    get_json("/api/v1/version").await
+/// What the images table asks for: `GET /api/v1/images?...`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageQuery {
+    /// `key=value` filters, as the CLI's `--filter`.
+    pub filters: Vec<String>,
+    /// One row per digest, with the DIGEST column.
+    pub digests: bool,
+    /// The sort column.
+    pub sort: ImageSort,
+    /// `Some(true)` for descending; `None` for the server's default.
+    pub descending: Option<bool>,
+    /// The first row.
+    pub offset: usize,
+    /// Rows per page (the server caps it at 1000).
+    pub limit: usize,
 }
 
-async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    let response = gloo_net::http::Request::get(url)
+/// The query-string name of a sort column.
+pub fn sort_name(sort: ImageSort) -> &'static str {
+    match sort {
+        ImageSort::Created => "created",
+        ImageSort::Repository => "repository",
+        ImageSort::Tag => "tag",
+        ImageSort::Id => "id",
+        ImageSort::Size => "size",
+    }
+}
+
+/// `GET /api/v1/version`.
+pub async fn version() -> Result<VersionInfo, ApiError> {
+    fetch(Request::get("/api/v1/version")).await
+}
+
+/// `GET /api/v1/images`: one page of the images table.
+pub async fn images(query: ImageQuery) -> Result<ImageListResponse, ApiError> {
+    let mut params: Vec<(&str, String)> = query
+        .filters
+        .iter()
+        .map(|f| ("filter", f.clone()))
+        .collect();
+    if query.digests {
+        params.push(("digests", "true".into()));
+    }
+    params.push(("sort", sort_name(query.sort).into()));
+    if let Some(descending) = query.descending {
+        params.push(("order", if descending { "desc" } else { "asc" }.into()));
+    }
+    params.push(("offset", query.offset.to_string()));
+    params.push(("limit", query.limit.to_string()));
+    fetch(Request::get("/api/v1/images").query(params)).await
+}
+
+/// `GET /api/v1/images/{name}`: one stored image.
+pub async fn image(name: String) -> Result<ImageDetail, ApiError> {
+    fetch(Request::get(&format!(
+        "/api/v1/images/{}",
+        encode_path(&name)
+    )))
+    .await
+}
+
+/// `GET /api/v1/usage`.
+pub async fn usage() -> Result<UsageInfo, ApiError> {
+    fetch(Request::get("/api/v1/usage")).await
+}
+
+/// `POST /api/v1/rm`: one outcome per image.
+pub async fn remove(request: RemoveRequest) -> Result<Vec<RemoveOutcome>, ApiError> {
+    write(|| Request::post("/api/v1/rm"), &request).await
+}
+
+/// `POST /api/v1/pins`.
+pub async fn pin(request: PinRequest) -> Result<serde_json::Value, ApiError> {
+    write(|| Request::post("/api/v1/pins"), &request).await
+}
+
+/// `DELETE /api/v1/pins` (`by: None` removes every pin).
+pub async fn unpin(request: PinRequest) -> Result<serde_json::Value, ApiError> {
+    write(|| Request::delete("/api/v1/pins"), &request).await
+}
+
+/// `POST /api/v1/tag`.
+pub async fn tag(request: TagRequest) -> Result<serde_json::Value, ApiError> {
+    write(|| Request::post("/api/v1/tag"), &request).await
+}
+
+/// `POST /api/v1/pulls`: starts a pull; its events stream from [`pull_events_url`].
+pub async fn start_pull(request: PullStart) -> Result<PullInfo, ApiError> {
+    write(|| Request::post("/api/v1/pulls"), &request).await
+}
+
+/// `GET /api/v1/pulls/{id}/events`: the Server-Sent Events of one pull.
+pub fn pull_events_url(id: u64) -> String {
+    format!("/api/v1/pulls/{id}/events")
+}
+
+/// The dashboard page of one image (`/i/{reference}`).
+pub fn image_page(reference: &str) -> String {
+    format!("/i/{}", encode_path(reference))
+}
+
+/// The pull page with the box filled in (`/pull?ref=...`).
+pub fn pull_page(reference: &str) -> String {
+    format!("/pull?ref={}", encode_query(reference))
+}
+
+/// The images page with its state in the query (`/?filter=...&sort=...`).
+pub fn images_page(params: &[(&str, String)]) -> String {
+    let query: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode_query(v)))
+        .collect();
+    if query.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/?{}", query.join("&"))
+    }
+}
+
+/// The full URL of a dashboard path on this server, for sharing.
+pub fn absolute(path: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}{path}")
+}
+
+/// Percent-encodes a query value.
+pub fn encode_query(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
+
+/// Percent-encodes what a reference may not carry in a path; keeps `/ : @`.
+fn encode_path(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:@".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+thread_local! {
+    static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+async fn csrf_token(refresh: bool) -> Result<String, ApiError> {
+    if !refresh && let Some(token) = CSRF.with(|c| c.borrow().clone()) {
+        return Ok(token);
+    }
+    let session: SessionInfo = fetch(Request::get("/api/v1/session")).await?;
+    CSRF.with(|c| *c.borrow_mut() = Some(session.csrf_token.clone()));
+    Ok(session.csrf_token)
+}
+
+/// A write: JSON body, CSRF header; a refused token (server restarted) is
+/// fetched again once.
+async fn write<B: Serialize, T: DeserializeOwned>(
+    request: impl Fn() -> RequestBuilder,
+    body: &B,
+) -> Result<T, ApiError> {
+    let mut refresh = false;
+    loop {
+        let token = csrf_token(refresh).await?;
+        match fetch_json_body(request().header("X-Strata-Csrf", &token), body).await {
+            Err(ApiError::Status { status: 403, .. }) if !refresh => refresh = true,
+            other => return other,
+        }
+    }
+}
+
+async fn fetch_json_body<B: Serialize, T: DeserializeOwned>(
+    request: RequestBuilder,
+    body: &B,
+) -> Result<T, ApiError> {
+    let abort = AbortOnDrop::new();
+    let request = request
+        .abort_signal(abort.signal().as_ref())
+        .json(body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    let response = request
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
+    read(response).await
+}
+
+/// The one typed fetch: sends, maps error statuses to their message, decodes.
+async fn fetch<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ApiError> {
+    let abort = AbortOnDrop::new();
+    let response = request
+        .abort_signal(abort.signal().as_ref())
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read(response).await
+}
+
+async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result<T, ApiError> {
     if !response.ok() {
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
-        let message = serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-            .unwrap_or(body);
-        return Err(ApiError::Status { status, message });
+        return Err(ApiError::Status {
+            status,
+            message: error_message(&body),
+        });
     }
-    response.json::<T>().await.map_err(|e| ApiError::Decode(e.to_string()))
+    response
+        .json::<T>()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// The `message` of an `ApiErrorBody`, or the body itself.
+fn error_message(body: &str) -> String {
+    match serde_json::from_str::<shared::api::ApiErrorBody>(body) {
+        Ok(error) => error.message,
+        Err(_) if body.trim().is_empty() => "(no message)".to_owned(),
+        Err(_) => body.to_owned(),
+    }
+}
+
+/// Aborts the request when the future holding it is dropped.
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl AbortOnDrop {
+    fn new() -> Self {
+        Self(web_sys::AbortController::new().ok())
+    }
+
+    fn signal(&self) -> Option<web_sys::AbortSignal> {
+        self.0.as_ref().map(web_sys::AbortController::signal)
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ApiError;
+    use super::{ApiError, encode_path, error_message};
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn errors_say_what_happened_and_what_to_check() {
         let cases = [
-            (ApiError::Network("refused".into()), "cannot reach the strata server: refused"),
             (
-                ApiError::Status { status: 404, message: "no such image".into() },
+                ApiError::Network("refused".into()),
+                "cannot reach the strata server: refused",
+            ),
+            (
+                ApiError::Status {
+                    status: 404,
+                    message: "no such image".into(),
+                },
                 "the server answered 404: no such image",
             ),
-            (ApiError::Decode("missing field".into()), "unexpected answer from the server (is it the same version as this page?): missing field"),
+            (
+                ApiError::Decode("missing field".into()),
+                "unexpected answer from the server (is it the same version as this page?): missing field",
+            ),
         ];
         for (error, want) in cases {
             assert_eq!(error.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn error_bodies_give_their_message() {
+        let cases = [
+            (
+                r#"{"code":"conflict","message":"image is pinned by 'prod'"}"#,
+                "image is pinned by 'prod'",
+            ),
+            ("plain text", "plain text"),
+            ("", "(no message)"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(error_message(body), want, "{body}");
+        }
+    }
+
+    #[test]
+    fn paths_keep_reference_punctuation() {
+        let cases = [
+            ("127.0.0.1:5000/a/b:v1", "127.0.0.1:5000/a/b:v1"),
+            ("a/b@sha256:00ff", "a/b@sha256:00ff"),
+            ("a b?#", "a%20b%3F%23"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(encode_path(input), want, "{input}");
         }
     }
 }

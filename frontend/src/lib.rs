@@ -2,18 +2,21 @@
 //!
 //! - [`App`] holds the shell and the route table.
 //! - `api` holds every URL and the one typed fetch function.
+//! - `pull_progress` turns a pull's events into what its card shows.
 //! - `pages/` holds one file per page; `components/` the shared widgets.
 
 mod api;
+mod clock;
 mod components;
 mod pages;
+mod pull_progress;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use components::shell::Shell;
-use pages::{images::ImagesPage, not_found::NotFoundPage, pull::PullPage, search::SearchPage};
+use pages::{image::ImagePage, images::ImagesPage, not_found::NotFoundPage, pull::PullPage, search::SearchPage};
 
 /// The whole app: the shell around the routed page.
 #[component]
@@ -25,6 +28,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=ImagesPage />
                     <Route path=path!("/pull") view=PullPage />
                     <Route path=path!("/search") view=SearchPage />
+                    <Route path=path!("/i/*reference") view=ImagePage />
                 </Routes>
             </Shell>
         </Router>

@@ -29,7 +29,11 @@ pub fn summaries(store: &Store) -> Result<Vec<ImageSummary>, StoreError> {
 
 /// Parses `filters` (plus `reference=REPOSITORY` when given) and resolves the
 /// images `before=`/`since=` name against the store.
-pub fn predicate(store: &Store, filters: &[String], repository: Option<&str>) -> Result<ImagePredicate, String> {
+pub fn predicate(
+    store: &Store,
+    filters: &[String],
+    repository: Option<&str>,
+) -> Result<ImagePredicate, String> {
     let mut all = filters.to_vec();
     if let Some(repo) = repository {
         all.push(format!("reference={repo}"));
@@ -49,5 +53,11 @@ pub fn inspect(store: &Store, name: &str) -> Result<ImageInspect, StoreError> {
     let record = store.resolve(name)?;
     let config = store.image_config(&record)?;
     let row = store.row(&record.id)?;
-    Ok(ImageInspect::new(record.id.digest(), &config, &row.repo_tags, &row.repo_digests, record.size))
+    Ok(ImageInspect::new(
+        record.id.digest(),
+        &config,
+        &row.repo_tags,
+        &row.repo_digests,
+        record.size,
+    ))
 }

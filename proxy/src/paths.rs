@@ -34,7 +34,11 @@ mod tests {
         let cases: &[(Option<&str>, Option<&str>, Option<&str>)] = &[
             (Some("/x"), Some("/home/u"), Some("/x/strata")),
             (None, Some("/home/u"), Some("/home/u/.local/share/strata")),
-            (Some("rel"), Some("/home/u"), Some("/home/u/.local/share/strata")),
+            (
+                Some("rel"),
+                Some("/home/u"),
+                Some("/home/u/.local/share/strata"),
+            ),
             (None, None, None),
         ];
         for (xdg, home, want) in cases {

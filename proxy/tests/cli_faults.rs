@@ -1,41 +1,71 @@
 //! A registry that serves wrong bytes, and a pull killed mid-layer: the
 //! store never holds unverified data and stays consistent.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Cli, files_under};
+use test_support::cli::{Cli, files_under};
 use test_support::faulty::{Fault, FaultyRegistry};
 use test_support::{Auth, Registry, fixtures};
 
 #[test]
 fn wrong_bytes_are_refused_and_nothing_is_stored() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    registry.push(fixtures::get("library/redis:latest").expect("fixture")).expect("push");
-    for fault in [Fault::CorruptBlob("/blobs/".into()), Fault::CorruptManifest("/manifests/sha256:".into())] {
+    registry
+        .push(fixtures::get("library/redis:latest").expect("fixture"))
+        .expect("push");
+    for fault in [
+        Fault::CorruptBlob("/blobs/".into()),
+        Fault::CorruptManifest("/manifests/sha256:".into()),
+    ] {
         let faulty = FaultyRegistry::start(&registry.url(), vec![fault.clone()]).expect("faulty");
-        let cli = Cli::new(&[]);
+        let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
         let by_digest = {
-            let raw = registry.raw_manifest("library/redis", "latest").expect("manifest");
-            format!("{}/library/redis@{}", faulty.host(), shared::digest::Digest::sha256_of(&raw))
+            let raw = registry
+                .raw_manifest("library/redis", "latest")
+                .expect("manifest");
+            format!(
+                "{}/library/redis@{}",
+                faulty.host(),
+                shared::digest::Digest::sha256_of(&raw)
+            )
         };
-        let output = cli.command(&[]).env("STRATA_INSECURE_REGISTRIES", faulty.host()).args(["pull", &by_digest]).output().expect("run");
+        let output = cli
+            .command(&[])
+            .env("STRATA_INSECURE_REGISTRIES", faulty.host())
+            .args(["pull", &by_digest])
+            .output()
+            .expect("run");
         let err = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{fault:?} must fail");
-        assert!(err.contains("expected") && err.contains("sha256:"), "{fault:?}: {err}");
-        assert!(cli.blobs().is_empty(), "{fault:?}: nothing stored, found {:?}", cli.blobs());
+        assert!(
+            err.contains("expected") && err.contains("sha256:"),
+            "{fault:?}: {err}"
+        );
+        assert!(
+            cli.blobs().is_empty(),
+            "{fault:?}: nothing stored, found {:?}",
+            cli.blobs()
+        );
         let leftovers: Vec<_> = files_under(&cli.store().join("ingest"));
-        assert!(leftovers.is_empty(), "{fault:?}: ingest cleaned, found {leftovers:?}");
+        assert!(
+            leftovers.is_empty(),
+            "{fault:?}: ingest cleaned, found {leftovers:?}"
+        );
     }
 }
 
 #[test]
 fn killed_pull_leaves_a_consistent_store() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    let pushed = registry.push(fixtures::get("library/redis:latest").expect("fixture")).expect("push");
-    let faulty = FaultyRegistry::start(&registry.url(), vec![Fault::SlowBlob("/blobs/".into(), 4_000)]).expect("faulty");
-    let cli = Cli::new(&[]);
+    let pushed = registry
+        .push(fixtures::get("library/redis:latest").expect("fixture"))
+        .expect("push");
+    let faulty = FaultyRegistry::start(
+        &registry.url(),
+        vec![Fault::SlowBlob("/blobs/".into(), 4_000)],
+    )
+    .expect("faulty");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
     let slow_ref = pushed.reference.replace(&registry.host(), &faulty.host());
     let mut child = cli
         .command(&[])
@@ -48,17 +78,36 @@ fn killed_pull_leaves_a_consistent_store() {
     // Wait until a layer is being written, then kill -9.
     let deadline = Instant::now() + Duration::from_secs(60);
     while files_under(&cli.store().join("ingest")).is_empty() {
-        assert!(Instant::now() < deadline, "the pull never started writing a layer");
-        assert!(child.try_wait().expect("wait").is_none(), "the pull ended before it could be killed");
+        assert!(
+            Instant::now() < deadline,
+            "the pull never started writing a layer"
+        );
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the pull ended before it could be killed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
 
-    let fsck = cli.command(&[&registry]).arg("fsck").output().expect("fsck");
-    assert!(fsck.status.success(), "fsck after a crash: {}{}", String::from_utf8_lossy(&fsck.stdout), String::from_utf8_lossy(&fsck.stderr));
+    let fsck = cli
+        .command(&[&registry])
+        .arg("fsck")
+        .output()
+        .expect("fsck");
+    assert!(
+        fsck.status.success(),
+        "fsck after a crash: {}{}",
+        String::from_utf8_lossy(&fsck.stdout),
+        String::from_utf8_lossy(&fsck.stderr)
+    );
     let out = cli.ok(&registry, &["pull", &pushed.reference]);
     assert!(out.contains(&format!("Digest: {}", pushed.digest)), "{out}");
-    let fsck = cli.command(&[&registry]).arg("fsck").output().expect("fsck");
+    let fsck = cli
+        .command(&[&registry])
+        .arg("fsck")
+        .output()
+        .expect("fsck");
     assert!(fsck.status.success());
 }

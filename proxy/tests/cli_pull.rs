@@ -1,24 +1,34 @@
 //! `strata pull` against the real distribution registry, in every auth
 //! variant, and the docker-image commands on what it stored.
 
-mod common;
-
-use common::{Cli, at};
+use test_support::cli::{Cli, at};
 use test_support::{Auth, Registry, fixtures};
 
 #[test]
 fn pulls_every_fixture_in_every_auth_variant() {
     for auth in Auth::ALL {
         let registry = Registry::start(auth).expect("registry");
-        let cli = Cli::new(&[&registry]);
+        let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
         for fixture in fixtures::all().expect("fixtures") {
             let pushed = registry.push(fixture).expect("push");
             let out = cli.ok(&registry, &["pull", &pushed.reference]);
             let lines: Vec<&str> = out.lines().collect();
-            assert_eq!(lines.first().copied(), Some(format!("{}: Pulling from {}", fixture.tag, fixture.repo).as_str()), "{out}");
-            assert!(out.contains(&format!("Digest: {}\n", pushed.digest)), "{auth:?} {}: {out}", fixture.name());
+            assert_eq!(
+                lines.first().copied(),
+                Some(format!("{}: Pulling from {}", fixture.tag, fixture.repo).as_str()),
+                "{out}"
+            );
+            assert!(
+                out.contains(&format!("Digest: {}\n", pushed.digest)),
+                "{auth:?} {}: {out}",
+                fixture.name()
+            );
             assert!(out.contains("Status: Downloaded newer image for"), "{out}");
-            assert_eq!(lines.last().copied(), Some(pushed.reference.as_str()), "{out}");
+            assert_eq!(
+                lines.last().copied(),
+                Some(pushed.reference.as_str()),
+                "{out}"
+            );
         }
         let fsck = cli.ok(&registry, &["fsck"]);
         assert!(!fsck.is_empty());
@@ -28,21 +38,32 @@ fn pulls_every_fixture_in_every_auth_variant() {
 #[test]
 fn shared_layers_already_exist_and_are_stored_once() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    let cli = Cli::new(&[&registry]);
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
     for tag in ["v1", "v2"] {
-        registry.push(fixtures::get(&format!("lovelearnlinux/webserver:{tag}")).expect("fixture")).expect("push");
+        registry
+            .push(fixtures::get(&format!("lovelearnlinux/webserver:{tag}")).expect("fixture"))
+            .expect("push");
     }
-    let v1 = cli.ok(&registry, &["pull", &at(&registry, "lovelearnlinux/webserver:v1")]);
+    let v1 = cli.ok(
+        &registry,
+        &["pull", &at(&registry, "lovelearnlinux/webserver:v1")],
+    );
     assert_eq!(v1.matches(": Pull complete").count(), 3, "{v1}");
     assert_eq!(v1.matches(": Already exists").count(), 0, "{v1}");
     let blobs_after_v1 = cli.blobs().len();
-    let v2 = cli.ok(&registry, &["pull", &at(&registry, "lovelearnlinux/webserver:v2")]);
+    let v2 = cli.ok(
+        &registry,
+        &["pull", &at(&registry, "lovelearnlinux/webserver:v2")],
+    );
     assert_eq!(v2.matches(": Already exists").count(), 2, "{v2}");
     assert_eq!(v2.matches(": Pull complete").count(), 1, "{v2}");
     // v2 adds its top layer, its config and its manifest; the shared layers are not stored twice.
     assert_eq!(cli.blobs().len(), blobs_after_v1 + 3);
 
-    let again = cli.ok(&registry, &["pull", &at(&registry, "lovelearnlinux/webserver:v2")]);
+    let again = cli.ok(
+        &registry,
+        &["pull", &at(&registry, "lovelearnlinux/webserver:v2")],
+    );
     assert!(again.contains("Status: Image is up to date for"), "{again}");
     assert_eq!(again.matches(": Already exists").count(), 3, "{again}");
 }
@@ -50,63 +71,160 @@ fn shared_layers_already_exist_and_are_stored_once() {
 #[test]
 fn pulls_by_digest_and_all_tags() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    let cli = Cli::new(&[&registry]);
-    let v1 = registry.push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture")).expect("push");
-    registry.push(fixtures::get("lovelearnlinux/webserver:v2").expect("fixture")).expect("push");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let v1 = registry
+        .push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture"))
+        .expect("push");
+    registry
+        .push(fixtures::get("lovelearnlinux/webserver:v2").expect("fixture"))
+        .expect("push");
 
     let by_digest = format!("{}/lovelearnlinux/webserver@{}", registry.host(), v1.digest);
     let out = cli.ok(&registry, &["pull", &by_digest]);
-    assert!(out.starts_with(&format!("{}: Pulling from lovelearnlinux/webserver", v1.digest)), "{out}");
+    assert!(
+        out.starts_with(&format!(
+            "{}: Pulling from lovelearnlinux/webserver",
+            v1.digest
+        )),
+        "{out}"
+    );
     assert!(out.trim_end().ends_with(&by_digest), "{out}");
-    let images = cli.ok(&registry, &["images", "--digests", "--format", "{{.Tag}} {{.Digest}}"]);
+    let images = cli.ok(
+        &registry,
+        &["images", "--digests", "--format", "{{.Tag}} {{.Digest}}"],
+    );
     assert_eq!(images.trim(), format!("<none> {}", v1.digest));
 
-    let all = cli.ok(&registry, &["pull", "-a", &at(&registry, "lovelearnlinux/webserver")]);
-    assert!(all.contains("v1: Pulling from lovelearnlinux/webserver"), "{all}");
-    assert!(all.contains("v2: Pulling from lovelearnlinux/webserver"), "{all}");
-    assert_eq!(all.lines().last(), Some(at(&registry, "lovelearnlinux/webserver").as_str()), "{all}");
+    let all = cli.ok(
+        &registry,
+        &["pull", "-a", &at(&registry, "lovelearnlinux/webserver")],
+    );
+    assert!(
+        all.contains("v1: Pulling from lovelearnlinux/webserver"),
+        "{all}"
+    );
+    assert!(
+        all.contains("v2: Pulling from lovelearnlinux/webserver"),
+        "{all}"
+    );
+    assert_eq!(
+        all.lines().last(),
+        Some(at(&registry, "lovelearnlinux/webserver").as_str()),
+        "{all}"
+    );
     let tags = cli.ok(&registry, &["images", "--format", "{{.Tag}}"]);
     let mut tags: Vec<&str> = tags.lines().collect();
     tags.sort();
     assert_eq!(tags, ["v1", "v2"]);
 
-    let err = cli.fails(&registry, &["pull", "-a", &at(&registry, "lovelearnlinux/webserver:v1")]);
+    let err = cli.fails(
+        &registry,
+        &["pull", "-a", &at(&registry, "lovelearnlinux/webserver:v1")],
+    );
     assert!(err.contains("tag can't be used with --all-tags"), "{err}");
 }
 
 #[test]
 fn platform_choice_from_an_index() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    let cli = Cli::new(&[&registry]);
-    let pushed = registry.push(fixtures::get("library/multi:latest").expect("fixture")).expect("push");
-    cli.ok(&registry, &["pull", "--platform", "linux/arm64", &pushed.reference]);
-    let arch = cli.ok(&registry, &["inspect", "--format", "{{.Architecture}} {{.Variant}}", &pushed.reference]);
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let pushed = registry
+        .push(fixtures::get("library/multi:latest").expect("fixture"))
+        .expect("push");
+    cli.ok(
+        &registry,
+        &["pull", "--platform", "linux/arm64", &pushed.reference],
+    );
+    let arch = cli.ok(
+        &registry,
+        &[
+            "inspect",
+            "--format",
+            "{{.Architecture}} {{.Variant}}",
+            &pushed.reference,
+        ],
+    );
     assert_eq!(arch.trim(), "arm64 v8");
-    let repo_digests = cli.ok(&registry, &["inspect", "--format", "{{json .RepoDigests}}", &pushed.reference]);
-    assert!(repo_digests.contains(&pushed.digest), "the index digest names the image: {repo_digests}");
+    let repo_digests = cli.ok(
+        &registry,
+        &[
+            "inspect",
+            "--format",
+            "{{json .RepoDigests}}",
+            &pushed.reference,
+        ],
+    );
+    assert!(
+        repo_digests.contains(&pushed.digest),
+        "the index digest names the image: {repo_digests}"
+    );
 
-    let err = cli.fails(&registry, &["pull", "--platform", "linux/s390x", &pushed.reference]);
-    assert!(err.contains("linux/s390x") && err.contains("linux/amd64") && err.contains("linux/arm64/v8"), "{err}");
-    assert!(!err.contains("unknown/unknown"), "attestations are not platforms: {err}");
+    let err = cli.fails(
+        &registry,
+        &["pull", "--platform", "linux/s390x", &pushed.reference],
+    );
+    assert!(
+        err.contains("linux/s390x")
+            && err.contains("linux/amd64")
+            && err.contains("linux/arm64/v8"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("unknown/unknown"),
+        "attestations are not platforms: {err}"
+    );
 }
 
 #[test]
 fn bad_input_fails_clearly_and_stores_nothing() {
     let registry = Registry::start(Auth::Basic).expect("registry");
-    let with_login = Cli::new(&[&registry]);
-    let anonymous = Cli::new(&[]);
-    registry.push(fixtures::get("library/alpine:latest").expect("fixture")).expect("push");
+    let with_login = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let anonymous = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
+    registry
+        .push(fixtures::get("library/alpine:latest").expect("fixture"))
+        .expect("push");
     let cases: Vec<(&Cli, String, &str)> = vec![
         (&with_login, "Not A Reference".into(), "invalid reference"),
-        (&with_login, at(&registry, "library/alpine:nope"), "not found"),
-        (&with_login, at(&registry, "library/nothing:latest"), "not found"),
-        (&anonymous, at(&registry, "library/alpine:latest"), "strata login"),
-        (&with_login, "127.0.0.1:1/library/alpine:latest".into(), "127.0.0.1:1"),
-        (&with_login, format!("{}@sha256:{}", at(&registry, "library/alpine"), "0".repeat(64)), "not found"),
+        (
+            &with_login,
+            at(&registry, "library/alpine:nope"),
+            "not found",
+        ),
+        (
+            &with_login,
+            at(&registry, "library/nothing:latest"),
+            "not found",
+        ),
+        (
+            &anonymous,
+            at(&registry, "library/alpine:latest"),
+            "strata login",
+        ),
+        (
+            &with_login,
+            "127.0.0.1:1/library/alpine:latest".into(),
+            "127.0.0.1:1",
+        ),
+        (
+            &with_login,
+            format!(
+                "{}@sha256:{}",
+                at(&registry, "library/alpine"),
+                "0".repeat(64)
+            ),
+            "not found",
+        ),
     ];
     for (cli, reference, needle) in cases {
         let err = cli.fails(&registry, &["pull", &reference]);
-        assert!(err.to_lowercase().contains(needle), "pull {reference}: {err}");
-        assert!(cli.blobs().is_empty(), "pull {reference} stored {:?}", cli.blobs());
+        assert!(
+            err.to_lowercase().contains(needle),
+            "pull {reference}: {err}"
+        );
+        assert!(
+            cli.blobs().is_empty(),
+            "pull {reference} stored {:?}",
+            cli.blobs()
+        );
     }
 }

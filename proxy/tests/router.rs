@@ -15,14 +15,23 @@ fn state() -> Fixture {
     let dir = tempfile::tempdir().expect("tmp");
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(dist.join("assets")).expect("mkdir");
-    std::fs::write(dist.join("index.html"), "<!DOCTYPE html><title>strata</title>").expect("write");
+    std::fs::write(
+        dist.join("index.html"),
+        "<!DOCTYPE html><title>strata</title>",
+    )
+    .expect("write");
     std::fs::write(dist.join("assets/app.js"), "console.log('strata')").expect("write");
     let store = strata::store::Store::open(&dir.path().join("store")).expect("store");
     let client = strata::registry::RegistryClient::new(strata::registry::ClientConfig::new(
         strata::credentials::CredentialStore::empty(),
     ))
     .expect("client");
-    let state = AppState::new(dist, store, client, strata::serve::security::Security::local());
+    let state = AppState::new(
+        dist,
+        store,
+        client,
+        strata::serve::security::Security::local(),
+    );
     Fixture { _dir: dir, state }
 }
 
@@ -33,7 +42,13 @@ async fn get(state: &AppState, uri: &str) -> (StatusCode, axum::http::HeaderMap,
         .expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
     (status, headers, body)
 }
 
@@ -77,10 +92,18 @@ async fn unknown_api_path_is_json_not_the_app() {
 #[tokio::test]
 async fn deep_links_load_the_app_and_files_are_served() {
     let f = state();
-    for uri in ["/", "/pull", "/i/docker.io/library/redis:latest", "/search?q=redis"] {
+    for uri in [
+        "/",
+        "/pull",
+        "/i/docker.io/library/redis:latest",
+        "/search?q=redis",
+    ] {
         let (status, _, body) = get(&f.state, uri).await;
         assert_eq!(status, StatusCode::OK, "{uri}");
-        assert!(String::from_utf8_lossy(&body).contains("<title>strata</title>"), "{uri}");
+        assert!(
+            String::from_utf8_lossy(&body).contains("<title>strata</title>"),
+            "{uri}"
+        );
     }
     let (status, _, body) = get(&f.state, "/assets/app.js").await;
     assert_eq!(status, StatusCode::OK);
@@ -88,18 +111,33 @@ async fn deep_links_load_the_app_and_files_are_served() {
 }
 
 async fn send(state: &AppState, request: Request<Body>) -> (StatusCode, serde_json::Value) {
-    let response = app(state.clone()).oneshot(request).await.expect("infallible");
+    let response = app(state.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible");
     let status = response.status();
-    let body = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 fn tag_request(headers: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::post("/api/v1/tag").header("content-type", "application/json").header("host", "127.0.0.1:8080");
+    let mut builder = Request::post("/api/v1/tag")
+        .header("content-type", "application/json")
+        .header("host", "127.0.0.1:8080");
     for (k, v) in headers {
         builder = builder.header(*k, *v);
     }
-    builder.body(Body::from(r#"{"source":"nothing:here","target":"x:y"}"#)).expect("request")
+    builder
+        .body(Body::from(r#"{"source":"nothing:here","target":"x:y"}"#))
+        .expect("request")
 }
 
 #[tokio::test]
@@ -107,9 +145,20 @@ async fn writes_need_the_csrf_token_and_the_same_origin() {
     let f = state();
     let (status, body) = send(&f.state, tag_request(&[])).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert!(body["message"].as_str().expect("message").contains("X-Strata-Csrf"));
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("X-Strata-Csrf")
+    );
 
-    let (status, session) = send(&f.state, Request::get("/api/v1/session").body(Body::empty()).expect("req")).await;
+    let (status, session) = send(
+        &f.state,
+        Request::get("/api/v1/session")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let token = session["csrf_token"].as_str().expect("token").to_owned();
 
@@ -119,12 +168,24 @@ async fn writes_need_the_csrf_token_and_the_same_origin() {
     assert_eq!(body["code"], "not_found");
 
     // A cross-site page is refused even with a token (a form post cannot send it anyway).
-    let (status, _) =
-        send(&f.state, tag_request(&[("x-strata-csrf", &token), ("origin", "https://evil.example")])).await;
+    let (status, _) = send(
+        &f.state,
+        tag_request(&[
+            ("x-strata-csrf", &token),
+            ("origin", "https://evil.example"),
+        ]),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The page's own origin is fine.
-    let (status, _) =
-        send(&f.state, tag_request(&[("x-strata-csrf", &token), ("origin", "http://127.0.0.1:8080")])).await;
+    let (status, _) = send(
+        &f.state,
+        tag_request(&[
+            ("x-strata-csrf", &token),
+            ("origin", "http://127.0.0.1:8080"),
+        ]),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = send(&f.state, tag_request(&[("x-strata-csrf", "wrong")])).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -146,11 +207,20 @@ async fn bearer_token_and_private_mode() {
     );
     let private = AppState::new(f.state.dist().to_path_buf(), store, client, security);
 
-    let (status, _) = send(&private, Request::get("/api/v1/images").body(Body::empty()).expect("req")).await;
+    let (status, _) = send(
+        &private,
+        Request::get("/api/v1/images")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, body) = send(
         &private,
-        Request::get("/api/v1/images").header("authorization", "Bearer s3cret").body(Body::empty()).expect("req"),
+        Request::get("/api/v1/images")
+            .header("authorization", "Bearer s3cret")
+            .body(Body::empty())
+            .expect("req"),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -158,7 +228,10 @@ async fn bearer_token_and_private_mode() {
     // The CSRF token alone is not enough once a bearer token is configured.
     let (_, session) = send(
         &private,
-        Request::get("/api/v1/session").header("authorization", "Bearer s3cret").body(Body::empty()).expect("req"),
+        Request::get("/api/v1/session")
+            .header("authorization", "Bearer s3cret")
+            .body(Body::empty())
+            .expect("req"),
     )
     .await;
     let csrf = session["csrf_token"].as_str().expect("token").to_owned();
@@ -178,11 +251,23 @@ async fn bearer_token_and_private_mode() {
         )
         .await
         .expect("infallible");
-    assert_eq!(response.headers()["access-control-allow-origin"], "https://dash.example");
-    assert!(response.headers().get("access-control-allow-credentials").is_none());
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://dash.example"
+    );
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
     let (status, _) = send(
         &private,
-        Request::get("/api/v1/images").header("origin", "https://other.example").header("host", "strata.local").body(Body::empty()).expect("req"),
+        Request::get("/api/v1/images")
+            .header("origin", "https://other.example")
+            .header("host", "strata.local")
+            .body(Body::empty())
+            .expect("req"),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -202,10 +287,44 @@ async fn api_inputs_are_checked() {
         ("/api/v1/usage", StatusCode::OK),
     ];
     for (uri, want) in cases {
-        let (status, body) = send(&f.state, Request::get(uri).body(Body::empty()).expect("req")).await;
+        let (status, body) = send(
+            &f.state,
+            Request::get(uri).body(Body::empty()).expect("req"),
+        )
+        .await;
         assert_eq!(status, want, "{uri}: {body}");
         if !status.is_success() {
-            assert!(body["code"].is_string() && body["message"].is_string(), "{uri}: {body}");
+            assert!(
+                body["code"].is_string() && body["message"].is_string(),
+                "{uri}: {body}"
+            );
         }
     }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let f = state();
+    let (_, session) = send(
+        &f.state,
+        Request::get("/api/v1/session")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    let token = session["csrf_token"].as_str().expect("token").to_owned();
+    let huge = format!(
+        r#"{{"images":["{}"],"force":false}}"#,
+        "a".repeat(200 * 1024)
+    );
+    let request = Request::post("/api/v1/rm")
+        .header("content-type", "application/json")
+        .header("x-strata-csrf", token)
+        .body(Body::from(huge))
+        .expect("req");
+    let response = app(f.state.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }

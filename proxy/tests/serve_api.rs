@@ -17,15 +17,29 @@ impl Api {
             .start()
             .expect("strata serve");
         let http = reqwest::Client::new();
-        let session: serde_json::Value =
-            http.get(format!("{}/api/v1/session", server.url())).send().await.expect("session").json().await.expect("json");
+        let session: serde_json::Value = http
+            .get(format!("{}/api/v1/session", server.url()))
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
         let csrf = session["csrf_token"].as_str().expect("token").to_owned();
         Self { server, http, csrf }
     }
 
     async fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = self.http.get(format!("{}{path}", self.server.url())).send().await.expect("get");
-        (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
+        let r = self
+            .http
+            .get(format!("{}{path}", self.server.url()))
+            .send()
+            .await
+            .expect("get");
+        (
+            r.status().as_u16(),
+            r.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
@@ -37,40 +51,67 @@ impl Api {
             .send()
             .await
             .expect("post");
-        (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
+        (
+            r.status().as_u16(),
+            r.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// Starts a pull and reads its SSE stream to the end; returns the events.
     async fn pull(&self, reference: &str) -> Vec<serde_json::Value> {
-        let (status, info) = self.post("/api/v1/pulls", serde_json::json!({"reference": reference})).await;
+        let (status, info) = self
+            .post("/api/v1/pulls", serde_json::json!({"reference": reference}))
+            .await;
         assert_eq!(status, 200, "{info}");
         self.events(info["id"].as_u64().expect("id"), None).await
     }
 
     async fn events(&self, id: u64, last_event_id: Option<&str>) -> Vec<serde_json::Value> {
-        let mut request = self.http.get(format!("{}/api/v1/pulls/{id}/events", self.server.url()));
+        let mut request = self
+            .http
+            .get(format!("{}/api/v1/pulls/{id}/events", self.server.url()));
         if let Some(last) = last_event_id {
             request = request.header("last-event-id", last);
         }
-        let body = request.send().await.expect("events").text().await.expect("stream ends with the pull");
-        body.lines().filter_map(|l| l.strip_prefix("data:")).map(|d| serde_json::from_str(d.trim()).expect("event json")).collect()
+        let body = request
+            .send()
+            .await
+            .expect("events")
+            .text()
+            .await
+            .expect("stream ends with the pull");
+        body.lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(|d| serde_json::from_str(d.trim()).expect("event json"))
+            .collect()
     }
 }
 
 fn layer_states(events: &[serde_json::Value], state: &str) -> usize {
-    events.iter().filter(|e| e["event"] == "layer" && e["status"]["state"] == state).count()
+    events
+        .iter()
+        .filter(|e| e["event"] == "layer" && e["status"]["state"] == state)
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pull_images_and_manage_them_through_the_api() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    let v1 = registry.push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture")).expect("push");
-    let v2 = registry.push(fixtures::get("lovelearnlinux/webserver:v2").expect("fixture")).expect("push");
+    let v1 = registry
+        .push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture"))
+        .expect("push");
+    let v2 = registry
+        .push(fixtures::get("lovelearnlinux/webserver:v2").expect("fixture"))
+        .expect("push");
     let api = Api::start(&registry).await;
 
     let events = api.pull(&v1.reference).await;
     assert_eq!(layer_states(&events, "pull_complete"), 3, "{events:?}");
-    assert!(events.iter().any(|e| e["event"] == "digest" && e["digest"] == v1.digest.as_str()));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "digest" && e["digest"] == v1.digest.as_str())
+    );
     assert_eq!(events.last().expect("events")["event"], "done");
 
     let events = api.pull(&v2.reference).await;
@@ -86,20 +127,43 @@ async fn pull_images_and_manage_them_through_the_api() {
     let resumed = api.events(id, Some("2")).await;
     assert_eq!(resumed.as_slice(), &events[3..]);
 
-    let (status, bad) = api.post("/api/v1/pulls", serde_json::json!({"reference": "Not A Ref"})).await;
+    let (status, bad) = api
+        .post(
+            "/api/v1/pulls",
+            serde_json::json!({"reference": "Not A Ref"}),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(bad["code"], "invalid_input");
-    let failed = api.pull(&format!("{}/lovelearnlinux/webserver:nope", registry.host())).await;
+    let failed = api
+        .pull(&format!(
+            "{}/lovelearnlinux/webserver:nope",
+            registry.host()
+        ))
+        .await;
     let last = failed.last().expect("event");
     assert_eq!(last["event"], "failed");
-    assert!(last["message"].as_str().expect("message").contains("not found"), "{last}");
+    assert!(
+        last["message"]
+            .as_str()
+            .expect("message")
+            .contains("not found"),
+        "{last}"
+    );
 
-    let (status, list) = api.get("/api/v1/images?filter=reference%3D*%2F*%2F*%3Av1").await;
+    let (status, list) = api
+        .get("/api/v1/images?filter=reference%3D*%2F*%2F*%3Av1")
+        .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["total"], 1, "{list}");
     assert_eq!(list["rows"][0]["tag"], "v1");
     let (_, all) = api.get("/api/v1/images?sort=tag&order=asc").await;
-    let tags: Vec<&str> = all["rows"].as_array().expect("rows").iter().filter_map(|r| r["tag"].as_str()).collect();
+    let tags: Vec<&str> = all["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["tag"].as_str())
+        .collect();
     assert_eq!(tags, ["v1", "v2"]);
 
     let name = format!("{}/lovelearnlinux/webserver:v1", registry.host());
@@ -107,21 +171,53 @@ async fn pull_images_and_manage_them_through_the_api() {
     assert_eq!(status, 200, "{detail}");
     let layers = detail["layers"].as_array().expect("layers");
     assert_eq!(layers.len(), 3);
-    let shared_count = layers.iter().filter(|l| !l["shared_with"].as_array().expect("list").is_empty()).count();
+    let shared_count = layers
+        .iter()
+        .filter(|l| !l["shared_with"].as_array().expect("list").is_empty())
+        .count();
     assert_eq!(shared_count, 2, "{detail}");
-    assert_eq!(detail["inspect"]["Config"]["Cmd"], serde_json::json!(["httpd", "-f"]));
+    assert_eq!(
+        detail["inspect"]["Config"]["Cmd"],
+        serde_json::json!(["httpd", "-f"])
+    );
     let (_, usage) = api.get("/api/v1/usage").await;
     assert!(usage["bytes_saved"].as_u64().expect("saved") > 0, "{usage}");
 
-    let (status, _) = api.post("/api/v1/pins", serde_json::json!({"image": name, "by": "prod"})).await;
+    let (status, _) = api
+        .post(
+            "/api/v1/pins",
+            serde_json::json!({"image": name, "by": "prod"}),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, outcome) = api.post("/api/v1/rm", serde_json::json!({"images": [name], "force": false})).await;
+    let (status, outcome) = api
+        .post(
+            "/api/v1/rm",
+            serde_json::json!({"images": [name], "force": false}),
+        )
+        .await;
     assert_eq!(status, 200);
     let error = outcome[0]["error"].as_str().expect("conflict");
-    assert!(error.contains("prod") && error.contains("must force"), "{error}");
-    let (_, outcome) = api.post("/api/v1/rm", serde_json::json!({"images": [name], "force": true})).await;
-    let lines: Vec<&str> = outcome[0]["lines"].as_array().expect("lines").iter().filter_map(|l| l.as_str()).collect();
-    assert!(lines.iter().any(|l| l.starts_with("Deleted: sha256:")), "{lines:?}");
+    assert!(
+        error.contains("prod") && error.contains("must force"),
+        "{error}"
+    );
+    let (_, outcome) = api
+        .post(
+            "/api/v1/rm",
+            serde_json::json!({"images": [name], "force": true}),
+        )
+        .await;
+    let lines: Vec<&str> = outcome[0]["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("Deleted: sha256:")),
+        "{lines:?}"
+    );
     let (_, after) = api.get("/api/v1/images").await;
     assert_eq!(after["total"], 1);
 }
@@ -129,12 +225,22 @@ async fn pull_images_and_manage_them_through_the_api() {
 #[tokio::test(flavor = "multi_thread")]
 async fn upstreams_on_private_addresses_are_refused_unless_allowed() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    registry.push(fixtures::get("library/alpine:latest").expect("fixture")).expect("push");
+    registry
+        .push(fixtures::get("library/alpine:latest").expect("fixture"))
+        .expect("push");
     // No --insecure-registry / --allow-registry: the loopback registry is off limits.
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata")).start().expect("strata serve");
+    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .start()
+        .expect("strata serve");
     let http = reqwest::Client::new();
-    let session: serde_json::Value =
-        http.get(format!("{}/api/v1/session", server.url())).send().await.expect("session").json().await.expect("json");
+    let session: serde_json::Value = http
+        .get(format!("{}/api/v1/session", server.url()))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
     let csrf = session["csrf_token"].as_str().expect("token");
     let port = registry.addr().port();
     // Only addresses of this machine: the policy refuses them before any connection.
@@ -157,7 +263,9 @@ async fn upstreams_on_private_addresses_are_refused_unless_allowed() {
             .json()
             .await
             .expect("json");
-        let id = info["id"].as_u64().unwrap_or_else(|| panic!("{target}: {info}"));
+        let id = info["id"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{target}: {info}"));
         let body = http
             .get(format!("{}/api/v1/pulls/{id}/events", server.url()))
             .send()
@@ -166,9 +274,16 @@ async fn upstreams_on_private_addresses_are_refused_unless_allowed() {
             .text()
             .await
             .expect("text");
-        assert!(body.contains("\"failed\"") && body.contains("--allow-registry"), "{target}: {body}");
+        assert!(
+            body.contains("\"failed\"") && body.contains("--allow-registry"),
+            "{target}: {body}"
+        );
     }
-    let listed = http.get(format!("{}/api/v1/images", server.url())).send().await.expect("list");
+    let listed = http
+        .get(format!("{}/api/v1/images", server.url()))
+        .send()
+        .await
+        .expect("list");
     let listed: serde_json::Value = listed.json().await.expect("json");
     assert_eq!(listed["total"], 0);
 
@@ -178,10 +293,26 @@ async fn upstreams_on_private_addresses_are_refused_unless_allowed() {
         .arg(format!("--insecure-registry=127.0.0.1:{port}"))
         .start()
         .expect("strata serve");
-    let api = Api { http: reqwest::Client::new(), csrf: String::new(), server: allowed };
-    let api = Api { csrf: { let (_, s) = api.get("/api/v1/session").await; s["csrf_token"].as_str().expect("t").to_owned() }, ..api };
-    let events = api.pull(&format!("127.0.0.1:{port}/library/alpine:latest")).await;
-    assert_eq!(events.last().expect("events")["event"], "done", "{events:?}");
+    let api = Api {
+        http: reqwest::Client::new(),
+        csrf: String::new(),
+        server: allowed,
+    };
+    let api = Api {
+        csrf: {
+            let (_, s) = api.get("/api/v1/session").await;
+            s["csrf_token"].as_str().expect("t").to_owned()
+        },
+        ..api
+    };
+    let events = api
+        .pull(&format!("127.0.0.1:{port}/library/alpine:latest"))
+        .await;
+    assert_eq!(
+        events.last().expect("events")["event"],
+        "done",
+        "{events:?}"
+    );
 }
 
 #[test]

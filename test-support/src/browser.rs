@@ -39,16 +39,27 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a new Chromium session with an empty profile.
     pub async fn start() -> crate::Result<Self> {
-        let profile = tempfile::Builder::new().prefix("strata-chromium-").tempdir()?;
+        let profile = tempfile::Builder::new()
+            .prefix("strata-chromium-")
+            .tempdir()?;
         let port = free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let mut command = Command::new(CHROMEDRIVER);
         command.arg(format!("--port={port}")).stdout(Stdio::null());
-        let mut driver = ChildGuard::spawn("chromedriver", command, profile.path().join("chromedriver.log"))?;
-        wait_for_http(addr, "/status", &[200], Duration::from_secs(20), || driver.check_alive())?;
+        let mut driver = ChildGuard::spawn(
+            "chromedriver",
+            command,
+            profile.path().join("chromedriver.log"),
+        )?;
+        wait_for_http(addr, "/status", &[200], Duration::from_secs(20), || {
+            driver.check_alive()
+        })?;
 
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().join("profile").display()));
+        args.push(format!(
+            "--user-data-dir={}",
+            profile.path().join("profile").display()
+        ));
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "chrome".into());
         caps.insert(
@@ -60,7 +71,11 @@ impl Browser {
             .connect(&format!("http://{addr}"))
             .await
             .map_err(|e| format!("cannot start a Chromium session through chromedriver: {e}"))?;
-        Ok(Self { client, _driver: driver, _profile: profile })
+        Ok(Self {
+            client,
+            _driver: driver,
+            _profile: profile,
+        })
     }
 
     /// The WebDriver client.

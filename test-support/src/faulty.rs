@@ -49,24 +49,42 @@ impl FaultyRegistry {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-        let shared = Arc::new(Shared { upstream: upstream.trim_end_matches('/').to_owned(), faults, http });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let shared = Arc::new(Shared {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            faults,
+            http,
+        });
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name("faulty-registry".into()).spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() else {
-                return eprintln!("faulty registry: cannot start a runtime");
-            };
-            runtime.block_on(async move {
-                let app = Router::new().fallback(forward).with_state(shared);
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stop.await;
-                    })
-                    .await;
-            });
-        })?;
-        Ok(Self { addr, shutdown: Some(shutdown), thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name("faulty-registry".into())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                else {
+                    return eprintln!("faulty registry: cannot start a runtime");
+                };
+                runtime.block_on(async move {
+                    let app = Router::new().fallback(forward).with_state(shared);
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let _ = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stop.await;
+                        })
+                        .await;
+                });
+            })?;
+        Ok(Self {
+            addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
     }
 
     /// `127.0.0.1:PORT`, as it appears in image references.
@@ -87,7 +105,11 @@ impl Drop for FaultyRegistry {
 }
 
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let path_and_query = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let url = format!("{}{path_and_query}", shared.upstream);
     let mut upstream = shared.http.request(request.method().clone(), &url);
     for (name, value) in request.headers() {
@@ -111,7 +133,9 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     let is_blob = path_and_query.contains("/blobs/");
     let is_manifest = path_and_query.contains("/manifests/");
     let fault = shared.faults.iter().find(|f| match f {
-        Fault::CorruptBlob(t) | Fault::SlowBlob(t, _) => is_blob && path_and_query.contains(t.as_str()),
+        Fault::CorruptBlob(t) | Fault::SlowBlob(t, _) => {
+            is_blob && path_and_query.contains(t.as_str())
+        }
         Fault::CorruptManifest(t) => is_manifest && path_and_query.contains(t.as_str()),
     });
     let bytes = match response.bytes().await {
@@ -119,15 +143,18 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
     };
     // Redirects to blob storage must come back through us, so rewrite Location.
-    if let Some(location) = headers.get(axum::http::header::LOCATION).and_then(|v| v.to_str().ok()) {
-        if let Some(rest) = location.strip_prefix(&shared.upstream) {
-            if let Ok(v) = HeaderValue::from_str(rest) {
-                headers.insert(axum::http::header::LOCATION, v);
-            }
-        }
+    if let Some(location) = headers
+        .get(axum::http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        && let Some(rest) = location.strip_prefix(&shared.upstream)
+        && let Ok(v) = HeaderValue::from_str(rest)
+    {
+        headers.insert(axum::http::header::LOCATION, v);
     }
     match fault {
-        Some(Fault::CorruptBlob(_) | Fault::CorruptManifest(_)) if status.is_success() && !bytes.is_empty() => {
+        Some(Fault::CorruptBlob(_) | Fault::CorruptManifest(_))
+            if status.is_success() && !bytes.is_empty() =>
+        {
             let mut bytes = bytes;
             let middle = bytes.len() / 2;
             bytes[middle] ^= 0x01;
@@ -136,15 +163,16 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         Some(Fault::SlowBlob(_, rate)) if status.is_success() => {
             let rate = (*rate).max(1);
             let chunk = usize::try_from((rate / 20).max(1)).unwrap_or(1);
-            let stream = futures_util::stream::unfold((bytes, 0usize), move |(bytes, at)| async move {
-                if at >= bytes.len() {
-                    return None;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                let end = (at + chunk).min(bytes.len());
-                let piece = bytes[at..end].to_vec();
-                Some((Ok::<_, std::io::Error>(piece), (bytes, end)))
-            });
+            let stream =
+                futures_util::stream::unfold((bytes, 0usize), move |(bytes, at)| async move {
+                    if at >= bytes.len() {
+                        return None;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let end = (at + chunk).min(bytes.len());
+                    let piece = bytes[at..end].to_vec();
+                    Some((Ok::<_, std::io::Error>(piece), (bytes, end)))
+                });
             (status, headers, Body::from_stream(stream)).into_response()
         }
         _ => (status, headers, bytes).into_response(),

@@ -15,6 +15,7 @@
 //! says to run it.
 
 pub mod browser;
+pub mod cli;
 pub mod faulty;
 pub mod fixtures;
 mod net;

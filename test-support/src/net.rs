@@ -13,7 +13,10 @@ pub fn free_port() -> std::io::Result<u16> {
 pub fn http_status(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut head = [0u8; 64];
     let n = stream.read(&mut head)?;
     let line = String::from_utf8_lossy(&head[..n]);
@@ -43,5 +46,7 @@ pub fn wait_for_http(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Err(format!("http://{addr}{path} did not become ready in {timeout:?}: {last}"))
+    Err(format!(
+        "http://{addr}{path} did not become ready in {timeout:?}: {last}"
+    ))
 }

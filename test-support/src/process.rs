@@ -12,13 +12,21 @@ pub struct ChildGuard {
 
 impl ChildGuard {
     /// Starts `command` with stderr captured to `stderr_path` (stdout as the command set it).
-    pub fn spawn(name: &str, mut command: Command, stderr_path: std::path::PathBuf) -> crate::Result<Self> {
+    pub fn spawn(
+        name: &str,
+        mut command: Command,
+        stderr_path: std::path::PathBuf,
+    ) -> crate::Result<Self> {
         let stderr = std::fs::File::create(&stderr_path)?;
         command.stdin(Stdio::null()).stderr(stderr);
         let child = command.spawn().map_err(|e| {
             format!("cannot start {name} ({e}); run scripts/setup.sh to install the test tools")
         })?;
-        Ok(Self { name: name.to_owned(), child, stderr_path })
+        Ok(Self {
+            name: name.to_owned(),
+            child,
+            stderr_path,
+        })
     }
 
     /// Fails with the process's stderr if it has exited.

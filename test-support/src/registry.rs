@@ -41,7 +41,9 @@ pub struct Registry {
 impl Registry {
     /// Starts a registry with `auth` on a free port and waits until `/v2/` answers.
     pub fn start(auth: Auth) -> crate::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("strata-registry-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("strata-registry-")
+            .tempdir()?;
         let port = free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let token_issuer = match auth {
@@ -81,10 +83,22 @@ impl Registry {
         std::fs::write(&config_path, config)?;
 
         let mut command = Command::new("docker-registry");
-        command.arg("serve").arg(&config_path).stdout(std::process::Stdio::null());
-        let mut process = ChildGuard::spawn("docker-registry", command, dir.path().join("stderr.log"))?;
-        wait_for_http(addr, "/v2/", &[200, 401], Duration::from_secs(20), || process.check_alive())?;
-        Ok(Self { auth, addr, _process: process, token_issuer, dir })
+        command
+            .arg("serve")
+            .arg(&config_path)
+            .stdout(std::process::Stdio::null());
+        let mut process =
+            ChildGuard::spawn("docker-registry", command, dir.path().join("stderr.log"))?;
+        wait_for_http(addr, "/v2/", &[200, 401], Duration::from_secs(20), || {
+            process.check_alive()
+        })?;
+        Ok(Self {
+            auth,
+            addr,
+            _process: process,
+            token_issuer,
+            dir,
+        })
     }
 
     /// The auth variant.
@@ -179,7 +193,12 @@ impl Registry {
     }
 
     /// Pushes `fixture` under another `repo:tag`.
-    pub fn push_as(&self, fixture: &crate::fixtures::Fixture, repo: &str, tag: &str) -> crate::Result<Pushed> {
+    pub fn push_as(
+        &self,
+        fixture: &crate::fixtures::Fixture,
+        repo: &str,
+        tag: &str,
+    ) -> crate::Result<Pushed> {
         let reference = format!("{}/{repo}:{tag}", self.host());
         let mut command = self.skopeo("copy");
         command.arg("--quiet");
@@ -192,16 +211,29 @@ impl Registry {
         command
             .arg(format!("oci:{}:{}", fixture.layout.display(), fixture.tag))
             .arg(format!("docker://{reference}"));
-        let output = command.output().map_err(|e| format!("cannot run skopeo ({e}); run scripts/setup.sh"))?;
+        let output = command
+            .output()
+            .map_err(|e| format!("cannot run skopeo ({e}); run scripts/setup.sh"))?;
         if !output.status.success() {
-            return Err(format!("skopeo copy of {} failed: {}", fixture.name(), String::from_utf8_lossy(&output.stderr)).into());
+            return Err(format!(
+                "skopeo copy of {} failed: {}",
+                fixture.name(),
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
         }
         let raw = self.raw_manifest(repo, tag)?;
-        Ok(Pushed { reference, digest: crate::fixtures::layer::sha256(&raw) })
+        Ok(Pushed {
+            reference,
+            digest: crate::fixtures::layer::sha256(&raw),
+        })
     }
 
     /// Pushes every fixture; returns them in [`crate::fixtures::all`] order.
     pub fn push_all(&self) -> crate::Result<Vec<Pushed>> {
-        crate::fixtures::all()?.iter().map(|f| self.push(f)).collect()
+        crate::fixtures::all()?
+            .iter()
+            .map(|f| self.push(f))
+            .collect()
     }
 }

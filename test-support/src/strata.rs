@@ -20,7 +20,12 @@ pub struct StrataOptions {
 impl StrataOptions {
     /// Options for the binary at `bin` (use `env!("CARGO_BIN_EXE_strata")`).
     pub fn new(bin: impl Into<PathBuf>) -> Self {
-        Self { bin: bin.into(), dist: None, args: Vec::new(), env: Vec::new() }
+        Self {
+            bin: bin.into(),
+            dist: None,
+            args: Vec::new(),
+            env: Vec::new(),
+        }
     }
 
     /// Serve the real dashboard built by `trunk build` (`dist/` or `$STRATA_DIST`).
@@ -104,8 +109,13 @@ impl StrataServer {
             .env("STRATA_LOG", "warn")
             .envs(options.env)
             .stdout(Stdio::piped());
-        let mut process = ChildGuard::spawn("strata serve", command, scratch.path().join("stderr.log"))?;
-        let stdout = process.child_mut().stdout.take().ok_or("strata serve has no stdout")?;
+        let mut process =
+            ChildGuard::spawn("strata serve", command, scratch.path().join("stderr.log"))?;
+        let stdout = process
+            .child_mut()
+            .stdout
+            .take()
+            .ok_or("strata serve has no stdout")?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -121,7 +131,12 @@ impl StrataServer {
                 return Err("strata serve did not report its address within 30 s".into());
             }
         };
-        Ok(Self { addr, process, store, _scratch: scratch })
+        Ok(Self {
+            addr,
+            process,
+            store,
+            _scratch: scratch,
+        })
     }
 
     /// `http://127.0.0.1:PORT`.

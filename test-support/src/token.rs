@@ -70,28 +70,42 @@ impl TokenIssuer {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let issued = Arc::new(AtomicU64::new(0));
-        let shared = Arc::new(Shared { key, issued: issued.clone() });
+        let shared = Arc::new(Shared {
+            key,
+            issued: issued.clone(),
+        });
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name("token-issuer".into()).spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(r) => r,
-                Err(e) => return eprintln!("token issuer: cannot start a runtime: {e}"),
-            };
-            runtime.block_on(async move {
-                let app = Router::new().route("/token", get(token)).with_state(shared);
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(l) => l,
-                    Err(e) => return eprintln!("token issuer: {e}"),
+        let thread = std::thread::Builder::new()
+            .name("token-issuer".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => return eprintln!("token issuer: cannot start a runtime: {e}"),
                 };
-                let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                    let _ = stop.await;
+                runtime.block_on(async move {
+                    let app = Router::new().route("/token", get(token)).with_state(shared);
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => return eprintln!("token issuer: {e}"),
+                    };
+                    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                        let _ = stop.await;
+                    });
+                    if let Err(e) = serve.await {
+                        eprintln!("token issuer: {e}");
+                    }
                 });
-                if let Err(e) = serve.await {
-                    eprintln!("token issuer: {e}");
-                }
-            });
-        })?;
-        Ok(Self { addr, key, issued, shutdown: Some(shutdown), thread: Some(thread) })
+            })?;
+        Ok(Self {
+            addr,
+            key,
+            issued,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
     }
 
     /// The realm URL the registry sends in its `WWW-Authenticate` challenge.
@@ -132,21 +146,25 @@ async fn token(
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Response {
-    let authenticated = match basic_credentials(&headers) {
-        None => false,
-        Some((user, password)) if user == USER && password == PASSWORD => true,
-        Some(_) => {
-            return (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({
+    let authenticated =
+        match basic_credentials(&headers) {
+            None => false,
+            Some((user, password)) if user == USER && password == PASSWORD => true,
+            Some(_) => {
+                return (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({
                 "errors": [{"code": "UNAUTHORIZED", "message": "wrong user name or password"}]
             })))
                 .into_response();
-        }
-    };
+            }
+        };
     let access: Vec<serde_json::Value> = match (authenticated, query.scope) {
         (true, Some(scope)) => scope.split(' ').filter_map(parse_scope).collect(),
         _ => Vec::new(),
     };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let serial = shared.issued.fetch_add(1, Ordering::SeqCst);
     let claims = serde_json::json!({
         "iss": TokenIssuer::ISSUER,
@@ -168,7 +186,11 @@ async fn token(
             "issued_at": rfc3339(now),
         }))
         .into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot sign: {e}")).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot sign: {e}"),
+        )
+            .into_response(),
     }
 }
 
@@ -181,9 +203,14 @@ fn parse_scope(scope: &str) -> Option<serde_json::Value> {
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let encoded = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))
@@ -202,7 +229,12 @@ fn rfc3339(unix: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 /// The process-wide signing key and certificate, made once with `openssl`.
@@ -214,24 +246,60 @@ fn signing_key() -> crate::Result<&'static SigningKey> {
 }
 
 fn make_signing_key() -> crate::Result<SigningKey> {
-    let dir = tempfile::Builder::new().prefix("strata-token-key-").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("strata-token-key-")
+        .tempdir()?;
     let key_path = dir.path().join("key.pem");
     let cert_path = dir.path().join("cert.pem");
     let pub_der = dir.path().join("pub.der");
-    openssl(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"], &key_path)?;
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ],
+        &key_path,
+    )?;
     openssl_args(&[
-        "req", "-new", "-x509", "-days", "3650", "-subj", "/CN=strata-test-token-issuer", "-key",
-        path_str(&key_path)?, "-out", path_str(&cert_path)?,
+        "req",
+        "-new",
+        "-x509",
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=strata-test-token-issuer",
+        "-key",
+        path_str(&key_path)?,
+        "-out",
+        path_str(&cert_path)?,
     ])?;
-    openssl_args(&["pkey", "-in", path_str(&key_path)?, "-pubout", "-outform", "DER", "-out", path_str(&pub_der)?])?;
+    openssl_args(&[
+        "pkey",
+        "-in",
+        path_str(&key_path)?,
+        "-pubout",
+        "-outform",
+        "DER",
+        "-out",
+        path_str(&pub_der)?,
+    ])?;
     let der = std::fs::read(&pub_der)?;
     let kid = libtrust_key_id(&der);
     let encoding = jsonwebtoken::EncodingKey::from_ec_pem(&std::fs::read(&key_path)?)?;
-    Ok(SigningKey { _dir: dir, cert_path, kid, encoding })
+    Ok(SigningKey {
+        _dir: dir,
+        cert_path,
+        kid,
+        encoding,
+    })
 }
 
 fn path_str(path: &Path) -> crate::Result<&str> {
-    path.to_str().ok_or_else(|| format!("temporary path is not UTF-8: {}", path.display()).into())
+    path.to_str()
+        .ok_or_else(|| format!("temporary path is not UTF-8: {}", path.display()).into())
 }
 
 fn openssl(args: &[&str], out: &Path) -> crate::Result<()> {
@@ -241,13 +309,19 @@ fn openssl(args: &[&str], out: &Path) -> crate::Result<()> {
 }
 
 fn openssl_args(args: &[&str]) -> crate::Result<()> {
-    let output = Command::new("openssl").args(args).output().map_err(|e| {
-        format!("cannot run openssl ({e}); run scripts/setup.sh to install it")
-    })?;
+    let output = Command::new("openssl")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run openssl ({e}); run scripts/setup.sh to install it"))?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("openssl {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr)).into())
+        Err(format!(
+            "openssl {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into())
     }
 }
 
@@ -272,14 +346,24 @@ mod tests {
     #[test]
     fn scopes_parse() {
         let cases = [
-            ("repository:library/redis:pull", Some(("repository", "library/redis", vec!["pull"]))),
-            ("repository:a/b:pull,push", Some(("repository", "a/b", vec!["pull", "push"]))),
-            ("registry:catalog:*", Some(("registry", "catalog", vec!["*"]))),
+            (
+                "repository:library/redis:pull",
+                Some(("repository", "library/redis", vec!["pull"])),
+            ),
+            (
+                "repository:a/b:pull,push",
+                Some(("repository", "a/b", vec!["pull", "push"])),
+            ),
+            (
+                "registry:catalog:*",
+                Some(("registry", "catalog", vec!["*"])),
+            ),
             ("nonsense", None),
         ];
         for (scope, want) in cases {
             let got = parse_scope(scope);
-            let want = want.map(|(t, n, a)| serde_json::json!({"type": t, "name": n, "actions": a}));
+            let want =
+                want.map(|(t, n, a)| serde_json::json!({"type": t, "name": n, "actions": a}));
             assert_eq!(got, want, "{scope}");
         }
     }

@@ -13,7 +13,11 @@ fn skopeo_inspect(registry: &Registry, reference: &str) -> serde_json::Value {
         .arg(format!("docker://{reference}"))
         .output()
         .expect("run skopeo");
-    assert!(output.status.success(), "skopeo inspect {reference}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "skopeo inspect {reference}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("skopeo prints JSON")
 }
 
@@ -25,10 +29,20 @@ fn every_variant_serves_every_fixture_to_skopeo() {
         for fixture in fixtures {
             let pushed = registry.push(fixture).expect("push");
             let inspected = skopeo_inspect(&registry, &pushed.reference);
-            assert_eq!(inspected["Digest"], pushed.digest, "{auth:?} {}", fixture.name());
+            assert_eq!(
+                inspected["Digest"],
+                pushed.digest,
+                "{auth:?} {}",
+                fixture.name()
+            );
             if fixture.format == Format::Oci {
                 // Pushing as-is keeps the layout's digest.
-                assert_eq!(pushed.digest, fixture.layout_digest, "{auth:?} {}", fixture.name());
+                assert_eq!(
+                    pushed.digest,
+                    fixture.layout_digest,
+                    "{auth:?} {}",
+                    fixture.name()
+                );
             }
             let layers = inspected["Layers"].as_array().expect("Layers");
             assert!(!layers.is_empty(), "{} has layers", fixture.name());
@@ -39,19 +53,33 @@ fn every_variant_serves_every_fixture_to_skopeo() {
 #[test]
 fn docker_v2_fixture_has_docker_media_types() {
     let registry = Registry::start(Auth::Open).expect("registry starts");
-    let pushed = registry.push(fixtures::get("test/docker-v2:latest").expect("fixture")).expect("push");
-    let raw = registry.raw_manifest("test/docker-v2", "latest").expect("manifest");
+    let pushed = registry
+        .push(fixtures::get("test/docker-v2:latest").expect("fixture"))
+        .expect("push");
+    let raw = registry
+        .raw_manifest("test/docker-v2", "latest")
+        .expect("manifest");
     let manifest: serde_json::Value = serde_json::from_slice(&raw).expect("json");
-    assert_eq!(manifest["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
-    assert_eq!(manifest["layers"][0]["mediaType"], "application/vnd.docker.image.rootfs.diff.tar.gzip");
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    assert_eq!(
+        manifest["layers"][0]["mediaType"],
+        "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    );
     assert!(pushed.digest.starts_with("sha256:"));
 }
 
 #[test]
 fn multi_fixture_is_an_index_with_an_attestation() {
     let registry = Registry::start(Auth::Open).expect("registry starts");
-    registry.push(fixtures::get("library/multi:latest").expect("fixture")).expect("push");
-    let raw = registry.raw_manifest("library/multi", "latest").expect("index");
+    registry
+        .push(fixtures::get("library/multi:latest").expect("fixture"))
+        .expect("push");
+    let raw = registry
+        .raw_manifest("library/multi", "latest")
+        .expect("index");
     let index: serde_json::Value = serde_json::from_slice(&raw).expect("json");
     let platforms: Vec<String> = index["manifests"]
         .as_array()
@@ -59,25 +87,45 @@ fn multi_fixture_is_an_index_with_an_attestation() {
         .iter()
         .map(|m| {
             let p = &m["platform"];
-            let variant = p["variant"].as_str().map(|v| format!("/{v}")).unwrap_or_default();
-            format!("{}/{}{variant}", p["os"].as_str().unwrap_or(""), p["architecture"].as_str().unwrap_or(""))
+            let variant = p["variant"]
+                .as_str()
+                .map(|v| format!("/{v}"))
+                .unwrap_or_default();
+            format!(
+                "{}/{}{variant}",
+                p["os"].as_str().unwrap_or(""),
+                p["architecture"].as_str().unwrap_or("")
+            )
         })
         .collect();
-    assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8", "unknown/unknown"]);
+    assert_eq!(
+        platforms,
+        ["linux/amd64", "linux/arm64/v8", "unknown/unknown"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_variant_refuses_anonymous_and_accepts_issued_tokens() {
     let registry = Registry::start(Auth::Token).expect("registry starts");
-    registry.push(fixtures::get("library/alpine:latest").expect("fixture")).expect("push");
+    registry
+        .push(fixtures::get("library/alpine:latest").expect("fixture"))
+        .expect("push");
     let manifest_url = format!("{}/v2/library/alpine/manifests/latest", registry.url());
     let accept = "application/vnd.oci.image.manifest.v1+json";
     let http = reqwest::Client::new();
 
     // No token at all: a challenge naming the issuer.
-    let anonymous = http.get(&manifest_url).header("Accept", accept).send().await.expect("request");
+    let anonymous = http
+        .get(&manifest_url)
+        .header("Accept", accept)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(anonymous.status(), 401);
-    let challenge = anonymous.headers()["www-authenticate"].to_str().expect("ascii").to_owned();
+    let challenge = anonymous.headers()["www-authenticate"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let issuer = registry.token_issuer().expect("issuer");
     assert!(challenge.starts_with("Bearer "), "{challenge}");
     assert!(challenge.contains(&issuer.realm()), "{challenge}");
@@ -88,8 +136,14 @@ async fn token_variant_refuses_anonymous_and_accepts_issued_tokens() {
         test_support::TokenIssuer::SERVICE
     );
     // An anonymous token grants nothing.
-    let anon_token: serde_json::Value =
-        http.get(&token_url).send().await.expect("token").json().await.expect("json");
+    let anon_token: serde_json::Value = http
+        .get(&token_url)
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
     let refused = http
         .get(&manifest_url)
         .header("Accept", accept)
@@ -100,7 +154,12 @@ async fn token_variant_refuses_anonymous_and_accepts_issued_tokens() {
     assert_eq!(refused.status(), 401);
 
     // Wrong credentials are refused by the issuer itself.
-    let wrong = http.get(&token_url).basic_auth(USER, Some("nope")).send().await.expect("token");
+    let wrong = http
+        .get(&token_url)
+        .basic_auth(USER, Some("nope"))
+        .send()
+        .await
+        .expect("token");
     assert_eq!(wrong.status(), 401);
 
     // The right credentials get a token the registry accepts.
@@ -114,7 +173,10 @@ async fn token_variant_refuses_anonymous_and_accepts_issued_tokens() {
         .await
         .expect("json");
     for field in ["token", "access_token", "expires_in", "issued_at"] {
-        assert!(token.get(field).is_some(), "token response lacks {field}: {token}");
+        assert!(
+            token.get(field).is_some(),
+            "token response lacks {field}: {token}"
+        );
     }
     let ok = http
         .get(&manifest_url)
@@ -129,19 +191,34 @@ async fn token_variant_refuses_anonymous_and_accepts_issued_tokens() {
     // skopeo without credentials cannot read it.
     let output = std::process::Command::new("skopeo")
         .args(["inspect", "--tls-verify=false", "--no-creds"])
-        .arg(format!("docker://{}/library/alpine:latest", registry.host()))
+        .arg(format!(
+            "docker://{}/library/alpine:latest",
+            registry.host()
+        ))
         .output()
         .expect("skopeo");
-    assert!(!output.status.success(), "anonymous skopeo inspect must fail");
+    assert!(
+        !output.status.success(),
+        "anonymous skopeo inspect must fail"
+    );
 }
 
 #[test]
 fn basic_variant_refuses_wrong_password() {
     let registry = Registry::start(Auth::Basic).expect("registry starts");
-    registry.push(fixtures::get("library/alpine:latest").expect("fixture")).expect("push");
+    registry
+        .push(fixtures::get("library/alpine:latest").expect("fixture"))
+        .expect("push");
     let output = std::process::Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", &format!("--creds={USER}:wrong")])
-        .arg(format!("docker://{}/library/alpine:latest", registry.host()))
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            &format!("--creds={USER}:wrong"),
+        ])
+        .arg(format!(
+            "docker://{}/library/alpine:latest",
+            registry.host()
+        ))
         .output()
         .expect("skopeo");
     assert!(!output.status.success());
@@ -168,10 +245,16 @@ fn webserver_versions_share_their_bottom_two_layers() {
     let layers = |name: &str| -> Vec<String> {
         let f = fixtures::get(name).expect("fixture");
         let hex = f.layout_digest.trim_start_matches("sha256:");
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(f.layout.join("blobs/sha256").join(hex)).expect("read"))
-                .expect("json");
-        manifest["layers"].as_array().expect("layers").iter().map(|l| l["digest"].to_string()).collect()
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(f.layout.join("blobs/sha256").join(hex)).expect("read"),
+        )
+        .expect("json");
+        manifest["layers"]
+            .as_array()
+            .expect("layers")
+            .iter()
+            .map(|l| l["digest"].to_string())
+            .collect()
     };
     let v1 = layers("lovelearnlinux/webserver:v1");
     let v2 = layers("lovelearnlinux/webserver:v2");

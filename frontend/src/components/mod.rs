@@ -1,3 +1,8 @@
 //! Widgets shared by several pages.
 
+pub mod copy;
+pub mod error;
+pub mod filter_bar;
+pub mod image_actions;
+pub mod pull_card;
 pub mod shell;

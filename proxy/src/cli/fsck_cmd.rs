@@ -14,5 +14,9 @@ pub struct FsckArgs {}
 pub fn run(store: &Store, _args: &FsckArgs) -> Result<ExitCode, String> {
     let report = store.fsck().map_err(|e| e.to_string())?;
     print!("{report}");
-    Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -33,7 +33,11 @@ pub fn run(store: &Store, args: &HistoryArgs) -> Result<ExitCode, String> {
     let image = store.resolve(&args.image).map_err(|e| e.to_string())?;
     let config = store.image_config(&image).map_err(|e| e.to_string())?;
     let manifest = store.image_manifest(&image).map_err(|e| e.to_string())?;
-    let default = if args.human { defaults::HISTORY } else { defaults::HISTORY_NOT_HUMAN };
+    let default = if args.human {
+        defaults::HISTORY
+    } else {
+        defaults::HISTORY_NOT_HUMAN
+    };
     let text = match (&args.format, args.quiet) {
         (Some(f), _) => f.as_str(),
         (None, true) => defaults::QUIET,
@@ -45,6 +49,9 @@ pub fn run(store: &Store, args: &HistoryArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|r| r.template_value(args.no_trunc, args.human, now))
         .collect();
-    print!("{}", render_rows(&format, &HeaderMap::history(), &rows).map_err(|e| e.to_string())?);
+    print!(
+        "{}",
+        render_rows(&format, &HeaderMap::history(), &rows).map_err(|e| e.to_string())?
+    );
     Ok(ExitCode::SUCCESS)
 }

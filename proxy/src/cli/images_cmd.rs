@@ -44,7 +44,8 @@ pub fn run(store: &Store, args: &ImagesArgs) -> Result<ExitCode, String> {
         (None, false, true) => defaults::IMAGES_WITH_DIGEST,
         (None, false, false) => defaults::IMAGES,
     };
-    let format = Format::parse_or_default(format_text, defaults::IMAGES).map_err(|e| e.to_string())?;
+    let format =
+        Format::parse_or_default(format_text, defaults::IMAGES).map_err(|e| e.to_string())?;
     let with_digests = args.digests || format_text.contains(".Digest");
     let now = OffsetDateTime::now_utc();
     let rows: Vec<serde_json::Value> = image_rows(&summaries, Some(&predicate), with_digests)

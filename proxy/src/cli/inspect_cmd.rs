@@ -41,7 +41,12 @@ pub fn run(store: &Store, args: &InspectArgs) -> Result<ExitCode, String> {
         Some(template) => {
             for record in &records {
                 let value = serde_json::to_value(record).map_err(|e| e.to_string())?;
-                println!("{}", template.execute(&value, MissingKey::NoValue).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    template
+                        .execute(&value, MissingKey::NoValue)
+                        .map_err(|e| e.to_string())?
+                );
             }
         }
         None => {
@@ -49,6 +54,9 @@ pub fn run(store: &Store, args: &InspectArgs) -> Result<ExitCode, String> {
             println!("{text}");
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
-

@@ -38,16 +38,22 @@ pub fn login(args: &LoginArgs) -> Result<ExitCode, String> {
         return Err("give the password on standard input with --password-stdin (e.g. `printf %s \"$PASSWORD\" | strata login -u USER --password-stdin REGISTRY`)".to_owned());
     }
     let mut password = String::new();
-    std::io::stdin().read_to_string(&mut password).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = password.trim_end_matches(['\n', '\r']);
     if password.is_empty() {
         return Err("the password on standard input is empty".to_owned());
     }
     let mut store = CredentialStore::from_env().map_err(|e| e.to_string())?;
     let credential = Credential::password(args.username.clone(), Secret::new(password));
-    let stored = store.login(registry(args.registry.as_deref()), &credential).map_err(|e| e.to_string())?;
+    let stored = store
+        .login(registry(args.registry.as_deref()), &credential)
+        .map_err(|e| e.to_string())?;
     match stored {
-        Stored::Helper(helper) => println!("Login Succeeded (stored with docker-credential-{helper})"),
+        Stored::Helper(helper) => {
+            println!("Login Succeeded (stored with docker-credential-{helper})")
+        }
         Stored::File(path) => println!("Login Succeeded (stored in {})", path.display()),
     }
     Ok(ExitCode::SUCCESS)

@@ -107,18 +107,30 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let store_flag = cli.store;
     let store = || open_store(store_flag.clone());
     match cli.command {
-        Command::Serve(args) => serve_cmd::run(store_dir(store_flag)?, args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => {
+            serve_cmd::run(store_dir(store_flag)?, args).map(|()| ExitCode::SUCCESS)
+        }
         Command::Ref(args) => ref_cmd::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Login(args) => login_cmd::login(&args),
         Command::Logout(args) => login_cmd::logout(&args),
         Command::Fsck(args) => fsck_cmd::run(&store()?, &args),
         Command::Pin(args) => pin_cmd::pin(&store()?, &args),
         Command::Unpin(args) => pin_cmd::unpin(&store()?, &args),
-        Command::Pull(args) | Command::Image(ImageCommand::Pull(args)) => pull_cmd::run(Arc::new(store()?), &args),
-        Command::Images(args) | Command::Image(ImageCommand::Ls(args)) => images_cmd::run(&store()?, &args),
-        Command::Tag(args) | Command::Image(ImageCommand::Tag(args)) => tag_cmd::run(&store()?, &args),
-        Command::Inspect(args) | Command::Image(ImageCommand::Inspect(args)) => inspect_cmd::run(&store()?, &args),
-        Command::History(args) | Command::Image(ImageCommand::History(args)) => history_cmd::run(&store()?, &args),
+        Command::Pull(args) | Command::Image(ImageCommand::Pull(args)) => {
+            pull_cmd::run(Arc::new(store()?), &args)
+        }
+        Command::Images(args) | Command::Image(ImageCommand::Ls(args)) => {
+            images_cmd::run(&store()?, &args)
+        }
+        Command::Tag(args) | Command::Image(ImageCommand::Tag(args)) => {
+            tag_cmd::run(&store()?, &args)
+        }
+        Command::Inspect(args) | Command::Image(ImageCommand::Inspect(args)) => {
+            inspect_cmd::run(&store()?, &args)
+        }
+        Command::History(args) | Command::Image(ImageCommand::History(args)) => {
+            history_cmd::run(&store()?, &args)
+        }
         Command::Rm(args) | Command::Image(ImageCommand::Rm(args)) => rm_cmd::run(&store()?, &args),
     }
 }

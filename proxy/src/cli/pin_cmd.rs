@@ -29,12 +29,16 @@ pub struct UnpinArgs {
 
 /// Runs `pin`.
 pub fn pin(store: &Store, args: &PinArgs) -> Result<ExitCode, String> {
-    store.pin(&args.image, &args.by).map_err(|e| e.to_string())?;
+    store
+        .pin(&args.image, &args.by)
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `unpin`.
 pub fn unpin(store: &Store, args: &UnpinArgs) -> Result<ExitCode, String> {
-    store.unpin(&args.image, args.by.as_deref()).map_err(|e| e.to_string())?;
+    store
+        .unpin(&args.image, args.by.as_deref())
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

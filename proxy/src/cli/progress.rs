@@ -14,7 +14,9 @@ use shared::display::human_size;
 /// byte counts (`%8v/%v` of the human sizes).
 pub fn progress_bar(current: u64, total: u64) -> String {
     const WIDTH: u64 = 50;
-    let filled = if total == 0 { 0 } else { (current.min(total) * 100 / total) / 2 };
+    let filled = (current.min(total) * 100)
+        .checked_div(total)
+        .map_or(0, |percent| percent / 2);
     let bar = format!(
         "[{}>{}]",
         "=".repeat(filled as usize),
@@ -37,7 +39,13 @@ pub struct ProgressPrinter<W: Write> {
 impl<W: Write> ProgressPrinter<W> {
     /// A printer to `out`; `terminal` turns on live lines, `quiet` prints only the final reference.
     pub fn new(out: W, terminal: bool, quiet: bool) -> Self {
-        Self { out, terminal, quiet, lines: HashMap::new(), count: 0 }
+        Self {
+            out,
+            terminal,
+            quiet,
+            lines: HashMap::new(),
+            count: 0,
+        }
     }
 
     /// Prints one event. Errors writing to the output are ignored, as `docker pull` does with a closed pipe.
@@ -102,8 +110,16 @@ mod tests {
     fn bars_match_docker() {
         let cases = [
             (0, 100, format!("[>{}]       0B/100B", " ".repeat(50))),
-            (50, 100, format!("[{}>{}]      50B/100B", "=".repeat(25), " ".repeat(25))),
-            (12_300_000, 45_600_000, format!("[{}>{}]   12.3MB/45.6MB", "=".repeat(13), " ".repeat(37))),
+            (
+                50,
+                100,
+                format!("[{}>{}]      50B/100B", "=".repeat(25), " ".repeat(25)),
+            ),
+            (
+                12_300_000,
+                45_600_000,
+                format!("[{}>{}]   12.3MB/45.6MB", "=".repeat(13), " ".repeat(37)),
+            ),
             (100, 100, format!("[{}>]     100B/100B", "=".repeat(50))),
         ];
         for (current, total, want) in cases {
@@ -112,16 +128,30 @@ mod tests {
     }
 
     fn events() -> Vec<PullEvent> {
-        let layer = |status| PullEvent::Layer { id: "8a29a15cefae".into(), status };
+        let layer = |status| PullEvent::Layer {
+            id: "8a29a15cefae".into(),
+            status,
+        };
         vec![
-            PullEvent::PullingFrom { tag_or_digest: "v1".into(), repository: "lovelearnlinux/webserver".into() },
+            PullEvent::PullingFrom {
+                tag_or_digest: "v1".into(),
+                repository: "lovelearnlinux/webserver".into(),
+            },
             layer(LayerStatus::PullingFsLayer),
-            layer(LayerStatus::Downloading { current: 5, total: 10 }),
+            layer(LayerStatus::Downloading {
+                current: 5,
+                total: 10,
+            }),
             layer(LayerStatus::VerifyingChecksum),
             layer(LayerStatus::DownloadComplete),
             layer(LayerStatus::PullComplete),
-            PullEvent::Status { up_to_date: false, name: "lovelearnlinux/webserver:v1".into() },
-            PullEvent::Done { reference: "docker.io/lovelearnlinux/webserver:v1".into() },
+            PullEvent::Status {
+                up_to_date: false,
+                name: "lovelearnlinux/webserver:v1".into(),
+            },
+            PullEvent::Done {
+                reference: "docker.io/lovelearnlinux/webserver:v1".into(),
+            },
         ]
     }
 
@@ -150,7 +180,10 @@ mod tests {
         for e in events() {
             printer.event(&e);
         }
-        assert_eq!(printer.into_inner(), b"docker.io/lovelearnlinux/webserver:v1\n");
+        assert_eq!(
+            printer.into_inner(),
+            b"docker.io/lovelearnlinux/webserver:v1\n"
+        );
     }
 
     #[test]
@@ -161,6 +194,9 @@ mod tests {
         }
         let out = String::from_utf8(printer.into_inner()).expect("utf8");
         assert_eq!(out.matches("8a29a15cefae: Pulling fs layer\n").count(), 1);
-        assert!(out.contains("\x1b[1A\r\x1b[2K8a29a15cefae: Pull complete\r\x1b[1B"), "{out:?}");
+        assert!(
+            out.contains("\x1b[1A\r\x1b[2K8a29a15cefae: Pull complete\r\x1b[1B"),
+            "{out:?}"
+        );
     }
 }

@@ -47,17 +47,28 @@ pub fn run(store: Arc<Store>, args: &PullArgs) -> Result<ExitCode, String> {
     let config = ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
     let puller = Puller::new(client, store);
-    let request = PullRequest { reference, platform, all_tags: args.all_tags };
+    let request = PullRequest {
+        reference,
+        platform,
+        all_tags: args.all_tags,
+    };
 
     let stdout = std::io::stdout();
-    let printer = Arc::new(Mutex::new(ProgressPrinter::new(stdout, std::io::stdout().is_terminal(), args.quiet)));
+    let printer = Arc::new(Mutex::new(ProgressPrinter::new(
+        stdout,
+        std::io::stdout().is_terminal(),
+        args.quiet,
+    )));
     let emit_printer = printer.clone();
     let emit: crate::pull::Emit = Arc::new(move |event| {
         if let Ok(mut p) = emit_printer.lock() {
             p.event(&event);
         }
     });
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(puller.pull(&request, emit)).map_err(|e| e.to_string())?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime
+        .block_on(puller.pull(&request, emit))
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,8 @@ pub struct RefArgs {
 /// Prints `{"canonical","familiar","domain","path","tag","digest"}` for the reference.
 pub fn run(args: &RefArgs) -> Result<(), String> {
     let reference: Reference = args.reference.parse().map_err(|e| format!("{e}"))?;
-    let json = serde_json::to_string(&reference.summary()).map_err(|e| format!("cannot print the reference: {e}"))?;
+    let json = serde_json::to_string(&reference.summary())
+        .map_err(|e| format!("cannot print the reference: {e}"))?;
     println!("{json}");
     Ok(())
 }

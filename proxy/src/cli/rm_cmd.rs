@@ -35,5 +35,9 @@ pub fn run(store: &Store, args: &RmArgs) -> Result<ExitCode, String> {
             }
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -67,30 +67,44 @@ pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         ));
     }
     if args.private && token.is_none() {
-        return Err("--private needs a token: pass --token-file FILE or set STRATA_TOKEN".to_owned());
+        return Err(
+            "--private needs a token: pass --token-file FILE or set STRATA_TOKEN".to_owned(),
+        );
     }
-    let store = Store::open(&store_dir).map_err(|e| format!("cannot open the store at {}: {e}", store_dir.display()))?;
-    let mut config = ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
+    let store = Store::open(&store_dir)
+        .map_err(|e| format!("cannot open the store at {}: {e}", store_dir.display()))?;
+    let mut config =
+        ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
     // Upstreams named in requests may only be public hosts, except those the operator listed.
     let hub_host = config
         .hub_registry
         .as_deref()
         .and_then(|u| url::Url::parse(u).ok())
-        .and_then(|u| u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_owned(),
-        }));
-    let trusted = config.insecure_registries.iter().chain(&args.allow_registries).cloned().chain(hub_host);
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        });
+    let trusted = config
+        .insecure_registries
+        .iter()
+        .chain(&args.allow_registries)
+        .cloned()
+        .chain(hub_host);
     config.destination_policy = std::sync::Arc::new(crate::serve::ssrf::PublicOnly::new(trusted));
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
     let security = Security::new(args.allow_origins.clone(), token, args.private);
     init_tracing();
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        let local = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the listening address: {e}"))?;
         tracing::info!(store = %store_dir.display(), "strata serving on http://{local}");
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");
@@ -105,7 +119,10 @@ pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("STRATA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn shutdown_signal() {

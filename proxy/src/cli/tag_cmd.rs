@@ -20,8 +20,13 @@ pub struct TagArgs {
 pub fn run(store: &Store, args: &TagArgs) -> Result<ExitCode, String> {
     let target: Reference = args.target.parse().map_err(|e| format!("{e}"))?;
     if target.digest().is_some() {
-        return Err(format!("refusing to create a tag with a digest reference: {}", args.target));
+        return Err(format!(
+            "refusing to create a tag with a digest reference: {}",
+            args.target
+        ));
     }
-    store.tag(&args.source, &target.with_default_tag()).map_err(|e| e.to_string())?;
+    store
+        .tag(&args.source, &target.with_default_tag())
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

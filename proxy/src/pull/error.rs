@@ -31,7 +31,9 @@ pub enum PullError {
         reason: String,
     },
     /// Bytes from the registry did not match the digest (or size) that names them.
-    #[error("{what} {digest} failed verification: {source}; nothing was stored (the registry or something between may be corrupting data; retry, or report it to the registry's operator)")]
+    #[error(
+        "{what} {digest} failed verification: {source}; nothing was stored (the registry or something between may be corrupting data; retry, or report it to the registry's operator)"
+    )]
     Verify {
         /// `layer`, `config`, …
         what: &'static str,

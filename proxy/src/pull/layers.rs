@@ -29,14 +29,20 @@ pub async fn fetch_all(
     lease: &LeaseGuard,
     emit: &Emit,
 ) -> Result<bool, PullError> {
-    let layer = |d: &Descriptor, status| PullEvent::Layer { id: d.digest.short().to_owned(), status };
+    let layer = |d: &Descriptor, status| PullEvent::Layer {
+        id: d.digest.short().to_owned(),
+        status,
+    };
     let mut missing = Vec::new();
     for descriptor in &manifest.layers {
         // Held before the first byte, so rm and gc leave a half-pulled image alone.
         lease.hold(&descriptor.digest)?;
         if store.blob_size(&descriptor.digest)?.is_some() {
             emit(layer(descriptor, LayerStatus::AlreadyExists));
-        } else if !missing.iter().any(|d: &&Descriptor| d.digest == descriptor.digest) {
+        } else if !missing
+            .iter()
+            .any(|d: &&Descriptor| d.digest == descriptor.digest)
+        {
             emit(layer(descriptor, LayerStatus::PullingFsLayer));
             missing.push(descriptor);
         }
@@ -48,12 +54,22 @@ pub async fn fetch_all(
     let slots = Arc::new(Semaphore::new(CONCURRENT_DOWNLOADS));
     let mut tasks = tokio::task::JoinSet::new();
     for (position, descriptor) in missing.iter().enumerate() {
-        let (client, store, reference, emit, slots) =
-            (client.clone(), store.clone(), reference.clone(), emit.clone(), slots.clone());
+        let (client, store, reference, emit, slots) = (
+            client.clone(),
+            store.clone(),
+            reference.clone(),
+            emit.clone(),
+            slots.clone(),
+        );
         let descriptor = (*descriptor).clone();
         tasks.spawn(async move {
-            let _slot = slots.acquire_owned().await.map_err(|e| PullError::Task(e.to_string()))?;
-            download(&client, &store, &reference, &descriptor, &emit).await.map(|()| position)
+            let _slot = slots
+                .acquire_owned()
+                .await
+                .map_err(|e| PullError::Task(e.to_string()))?;
+            download(&client, &store, &reference, &descriptor, &emit)
+                .await
+                .map(|()| position)
         });
     }
     let mut done = vec![false; missing.len()];
@@ -88,7 +104,10 @@ async fn download(
     emit: &Emit,
 ) -> Result<(), PullError> {
     let id = descriptor.digest.short().to_owned();
-    let status = |status| PullEvent::Layer { id: id.clone(), status };
+    let status = |status| PullEvent::Layer {
+        id: id.clone(),
+        status,
+    };
     // One writer per digest: this waits while another pull (in this process or
     // another) downloads the same layer, then finds it stored.
     let writer = {
@@ -107,7 +126,11 @@ async fn download(
     let total = descriptor.size;
     let mut response = client.get_blob(reference, &descriptor.digest, None).await?;
     let mut verifier = Verifier::new(descriptor.digest.clone(), Some(total));
-    let verify_error = |source| PullError::Verify { what: "layer", digest: descriptor.digest.clone(), source };
+    let verify_error = |source| PullError::Verify {
+        what: "layer",
+        digest: descriptor.digest.clone(),
+        source,
+    };
     let mut last_report = Instant::now();
     emit(status(LayerStatus::Downloading { current: 0, total }));
     while let Some(chunk) = response.stream.next().await {
@@ -116,13 +139,21 @@ async fn download(
         writer.write(&chunk)?;
         if last_report.elapsed() >= PROGRESS_EVERY {
             last_report = Instant::now();
-            emit(status(LayerStatus::Downloading { current: verifier.bytes_seen(), total }));
+            emit(status(LayerStatus::Downloading {
+                current: verifier.bytes_seen(),
+                total,
+            }));
         }
     }
-    emit(status(LayerStatus::Downloading { current: verifier.bytes_seen(), total }));
+    emit(status(LayerStatus::Downloading {
+        current: verifier.bytes_seen(),
+        total,
+    }));
     emit(status(LayerStatus::VerifyingChecksum));
     verifier.finish().map_err(verify_error)?;
-    tokio::task::spawn_blocking(move || writer.commit()).await.map_err(|e| PullError::Task(e.to_string()))??;
+    tokio::task::spawn_blocking(move || writer.commit())
+        .await
+        .map_err(|e| PullError::Task(e.to_string()))??;
     emit(status(LayerStatus::DownloadComplete));
     Ok(())
 }

@@ -72,7 +72,9 @@ pub struct Puller {
 
 impl std::fmt::Debug for Puller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Puller").field("host_platform", &self.host_platform).finish_non_exhaustive()
+        f.debug_struct("Puller")
+            .field("host_platform", &self.host_platform)
+            .finish_non_exhaustive()
     }
 }
 
@@ -80,28 +82,46 @@ impl Puller {
     /// A puller for `store` through `client`.
     pub fn new(client: RegistryClient, store: Arc<Store>) -> Self {
         let host_platform = Platform::from_target(std::env::consts::OS, std::env::consts::ARCH);
-        Self { client, store, host_platform }
+        Self {
+            client,
+            store,
+            host_platform,
+        }
     }
 
     /// Pulls `request`, reporting progress to `emit`.
     pub async fn pull(&self, request: &PullRequest, emit: Emit) -> Result<Vec<Pulled>, PullError> {
-        let platform = request.platform.clone().unwrap_or_else(|| self.host_platform.clone());
+        let platform = request
+            .platform
+            .clone()
+            .unwrap_or_else(|| self.host_platform.clone());
         if !request.all_tags {
             let reference = request.reference.with_default_tag();
             let pulled = self.pull_cleanly(&reference, &platform, &emit).await?;
-            emit(PullEvent::Status { up_to_date: pulled.up_to_date, name: reference.familiar() });
-            emit(PullEvent::Done { reference: reference.to_string() });
+            emit(PullEvent::Status {
+                up_to_date: pulled.up_to_date,
+                name: reference.familiar(),
+            });
+            emit(PullEvent::Done {
+                reference: reference.to_string(),
+            });
             return Ok(vec![pulled]);
         }
         let tags = self.client.list_tags(&request.reference).await?;
         let mut pulled = Vec::new();
         for tag in tags {
-            let reference = request.reference.with_tag(&tag).map_err(PullError::InvalidReference)?;
+            let reference = request
+                .reference
+                .with_tag(&tag)
+                .map_err(PullError::InvalidReference)?;
             pulled.push(self.pull_cleanly(&reference, &platform, &emit).await?);
         }
         let name = request.reference.canonical_name();
         let familiar_name = request.reference.familiar_name();
-        emit(PullEvent::Status { up_to_date: pulled.iter().all(|p| p.up_to_date), name: familiar_name });
+        emit(PullEvent::Status {
+            up_to_date: pulled.iter().all(|p| p.up_to_date),
+            name: familiar_name,
+        });
         emit(PullEvent::Done { reference: name });
         Ok(pulled)
     }
@@ -109,7 +129,12 @@ impl Puller {
     /// [`Puller::pull_one`], and on failure drops whatever verified
     /// manifests or configs it stored that no image references, so a failed
     /// pull leaves the store as it was.
-    async fn pull_cleanly(&self, reference: &Reference, platform: &Platform, emit: &Emit) -> Result<Pulled, PullError> {
+    async fn pull_cleanly(
+        &self,
+        reference: &Reference,
+        platform: &Platform,
+        emit: &Emit,
+    ) -> Result<Pulled, PullError> {
         let result = self.pull_one(reference, platform, emit).await;
         if result.is_err() {
             // The pull's lease is released by now; blobs other operations hold stay.
@@ -120,16 +145,26 @@ impl Puller {
         result
     }
 
-    async fn pull_one(&self, reference: &Reference, platform: &Platform, emit: &Emit) -> Result<Pulled, PullError> {
+    async fn pull_one(
+        &self,
+        reference: &Reference,
+        platform: &Platform,
+        emit: &Emit,
+    ) -> Result<Pulled, PullError> {
         let tag_or_digest = match (reference.digest(), reference.tag()) {
             (Some(d), _) => d.to_string(),
             (None, Some(t)) => t.to_string(),
             (None, None) => "latest".to_owned(),
         };
-        emit(PullEvent::PullingFrom { tag_or_digest, repository: reference.path().to_owned() });
+        emit(PullEvent::PullingFrom {
+            tag_or_digest,
+            repository: reference.path().to_owned(),
+        });
 
         // Everything this pull touches is held, so rm and gc leave it alone.
-        let lease = self.store.lease(&format!("a pull of {}", reference.familiar()), LEASE_TTL)?;
+        let lease = self
+            .store
+            .lease(&format!("a pull of {}", reference.familiar()), LEASE_TTL)?;
         let (top_digest, top_bytes) = self.resolve(reference).await?;
         lease.hold(&top_digest)?;
         let mut new_content = self.store_small(&top_digest, &top_bytes)?;
@@ -156,7 +191,9 @@ impl Puller {
                 match Manifest::from_slice(&bytes, None) {
                     Ok(child @ Manifest::Image(_)) => {
                         let child_ref = blob_ref(&digest, &bytes, &child);
-                        let Manifest::Image(m) = child else { unreachable_image() };
+                        let Manifest::Image(m) = child else {
+                            unreachable_image()
+                        };
                         (child_ref, Some(top_ref), m)
                     }
                     Ok(Manifest::Index(_)) => {
@@ -166,7 +203,13 @@ impl Puller {
                             reason: "an index entry names another index; nested indexes are not supported".into(),
                         });
                     }
-                    Err(e) => return Err(PullError::Invalid { what: "manifest", digest, reason: e.to_string() }),
+                    Err(e) => {
+                        return Err(PullError::Invalid {
+                            what: "manifest",
+                            digest,
+                            reason: e.to_string(),
+                        });
+                    }
                 }
             }
         };
@@ -187,11 +230,21 @@ impl Puller {
             reason: e.to_string(),
         })?;
 
-        new_content |= layers::fetch_all(&self.client, &self.store, reference, &manifest, &lease, emit).await?;
+        new_content |= layers::fetch_all(
+            &self.client,
+            &self.store,
+            reference,
+            &manifest,
+            &lease,
+            emit,
+        )
+        .await?;
 
         let record = ImageRecord::new(manifest_ref, &manifest, &config, index_ref);
         let outcome = self.store.record_pull(&record, reference, &top_digest)?;
-        emit(PullEvent::Digest { digest: top_digest.clone() });
+        emit(PullEvent::Digest {
+            digest: top_digest.clone(),
+        });
         Ok(Pulled {
             reference: reference.clone(),
             digest: top_digest,
@@ -207,22 +260,24 @@ impl Puller {
             let bytes = self.manifest_bytes(reference, digest).await?;
             return Ok((digest.clone(), bytes));
         }
-        if let Some(known) = self.store.tag_target(reference)? {
-            if let Some(bytes) = self.store.read_small(&known)? {
-                // A HEAD request does not count against Docker Hub's pull limit.
-                if let Some(head) = self.client.head_manifest(reference).await? {
-                    if head.digest == known {
-                        return Ok((known, bytes));
-                    }
-                }
-            }
+        // A HEAD request does not count against Docker Hub's pull limit.
+        if let Some(known) = self.store.tag_target(reference)?
+            && let Some(bytes) = self.store.read_small(&known)?
+            && let Some(head) = self.client.head_manifest(reference).await?
+            && head.digest == known
+        {
+            return Ok((known, bytes));
         }
         let fetched = self.client.get_manifest(reference).await?;
         Ok((fetched.digest, fetched.bytes.to_vec()))
     }
 
     /// A manifest by digest: from the store if there, else fetched and verified.
-    async fn manifest_bytes(&self, reference: &Reference, digest: &Digest) -> Result<Vec<u8>, PullError> {
+    async fn manifest_bytes(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<Vec<u8>, PullError> {
         if let Some(bytes) = self.store.read_small(digest)? {
             return Ok(bytes);
         }
@@ -231,25 +286,39 @@ impl Puller {
         Ok(fetched.bytes.to_vec())
     }
 
-    async fn config_bytes(&self, reference: &Reference, manifest: &ImageManifest) -> Result<Vec<u8>, PullError> {
+    async fn config_bytes(
+        &self,
+        reference: &Reference,
+        manifest: &ImageManifest,
+    ) -> Result<Vec<u8>, PullError> {
         let descriptor = &manifest.config;
         if let Some(bytes) = self.store.read_small(&descriptor.digest)? {
             return Ok(bytes);
         }
-        let mut response = self.client.get_blob(reference, &descriptor.digest, None).await?;
+        let mut response = self
+            .client
+            .get_blob(reference, &descriptor.digest, None)
+            .await?;
         let mut verifier = Verifier::new(descriptor.digest.clone(), Some(descriptor.size));
-        let mut bytes = Vec::with_capacity(usize::try_from(descriptor.size).unwrap_or(0).min(4 << 20));
+        let mut bytes =
+            Vec::with_capacity(usize::try_from(descriptor.size).unwrap_or(0).min(4 << 20));
         use futures_util::StreamExt;
         while let Some(chunk) = response.stream.next().await {
             let chunk = chunk?;
-            verifier.update(&chunk).map_err(|source| PullError::Verify {
-                what: "config",
-                digest: descriptor.digest.clone(),
-                source,
-            })?;
+            verifier
+                .update(&chunk)
+                .map_err(|source| PullError::Verify {
+                    what: "config",
+                    digest: descriptor.digest.clone(),
+                    source,
+                })?;
             bytes.extend_from_slice(&chunk);
         }
-        verifier.finish().map_err(|source| PullError::Verify { what: "config", digest: descriptor.digest.clone(), source })?;
+        verifier.finish().map_err(|source| PullError::Verify {
+            what: "config",
+            digest: descriptor.digest.clone(),
+            source,
+        })?;
         Ok(bytes)
     }
 

@@ -23,7 +23,10 @@ pub struct ApiError {
 impl ApiError {
     /// A failure with `code` and a message for the user.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400: the request was malformed.
@@ -44,7 +47,10 @@ impl ApiError {
     /// 500, logged; the client sees only that something failed inside.
     pub fn internal(context: &str, detail: impl std::fmt::Display) -> Self {
         tracing::error!("{context}: {detail}");
-        Self::new(ErrorCode::Internal, format!("{context} failed inside strata; see the server log"))
+        Self::new(
+            ErrorCode::Internal,
+            format!("{context} failed inside strata; see the server log"),
+        )
     }
 }
 
@@ -53,10 +59,13 @@ impl From<StoreError> for ApiError {
         match &e {
             _ if e.is_not_found() => Self::not_found(e.to_string()),
             _ if e.is_conflict() => Self::new(ErrorCode::Conflict, e.to_string()),
-            StoreError::InvalidReference { .. } | StoreError::TagWithDigest { .. } | StoreError::InvalidName { .. } | StoreError::AmbiguousId { .. } => {
-                Self::invalid(e.to_string())
+            StoreError::InvalidReference { .. }
+            | StoreError::TagWithDigest { .. }
+            | StoreError::InvalidName { .. }
+            | StoreError::AmbiguousId { .. } => Self::invalid(e.to_string()),
+            StoreError::DigestMismatch { .. } => {
+                Self::new(ErrorCode::DigestMismatch, e.to_string())
             }
-            StoreError::DigestMismatch { .. } => Self::new(ErrorCode::DigestMismatch, e.to_string()),
             _ => Self::internal("the store", e),
         }
     }
@@ -66,7 +75,9 @@ impl From<RegistryError> for ApiError {
     fn from(e: RegistryError) -> Self {
         let code = match &e {
             RegistryError::NotFound { .. } => ErrorCode::NotFound,
-            RegistryError::Unauthorized { .. } | RegistryError::Denied { .. } => ErrorCode::Unauthorized,
+            RegistryError::Unauthorized { .. } | RegistryError::Denied { .. } => {
+                ErrorCode::Unauthorized
+            }
             RegistryError::DigestMismatch { .. } => ErrorCode::DigestMismatch,
             RegistryError::InvalidManifest { .. } => ErrorCode::InvalidInput,
             _ => ErrorCode::Upstream,
@@ -91,7 +102,15 @@ impl From<PullError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(ApiErrorBody { code: self.code, message: self.message })).into_response()
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            status,
+            Json(ApiErrorBody {
+                code: self.code,
+                message: self.message,
+            }),
+        )
+            .into_response()
     }
 }

@@ -23,10 +23,13 @@ pub fn app(state: AppState) -> Router {
     let index = state.dist().join("index.html");
     // Trunk names assets by content hash, so they never change; index.html must revalidate.
     let assets = ServeDir::new(state.dist()).fallback(ServeFile::new(index));
-    let dashboard = Router::new().fallback_service(assets).layer(SetResponseHeaderLayer::if_not_present(
-        header::CACHE_CONTROL,
-        |response: &axum::response::Response| cache_policy(response),
-    ));
+    let dashboard =
+        Router::new()
+            .fallback_service(assets)
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                |response: &axum::response::Response| cache_policy(response),
+            ));
 
     Router::new()
         .merge(registry_v2::routes())
@@ -50,5 +53,9 @@ fn cache_policy(response: &axum::response::Response) -> Option<HeaderValue> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    Some(HeaderValue::from_static(if html { "no-cache" } else { "public, max-age=31536000, immutable" }))
+    Some(HeaderValue::from_static(if html {
+        "no-cache"
+    } else {
+        "public, max-age=31536000, immutable"
+    }))
 }

@@ -37,9 +37,16 @@ impl std::fmt::Debug for Security {
 
 impl Security {
     /// Settings with a fresh random CSRF token.
-    pub fn new(allowed_origins: impl IntoIterator<Item = String>, api_token: Option<String>, private: bool) -> Self {
+    pub fn new(
+        allowed_origins: impl IntoIterator<Item = String>,
+        api_token: Option<String>,
+        private: bool,
+    ) -> Self {
         Self {
-            allowed_origins: allowed_origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect(),
+            allowed_origins: allowed_origins
+                .into_iter()
+                .map(|o| o.trim_end_matches('/').to_owned())
+                .collect(),
             csrf_token: random_token(),
             api_token: api_token.filter(|t| !t.is_empty()),
             private,
@@ -63,7 +70,9 @@ impl Security {
 
     /// Whether `presented` is the bearer token (constant-time compare).
     pub fn bearer_ok(&self, presented: &str) -> bool {
-        self.api_token.as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), presented.as_bytes()))
+        self.api_token
+            .as_deref()
+            .is_some_and(|t| constant_time_eq(t.as_bytes(), presented.as_bytes()))
     }
 
     /// Whether `presented` is the CSRF token (constant-time compare).
@@ -94,7 +103,13 @@ fn random_token() -> String {
     if filled.is_err() {
         // No /dev/urandom: fall back to the hash of time and pid; still unguessable from a web page.
         let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-        bytes.copy_from_slice(shared::digest::Digest::sha256_of(seed.as_bytes()).encoded().as_bytes().get(..32).unwrap_or(&[0; 32]));
+        bytes.copy_from_slice(
+            shared::digest::Digest::sha256_of(seed.as_bytes())
+                .encoded()
+                .as_bytes()
+                .get(..32)
+                .unwrap_or(&[0; 32]),
+        );
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -105,15 +120,22 @@ mod tests {
 
     #[test]
     fn tokens_and_origins() {
-        let s = Security::new(["https://dash.example.com/".to_owned()], Some("t0ken".into()), true);
+        let s = Security::new(
+            ["https://dash.example.com/".to_owned()],
+            Some("t0ken".into()),
+            true,
+        );
         assert!(s.origin_allowed("https://dash.example.com"));
         assert!(!s.origin_allowed("https://evil.example.com"));
         assert!(s.bearer_ok("t0ken"));
         assert!(!s.bearer_ok("t0ke"));
-        assert!(s.csrf_ok(&s.csrf_token().to_owned()));
+        assert!(s.csrf_ok(s.csrf_token()));
         assert!(!s.csrf_ok("nope"));
         assert_eq!(s.csrf_token().len(), 64);
-        assert_ne!(Security::local().csrf_token(), Security::local().csrf_token());
+        assert_ne!(
+            Security::local().csrf_token(),
+            Security::local().csrf_token()
+        );
         assert!(!format!("{s:?}").contains("t0ken"));
     }
 }

@@ -34,11 +34,13 @@ impl PublicOnly {
                 continue;
             }
             // "host:port" allows that port; also remember the bare host for address checks.
-            let host = entry.rsplit_once(':').filter(|(h, p)| !h.ends_with(']') || p.chars().all(|c| c.is_ascii_digit()));
-            if let Some((h, p)) = host {
-                if p.chars().all(|c| c.is_ascii_digit()) {
-                    set.insert(h.trim_matches(['[', ']']).to_owned());
-                }
+            let host = entry
+                .rsplit_once(':')
+                .filter(|(h, p)| !h.ends_with(']') || p.chars().all(|c| c.is_ascii_digit()));
+            if let Some((h, p)) = host
+                && p.chars().all(|c| c.is_ascii_digit())
+            {
+                set.insert(h.trim_matches(['[', ']']).to_owned());
             }
             set.insert(entry.trim_matches(['[', ']']).to_owned());
         }
@@ -46,7 +48,8 @@ impl PublicOnly {
     }
 
     fn host_allowed(&self, host: &str) -> bool {
-        self.allowed.contains(&host.trim_matches(['[', ']']).to_ascii_lowercase())
+        self.allowed
+            .contains(&host.trim_matches(['[', ']']).to_ascii_lowercase())
     }
 }
 
@@ -155,7 +158,14 @@ mod tests {
             let ip: IpAddr = addr.parse().expect("ip");
             assert!(forbidden(ip).is_some(), "{addr} must be refused");
         }
-        for addr in ["8.8.8.8", "1.1.1.1", "104.18.1.1", "172.32.0.1", "2606:4700::1111", "2a00:1450::1"] {
+        for addr in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "104.18.1.1",
+            "172.32.0.1",
+            "2606:4700::1111",
+            "2a00:1450::1",
+        ] {
             let ip: IpAddr = addr.parse().expect("ip");
             assert_eq!(forbidden(ip), None, "{addr} is public");
         }
@@ -166,13 +176,35 @@ mod tests {
         let policy = PublicOnly::new(["127.0.0.1:5000".to_owned(), "Registry.Internal".to_owned()]);
         let url = |s: &str| Url::parse(s).expect("url");
         assert!(policy.check_url(&url("http://127.0.0.1:5000/v2/")).is_ok());
-        assert!(policy.check_addr("127.0.0.1", "127.0.0.1".parse().expect("ip")).is_ok());
-        assert!(policy.check_addr("registry.internal", "10.1.1.1".parse().expect("ip")).is_ok());
-        let refused = policy.check_url(&url("http://169.254.169.254/latest/meta-data")).expect_err("metadata");
+        assert!(
+            policy
+                .check_addr("127.0.0.1", "127.0.0.1".parse().expect("ip"))
+                .is_ok()
+        );
+        assert!(
+            policy
+                .check_addr("registry.internal", "10.1.1.1".parse().expect("ip"))
+                .is_ok()
+        );
+        let refused = policy
+            .check_url(&url("http://169.254.169.254/latest/meta-data"))
+            .expect_err("metadata");
         assert!(refused.contains("--allow-registry"), "{refused}");
         assert!(policy.check_url(&url("http://[::1]:5000/v2/")).is_err());
-        assert!(policy.check_url(&url("https://registry-1.docker.io/v2/")).is_ok());
-        assert!(policy.check_addr("evil.example", "10.0.0.1".parse().expect("ip")).is_err());
-        assert!(policy.check_addr("registry-1.docker.io", "54.1.2.3".parse().expect("ip")).is_ok());
+        assert!(
+            policy
+                .check_url(&url("https://registry-1.docker.io/v2/"))
+                .is_ok()
+        );
+        assert!(
+            policy
+                .check_addr("evil.example", "10.0.0.1".parse().expect("ip"))
+                .is_err()
+        );
+        assert!(
+            policy
+                .check_addr("registry-1.docker.io", "54.1.2.3".parse().expect("ip"))
+                .is_ok()
+        );
     }
 }

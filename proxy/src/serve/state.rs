@@ -39,7 +39,16 @@ impl AppState {
     /// registries through `client`, with the given defences.
     pub fn new(dist: PathBuf, store: Store, client: RegistryClient, security: Security) -> Self {
         let puller = Puller::new(client.clone(), Arc::new(store.clone()));
-        Self { inner: Arc::new(Inner { dist, store, client, puller, security, pulls: Pulls::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                dist,
+                store,
+                client,
+                puller,
+                security,
+                pulls: Pulls::default(),
+            }),
+        }
     }
 
     /// The built dashboard folder.

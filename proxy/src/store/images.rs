@@ -112,6 +112,17 @@ impl Store {
             }
             if let Some(previous) = &outcome.previous {
                 outcome.previous_dangling = tag_count(tx, previous)? == 0;
+                // An image whose only tag moved is dangling and lists as
+                // `<none> <none>` (DOCKER-SEMANTICS): its digest reference in
+                // that repository goes with the tag.
+                if outcome.previous_dangling
+                    && let Some((name, _)) = tag
+                {
+                    tx.execute(
+                        "DELETE FROM repo_digests WHERE name = ?1 AND image_id = ?2",
+                        params![name.canonical_name(), previous.to_string()],
+                    )?;
+                }
             }
             Ok(outcome)
         })

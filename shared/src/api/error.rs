@@ -71,7 +71,8 @@ mod tests {
             assert_eq!(code.status(), status, "{text}");
         }
         let body: ApiErrorBody =
-            serde_json::from_str(r#"{"code":"conflict","message":"image is pinned by 'prod'"}"#).expect("parse");
+            serde_json::from_str(r#"{"code":"conflict","message":"image is pinned by 'prod'"}"#)
+                .expect("parse");
         assert_eq!(body.code, ErrorCode::Conflict);
     }
 }

@@ -34,7 +34,11 @@ pub struct HistoryRow {
 ///
 /// Layer sizes are the compressed sizes from the manifest (the store keeps
 /// layers compressed); Docker shows the unpacked size.
-pub fn history_rows(image_id: &Digest, manifest: &ImageManifest, config: &ImageConfig) -> Vec<HistoryRow> {
+pub fn history_rows(
+    image_id: &Digest,
+    manifest: &ImageManifest,
+    config: &ImageConfig,
+) -> Vec<HistoryRow> {
     let mut layers = manifest.layers.iter();
     let mut rows: Vec<HistoryRow> = config
         .history
@@ -63,14 +67,23 @@ impl HistoryRow {
     /// The row as `--format` templates see it (`{{.ID}}`, `{{.CreatedSince}}`,
     /// `{{.CreatedAt}}`, `{{.CreatedBy}}`, `{{.Size}}`, `{{.Comment}}`).
     /// With `no_trunc` the ID and command are whole; `human` as `--human`.
-    pub fn template_value(&self, no_trunc: bool, human: bool, now: OffsetDateTime) -> serde_json::Value {
+    pub fn template_value(
+        &self,
+        no_trunc: bool,
+        human: bool,
+        now: OffsetDateTime,
+    ) -> serde_json::Value {
         let id = match &self.id {
             None => "<missing>".to_owned(),
             Some(d) if no_trunc => d.to_string(),
             Some(d) => d.short().to_owned(),
         };
         let created_by = self.created_by.replace('\t', " ");
-        let created_by = if no_trunc { created_by } else { ellipsis(&created_by, 45) };
+        let created_by = if no_trunc {
+            created_by
+        } else {
+            ellipsis(&created_by, 45)
+        };
         let (since, at) = match self.created {
             Some(t) if human => (created_since(t, now), created_at(t)),
             Some(t) => (crate::display::rfc3339(t), crate::display::rfc3339(t)),
@@ -94,7 +107,9 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn digest(c: char) -> Digest {
-        format!("sha256:{}", c.to_string().repeat(64)).parse().expect("digest")
+        format!("sha256:{}", c.to_string().repeat(64))
+            .parse()
+            .expect("digest")
     }
 
     fn image() -> (ImageManifest, ImageConfig) {
@@ -126,11 +141,23 @@ mod tests {
     fn rows_are_newest_first_with_layer_sizes() {
         let (manifest, config) = image();
         let rows = history_rows(&digest('c'), &manifest, &config);
-        let summary: Vec<(Option<String>, u64, bool)> =
-            rows.iter().map(|r| (r.id.as_ref().map(|d| d.short().to_owned()), r.size, r.empty_layer)).collect();
+        let summary: Vec<(Option<String>, u64, bool)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.id.as_ref().map(|d| d.short().to_owned()),
+                    r.size,
+                    r.empty_layer,
+                )
+            })
+            .collect();
         assert_eq!(
             summary,
-            [(Some("cccccccccccc".into()), 1234, false), (None, 0, true), (None, 5_570_000, false)]
+            [
+                (Some("cccccccccccc".into()), 1234, false),
+                (None, 0, true),
+                (None, 5_570_000, false)
+            ]
         );
         assert_eq!(rows[0].layer, Some(digest('2')));
     }
@@ -139,12 +166,18 @@ mod tests {
     fn template_values_like_docker_history() {
         let (manifest, config) = image();
         let rows = history_rows(&digest('c'), &manifest, &config);
-        let now = OffsetDateTime::parse("2024-01-10T11:00:00Z", &time::format_description::well_known::Rfc3339)
-            .expect("time");
+        let now = OffsetDateTime::parse(
+            "2024-01-10T11:00:00Z",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("time");
         let top = rows[0].template_value(false, true, now);
         assert_eq!(top["ID"], "cccccccccccc");
         assert_eq!(top["CreatedSince"], "3 hours ago");
-        assert_eq!(top["CreatedBy"], "RUN /bin/sh -c apk add --no-cache a-very-lon…");
+        assert_eq!(
+            top["CreatedBy"],
+            "RUN /bin/sh -c apk add --no-cache a-very-lon…"
+        );
         assert_eq!(top["Size"], "1.23kB");
         assert_eq!(top["Comment"], "buildkit.dockerfile.v0");
         let empty = rows[1].template_value(false, true, now);

@@ -46,10 +46,21 @@ pub const NONE: &str = "<none>";
 /// only by digest gets a `<none>` tag; a dangling image is `<none> <none>`.
 /// With a predicate, only matching images, and of those only the names a
 /// `reference=` filter matched.
-pub fn image_rows(images: &[ImageSummary], predicate: Option<&ImagePredicate>, with_digests: bool) -> Vec<ImageRow> {
-    let mut selected: Vec<&ImageSummary> =
-        images.iter().filter(|image| predicate.is_none_or(|p| p.matches(&image.subject))).collect();
-    selected.sort_by(|a, b| b.subject.created.cmp(&a.subject.created).then_with(|| a.subject.id.cmp(&b.subject.id)));
+pub fn image_rows(
+    images: &[ImageSummary],
+    predicate: Option<&ImagePredicate>,
+    with_digests: bool,
+) -> Vec<ImageRow> {
+    let mut selected: Vec<&ImageSummary> = images
+        .iter()
+        .filter(|image| predicate.is_none_or(|p| p.matches(&image.subject)))
+        .collect();
+    selected.sort_by(|a, b| {
+        b.subject
+            .created
+            .cmp(&a.subject.created)
+            .then_with(|| a.subject.id.cmp(&b.subject.id))
+    });
     let mut rows = Vec::new();
     for image in selected {
         let row = |repository: String, tag: String, digest: Option<Digest>| ImageRow {
@@ -67,12 +78,19 @@ pub fn image_rows(images: &[ImageSummary], predicate: Option<&ImagePredicate>, w
             rows.push(row(NONE.into(), NONE.into(), None));
             continue;
         }
-        let mut repos: Vec<String> = tags.iter().chain(&digests).map(|r| r.familiar_name()).collect();
+        let mut repos: Vec<String> = tags
+            .iter()
+            .chain(&digests)
+            .map(|r| r.familiar_name())
+            .collect();
         repos.sort();
         repos.dedup();
         for repo in repos {
-            let repo_digests: Vec<&Digest> =
-                digests.iter().filter(|r| r.familiar_name() == repo).filter_map(|r| r.digest()).collect();
+            let repo_digests: Vec<&Digest> = digests
+                .iter()
+                .filter(|r| r.familiar_name() == repo)
+                .filter_map(|r| r.digest())
+                .collect();
             let mut repo_tags: Vec<String> = tags
                 .iter()
                 .filter(|r| r.familiar_name() == repo)
@@ -108,7 +126,11 @@ impl ImageRow {
     /// `{{.Tag}}`, `{{.Digest}}`, `{{.CreatedSince}}`, `{{.CreatedAt}}`,
     /// `{{.Size}}`), as Docker fills them: ID short unless `no_trunc`.
     pub fn template_value(&self, no_trunc: bool, now: OffsetDateTime) -> serde_json::Value {
-        let id = if no_trunc { self.id.to_string() } else { self.id.short().to_owned() };
+        let id = if no_trunc {
+            self.id.to_string()
+        } else {
+            self.id.short().to_owned()
+        };
         serde_json::json!({
             "ID": id,
             "Repository": self.repository,
@@ -128,9 +150,9 @@ impl ImageRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::{ImageFilters, ResolvedAnchors};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use crate::filter::{ImageFilters, ResolvedAnchors};
 
     const A: &str = "sha256:aaaaaaaaaaaa0000000000000000000000000000000000000000000000000000";
     const B: &str = "sha256:bbbbbbbbbbbb0000000000000000000000000000000000000000000000000000";
@@ -154,7 +176,10 @@ mod tests {
     fn table(rows: &[ImageRow]) -> Vec<String> {
         rows.iter()
             .map(|r| {
-                let digest = r.digest.as_ref().map_or("-".to_owned(), |d| d.short().to_owned());
+                let digest = r
+                    .digest
+                    .as_ref()
+                    .map_or("-".to_owned(), |d| d.short().to_owned());
                 format!("{} {} {} {}", r.repository, r.tag, r.id.short(), digest)
             })
             .collect()
@@ -163,7 +188,15 @@ mod tests {
     fn images() -> Vec<ImageSummary> {
         let web_digest = format!("lovelearnlinux/webserver@{M}");
         vec![
-            image(A, &["lovelearnlinux/webserver:v1", "lovelearnlinux/webserver:latest"], &[&web_digest], 100),
+            image(
+                A,
+                &[
+                    "lovelearnlinux/webserver:v1",
+                    "lovelearnlinux/webserver:latest",
+                ],
+                &[&web_digest],
+                100,
+            ),
             image(B, &[], &[], 300),
             image(C, &[], &[&format!("redis@{M}")], 200),
         ]

@@ -66,15 +66,25 @@ impl ImageInspect {
             repo_tags: repo_tags.iter().map(Reference::familiar).collect(),
             repo_digests: repo_digests.iter().map(Reference::familiar).collect(),
             parent: String::new(),
-            comment: config.history.last().and_then(|h| h.comment.clone()).unwrap_or_default(),
-            created: config.created.map(crate::display::rfc3339).unwrap_or_default(),
+            comment: config
+                .history
+                .last()
+                .and_then(|h| h.comment.clone())
+                .unwrap_or_default(),
+            created: config
+                .created
+                .map(crate::display::rfc3339)
+                .unwrap_or_default(),
             author: config.author.clone().unwrap_or_default(),
             config: config.config.clone().unwrap_or_default(),
             architecture: config.architecture.clone(),
             variant: config.variant.clone(),
             os: config.os.clone(),
             size,
-            root_fs: InspectRootFs { fs_type: "layers".to_owned(), layers: config.rootfs.diff_ids.clone() },
+            root_fs: InspectRootFs {
+                fs_type: "layers".to_owned(),
+                layers: config.rootfs.diff_ids.clone(),
+            },
         }
     }
 }
@@ -97,13 +107,21 @@ mod tests {
             "history": [{"created_by": "x", "comment": "buildkit"}],
         }))
         .expect("config");
-        let id: Digest = format!("sha256:{}", "c".repeat(64)).parse().expect("digest");
+        let id: Digest = format!("sha256:{}", "c".repeat(64))
+            .parse()
+            .expect("digest");
         let tag: Reference = "redis:latest".parse().expect("ref");
-        let by_digest: Reference = format!("redis@sha256:{}", "d".repeat(64)).parse().expect("ref");
-        let value = serde_json::to_value(ImageInspect::new(&id, &config, &[tag], &[by_digest], 42)).expect("json");
+        let by_digest: Reference = format!("redis@sha256:{}", "d".repeat(64))
+            .parse()
+            .expect("ref");
+        let value = serde_json::to_value(ImageInspect::new(&id, &config, &[tag], &[by_digest], 42))
+            .expect("json");
         assert_eq!(value["Id"], id.to_string());
         assert_eq!(value["RepoTags"], serde_json::json!(["redis:latest"]));
-        assert_eq!(value["RepoDigests"], serde_json::json!([format!("redis@sha256:{}", "d".repeat(64))]));
+        assert_eq!(
+            value["RepoDigests"],
+            serde_json::json!([format!("redis@sha256:{}", "d".repeat(64))])
+        );
         assert_eq!(value["Created"], "2024-01-10T08:00:00Z");
         assert_eq!(value["Architecture"], "amd64");
         assert_eq!(value["Os"], "linux");
@@ -111,7 +129,10 @@ mod tests {
         assert_eq!(value["Comment"], "buildkit");
         assert_eq!(value["Size"], 42);
         assert!(value.get("Variant").is_none());
-        assert_eq!(value["RootFS"], serde_json::json!({"Type": "layers", "Layers": [diff]}));
+        assert_eq!(
+            value["RootFS"],
+            serde_json::json!({"Type": "layers", "Layers": [diff]})
+        );
         let c = &value["Config"];
         assert_eq!(c["Env"], serde_json::json!(["A=1"]));
         assert_eq!(c["Cmd"], serde_json::json!(["redis-server"]));

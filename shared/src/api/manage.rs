@@ -39,7 +39,9 @@ impl std::str::FromStr for ImageSort {
             "tag" => Ok(Self::Tag),
             "id" => Ok(Self::Id),
             "size" => Ok(Self::Size),
-            other => Err(format!("cannot sort by {other:?}: use created, repository, tag, id or size")),
+            other => Err(format!(
+                "cannot sort by {other:?}: use created, repository, tag, id or size"
+            )),
         }
     }
 }
@@ -159,10 +161,19 @@ mod tests {
 
     #[test]
     fn sort_keys_parse() {
-        let cases = [("created", Ok(ImageSort::Created)), ("size", Ok(ImageSort::Size)), ("id", Ok(ImageSort::Id))];
+        let cases = [
+            ("created", Ok(ImageSort::Created)),
+            ("size", Ok(ImageSort::Size)),
+            ("id", Ok(ImageSort::Id)),
+        ];
         for (text, want) in cases {
             assert_eq!(text.parse::<ImageSort>(), want);
         }
-        assert!("bogus".parse::<ImageSort>().expect_err("error").contains("created, repository"));
+        assert!(
+            "bogus"
+                .parse::<ImageSort>()
+                .expect_err("error")
+                .contains("created, repository")
+        );
     }
 }

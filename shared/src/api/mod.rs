@@ -15,8 +15,8 @@ pub use history::{HistoryRow, history_rows};
 pub use images::{ImageRow, ImageSummary, NONE, image_rows};
 pub use inspect::{ImageInspect, InspectRootFs};
 pub use manage::{
-    ImageDetail, ImageListResponse, ImageSort, LayerDetail, PinRequest, RemoveOutcome, RemoveRequest, SessionInfo,
-    TagRequest, UsageInfo, sort_rows,
+    ImageDetail, ImageListResponse, ImageSort, LayerDetail, PinRequest, RemoveOutcome,
+    RemoveRequest, SessionInfo, TagRequest, UsageInfo, sort_rows,
 };
 pub use pull::{LayerStatus, PullEvent, PullInfo, PullStart};
 pub use search::{DESCRIPTION_WIDTH, SearchResponse, SearchResult};

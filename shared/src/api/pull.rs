@@ -121,14 +121,24 @@ impl PullEvent {
     /// `None` for events that only drive a live progress bar.
     pub fn plain_line(&self) -> Option<String> {
         match self {
-            Self::PullingFrom { tag_or_digest, repository } => {
-                Some(format!("{tag_or_digest}: Pulling from {repository}"))
-            }
-            Self::Layer { status: LayerStatus::Downloading { .. }, .. } => None,
+            Self::PullingFrom {
+                tag_or_digest,
+                repository,
+            } => Some(format!("{tag_or_digest}: Pulling from {repository}")),
+            Self::Layer {
+                status: LayerStatus::Downloading { .. },
+                ..
+            } => None,
             Self::Layer { id, status } => Some(format!("{id}: {}", status.label())),
             Self::Digest { digest } => Some(format!("Digest: {digest}")),
-            Self::Status { up_to_date: true, name } => Some(format!("Status: Image is up to date for {name}")),
-            Self::Status { up_to_date: false, name } => Some(format!("Status: Downloaded newer image for {name}")),
+            Self::Status {
+                up_to_date: true,
+                name,
+            } => Some(format!("Status: Image is up to date for {name}")),
+            Self::Status {
+                up_to_date: false,
+                name,
+            } => Some(format!("Status: Downloaded newer image for {name}")),
             Self::Done { reference } => Some(reference.clone()),
             Self::Failed { message } => Some(format!("Error: {message}")),
         }
@@ -142,38 +152,77 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn digest() -> Digest {
-        "sha256:8a29a15cefaeccf6545f7ecf11298f9672d2f0cdaf9e357a95133ac3ad3e1f07".parse().expect("digest")
+        "sha256:8a29a15cefaeccf6545f7ecf11298f9672d2f0cdaf9e357a95133ac3ad3e1f07"
+            .parse()
+            .expect("digest")
     }
 
     #[test]
     fn plain_lines_match_docker() {
-        let layer = |status| PullEvent::Layer { id: "8a29a15cefae".into(), status };
+        let layer = |status| PullEvent::Layer {
+            id: "8a29a15cefae".into(),
+            status,
+        };
         let cases = [
             (
-                PullEvent::PullingFrom { tag_or_digest: "v1".into(), repository: "lovelearnlinux/webserver".into() },
+                PullEvent::PullingFrom {
+                    tag_or_digest: "v1".into(),
+                    repository: "lovelearnlinux/webserver".into(),
+                },
                 Some("v1: Pulling from lovelearnlinux/webserver"),
             ),
-            (layer(LayerStatus::AlreadyExists), Some("8a29a15cefae: Already exists")),
-            (layer(LayerStatus::PullingFsLayer), Some("8a29a15cefae: Pulling fs layer")),
-            (layer(LayerStatus::Waiting), Some("8a29a15cefae: Waiting")),
-            (layer(LayerStatus::Downloading { current: 1, total: 2 }), None),
-            (layer(LayerStatus::VerifyingChecksum), Some("8a29a15cefae: Verifying Checksum")),
-            (layer(LayerStatus::DownloadComplete), Some("8a29a15cefae: Download complete")),
-            (layer(LayerStatus::PullComplete), Some("8a29a15cefae: Pull complete")),
             (
-                PullEvent::Digest { digest: digest() },
-                Some("Digest: sha256:8a29a15cefaeccf6545f7ecf11298f9672d2f0cdaf9e357a95133ac3ad3e1f07"),
+                layer(LayerStatus::AlreadyExists),
+                Some("8a29a15cefae: Already exists"),
             ),
             (
-                PullEvent::Status { up_to_date: false, name: "lovelearnlinux/webserver:v1".into() },
+                layer(LayerStatus::PullingFsLayer),
+                Some("8a29a15cefae: Pulling fs layer"),
+            ),
+            (layer(LayerStatus::Waiting), Some("8a29a15cefae: Waiting")),
+            (
+                layer(LayerStatus::Downloading {
+                    current: 1,
+                    total: 2,
+                }),
+                None,
+            ),
+            (
+                layer(LayerStatus::VerifyingChecksum),
+                Some("8a29a15cefae: Verifying Checksum"),
+            ),
+            (
+                layer(LayerStatus::DownloadComplete),
+                Some("8a29a15cefae: Download complete"),
+            ),
+            (
+                layer(LayerStatus::PullComplete),
+                Some("8a29a15cefae: Pull complete"),
+            ),
+            (
+                PullEvent::Digest { digest: digest() },
+                Some(
+                    "Digest: sha256:8a29a15cefaeccf6545f7ecf11298f9672d2f0cdaf9e357a95133ac3ad3e1f07",
+                ),
+            ),
+            (
+                PullEvent::Status {
+                    up_to_date: false,
+                    name: "lovelearnlinux/webserver:v1".into(),
+                },
                 Some("Status: Downloaded newer image for lovelearnlinux/webserver:v1"),
             ),
             (
-                PullEvent::Status { up_to_date: true, name: "redis:latest".into() },
+                PullEvent::Status {
+                    up_to_date: true,
+                    name: "redis:latest".into(),
+                },
                 Some("Status: Image is up to date for redis:latest"),
             ),
             (
-                PullEvent::Done { reference: "docker.io/lovelearnlinux/webserver:v1".into() },
+                PullEvent::Done {
+                    reference: "docker.io/lovelearnlinux/webserver:v1".into(),
+                },
                 Some("docker.io/lovelearnlinux/webserver:v1"),
             ),
         ];
@@ -185,9 +234,17 @@ mod tests {
     #[test]
     fn events_round_trip_as_json() {
         let events = [
-            PullEvent::Layer { id: "abc".into(), status: LayerStatus::Downloading { current: 5, total: 9 } },
+            PullEvent::Layer {
+                id: "abc".into(),
+                status: LayerStatus::Downloading {
+                    current: 5,
+                    total: 9,
+                },
+            },
             PullEvent::Digest { digest: digest() },
-            PullEvent::Failed { message: "boom".into() },
+            PullEvent::Failed {
+                message: "boom".into(),
+            },
         ];
         for event in events {
             let json = serde_json::to_string(&event).expect("serialise");
@@ -196,7 +253,10 @@ mod tests {
         }
         let json = serde_json::to_value(PullEvent::Layer {
             id: "abc".into(),
-            status: LayerStatus::Downloading { current: 5, total: 9 },
+            status: LayerStatus::Downloading {
+                current: 5,
+                total: 9,
+            },
         })
         .expect("serialise");
         assert_eq!(

@@ -55,7 +55,11 @@ impl SearchResult {
     /// `{{.StarCount}}`, `{{.IsOfficial}}`, `{{.IsAutomated}}`).
     pub fn template_value(&self, no_trunc: bool) -> serde_json::Value {
         let description = self.description.replace('\n', " ");
-        let description = if no_trunc { description } else { ellipsis(&description, DESCRIPTION_WIDTH) };
+        let description = if no_trunc {
+            description
+        } else {
+            ellipsis(&description, DESCRIPTION_WIDTH)
+        };
         let flag = |v: Option<bool>| match v {
             Some(true) => "[OK]",
             Some(false) => "",
@@ -88,14 +92,30 @@ mod tests {
         }))
         .expect("parse");
         let top = response.results[0].template_value(false);
-        assert_eq!(top["Description"], "Redis is the world's fastest data platform f…");
+        assert_eq!(
+            top["Description"],
+            "Redis is the world's fastest data platform f…"
+        );
         assert_eq!(top["StarCount"], "13000");
         assert_eq!(top["IsOfficial"], "[OK]");
         let other = response.results[1].template_value(true);
         assert_eq!(other["IsOfficial"], "");
         assert_eq!(other["IsAutomated"], "[OK]");
-        let catalog = SearchResult { name: "127.0.0.1:5000/web".into(), description: String::new(), star_count: None, is_official: None, is_automated: None };
+        let catalog = SearchResult {
+            name: "127.0.0.1:5000/web".into(),
+            description: String::new(),
+            star_count: None,
+            is_official: None,
+            is_automated: None,
+        };
         assert_eq!(catalog.template_value(false)["StarCount"], "-");
-        assert_eq!(catalog.subject(), SearchSubject { stars: 0, is_official: false, is_automated: false });
+        assert_eq!(
+            catalog.subject(),
+            SearchSubject {
+                stars: 0,
+                is_official: false,
+                is_automated: false
+            }
+        );
     }
 }

@@ -1,6 +1,8 @@
-//! `fixture-registry [open|basic|token]`: starts a loopback distribution
-//! registry holding every fixture image, prints its address and the pushed
-//! references, and runs until stdin closes or it is killed.
+//! `fixture-registry [open|basic|token] [--large MIB]`: starts a loopback
+//! distribution registry holding every fixture image (and, with `--large`,
+//! the benchmark image `bench/large:latest` of about MIB MiB), prints its
+//! address and the pushed references, and runs until stdin closes or it is
+//! killed.
 //!
 //! `scripts/demo.sh` uses it so the product can be tried with no internet.
 
@@ -9,14 +11,32 @@ use std::io::Read;
 use test_support::{Auth, Registry};
 
 fn main() -> test_support::Result<()> {
-    let auth = match std::env::args().nth(1).as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let large = match args.iter().position(|a| a == "--large") {
+        Some(i) => Some(
+            args.get(i + 1)
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or("--large takes a size in MiB")?,
+        ),
+        None => None,
+    };
+    let auth = match args
+        .first()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+    {
         None | Some("open") => Auth::Open,
         Some("basic") => Auth::Basic,
         Some("token") => Auth::Token,
-        Some(other) => return Err(format!("unknown auth variant {other:?}: use open, basic or token").into()),
+        Some(other) => {
+            return Err(format!("unknown auth variant {other:?}: use open, basic or token").into());
+        }
     };
     let registry = Registry::start(auth)?;
-    let pushed = registry.push_all()?;
+    let mut pushed = registry.push_all()?;
+    if let Some(mib) = large {
+        pushed.push(registry.push(&test_support::fixtures::large_image(mib)?)?);
+    }
     println!("registry {}", registry.host());
     if let Some(creds) = registry.creds() {
         println!("credentials {creds}");

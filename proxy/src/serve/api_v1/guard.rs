@@ -14,21 +14,36 @@ use crate::serve::security::CSRF_HEADER;
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let security = state.security();
     let headers = request.headers().clone();
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let same_origin = origin.as_deref().is_none_or(|o| is_same_origin(o, &headers));
-    let allowed_origin = origin.as_deref().filter(|o| !same_origin && security.origin_allowed(o)).map(str::to_owned);
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let same_origin = origin
+        .as_deref()
+        .is_none_or(|o| is_same_origin(o, &headers));
+    let allowed_origin = origin
+        .as_deref()
+        .filter(|o| !same_origin && security.origin_allowed(o))
+        .map(str::to_owned);
     if !same_origin && allowed_origin.is_none() {
         return ApiError::forbidden("cross-origin requests are refused; start strata with --allow-origin ORIGIN to allow this page").into_response();
     }
     if request.method() == Method::OPTIONS {
-        return cors(Response::new(axum::body::Body::empty()), allowed_origin.as_deref(), true);
+        return cors(
+            Response::new(axum::body::Body::empty()),
+            allowed_origin.as_deref(),
+            true,
+        );
     }
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|t| security.bearer_ok(t.trim()));
-    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).is_some_and(|t| security.csrf_ok(t));
+    let csrf = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| security.csrf_ok(t));
     let write = !matches!(*request.method(), Method::GET | Method::HEAD);
     let public_read = matches!(request.uri().path(), "/api/v1/version" | "/version");
     if write {
@@ -44,7 +59,11 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             return ApiError::forbidden(format!("writes need a token: {how}")).into_response();
         }
     } else if security.private() && !bearer && !public_read {
-        return ApiError::new(shared::api::ErrorCode::Unauthorized, "this server is private: send Authorization: Bearer <token>").into_response();
+        return ApiError::new(
+            shared::api::ErrorCode::Unauthorized,
+            "this server is private: send Authorization: Bearer <token>",
+        )
+        .into_response();
     }
     let response = next.run(request).await;
     cors(response, allowed_origin.as_deref(), false)
@@ -52,24 +71,38 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 
 /// Whether `origin` is the server's own (`http://HOST` of the request).
 fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).is_some_and(|o| o == host)
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|o| o == host)
 }
 
 fn cors(mut response: Response, origin: Option<&str>, preflight: bool) -> Response {
-    let Some(origin) = origin else { return response };
+    let Some(origin) = origin else {
+        return response;
+    };
     let h = response.headers_mut();
     if let Ok(v) = origin.parse() {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
     }
     h.insert(header::VARY, header::HeaderValue::from_static("Origin"));
     if preflight {
-        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, header::HeaderValue::from_static("GET, POST, DELETE"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::HeaderValue::from_static("GET, POST, DELETE"),
+        );
         h.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
             header::HeaderValue::from_static("authorization, content-type, x-strata-csrf"),
         );
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, header::HeaderValue::from_static("600"));
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            header::HeaderValue::from_static("600"),
+        );
     }
     response
 }

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use shared::api::{ImageDetail, ImageListResponse, ImageSort, LayerDetail, UsageInfo, history_rows, image_rows, sort_rows};
+use shared::api::{
+    ImageDetail, ImageListResponse, ImageSort, LayerDetail, UsageInfo, history_rows, image_rows,
+    sort_rows,
+};
 
 use super::blocking;
 use crate::serve::AppState;
@@ -25,14 +28,20 @@ struct ListQuery {
 }
 
 fn parse_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
-    let mut q = ListQuery { limit: 100, ..ListQuery::default() };
+    let mut q = ListQuery {
+        limit: 100,
+        ..ListQuery::default()
+    };
     let flag = |v: &str, key: &str| match v {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
-        other => Err(ApiError::invalid(format!("{key}={other}: expected true or false"))),
+        other => Err(ApiError::invalid(format!(
+            "{key}={other}: expected true or false"
+        ))),
     };
     let number = |v: &str, key: &str| {
-        v.parse::<usize>().map_err(|_| ApiError::invalid(format!("{key}={v}: expected a whole number")))
+        v.parse::<usize>()
+            .map_err(|_| ApiError::invalid(format!("{key}={v}: expected a whole number")))
     };
     for (key, value) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match key.as_ref() {
@@ -43,48 +52,76 @@ fn parse_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
                 q.descending = Some(match value.as_ref() {
                     "asc" => false,
                     "desc" => true,
-                    other => return Err(ApiError::invalid(format!("order={other}: use asc or desc"))),
+                    other => {
+                        return Err(ApiError::invalid(format!("order={other}: use asc or desc")));
+                    }
                 })
             }
             "offset" => q.offset = number(&value, "offset")?,
             "limit" => q.limit = number(&value, "limit")?.clamp(1, MAX_PAGE),
-            other => return Err(ApiError::invalid(format!("unknown query parameter {other:?}"))),
+            other => {
+                return Err(ApiError::invalid(format!(
+                    "unknown query parameter {other:?}"
+                )));
+            }
         }
     }
     Ok(q)
 }
 
 /// `GET /api/v1/images`: the `images` table, filtered, sorted and paged on the server.
-pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<ImageListResponse>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ImageListResponse>, ApiError> {
     let q = parse_query(raw.as_deref())?;
     blocking(&state, move |store| {
-        let predicate = crate::images::predicate(store, &q.filters, None).map_err(ApiError::invalid)?;
+        let predicate =
+            crate::images::predicate(store, &q.filters, None).map_err(ApiError::invalid)?;
         let summaries = crate::images::summaries(store)?;
         let mut rows = image_rows(&summaries, Some(&predicate), q.digests);
-        let descending = q.descending.unwrap_or(q.sort == ImageSort::Created || q.sort == ImageSort::Size);
+        let descending = q
+            .descending
+            .unwrap_or(q.sort == ImageSort::Created || q.sort == ImageSort::Size);
         sort_rows(&mut rows, q.sort, descending);
         let total = rows.len();
         let rows = rows.into_iter().skip(q.offset).take(q.limit).collect();
-        Ok(Json(ImageListResponse { rows, total, offset: q.offset }))
+        Ok(Json(ImageListResponse {
+            rows,
+            total,
+            offset: q.offset,
+        }))
     })
     .await
 }
 
 /// `GET /api/v1/images/{name}`: one stored image.
-pub async fn detail(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<ImageDetail>, ApiError> {
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ImageDetail>, ApiError> {
     blocking(&state, move |store| {
         let record = store.resolve(&name)?;
         let config = store.image_config(&record)?;
         let manifest = store.image_manifest(&record)?;
         let row = store.row(&record.id)?;
-        let inspect = shared::api::ImageInspect::new(record.id.digest(), &config, &row.repo_tags, &row.repo_digests, record.size);
+        let inspect = shared::api::ImageInspect::new(
+            record.id.digest(),
+            &config,
+            &row.repo_tags,
+            &row.repo_digests,
+            record.size,
+        );
         // Which other images hold each layer: one pass over every image's layers.
         let mut holders: BTreeMap<shared::digest::Digest, Vec<String>> = BTreeMap::new();
         for other in store.list()? {
             if other.id == record.id {
                 continue;
             }
-            let label = other.repo_tags.first().map_or_else(|| other.id.short().to_owned(), |r| r.familiar());
+            let label = other
+                .repo_tags
+                .first()
+                .map_or_else(|| other.id.short().to_owned(), |r| r.familiar());
             for layer in store.get(&other.id)?.layers {
                 holders.entry(layer.digest).or_default().push(label.clone());
             }
@@ -138,7 +175,13 @@ mod tests {
         assert_eq!(q.sort, ImageSort::Size);
         assert_eq!(q.descending, Some(false));
         assert_eq!((q.offset, q.limit), (5, MAX_PAGE));
-        for bad in ["digests=maybe", "sort=colour", "order=up", "offset=-1", "bogus=1"] {
+        for bad in [
+            "digests=maybe",
+            "sort=colour",
+            "order=up",
+            "offset=-1",
+            "bogus=1",
+        ] {
             assert!(parse_query(Some(bad)).is_err(), "{bad}");
         }
     }

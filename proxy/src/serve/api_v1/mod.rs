@@ -33,6 +33,9 @@ use super::error::ApiError;
 
 pub use pulls::Pulls;
 
+/// The largest request body the API reads (bytes).
+pub const MAX_BODY: usize = 64 * 1024;
+
 /// Every `/api/v1` route, behind the defences in [`guard`].
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -48,6 +51,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/pulls", post(pulls::start).get(pulls::list))
         .route("/pulls/{id}/events", get(pulls::events))
         .fallback(not_found)
+        // Every request body is a small JSON document.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }
 
@@ -58,7 +63,9 @@ pub async fn version() -> Json<VersionInfo> {
 
 /// `GET /api/v1/session`: the CSRF token (the guard has already refused foreign origins).
 async fn session(axum::extract::State(state): axum::extract::State<AppState>) -> Json<SessionInfo> {
-    Json(SessionInfo { csrf_token: state.security().csrf_token().to_owned() })
+    Json(SessionInfo {
+        csrf_token: state.security().csrf_token().to_owned(),
+    })
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -68,13 +75,19 @@ struct RefQuery {
 
 /// `GET /api/v1/ref?reference=R`.
 async fn parse_ref(Query(query): Query<RefQuery>) -> Result<Json<ReferenceSummary>, ApiError> {
-    let reference: Reference = query.reference.parse().map_err(|e| ApiError::invalid(format!("{e}")))?;
+    let reference: Reference = query
+        .reference
+        .parse()
+        .map_err(|e| ApiError::invalid(format!("{e}")))?;
     Ok(Json(reference.summary()))
 }
 
 /// Any other `/api/v1` path.
 async fn not_found(uri: Uri) -> ApiError {
-    ApiError::new(ErrorCode::NotFound, format!("no API endpoint at {uri}; see the README for the /api/v1 routes"))
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("no API endpoint at {uri}; see the README for the /api/v1 routes"),
+    )
 }
 
 /// Runs blocking store work off the async threads.

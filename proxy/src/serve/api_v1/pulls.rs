@@ -49,14 +49,21 @@ struct Job {
 
 impl Job {
     fn info(&self, id: u64) -> PullInfo {
-        PullInfo { id, reference: self.reference.clone(), done: self.done, error: self.error.clone() }
+        PullInfo {
+            id,
+            reference: self.reference.clone(),
+            done: self.done,
+            error: self.error.clone(),
+        }
     }
 }
 
 impl Pulls {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain data; keep serving it.
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn create(&self, reference: &str) -> u64 {
@@ -64,9 +71,26 @@ impl Pulls {
         let id = inner.next;
         inner.next += 1;
         let (tx, _) = broadcast::channel(1024);
-        inner.jobs.insert(id, Job { reference: reference.to_owned(), events: Vec::new(), done: false, error: None, tx });
-        let finished: Vec<u64> = inner.jobs.iter().filter(|(_, j)| j.done).map(|(id, _)| *id).collect();
-        for old in finished.iter().take(finished.len().saturating_sub(KEEP_FINISHED)) {
+        inner.jobs.insert(
+            id,
+            Job {
+                reference: reference.to_owned(),
+                events: Vec::new(),
+                done: false,
+                error: None,
+                tx,
+            },
+        );
+        let finished: Vec<u64> = inner
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.done)
+            .map(|(id, _)| *id)
+            .collect();
+        for old in finished
+            .iter()
+            .take(finished.len().saturating_sub(KEEP_FINISHED))
+        {
             inner.jobs.remove(old);
         }
         id
@@ -90,10 +114,19 @@ impl Pulls {
 }
 
 /// `POST /api/v1/pulls`: starts a pull in the background.
-pub async fn start(State(state): State<AppState>, Json(body): Json<PullStart>) -> Result<Json<PullInfo>, ApiError> {
-    let reference: Reference = body.reference.trim().parse().map_err(|e| ApiError::invalid(format!("{e}")))?;
+pub async fn start(
+    State(state): State<AppState>,
+    Json(body): Json<PullStart>,
+) -> Result<Json<PullInfo>, ApiError> {
+    let reference: Reference = body
+        .reference
+        .trim()
+        .parse()
+        .map_err(|e| ApiError::invalid(format!("{e}")))?;
     if body.all_tags && (reference.tag().is_some() || reference.digest().is_some()) {
-        return Err(ApiError::invalid("a tag or digest can't be used with all tags"));
+        return Err(ApiError::invalid(
+            "a tag or digest can't be used with all tags",
+        ));
     }
     let platform = body
         .platform
@@ -104,23 +137,40 @@ pub async fn start(State(state): State<AppState>, Json(body): Json<PullStart>) -
         .map_err(|e| ApiError::invalid(format!("invalid platform: {e}")))?;
     let pulls = state.pulls().clone();
     let id = pulls.create(&body.reference);
-    let request = PullRequest { reference, platform, all_tags: body.all_tags };
+    let request = PullRequest {
+        reference,
+        platform,
+        all_tags: body.all_tags,
+    };
     let puller = state.puller().clone();
     let emitter = pulls.clone();
     tokio::spawn(async move {
         let emit: crate::pull::Emit = Arc::new(move |event| emitter.push(id, event));
         if let Err(e) = puller.pull(&request, emit).await {
-            pulls.push(id, PullEvent::Failed { message: e.to_string() });
+            pulls.push(
+                id,
+                PullEvent::Failed {
+                    message: e.to_string(),
+                },
+            );
         }
     });
     let info = state.pulls().lock().jobs.get(&id).map(|j| j.info(id));
-    info.map(Json).ok_or_else(|| ApiError::internal("starting a pull", "the job vanished"))
+    info.map(Json)
+        .ok_or_else(|| ApiError::internal("starting a pull", "the job vanished"))
 }
 
 /// `GET /api/v1/pulls`: every pull still remembered, newest first.
 pub async fn list(State(state): State<AppState>) -> Json<Vec<PullInfo>> {
     let inner = state.pulls().lock();
-    Json(inner.jobs.iter().rev().map(|(id, job)| job.info(*id)).collect())
+    Json(
+        inner
+            .jobs
+            .iter()
+            .rev()
+            .map(|(id, job)| job.info(*id))
+            .collect(),
+    )
 }
 
 /// `GET /api/v1/pulls/{id}/events`: the pull's events from the start (or
@@ -130,33 +180,44 @@ pub async fn events(
     Path(id): Path<u64>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let after: Option<usize> =
-        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    let after: Option<usize> = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
     let (backlog, done, rx) = {
         let inner = state.pulls().lock();
-        let job = inner.jobs.get(&id).ok_or_else(|| ApiError::not_found(format!("no pull {id}; it may have ended long ago")))?;
+        let job = inner.jobs.get(&id).ok_or_else(|| {
+            ApiError::not_found(format!("no pull {id}; it may have ended long ago"))
+        })?;
         let start = after.map_or(0, |a| a + 1);
-        let backlog: Vec<(usize, PullEvent)> = job.events.iter().cloned().enumerate().skip(start).collect();
+        let backlog: Vec<(usize, PullEvent)> =
+            job.events.iter().cloned().enumerate().skip(start).collect();
         (backlog, job.done, job.tx.subscribe())
     };
-    let next_expected = backlog.last().map_or(after.map_or(0, |a| a + 1), |(n, _)| n + 1);
+    let next_expected = backlog
+        .last()
+        .map_or(after.map_or(0, |a| a + 1), |(n, _)| n + 1);
     let replay = futures_util::stream::iter(backlog);
-    let live = futures_util::stream::unfold((rx, next_expected, done), |(mut rx, next, done)| async move {
-        if done {
-            return None;
-        }
-        loop {
-            match rx.recv().await {
-                Ok((n, _)) if n < next => continue,
-                Ok((n, event)) => {
-                    let ended = matches!(event, PullEvent::Done { .. } | PullEvent::Failed { .. });
-                    return Some(((n, event), (rx, n + 1, ended)));
-                }
-                // Too slow a watcher: it reconnects with Last-Event-ID and replays.
-                Err(_) => return None,
+    let live = futures_util::stream::unfold(
+        (rx, next_expected, done),
+        |(mut rx, next, done)| async move {
+            if done {
+                return None;
             }
-        }
-    });
+            loop {
+                match rx.recv().await {
+                    Ok((n, _)) if n < next => continue,
+                    Ok((n, event)) => {
+                        let ended =
+                            matches!(event, PullEvent::Done { .. } | PullEvent::Failed { .. });
+                        return Some(((n, event), (rx, n + 1, ended)));
+                    }
+                    // Too slow a watcher: it reconnects with Last-Event-ID and replays.
+                    Err(_) => return None,
+                }
+            }
+        },
+    );
     use futures_util::StreamExt;
     let stream = replay.chain(live).map(|(n, event)| {
         let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());

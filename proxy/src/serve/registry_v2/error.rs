@@ -138,18 +138,25 @@ impl V2Error {
         self
     }
 
-    /// The same failure with another status (upstream failures are 502).
+    /// The same failure with another status.
     fn with_status(mut self, status: StatusCode) -> V2Error {
         self.status = status;
         self
     }
 
+    /// The same failure as the upstream's fault: `502 Bad Gateway`.
+    pub fn bad_gateway(self) -> V2Error {
+        self.with_status(StatusCode::BAD_GATEWAY)
+    }
+
     /// The code.
+    #[cfg(test)]
     pub fn code(&self) -> ErrorCode {
         self.code
     }
 
     /// The status.
+    #[cfg(test)]
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -198,7 +205,8 @@ impl V2Error {
     /// A failure of the upstream registry while fetching `subject`.
     pub fn upstream(error: &RegistryError, subject: Subject) -> V2Error {
         let message = error.to_string();
-        let bad_gateway = |code| V2Error::new(code, message.clone()).with_status(StatusCode::BAD_GATEWAY);
+        let bad_gateway =
+            |code| V2Error::new(code, message.clone()).with_status(StatusCode::BAD_GATEWAY);
         match error {
             RegistryError::NotFound { .. } => V2Error::new(
                 match subject {
@@ -270,7 +278,13 @@ impl V2Error {
 
 impl std::fmt::Display for V2Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.code.as_str(), self.status, self.message)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code.as_str(),
+            self.status,
+            self.message
+        )
     }
 }
 
@@ -306,12 +320,38 @@ mod tests {
         let what = "x".to_owned();
         let message = "m".to_owned();
         match status {
-            404 => RegistryError::NotFound { registry, what, message },
-            401 => RegistryError::Unauthorized { registry, what, message, had_credentials: false },
-            403 => RegistryError::Denied { registry, what, message },
-            429 => RegistryError::TooManyRequests { registry, retry_after: Some(Duration::from_secs(7)), message },
-            0 => RegistryError::Unreachable { registry, url: "https://r.example/v2/".into(), reason: "refused".into() },
-            status => RegistryError::Upstream { registry, what, status, message },
+            404 => RegistryError::NotFound {
+                registry,
+                what,
+                message,
+            },
+            401 => RegistryError::Unauthorized {
+                registry,
+                what,
+                message,
+                had_credentials: false,
+            },
+            403 => RegistryError::Denied {
+                registry,
+                what,
+                message,
+            },
+            429 => RegistryError::TooManyRequests {
+                registry,
+                retry_after: Some(Duration::from_secs(7)),
+                message,
+            },
+            0 => RegistryError::Unreachable {
+                registry,
+                url: "https://r.example/v2/".into(),
+                reason: "refused".into(),
+            },
+            status => RegistryError::Upstream {
+                registry,
+                what,
+                status,
+                message,
+            },
         }
     }
 
@@ -333,7 +373,11 @@ mod tests {
         ];
         for (upstream, subject, code, status) in cases {
             let e = V2Error::upstream(&registry(upstream), subject);
-            assert_eq!((e.code(), e.status().as_u16()), (code, status), "{upstream} {subject:?}");
+            assert_eq!(
+                (e.code(), e.status().as_u16()),
+                (code, status),
+                "{upstream} {subject:?}"
+            );
         }
     }
 
@@ -342,7 +386,11 @@ mod tests {
         #[rustfmt::skip]
         let cases = [(0, true), (429, true), (503, true), (500, true), (404, false), (401, false), (403, false), (418, false)];
         for (status, down) in cases {
-            assert_eq!(V2Error::upstream_is_down(&registry(status)), down, "{status}");
+            assert_eq!(
+                V2Error::upstream_is_down(&registry(status)),
+                down,
+                "{status}"
+            );
         }
     }
 
@@ -351,10 +399,17 @@ mod tests {
         let response = V2Error::upstream(&registry(429), Subject::Manifest).into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "7");
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("body");
         let json: Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(json["errors"][0]["code"], "TOOMANYREQUESTS");
-        assert!(json["errors"][0]["message"].as_str().is_some_and(|m| m.contains("rate-limiting")), "{json}");
+        assert!(
+            json["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("rate-limiting")),
+            "{json}"
+        );
 
         let response = V2Error::read_only(&axum::http::Method::PUT).into_response();
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);

@@ -1,40 +1,122 @@
-//! `/v2` handlers: the OCI distribution API surface.
+//! `/v2`: the store and every upstream registry, as one read-only OCI
+//! distribution API.
+//!
+//! ```text
+//! GET      /v2/                                      200 {}
+//! GET|HEAD /v2/<host>/<repo…>/manifests/<tag|digest>
+//! GET|HEAD /v2/<host>/<repo…>/blobs/<digest>         (Range: bytes=…)
+//! GET      /v2/<host>/<repo…>/tags/list              (?n=&last=, Link)
+//! PUT|POST|PATCH|DELETE …                            405 UNSUPPORTED
+//! ```
+//!
+//! The first path component names the upstream registry, `:` written `_`
+//! (`/v2/127.0.0.1_5000/team/app/…`, `/v2/docker.io/library/redis/…`), so
+//! `127.0.0.1:8080/docker.io/library/redis:latest` is an image reference
+//! skopeo, podman and docker can pull.
+//!
+//! Content the store holds is served from the store; anything else is
+//! fetched through the registry client (with its credentials, which never
+//! reach the client), streamed to the client and written to the store at
+//! the same time, and committed only once its digest verified. Tags are
+//! always resolved upstream.
+//!
+//! | file | concept |
+//! | --- | --- |
+//! | [`path`] | reading `/v2/<name>/<operation>` |
+//! | [`manifests`] | manifests by tag and digest |
+//! | [`blobs`] | blobs, whole or a range ([`range`]) |
+//! | [`tee`] | one upstream fetch streamed to a client and the store |
+//! | [`flight`] | one fetch per digest, however many ask at once |
+//! | [`tags`] | tag lists with paging |
+//! | [`context`] | what the handlers share: fetches in flight, the upstream cap |
+//! | [`response`] | caching headers, bodies streamed from the store |
+//! | [`error`] | the distribution spec's error shape |
+//!
+//! Every response carries `Docker-Distribution-Api-Version: registry/2.0`.
 
-use axum::Router;
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
+pub mod blobs;
+pub mod context;
+pub mod error;
+pub mod flight;
+pub mod manifests;
+pub mod path;
+pub mod range;
+pub mod response;
+pub mod tags;
+pub mod tee;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::any;
+use axum::{Extension, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
 
+use self::context::V2Context;
+use self::error::V2Error;
+use self::path::{Target, V2Path};
 use super::AppState;
 
-/// Every `/v2` route (mounted at the root by [`super::app`]).
+/// Every `/v2` route (mounted at the root by [`super::app`]), each with
+/// its own [`V2Context`].
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v2/", get(base))
-        .route("/v2", get(base))
-        .route("/v2/{*rest}", get(not_found))
+        .route("/v2/", any(base))
+        .route("/v2", any(base))
+        .route("/v2/{*rest}", any(dispatch))
+        .layer(Extension(Arc::new(V2Context::default())))
+        .layer(SetResponseHeaderLayer::overriding(
+            API_VERSION_HEADER,
+            HeaderValue::from_static("registry/2.0"),
+        ))
 }
 
 /// The header every distribution API response carries.
-pub const API_VERSION_HEADER: HeaderName = HeaderName::from_static("docker-distribution-api-version");
+pub const API_VERSION_HEADER: HeaderName =
+    HeaderName::from_static("docker-distribution-api-version");
 
-fn api_version() -> (HeaderName, HeaderValue) {
-    (API_VERSION_HEADER, HeaderValue::from_static("registry/2.0"))
+/// `GET /v2/`: the version check clients do before anything else. strata
+/// asks no credentials of its clients here, so `200`.
+pub async fn base(method: Method) -> Response<Body> {
+    match method {
+        Method::GET | Method::HEAD => {
+            (StatusCode::OK, axum::Json(serde_json::json!({}))).into_response()
+        }
+        other => V2Error::read_only(&other).into_response(),
+    }
 }
 
-/// `GET /v2/`: the version check clients do before anything else.
-pub async fn base() -> impl IntoResponse {
-    (StatusCode::OK, [api_version()], axum::Json(serde_json::json!({})))
-}
-
-/// Any `/v2` path not served yet, in the distribution spec's error shape.
-pub async fn not_found(uri: Uri) -> impl IntoResponse {
-    let body = serde_json::json!({
-        "errors": [{
-            "code": "NAME_UNKNOWN",
-            "message": "repository name not known to registry",
-            "detail": { "path": uri.path() },
-        }]
-    });
-    (StatusCode::NOT_FOUND, [api_version()], axum::Json(body))
+/// Every other `/v2` path: parse it, refuse writes, and hand it to its
+/// handler.
+pub async fn dispatch(
+    State(state): State<AppState>,
+    Extension(context): Extension<Arc<V2Context>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response<Body> {
+    let head = match method {
+        Method::GET => false,
+        Method::HEAD => true,
+        other => return V2Error::read_only(&other).into_response(),
+    };
+    let path = match V2Path::parse(uri.path()) {
+        Ok(path) => path,
+        Err(e) => return e.into_response(),
+    };
+    let result = match &path.target {
+        Target::Manifest(reference) => {
+            manifests::serve(&state, &context, &path.reference, reference, head, &headers).await
+        }
+        Target::Blob(digest) => {
+            blobs::serve(&state, &context, &path.reference, digest, head, &headers).await
+        }
+        Target::Tags => tags::serve(&state, &context, &path, uri.query()).await,
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
 }

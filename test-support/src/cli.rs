@@ -1,22 +1,25 @@
-//! Helpers shared by the CLI integration tests: run `strata` on a temporary
-//! store with a Docker config that holds the harness's credentials.
-
-#![expect(dead_code, reason = "each test binary uses a different subset")]
+//! Running the `strata` CLI in tests: a temporary store and a Docker config
+//! that holds the harness's credentials.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::{PASSWORD, Registry, USER};
 use base64::Engine;
-use test_support::{PASSWORD, Registry, USER};
 
 /// A temporary store and Docker config for one test.
+#[derive(Debug)]
 pub struct Cli {
+    bin: PathBuf,
+    /// The folder holding the store (`store/`) and the Docker config (`docker/`).
     pub dir: tempfile::TempDir,
 }
 
 impl Cli {
-    /// A fresh store; the Docker config holds credentials for `registries`.
-    pub fn new(registries: &[&Registry]) -> Self {
+    /// A fresh store for the `strata` binary at `bin` (use
+    /// `env!("CARGO_BIN_EXE_strata")`); the Docker config holds credentials
+    /// for `registries`.
+    pub fn new(bin: impl Into<PathBuf>, registries: &[&Registry]) -> Self {
         let dir = tempfile::tempdir().expect("tmp");
         let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
         let auths: serde_json::Map<String, serde_json::Value> = registries
@@ -30,7 +33,10 @@ impl Cli {
             serde_json::to_vec(&serde_json::json!({ "auths": auths })).expect("json"),
         )
         .expect("write config");
-        Self { dir }
+        Self {
+            bin: bin.into(),
+            dir,
+        }
     }
 
     /// The store folder.
@@ -40,7 +46,7 @@ impl Cli {
 
     /// `strata ARGS` with this store and config; plain HTTP allowed for `insecure`.
     pub fn command(&self, insecure: &[&Registry]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+        let mut command = Command::new(&self.bin);
         let hosts: Vec<String> = insecure.iter().map(|r| r.host()).collect();
         command
             .env("STRATA_STORE", self.store())
@@ -52,7 +58,10 @@ impl Cli {
 
     /// Runs `strata ARGS` against `registry` and returns its output.
     pub fn run(&self, registry: &Registry, args: &[&str]) -> Output {
-        self.command(&[registry]).args(args).output().expect("run strata")
+        self.command(&[registry])
+            .args(args)
+            .output()
+            .expect("run strata")
     }
 
     /// Runs and asserts success; returns stdout.
@@ -70,7 +79,11 @@ impl Cli {
     /// Runs and asserts failure; returns stderr.
     pub fn fails(&self, registry: &Registry, args: &[&str]) -> String {
         let output = self.run(registry, args);
-        assert!(!output.status.success(), "strata {args:?} should fail; stdout: {}", String::from_utf8_lossy(&output.stdout));
+        assert!(
+            !output.status.success(),
+            "strata {args:?} should fail; stdout: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
         String::from_utf8_lossy(&output.stderr).into_owned()
     }
 
@@ -78,7 +91,12 @@ impl Cli {
     pub fn blobs(&self) -> Vec<String> {
         let dir = self.store().join("blobs/sha256");
         let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         names.sort();
         names

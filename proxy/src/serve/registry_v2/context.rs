@@ -1,0 +1,66 @@
+//! [`V2Context`]: what the `/v2` handlers share besides the app state: the
+//! fetches in flight and the cap on upstream requests.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use shared::digest::Digest;
+use shared::media_type::MediaType;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::error::{ErrorCode, V2Error};
+use super::flight::SingleFlight;
+
+/// The most upstream requests (manifest, blob, tag list) `/v2` has open at
+/// once; more wait their turn. Caps the sockets, file handles and ingest
+/// files that clients can make strata hold.
+pub const MAX_UPSTREAM_FETCHES: usize = 16;
+
+/// A manifest or index, as served: its bytes (verified against `digest`)
+/// and its media type.
+#[derive(Clone, Debug)]
+pub struct ManifestBytes {
+    /// The exact bytes.
+    pub bytes: Bytes,
+    /// Its media type (the `Content-Type` to send).
+    pub media_type: MediaType,
+    /// Its digest.
+    pub digest: Digest,
+}
+
+/// Shared by every `/v2` request of one service.
+#[derive(Debug)]
+pub struct V2Context {
+    /// Blobs being fetched into the store; the result is the blob's size.
+    pub blobs: Arc<SingleFlight<Digest, u64>>,
+    /// Manifests being fetched by digest.
+    pub manifests: Arc<SingleFlight<Digest, ManifestBytes>>,
+    upstream: Arc<Semaphore>,
+}
+
+impl Default for V2Context {
+    fn default() -> Self {
+        V2Context::new(MAX_UPSTREAM_FETCHES)
+    }
+}
+
+impl V2Context {
+    /// A context allowing `max_upstream` upstream requests at once.
+    pub fn new(max_upstream: usize) -> V2Context {
+        V2Context {
+            blobs: Arc::default(),
+            manifests: Arc::default(),
+            upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
+        }
+    }
+
+    /// Waits for a turn to talk to an upstream registry; the turn lasts
+    /// until the permit is dropped.
+    pub async fn upstream_permit(&self) -> Result<OwnedSemaphorePermit, V2Error> {
+        self.upstream
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| V2Error::new(ErrorCode::Unavailable, "strata is shutting down; try again"))
+    }
+}

@@ -1,0 +1,166 @@
+//! Reading a `/v2` request path.
+//!
+//! ```text
+//! /v2/<name>/manifests/<tag or digest>
+//! /v2/<name>/blobs/<digest>
+//! /v2/<name>/tags/list
+//! name := <host>/<repository>        (a proxy path, see Reference::proxy_path)
+//! host := registry host, ':' written '_'   (127.0.0.1_5000, docker.io)
+//! ```
+//!
+//! The operation is read from the end of the path, since a repository may
+//! itself hold components named `manifests` or `blobs`; a tag or digest
+//! never holds `/`. The path is read as sent (not percent-decoded): no
+//! valid name, tag or digest needs escaping. Names are parsed with
+//! [`Reference::from_proxy_path`], so `docker.io/redis` means
+//! `docker.io/library/redis` and hosts are lower-cased.
+
+use serde_json::json;
+use shared::digest::Digest;
+use shared::reference::{Reference, TagOrDigest};
+
+use super::error::{ErrorCode, V2Error};
+
+/// Paths echoed back in errors are cut to this many characters.
+const ECHO_MAX: usize = 200;
+
+/// What a `/v2/<name>/…` path asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `manifests/<tag or digest>`.
+    Manifest(TagOrDigest),
+    /// `blobs/<digest>`.
+    Blob(Digest),
+    /// `tags/list`.
+    Tags,
+}
+
+/// A parsed `/v2` path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct V2Path {
+    /// The name as the client wrote it (echoed in `tags/list` and `Link`).
+    pub name: String,
+    /// The upstream repository, with the tag or digest of a manifest
+    /// request.
+    pub reference: Reference,
+    /// The operation.
+    pub target: Target,
+}
+
+impl V2Path {
+    /// Parses a request path (`/v2/…`). Fails with `NAME_INVALID`,
+    /// `TAG_INVALID`, `DIGEST_INVALID`, or `NAME_UNKNOWN` for a path that is
+    /// no route at all.
+    pub fn parse(path: &str) -> Result<V2Path, V2Error> {
+        let rest = path
+            .strip_prefix("/v2/")
+            .ok_or_else(|| V2Error::no_route(path))?;
+        let segments: Vec<&str> = rest.split('/').collect();
+        let (name_len, target) = match segments.as_slice() {
+            [name @ .., "tags", "list"] if !name.is_empty() => (name.len(), None),
+            [name @ .., "manifests", reference] if !name.is_empty() => (
+                name.len(),
+                Some(Target::Manifest(tag_or_digest(reference)?)),
+            ),
+            [name @ .., "blobs", digest] if !name.is_empty() => {
+                (name.len(), Some(Target::Blob(digest_in_path(digest)?)))
+            }
+            _ => return Err(V2Error::no_route(path)),
+        };
+        let name = segments[..name_len].join("/");
+        let manifest_reference = match &target {
+            Some(Target::Manifest(r)) => Some(r.clone()),
+            _ => None,
+        };
+        let reference = Reference::from_proxy_path(&name, manifest_reference).map_err(|e| {
+            V2Error::new(
+                ErrorCode::NameInvalid,
+                format!("{e} (strata's /v2 names start with the upstream host, ':' written '_': /v2/docker.io/library/redis/…, /v2/127.0.0.1_5000/team/app/…)"),
+            )
+            .with_detail(json!({ "name": echo(&name) }))
+        })?;
+        Ok(V2Path {
+            name,
+            reference,
+            target: target.unwrap_or(Target::Tags),
+        })
+    }
+}
+
+fn tag_or_digest(s: &str) -> Result<TagOrDigest, V2Error> {
+    if s.contains(':') {
+        return digest_in_path(s).map(TagOrDigest::Digest);
+    }
+    s.parse().map_err(|e: shared::reference::ReferenceError| {
+        V2Error::new(ErrorCode::TagInvalid, e.to_string()).with_detail(json!({ "tag": echo(s) }))
+    })
+}
+
+fn digest_in_path(s: &str) -> Result<Digest, V2Error> {
+    s.parse().map_err(|e: shared::digest::DigestError| {
+        V2Error::new(ErrorCode::DigestInvalid, e.to_string())
+            .with_detail(json!({ "digest": echo(s) }))
+    })
+}
+
+/// `s` cut to [`ECHO_MAX`] characters, for error details.
+pub fn echo(s: &str) -> String {
+    s.chars().take(ECHO_MAX).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c";
+
+    #[test]
+    fn parses_routes() {
+        let manifest = |r: &str| Target::Manifest(r.parse().expect("tag or digest"));
+        let blob = || Target::Blob(SHA.parse().expect("digest"));
+        #[rustfmt::skip]
+        let cases = [
+            ("/v2/docker.io/library/redis/manifests/latest", "docker.io/library/redis", "docker.io/library/redis:latest", manifest("latest")),
+            ("/v2/docker.io/redis/manifests/7", "docker.io/redis", "docker.io/library/redis:7", manifest("7")),
+            (&format!("/v2/127.0.0.1_5000/team/app/manifests/{SHA}"), "127.0.0.1_5000/team/app", &format!("127.0.0.1:5000/team/app@{SHA}"), manifest(SHA)),
+            (&format!("/v2/127.0.0.1_5000/team/app/blobs/{SHA}"), "127.0.0.1_5000/team/app", "127.0.0.1:5000/team/app", blob()),
+            ("/v2/ghcr.io/o/tags/list", "ghcr.io/o", "ghcr.io/o", Target::Tags),
+            ("/v2/localhost_5000/manifests/blobs/manifests/v1", "localhost_5000/manifests/blobs", "localhost:5000/manifests/blobs:v1", manifest("v1")),
+            ("/v2/quay.io/tags/list/tags/list", "quay.io/tags/list", "quay.io/tags/list", Target::Tags),
+        ];
+        for (path, name, reference, target) in cases {
+            let parsed = V2Path::parse(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(parsed.name, name, "{path}");
+            assert_eq!(parsed.reference.to_string(), reference, "{path}");
+            assert_eq!(parsed.target, target, "{path}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_paths() {
+        use ErrorCode::*;
+        #[rustfmt::skip]
+        let cases = [
+            ("/v2/library/redis/manifests/latest", NameInvalid),
+            ("/v2/redis/manifests/latest", NameInvalid),
+            ("/v2/docker.io/Library/redis/manifests/latest", NameInvalid),
+            ("/v2/docker.io//redis/manifests/latest", NameInvalid),
+            ("/v2/docker.io/library/redis:7/manifests/latest", NameInvalid),
+            ("/v2/docker.io/library/redis/manifests/sha256:abc", DigestInvalid),
+            ("/v2/docker.io/library/redis/manifests/md5:abc", DigestInvalid),
+            ("/v2/docker.io/library/redis/manifests/.bad", TagInvalid),
+            ("/v2/docker.io/library/redis/blobs/latest", DigestInvalid),
+            ("/v2/docker.io/library/redis/blobs/", DigestInvalid),
+            ("/v2/docker.io/library/redis", NameUnknown),
+            ("/v2/docker.io/library/redis/tags/list/", NameUnknown),
+            ("/v2/manifests/latest", NameUnknown),
+            ("/v2/_catalog", NameUnknown),
+            ("/v2/docker.io/library/redis/blobs/uploads/", NameUnknown),
+            ("/v3/docker.io/library/redis/manifests/latest", NameUnknown),
+        ];
+        for (path, code) in cases {
+            let err = V2Path::parse(path).expect_err(path);
+            assert_eq!(err.code(), code, "{path}: {err}");
+        }
+    }
+}

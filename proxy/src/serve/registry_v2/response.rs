@@ -1,0 +1,221 @@
+//! The headers every content response carries, and bodies streamed out of
+//! the store.
+//!
+//! Content named by a digest never changes, so responses by digest are
+//! `Cache-Control: max-age=31536000, immutable`; responses by tag are
+//! `no-cache` (a tag moves). Both carry `ETag: "<digest>"` and
+//! `Docker-Content-Digest`, and a request whose `If-None-Match` holds that
+//! ETag gets `304 Not Modified`.
+
+use std::io::{self, Read};
+
+use axum::body::Body;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Response, StatusCode};
+use bytes::{Bytes, BytesMut};
+use futures_util::Stream;
+use shared::digest::Digest;
+use tokio::sync::mpsc;
+
+use super::error::V2Error;
+use crate::store::{BlobReader, Provider, Store, StoreError};
+
+/// The header holding the digest of the content sent.
+pub const DOCKER_CONTENT_DIGEST: HeaderName = HeaderName::from_static("docker-content-digest");
+
+/// Bytes read from the store per chunk.
+const READ_CHUNK: usize = 256 * 1024;
+/// Chunks read ahead of the client.
+const READ_AHEAD: usize = 4;
+
+/// How long a response may be cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caching {
+    /// Named by digest: forever.
+    Immutable,
+    /// Named by tag: revalidate every time.
+    Revalidate,
+}
+
+impl Caching {
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Caching::Immutable => "max-age=31536000, immutable",
+            Caching::Revalidate => "no-cache",
+        })
+    }
+}
+
+/// `Docker-Content-Digest`, `ETag`, `Cache-Control`, `Content-Type`, and
+/// `Content-Length` when `length` is known.
+pub fn content_headers(
+    digest: &Digest,
+    content_type: &str,
+    length: Option<u64>,
+    caching: Caching,
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    // A digest is `algorithm:hex`, always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(&digest.to_string()) {
+        headers.insert(DOCKER_CONTENT_DIGEST, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{digest}\"")) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(header::CACHE_CONTROL, caching.header());
+    let content_type = HeaderValue::from_str(content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    headers
+}
+
+/// Whether the request's `If-None-Match` names `digest`'s ETag (or `*`).
+pub fn etag_matches(request: &HeaderMap, digest: &Digest) -> bool {
+    let wanted = format!("\"{digest}\"");
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == wanted)
+}
+
+/// `304 Not Modified` for `digest`.
+pub fn not_modified(digest: &Digest, caching: Caching) -> Response<Body> {
+    let mut headers = content_headers(digest, "application/octet-stream", None, caching);
+    headers.remove(header::CONTENT_TYPE);
+    with_headers(StatusCode::NOT_MODIFIED, headers, Body::empty())
+}
+
+/// A response from its parts.
+pub fn with_headers(status: StatusCode, headers: HeaderMap, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+/// Runs blocking store work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    context: &str,
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, V2Error> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(V2Error::store(context, &e)),
+        Err(e) => Err(V2Error::task(context, &e)),
+    }
+}
+
+/// The stored blob's size, or `None`.
+pub async fn stored_size(store: &Store, digest: &Digest) -> Result<Option<u64>, V2Error> {
+    let (store, digest) = (store.clone(), digest.clone());
+    blocking("looking up a blob", move || store.content().info(&digest)).await
+}
+
+/// `len` bytes (all the rest for `None`) of the stored blob from `offset`,
+/// or `None` if the store does not hold it (any more).
+pub async fn open_stored(
+    store: &Store,
+    digest: &Digest,
+    offset: u64,
+    len: Option<u64>,
+) -> Result<Option<BlobReader>, V2Error> {
+    let (store, digest) = (store.clone(), digest.clone());
+    blocking("opening a blob", move || {
+        match store.content().open_range(&digest, offset, len) {
+            Ok(reader) => Ok(Some(reader)),
+            Err(StoreError::BlobNotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
+/// A body streaming `reader` from a blocking thread, a few chunks ahead
+/// of the client; memory stays the same whatever the blob's size.
+pub fn reader_body(reader: BlobReader) -> Body {
+    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
+    let mut reader = reader.reader;
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let mut buf = BytesMut::zeroed(READ_CHUNK);
+            let item = match reader.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Ok(buf.freeze())
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+            let failed = item.is_err();
+            // A send fails when the client went away: stop reading.
+            if tx.blocking_send(item).is_err() || failed {
+                return;
+            }
+        }
+    });
+    Body::from_stream(receiver_stream(rx))
+}
+
+/// The items of `rx` as a stream.
+pub fn receiver_stream<T: Send + 'static>(rx: mpsc::Receiver<T>) -> impl Stream<Item = T> + Send {
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match() {
+        let digest = Digest::sha256_of(b"x");
+        let tag = format!("\"{digest}\"");
+        #[rustfmt::skip]
+        let cases = [
+            (vec![], false),
+            (vec![tag.clone()], true),
+            (vec![format!("W/{tag}")], true),
+            (vec![format!("\"sha256:{}\", {tag}", "0".repeat(64))], true),
+            (vec!["\"other\"".to_owned(), tag.clone()], true),
+            (vec!["*".to_owned()], true),
+            (vec![digest.to_string()], false),
+        ];
+        for (values, want) in cases {
+            let mut headers = HeaderMap::new();
+            for v in &values {
+                headers.append(
+                    header::IF_NONE_MATCH,
+                    HeaderValue::from_str(v).expect("value"),
+                );
+            }
+            assert_eq!(etag_matches(&headers, &digest), want, "{values:?}");
+        }
+    }
+
+    #[test]
+    fn headers_by_caching() {
+        let digest = Digest::sha256_of(b"x");
+        let h = content_headers(
+            &digest,
+            "application/vnd.oci.image.manifest.v1+json",
+            Some(7),
+            Caching::Immutable,
+        );
+        assert_eq!(h[DOCKER_CONTENT_DIGEST], digest.to_string());
+        assert_eq!(h[header::ETAG], format!("\"{digest}\""));
+        assert_eq!(h[header::CACHE_CONTROL], "max-age=31536000, immutable");
+        assert_eq!(h[header::CONTENT_LENGTH], "7");
+        let h = content_headers(&digest, "bad\ntype", None, Caching::Revalidate);
+        assert_eq!(h[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(h[header::CONTENT_TYPE], "application/octet-stream");
+        assert!(!h.contains_key(header::CONTENT_LENGTH));
+    }
+}

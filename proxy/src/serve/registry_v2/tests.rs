@@ -1,0 +1,308 @@
+//! The `/v2` routes driven with `oneshot`, no socket: path parsing, error
+//! shapes, and content served from the store. Upstream behaviour is
+//! tested against the real registry in `proxy/tests/serve_v2.rs`.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use serde_json::Value;
+use shared::digest::Digest;
+use tower::ServiceExt;
+
+use crate::registry::{ClientConfig, RegistryClient, RetryPolicy};
+use crate::serve::security::Security;
+use crate::serve::{AppState, app};
+use crate::store::{Manager, Store};
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tmp");
+    let dist = dir.path().join("dist");
+    std::fs::create_dir_all(&dist).expect("mkdir");
+    std::fs::write(dist.join("index.html"), "<!DOCTYPE html>").expect("write");
+    let store = Store::open(&dir.path().join("store")).expect("store");
+    let mut config = ClientConfig::default();
+    config.retry = RetryPolicy {
+        attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let client = RegistryClient::new(config).expect("client");
+    let state = AppState::new(dist, store, client, Security::local());
+    Fixture { _dir: dir, state }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn code(&self) -> String {
+        self.json()["errors"][0]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+async fn send(state: &AppState, method: Method, uri: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = app(state.clone())
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .expect("body")
+        .to_vec();
+    assert_eq!(
+        headers["docker-distribution-api-version"], "registry/2.0",
+        "{uri}"
+    );
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(state: &AppState, uri: &str) -> Answer {
+    send(state, Method::GET, uri, &[]).await
+}
+
+fn put(state: &AppState, bytes: &[u8]) -> Digest {
+    let digest = Digest::sha256_of(bytes);
+    state.store().put_small(&digest, bytes).expect("put");
+    digest
+}
+
+#[tokio::test]
+async fn base_answers_and_refuses_writes() {
+    let f = fixture();
+    for uri in ["/v2/", "/v2"] {
+        let answer = get(&f.state, uri).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.body, b"{}");
+        let answer = send(&f.state, Method::POST, uri, &[]).await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(answer.code(), "UNSUPPORTED");
+    }
+}
+
+#[tokio::test]
+async fn every_write_is_unsupported() {
+    let f = fixture();
+    let sha = Digest::sha256_of(b"x");
+    #[rustfmt::skip]
+    let cases = [
+        (Method::PUT, "/v2/docker.io/library/redis/manifests/latest".to_owned()),
+        (Method::DELETE, format!("/v2/docker.io/library/redis/manifests/{sha}")),
+        (Method::DELETE, format!("/v2/docker.io/library/redis/blobs/{sha}")),
+        (Method::POST, "/v2/docker.io/library/redis/blobs/uploads/".to_owned()),
+        (Method::PATCH, "/v2/docker.io/library/redis/blobs/uploads/abc".to_owned()),
+        (Method::PUT, "/v2/not-a-path".to_owned()),
+    ];
+    for (method, uri) in cases {
+        let answer = send(&f.state, method.clone(), &uri, &[]).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}"
+        );
+        assert_eq!(answer.code(), "UNSUPPORTED", "{method} {uri}");
+        assert_eq!(answer.headers[header::ALLOW], "GET, HEAD");
+        let message = answer.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains("read-only"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn bad_paths_have_distribution_errors() {
+    let f = fixture();
+    #[rustfmt::skip]
+    let cases = [
+        ("/v2/library/redis/manifests/latest", StatusCode::BAD_REQUEST, "NAME_INVALID"),
+        ("/v2/nothing/here/manifests/latest", StatusCode::BAD_REQUEST, "NAME_INVALID"),
+        ("/v2/docker.io/Library/redis/manifests/latest", StatusCode::BAD_REQUEST, "NAME_INVALID"),
+        ("/v2/docker.io/library/redis/manifests/sha256:123", StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
+        ("/v2/docker.io/library/redis/blobs/latest", StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
+        ("/v2/docker.io/library/redis/manifests/-x", StatusCode::BAD_REQUEST, "TAG_INVALID"),
+        ("/v2/docker.io/library/redis", StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
+        ("/v2/_catalog", StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
+    ];
+    for (uri, status, code) in cases {
+        let answer = get(&f.state, uri).await;
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (status, code),
+            "{uri}"
+        );
+        assert!(
+            answer.headers[header::CONTENT_TYPE]
+                .to_str()
+                .is_ok_and(|t| t.starts_with("application/json"))
+        );
+        assert!(
+            answer.json()["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn stored_blobs_are_served_whole_by_range_and_head() {
+    let f = fixture();
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+    let digest = put(&f.state, &bytes);
+    let uri = format!("/v2/127.0.0.1_1/any/repo/blobs/{digest}");
+
+    let whole = get(&f.state, &uri).await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert_eq!(whole.body, bytes);
+    assert_eq!(whole.headers["docker-content-digest"], digest.to_string());
+    assert_eq!(whole.headers[header::ETAG], format!("\"{digest}\""));
+    assert_eq!(
+        whole.headers[header::CACHE_CONTROL],
+        "max-age=31536000, immutable"
+    );
+    assert_eq!(whole.headers[header::CONTENT_LENGTH], "1000");
+    assert_eq!(
+        whole.headers[header::CONTENT_TYPE],
+        "application/octet-stream"
+    );
+    assert_eq!(whole.headers[header::ACCEPT_RANGES], "bytes");
+
+    let head = send(&f.state, Method::HEAD, &uri, &[]).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.body.is_empty());
+    assert_eq!(head.headers[header::CONTENT_LENGTH], "1000");
+
+    #[rustfmt::skip]
+    let ranges = [
+        ("bytes=10-19", StatusCode::PARTIAL_CONTENT, Some((10, 20)), "bytes 10-19/1000"),
+        ("bytes=990-", StatusCode::PARTIAL_CONTENT, Some((990, 1000)), "bytes 990-999/1000"),
+        ("bytes=-5", StatusCode::PARTIAL_CONTENT, Some((995, 1000)), "bytes 995-999/1000"),
+        ("bytes=0-5000", StatusCode::PARTIAL_CONTENT, Some((0, 1000)), "bytes 0-999/1000"),
+        ("bytes=1000-", StatusCode::RANGE_NOT_SATISFIABLE, None, "bytes */1000"),
+    ];
+    for (range, status, slice, content_range) in ranges {
+        let answer = send(&f.state, Method::GET, &uri, &[("range", range)]).await;
+        assert_eq!(answer.status, status, "{range}");
+        assert_eq!(
+            answer.headers[header::CONTENT_RANGE],
+            content_range,
+            "{range}"
+        );
+        let want = slice.map(|(a, b)| bytes[a..b].to_vec()).unwrap_or_default();
+        assert_eq!(answer.body, want, "{range}");
+        assert_eq!(
+            answer.headers[header::CONTENT_LENGTH],
+            want.len().to_string(),
+            "{range}"
+        );
+    }
+
+    let cached = send(
+        &f.state,
+        Method::GET,
+        &uri,
+        &[("if-none-match", &format!("\"{digest}\""))],
+    )
+    .await;
+    assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
+    assert!(cached.body.is_empty());
+}
+
+#[tokio::test]
+async fn stored_manifests_are_served_by_digest_with_their_media_type() {
+    let f = fixture();
+    let config = put(&f.state, b"{}");
+    #[rustfmt::skip]
+    let cases = [
+        (format!(r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":2}},"layers":[]}}"#), OCI_MANIFEST),
+        (format!(r#"{{"schemaVersion":2,"config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":2}},"layers":[]}}"#), OCI_MANIFEST),
+        (r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}"#.to_owned(), "application/vnd.docker.distribution.manifest.list.v2+json"),
+    ];
+    for (manifest, media_type) in cases {
+        let digest = put(&f.state, manifest.as_bytes());
+        let uri = format!("/v2/127.0.0.1_1/team/app/manifests/{digest}");
+        let answer = get(&f.state, &uri).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        assert_eq!(answer.body, manifest.as_bytes());
+        assert_eq!(answer.headers[header::CONTENT_TYPE], media_type);
+        assert_eq!(answer.headers["docker-content-digest"], digest.to_string());
+        assert_eq!(
+            answer.headers[header::CACHE_CONTROL],
+            "max-age=31536000, immutable"
+        );
+        let head = send(&f.state, Method::HEAD, &uri, &[]).await;
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(
+            head.headers[header::CONTENT_LENGTH],
+            manifest.len().to_string()
+        );
+        assert!(head.body.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn unreachable_upstreams_are_bad_gateways() {
+    let f = fixture();
+    let missing = Digest::sha256_of(b"not stored");
+    #[rustfmt::skip]
+    let cases = [
+        format!("/v2/127.0.0.1_1/team/app/blobs/{missing}"),
+        format!("/v2/127.0.0.1_1/team/app/manifests/{missing}"),
+        "/v2/127.0.0.1_1/team/app/manifests/latest".to_owned(),
+        "/v2/127.0.0.1_1/team/app/tags/list".to_owned(),
+    ];
+    for uri in cases {
+        let answer = get(&f.state, &uri).await;
+        assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{uri}");
+        assert_eq!(answer.code(), "UNAVAILABLE", "{uri}");
+        let message = answer.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains("cannot reach 127.0.0.1:1"), "{message}");
+    }
+    assert_eq!(
+        f.state.store().content().list().expect("list"),
+        [],
+        "nothing is stored"
+    );
+}
+
+#[tokio::test]
+async fn tag_list_paging_needs_a_number() {
+    let f = fixture();
+    let answer = get(&f.state, "/v2/127.0.0.1_1/team/app/tags/list?n=ten").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.code(), "PAGINATION_NUMBER_INVALID");
+}
