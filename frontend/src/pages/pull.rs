@@ -78,11 +78,12 @@ pub fn PullPage() -> impl IntoView {
         Ok(Some(r)) => {
             let canonical = r.with_default_tag().to_string();
             let share = api::pull_page(&r.familiar());
+            let share_text = share.clone();
             view! {
                 <dl class="ref-preview hint" id="ref-help" data-test="ref-preview">
                     <dt>"Name"</dt><dd class="mono" data-test="ref-familiar">{r.familiar()}</dd>
                     <dt>"Canonical"</dt><dd class="mono" data-test="ref-canonical">{canonical}</dd>
-                    <dt>"Link"</dt><dd><a href=share.clone() class="mono" data-test="ref-share">{share}</a></dd>
+                    <dt>"Link"</dt><dd><a href=share class="mono" data-test="ref-share">{share_text}</a></dd>
                 </dl>
             }.into_any()
         }
@@ -132,7 +133,8 @@ mod tests {
 
     #[test]
     fn the_box_is_checked_as_you_type() {
-        let cases: [(&str, bool, Result<Option<&str>, ()>); 6] = [
+        type Want = Result<Option<&'static str>, ()>;
+        let cases: [(&str, bool, Want); 6] = [
             ("", false, Ok(None)),
             ("redis", false, Ok(Some("docker.io/library/redis"))),
             (

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""strata's benchmarks: one run, medians of repeated measurements, ratios.
+
+Started by `make bench` (scripts/bench.sh). Everything runs on loopback: a
+distribution registry holding the generated large image, strata, skopeo,
+curl and wrk. Prints a table and writes bench/results.md. No pass/fail: each
+row shows the goal from the issue that names it.
+"""
+import json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STRATA = os.path.join(ROOT, "target/release/strata")
+FIXTURE_REGISTRY = os.path.join(ROOT, "target/release/fixture-registry")
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+LARGE_MIB = int(os.environ.get("BENCH_LARGE_MIB", "384"))
+
+
+def timed(cmd, env=None):
+    """Runs cmd under /usr/bin/time -v; returns (seconds, max RSS KiB)."""
+    out = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr).group(1))
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", out.stderr)
+    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
+    return seconds, rss
+
+
+def clock(cmd, env=None):
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - start
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_registry():
+    proc = subprocess.Popen([FIXTURE_REGISTRY, "open", "--large", str(LARGE_MIB)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    images = {}
+    host = None
+    for line in proc.stdout:
+        parts = line.split()
+        if parts[:1] == ["registry"]:
+            host = parts[1]
+        elif parts[:1] == ["image"]:
+            images[parts[1]] = parts[2]
+        elif parts[:1] == ["ready"]:
+            break
+    if host is None:
+        sys.exit("bench: the fixture registry did not start")
+    return proc, host, images
+
+
+def get_json(url, headers=None):
+    req = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
+def start_serve(store, registry_host, dist):
+    port = free_port()
+    env = dict(os.environ, STRATA_LOG="warn")
+    proc = subprocess.Popen([STRATA, "serve", "--listen", f"127.0.0.1:{port}", "--store", store, "--dist", dist,
+                             "--insecure-registry", registry_host], env=env, stdout=subprocess.PIPE, text=True)
+    proc.stdout.readline()
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def fmt(x, unit="s"):
+    return f"{x:.2f} {unit}" if unit == "s" else f"{x:,.0f} {unit}"
+
+
+def main():
+    rows = []
+    reg, host, images = start_registry()
+    try:
+        ref = f"{host}/bench/large:latest"
+        mdigest = images[ref]
+        manifest = get_json(f"http://{host}/v2/bench/large/manifests/latest",
+                            {"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        blobs = [manifest["config"]] + manifest["layers"]
+        total = sum(b["size"] for b in blobs)
+        largest = max(manifest["layers"], key=lambda b: b["size"])
+        print(f"bench: image {ref} ({total/1e6:.0f} MB compressed in {len(manifest['layers'])} layers)", flush=True)
+
+        # pull: strata vs skopeo, alternating, fresh destination each time.
+        s_times, s_rss, k_times, k_rss, floor = [], [], [], [], []
+        for i in range(RUNS):
+            with tempfile.TemporaryDirectory() as d:
+                t, r = timed([STRATA, "--store", os.path.join(d, "s"), "pull", "-q", "--insecure-registry", host, ref])
+                s_times.append(t); s_rss.append(r)
+            with tempfile.TemporaryDirectory() as d:
+                t, r = timed(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", f"oci:{d}/o:latest"])
+                k_times.append(t); k_rss.append(r)
+            start = time.perf_counter()
+            for b in blobs:
+                subprocess.run(["curl", "-sf", "-o", "/dev/null", f"http://{host}/v2/bench/large/blobs/{b['digest']}"], check=True)
+            floor.append(time.perf_counter() - start)
+        st, kt = statistics.median(s_times), statistics.median(k_times)
+        rows.append(("pull: strata (empty store)", fmt(st), f"{total/st/1e6:.0f} MB/s, peak RSS {max(s_rss)/1024:.1f} MiB", "≤ 0.6 × skopeo, RSS ≤ 32 MiB"))
+        rows.append(("pull: skopeo copy → oci:", fmt(kt), f"{total/kt/1e6:.0f} MB/s, peak RSS {max(k_rss)/1024:.1f} MiB", ""))
+        rows.append(("pull: ratio strata/skopeo", f"{st/kt:.2f}", "", "≤ 0.6"))
+        rows.append(("pull: curl -o of every blob (floor)", fmt(statistics.median(floor)), f"{total/statistics.median(floor)/1e6:.0f} MB/s", ""))
+
+        # re-pull: everything present, HEAD only.
+        with tempfile.TemporaryDirectory() as d:
+            store = os.path.join(d, "s")
+            subprocess.run([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, ref], check=True, stdout=subprocess.DEVNULL)
+            re_pull = statistics.median(clock([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, ref]) for _ in range(RUNS))
+            rows.append(("re-pull, all layers present", fmt(re_pull), "HEAD only", "near-instant"))
+            fsck = statistics.median(clock([STRATA, "--store", store, "fsck"]) for _ in range(3))
+            rows.append(("fsck (re-hash every blob)", fmt(fsck), f"{total/fsck/1e6:.0f} MB/s", ""))
+
+        # proxy: one large blob through /v2, cold (upstream → client + store) and warm (store).
+        dist = os.path.join(ROOT, "dist")
+        if not os.path.exists(os.path.join(dist, "index.html")):
+            dist = tempfile.mkdtemp(); open(os.path.join(dist, "index.html"), "w").write("<!DOCTYPE html>")
+        direct = statistics.median(clock(["curl", "-sf", "-o", "/dev/null", f"http://{host}/v2/bench/large/blobs/{largest['digest']}"]) for _ in range(RUNS))
+        proxy_path = host.replace(":", "_")
+        cold, warm = [], []
+        for _ in range(RUNS):
+            with tempfile.TemporaryDirectory() as d:
+                proc, url = start_serve(os.path.join(d, "s"), host, dist)
+                try:
+                    blob_url = f"{url}/v2/{proxy_path}/bench/large/blobs/{largest['digest']}"
+                    cold.append(clock(["curl", "-sf", "-o", "/dev/null", blob_url]))
+                    time.sleep(0.2)
+                    warm.append(clock(["curl", "-sf", "-o", "/dev/null", blob_url]))
+                finally:
+                    proc.terminate(); proc.wait()
+        size = largest["size"]
+        rows.append(("proxy blob: direct from registry", fmt(direct), f"{size/direct/1e6:.0f} MB/s", ""))
+        rows.append(("proxy blob: through strata, cold", fmt(statistics.median(cold)), f"{size/statistics.median(cold)/1e6:.0f} MB/s ({direct/statistics.median(cold):.2f} × direct)", "≥ 0.8 × direct"))
+        rows.append(("proxy blob: through strata, warm", fmt(statistics.median(warm)), f"{size/statistics.median(warm)/1e6:.0f} MB/s ({direct/statistics.median(warm):.2f} × direct)", "≥ 1 × direct"))
+
+        # 10,000 images: the CLI table, a filter, and wrk on the API.
+        with tempfile.TemporaryDirectory() as d:
+            store = os.path.join(d, "s")
+            small = f"{host}/library/alpine:latest"
+            subprocess.run([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, small], check=True, stdout=subprocess.DEVNULL)
+            synthesize_images(os.path.join(store, "meta.db"), 10_000)
+            n = len(subprocess.run([STRATA, "--store", store, "images", "-q"], capture_output=True, text=True, check=True).stdout.split())
+            t_images = statistics.median(clock([STRATA, "--store", store, "images"]) for _ in range(RUNS))
+            t_filter = statistics.median(clock([STRATA, "--store", store, "images", "--filter", "reference=*/*/*:v*"]) for _ in range(RUNS))
+            rows.append((f"strata images ({n:,} images)", fmt(t_images), "", ""))
+            rows.append((f"strata images --filter reference='*/*/*:v*'", fmt(t_filter), "", ""))
+            if shutil.which("wrk"):
+                proc, url = start_serve(store, host, dist)
+                try:
+                    out = subprocess.run(["wrk", "-t2", "-c8", "-d10s", "--latency", f"{url}/api/v1/images?limit=100"],
+                                         capture_output=True, text=True, check=True).stdout
+                    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+                    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+                    rps = re.search(r"Requests/sec:\s+(\S+)", out).group(1)
+                    rows.append(("wrk GET /api/v1/images (10k images, page of 100)", f"p50 {p50}", f"p99 {p99}, {rps} req/s", "report"))
+                finally:
+                    proc.terminate(); proc.wait()
+
+        # bundle size.
+        wasm = [f for f in os.listdir(dist) if f.endswith(".wasm")] if os.path.isdir(dist) else []
+        js = [f for f in os.listdir(dist) if f.endswith(".js")] if os.path.isdir(dist) else []
+        if wasm:
+            import gzip
+            raw = sum(os.path.getsize(os.path.join(dist, f)) for f in wasm + js)
+            gz = sum(len(gzip.compress(open(os.path.join(dist, f), "rb").read(), 9)) for f in wasm + js)
+            rows.append(("dashboard wasm+js", f"{gz/1000:.0f} kB gzip", f"{raw/1000:.0f} kB raw", "< 400 kB gzip"))
+    finally:
+        reg.stdin.close(); reg.wait()
+
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    header = f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores ({cpu}); medians of {RUNS} runs; image {total/1e6:.0f} MB compressed.\n\n"
+    table = "| measurement | median | detail | goal |\n| --- | --- | --- | --- |\n" + "".join(f"| {a} | {b} | {c} | {g} |\n" for a, b, c, g in rows)
+    print("\n" + header + table)
+    os.makedirs(os.path.join(ROOT, "bench"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench/results.md"), "w") as f:
+        f.write("# strata benchmark results\n\nReproduce with `make bench`.\n\n" + header + table)
+
+
+def synthesize_images(db, count):
+    """Adds `count` image records (copies of the one stored image, with new
+    IDs, tags and creation times) straight into the metadata database, so
+    listing can be measured at scale without pulling 10,000 images."""
+    import sqlite3, hashlib
+    con = sqlite3.connect(db)
+    row = con.execute("SELECT id, config_size, manifest_digest, created, created_ns, size, os, architecture, variant, labels, recorded FROM images").fetchone()
+    with con:
+        for i in range(count - 1):
+            new_id = "sha256:" + hashlib.sha256(f"bench-{i}".encode()).hexdigest()
+            con.execute("INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (new_id, row[1], row[2], row[3], (row[4] or 0) + i, row[5], row[6], row[7], row[8], row[9], row[10]))
+            con.execute("INSERT INTO tags VALUES (?,?,?,?,?)", (f"bench.local/team{i % 50}/app{i}", f"v{i % 7}", new_id, row[2], row[10]))
+    con.close()
+
+
+if __name__ == "__main__":
+    main()
