@@ -16,6 +16,7 @@ pub mod images;
 pub mod paths;
 pub mod pull;
 pub mod registry;
+pub mod search;
 pub mod serve;
 pub mod store;
 

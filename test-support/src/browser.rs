@@ -39,6 +39,9 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a new Chromium session with an empty profile.
     pub async fn start() -> crate::Result<Self> {
+        // fantoccini (aws-lc-rs) and reqwest (ring) both enable a rustls
+        // provider, so rustls cannot pick one: choose ring for the process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let profile = tempfile::Builder::new()
             .prefix("strata-chromium-")
             .tempdir()?;

@@ -19,8 +19,10 @@ pub mod cli;
 pub mod faulty;
 pub mod fixtures;
 mod net;
+pub mod page;
 mod process;
 pub mod registry;
+pub mod search_index;
 pub mod strata;
 pub mod token;
 

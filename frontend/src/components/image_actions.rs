@@ -105,7 +105,7 @@ pub fn ImageActions(
                 1 => "1 image selected".to_owned(),
                 n => format!("{n} images selected"),
             }}</p>
-            <div class="action-groups">
+            <div class="action-groups" hidden=none>
                 <div class="action-group">
                     <button type="button" class="danger" data-test="rm" on:click=remove disabled=move || none() || busy.get()>"Remove"</button>
                     <label class="check"><input type="checkbox" data-test="rm-force" prop:checked=move || force.get()

@@ -1,6 +1,6 @@
 //! The command line: `strata serve`, and the `docker image` commands on the
 //! same store (`pull`, `images`, `tag`, `inspect`, `history`, `rm`), plus
-//! `pin`/`unpin`, `fsck`, `login`/`logout` and `ref`.
+//! `search`, `pin`/`unpin`, `fsck`, `login`/`logout` and `ref`.
 //!
 //! Every command takes `--store DIR` (or `STRATA_STORE`); see [`crate::paths`].
 
@@ -14,6 +14,7 @@ pub mod progress;
 mod pull_cmd;
 mod ref_cmd;
 mod rm_cmd;
+mod search_cmd;
 mod serve_cmd;
 mod tag_cmd;
 
@@ -66,6 +67,8 @@ pub enum Command {
     Login(login_cmd::LoginArgs),
     /// Remove stored credentials for a registry.
     Logout(login_cmd::LogoutArgs),
+    /// Search Docker Hub (or a registry's catalog) for images.
+    Search(search_cmd::SearchArgs),
     /// Parse an image reference and print every form of it as JSON.
     Ref(ref_cmd::RefArgs),
     /// Manage images (`strata image ls|pull|tag|inspect|history|rm`).
@@ -111,6 +114,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             serve_cmd::run(store_dir(store_flag)?, args).map(|()| ExitCode::SUCCESS)
         }
         Command::Ref(args) => ref_cmd::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Search(args) => search_cmd::run(&args),
         Command::Login(args) => login_cmd::login(&args),
         Command::Logout(args) => login_cmd::logout(&args),
         Command::Fsck(args) => fsck_cmd::run(&store()?, &args),

@@ -37,6 +37,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 
+    /// The search index for `/api/v1/search` (default Docker Hub's; also `STRATA_INDEX_URL`).
+    #[arg(long)]
+    pub index_url: Option<String>,
+
     /// Require the token for API reads too.
     #[arg(long)]
     pub private: bool,
@@ -108,7 +112,10 @@ pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         tracing::info!(store = %store_dir.display(), "strata serving on http://{local}");
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");
-        let state = AppState::new(args.dist, store, client, security);
+        let mut state = AppState::new(args.dist, store, client, security);
+        if let Some(url) = &args.index_url {
+            state = state.with_index_url(url);
+        }
         axum::serve(listener, serve::app(state))
             .with_graceful_shutdown(shutdown_signal())
             .await

@@ -23,6 +23,7 @@ struct Inner {
     puller: Puller,
     security: Security,
     pulls: Pulls,
+    index_url: String,
 }
 
 impl std::fmt::Debug for AppState {
@@ -47,6 +48,7 @@ impl AppState {
                 puller,
                 security,
                 pulls: Pulls::default(),
+                index_url: crate::search::index_url(None),
             }),
         }
     }
@@ -69,6 +71,21 @@ impl AppState {
     /// The pull engine.
     pub fn puller(&self) -> &Puller {
         &self.inner.puller
+    }
+
+    /// Searches go to this index (`--index-url`); default from
+    /// `STRATA_INDEX_URL` or Docker Hub's.
+    pub fn with_index_url(self, url: &str) -> Self {
+        let index_url = crate::search::index_url(Some(url));
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self { inner: Arc::new(Inner { index_url, ..inner }) },
+            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
+        }
+    }
+
+    /// The search index URL.
+    pub fn index_url(&self) -> &str {
+        &self.inner.index_url
     }
 
     /// Pulls started through the API.

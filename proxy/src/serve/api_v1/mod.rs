@@ -14,11 +14,13 @@
 //! | `POST /pins`, `DELETE /pins` | pin or unpin |
 //! | `POST /pulls`, `GET /pulls` | start a pull, list pulls |
 //! | `GET /pulls/{id}/events` | a pull's progress as Server-Sent Events |
+//! | `GET /search?term=T&limit=N&filter=K=V` | Docker Hub's index or a registry catalog |
 
 mod guard;
 mod images;
 mod manage;
 mod pulls;
+mod search;
 
 use axum::Json;
 use axum::Router;
@@ -50,6 +52,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/pins", post(manage::pin).delete(manage::unpin))
         .route("/pulls", post(pulls::start).get(pulls::list))
         .route("/pulls/{id}/events", get(pulls::events))
+        .route("/search", get(search::search))
         .fallback(not_found)
         // Every request body is a small JSON document.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Response, StatusCode};
 use bytes::{Bytes, BytesMut};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt as _};
 use shared::digest::Digest;
 use tokio::sync::mpsc;
 
@@ -25,8 +25,6 @@ pub const DOCKER_CONTENT_DIGEST: HeaderName = HeaderName::from_static("docker-co
 
 /// Bytes read from the store per chunk.
 const READ_CHUNK: usize = 256 * 1024;
-/// Chunks read ahead of the client.
-const READ_AHEAD: usize = 4;
 
 /// How long a response may be cached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,38 +134,44 @@ pub async fn open_stored(
     .await
 }
 
-/// A body streaming `reader` from a blocking thread, a few chunks ahead
-/// of the client; memory stays the same whatever the blob's size.
+/// A body streaming `reader`, one chunk at a time, each read on the
+/// blocking pool. Nothing is read ahead of the client, so memory stays the
+/// same whatever the blob's size, and a slow client holds no thread while
+/// it is not reading.
 pub fn reader_body(reader: BlobReader) -> Body {
-    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
-    let mut reader = reader.reader;
-    tokio::task::spawn_blocking(move || {
-        loop {
+    let chunks = futures_util::stream::unfold(Some(reader.reader), |reader| async move {
+        let mut reader = reader?;
+        let read = tokio::task::spawn_blocking(move || {
             let mut buf = BytesMut::zeroed(READ_CHUNK);
-            let item = match reader.read(&mut buf) {
-                Ok(0) => return,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Ok(buf.freeze())
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(n) => {
+                        buf.truncate(n);
+                        return (reader, Ok(buf.freeze()));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return (reader, Err(e)),
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => Err(e),
-            };
-            let failed = item.is_err();
-            // A send fails when the client went away: stop reading.
-            if tx.blocking_send(item).is_err() || failed {
-                return;
             }
+        })
+        .await;
+        match read {
+            Ok((_, Ok(chunk))) if chunk.is_empty() => None,
+            Ok((reader, Ok(chunk))) => Some((Ok(chunk), Some(reader))),
+            Ok((_, Err(e))) => Some((Err(e), None)),
+            Err(e) => Some((Err(io::Error::other(e.to_string())), None)),
         }
     });
-    Body::from_stream(receiver_stream(rx))
+    // Fused: compression layers poll again after the end.
+    Body::from_stream(chunks.fuse())
 }
 
-/// The items of `rx` as a stream.
-pub fn receiver_stream<T: Send + 'static>(rx: mpsc::Receiver<T>) -> impl Stream<Item = T> + Send {
-    futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    })
+/// The items of `rx` as a stream (which may be polled again after its
+/// end, as compression layers do).
+pub fn receiver_stream<T: Send + 'static>(
+    mut rx: mpsc::Receiver<T>,
+) -> impl Stream<Item = T> + Send {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //! up to and including it; `n` cuts the page, and when more tags follow a
 //! `Link: </v2/<name>/tags/list?n=N&last=TAG>; rel="next"` header points
 //! at the next page. Without `n` every tag comes in one page.
-//! `Cache-Control: no-cache` (tags come and go).
+//! `Cache-Control: no-cache` (tags come and go). With the upstream down,
+//! the tags the store holds for the repository (from `strata pull`), with
+//! a `Warning: 111` header.
 
 use axum::Json;
 use axum::body::Body;
@@ -18,7 +20,10 @@ use serde_json::json;
 use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
 use super::path::{V2Path, echo};
+use super::response::blocking;
 use crate::serve::AppState;
+use crate::store::Store;
+use shared::reference::Reference;
 
 /// The `n` and `last` of a tag list request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,17 +79,36 @@ pub async fn serve(
     query: Option<&str>,
 ) -> Result<Response<Body>, V2Error> {
     let page = Page::parse(query)?;
-    let mut tags = {
+    let listed = {
         let _permit = context.upstream_permit().await?;
         state.client().list_tags(&path.reference).await
-    }
-    .map_err(|e| V2Error::upstream(&e, Subject::Tags))?;
+    };
+    let (mut tags, stale) = match listed {
+        Ok(tags) => (tags, false),
+        Err(e) if V2Error::upstream_is_down(&e) => {
+            let stored = stored_tags(state.store(), &path.reference).await?;
+            if stored.is_empty() {
+                return Err(V2Error::upstream(&e, Subject::Tags));
+            }
+            tracing::warn!(repository = %path.reference, error = %e, "upstream is down; listing the tags the store holds");
+            (stored, true)
+        }
+        Err(e) => return Err(V2Error::upstream(&e, Subject::Tags)),
+    };
     tags.sort();
     tags.dedup();
     let (tags, more) = page.cut(&tags);
     let mut response = Json(json!({ "name": path.name, "tags": tags })).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if stale {
+        headers.insert(
+            header::WARNING,
+            HeaderValue::from_static(
+                "111 strata \"upstream unreachable; listed the tags strata's store holds\"",
+            ),
+        );
+    }
     if let (true, Some(n), Some(last)) = (more, page.n, tags.last()) {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("n", &n.to_string())
@@ -96,6 +120,18 @@ pub async fn serve(
         }
     }
     Ok(response)
+}
+
+/// The tags the store holds for `repository` (from `strata pull`).
+async fn stored_tags(store: &Store, repository: &Reference) -> Result<Vec<String>, V2Error> {
+    let (store, name) = (store.clone(), repository.canonical_name());
+    let rows = blocking("listing stored tags", move || store.list()).await?;
+    Ok(rows
+        .iter()
+        .flat_map(|row| &row.repo_tags)
+        .filter(|r| r.canonical_name() == name)
+        .filter_map(|r| r.tag().map(|t| t.as_str().to_owned()))
+        .collect())
 }
 
 #[cfg(test)]

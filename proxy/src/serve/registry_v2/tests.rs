@@ -26,10 +26,12 @@ fn fixture() -> Fixture {
     std::fs::create_dir_all(&dist).expect("mkdir");
     std::fs::write(dist.join("index.html"), "<!DOCTYPE html>").expect("write");
     let store = Store::open(&dir.path().join("store")).expect("store");
-    let mut config = ClientConfig::default();
-    config.retry = RetryPolicy {
-        attempts: 1,
-        ..RetryPolicy::default()
+    let config = ClientConfig {
+        retry: RetryPolicy {
+            attempts: 1,
+            ..RetryPolicy::default()
+        },
+        ..ClientConfig::default()
     };
     let client = RegistryClient::new(config).expect("client");
     let state = AppState::new(dist, store, client, Security::local());

@@ -1,0 +1,98 @@
+//! Page helpers on [`Browser`] for dashboard tests: click, type, read, and
+//! wait for a condition by polling the page (never a fixed sleep).
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+
+use crate::Browser;
+
+/// How often conditions are polled.
+const POLL: Duration = Duration::from_millis(100);
+
+impl Browser {
+    /// Waits up to `timeout` for an element matching `css` and clicks it.
+    pub async fn click(&self, css: &str, timeout: Duration) -> crate::Result<()> {
+        let element = self.wait_element(css, timeout).await?;
+        element.click().await.map_err(|e| format!("cannot click {css}: {e}"))?;
+        Ok(())
+    }
+
+    /// Replaces the text of the input matching `css` by `text`, as typing does
+    /// (select all, then type, so `input` events fire).
+    pub async fn type_into(&self, css: &str, text: &str, timeout: Duration) -> crate::Result<()> {
+        let element = self.wait_element(css, timeout).await?;
+        element.click().await?;
+        // Ctrl+A, release the modifier, Backspace, then the text.
+        element.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+        if !text.is_empty() {
+            element.send_keys(text).await?;
+        }
+        Ok(())
+    }
+
+    /// The texts of every element matching `css`, in document order.
+    pub async fn texts(&self, css: &str) -> crate::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for element in self.client().find_all(Locator::Css(css)).await? {
+            out.push(element.text().await?);
+        }
+        Ok(out)
+    }
+
+    /// An attribute of the first element matching `css` (waiting up to `timeout` for it).
+    pub async fn attr(&self, css: &str, name: &str, timeout: Duration) -> crate::Result<Option<String>> {
+        let element = self.wait_element(css, timeout).await?;
+        Ok(element.attr(name).await?)
+    }
+
+    /// Polls the texts of every element matching `css` until `ok` accepts
+    /// them; returns them, or an error showing the last texts seen.
+    pub async fn wait_texts(
+        &self,
+        css: &str,
+        timeout: Duration,
+        ok: impl Fn(&[String]) -> bool,
+    ) -> crate::Result<Vec<String>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let texts = self.texts(css).await?;
+            if ok(&texts) {
+                return Ok(texts);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{css}: condition not met within {timeout:?}; last seen {texts:?}").into());
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Scrolls the first element matching `css` into view (for screenshots).
+    pub async fn scroll_to(&self, css: &str, timeout: Duration) -> crate::Result<()> {
+        self.wait_element(css, timeout).await?;
+        let script = "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})";
+        self.client().execute(script, vec![serde_json::Value::String(css.to_owned())]).await?;
+        Ok(())
+    }
+
+    /// The text of an open `alert()`, if any.
+    pub async fn alert_text(&self) -> Option<String> {
+        self.client().get_alert_text().await.ok()
+    }
+
+    /// Resizes the window (e.g. to a phone's 390×844).
+    pub async fn resize(&self, width: u32, height: u32) -> crate::Result<()> {
+        self.client().set_window_size(width, height).await?;
+        Ok(())
+    }
+
+    async fn wait_element(&self, css: &str, timeout: Duration) -> crate::Result<fantoccini::elements::Element> {
+        Ok(self
+            .client()
+            .wait()
+            .at_most(timeout)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| format!("no element {css} within {timeout:?}: {e}"))?)
+    }
+}
