@@ -16,7 +16,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use components::shell::Shell;
-use pages::{image::ImagePage, images::ImagesPage, not_found::NotFoundPage, pull::PullPage, search::SearchPage};
+use pages::{
+    image::ImagePage, images::ImagesPage, not_found::NotFoundPage, pull::PullPage,
+    search::SearchPage,
+};
 
 /// The whole app: the shell around the routed page.
 #[component]

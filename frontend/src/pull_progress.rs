@@ -26,10 +26,12 @@ impl PullProgress {
     pub fn apply(&mut self, event: PullEvent) {
         match &event {
             PullEvent::PullingFrom { .. } => self.header = event.plain_line(),
-            PullEvent::Layer { id, status } => match self.layers.iter_mut().find(|(l, _)| l == id) {
-                Some((_, s)) => *s = status.clone(),
-                None => self.layers.push((id.clone(), status.clone())),
-            },
+            PullEvent::Layer { id, status } => {
+                match self.layers.iter_mut().find(|(l, _)| l == id) {
+                    Some((_, s)) => *s = status.clone(),
+                    None => self.layers.push((id.clone(), status.clone())),
+                }
+            }
             PullEvent::Digest { digest } => self.digest = Some(digest.to_string()),
             PullEvent::Status { .. } => self.status = event.plain_line(),
             PullEvent::Done { reference } => self.done = Some(reference.clone()),
@@ -47,7 +49,12 @@ impl PullProgress {
 pub fn layer_text(status: &LayerStatus) -> String {
     match status {
         LayerStatus::Downloading { current, total } => {
-            format!("{} {}/{}", status.label(), human_size(*current), human_size(*total))
+            format!(
+                "{} {}/{}",
+                status.label(),
+                human_size(*current),
+                human_size(*total)
+            )
         }
         other => other.label().to_owned(),
     }
@@ -57,7 +64,9 @@ pub fn layer_text(status: &LayerStatus) -> String {
 pub fn layer_fill(status: &LayerStatus) -> u64 {
     match status {
         LayerStatus::PullingFsLayer | LayerStatus::Waiting => 0,
-        LayerStatus::Downloading { current, total } if *total > 0 => (current.saturating_mul(1000) / total).min(1000),
+        LayerStatus::Downloading { current, total } if *total > 0 => {
+            (current.saturating_mul(1000) / total).min(1000)
+        }
         LayerStatus::Downloading { .. } => 0,
         LayerStatus::AlreadyExists
         | LayerStatus::VerifyingChecksum
@@ -76,8 +85,22 @@ mod tests {
         let cases = [
             (LayerStatus::AlreadyExists, "Already exists", 1000),
             (LayerStatus::Waiting, "Waiting", 0),
-            (LayerStatus::Downloading { current: 12_300_000, total: 45_600_000 }, "Downloading 12.3MB/45.6MB", 269),
-            (LayerStatus::Downloading { current: 0, total: 0 }, "Downloading 0B/0B", 0),
+            (
+                LayerStatus::Downloading {
+                    current: 12_300_000,
+                    total: 45_600_000,
+                },
+                "Downloading 12.3MB/45.6MB",
+                269,
+            ),
+            (
+                LayerStatus::Downloading {
+                    current: 0,
+                    total: 0,
+                },
+                "Downloading 0B/0B",
+                0,
+            ),
             (LayerStatus::PullComplete, "Pull complete", 1000),
         ];
         for (status, text, fill) in cases {
@@ -90,14 +113,39 @@ mod tests {
     fn events_build_the_card() {
         let digest = format!("sha256:{}", "a".repeat(64));
         let events = [
-            PullEvent::PullingFrom { tag_or_digest: "v2".into(), repository: "lovelearnlinux/webserver".into() },
-            PullEvent::Layer { id: "aaa".into(), status: LayerStatus::AlreadyExists },
-            PullEvent::Layer { id: "bbb".into(), status: LayerStatus::PullingFsLayer },
-            PullEvent::Layer { id: "bbb".into(), status: LayerStatus::Downloading { current: 1, total: 2 } },
-            PullEvent::Layer { id: "bbb".into(), status: LayerStatus::PullComplete },
-            PullEvent::Digest { digest: digest.parse().expect("digest") },
-            PullEvent::Status { up_to_date: false, name: "lovelearnlinux/webserver:v2".into() },
-            PullEvent::Done { reference: "docker.io/lovelearnlinux/webserver:v2".into() },
+            PullEvent::PullingFrom {
+                tag_or_digest: "v2".into(),
+                repository: "lovelearnlinux/webserver".into(),
+            },
+            PullEvent::Layer {
+                id: "aaa".into(),
+                status: LayerStatus::AlreadyExists,
+            },
+            PullEvent::Layer {
+                id: "bbb".into(),
+                status: LayerStatus::PullingFsLayer,
+            },
+            PullEvent::Layer {
+                id: "bbb".into(),
+                status: LayerStatus::Downloading {
+                    current: 1,
+                    total: 2,
+                },
+            },
+            PullEvent::Layer {
+                id: "bbb".into(),
+                status: LayerStatus::PullComplete,
+            },
+            PullEvent::Digest {
+                digest: digest.parse().expect("digest"),
+            },
+            PullEvent::Status {
+                up_to_date: false,
+                name: "lovelearnlinux/webserver:v2".into(),
+            },
+            PullEvent::Done {
+                reference: "docker.io/lovelearnlinux/webserver:v2".into(),
+            },
         ];
         let mut progress = PullProgress::default();
         for event in events {
@@ -105,12 +153,26 @@ mod tests {
             progress.apply(event);
         }
         assert!(progress.finished());
-        assert_eq!(progress.header.as_deref(), Some("v2: Pulling from lovelearnlinux/webserver"));
-        assert_eq!(progress.layers, [("aaa".into(), LayerStatus::AlreadyExists), ("bbb".into(), LayerStatus::PullComplete)]);
+        assert_eq!(
+            progress.header.as_deref(),
+            Some("v2: Pulling from lovelearnlinux/webserver")
+        );
+        assert_eq!(
+            progress.layers,
+            [
+                ("aaa".into(), LayerStatus::AlreadyExists),
+                ("bbb".into(), LayerStatus::PullComplete)
+            ]
+        );
         assert_eq!(progress.digest, Some(digest));
-        assert_eq!(progress.status.as_deref(), Some("Status: Downloaded newer image for lovelearnlinux/webserver:v2"));
+        assert_eq!(
+            progress.status.as_deref(),
+            Some("Status: Downloaded newer image for lovelearnlinux/webserver:v2")
+        );
         let mut failed = PullProgress::default();
-        failed.apply(PullEvent::Failed { message: "manifest unknown".into() });
+        failed.apply(PullEvent::Failed {
+            message: "manifest unknown".into(),
+        });
         assert!(failed.finished());
     }
 }

@@ -14,7 +14,10 @@ impl Browser {
     /// Waits up to `timeout` for an element matching `css` and clicks it.
     pub async fn click(&self, css: &str, timeout: Duration) -> crate::Result<()> {
         let element = self.wait_element(css, timeout).await?;
-        element.click().await.map_err(|e| format!("cannot click {css}: {e}"))?;
+        element
+            .click()
+            .await
+            .map_err(|e| format!("cannot click {css}: {e}"))?;
         Ok(())
     }
 
@@ -41,7 +44,12 @@ impl Browser {
     }
 
     /// An attribute of the first element matching `css` (waiting up to `timeout` for it).
-    pub async fn attr(&self, css: &str, name: &str, timeout: Duration) -> crate::Result<Option<String>> {
+    pub async fn attr(
+        &self,
+        css: &str,
+        name: &str,
+        timeout: Duration,
+    ) -> crate::Result<Option<String>> {
         let element = self.wait_element(css, timeout).await?;
         Ok(element.attr(name).await?)
     }
@@ -61,7 +69,10 @@ impl Browser {
                 return Ok(texts);
             }
             if Instant::now() > deadline {
-                return Err(format!("{css}: condition not met within {timeout:?}; last seen {texts:?}").into());
+                return Err(format!(
+                    "{css}: condition not met within {timeout:?}; last seen {texts:?}"
+                )
+                .into());
             }
             tokio::time::sleep(POLL).await;
         }
@@ -71,7 +82,9 @@ impl Browser {
     pub async fn scroll_to(&self, css: &str, timeout: Duration) -> crate::Result<()> {
         self.wait_element(css, timeout).await?;
         let script = "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})";
-        self.client().execute(script, vec![serde_json::Value::String(css.to_owned())]).await?;
+        self.client()
+            .execute(script, vec![serde_json::Value::String(css.to_owned())])
+            .await?;
         Ok(())
     }
 
@@ -86,7 +99,11 @@ impl Browser {
         Ok(())
     }
 
-    async fn wait_element(&self, css: &str, timeout: Duration) -> crate::Result<fantoccini::elements::Element> {
+    async fn wait_element(
+        &self,
+        css: &str,
+        timeout: Duration,
+    ) -> crate::Result<fantoccini::elements::Element> {
         Ok(self
             .client()
             .wait()

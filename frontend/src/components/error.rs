@@ -31,11 +31,24 @@ mod tests {
     #[test]
     fn untrusted_text_stays_text() {
         let document = leptos::prelude::document();
-        let host: web_sys::HtmlElement = document.create_element("div").expect("div").unchecked_into();
-        document.body().expect("body").append_child(&host).expect("append");
-        let handle = leptos::mount::mount_to(host.clone(), || view! { <ErrorMessage message="<script>alert(1)</script>" /> });
+        let host: web_sys::HtmlElement = document
+            .create_element("div")
+            .expect("div")
+            .unchecked_into();
+        document
+            .body()
+            .expect("body")
+            .append_child(&host)
+            .expect("append");
+        let handle = leptos::mount::mount_to(
+            host.clone(),
+            || view! { <ErrorMessage message="<script>alert(1)</script>" /> },
+        );
         assert!(host.query_selector("script").expect("query").is_none());
-        assert_eq!(host.text_content().as_deref(), Some("<script>alert(1)</script>"));
+        assert_eq!(
+            host.text_content().as_deref(),
+            Some("<script>alert(1)</script>")
+        );
         drop(handle);
     }
 }

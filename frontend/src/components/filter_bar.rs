@@ -29,7 +29,11 @@ pub fn check_filters(text: &str) -> Result<Vec<String>, String> {
 const QUICK: &[(&str, &str, &str)] = &[
     ("dangling", "dangling=true", "untagged images"),
     ("label", "label=", "label=KEY or label=KEY=VALUE"),
-    ("reference", "reference=", "a name glob, e.g. reference=*/*:v1"),
+    (
+        "reference",
+        "reference=",
+        "a name glob, e.g. reference=*/*:v1",
+    ),
     ("before", "before=", "created before an image"),
     ("since", "since=", "created after an image"),
 ];
@@ -45,7 +49,11 @@ pub fn FilterBar(
 ) -> impl IntoView {
     let text = RwSignal::new(active.get_untracked().join(" "));
     // When the URL changes (a chip removed, back button), the box follows.
-    Effect::watch(move || active.get(), move |a, _, _| text.set(a.join(" ")), false);
+    Effect::watch(
+        move || active.get(),
+        move |a, _, _| text.set(a.join(" ")),
+        false,
+    );
     let checked = Memo::new(move |_| text.with(|t| check_filters(t)));
     let input = NodeRef::<Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -123,8 +131,14 @@ mod tests {
         let cases: [(&str, &[&str]); 4] = [
             ("", &[]),
             ("dangling=true", &["dangling=true"]),
-            ("--filter reference=*:v1 -f label=a", &["reference=*:v1", "label=a"]),
-            ("  --filter=before=redis  since=x ", &["before=redis", "since=x"]),
+            (
+                "--filter reference=*:v1 -f label=a",
+                &["reference=*:v1", "label=a"],
+            ),
+            (
+                "  --filter=before=redis  since=x ",
+                &["before=redis", "since=x"],
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(split_filters(text), want, "{text:?}");

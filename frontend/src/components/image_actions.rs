@@ -31,22 +31,39 @@ pub fn ImageActions(
 
     let remove = move |_| {
         let images = selected.get_untracked();
-        let request = RemoveRequest { images, force: force.get_untracked() };
+        let request = RemoveRequest {
+            images,
+            force: force.get_untracked(),
+        };
         busy.set(true);
         spawn_local(async move {
             let lines = match api::remove(request).await {
                 Ok(results) => {
-                    let removed: Vec<String> = results.iter().filter(|r| r.error.is_none()).map(|r| r.image.clone()).collect();
+                    let removed: Vec<String> = results
+                        .iter()
+                        .filter(|r| r.error.is_none())
+                        .map(|r| r.image.clone())
+                        .collect();
                     selected.update(|s| s.retain(|i| !removed.contains(i)));
                     results
                         .into_iter()
                         .flat_map(|r| match r.error {
-                            Some(e) => vec![Outcome { ok: false, text: format!("{}: {e}", r.image) }],
-                            None => r.lines.into_iter().map(|text| Outcome { ok: true, text }).collect(),
+                            Some(e) => vec![Outcome {
+                                ok: false,
+                                text: format!("{}: {e}", r.image),
+                            }],
+                            None => r
+                                .lines
+                                .into_iter()
+                                .map(|text| Outcome { ok: true, text })
+                                .collect(),
                         })
                         .collect()
                 }
-                Err(e) => vec![Outcome { ok: false, text: format!("Remove failed: {e}") }],
+                Err(e) => vec![Outcome {
+                    ok: false,
+                    text: format!("Remove failed: {e}"),
+                }],
             };
             outcomes.set(lines);
             busy.set(false);
@@ -61,15 +78,33 @@ pub fn ImageActions(
             spawn_local(async move {
                 let mut lines = Vec::new();
                 for image in images {
-                    let request = PinRequest { image: image.clone(), by: Some(by.clone()).filter(|b| !b.is_empty()) };
-                    let result = if what == "pin" { api::pin(request).await } else { api::unpin(request).await };
+                    let request = PinRequest {
+                        image: image.clone(),
+                        by: Some(by.clone()).filter(|b| !b.is_empty()),
+                    };
+                    let result = if what == "pin" {
+                        api::pin(request).await
+                    } else {
+                        api::unpin(request).await
+                    };
                     lines.push(match result {
-                        Ok(_) if what == "pin" => Outcome { ok: true, text: format!("Pinned {image} for {by}") },
+                        Ok(_) if what == "pin" => Outcome {
+                            ok: true,
+                            text: format!("Pinned {image} for {by}"),
+                        },
                         Ok(answer) => Outcome {
                             ok: true,
-                            text: format!("Unpinned {image} ({} pin(s) removed)", answer.get("unpinned").map_or_else(|| "?".into(), ToString::to_string)),
+                            text: format!(
+                                "Unpinned {image} ({} pin(s) removed)",
+                                answer
+                                    .get("unpinned")
+                                    .map_or_else(|| "?".into(), ToString::to_string)
+                            ),
                         },
-                        Err(e) => Outcome { ok: false, text: format!("{image}: {e}") },
+                        Err(e) => Outcome {
+                            ok: false,
+                            text: format!("{image}: {e}"),
+                        },
                     });
                 }
                 outcomes.set(lines);
@@ -80,17 +115,33 @@ pub fn ImageActions(
     };
     let tag = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(source) = selected.with_untracked(|s| s.first().cloned()) else { return };
+        let Some(source) = selected.with_untracked(|s| s.first().cloned()) else {
+            return;
+        };
         let target = tag_target.get_untracked().trim().to_owned();
         if let Err(e) = target.parse::<shared::reference::Reference>() {
-            outcomes.set(vec![Outcome { ok: false, text: format!("Not a valid new name {target:?}: {e}") }]);
+            outcomes.set(vec![Outcome {
+                ok: false,
+                text: format!("Not a valid new name {target:?}: {e}"),
+            }]);
             return;
         }
         busy.set(true);
         spawn_local(async move {
-            let line = match api::tag(TagRequest { source: source.clone(), target: target.clone() }).await {
-                Ok(_) => Outcome { ok: true, text: format!("Tagged {source} as {target}") },
-                Err(e) => Outcome { ok: false, text: format!("Tag failed: {e}") },
+            let line = match api::tag(TagRequest {
+                source: source.clone(),
+                target: target.clone(),
+            })
+            .await
+            {
+                Ok(_) => Outcome {
+                    ok: true,
+                    text: format!("Tagged {source} as {target}"),
+                },
+                Err(e) => Outcome {
+                    ok: false,
+                    text: format!("Tag failed: {e}"),
+                },
             };
             outcomes.set(vec![line]);
             busy.set(false);

@@ -101,9 +101,16 @@ fn ImageView(asked: String, d: ImageDetail) -> impl IntoView {
     let share = api::absolute(&api::image_page(&pinned));
     let docker = format!("docker pull {pinned}");
     let skopeo = format!("skopeo inspect docker://{pinned}");
-    let created = time::OffsetDateTime::parse(&i.created, &time::format_description::well_known::Rfc3339)
-        .map(|t| format!("{} ({})", created_since(t, now), i.created))
-        .unwrap_or_else(|_| if i.created.is_empty() { "unknown".to_owned() } else { i.created.clone() });
+    let created =
+        time::OffsetDateTime::parse(&i.created, &time::format_description::well_known::Rfc3339)
+            .map(|t| format!("{} ({})", created_since(t, now), i.created))
+            .unwrap_or_else(|_| {
+                if i.created.is_empty() {
+                    "unknown".to_owned()
+                } else {
+                    i.created.clone()
+                }
+            });
     let platform = match &i.variant {
         Some(v) => format!("{}/{}/{v}", i.os, i.architecture),
         None => format!("{}/{}", i.os, i.architecture),
@@ -112,7 +119,11 @@ fn ImageView(asked: String, d: ImageDetail) -> impl IntoView {
     let labels = c.labels.clone();
     let history = d.history.clone();
     let layers = d.layers.clone();
-    let title = if asked.starts_with("sha256:") { i.id.short().to_owned() } else { asked.clone() };
+    let title = if asked.starts_with("sha256:") {
+        i.id.short().to_owned()
+    } else {
+        asked.clone()
+    };
     view! {
         <div class="page-head">
             <h1 class="mono wrap" data-test="image-title">{title}</h1>

@@ -45,15 +45,31 @@ impl TableState {
     pub fn from_query(q: &ParamsMap) -> Self {
         let flag = |k: &str| q.get_str(k).is_some_and(|v| v == "1" || v == "true");
         Self {
-            filters: q.get_all("filter").unwrap_or_default().into_iter().filter(|f| !f.is_empty()).collect(),
-            sort: q.get_str("sort").and_then(|s| s.parse().ok()).unwrap_or_default(),
+            filters: q
+                .get_all("filter")
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| !f.is_empty())
+                .collect(),
+            sort: q
+                .get_str("sort")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_default(),
             descending: match q.get_str("order") {
                 Some("asc") => Some(false),
                 Some("desc") => Some(true),
                 _ => None,
             },
-            page: q.get_str("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1),
-            size: q.get_str("size").and_then(|p| p.parse().ok()).filter(|p| (1..=1000).contains(p)).unwrap_or(PAGE_SIZE),
+            page: q
+                .get_str("page")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
+            size: q
+                .get_str("size")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| (1..=1000).contains(p))
+                .unwrap_or(PAGE_SIZE),
             digests: flag("digests"),
             full_ids: flag("full"),
         }
@@ -61,7 +77,8 @@ impl TableState {
 
     /// The page's URL for this state.
     pub fn href(&self) -> String {
-        let mut params: Vec<(&str, String)> = self.filters.iter().map(|f| ("filter", f.clone())).collect();
+        let mut params: Vec<(&str, String)> =
+            self.filters.iter().map(|f| ("filter", f.clone())).collect();
         if self.sort != ImageSort::Created {
             params.push(("sort", sort_name(self.sort).to_owned()));
         }
@@ -97,14 +114,24 @@ impl TableState {
 
     /// Whether the column is sorted descending (the server's default when unset).
     pub fn is_descending(&self) -> bool {
-        self.descending.unwrap_or(matches!(self.sort, ImageSort::Created | ImageSort::Size))
+        self.descending
+            .unwrap_or(matches!(self.sort, ImageSort::Created | ImageSort::Size))
     }
 
     /// The state after clicking a column header: the same column flips,
     /// another starts in its natural order.
     pub fn sorted_by(&self, sort: ImageSort) -> Self {
-        let descending = if sort == self.sort { Some(!self.is_descending()) } else { None };
-        Self { sort, descending, page: 1, ..self.clone() }
+        let descending = if sort == self.sort {
+            Some(!self.is_descending())
+        } else {
+            None
+        };
+        Self {
+            sort,
+            descending,
+            page: 1,
+            ..self.clone()
+        }
     }
 }
 
@@ -123,13 +150,18 @@ pub fn ImagesPage() -> impl IntoView {
     let query = use_query_map();
     let state = Memo::new(move |_| query.with(TableState::from_query));
     let navigate = use_navigate();
-    let go = Callback::new(move |next: TableState| navigate(&next.href(), NavigateOptions::default()));
+    let go =
+        Callback::new(move |next: TableState| navigate(&next.href(), NavigateOptions::default()));
 
     let list = LocalResource::new(move || api::images(state.get().query()));
     let usage = LocalResource::new(api::usage);
     let selected = RwSignal::new(Vec::<String>::new());
     // A new view starts with nothing selected.
-    Effect::watch(move || state.get(), move |_, _, _| selected.set(Vec::new()), false);
+    Effect::watch(
+        move || state.get(),
+        move |_, _, _| selected.set(Vec::new()),
+        false,
+    );
     let refresh = Callback::new(move |()| {
         list.refetch();
         usage.refetch();
@@ -137,7 +169,11 @@ pub fn ImagesPage() -> impl IntoView {
 
     let filters = Signal::derive(move || state.with(|s| s.filters.clone()));
     let apply = Callback::new(move |filters: Vec<String>| {
-        go.run(TableState { filters, page: 1, ..state.get_untracked() });
+        go.run(TableState {
+            filters,
+            page: 1,
+            ..state.get_untracked()
+        });
     });
 
     view! {
@@ -196,7 +232,8 @@ fn ImageTable(
     let last = page.offset + page.rows.len();
     let keys: Vec<String> = page.rows.iter().map(row_ref).collect();
     let all_keys = keys.clone();
-    let all_selected = move || !all_keys.is_empty() && selected.with(|s| all_keys.iter().all(|k| s.contains(k)));
+    let all_selected =
+        move || !all_keys.is_empty() && selected.with(|s| all_keys.iter().all(|k| s.contains(k)));
     let toggle_all = move |ev| {
         let on = event_target_checked(&ev);
         selected.update(|s| {
@@ -210,8 +247,20 @@ fn ImageTable(
         let state = state.clone();
         move |label: &'static str, sort: ImageSort| {
             let current = state.sort == sort;
-            let aria = if !current { "none" } else if state.is_descending() { "descending" } else { "ascending" };
-            let arrow = if !current { "" } else if state.is_descending() { " ▼" } else { " ▲" };
+            let aria = if !current {
+                "none"
+            } else if state.is_descending() {
+                "descending"
+            } else {
+                "ascending"
+            };
+            let arrow = if !current {
+                ""
+            } else if state.is_descending() {
+                " ▼"
+            } else {
+                " ▲"
+            };
             let next = state.sorted_by(sort);
             view! {
                 <th scope="col" aria-sort=aria>
@@ -255,8 +304,14 @@ fn ImageTable(
         .collect_view();
     let empty = last < first;
     let filtered = !state.filters.is_empty();
-    let prev = (state.page > 1).then(|| TableState { page: state.page - 1, ..state.clone() });
-    let next = (last < total).then(|| TableState { page: state.page + 1, ..state.clone() });
+    let prev = (state.page > 1).then(|| TableState {
+        page: state.page - 1,
+        ..state.clone()
+    });
+    let next = (last < total).then(|| TableState {
+        page: state.page + 1,
+        ..state.clone()
+    });
     let pages = total.div_ceil(state.size).max(1);
     let size_state = state.clone();
     view! {
@@ -319,17 +374,33 @@ mod tests {
     fn the_url_round_trips() {
         let cases: [&[(&'static str, &str)]; 3] = [
             &[],
-            &[("filter", "reference=*/*:v1"), ("filter", "dangling=false"), ("sort", "size"), ("order", "asc")],
-            &[("page", "3"), ("size", "50"), ("digests", "1"), ("full", "1")],
+            &[
+                ("filter", "reference=*/*:v1"),
+                ("filter", "dangling=false"),
+                ("sort", "size"),
+                ("order", "asc"),
+            ],
+            &[
+                ("page", "3"),
+                ("size", "50"),
+                ("digests", "1"),
+                ("full", "1"),
+            ],
         ];
         for pairs in cases {
             let state = TableState::from_query(&query(pairs));
             let href = state.href();
             let back = href.strip_prefix("/?").unwrap_or("");
             let reparsed = ParamsMap::from_iter(
-                back.split('&').filter(|p| !p.is_empty()).filter_map(|p| p.split_once('=')).map(|(k, v)| {
-                    (k.to_owned(), String::from(js_sys::decode_uri_component(v).expect("decode")))
-                }),
+                back.split('&')
+                    .filter(|p| !p.is_empty())
+                    .filter_map(|p| p.split_once('='))
+                    .map(|(k, v)| {
+                        (
+                            k.to_owned(),
+                            String::from(js_sys::decode_uri_component(v).expect("decode")),
+                        )
+                    }),
             );
             assert_eq!(TableState::from_query(&reparsed), state, "{href}");
         }
@@ -344,13 +415,20 @@ mod tests {
         let by_repo = flipped.sorted_by(ImageSort::Repository);
         assert_eq!(by_repo.descending, None);
         assert!(!by_repo.is_descending());
-        assert_eq!(by_repo.sorted_by(ImageSort::Repository).descending, Some(true));
+        assert_eq!(
+            by_repo.sorted_by(ImageSort::Repository).descending,
+            Some(true)
+        );
     }
 
     #[test]
     fn rows_name_their_image_for_rm() {
-        let id: shared::digest::Digest = format!("sha256:{}", "c".repeat(64)).parse().expect("digest");
-        let digest: shared::digest::Digest = format!("sha256:{}", "d".repeat(64)).parse().expect("digest");
+        let id: shared::digest::Digest = format!("sha256:{}", "c".repeat(64))
+            .parse()
+            .expect("digest");
+        let digest: shared::digest::Digest = format!("sha256:{}", "d".repeat(64))
+            .parse()
+            .expect("digest");
         let row = |repo: &str, tag: &str, d: Option<&shared::digest::Digest>| ImageRow {
             id: id.clone(),
             repository: repo.into(),
@@ -360,7 +438,10 @@ mod tests {
             size: 1,
         };
         assert_eq!(row_ref(&row("redis", "7", None)), "redis:7");
-        assert_eq!(row_ref(&row("redis", NONE, Some(&digest))), format!("redis@{digest}"));
+        assert_eq!(
+            row_ref(&row("redis", NONE, Some(&digest))),
+            format!("redis@{digest}")
+        );
         assert_eq!(row_ref(&row(NONE, NONE, None)), id.to_string());
     }
 }

@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use axum::body::Body;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Response, StatusCode};
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use futures_util::{Stream, StreamExt as _};
 use shared::digest::Digest;
 use tokio::sync::mpsc;
