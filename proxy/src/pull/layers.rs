@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use shared::api::{LayerStatus, PullEvent};
-use shared::digest::Verifier;
 use shared::manifest::{Descriptor, ImageManifest};
 use shared::reference::Reference;
 use tokio::sync::Semaphore;
@@ -125,35 +124,21 @@ async fn download(
     };
     let total = descriptor.size;
     let mut response = client.get_blob(reference, &descriptor.digest, None).await?;
-    let mut verifier = Verifier::new(descriptor.digest.clone(), Some(total));
-    let verify_error = |source| PullError::Verify {
-        what: "layer",
-        digest: descriptor.digest.clone(),
-        source,
-    };
+    // The store's writer hashes every byte as it is written, refuses more
+    // bytes than the descriptor's size at once, and commits only when size
+    // and digest match: the one check, not a second hash beside it.
     let mut last_report = Instant::now();
     emit(status(LayerStatus::Downloading { current: 0, total }));
     while let Some(chunk) = response.stream.next().await {
-        let chunk = chunk?;
-        verifier.update(&chunk).map_err(verify_error)?;
-        writer.write(&chunk)?;
+        writer.write(&chunk?)?;
         if last_report.elapsed() >= PROGRESS_EVERY {
             last_report = Instant::now();
-            emit(status(LayerStatus::Downloading {
-                current: verifier.bytes_seen(),
-                total,
-            }));
+            emit(status(LayerStatus::Downloading { current: writer.bytes_written(), total }));
         }
     }
-    emit(status(LayerStatus::Downloading {
-        current: verifier.bytes_seen(),
-        total,
-    }));
+    emit(status(LayerStatus::Downloading { current: writer.bytes_written(), total }));
     emit(status(LayerStatus::VerifyingChecksum));
-    verifier.finish().map_err(verify_error)?;
-    tokio::task::spawn_blocking(move || writer.commit())
-        .await
-        .map_err(|e| PullError::Task(e.to_string()))??;
+    tokio::task::spawn_blocking(move || writer.commit()).await.map_err(|e| PullError::Task(e.to_string()))??;
     emit(status(LayerStatus::DownloadComplete));
     Ok(())
 }
