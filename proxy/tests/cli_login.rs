@@ -16,7 +16,9 @@ fn strata(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> std::pro
         .spawn()
         .expect("spawn");
     let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin.unwrap_or("").as_bytes()).expect("write");
+    input
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .expect("write");
     drop(input);
     child.wait_with_output().expect("wait")
 }
@@ -24,7 +26,9 @@ fn strata(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> std::pro
 #[test]
 fn login_pull_logout() {
     let registry = Registry::start(Auth::Token).expect("registry");
-    let pushed = registry.push(fixtures::get("library/alpine:latest").expect("fixture")).expect("push");
+    let pushed = registry
+        .push(fixtures::get("library/alpine:latest").expect("fixture"))
+        .expect("push");
     let dir = tempfile::tempdir().expect("tmp");
     let host = registry.host();
     let insecure = format!("--insecure-registry={host}");
@@ -37,21 +41,37 @@ fn login_pull_logout() {
     assert!(!no_stdin.status.success());
     assert!(String::from_utf8_lossy(&no_stdin.stderr).contains("--password-stdin"));
 
-    let login = strata(dir.path(), &["login", &host, "-u", USER, "--password-stdin"], Some(&format!("{PASSWORD}\n")));
-    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stderr));
+    let login = strata(
+        dir.path(),
+        &["login", &host, "-u", USER, "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
     assert!(String::from_utf8_lossy(&login.stdout).contains("Login Succeeded"));
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("docker/config.json")).expect("config")).expect("json");
+    let config: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("docker/config.json")).expect("config"),
+    )
+    .expect("json");
     assert!(config["auths"][&host]["auth"].is_string(), "{config}");
     assert!(!String::from_utf8_lossy(&login.stdout).contains(PASSWORD));
 
     let pulled = strata(dir.path(), &["pull", &insecure, &pushed.reference], None);
-    assert!(pulled.status.success(), "{}", String::from_utf8_lossy(&pulled.stderr));
+    assert!(
+        pulled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pulled.stderr)
+    );
 
     let logout = strata(dir.path(), &["logout", &host], None);
     assert!(logout.status.success());
     assert!(String::from_utf8_lossy(&logout.stdout).contains("Removing login credentials"));
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("docker/config.json")).expect("config")).expect("json");
+    let config: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("docker/config.json")).expect("config"),
+    )
+    .expect("json");
     assert!(config["auths"].get(&host).is_none(), "{config}");
 }

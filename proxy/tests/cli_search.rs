@@ -23,7 +23,12 @@ fn search(index: &SearchIndex, args: &[&str]) -> (bool, String, String) {
 }
 
 fn names(stdout: &str) -> Vec<String> {
-    stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).map(str::to_owned).collect()
+    stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -35,19 +40,55 @@ fn index_search_with_filters_limits_and_truncation() {
     for column in ["NAME", "DESCRIPTION", "STARS", "OFFICIAL"] {
         assert!(header.contains(column), "{header}");
     }
-    assert_eq!(names(&out), ["redis", "bitnami/redis", "someone/redis-tools", "redislabs/redisearch"]);
-    assert!(out.contains("Redis is the world's fastest data platform f…"), "cut to 45: {out}");
+    assert_eq!(
+        names(&out),
+        [
+            "redis",
+            "bitnami/redis",
+            "someone/redis-tools",
+            "redislabs/redisearch"
+        ]
+    );
+    assert!(
+        out.contains("Redis is the world's fastest data platform f…"),
+        "cut to 45: {out}"
+    );
     assert!(out.lines().nth(1).expect("row").contains("[OK]"));
 
     let (_, full, _) = search(&index, &["--no-trunc", "redis"]);
-    assert!(full.contains("caching, vector search, and NoSQL databases."), "{full}");
+    assert!(
+        full.contains("caching, vector search, and NoSQL databases."),
+        "{full}"
+    );
 
     let cases: &[(&[&str], &[&str])] = &[
         (&["--filter", "is-official=true", "redis"], &["redis"]),
-        (&["--filter", "is-official=false", "redis"], &["bitnami/redis", "someone/redis-tools", "redislabs/redisearch"]),
-        (&["--filter", "is-automated=true", "redis"], &["bitnami/redis"]),
-        (&["--filter", "stars=50", "redis"], &["redis", "bitnami/redis", "redislabs/redisearch"]),
-        (&["--filter", "stars=50", "--filter", "is-official=false", "redis"], &["bitnami/redis", "redislabs/redisearch"]),
+        (
+            &["--filter", "is-official=false", "redis"],
+            &[
+                "bitnami/redis",
+                "someone/redis-tools",
+                "redislabs/redisearch",
+            ],
+        ),
+        (
+            &["--filter", "is-automated=true", "redis"],
+            &["bitnami/redis"],
+        ),
+        (
+            &["--filter", "stars=50", "redis"],
+            &["redis", "bitnami/redis", "redislabs/redisearch"],
+        ),
+        (
+            &[
+                "--filter",
+                "stars=50",
+                "--filter",
+                "is-official=false",
+                "redis",
+            ],
+            &["bitnami/redis", "redislabs/redisearch"],
+        ),
         (&["--limit", "2", "redis"], &["redis", "bitnami/redis"]),
     ];
     for (args, want) in cases {
@@ -59,8 +100,14 @@ fn index_search_with_filters_limits_and_truncation() {
     assert_eq!(formatted.trim(), "alpine:10500");
 
     let errors: &[(&[&str], &str)] = &[
-        (&["--limit", "0", "redis"], "limit 0 is outside the range of [1, 100]"),
-        (&["--limit", "101", "redis"], "limit 101 is outside the range of [1, 100]"),
+        (
+            &["--limit", "0", "redis"],
+            "limit 0 is outside the range of [1, 100]",
+        ),
+        (
+            &["--limit", "101", "redis"],
+            "limit 101 is outside the range of [1, 100]",
+        ),
         (&["--filter", "colour=red", "redis"], "colour"),
         (&["--filter", "stars=many", "redis"], "stars=many"),
         (&[""], "search needs a term"),
@@ -75,28 +122,57 @@ fn index_search_with_filters_limits_and_truncation() {
         .output()
         .expect("run");
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot search http://127.0.0.1:1/v1/search"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("cannot search http://127.0.0.1:1/v1/search")
+    );
 }
 
 #[test]
 fn catalog_search_on_the_real_registry() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    for name in ["lovelearnlinux/webserver:v1", "library/redis:latest", "library/alpine:latest"] {
-        registry.push(fixtures::get(name).expect("fixture")).expect("push");
+    for name in [
+        "lovelearnlinux/webserver:v1",
+        "library/redis:latest",
+        "library/alpine:latest",
+    ] {
+        registry
+            .push(fixtures::get(name).expect("fixture"))
+            .expect("push");
     }
     let index = SearchIndex::start().expect("index");
     let term = format!("{}/web", registry.host());
     let (ok, out, err) = search(&index, &["--insecure-registry", &registry.host(), &term]);
     assert!(ok, "{err}");
-    assert_eq!(names(&out), [format!("{}/lovelearnlinux/webserver", registry.host())]);
-    assert!(out.lines().nth(1).expect("row").contains('-'), "no stars for catalog results: {out}");
+    assert_eq!(
+        names(&out),
+        [format!("{}/lovelearnlinux/webserver", registry.host())]
+    );
+    assert!(
+        out.lines().nth(1).expect("row").contains('-'),
+        "no stars for catalog results: {out}"
+    );
     assert!(err.contains("no stars or official flag"), "{err}");
-    let (ok, out, _) = search(&index, &["--insecure-registry", &registry.host(), &format!("{}/library", registry.host())]);
+    let (ok, out, _) = search(
+        &index,
+        &[
+            "--insecure-registry",
+            &registry.host(),
+            &format!("{}/library", registry.host()),
+        ],
+    );
     assert!(ok);
     assert_eq!(names(&out).len(), 2);
 
     // The index fixture is not a registry: no catalog there.
-    let (ok, _, err) = search(&index, &["--insecure-registry", &index.host(), &format!("{}/x", index.host())]);
+    let (ok, _, err) = search(
+        &index,
+        &[
+            "--insecure-registry",
+            &index.host(),
+            &format!("{}/x", index.host()),
+        ],
+    );
     assert!(!ok);
     assert!(err.contains("cannot list the catalog"), "{err}");
 }
@@ -110,16 +186,30 @@ async fn api_search() {
         .expect("serve");
     let http = reqwest::Client::new();
     let body: serde_json::Value = http
-        .get(format!("{}/api/v1/search?term=redis&filter=is-official%3Dtrue", server.url()))
+        .get(format!(
+            "{}/api/v1/search?term=redis&filter=is-official%3Dtrue",
+            server.url()
+        ))
         .send()
         .await
         .expect("search")
         .json()
         .await
         .expect("json");
-    assert_eq!(body["results"].as_array().expect("results").len(), 1, "{body}");
+    assert_eq!(
+        body["results"].as_array().expect("results").len(),
+        1,
+        "{body}"
+    );
     assert_eq!(body["results"][0]["name"], "redis");
-    let bad = http.get(format!("{}/api/v1/search?term=redis&limit=500", server.url())).send().await.expect("search");
+    let bad = http
+        .get(format!(
+            "{}/api/v1/search?term=redis&limit=500",
+            server.url()
+        ))
+        .send()
+        .await
+        .expect("search");
     assert_eq!(bad.status(), 400);
     let bad: serde_json::Value = bad.json().await.expect("json");
     assert_eq!(bad["message"], "limit 500 is outside the range of [1, 100]");

@@ -453,18 +453,28 @@ async fn a_transfer_its_only_client_abandons_leaves_nothing_behind() {
     .expect("faulty registry");
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
     let server = serve(&[slow.host()], &cli);
-    let url = format!("{}/blobs/{layer}", v2(&server, &slow.host(), "library/redis"));
+    let url = format!(
+        "{}/blobs/{layer}",
+        v2(&server, &slow.host(), "library/redis")
+    );
 
     let mut response = reqwest::get(&url).await.expect("get");
     assert_eq!(response.status(), StatusCode::OK);
-    let first = response.chunk().await.expect("chunk").expect("a first chunk");
+    let first = response
+        .chunk()
+        .await
+        .expect("chunk")
+        .expect("a first chunk");
     assert!(!first.is_empty());
     assert!(!ingest_files(&server).is_empty(), "the write is under way");
     drop(response);
     // The fetch sees its client gone at its next chunk and discards what it wrote.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !ingest_files(&server).is_empty() {
-        assert!(std::time::Instant::now() < deadline, "the partial write is still there");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the partial write is still there"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(!stored(&server, &layer), "abandoned, not completed");

@@ -10,11 +10,35 @@ use axum::routing::get;
 
 /// The index's repositories: name, description, stars, official, automated.
 pub const REPOSITORIES: &[(&str, &str, u64, bool, bool)] = &[
-    ("redis", "Redis is the world's fastest data platform for caching, vector search, and NoSQL databases.", 13_000, true, false),
-    ("bitnami/redis", "Bitnami container image for Redis", 300, false, true),
+    (
+        "redis",
+        "Redis is the world's fastest data platform for caching, vector search, and NoSQL databases.",
+        13_000,
+        true,
+        false,
+    ),
+    (
+        "bitnami/redis",
+        "Bitnami container image for Redis",
+        300,
+        false,
+        true,
+    ),
     ("someone/redis-tools", "Tools for redis", 10, false, false),
-    ("redislabs/redisearch", "Redis with the search module", 55, false, false),
-    ("alpine", "A minimal Docker image based on Alpine Linux", 10_500, true, false),
+    (
+        "redislabs/redisearch",
+        "Redis with the search module",
+        55,
+        false,
+        false,
+    ),
+    (
+        "alpine",
+        "A minimal Docker image based on Alpine Linux",
+        10_500,
+        true,
+        false,
+    ),
 ];
 
 /// A running search index, stopped on drop.
@@ -34,7 +58,9 @@ struct SearchQuery {
 async fn search(Query(query): Query<SearchQuery>) -> axum::Json<serde_json::Value> {
     let matches: Vec<serde_json::Value> = REPOSITORIES
         .iter()
-        .filter(|(name, description, ..)| name.contains(&query.q) || description.to_lowercase().contains(&query.q))
+        .filter(|(name, description, ..)| {
+            name.contains(&query.q) || description.to_lowercase().contains(&query.q)
+        })
         .map(|(name, description, stars, official, automated)| {
             serde_json::json!({
                 "name": name, "description": description, "star_count": stars,
@@ -54,21 +80,32 @@ impl SearchIndex {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name("search-index".into()).spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                return eprintln!("search index: cannot start a runtime");
-            };
-            runtime.block_on(async move {
-                let app = Router::new().route("/v1/search", get(search));
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stop.await;
-                    })
-                    .await;
-            });
-        })?;
-        Ok(Self { addr, shutdown: Some(shutdown), thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name("search-index".into())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return eprintln!("search index: cannot start a runtime");
+                };
+                runtime.block_on(async move {
+                    let app = Router::new().route("/v1/search", get(search));
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let _ = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stop.await;
+                        })
+                        .await;
+                });
+            })?;
+        Ok(Self {
+            addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
     }
 
     /// `http://127.0.0.1:PORT`, for `--index-url`.

@@ -36,16 +36,31 @@ pub struct SearchArgs {
 /// Runs `search`.
 pub fn run(args: &SearchArgs) -> Result<ExitCode, String> {
     let format_text = args.format.as_deref().unwrap_or(defaults::SEARCH);
-    let format = Format::parse_or_default(format_text, defaults::SEARCH).map_err(|e| e.to_string())?;
+    let format =
+        Format::parse_or_default(format_text, defaults::SEARCH).map_err(|e| e.to_string())?;
     let config = ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
-    let query = SearchQuery { term: args.term.clone(), limit: args.limit, filters: args.filters.clone() };
+    let query = SearchQuery {
+        term: args.term.clone(),
+        limit: args.limit,
+        filters: args.filters.clone(),
+    };
     let index = search::index_url(args.index_url.as_deref());
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let results = runtime.block_on(search::search(&client, &index, &query)).map_err(|e| e.to_string())?;
-    let rows: Vec<serde_json::Value> = results.iter().map(|r| r.template_value(args.no_trunc)).collect();
-    print!("{}", render_rows(&format, &HeaderMap::search(), &rows).map_err(|e| e.to_string())?);
-    if matches!(search::target(&args.term), search::Target::Catalog { .. }) && args.format.is_none() {
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let results = runtime
+        .block_on(search::search(&client, &index, &query))
+        .map_err(|e| e.to_string())?;
+    let rows: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| r.template_value(args.no_trunc))
+        .collect();
+    print!(
+        "{}",
+        render_rows(&format, &HeaderMap::search(), &rows).map_err(|e| e.to_string())?
+    );
+    if matches!(search::target(&args.term), search::Target::Catalog { .. }) && args.format.is_none()
+    {
         eprintln!("(catalog results have no stars or official flag: shown as -)");
     }
     Ok(ExitCode::SUCCESS)

@@ -133,12 +133,20 @@ async fn download(
         writer.write(&chunk?)?;
         if last_report.elapsed() >= PROGRESS_EVERY {
             last_report = Instant::now();
-            emit(status(LayerStatus::Downloading { current: writer.bytes_written(), total }));
+            emit(status(LayerStatus::Downloading {
+                current: writer.bytes_written(),
+                total,
+            }));
         }
     }
-    emit(status(LayerStatus::Downloading { current: writer.bytes_written(), total }));
+    emit(status(LayerStatus::Downloading {
+        current: writer.bytes_written(),
+        total,
+    }));
     emit(status(LayerStatus::VerifyingChecksum));
-    tokio::task::spawn_blocking(move || writer.commit()).await.map_err(|e| PullError::Task(e.to_string()))??;
+    tokio::task::spawn_blocking(move || writer.commit())
+        .await
+        .map_err(|e| PullError::Task(e.to_string()))??;
     emit(status(LayerStatus::DownloadComplete));
     Ok(())
 }

@@ -43,7 +43,9 @@ pub enum SearchError {
         reason: String,
     },
     /// The registry refused or does not offer its catalog.
-    #[error("cannot list the catalog of {registry}: {source} (not every registry offers /v2/_catalog; Docker Hub does not)")]
+    #[error(
+        "cannot list the catalog of {registry}: {source} (not every registry offers /v2/_catalog; Docker Hub does not)"
+    )]
     Catalog {
         /// The registry host.
         registry: String,
@@ -81,7 +83,10 @@ pub enum Target<'a> {
 pub fn target(term: &str) -> Target<'_> {
     match term.split_once('/') {
         Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
-            Target::Catalog { registry: first, term: rest }
+            Target::Catalog {
+                registry: first,
+                term: rest,
+            }
         }
         _ => Target::Index(term),
     }
@@ -90,14 +95,22 @@ pub fn target(term: &str) -> Target<'_> {
 /// The index URL from `--index-url`, else `STRATA_INDEX_URL`, else Docker Hub's.
 pub fn index_url(flag: Option<&str>) -> String {
     flag.map(str::to_owned)
-        .or_else(|| std::env::var(INDEX_URL_ENV).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(|| {
+            std::env::var(INDEX_URL_ENV)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
         .unwrap_or_else(|| DEFAULT_INDEX.to_owned())
         .trim_end_matches('/')
         .to_owned()
 }
 
 /// Runs a search.
-pub async fn search(client: &RegistryClient, index: &str, query: &SearchQuery) -> Result<Vec<SearchResult>, SearchError> {
+pub async fn search(
+    client: &RegistryClient,
+    index: &str,
+    query: &SearchQuery,
+) -> Result<Vec<SearchResult>, SearchError> {
     let term = query.term.trim();
     if term.is_empty() {
         return Err(SearchError::EmptyTerm);
@@ -112,7 +125,10 @@ pub async fn search(client: &RegistryClient, index: &str, query: &SearchQuery) -
         Target::Catalog { registry, term } => client
             .catalog(registry)
             .await
-            .map_err(|source| SearchError::Catalog { registry: registry.to_owned(), source })?
+            .map_err(|source| SearchError::Catalog {
+                registry: registry.to_owned(),
+                source,
+            })?
             .into_iter()
             .filter(|name| name.contains(term))
             .map(|name| SearchResult {
@@ -124,12 +140,23 @@ pub async fn search(client: &RegistryClient, index: &str, query: &SearchQuery) -
             })
             .collect(),
     };
-    Ok(results.into_iter().filter(|r| filters.matches(&r.subject())).take(limit).collect())
+    Ok(results
+        .into_iter()
+        .filter(|r| filters.matches(&r.subject()))
+        .take(limit)
+        .collect())
 }
 
-async fn index_search(index: &str, term: &str, limit: usize) -> Result<Vec<SearchResult>, SearchError> {
+async fn index_search(
+    index: &str,
+    term: &str,
+    limit: usize,
+) -> Result<Vec<SearchResult>, SearchError> {
     let url = format!("{index}/v1/search");
-    let fail = |reason: String| SearchError::Index { url: url.clone(), reason };
+    let fail = |reason: String| SearchError::Index {
+        url: url.clone(),
+        reason,
+    };
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .user_agent(format!("strata/{}", crate::VERSION))
@@ -144,7 +171,10 @@ async fn index_search(index: &str, term: &str, limit: usize) -> Result<Vec<Searc
     if !response.status().is_success() {
         return Err(fail(format!("it answered {}", response.status())));
     }
-    let body: SearchResponse = response.json().await.map_err(|e| fail(format!("not a search answer ({e})")))?;
+    let body: SearchResponse = response
+        .json()
+        .await
+        .map_err(|e| fail(format!("not a search answer ({e})")))?;
     Ok(body.results)
 }
 
@@ -157,9 +187,27 @@ mod tests {
         let cases = [
             ("redis", Target::Index("redis")),
             ("bitnami/redis", Target::Index("bitnami/redis")),
-            ("127.0.0.1:5000/web", Target::Catalog { registry: "127.0.0.1:5000", term: "web" }),
-            ("registry.example.com/team", Target::Catalog { registry: "registry.example.com", term: "team" }),
-            ("localhost/x", Target::Catalog { registry: "localhost", term: "x" }),
+            (
+                "127.0.0.1:5000/web",
+                Target::Catalog {
+                    registry: "127.0.0.1:5000",
+                    term: "web",
+                },
+            ),
+            (
+                "registry.example.com/team",
+                Target::Catalog {
+                    registry: "registry.example.com",
+                    term: "team",
+                },
+            ),
+            (
+                "localhost/x",
+                Target::Catalog {
+                    registry: "localhost",
+                    term: "x",
+                },
+            ),
         ];
         for (term, want) in cases {
             assert_eq!(target(term), want, "{term}");

@@ -78,7 +78,9 @@ impl AppState {
     pub fn with_index_url(self, url: &str) -> Self {
         let index_url = crate::search::index_url(Some(url));
         match Arc::try_unwrap(self.inner) {
-            Ok(inner) => Self { inner: Arc::new(Inner { index_url, ..inner }) },
+            Ok(inner) => Self {
+                inner: Arc::new(Inner { index_url, ..inner }),
+            },
             Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
         }
     }
