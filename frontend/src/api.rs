@@ -15,6 +15,10 @@ use shared::api::{
     ImageDetail, ImageListResponse, ImageSort, PinRequest, PullInfo, PullStart, RemoveOutcome,
     RemoveRequest, SessionInfo, TagRequest, UsageInfo, VersionInfo,
 };
+use shared::digest::Digest;
+use shared::media_type::MANIFEST_ACCEPT;
+use shared::reference::{Reference, TagOrDigest};
+use wasm_bindgen::JsCast as _;
 
 /// A failed API call, shown to the user as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +154,129 @@ pub async fn start_pull(request: PullStart) -> Result<PullInfo, ApiError> {
 /// `GET /api/v1/pulls/{id}/events`: the Server-Sent Events of one pull.
 pub fn pull_events_url(id: u64) -> String {
     format!("/api/v1/pulls/{id}/events")
+}
+
+/// `/v2/{proxy_path}/manifests/{tag or digest}`: a manifest's raw bytes.
+pub fn v2_manifest_url(reference: &Reference, tag_or_digest: &TagOrDigest) -> String {
+    format!(
+        "/v2/{}/manifests/{}",
+        encode_path(&reference.proxy_path()),
+        encode_path(&tag_or_digest.to_string())
+    )
+}
+
+/// `/v2/{proxy_path}/blobs/{digest}`: a blob's bytes, streamed.
+pub fn v2_blob_url(reference: &Reference, digest: &Digest) -> String {
+    format!(
+        "/v2/{}/blobs/{}",
+        encode_path(&reference.proxy_path()),
+        encode_path(&digest.to_string())
+    )
+}
+
+/// A manifest or index as the server sent it.
+#[derive(Debug, Clone)]
+pub struct RawManifest {
+    /// The bytes, exactly as received (digests are taken over these).
+    pub bytes: Vec<u8>,
+    /// The response's `Content-Type`.
+    pub content_type: Option<String>,
+    /// The response's `Docker-Content-Digest`, unchecked.
+    pub digest_header: Option<String>,
+}
+
+/// `GET /v2/{proxy_path}/manifests/{tag or digest}`: the raw manifest.
+pub async fn v2_manifest(
+    reference: &Reference,
+    tag_or_digest: &TagOrDigest,
+) -> Result<RawManifest, ApiError> {
+    let abort = AbortOnDrop::new();
+    let response = Request::get(&v2_manifest_url(reference, tag_or_digest))
+        .header("Accept", MANIFEST_ACCEPT)
+        .abort_signal(abort.signal().as_ref())
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let response = check_status(response).await?;
+    let headers = response.headers();
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    Ok(RawManifest {
+        bytes,
+        content_type: headers.get("Content-Type"),
+        digest_header: headers.get("Docker-Content-Digest"),
+    })
+}
+
+/// A blob's body, read chunk by chunk; the request is aborted when dropped.
+pub struct BlobStream {
+    reader: web_sys::ReadableStreamDefaultReader,
+    _abort: AbortOnDrop,
+}
+
+impl BlobStream {
+    /// The next chunk as the browser delivered it (still in JS memory), or
+    /// `None` at the end.
+    pub async fn next(&mut self) -> Result<Option<js_sys::Uint8Array>, ApiError> {
+        let result = wasm_bindgen_futures::JsFuture::from(self.reader.read())
+            .await
+            .map_err(|e| ApiError::Network(js_message(&e)))?;
+        let done = js_sys::Reflect::get(&result, &"done".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ok(None);
+        }
+        let value = js_sys::Reflect::get(&result, &"value".into())
+            .map_err(|e| ApiError::Network(js_message(&e)))?;
+        Ok(Some(js_sys::Uint8Array::new(&value)))
+    }
+}
+
+/// `GET /v2/{proxy_path}/blobs/{digest}`: the blob, as a stream.
+pub async fn v2_blob(reference: &Reference, digest: &Digest) -> Result<BlobStream, ApiError> {
+    let abort = AbortOnDrop::new();
+    let response = Request::get(&v2_blob_url(reference, digest))
+        .abort_signal(abort.signal().as_ref())
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let response = check_status(response).await?;
+    let body = response
+        .body()
+        .ok_or_else(|| ApiError::Network("the response has no body".into()))?;
+    let reader = body
+        .get_reader()
+        .unchecked_into::<web_sys::ReadableStreamDefaultReader>();
+    Ok(BlobStream {
+        reader,
+        _abort: abort,
+    })
+}
+
+async fn check_status(
+    response: gloo_net::http::Response,
+) -> Result<gloo_net::http::Response, ApiError> {
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    Err(ApiError::Status {
+        status,
+        message: error_message(&body),
+    })
+}
+
+fn js_message(value: &wasm_bindgen::JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
 }
 
 /// The dashboard page of one image (`/i/{reference}`).

@@ -61,3 +61,31 @@ pub fn inspect(store: &Store, name: &str) -> Result<ImageInspect, StoreError> {
         record.size,
     ))
 }
+
+/// The store's image summaries, read again only when the store changed
+/// (see [`Store::generation`]); shared by every request of a server.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryCache {
+    cached: std::sync::Arc<std::sync::Mutex<Option<CachedSummaries>>>,
+}
+
+type CachedSummaries = ((i64, u64), std::sync::Arc<Vec<ImageSummary>>);
+
+impl SummaryCache {
+    /// The current summaries: from the cache when the store's generation is unchanged.
+    pub fn get(&self, store: &Store) -> Result<std::sync::Arc<Vec<ImageSummary>>, StoreError> {
+        let generation = store.generation()?;
+        let mut cached = self
+            .cached
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((seen, summaries)) = cached.as_ref()
+            && *seen == generation
+        {
+            return Ok(summaries.clone());
+        }
+        let summaries = std::sync::Arc::new(summaries(store)?);
+        *cached = Some((generation, summaries.clone()));
+        Ok(summaries)
+    }
+}

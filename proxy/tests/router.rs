@@ -71,13 +71,15 @@ async fn v2_base_answers_like_a_registry() {
 }
 
 #[tokio::test]
-async fn unknown_v2_path_is_a_distribution_error() {
+async fn bad_v2_paths_are_distribution_errors() {
     let f = state();
+    // "nothing" is not a registry host (the proxy path starts with one).
     let (status, headers, body) = get(&f.state, "/v2/nothing/here/manifests/latest").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(headers["docker-distribution-api-version"], "registry/2.0");
     let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
-    assert_eq!(json["errors"][0]["code"], "NAME_UNKNOWN");
+    assert_eq!(json["errors"][0]["code"], "NAME_INVALID");
+    assert!(json["errors"][0]["message"].is_string());
 }
 
 #[tokio::test]

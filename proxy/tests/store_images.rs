@@ -222,3 +222,37 @@ fn listing_ten_thousand_images() {
     assert_eq!(rows.len(), N);
     assert!(rows.iter().all(|r| r.repo_tags.len() == 1));
 }
+
+#[test]
+fn generation_changes_with_every_commit_from_any_handle() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let first = strata::store::Store::open(dir.path()).expect("open");
+    let second = strata::store::Store::open(dir.path()).expect("open again");
+    let start = first.generation().expect("generation");
+    assert_eq!(
+        first.generation().expect("generation"),
+        start,
+        "nothing changed"
+    );
+    let bytes = br#"{"hello":"world"}"#;
+    let digest = shared::digest::Digest::sha256_of(bytes);
+    // Blob writes alone are not metadata: the generation stays.
+    second.put_small(&digest, bytes).expect("put");
+    assert_eq!(first.generation().expect("generation"), start);
+    second.pin("nothing", "x").expect_err("no such image");
+    let lease = second
+        .lease("a test", std::time::Duration::from_secs(60))
+        .expect("lease");
+    let after_other = first.generation().expect("generation");
+    assert_ne!(after_other, start, "another handle's commit is seen");
+    drop(lease);
+    let own = first
+        .lease("mine", std::time::Duration::from_secs(60))
+        .expect("lease");
+    assert_ne!(
+        first.generation().expect("generation"),
+        after_other,
+        "this handle's commit is seen"
+    );
+    drop(own);
+}

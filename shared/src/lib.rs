@@ -21,6 +21,7 @@
 //! | [`format`](mod@format) | Go-template `--format` rendering |
 //! | [`merged`] | the merged filesystem view of a stack of layers |
 //! | [`api`] | the `/api/v1` request and response types |
+//! | [`verify`] | the trust chain the dashboard verifies: nodes, states, verdict |
 
 pub mod api;
 pub mod config;
@@ -34,6 +35,7 @@ pub mod media_type;
 pub mod merged;
 pub mod platform;
 pub mod reference;
+pub mod verify;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -24,6 +24,7 @@ struct Inner {
     security: Security,
     pulls: Pulls,
     index_url: String,
+    summaries: crate::images::SummaryCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -49,6 +50,7 @@ impl AppState {
                 security,
                 pulls: Pulls::default(),
                 index_url: crate::search::index_url(None),
+                summaries: crate::images::SummaryCache::default(),
             }),
         }
     }
@@ -83,6 +85,11 @@ impl AppState {
             },
             Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
         }
+    }
+
+    /// The images list, cached while the store is unchanged.
+    pub fn summaries(&self) -> &crate::images::SummaryCache {
+        &self.inner.summaries
     }
 
     /// The search index URL.

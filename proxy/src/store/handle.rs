@@ -26,6 +26,8 @@ struct Inner {
     layout: Layout,
     content: LocalContent,
     db: Mutex<Connection>,
+    /// Write transactions this handle committed (see [`Store::generation`]).
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -41,6 +43,7 @@ impl Store {
                 layout,
                 content,
                 db: Mutex::new(db),
+                writes: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -82,7 +85,23 @@ impl Store {
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
+        self.inner
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(out)
+    }
+
+    /// A value that changes whenever the metadata may have changed: commits
+    /// by this handle, and (SQLite's `data_version`) by any other connection
+    /// or process. Equal generations mean an unchanged database, so callers
+    /// can cache what they read.
+    pub fn generation(&self) -> Result<(i64, u64), StoreError> {
+        let db = self.db();
+        let data_version: i64 = db.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        Ok((
+            data_version,
+            self.inner.writes.load(std::sync::atomic::Ordering::SeqCst),
+        ))
     }
 
     /// Runs `f` in a read transaction: one consistent snapshot.
