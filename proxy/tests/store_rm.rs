@@ -105,11 +105,10 @@ fn rm_by_id_prefix_and_of_a_dangling_image() {
     let new = image(&store, "new", &[&layer("y", 10)], T2);
     pull(&store, &old, "app");
     pull(&store, &new, "app");
-    // `old` is dangling with one digest reference: a single reference.
+    // `old` is dangling: its tag moved and its digest reference went with it.
     assert_eq!(
         lines(&store, old.id.short(), false),
         [
-            format!("Untagged: app@{}", old.manifest.digest),
             format!("Deleted: {}", old.id),
             format!("Deleted: {}", Digest::sha256_of(&layer("x", 10))),
         ]

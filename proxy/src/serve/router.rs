@@ -32,10 +32,12 @@ pub fn app(state: AppState) -> Router {
             ));
 
     Router::new()
-        .merge(registry_v2::routes())
         .nest("/api/v1", api_v1::routes(state.clone()))
         .merge(dashboard)
+        // Compression covers what is added above only: /v2 bodies are sent as
+        // stored (blobs are compressed already, and digests name exact bytes).
         .layer(CompressionLayer::new())
+        .merge(registry_v2::routes())
         // One line per request at INFO: method, path, status, latency. Headers
         // (and so credentials and tokens) are never logged.
         .layer(

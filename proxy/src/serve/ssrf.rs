@@ -21,36 +21,47 @@ use crate::registry::DestinationPolicy;
 /// Only public addresses, plus the hosts the operator allowed.
 #[derive(Debug, Clone, Default)]
 pub struct PublicOnly {
-    allowed: BTreeSet<String>,
+    /// Entries as given: `host` (any port) or `host:port` (that port only).
+    exact: BTreeSet<String>,
+    /// Hosts of `host:port` entries: trusted on every port, since a
+    /// registry's token service usually listens beside it.
+    port_limited: BTreeSet<String>,
 }
 
 impl PublicOnly {
-    /// A policy trusting `allowed` hosts (`host` or `host:port`, lower-cased).
+    /// A policy trusting `allowed` entries (`host` or `host:port`).
     pub fn new(allowed: impl IntoIterator<Item = String>) -> Self {
-        let mut set = BTreeSet::new();
+        let mut policy = Self::default();
         for entry in allowed {
             let entry = entry.trim().to_ascii_lowercase();
             if entry.is_empty() {
                 continue;
             }
-            // "host:port" allows that port; also remember the bare host for address checks.
-            let host = entry
-                .rsplit_once(':')
-                .filter(|(h, p)| !h.ends_with(']') || p.chars().all(|c| c.is_ascii_digit()));
-            if let Some((h, p)) = host
-                && p.chars().all(|c| c.is_ascii_digit())
-            {
-                set.insert(h.trim_matches(['[', ']']).to_owned());
+            match split_port(&entry) {
+                Some((host, _)) => {
+                    policy.port_limited.insert(host.to_owned());
+                }
+                None => {
+                    policy.exact.insert(unbracket(&entry).to_owned());
+                }
             }
-            set.insert(entry.trim_matches(['[', ']']).to_owned());
+            policy.exact.insert(entry);
         }
-        Self { allowed: set }
+        policy
     }
+}
 
-    fn host_allowed(&self, host: &str) -> bool {
-        self.allowed
-            .contains(&host.trim_matches(['[', ']']).to_ascii_lowercase())
-    }
+/// `host:port` → (`host` without brackets, port); `None` without a port.
+fn split_port(entry: &str) -> Option<(&str, &str)> {
+    let (host, port) = entry.rsplit_once(':')?;
+    let bracketed = host.starts_with('[') && host.ends_with(']');
+    let plain = !host.contains(':');
+    (port.chars().all(|c| c.is_ascii_digit()) && !port.is_empty() && (bracketed || plain))
+        .then(|| (unbracket(host), port))
+}
+
+fn unbracket(host: &str) -> &str {
+    host.trim_start_matches('[').trim_end_matches(']')
 }
 
 impl DestinationPolicy for PublicOnly {
@@ -58,17 +69,28 @@ impl DestinationPolicy for PublicOnly {
         let Some(host) = url.host_str() else {
             return Err(format!("{url} names no host"));
         };
-        if self.host_allowed(host) {
+        let host = host.to_ascii_lowercase();
+        let bare = unbracket(&host);
+        let with_port = url.port().map(|p| format!("{host}:{p}"));
+        if self.exact.contains(bare) || with_port.as_ref().is_some_and(|hp| self.exact.contains(hp))
+        {
             return Ok(());
         }
-        match host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            Ok(ip) => self.check_addr(host, ip),
+        // A registry's token service usually runs beside it on another
+        // port (the realm its challenge names), so a listed `host:port`
+        // trusts the host.
+        if self.port_limited.contains(bare) {
+            return Ok(());
+        }
+        match bare.parse::<IpAddr>() {
+            Ok(ip) => self.check_addr(bare, ip),
             Err(_) => Ok(()), // names are checked once resolved
         }
     }
 
     fn check_addr(&self, host: &str, addr: IpAddr) -> Result<(), String> {
-        if self.host_allowed(host) {
+        let host = unbracket(host).to_ascii_lowercase();
+        if self.exact.contains(&host) || self.port_limited.contains(&host) {
             return Ok(());
         }
         match forbidden(addr) {
@@ -176,6 +198,18 @@ mod tests {
         let policy = PublicOnly::new(["127.0.0.1:5000".to_owned(), "Registry.Internal".to_owned()]);
         let url = |s: &str| Url::parse(s).expect("url");
         assert!(policy.check_url(&url("http://127.0.0.1:5000/v2/")).is_ok());
+        assert!(
+            policy
+                .check_url(&url("http://127.0.0.1:6000/token"))
+                .is_ok(),
+            "its token service beside it"
+        );
+        assert!(
+            policy
+                .check_url(&url("https://registry.internal:443/v2/"))
+                .is_ok(),
+            "a bare host allows every port"
+        );
         assert!(
             policy
                 .check_addr("127.0.0.1", "127.0.0.1".parse().expect("ip"))

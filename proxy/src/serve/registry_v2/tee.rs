@@ -1,8 +1,8 @@
 //! Fetching a blob from upstream into the store and to a client at once.
 //!
-//! One spawned task per blob digest ([`spawn_live`], [`spawn_detached`]) does the fetch, so it runs
-//! to its end even if the request that started it is cancelled, as long
-//! as someone still wants the blob:
+//! One spawned task per blob digest ([`spawn_live`], [`spawn_detached`])
+//! does the fetch, so it runs to its end even if the request that started
+//! it is cancelled, as long as someone still wants the blob:
 //!
 //! ```text
 //! upstream ──chunks──▶ task ──▶ store writer (blocking thread: hash, write, commit)
