@@ -10,6 +10,7 @@ mod clock;
 mod components;
 mod pages;
 mod pull_progress;
+mod verify;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

@@ -6,3 +6,4 @@ pub mod filter_bar;
 pub mod image_actions;
 pub mod pull_card;
 pub mod shell;
+pub mod verify_panel;

@@ -11,6 +11,7 @@ use crate::api;
 use crate::clock::now;
 use crate::components::copy::CopyText;
 use crate::components::error::{ErrorMessage, error_list};
+use crate::components::verify_panel::VerifyPanel;
 
 /// The repository an image is best named by: the one in the URL, else its first tag or digest.
 pub fn repository_of(asked: &str, detail: &ImageDetail) -> Option<String> {
@@ -40,6 +41,10 @@ pub fn ImagePage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+        {move || {
+            let reference = name.get();
+            view! { <VerifyPanel reference /> }
+        }}
     }
 }
 

@@ -36,7 +36,7 @@ pub struct LayerDecoder {
 }
 
 enum Inner {
-    Plain(Hasher),
+    Plain(Box<Hasher>),
     Gzip(Box<flate2::write::MultiGzDecoder<Hasher>>),
     Zstd(Box<Zstd>),
 }
@@ -45,7 +45,7 @@ impl LayerDecoder {
     /// A decoder for `compression`, hashing the output with SHA-256.
     pub fn new(compression: Compression) -> LayerDecoder {
         let inner = match compression {
-            Compression::None => Inner::Plain(Hasher::sha256()),
+            Compression::None => Inner::Plain(Box::new(Hasher::sha256())),
             Compression::Gzip => Inner::Gzip(Box::new(flate2::write::MultiGzDecoder::new(
                 Hasher::sha256(),
             ))),
@@ -71,7 +71,7 @@ impl LayerDecoder {
     /// Ends the stream: the hasher of the whole uncompressed content.
     pub fn finish(self) -> Result<Hasher, DecodeError> {
         match self.inner {
-            Inner::Plain(h) => Ok(h),
+            Inner::Plain(h) => Ok(*h),
             Inner::Gzip(d) => d.finish().map_err(|e| DecodeError::Gzip(e.to_string())),
             Inner::Zstd(mut z) => {
                 z.update(&[], true)?;
@@ -127,7 +127,9 @@ impl Zstd {
             // ruzstd may claim a frame's 4 checksum bytes before they are all here.
             if read > rest {
                 if last {
-                    return Err(DecodeError::Zstd("the stream ends inside a frame's checksum".into()));
+                    return Err(DecodeError::Zstd(
+                        "the stream ends inside a frame's checksum".into(),
+                    ));
                 }
                 break;
             }
@@ -162,5 +164,115 @@ impl Zstd {
             )));
         }
         Ok(self.hasher)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use shared::digest::Digest;
+    use shared::media_type::Compression;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::{DecodeError, LayerDecoder};
+    use crate::verify::feed_chunked;
+
+    /// What `testdata/two-frames.zst` decompresses to (made with the zstd
+    /// CLI: `-3 --check` of the first 300,000 bytes, then `-19 --no-check`
+    /// of the rest, concatenated).
+    fn plain() -> Vec<u8> {
+        (0..20000)
+            .flat_map(|i| format!("line {i} of strata test data\n").into_bytes())
+            .collect()
+    }
+
+    const TWO_FRAMES: &[u8] = include_bytes!("testdata/two-frames.zst");
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(data).expect("gzip");
+        encoder.finish().expect("gzip")
+    }
+
+    /// Feeds `input` through a `Uint8Array` in JS memory, split at `split`.
+    fn decode(compression: Compression, input: &[u8], split: usize) -> Result<Digest, DecodeError> {
+        let mut decoder = LayerDecoder::new(compression);
+        let mut buffer = Vec::new();
+        for part in input.chunks(split.max(1)) {
+            let array = js_sys::Uint8Array::from(part);
+            feed_chunked(&array, &mut buffer, |piece| decoder.update(piece))?;
+            assert!(buffer.len() <= shared::verify::CHUNK);
+        }
+        decoder.finish().map(|h| h.finish())
+    }
+
+    #[test]
+    fn decoders_hash_the_uncompressed_bytes_whatever_the_chunking() {
+        let plain = plain();
+        let want = Digest::sha256_of(&plain);
+        let mut two_members = gzip(&plain[..1000]);
+        two_members.extend(gzip(&plain[1000..]));
+        let cases: [(&str, Compression, Vec<u8>); 4] = [
+            ("plain", Compression::None, plain.clone()),
+            ("gzip", Compression::Gzip, gzip(&plain)),
+            ("gzip, two members", Compression::Gzip, two_members),
+            ("zstd, two frames", Compression::Zstd, TWO_FRAMES.to_vec()),
+        ];
+        for (name, compression, input) in &cases {
+            for split in [1, 7, 4096, 131_075, 1 << 20, 3 << 20] {
+                assert_eq!(
+                    decode(*compression, input, split),
+                    Ok(want.clone()),
+                    "{name} split {split}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_or_corrupt_streams_fail() {
+        let plain = plain();
+        let gz = gzip(&plain);
+        let mut flipped = gz.clone();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 1;
+        let cases: [(&str, Compression, &[u8]); 4] = [
+            ("gzip cut", Compression::Gzip, &gz[..gz.len() - 3]),
+            ("gzip flipped", Compression::Gzip, &flipped),
+            (
+                "zstd cut",
+                Compression::Zstd,
+                &TWO_FRAMES[..TWO_FRAMES.len() - 10],
+            ),
+            (
+                "zstd garbage",
+                Compression::Zstd,
+                b"not zstd at all, not at all",
+            ),
+        ];
+        for (name, compression, input) in cases {
+            let got = decode(compression, input, 4096);
+            assert!(got != Ok(Digest::sha256_of(&plain)), "{name}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn chunked_feeding_copies_at_most_one_chunk_at_a_time() {
+        let data: Vec<u8> = (0..(2 * shared::verify::CHUNK + 5))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let array = js_sys::Uint8Array::from(&data[..]);
+        let mut sizes = Vec::new();
+        let mut hasher = shared::digest::Hasher::sha256();
+        let mut buffer = Vec::new();
+        feed_chunked::<()>(&array, &mut buffer, |piece| {
+            sizes.push(piece.len());
+            hasher.update(piece);
+            Ok(())
+        })
+        .expect("feed");
+        assert_eq!(sizes, vec![shared::verify::CHUNK, shared::verify::CHUNK, 5]);
+        assert_eq!(hasher.finish(), Digest::sha256_of(&data));
     }
 }

@@ -246,6 +246,9 @@ mod tests {
         let failed = NodeState::Failed {
             message: "reset".into(),
         };
+        let unchecked = NodeState::NotChecked {
+            reason: "parent".into(),
+        };
         let cases: Vec<(Vec<&NodeState>, Verdict)> = vec![
             (vec![], Verdict::Verified),
             (vec![&verified, &verified], Verdict::Verified),
