@@ -228,3 +228,33 @@ fn bad_input_fails_clearly_and_stores_nothing() {
         );
     }
 }
+
+#[test]
+fn two_concurrent_pulls_into_one_store_both_succeed() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let v1 = registry.push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture")).expect("push");
+    let v2 = registry.push(fixtures::get("lovelearnlinux/webserver:v2").expect("fixture")).expect("push");
+    // Two processes at once, sharing two layers: both finish, each shared blob is stored once.
+    let children: Vec<std::process::Child> = [&v1.reference, &v2.reference]
+        .iter()
+        .map(|r| {
+            cli.command(&[&registry])
+                .args(["pull", r.as_str()])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("wait");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let ids = cli.ok(&registry, &["images", "-q"]);
+    assert_eq!(ids.lines().count(), 2);
+    // 4 distinct layers + 2 configs + 2 manifests.
+    assert_eq!(cli.blobs().len(), 8, "{:?}", cli.blobs());
+    let fsck = cli.run(&registry, &["fsck"]);
+    assert!(fsck.status.success());
+}
