@@ -233,8 +233,12 @@ fn bad_input_fails_clearly_and_stores_nothing() {
 fn two_concurrent_pulls_into_one_store_both_succeed() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
-    let v1 = registry.push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture")).expect("push");
-    let v2 = registry.push(fixtures::get("lovelearnlinux/webserver:v2").expect("fixture")).expect("push");
+    let v1 = registry
+        .push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture"))
+        .expect("push");
+    let v2 = registry
+        .push(fixtures::get("lovelearnlinux/webserver:v2").expect("fixture"))
+        .expect("push");
     // Two processes at once, sharing two layers: both finish, each shared blob is stored once.
     let children: Vec<std::process::Child> = [&v1.reference, &v2.reference]
         .iter()
@@ -249,7 +253,11 @@ fn two_concurrent_pulls_into_one_store_both_succeed() {
         .collect();
     for child in children {
         let output = child.wait_with_output().expect("wait");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let ids = cli.ok(&registry, &["images", "-q"]);
     assert_eq!(ids.lines().count(), 2);

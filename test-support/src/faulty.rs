@@ -6,7 +6,6 @@
 //! unchanged (status, headers and body), so auth and the rest of the
 //! protocol stay the real registry's.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,9 +30,7 @@ pub enum Fault {
 /// A running misbehaving proxy, stopped on drop.
 #[derive(Debug)]
 pub struct FaultyRegistry {
-    addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: crate::background::BackgroundServer,
 }
 
 #[derive(Debug)]
@@ -46,9 +43,6 @@ struct Shared {
 impl FaultyRegistry {
     /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) applying `faults`.
     pub fn start(upstream: &str, faults: Vec<Fault>) -> crate::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
@@ -57,50 +51,15 @@ impl FaultyRegistry {
             faults,
             http,
         });
-        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("faulty-registry".into())
-            .spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                else {
-                    return eprintln!("faulty registry: cannot start a runtime");
-                };
-                runtime.block_on(async move {
-                    let app = Router::new().fallback(forward).with_state(shared);
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stop.await;
-                        })
-                        .await;
-                });
-            })?;
+        let app = Router::new().fallback(forward).with_state(shared);
         Ok(Self {
-            addr,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            server: crate::background::BackgroundServer::start("faulty-registry", 2, app)?,
         })
     }
 
     /// `127.0.0.1:PORT`, as it appears in image references.
     pub fn host(&self) -> String {
-        self.addr.to_string()
-    }
-}
-
-impl Drop for FaultyRegistry {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.addr().to_string()
     }
 }
 

@@ -14,6 +14,7 @@
 //! The tools come from `scripts/setup.sh`; a missing one is an error that
 //! says to run it.
 
+mod background;
 pub mod browser;
 pub mod cli;
 pub mod faulty;

@@ -2,8 +2,6 @@
 //! with results that exercise every search filter and the description cut.
 //! No installable server speaks this API, so the harness provides one.
 
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::extract::Query;
 use axum::routing::get;
@@ -44,9 +42,7 @@ pub const REPOSITORIES: &[(&str, &str, u64, bool, bool)] = &[
 /// A running search index, stopped on drop.
 #[derive(Debug)]
 pub struct SearchIndex {
-    addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: crate::background::BackgroundServer,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -76,56 +72,19 @@ async fn search(Query(query): Query<SearchQuery>) -> axum::Json<serde_json::Valu
 impl SearchIndex {
     /// Starts the index on a free loopback port.
     pub fn start() -> crate::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("search-index".into())
-            .spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return eprintln!("search index: cannot start a runtime");
-                };
-                runtime.block_on(async move {
-                    let app = Router::new().route("/v1/search", get(search));
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stop.await;
-                        })
-                        .await;
-                });
-            })?;
+        let app = Router::new().route("/v1/search", get(search));
         Ok(Self {
-            addr,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            server: crate::background::BackgroundServer::start("search-index", 1, app)?,
         })
     }
 
     /// `http://127.0.0.1:PORT`, for `--index-url`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// `127.0.0.1:PORT`.
     pub fn host(&self) -> String {
-        self.addr.to_string()
-    }
-}
-
-impl Drop for SearchIndex {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.addr().to_string()
     }
 }

@@ -11,7 +11,6 @@
 //! process. The registry trusts the key's self-signed certificate
 //! (`rootcertbundle`) and finds it by the libtrust key ID in the JWT's `kid`.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,11 +30,9 @@ use crate::{PASSWORD, USER};
 /// A running token issuer, stopped on drop.
 #[derive(Debug)]
 pub struct TokenIssuer {
-    addr: SocketAddr,
+    server: crate::background::BackgroundServer,
     key: &'static SigningKey,
     issued: Arc<AtomicU64>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 #[derive(Debug)]
@@ -66,51 +63,23 @@ impl TokenIssuer {
     /// Starts the issuer on a free loopback port.
     pub fn start() -> crate::Result<Self> {
         let key = signing_key()?;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let issued = Arc::new(AtomicU64::new(0));
         let shared = Arc::new(Shared {
             key,
             issued: issued.clone(),
         });
-        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("token-issuer".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(r) => r,
-                    Err(e) => return eprintln!("token issuer: cannot start a runtime: {e}"),
-                };
-                runtime.block_on(async move {
-                    let app = Router::new().route("/token", get(token)).with_state(shared);
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => l,
-                        Err(e) => return eprintln!("token issuer: {e}"),
-                    };
-                    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                        let _ = stop.await;
-                    });
-                    if let Err(e) = serve.await {
-                        eprintln!("token issuer: {e}");
-                    }
-                });
-            })?;
+        let app = Router::new().route("/token", get(token)).with_state(shared);
+        let server = crate::background::BackgroundServer::start("token-issuer", 1, app)?;
         Ok(Self {
-            addr,
+            server,
             key,
             issued,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
         })
     }
 
     /// The realm URL the registry sends in its `WWW-Authenticate` challenge.
     pub fn realm(&self) -> String {
-        format!("http://{}/token", self.addr)
+        format!("http://{}/token", self.server.addr())
     }
 
     /// The certificate the registry trusts.
@@ -121,17 +90,6 @@ impl TokenIssuer {
     /// How many tokens this issuer has handed out (granting or not).
     pub fn issued(&self) -> u64 {
         self.issued.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for TokenIssuer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
