@@ -185,16 +185,21 @@ async fn run(
             return Err(V2Error::abandoned());
         }
     }
-    let committed = to_disk.send(Disk::Commit).await.is_ok();
+    // The last chunk goes out once every byte verified, before the fsync
+    // that makes the blob durable: the client never gets unverified bytes
+    // and does not wait for the disk.
+    let (checked_tx, checked) = oneshot::channel();
+    let asked = to_disk.send(Disk::Commit(checked_tx)).await.is_ok();
     drop(to_disk);
+    if asked
+        && matches!(checked.await, Ok(Ok(_)))
+        && let Some(last) = held.take()
+    {
+        client = forward(client, Ok(last)).await;
+    }
     let outcome = disk.await;
-    match (committed, outcome) {
-        (true, Ok(Ok(Some(size)))) => {
-            if let Some(last) = held {
-                forward(client, Ok(last)).await;
-            }
-            Ok(size)
-        }
+    match (asked, outcome) {
+        (true, Ok(Ok(Some(size)))) => Ok(size),
         (_, outcome) => {
             let error = disk_error(&fetch.digest, outcome);
             Err(fail(client, error).await)
@@ -222,8 +227,8 @@ async fn fail(client: Option<mpsc::Sender<io::Result<Bytes>>>, error: V2Error) -
 enum Disk {
     /// Write these bytes.
     Chunk(Bytes),
-    /// All bytes are written: verify and commit.
-    Commit,
+    /// All bytes are written: verify (answering on the channel), then commit.
+    Commit(oneshot::Sender<Result<u64, StoreError>>),
 }
 
 /// Writes chunks until told to commit; returns `None` if the channel
@@ -235,7 +240,12 @@ fn write_to_store(
     while let Some(message) = rx.blocking_recv() {
         match message {
             Disk::Chunk(bytes) => writer.write(&bytes)?,
-            Disk::Commit => return writer.commit().map(Some),
+            Disk::Commit(checked) => {
+                let _ = checked.send(writer.check());
+                // Commit checks again: a mismatch is reported from here, and
+                // nothing becomes visible.
+                return writer.commit().map(Some);
+            }
         }
     }
     Ok(None)

@@ -119,28 +119,7 @@ impl ContentWriter for BlobWriter {
             return Err(self.spent());
         };
         let size = verifier.bytes_seen();
-        match verifier.finish() {
-            Ok(_) => {}
-            Err(VerifyError::DigestMismatch { expected, actual }) => {
-                return Err(StoreError::DigestMismatch { expected, actual });
-            }
-            Err(
-                VerifyError::SizeMismatch {
-                    expected, actual, ..
-                }
-                | VerifyError::TooLarge {
-                    expected,
-                    seen: actual,
-                    ..
-                },
-            ) => {
-                return Err(StoreError::SizeMismatch {
-                    digest: self.digest.clone(),
-                    expected,
-                    actual,
-                });
-            }
-        }
+        verdict(&self.digest, verifier)?;
         // Any error from here on leaves `committed` false, so Drop removes
         // the ingest file.
         let file = file
@@ -236,5 +215,47 @@ mod tests {
         assert!(writer.write(b"more").is_err(), "the writer is spent");
         assert!(writer.commit().is_err());
         assert!(!dir.path().join("blob").exists());
+    }
+}
+
+impl BlobWriter {
+    /// Checks the size and digest of what was written so far, without
+    /// committing: a streaming caller (the `/v2` tee) may release the last
+    /// bytes to its client once they verify, then [`ContentWriter::commit`]
+    /// (which checks again) makes them durable.
+    pub fn check(&self) -> Result<u64, StoreError> {
+        match (&self.verifier, self.failed) {
+            (Some(verifier), false) => verdict(&self.digest, verifier.clone()),
+            _ => Err(StoreError::Io {
+                action: "checking",
+                path: self.ingest_path.clone(),
+                source: std::io::Error::other("the writer already failed or committed"),
+            }),
+        }
+    }
+}
+
+/// The verifier's verdict as a store error; the size on success.
+fn verdict(digest: &Digest, verifier: shared::digest::Verifier) -> Result<u64, StoreError> {
+    let size = verifier.bytes_seen();
+    match verifier.finish() {
+        Ok(_) => Ok(size),
+        Err(VerifyError::DigestMismatch { expected, actual }) => {
+            Err(StoreError::DigestMismatch { expected, actual })
+        }
+        Err(
+            VerifyError::SizeMismatch {
+                expected, actual, ..
+            }
+            | VerifyError::TooLarge {
+                expected,
+                seen: actual,
+                ..
+            },
+        ) => Err(StoreError::SizeMismatch {
+            digest: digest.clone(),
+            expected,
+            actual,
+        }),
     }
 }
