@@ -62,30 +62,76 @@ pub fn inspect(store: &Store, name: &str) -> Result<ImageInspect, StoreError> {
     ))
 }
 
-/// The store's image summaries, read again only when the store changed
-/// (see [`Store::generation`]); shared by every request of a server.
+/// The store's image summaries, and the unfiltered table rows built from
+/// them, read again only when the store changed (see [`Store::generation`]);
+/// shared by every request of a server.
 #[derive(Debug, Clone, Default)]
 pub struct SummaryCache {
-    cached: std::sync::Arc<std::sync::Mutex<Option<CachedSummaries>>>,
+    cached: std::sync::Arc<std::sync::Mutex<Option<Cached>>>,
 }
 
-type CachedSummaries = ((i64, u64), std::sync::Arc<Vec<ImageSummary>>);
+#[derive(Debug)]
+struct Cached {
+    generation: (i64, u64),
+    summaries: std::sync::Arc<Vec<ImageSummary>>,
+    /// Unfiltered rows, without and with digests, built on first use.
+    rows: [Option<std::sync::Arc<Vec<shared::api::ImageRow>>>; 2],
+}
 
 impl SummaryCache {
-    /// The current summaries: from the cache when the store's generation is unchanged.
-    pub fn get(&self, store: &Store) -> Result<std::sync::Arc<Vec<ImageSummary>>, StoreError> {
+    fn current(
+        &self,
+        store: &Store,
+    ) -> Result<std::sync::MutexGuard<'_, Option<Cached>>, StoreError> {
         let generation = store.generation()?;
         let mut cached = self
             .cached
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((seen, summaries)) = cached.as_ref()
-            && *seen == generation
-        {
-            return Ok(summaries.clone());
+        if cached.as_ref().is_none_or(|c| c.generation != generation) {
+            *cached = Some(Cached {
+                generation,
+                summaries: std::sync::Arc::new(summaries(store)?),
+                rows: [None, None],
+            });
         }
-        let summaries = std::sync::Arc::new(summaries(store)?);
-        *cached = Some((generation, summaries.clone()));
-        Ok(summaries)
+        Ok(cached)
+    }
+
+    /// The current summaries: from the cache when the store's generation is unchanged.
+    pub fn get(&self, store: &Store) -> Result<std::sync::Arc<Vec<ImageSummary>>, StoreError> {
+        let cached = self.current(store)?;
+        cached
+            .as_ref()
+            .map(|c| c.summaries.clone())
+            .ok_or_else(unreachable_cache)
+    }
+
+    /// Every row of the images table, unfiltered (newest first).
+    pub fn rows(
+        &self,
+        store: &Store,
+        with_digests: bool,
+    ) -> Result<std::sync::Arc<Vec<shared::api::ImageRow>>, StoreError> {
+        let mut cached = self.current(store)?;
+        let c = cached.as_mut().ok_or_else(unreachable_cache)?;
+        let slot = &mut c.rows[usize::from(with_digests)];
+        if slot.is_none() {
+            *slot = Some(std::sync::Arc::new(shared::api::image_rows(
+                &c.summaries,
+                None,
+                with_digests,
+            )));
+        }
+        slot.clone().ok_or_else(unreachable_cache)
+    }
+}
+
+/// The cache was filled just above; this cannot happen.
+fn unreachable_cache() -> StoreError {
+    StoreError::Io {
+        action: "caching",
+        path: std::path::PathBuf::from("meta.db"),
+        source: std::io::Error::other("the image cache was empty right after filling it"),
     }
 }

@@ -48,16 +48,24 @@ impl std::str::FromStr for ImageSort {
 
 /// Sorts rows by `sort`, ascending unless `descending`. Ties keep their order.
 pub fn sort_rows(rows: &mut [ImageRow], sort: ImageSort, descending: bool) {
-    rows.sort_by(|a, b| {
-        let order = match sort {
-            ImageSort::Created => a.created.cmp(&b.created),
-            ImageSort::Repository => a.repository.cmp(&b.repository),
-            ImageSort::Tag => a.tag.cmp(&b.tag),
-            ImageSort::Id => a.id.cmp(&b.id),
-            ImageSort::Size => a.size.cmp(&b.size),
-        };
-        if descending { order.reverse() } else { order }
-    });
+    rows.sort_by(|a, b| compare_rows(a, b, sort, descending));
+}
+
+/// The order [`sort_rows`] puts two rows in.
+pub fn compare_rows(
+    a: &ImageRow,
+    b: &ImageRow,
+    sort: ImageSort,
+    descending: bool,
+) -> std::cmp::Ordering {
+    let order = match sort {
+        ImageSort::Created => a.created.cmp(&b.created),
+        ImageSort::Repository => a.repository.cmp(&b.repository),
+        ImageSort::Tag => a.tag.cmp(&b.tag),
+        ImageSort::Id => a.id.cmp(&b.id),
+        ImageSort::Size => a.size.cmp(&b.size),
+    };
+    if descending { order.reverse() } else { order }
 }
 
 /// `GET /api/v1/images`: one page of rows.

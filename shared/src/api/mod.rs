@@ -16,7 +16,7 @@ pub use images::{ImageRow, ImageSummary, NONE, image_rows};
 pub use inspect::{ImageInspect, InspectRootFs};
 pub use manage::{
     ImageDetail, ImageListResponse, ImageSort, LayerDetail, PinRequest, RemoveOutcome,
-    RemoveRequest, SessionInfo, TagRequest, UsageInfo, sort_rows,
+    RemoveRequest, SessionInfo, TagRequest, UsageInfo, compare_rows, sort_rows,
 };
 pub use pull::{LayerStatus, PullEvent, PullInfo, PullStart};
 pub use search::{DESCRIPTION_WIDTH, SearchResponse, SearchResult};

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use shared::api::{
-    ImageDetail, ImageListResponse, ImageSort, LayerDetail, UsageInfo, history_rows, image_rows,
-    sort_rows,
+    ImageDetail, ImageListResponse, ImageSort, LayerDetail, UsageInfo, compare_rows, history_rows,
+    image_rows,
 };
 
 use super::blocking;
@@ -75,20 +75,30 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ImageListResponse>, ApiError> {
     let q = parse_query(raw.as_deref())?;
+    let cache = state.summaries().clone();
     blocking(&state, move |store| {
-        let predicate =
-            crate::images::predicate(store, &q.filters, None).map_err(ApiError::invalid)?;
-        let summaries = crate::images::summaries(store)?;
-        let mut rows = image_rows(&summaries, Some(&predicate), q.digests);
+        // Unfiltered (the common case): the cached rows; filtered: built now.
+        let rows = if q.filters.is_empty() {
+            cache.rows(store, q.digests)?
+        } else {
+            let predicate =
+                crate::images::predicate(store, &q.filters, None).map_err(ApiError::invalid)?;
+            std::sync::Arc::new(image_rows(&cache.get(store)?, Some(&predicate), q.digests))
+        };
         let descending = q
             .descending
             .unwrap_or(q.sort == ImageSort::Created || q.sort == ImageSort::Size);
-        sort_rows(&mut rows, q.sort, descending);
-        let total = rows.len();
-        let rows = rows.into_iter().skip(q.offset).take(q.limit).collect();
+        let mut order: Vec<&shared::api::ImageRow> = rows.iter().collect();
+        order.sort_by(|a, b| compare_rows(a, b, q.sort, descending));
+        let page = order
+            .into_iter()
+            .skip(q.offset)
+            .take(q.limit)
+            .cloned()
+            .collect();
         Ok(Json(ImageListResponse {
-            rows,
-            total,
+            rows: page,
+            total: rows.len(),
             offset: q.offset,
         }))
     })
