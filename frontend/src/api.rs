@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
     ImageDetail, ImageListResponse, ImageSort, PinRequest, PullInfo, PullStart, RemoveOutcome,
-    RemoveRequest, SessionInfo, TagRequest, UsageInfo, VersionInfo,
+    RemoveRequest, SearchResponse, SessionInfo, TagRequest, UsageInfo, VersionInfo,
 };
 use shared::digest::Digest;
 use shared::media_type::MANIFEST_ACCEPT;
@@ -77,6 +77,17 @@ pub struct ImageQuery {
     pub limit: usize,
 }
 
+/// What the search page asks for: `GET /api/v1/search?...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// `TERM`, or `REGISTRY/TERM` for a registry's catalog.
+    pub term: String,
+    /// At most this many results; the server answers 400 outside 1..=100.
+    pub limit: i64,
+    /// `is-official=`, `is-automated=`, `stars=` filters, as the CLI's `--filter`.
+    pub filters: Vec<String>,
+}
+
 /// The query-string name of a sort column.
 pub fn sort_name(sort: ImageSort) -> &'static str {
     match sort {
@@ -110,6 +121,14 @@ pub async fn images(query: ImageQuery) -> Result<ImageListResponse, ApiError> {
     params.push(("offset", query.offset.to_string()));
     params.push(("limit", query.limit.to_string()));
     fetch(Request::get("/api/v1/images").query(params)).await
+}
+
+/// `GET /api/v1/search`: Docker Hub's index, or a registry's catalog.
+pub async fn search(query: SearchQuery) -> Result<SearchResponse, ApiError> {
+    let mut params: Vec<(&str, String)> =
+        vec![("term", query.term), ("limit", query.limit.to_string())];
+    params.extend(query.filters.into_iter().map(|f| ("filter", f)));
+    fetch(Request::get("/api/v1/search").query(params)).await
 }
 
 /// `GET /api/v1/images/{name}`: one stored image.
@@ -291,14 +310,23 @@ pub fn pull_page(reference: &str) -> String {
 
 /// The images page with its state in the query (`/?filter=...&sort=...`).
 pub fn images_page(params: &[(&str, String)]) -> String {
+    with_query("/", params)
+}
+
+/// The search page with its state in the query (`/search?q=...&stars=...`).
+pub fn search_page(params: &[(&str, String)]) -> String {
+    with_query("/search", params)
+}
+
+fn with_query(path: &str, params: &[(&str, String)]) -> String {
     let query: Vec<String> = params
         .iter()
         .map(|(k, v)| format!("{k}={}", encode_query(v)))
         .collect();
     if query.is_empty() {
-        "/".to_owned()
+        path.to_owned()
     } else {
-        format!("/?{}", query.join("&"))
+        format!("{path}?{}", query.join("&"))
     }
 }
 
