@@ -41,9 +41,22 @@ fn login_pull_logout() {
     assert!(!no_stdin.status.success());
     assert!(String::from_utf8_lossy(&no_stdin.stderr).contains("--password-stdin"));
 
+    let wrong = strata(
+        dir.path(),
+        &["login", &insecure, &host, "-u", USER, "--password-stdin"],
+        Some("nope\n"),
+    );
+    assert!(!wrong.status.success());
+    let wrong_err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(wrong_err.contains("nothing was stored"), "{wrong_err}");
+    assert!(
+        !dir.path().join("docker/config.json").exists(),
+        "a refused login stores nothing"
+    );
+
     let login = strata(
         dir.path(),
-        &["login", &host, "-u", USER, "--password-stdin"],
+        &["login", &insecure, &host, "-u", USER, "--password-stdin"],
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(

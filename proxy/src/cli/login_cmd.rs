@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::credentials::{Credential, CredentialStore, Secret, Stored};
+use crate::registry::{ClientConfig, RegistryClient};
 
 /// Options of `strata login`.
 #[derive(Debug, Args)]
@@ -19,6 +20,9 @@ pub struct LoginArgs {
     /// Read the password from standard input (the only way: passwords on the command line leak into shell history).
     #[arg(long)]
     pub password_stdin: bool,
+    /// Reach this registry (`HOST[:PORT]`) over plain HTTP; repeatable. Also `STRATA_INSECURE_REGISTRIES`.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure_registries: Vec<String>,
 }
 
 /// Options of `strata logout`.
@@ -32,7 +36,8 @@ fn registry(arg: Option<&str>) -> &str {
     arg.unwrap_or(crate::credentials::DOCKER_HUB_SERVER)
 }
 
-/// Runs `login`: stores the credentials without contacting the registry.
+/// Runs `login`: checks the credentials with the registry, as `docker login`
+/// does, then stores them.
 pub fn login(args: &LoginArgs) -> Result<ExitCode, String> {
     if !args.password_stdin {
         return Err("give the password on standard input with --password-stdin (e.g. `printf %s \"$PASSWORD\" | strata login -u USER --password-stdin REGISTRY`)".to_owned());
@@ -45,11 +50,17 @@ pub fn login(args: &LoginArgs) -> Result<ExitCode, String> {
     if password.is_empty() {
         return Err("the password on standard input is empty".to_owned());
     }
-    let mut store = CredentialStore::from_env().map_err(|e| e.to_string())?;
     let credential = Credential::password(args.username.clone(), Secret::new(password));
-    let stored = store
-        .login(registry(args.registry.as_deref()), &credential)
-        .map_err(|e| e.to_string())?;
+    let name = registry(args.registry.as_deref());
+    let config = ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
+    let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime
+        .block_on(client.check_login(name, &credential))
+        .map_err(|e| format!("login to {name} failed, nothing was stored: {e}"))?;
+    let mut store = CredentialStore::from_env().map_err(|e| e.to_string())?;
+    let stored = store.login(name, &credential).map_err(|e| e.to_string())?;
     match stored {
         Stored::Helper(helper) => {
             println!("Login Succeeded (stored with docker-credential-{helper})")
