@@ -198,6 +198,19 @@ fn stored(server: &StrataServer, digest: &str) -> bool {
         .is_file()
 }
 
+/// Waits (up to 10 s) until `digest` is in the store: a cold transfer hands
+/// the client its last verified bytes just before the fsync and rename.
+async fn wait_stored(server: &StrataServer, digest: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !stored(server, digest) {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    true
+}
+
 fn ingest_files(server: &StrataServer) -> Vec<std::path::PathBuf> {
     files_under(&server.store().join("ingest"))
 }
@@ -250,7 +263,7 @@ async fn caches_verified_content_and_serves_it_with_the_upstream_stopped() {
     }
     for (url, _) in &fetched {
         let digest = url.rsplit('/').next().unwrap_or_default();
-        assert!(stored(&server, digest), "{url} is in the store");
+        assert!(wait_stored(&server, digest).await, "{url} is in the store");
     }
     let redis_tag = format!(
         "{}/manifests/latest",
@@ -397,7 +410,7 @@ async fn concurrent_requests_for_one_blob_make_one_upstream_fetch() {
         "{:?}",
         recorder.seen.lock().expect("lock")
     );
-    assert!(stored(&server, &layer));
+    assert!(wait_stored(&server, &layer).await);
 
     // The same for a manifest by digest.
     let manifest_url = format!(
@@ -481,7 +494,10 @@ async fn a_transfer_its_only_client_abandons_leaves_nothing_behind() {
 
     let again = get(&url).await;
     assert_eq!(sha256(again.bytes()), layer);
-    assert!(stored(&server, &layer));
+    assert!(
+        wait_stored(&server, &layer).await,
+        "the verified blob was committed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
