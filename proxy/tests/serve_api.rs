@@ -12,10 +12,16 @@ struct Api {
 
 impl Api {
     async fn start(registry: &Registry) -> Self {
-        let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-            .env("STRATA_INSECURE_REGISTRIES", registry.host())
-            .start()
-            .expect("strata serve");
+        Self::connect(
+            StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+                .env("STRATA_INSECURE_REGISTRIES", registry.host()),
+        )
+        .await
+    }
+
+    /// Starts `strata serve` with `options` and fetches the CSRF token.
+    async fn connect(options: StrataOptions) -> Self {
+        let server = options.start().expect("strata serve");
         let http = reqwest::Client::new();
         let session: serde_json::Value = http
             .get(format!("{}/api/v1/session", server.url()))
@@ -229,19 +235,7 @@ async fn upstreams_on_private_addresses_are_refused_unless_allowed() {
         .push(fixtures::get("library/alpine:latest").expect("fixture"))
         .expect("push");
     // No --insecure-registry / --allow-registry: the loopback registry is off limits.
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .start()
-        .expect("strata serve");
-    let http = reqwest::Client::new();
-    let session: serde_json::Value = http
-        .get(format!("{}/api/v1/session", server.url()))
-        .send()
-        .await
-        .expect("session")
-        .json()
-        .await
-        .expect("json");
-    let csrf = session["csrf_token"].as_str().expect("token");
+    let refusing = Api::connect(StrataOptions::new(env!("CARGO_BIN_EXE_strata"))).await;
     let port = registry.addr().port();
     // Only addresses of this machine: the policy refuses them before any connection.
     let targets = [
@@ -253,58 +247,28 @@ async fn upstreams_on_private_addresses_are_refused_unless_allowed() {
         format!("[::ffff:7f00:1]:{port}"),
     ];
     for target in targets {
-        let info: serde_json::Value = http
-            .post(format!("{}/api/v1/pulls", server.url()))
-            .header("x-strata-csrf", csrf)
-            .json(&serde_json::json!({"reference": format!("{target}/library/alpine:latest")}))
-            .send()
-            .await
-            .expect("post")
-            .json()
-            .await
-            .expect("json");
-        let id = info["id"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("{target}: {info}"));
-        let body = http
-            .get(format!("{}/api/v1/pulls/{id}/events", server.url()))
-            .send()
-            .await
-            .expect("events")
-            .text()
-            .await
-            .expect("text");
+        let events = refusing
+            .pull(&format!("{target}/library/alpine:latest"))
+            .await;
+        let last = events.last().expect("events");
+        assert_eq!(last["event"], "failed", "{target}: {events:?}");
         assert!(
-            body.contains("\"failed\"") && body.contains("--allow-registry"),
-            "{target}: {body}"
+            last["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("--allow-registry")),
+            "{target}: {last}"
         );
     }
-    let listed = http
-        .get(format!("{}/api/v1/images", server.url()))
-        .send()
-        .await
-        .expect("list");
-    let listed: serde_json::Value = listed.json().await.expect("json");
+    let (_, listed) = refusing.get("/api/v1/images").await;
     assert_eq!(listed["total"], 0);
 
     // Allowed explicitly, the same registry works.
-    let allowed = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .arg(format!("--allow-registry=127.0.0.1:{port}"))
-        .arg(format!("--insecure-registry=127.0.0.1:{port}"))
-        .start()
-        .expect("strata serve");
-    let api = Api {
-        http: reqwest::Client::new(),
-        csrf: String::new(),
-        server: allowed,
-    };
-    let api = Api {
-        csrf: {
-            let (_, s) = api.get("/api/v1/session").await;
-            s["csrf_token"].as_str().expect("t").to_owned()
-        },
-        ..api
-    };
+    let api = Api::connect(
+        StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+            .arg(format!("--allow-registry=127.0.0.1:{port}"))
+            .arg(format!("--insecure-registry=127.0.0.1:{port}")),
+    )
+    .await;
     let events = api
         .pull(&format!("127.0.0.1:{port}/library/alpine:latest"))
         .await;
