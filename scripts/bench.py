@@ -13,6 +13,12 @@ STRATA = os.path.join(ROOT, "target/release/strata")
 FIXTURE_REGISTRY = os.path.join(ROOT, "target/release/fixture-registry")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 LARGE_MIB = int(os.environ.get("BENCH_LARGE_MIB", "384"))
+# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, images, browser).
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+
+
+def section(name):
+    return not ONLY or name in ONLY
 
 
 def timed(cmd, env=None):
@@ -89,89 +95,111 @@ def main():
         print(f"bench: image {ref} ({total/1e6:.0f} MB compressed in {len(manifest['layers'])} layers)", flush=True)
 
         # pull: strata vs skopeo, alternating, fresh destination each time.
-        s_times, s_rss, k_times, k_rss, floor = [], [], [], [], []
-        for i in range(RUNS):
-            with tempfile.TemporaryDirectory() as d:
-                t, r = timed([STRATA, "--store", os.path.join(d, "s"), "pull", "-q", "--insecure-registry", host, ref])
-                s_times.append(t); s_rss.append(r)
-            with tempfile.TemporaryDirectory() as d:
-                t, r = timed(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", f"oci:{d}/o:latest"])
-                k_times.append(t); k_rss.append(r)
-            start = time.perf_counter()
-            for b in blobs:
-                subprocess.run(["curl", "-sf", "-o", "/dev/null", f"http://{host}/v2/bench/large/blobs/{b['digest']}"], check=True)
-            floor.append(time.perf_counter() - start)
-        st, kt = statistics.median(s_times), statistics.median(k_times)
-        rows.append(("pull: strata (empty store)", fmt(st), f"{total/st/1e6:.0f} MB/s, peak RSS {max(s_rss)/1024:.1f} MiB", "≤ 0.6 × skopeo, RSS ≤ 32 MiB"))
-        rows.append(("pull: skopeo copy → oci:", fmt(kt), f"{total/kt/1e6:.0f} MB/s, peak RSS {max(k_rss)/1024:.1f} MiB", ""))
-        rows.append(("pull: ratio strata/skopeo", f"{st/kt:.2f}", "", "≤ 0.6"))
-        rows.append(("pull: curl -o of every blob (floor)", fmt(statistics.median(floor)), f"{total/statistics.median(floor)/1e6:.0f} MB/s", ""))
+        if section("pull"):
+            pull_rows(rows, host, ref, blobs, total)
 
-        # re-pull: everything present, HEAD only.
-        with tempfile.TemporaryDirectory() as d:
-            store = os.path.join(d, "s")
-            subprocess.run([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, ref], check=True, stdout=subprocess.DEVNULL)
-            re_pull = statistics.median(clock([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, ref]) for _ in range(RUNS))
-            rows.append(("re-pull, all layers present", fmt(re_pull), "HEAD only", "near-instant"))
-            fsck = statistics.median(clock([STRATA, "--store", store, "fsck"]) for _ in range(3))
-            rows.append(("fsck (re-hash every blob)", fmt(fsck), f"{total/fsck/1e6:.0f} MB/s", ""))
-
-        # proxy: one large blob through /v2, cold (upstream → client + store) and warm (store).
-        dist = os.path.join(ROOT, "dist")
+        dist = os.environ.get("STRATA_DIST", os.path.join(ROOT, "dist"))
         if not os.path.exists(os.path.join(dist, "index.html")):
             dist = tempfile.mkdtemp(); open(os.path.join(dist, "index.html"), "w").write("<!DOCTYPE html>")
-        direct = statistics.median(clock(["curl", "-sf", "-o", "/dev/null", f"http://{host}/v2/bench/large/blobs/{largest['digest']}"]) for _ in range(RUNS))
-        proxy_path = host.replace(":", "_")
-        cold, warm = [], []
-        for _ in range(RUNS):
-            with tempfile.TemporaryDirectory() as d:
-                proc, url = start_serve(os.path.join(d, "s"), host, dist)
-                try:
-                    blob_url = f"{url}/v2/{proxy_path}/bench/large/blobs/{largest['digest']}"
-                    cold.append(clock(["curl", "-sf", "-o", "/dev/null", blob_url]))
-                    time.sleep(0.2)
-                    warm.append(clock(["curl", "-sf", "-o", "/dev/null", blob_url]))
-                finally:
-                    proc.terminate(); proc.wait()
-        size = largest["size"]
-        rows.append(("proxy blob: direct from registry", fmt(direct), f"{size/direct/1e6:.0f} MB/s", ""))
-        rows.append(("proxy blob: through strata, cold", fmt(statistics.median(cold)), f"{size/statistics.median(cold)/1e6:.0f} MB/s ({direct/statistics.median(cold):.2f} × direct)", "≥ 0.8 × direct"))
-        rows.append(("proxy blob: through strata, warm", fmt(statistics.median(warm)), f"{size/statistics.median(warm)/1e6:.0f} MB/s ({direct/statistics.median(warm):.2f} × direct)", "≥ 1 × direct"))
-
-        # 10,000 images: the CLI table, a filter, and wrk on the API.
-        with tempfile.TemporaryDirectory() as d:
-            store = os.path.join(d, "s")
-            small = f"{host}/library/alpine:latest"
-            subprocess.run([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, small], check=True, stdout=subprocess.DEVNULL)
-            synthesize_images(os.path.join(store, "meta.db"), 10_000)
-            n = len(subprocess.run([STRATA, "--store", store, "images", "-q"], capture_output=True, text=True, check=True).stdout.split())
-            t_images = statistics.median(clock([STRATA, "--store", store, "images"]) for _ in range(RUNS))
-            t_filter = statistics.median(clock([STRATA, "--store", store, "images", "--filter", "reference=*/*/*:v*"]) for _ in range(RUNS))
-            rows.append((f"strata images ({n:,} images)", fmt(t_images), "", ""))
-            rows.append((f"strata images --filter reference='*/*/*:v*'", fmt(t_filter), "", ""))
-            if shutil.which("wrk"):
-                proc, url = start_serve(store, host, dist)
-                try:
-                    out = subprocess.run(["wrk", "-t2", "-c8", "-d10s", "--latency", f"{url}/api/v1/images?limit=100"],
-                                         capture_output=True, text=True, check=True).stdout
-                    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-                    p99 = re.search(r"99%\s+(\S+)", out).group(1)
-                    rps = re.search(r"Requests/sec:\s+(\S+)", out).group(1)
-                    rows.append(("wrk GET /api/v1/images (10k images, page of 100)", f"p50 {p50}", f"p99 {p99}, {rps} req/s", "report"))
-                finally:
-                    proc.terminate(); proc.wait()
-
-        # bundle size.
-        wasm = [f for f in os.listdir(dist) if f.endswith(".wasm")] if os.path.isdir(dist) else []
-        js = [f for f in os.listdir(dist) if f.endswith(".js")] if os.path.isdir(dist) else []
-        if wasm:
-            import gzip
-            raw = sum(os.path.getsize(os.path.join(dist, f)) for f in wasm + js)
-            gz = sum(len(gzip.compress(open(os.path.join(dist, f), "rb").read(), 9)) for f in wasm + js)
-            rows.append(("dashboard wasm+js", f"{gz/1000:.0f} kB gzip", f"{raw/1000:.0f} kB raw", "< 400 kB gzip"))
+        if section("proxy"):
+            proxy_rows(rows, host, largest, dist)
+        if section("images"):
+            images_rows(rows, host, dist)
+        if section("browser"):
+            rows.extend(browser_rows(host, mdigest, manifest, largest, dist))
+        bundle_rows(rows, dist)
     finally:
         reg.stdin.close(); reg.wait()
+    write_results(rows, total)
 
+
+def pull_rows(rows, host, ref, blobs, total):
+    s_times, s_rss, k_times, k_rss, floor = [], [], [], [], []
+    for i in range(RUNS):
+        with tempfile.TemporaryDirectory() as d:
+            t, r = timed([STRATA, "--store", os.path.join(d, "s"), "pull", "-q", "--insecure-registry", host, ref])
+            s_times.append(t); s_rss.append(r)
+        with tempfile.TemporaryDirectory() as d:
+            t, r = timed(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", f"oci:{d}/o:latest"])
+            k_times.append(t); k_rss.append(r)
+        start = time.perf_counter()
+        for b in blobs:
+            subprocess.run(["curl", "-sf", "-o", "/dev/null", f"http://{host}/v2/bench/large/blobs/{b['digest']}"], check=True)
+        floor.append(time.perf_counter() - start)
+    st, kt = statistics.median(s_times), statistics.median(k_times)
+    rows.append(("pull: strata (empty store)", fmt(st), f"{total/st/1e6:.0f} MB/s, peak RSS {max(s_rss)/1024:.1f} MiB", "≤ 0.6 × skopeo, RSS ≤ 32 MiB"))
+    rows.append(("pull: skopeo copy → oci:", fmt(kt), f"{total/kt/1e6:.0f} MB/s, peak RSS {max(k_rss)/1024:.1f} MiB", ""))
+    rows.append(("pull: ratio strata/skopeo", f"{st/kt:.2f}", "", "≤ 0.6"))
+    rows.append(("pull: curl -o of every blob (floor)", fmt(statistics.median(floor)), f"{total/statistics.median(floor)/1e6:.0f} MB/s", ""))
+
+    # re-pull: everything present, HEAD only.
+    with tempfile.TemporaryDirectory() as d:
+        store = os.path.join(d, "s")
+        subprocess.run([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, ref], check=True, stdout=subprocess.DEVNULL)
+        re_pull = statistics.median(clock([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, ref]) for _ in range(RUNS))
+        rows.append(("re-pull, all layers present", fmt(re_pull), "HEAD only", "near-instant"))
+        fsck = statistics.median(clock([STRATA, "--store", store, "fsck"]) for _ in range(3))
+        rows.append(("fsck (re-hash every blob)", fmt(fsck), f"{total/fsck/1e6:.0f} MB/s", ""))
+
+
+def proxy_rows(rows, host, largest, dist):
+    # proxy: one large blob through /v2, cold (upstream → client + store) and warm (store).
+    direct = statistics.median(clock(["curl", "-sf", "-o", "/dev/null", f"http://{host}/v2/bench/large/blobs/{largest['digest']}"]) for _ in range(RUNS))
+    proxy_path = host.replace(":", "_")
+    cold, warm = [], []
+    for _ in range(RUNS):
+        with tempfile.TemporaryDirectory() as d:
+            proc, url = start_serve(os.path.join(d, "s"), host, dist)
+            try:
+                blob_url = f"{url}/v2/{proxy_path}/bench/large/blobs/{largest['digest']}"
+                cold.append(clock(["curl", "-sf", "-o", "/dev/null", blob_url]))
+                time.sleep(0.2)
+                warm.append(clock(["curl", "-sf", "-o", "/dev/null", blob_url]))
+            finally:
+                proc.terminate(); proc.wait()
+    size = largest["size"]
+    rows.append(("proxy blob: direct from registry", fmt(direct), f"{size/direct/1e6:.0f} MB/s", ""))
+    rows.append(("proxy blob: through strata, cold", fmt(statistics.median(cold)), f"{size/statistics.median(cold)/1e6:.0f} MB/s ({direct/statistics.median(cold):.2f} × direct)", "≥ 0.8 × direct"))
+    rows.append(("proxy blob: through strata, warm", fmt(statistics.median(warm)), f"{size/statistics.median(warm)/1e6:.0f} MB/s ({direct/statistics.median(warm):.2f} × direct)", "≥ 1 × direct"))
+
+
+def images_rows(rows, host, dist):
+    # 10,000 images: the CLI table, a filter, and wrk on the API.
+    with tempfile.TemporaryDirectory() as d:
+        store = os.path.join(d, "s")
+        small = f"{host}/library/alpine:latest"
+        subprocess.run([STRATA, "--store", store, "pull", "-q", "--insecure-registry", host, small], check=True, stdout=subprocess.DEVNULL)
+        synthesize_images(os.path.join(store, "meta.db"), 10_000)
+        n = len(subprocess.run([STRATA, "--store", store, "images", "-q"], capture_output=True, text=True, check=True).stdout.split())
+        t_images = statistics.median(clock([STRATA, "--store", store, "images"]) for _ in range(RUNS))
+        t_filter = statistics.median(clock([STRATA, "--store", store, "images", "--filter", "reference=*/*/*:v*"]) for _ in range(RUNS))
+        rows.append((f"strata images ({n:,} images)", fmt(t_images), "", ""))
+        rows.append((f"strata images --filter reference='*/*/*:v*'", fmt(t_filter), "", ""))
+        if shutil.which("wrk"):
+            proc, url = start_serve(store, host, dist)
+            try:
+                out = subprocess.run(["wrk", "-t2", "-c8", "-d10s", "--latency", f"{url}/api/v1/images?limit=100"],
+                                     capture_output=True, text=True, check=True).stdout
+                p50 = re.search(r"50%\s+(\S+)", out).group(1)
+                p99 = re.search(r"99%\s+(\S+)", out).group(1)
+                rps = re.search(r"Requests/sec:\s+(\S+)", out).group(1)
+                rows.append(("wrk GET /api/v1/images (10k images, page of 100)", f"p50 {p50}", f"p99 {p99}, {rps} req/s", "report"))
+            finally:
+                proc.terminate(); proc.wait()
+
+
+def bundle_rows(rows, dist):
+    # bundle size.
+    wasm = [f for f in os.listdir(dist) if f.endswith(".wasm")] if os.path.isdir(dist) else []
+    js = [f for f in os.listdir(dist) if f.endswith(".js")] if os.path.isdir(dist) else []
+    if wasm:
+        import gzip
+        raw = sum(os.path.getsize(os.path.join(dist, f)) for f in wasm + js)
+        gz = sum(len(gzip.compress(open(os.path.join(dist, f), "rb").read(), 9)) for f in wasm + js)
+        rows.append(("dashboard wasm+js", f"{gz/1000:.0f} kB gzip", f"{raw/1000:.0f} kB raw", "< 400 kB gzip"))
+
+
+def write_results(rows, total):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
     header = f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores ({cpu}); medians of {RUNS} runs; image {total/1e6:.0f} MB compressed.\n\n"
     table = "| measurement | median | detail | goal |\n| --- | --- | --- | --- |\n" + "".join(f"| {a} | {b} | {c} | {g} |\n" for a, b, c, g in rows)
@@ -179,6 +207,84 @@ def main():
     os.makedirs(os.path.join(ROOT, "bench"), exist_ok=True)
     with open(os.path.join(ROOT, "bench/results.md"), "w") as f:
         f.write("# strata benchmark results\n\nReproduce with `make bench`.\n\n" + header + table)
+
+
+def native_pipeline(host, layers):
+    """Seconds for `gzip -dc | sha256sum` (or zstd -dc) over every layer, from
+    files already on disk: the native equivalent of browser verification."""
+    with tempfile.TemporaryDirectory() as d:
+        files = []
+        for i, layer in enumerate(layers):
+            f = os.path.join(d, f"layer{i}")
+            subprocess.run(["curl", "-sf", "-o", f, f"http://{host}/v2/bench/large/blobs/{layer['digest']}"], check=True)
+            tool = "zstd" if "zstd" in layer["mediaType"] else "gzip" if "gzip" in layer["mediaType"] else "cat"
+            files.append((tool, f))
+        times = []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            for tool, f in files:
+                cmd = f"cat {f}" if tool == "cat" else f"{tool} -dc < {f}"
+                subprocess.run(["sh", "-c", f"{cmd} | sha256sum"], check=True, stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+
+def browser_rows(host, mdigest, manifest, largest, dist):
+    """Runs bench/browser/bench.mjs (playwright-core driving Debian's
+    Chromium) against strata serve; returns table rows."""
+    script = os.path.join(ROOT, "bench/browser/bench.mjs")
+    if not os.path.isdir(os.path.join(ROOT, "bench/browser/node_modules/playwright-core")):
+        print("bench: skipping browser rows (run scripts/bench.sh to install playwright-core)", file=sys.stderr)
+        return []
+    layers = manifest["layers"]
+    compressed = sum(l["size"] for l in layers)
+    proxy_path = host.replace(":", "_")
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        verify_proc, verify_url = start_serve(os.path.join(d, "verify"), host, dist)
+        pull_proc, pull_url = start_serve(os.path.join(d, "pull"), host, dist)
+        images_store = os.path.join(d, "images")
+        subprocess.run([STRATA, "--store", images_store, "pull", "-q", "--insecure-registry", host, f"{host}/library/alpine:latest"],
+                       check=True, stdout=subprocess.DEVNULL)
+        synthesize_images(os.path.join(images_store, "meta.db"), 1_000)
+        images_proc, images_url = start_serve(images_store, host, dist)
+        try:
+            arg = json.dumps({
+                "runs": RUNS,
+                "verifyUrl": verify_url,
+                "verifyRef": f"{host}/bench/large@{mdigest}",
+                "blobUrl": f"{verify_url}/v2/{proxy_path}/bench/large/blobs/{largest['digest']}",
+                "imagesUrl": images_url,
+                "pullUrl": pull_url,
+                "pullRef": f"{host}/bench/large:latest",
+            })
+            out = subprocess.run(["node", script, arg], capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"bench: the browser benchmark failed:\n{out.stdout}\n{out.stderr}")
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+        finally:
+            for p in (verify_proc, pull_proc, images_proc):
+                p.terminate(); p.wait()
+    native = native_pipeline(host, layers)
+    v = statistics.median(r["verify"]["ms"]) / 1000
+    heap = max(r["verify"]["heapPeak"]) / 2**20
+    wasm_mem = max(r["verify"]["wasmMemory"]) / 2**20
+    largest_layer = max(l["size"] for l in layers) / 2**20
+    rows.append(("browser: full verification (image page, warm /v2)", fmt(v),
+                 f"{compressed/v/1e6:.0f} MB/s compressed ({native/v:.2f} × native); peak JS heap {heap:.1f} MiB, wasm memory {wasm_mem:.1f} MiB, largest layer {largest_layer:.0f} MiB",
+                 "≥ 0.5 × native, memory flat in layer size"))
+    rows.append(("native: gzip -dc \\| sha256sum, every layer", fmt(native), f"{compressed/native/1e6:.0f} MB/s compressed", ""))
+    wc = statistics.median(r["webcrypto"]["ms"]) / 1000
+    rows.append(("browser: WebCrypto one-shot sha256 (largest layer)", fmt(wc), f"{r['webcrypto']['bytes']/wc/1e6:.0f} MB/s", "report"))
+    first = statistics.median(r["firstRender"]["ms"])
+    rows.append(("browser: first render of / with 1,000 images", f"{first:.0f} ms", "navigation start → first row in the DOM", "report"))
+    lat = r["progress"]["latencies"]
+    if lat:
+        lat = sorted(lat)
+        p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        rows.append(("browser: pull page reflects a progress event", f"p50 {p50:.1f} ms",
+                     f"p99 {p99:.1f} ms over {len(lat)} events (SSE message → DOM change)", "report"))
+    return rows
 
 
 def synthesize_images(db, count):

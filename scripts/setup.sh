@@ -13,7 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # 1. Debian packages: the wasm optimiser, the test browser and driver, and the
 #    real peers (registry, skopeo, umoci, podman), plus tools the tests and
 #    benchmarks call.
-apt_packages=(binaryen chromium chromium-driver docker-registry skopeo umoci podman openssl curl wrk time ca-certificates pkg-config)
+apt_packages=(binaryen chromium chromium-driver docker-registry skopeo umoci podman openssl curl wrk time ca-certificates pkg-config nodejs zstd)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -22,6 +22,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# npm drives `make bench`'s browser rows; Debian ships it apart from nodejs
+# (some nodejs builds bundle it, so install only when it is missing).
+if ! command -v npm >/dev/null; then
+  say "installing npm"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 # The registry package may start a system service on :5000; the tests never use it.
 

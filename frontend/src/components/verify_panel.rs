@@ -35,8 +35,13 @@ pub fn VerifyPanel(
     let chain = RwSignal::new(Chain::new(origin));
     let plan: StoredValue<Option<Plan>> = StoredValue::new(None);
     let platform = platform.unwrap_or_else(|| Platform::new("linux", "amd64"));
+    // How long the whole chain took and how large wasm memory grew, for the
+    // benchmark (read from the verdict's data attributes).
+    let took = RwSignal::new(None::<(f64, f64)>);
     spawn_local(async move {
+        let started = js_sys::Date::now();
         let done = verify::run(parsed, platform, DEFAULT_SKIP_THRESHOLD, chain).await;
+        took.try_set(Some((js_sys::Date::now() - started, wasm_memory_bytes())));
         plan.try_set_value(done);
     });
     let verify_anyway = move |i: usize| {
@@ -47,10 +52,13 @@ pub fn VerifyPanel(
     view! {
         <section class="card" data-test="verify">
             <h2>"Verify"</h2>
-            <p class="muted">"Every byte below is fetched through this server's /v2 and hashed in your browser."</p>
+            <p class="muted">"Every byte below is fetched through this server's /v2 and hashed in your browser"
+                {hashing_note()} "."</p>
             {move || chain.with(Chain::trust_note).map(|note| view! { <p data-test="verify-trust-note">{note}</p> })}
             <p class="verdict" data-test="verify-verdict" data-state=move || chain.with(|c| c.verdict().name())
-                data-done=move || chain.with(|c| c.nodes().iter().all(|n| n.state.is_settled()).to_string())>
+                data-done=move || chain.with(|c| c.nodes().iter().all(|n| n.state.is_settled()).to_string())
+                data-elapsed-ms=move || took.get().map(|(ms, _)| ms.to_string())
+                data-wasm-memory=move || took.get().map(|(_, bytes)| bytes.to_string())>
                 {move || chain.with(|c| c.verdict().message())}
             </p>
             <ul class="verify-tree" data-test="verify-tree">
@@ -62,6 +70,29 @@ pub fn VerifyPanel(
         </section>
     }
     .into_any()
+}
+
+/// The size of this module's wasm linear memory, which only ever grows: its
+/// value after a verification is the peak that verification needed.
+fn wasm_memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as f64
+        })
+        .unwrap_or(0.0)
+}
+
+/// Which hashers the browser uses, so the page says how it checks.
+fn hashing_note() -> &'static str {
+    if verify::webcrypto::available() {
+        ": blobs up to 64 MiB by WebCrypto, larger ones streamed through SHA-256 in wasm"
+    } else {
+        " (SHA-256 in wasm; this page has no WebCrypto, which needs https or localhost)"
+    }
 }
 
 fn node_row(

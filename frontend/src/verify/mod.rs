@@ -8,6 +8,7 @@
 //! [`CHUNK`] bytes at a time, so memory stays bounded whatever the size.
 
 mod decode;
+pub mod webcrypto;
 
 pub use decode::{DecodeError, LayerDecoder};
 
@@ -339,7 +340,50 @@ pub async fn verify_layer(plan: &Plan, i: usize, chain: RwSignal<Chain>) {
     chain.update(|c| c.set(NodeKey::Diff(i), diff_state));
 }
 
-/// Streams one blob through a [`Verifier`] (size and digest), handing each
+/// How one blob's own digest is checked: by WebCrypto once it is all here
+/// (small blobs, when the page has WebCrypto), or by the streaming wasm
+/// hasher as it arrives.
+enum Check {
+    WebCrypto(webcrypto::Held),
+    Streaming(Box<Verifier>),
+}
+
+impl Check {
+    fn for_blob(descriptor: &Descriptor) -> Check {
+        match webcrypto::Held::for_blob(descriptor.digest.algorithm(), descriptor.size) {
+            Some(held) => Check::WebCrypto(held),
+            None => Check::Streaming(Box::new(Verifier::new(
+                descriptor.digest.clone(),
+                Some(descriptor.size),
+            ))),
+        }
+    }
+
+    fn bytes_seen(&self) -> u64 {
+        match self {
+            Check::WebCrypto(held) => held.len(),
+            Check::Streaming(v) => v.bytes_seen(),
+        }
+    }
+
+    async fn finish(self, descriptor: &Descriptor) -> NodeState {
+        match self {
+            Check::Streaming(v) => NodeState::from_result(v.finish()),
+            Check::WebCrypto(held) if held.len() != descriptor.size => NodeState::SizeMismatch {
+                expected: descriptor.size,
+                actual: held.len(),
+            },
+            Check::WebCrypto(held) => match held.sha256().await {
+                Ok(actual) => NodeState::compare(&descriptor.digest, actual),
+                Err(e) => NodeState::Failed {
+                    message: e.to_string(),
+                },
+            },
+        }
+    }
+}
+
+/// Streams one blob, checking its size and digest ([`Check`]), handing each
 /// piece to `sink` and the running byte count to `progress` about once per
 /// [`CHUNK`]. Returns the node state it earned.
 async fn stream_blob(
@@ -356,7 +400,7 @@ async fn stream_blob(
             };
         }
     };
-    let mut verifier = Verifier::new(descriptor.digest.clone(), Some(descriptor.size));
+    let mut check = Check::for_blob(descriptor);
     let mut buffer = Vec::new();
     let mut reported = 0u64;
     loop {
@@ -367,26 +411,42 @@ async fn stream_blob(
                 return NodeState::Failed {
                     message: format!(
                         "the transfer broke after {} of {} bytes: {e}",
-                        verifier.bytes_seen(),
+                        check.bytes_seen(),
                         descriptor.size
                     ),
                 };
             }
         };
-        let fed = feed_chunked(&array, &mut buffer, |piece| {
-            verifier.update(piece).map_err(Some)?;
-            sink(piece).map_err(|()| None)
-        });
+        let fed = match &mut check {
+            Check::WebCrypto(held) => match held.push(&array) {
+                Ok(()) => feed_chunked(&array, &mut buffer, |piece| sink(piece).map_err(|()| None)),
+                Err(webcrypto::HeldError::TooLarge { expected, seen }) => {
+                    return NodeState::SizeMismatch {
+                        expected,
+                        actual: seen,
+                    };
+                }
+                Err(e) => {
+                    return NodeState::Failed {
+                        message: e.to_string(),
+                    };
+                }
+            },
+            Check::Streaming(verifier) => feed_chunked(&array, &mut buffer, |piece| {
+                verifier.update(piece).map_err(Some)?;
+                sink(piece).map_err(|()| None)
+            }),
+        };
         match fed {
             Ok(()) => {}
             Err(Some(e)) => return NodeState::from_result(Err(e)),
             Err(None) => break,
         }
-        let done = verifier.bytes_seen();
+        let done = check.bytes_seen();
         if done - reported >= CHUNK as u64 {
             reported = done;
             progress(done);
         }
     }
-    NodeState::from_result(verifier.finish())
+    check.finish(descriptor).await
 }
