@@ -193,6 +193,18 @@ pub fn v2_blob_url(reference: &Reference, digest: &Digest) -> String {
     )
 }
 
+thread_local! {
+    /// What relative URLs are resolved against where the global scope has
+    /// no page URL of its own: empty in the page, the page's origin in a
+    /// verification worker (whose script is a `blob:` URL).
+    static ORIGIN: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Sets the origin [`v2_blob`] fetches from (verification workers only).
+pub fn set_origin(origin: &str) {
+    ORIGIN.with_borrow_mut(|o| origin.clone_into(o));
+}
+
 /// A manifest or index as the server sent it.
 #[derive(Debug, Clone)]
 pub struct RawManifest {
@@ -258,7 +270,8 @@ impl BlobStream {
 /// `GET /v2/{proxy_path}/blobs/{digest}`: the blob, as a stream.
 pub async fn v2_blob(reference: &Reference, digest: &Digest) -> Result<BlobStream, ApiError> {
     let abort = AbortOnDrop::new();
-    let response = Request::get(&v2_blob_url(reference, digest))
+    let url = ORIGIN.with_borrow(|origin| format!("{origin}{}", v2_blob_url(reference, digest)));
+    let response = Request::get(&url)
         .abort_signal(abort.signal().as_ref())
         .send()
         .await

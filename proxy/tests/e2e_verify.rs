@@ -20,7 +20,7 @@ async fn verify(
     url: &str,
     reference: &str,
     shot: &str,
-) -> (String, Vec<(String, String)>) {
+) -> (String, Vec<(String, String)>, usize) {
     browser
         .client()
         .goto(&format!("{url}/i/{reference}"))
@@ -53,7 +53,13 @@ async fn verify(
         .await
         .expect("scroll");
     browser.screenshot(shot).await.expect("screenshot");
-    (verdict, nodes)
+    let workers = browser
+        .attr("[data-test=verify-verdict]", "data-workers", LONG)
+        .await
+        .expect("workers")
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(0);
+    (verdict, nodes, workers)
 }
 
 fn states_other_than<'a>(nodes: &'a [(String, String)], skip: &[&str]) -> Vec<&'a str> {
@@ -92,7 +98,7 @@ async fn links_by_digest_verify_every_node() {
     for ((name, shot, is_index), p) in names.iter().zip(&pushed) {
         let repo = name.split(':').next().unwrap_or_default();
         let reference = format!("{}/{repo}@{}", registry.host(), p.digest);
-        let (verdict, nodes) = verify(
+        let (verdict, nodes, _) = verify(
             &browser,
             &server.url(),
             &reference,
@@ -117,7 +123,7 @@ async fn links_by_digest_verify_every_node() {
 
     // By tag: verified too, and the page says where trust starts.
     let by_tag = format!("{}/library/redis:latest", registry.host());
-    let (verdict, nodes) = verify(&browser, &server.url(), &by_tag, "verify-by-tag").await;
+    let (verdict, nodes, _) = verify(&browser, &server.url(), &by_tag, "verify-by-tag").await;
     assert_eq!(verdict, "verified", "{nodes:?}");
     let note = browser
         .wait_text("[data-test=verify-trust-note]", LONG)
@@ -175,8 +181,9 @@ async fn a_changed_byte_turns_exactly_that_node_red() {
             .expect("strata serve")
     };
 
-    // A layer: that layer is red, its diff unchecked, everything else verified.
-    let (verdict, nodes) = verify(
+    // A layer: that layer is red, its diff unchecked, everything else
+    // verified, with the layers checked in Web Workers (the page's pool).
+    let (verdict, nodes, workers) = verify(
         &browser,
         &serve(layer_fault.host()).url(),
         &at(layer_fault.host()),
@@ -194,10 +201,11 @@ async fn a_changed_byte_turns_exactly_that_node_red() {
     assert_eq!(state(&diff_id).as_deref(), Some("unchecked"), "{nodes:?}");
     let others = states_other_than(&nodes, &[&layer_id, &diff_id]);
     assert!(others.iter().all(|s| *s == "verified"), "{nodes:?}");
+    assert!(workers >= 1, "the layers were verified on the page's thread");
 
     // The config: the config is red, the layers verified, the diffs (whose
     // expected digests the config lists) unchecked.
-    let (verdict, nodes) = verify(
+    let (verdict, nodes, _) = verify(
         &browser,
         &serve(config_fault.host()).url(),
         &at(config_fault.host()),
@@ -215,7 +223,7 @@ async fn a_changed_byte_turns_exactly_that_node_red() {
     }
 
     // The manifest: the manifest is red, nothing below it is trusted.
-    let (verdict, nodes) = verify(
+    let (verdict, nodes, _) = verify(
         &browser,
         &serve(manifest_fault.host()).url(),
         &at(manifest_fault.host()),
@@ -237,7 +245,7 @@ async fn a_changed_byte_turns_exactly_that_node_red() {
     );
 
     // The same image from the honest registry verifies.
-    let (verdict, nodes) = verify(
+    let (verdict, nodes, _) = verify(
         &browser,
         &serve(registry.host()).url(),
         &at(registry.host()),

@@ -37,11 +37,15 @@ pub fn VerifyPanel(
     let platform = platform.unwrap_or_else(|| Platform::new("linux", "amd64"));
     // How long the whole chain took and how large wasm memory grew, for the
     // benchmark (read from the verdict's data attributes).
-    let took = RwSignal::new(None::<(f64, f64)>);
+    let took = RwSignal::new(None::<(f64, f64, usize)>);
     spawn_local(async move {
         let started = js_sys::Date::now();
         let done = verify::run(parsed, platform, DEFAULT_SKIP_THRESHOLD, chain).await;
-        took.try_set(Some((js_sys::Date::now() - started, wasm_memory_bytes())));
+        took.try_set(Some((
+            js_sys::Date::now() - started,
+            verify::wasm_memory_bytes().max(verify::pool::peak_worker_memory()),
+            verify::pool::workers_used(),
+        )));
         plan.try_set_value(done);
     });
     let verify_anyway = move |i: usize| {
@@ -57,8 +61,9 @@ pub fn VerifyPanel(
             {move || chain.with(Chain::trust_note).map(|note| view! { <p data-test="verify-trust-note">{note}</p> })}
             <p class="verdict" data-test="verify-verdict" data-state=move || chain.with(|c| c.verdict().name())
                 data-done=move || chain.with(|c| c.nodes().iter().all(|n| n.state.is_settled()).to_string())
-                data-elapsed-ms=move || took.get().map(|(ms, _)| ms.to_string())
-                data-wasm-memory=move || took.get().map(|(_, bytes)| bytes.to_string())>
+                data-elapsed-ms=move || took.get().map(|(ms, _, _)| ms.to_string())
+                data-wasm-memory=move || took.get().map(|(_, bytes, _)| bytes.to_string())
+                data-workers=move || took.get().map(|(_, _, n)| n.to_string())>
                 {move || chain.with(|c| c.verdict().message())}
             </p>
             <ul class="verify-tree" data-test="verify-tree">
@@ -70,20 +75,6 @@ pub fn VerifyPanel(
         </section>
     }
     .into_any()
-}
-
-/// The size of this module's wasm linear memory, which only ever grows: its
-/// value after a verification is the peak that verification needed.
-fn wasm_memory_bytes() -> f64 {
-    use wasm_bindgen::JsCast;
-    wasm_bindgen::memory()
-        .dyn_into::<js_sys::WebAssembly::Memory>()
-        .map(|m| {
-            m.buffer()
-                .unchecked_into::<js_sys::ArrayBuffer>()
-                .byte_length() as f64
-        })
-        .unwrap_or(0.0)
 }
 
 /// Which hashers the browser uses, so the page says how it checks.

@@ -8,7 +8,9 @@
 //! [`CHUNK`] bytes at a time, so memory stays bounded whatever the size.
 
 mod decode;
+pub mod pool;
 pub mod webcrypto;
+mod worker;
 
 pub use decode::{DecodeError, LayerDecoder};
 
@@ -52,6 +54,20 @@ pub fn feed_chunked<E>(
         at = end;
     }
     Ok(())
+}
+
+/// The size of this module instance's wasm linear memory, which only ever
+/// grows: after a verification it is the peak that verification needed.
+pub fn wasm_memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as f64
+        })
+        .unwrap_or(0.0)
 }
 
 /// Verifies the whole chain of `reference`, choosing `platform` in an index.
@@ -147,15 +163,22 @@ pub async fn run(
         reference,
         layers: manifest.layers.clone(),
     };
-    for i in 0..plan.layers.len() {
-        let size = plan.layers[i].size;
-        if size > threshold {
-            set(NodeKey::Layer(i), NodeState::SkippedTooLarge { size });
-            set(NodeKey::Diff(i), NodeState::SkippedTooLarge { size });
+    let mut todo = Vec::new();
+    for (i, layer) in plan.layers.iter().enumerate() {
+        if layer.size > threshold {
+            set(
+                NodeKey::Layer(i),
+                NodeState::SkippedTooLarge { size: layer.size },
+            );
+            set(
+                NodeKey::Diff(i),
+                NodeState::SkippedTooLarge { size: layer.size },
+            );
         } else {
-            verify_layer(&plan, i, chain).await;
+            todo.push(i);
         }
     }
+    pool::verify_layers(&plan, todo, chain).await;
     Some(plan)
 }
 
@@ -271,20 +294,29 @@ async fn verify_config(reference: &Reference, manifest: &ImageManifest, chain: R
     }
 }
 
-/// Verifies layer `i` of `plan`: its compressed bytes, then its diff ID.
+/// Verifies layer `i` of `plan` on this thread: its compressed bytes, then
+/// its diff ID.
 pub async fn verify_layer(plan: &Plan, i: usize, chain: RwSignal<Chain>) {
     let Some(descriptor) = plan.layers.get(i) else {
         return;
     };
-    let expected_diff = chain.with_untracked(|c| {
+    let expected_diff = start_layer(i, chain);
+    let (layer, diff) = check_layer(&plan.reference, descriptor, expected_diff, |done| {
+        layer_progress(chain, i, done, descriptor.size)
+    })
+    .await;
+    finish_layer(chain, i, layer, diff);
+}
+
+/// The diff ID layer `i` is checked against, if the config gave a usable
+/// one; marks that diff node as being verified.
+pub(crate) fn start_layer(i: usize, chain: RwSignal<Chain>) -> Option<Digest> {
+    let expected = chain.with_untracked(|c| {
         c.get(NodeKey::Diff(i))
             .filter(|n| !n.state.is_bad() && !matches!(n.state, NodeState::NotChecked { .. }))
             .and_then(|n| n.expected.clone())
     });
-    let mut decoder = Some(LayerDecoder::new(descriptor.media_type.compression()));
-    let mut decode_error: Option<DecodeError> = None;
-    let size = descriptor.size;
-    if expected_diff.is_some() {
+    if expected.is_some() {
         chain.update(|c| {
             c.set(
                 NodeKey::Diff(i),
@@ -295,8 +327,54 @@ pub async fn verify_layer(plan: &Plan, i: usize, chain: RwSignal<Chain>) {
             )
         });
     }
+    expected
+}
+
+/// Shows `done` of `size` compressed bytes of layer `i` hashed.
+pub(crate) fn layer_progress(chain: RwSignal<Chain>, i: usize, done: u64, size: u64) {
+    chain.update(|c| {
+        c.set(
+            NodeKey::Layer(i),
+            NodeState::Verifying {
+                bytes_done: done,
+                total: Some(size),
+            },
+        );
+    });
+}
+
+/// Records what [`check_layer`] found for layer `i`.
+pub(crate) fn finish_layer(
+    chain: RwSignal<Chain>,
+    i: usize,
+    layer: NodeState,
+    diff: Option<NodeState>,
+) {
+    chain.update(|c| {
+        c.set(NodeKey::Layer(i), layer);
+        if let Some(diff) = diff {
+            c.set(NodeKey::Diff(i), diff);
+        }
+    });
+}
+
+/// Checks one layer wherever it runs (page or worker): streams its
+/// compressed bytes through their digest and size check and, when
+/// `expected_diff` is known, through the decompressor into the diff ID
+/// hash. Returns the layer's state and the diff node's state (`None`: leave
+/// the diff node as it is).
+pub(crate) async fn check_layer(
+    reference: &Reference,
+    descriptor: &Descriptor,
+    expected_diff: Option<Digest>,
+    progress: impl Fn(u64),
+) -> (NodeState, Option<NodeState>) {
+    let mut decoder = expected_diff
+        .is_some()
+        .then(|| LayerDecoder::new(descriptor.media_type.compression()));
+    let mut decode_error: Option<DecodeError> = None;
     let state = stream_blob(
-        &plan.reference,
+        reference,
         descriptor,
         |piece| {
             if let Some(d) = decoder.as_mut()
@@ -307,27 +385,16 @@ pub async fn verify_layer(plan: &Plan, i: usize, chain: RwSignal<Chain>) {
             }
             Ok(())
         },
-        |done| {
-            chain.update(|c| {
-                c.set(
-                    NodeKey::Layer(i),
-                    NodeState::Verifying {
-                        bytes_done: done,
-                        total: Some(size),
-                    },
-                );
-            });
-        },
+        progress,
     )
     .await;
     let layer_ok = matches!(state, NodeState::Verified { .. });
-    chain.update(|c| c.set(NodeKey::Layer(i), state));
     let diff_state = match (layer_ok, expected_diff) {
-        (false, _) => NodeState::NotChecked {
+        (false, _) => Some(NodeState::NotChecked {
             reason: "its compressed bytes did not verify".into(),
-        },
-        (true, None) => return,
-        (true, Some(expected)) => match (decode_error, decoder.map(LayerDecoder::finish)) {
+        }),
+        (true, None) => None,
+        (true, Some(expected)) => Some(match (decode_error, decoder.map(LayerDecoder::finish)) {
             (Some(e), _) | (None, Some(Err(e))) => NodeState::Failed {
                 message: e.to_string(),
             },
@@ -335,9 +402,9 @@ pub async fn verify_layer(plan: &Plan, i: usize, chain: RwSignal<Chain>) {
             (None, None) => NodeState::Failed {
                 message: "decoder lost".into(),
             },
-        },
+        }),
     };
-    chain.update(|c| c.set(NodeKey::Diff(i), diff_state));
+    (state, diff_state)
 }
 
 /// How one blob's own digest is checked: by WebCrypto once it is all here

@@ -2,8 +2,9 @@
 
 use crate::digest::{Digest, VerifyError};
 
-/// Where the verification of one node stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where the verification of one node stands. Serialisable, so a worker
+/// that verified a layer can hand its verdict to the page.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum NodeState {
     /// Not started.
     Pending,
