@@ -316,6 +316,16 @@ pub fn image_page(reference: &str) -> String {
     format!("/i/{}", encode_path(reference))
 }
 
+/// The explorer's merged filesystem at `path` (`/i/{reference}/fs/{path}`).
+pub fn fs_page(reference: &str, path: &str) -> String {
+    shared::explorer::route::fs_url(reference, path)
+}
+
+/// The explorer's view of layer `n`, bottom layer 0 (`/i/{reference}/layers/{n}`).
+pub fn layer_page(reference: &str, n: usize) -> String {
+    shared::explorer::route::layer_url(reference, n)
+}
+
 /// The pull page with the box filled in (`/pull?ref=...`).
 pub fn pull_page(reference: &str) -> String {
     format!("/pull?ref={}", encode_query(reference))

@@ -2,12 +2,14 @@
 //!
 //! - [`App`] holds the shell and the route table.
 //! - `api` holds every URL and the one typed fetch function.
+//! - `explorer` holds the layer explorer (`/i/{ref}/fs/…`, `/i/{ref}/layers/{n}`).
 //! - `pull_progress` turns a pull's events into what its card shows.
 //! - `pages/` holds one file per page; `components/` the shared widgets.
 
 mod api;
 mod clock;
 mod components;
+mod explorer;
 mod pages;
 mod pull_progress;
 mod verify;
@@ -18,7 +20,7 @@ use leptos_router::path;
 
 use components::shell::Shell;
 use pages::{
-    image::ImagePage, images::ImagesPage, not_found::NotFoundPage, pull::PullPage,
+    explorer::ImageRoutes, images::ImagesPage, not_found::NotFoundPage, pull::PullPage,
     search::SearchPage,
 };
 
@@ -32,7 +34,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=ImagesPage />
                     <Route path=path!("/pull") view=PullPage />
                     <Route path=path!("/search") view=SearchPage />
-                    <Route path=path!("/i/*reference") view=ImagePage />
+                    <Route path=path!("/i/*reference") view=ImageRoutes />
                 </Routes>
             </Shell>
         </Router>

@@ -20,6 +20,7 @@
 //! | [`filter`] | `images --filter` and `search --filter` languages |
 //! | [`format`](mod@format) | Go-template `--format` rendering |
 //! | [`merged`] | the merged filesystem view of a stack of layers |
+//! | [`explorer`] | the layer explorer's URLs, previews and layer sharing |
 //! | [`api`] | the `/api/v1` request and response types |
 //! | [`verify`] | the trust chain the dashboard verifies: nodes, states, verdict |
 
@@ -27,6 +28,7 @@ pub mod api;
 pub mod config;
 pub mod digest;
 pub mod display;
+pub mod explorer;
 pub mod filter;
 pub mod format;
 pub mod image;

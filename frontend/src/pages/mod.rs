@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod explorer;
 pub mod image;
 pub mod images;
 pub mod not_found;

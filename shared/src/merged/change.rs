@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use super::entry::LayerEntry;
+use super::entry::{LayerEntry, Whiteout};
 use super::node::NodeId;
 use super::tree::MergedTree;
 
@@ -56,6 +56,19 @@ pub struct PathChange<'a> {
     pub path: &'a str,
     /// What the layer did to it.
     pub change: Change,
+}
+
+/// How the per-layer list marks one of the layer's entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryMark {
+    /// The entry (or, for a `.wh.NAME` whiteout, the path it deletes) was
+    /// added, modified or removed by this layer.
+    Changed(Change),
+    /// A `.wh..wh..opq` marker: the directory hides what lower layers put in it.
+    Opaque,
+    /// No change: a whiteout of nothing below, aufs metadata, or a path the
+    /// layer left as it was.
+    Unchanged,
 }
 
 /// One layer's own entries and its changes, for the per-layer explorer.
@@ -110,6 +123,18 @@ impl<'a> LayerView<'a> {
             })
     }
 
+    /// How the layer list marks `entry`, one of this layer's entries: a
+    /// whiteout is marked with what it did to the path it names.
+    pub fn mark(&self, entry: &LayerEntry) -> EntryMark {
+        let change = match entry.whiteout() {
+            None => self.change_of(entry.path.as_str()),
+            Some(Whiteout::Remove { target }) => self.change_of(target.as_str()),
+            Some(Whiteout::Opaque { .. }) => return EntryMark::Opaque,
+            Some(Whiteout::Ignored) => None,
+        };
+        change.map_or(EntryMark::Unchanged, EntryMark::Changed)
+    }
+
     /// What the layer did to `path` (normalised first), if anything.
     pub fn change_of(&self, path: &str) -> Option<Change> {
         let history = self.tree.history(path);
@@ -117,5 +142,63 @@ impl<'a> LayerView<'a> {
             .iter()
             .find(|c| c.layer == self.index)
             .map(|c| c.change)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::merged::MergedTree;
+
+    #[test]
+    fn mark_table() {
+        let tree = MergedTree::from_layers([
+            vec![
+                LayerEntry::file("a", 1),
+                LayerEntry::file("b", 2),
+                LayerEntry::dir("cache"),
+                LayerEntry::file("cache/old", 3),
+            ],
+            vec![
+                LayerEntry::file("a", 10),
+                LayerEntry::file("new", 4),
+                LayerEntry::file(".wh.b", 0),
+                LayerEntry::file(".wh.ghost", 0),
+                LayerEntry::file("cache/.wh..wh..opq", 0),
+                LayerEntry::file(".wh..wh.plnk", 0),
+            ],
+        ]);
+        let Some(top) = tree.layer(1) else {
+            panic!("two layers");
+        };
+        let marks: Vec<(&str, EntryMark)> = top
+            .entries()
+            .iter()
+            .map(|e| (e.path.as_str(), top.mark(e)))
+            .collect();
+        use Change::{Added, Modified, Removed};
+        assert_eq!(
+            marks,
+            [
+                ("a", EntryMark::Changed(Modified)),
+                ("new", EntryMark::Changed(Added)),
+                (".wh.b", EntryMark::Changed(Removed)),
+                (".wh.ghost", EntryMark::Unchanged),
+                ("cache/.wh..wh..opq", EntryMark::Opaque),
+                (".wh..wh.plnk", EntryMark::Unchanged),
+            ]
+        );
+        let Some(bottom) = tree.layer(0) else {
+            panic!("two layers");
+        };
+        assert!(
+            bottom
+                .entries()
+                .iter()
+                .all(|e| bottom.mark(e) == EntryMark::Changed(Added))
+        );
     }
 }

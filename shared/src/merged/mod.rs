@@ -54,7 +54,7 @@ mod tree;
 mod tests;
 
 pub use analysis::{Efficiency, Inefficiency};
-pub use change::{Change, LayerChange, LayerView, PathChange};
+pub use change::{Change, EntryMark, LayerChange, LayerView, PathChange};
 pub use entry::{EntryKind, LayerEntry, Whiteout};
 pub use node::MergedNode;
 pub use path::{EntryPath, Oddities, Oddity};

@@ -69,6 +69,8 @@ pub struct TarParser {
     global: PaxFields,
     preview_request: Option<(String, usize)>,
     preview: Option<Preview>,
+    /// Preview bytes already handed out by [`TarParser::drain_preview`].
+    drained: usize,
     failure: Option<TarError>,
 }
 
@@ -128,6 +130,7 @@ impl Default for TarParser {
             global: PaxFields::default(),
             preview_request: None,
             preview: None,
+            drained: 0,
             failure: None,
         }
     }
@@ -211,6 +214,17 @@ impl TarParser {
     /// Takes the captured preview out of the parser.
     pub fn take_preview(&mut self) -> Option<Preview> {
         self.preview.take()
+    }
+
+    /// Takes the preview bytes captured since the last call, leaving the
+    /// preview's entry in place, so a whole file can be moved out piece by
+    /// piece (ask for a preview as large as the file). Returns the offset of
+    /// the entry the bytes belong to: when a later entry for the same path
+    /// restarts the capture, the offset changes and earlier pieces are stale.
+    pub fn drain_preview(&mut self) -> Option<(u64, Vec<u8>)> {
+        let preview = self.preview.as_mut()?;
+        self.drained += preview.bytes.len();
+        Some((preview.entry.offset, std::mem::take(&mut preview.bytes)))
     }
 
     /// Consumes the start of `chunk` (never empty); returns how many bytes.
@@ -376,6 +390,7 @@ impl TarParser {
         let path = entry.path.as_str().to_owned();
         match &self.preview_request {
             Some((wanted, max)) if *wanted == path && entry.kind == EntryKind::File => {
+                self.drained = 0;
                 self.preview = Some(Preview {
                     entry: entry.clone(),
                     bytes: Vec::with_capacity(clamp(entry.size, *max)),
@@ -406,7 +421,7 @@ impl TarParser {
             Sink::Preview { .. } => {
                 let max = self.preview_request.as_ref().map_or(0, |(_, max)| *max);
                 if let Some(preview) = &mut self.preview {
-                    let room = max.saturating_sub(preview.bytes.len());
+                    let room = max.saturating_sub(preview.bytes.len() + self.drained);
                     preview
                         .bytes
                         .extend_from_slice(&bytes[..room.min(bytes.len())]);

@@ -457,3 +457,47 @@ fn pax_record_helper_counts_its_own_length() {
         assert_eq!(len, record.len());
     }
 }
+
+#[test]
+fn drain_preview_moves_a_whole_file_out_in_pieces() {
+    let content: Vec<u8> = (0..3000u32).map(|i| (i % 253) as u8).collect();
+    let bytes = TarWriter::new()
+        .file("big", b"an older copy that a later entry replaces")
+        .file("other", b"x")
+        .file("big", &content)
+        .finish();
+    for size in [1, 100, 512, 4096] {
+        let mut parser = TarParser::with_preview(&EntryPath::new("big"), content.len());
+        let mut out = Vec::new();
+        let mut got: Vec<u8> = Vec::new();
+        let mut owner = None;
+        for chunk in bytes.chunks(size) {
+            parser.push(chunk, &mut out).expect("valid archive");
+            if let Some((offset, piece)) = parser.drain_preview() {
+                if owner != Some(offset) {
+                    owner = Some(offset);
+                    got.clear();
+                }
+                got.extend_from_slice(&piece);
+            }
+        }
+        parser.finish().expect("valid archive");
+        assert_eq!(got, content, "chunk {size}");
+        assert!(
+            parser
+                .preview()
+                .is_some_and(|p| p.complete && p.bytes.is_empty())
+        );
+    }
+    let mut capped = TarParser::with_preview(&EntryPath::new("big"), 10);
+    let mut out = Vec::new();
+    let mut total = 0;
+    for chunk in bytes.chunks(3) {
+        capped.push(chunk, &mut out).expect("valid archive");
+        total = match capped.drain_preview() {
+            Some((offset, piece)) if offset > 0 => total + piece.len(),
+            _ => 0,
+        };
+    }
+    assert_eq!(total, 10, "the cap counts drained bytes");
+}

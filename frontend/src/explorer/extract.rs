@@ -1,0 +1,135 @@
+//! One file's bytes, taken from its layer again: the first
+//! [`PREVIEW_BYTES`] for the preview, or the whole file for a download.
+//!
+//! The layer is streamed and verified to its last byte before anything is
+//! shown or saved. A download's content moves into JS memory piece by
+//! piece as the parser passes it, so wasm memory holds at most one chunk
+//! of it; the browser's Blob holds the file.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use shared::explorer::preview::PREVIEW_BYTES;
+use shared::merged::{EntryPath, TarParser};
+use wasm_bindgen::JsCast as _;
+
+use super::session::layer_source;
+use super::stream::{TarSink, stream_layer};
+
+/// The start of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePreview {
+    /// Up to [`PREVIEW_BYTES`] bytes.
+    pub bytes: Vec<u8>,
+    /// Whether the file is longer than `bytes`.
+    pub truncated: bool,
+}
+
+/// Where a file's content is: `path` in layer `layer`; `offset` is the
+/// offset of the entry that provides it in the merged view (`None` when it
+/// is not known, as for a hard link's target: the last entry is taken).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSource {
+    /// The layer.
+    pub layer: usize,
+    /// The normalised path in that layer's tar.
+    pub path: EntryPath,
+    /// The providing entry's offset in the uncompressed layer.
+    pub offset: Option<u64>,
+    /// The file's size.
+    pub size: u64,
+}
+
+/// Reads the first bytes of `file`. Stops decompressing once they are in,
+/// but verifies the rest of the layer. `stop` set to true abandons it.
+pub async fn preview(file: &FileSource, stop: Rc<Cell<bool>>) -> Result<FilePreview, String> {
+    let (reference, descriptor) =
+        layer_source(file.layer).ok_or("the image is not loaded any more")?;
+    let sink = TarSink::new(TarParser::with_preview(&file.path, PREVIEW_BYTES), false);
+    let wanted = file.offset;
+    let mut sink = stream_layer(&reference, &descriptor, sink, |sink, _| {
+        let done = sink
+            .parser
+            .preview()
+            .is_some_and(|p| p.complete && Some(p.entry.offset) == wanted);
+        sink.enough |= done;
+        !stop.get()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let preview = sink
+        .parser
+        .take_preview()
+        .ok_or("the layer does not hold this file's content")?;
+    Ok(FilePreview {
+        truncated: preview.is_truncated(),
+        bytes: preview.bytes,
+    })
+}
+
+/// Streams `file` into a Blob and saves it as `name`.
+pub async fn download(file: &FileSource, name: &str) -> Result<(), String> {
+    let (reference, descriptor) =
+        layer_source(file.layer).ok_or("the image is not loaded any more")?;
+    let size = usize::try_from(file.size).map_err(|_| "the file is too large to download")?;
+    let sink = TarSink::new(TarParser::with_preview(&file.path, size), false);
+    let parts = js_sys::Array::new();
+    let owner: Cell<Option<u64>> = Cell::new(None);
+    let take = |sink: &mut TarSink| {
+        if let Some((offset, piece)) = sink.parser.drain_preview() {
+            if owner.get() != Some(offset) {
+                owner.set(Some(offset));
+                parts.set_length(0);
+            }
+            if !piece.is_empty() {
+                parts.push(&js_sys::Uint8Array::from(&piece[..]));
+            }
+        }
+    };
+    let wanted = file.offset;
+    let mut sink = stream_layer(&reference, &descriptor, sink, |sink, _| {
+        take(sink);
+        let done = sink
+            .parser
+            .preview()
+            .is_some_and(|p| p.complete && Some(p.entry.offset) == wanted);
+        sink.enough |= done;
+        true
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    take(&mut sink);
+    if owner.get().is_none() {
+        return Err("the layer does not hold this file's content".into());
+    }
+    save(&parts, name)
+}
+
+fn save(parts: &js_sys::Array, name: &str) -> Result<(), String> {
+    let err = |e: wasm_bindgen::JsValue| format!("the browser refused the download: {e:?}");
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options).map_err(err)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let anchor = document
+        .create_element("a")
+        .map_err(err)?
+        .dyn_into::<web_sys::HtmlAnchorElement>()
+        .map_err(|_| "no anchor element")?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    // The browser reads the Blob after this returns: free the previous one.
+    if let Some(old) = LAST_URL.with(|last| last.replace(Some(url))) {
+        let _ = web_sys::Url::revoke_object_url(&old);
+    }
+    Ok(())
+}
+
+thread_local! {
+    static LAST_URL: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}

@@ -1,0 +1,187 @@
+//! Streaming one layer blob from `/v2`: its compressed bytes are verified
+//! against the manifest's digest as they arrive, decompressed, and handed
+//! to a tar parser, at most [`CHUNK`] bytes at a time. Between chunks the
+//! loop gives the event loop a turn about every [`SLICE_MS`] milliseconds,
+//! so the page stays responsive while a large layer parses.
+
+use std::io::Write;
+
+use shared::digest::Verifier;
+use shared::manifest::Descriptor;
+use shared::merged::{LayerEntry, TarError, TarParser};
+use shared::reference::Reference;
+use shared::verify::CHUNK;
+
+use super::inflate::{InflateError, Inflater, SINK_ERROR};
+use crate::api;
+use crate::verify::feed_chunked;
+
+/// How long the parser works before it yields to the page.
+pub const SLICE_MS: f64 = 12.0;
+
+/// Why a layer could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerError {
+    /// The fetch failed or broke.
+    Fetch(String),
+    /// The bytes are not the ones the manifest names (digest or size).
+    Mismatch(String),
+    /// The bytes do not decompress.
+    Corrupt(String),
+    /// The tar stream is not readable.
+    Tar(TarError),
+    /// The page moved on to another image.
+    Cancelled,
+}
+
+impl std::fmt::Display for LayerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LayerError::Fetch(e) => write!(f, "could not fetch the layer: {e}"),
+            LayerError::Mismatch(e) => {
+                write!(f, "the layer's bytes do not verify, so none are shown: {e}")
+            }
+            LayerError::Corrupt(e) => f.write_str(e),
+            LayerError::Tar(e) => write!(f, "{e}"),
+            LayerError::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+/// A parser fed by the decompressor: collects entries, keeps the first error.
+pub struct TarSink {
+    /// The parser (ask it for a preview before streaming).
+    pub parser: TarParser,
+    /// Entries whose headers completed.
+    pub entries: Vec<LayerEntry>,
+    /// Whether entries are kept (false when only content is wanted).
+    pub keep_entries: bool,
+    /// The parser's error, if it failed.
+    pub error: Option<TarError>,
+    /// Set once the caller has what it wants (a preview): the rest of the
+    /// blob is still verified, but no longer decompressed.
+    pub enough: bool,
+}
+
+impl TarSink {
+    /// A sink around `parser`.
+    pub fn new(parser: TarParser, keep_entries: bool) -> Self {
+        TarSink {
+            parser,
+            entries: Vec::new(),
+            keep_entries,
+            error: None,
+            enough: false,
+        }
+    }
+}
+
+impl Write for TarSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.parser.is_done() {
+            return Ok(buf.len());
+        }
+        if let Err(e) = self.parser.push(buf, &mut self.entries) {
+            self.error = Some(e);
+            return Err(std::io::Error::other(SINK_ERROR));
+        }
+        if !self.keep_entries {
+            self.entries.clear();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Milliseconds since the page loaded (for time slicing only).
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Gives the event loop a turn (a zero-delay timer), so input and painting
+/// happen between two slices of parsing.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        } else {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Streams layer `descriptor` of `reference` through its digest check and
+/// the decompressor into `sink`. `each_chunk` sees the sink and the
+/// compressed bytes done after every piece and says whether to go on
+/// (false: the page moved on). The sink is returned only once every byte
+/// verified.
+pub async fn stream_layer(
+    reference: &Reference,
+    descriptor: &Descriptor,
+    sink: TarSink,
+    mut each_chunk: impl FnMut(&mut TarSink, u64) -> bool,
+) -> Result<TarSink, LayerError> {
+    let mut stream = api::v2_blob(reference, &descriptor.digest)
+        .await
+        .map_err(|e| LayerError::Fetch(e.to_string()))?;
+    let mut verifier = Verifier::new(descriptor.digest.clone(), Some(descriptor.size));
+    let mut inflater = Inflater::new(descriptor.media_type.compression(), sink);
+    let mut inflate_error: Option<LayerError> = None;
+    let mut buffer = Vec::with_capacity(CHUNK);
+    let mut slice_start = now_ms();
+    loop {
+        let array = match stream.next().await {
+            Ok(Some(array)) => array,
+            Ok(None) => break,
+            Err(e) => return Err(LayerError::Fetch(e.to_string())),
+        };
+        let fed = feed_chunked(&array, &mut buffer, |piece| {
+            verifier
+                .update(piece)
+                .map_err(|e| LayerError::Mismatch(e.to_string()))?;
+            let done = inflate_error.is_some() || inflater.sink_mut().enough;
+            if !done && let Err(e) = inflater.update(piece) {
+                inflate_error = Some(match e {
+                    InflateError::Corrupt(m) => LayerError::Corrupt(m),
+                    InflateError::Sink => inflater
+                        .sink_mut()
+                        .error
+                        .clone()
+                        .map_or(LayerError::Cancelled, LayerError::Tar),
+                });
+            }
+            Ok(())
+        });
+        fed?;
+        if !each_chunk(inflater.sink_mut(), verifier.bytes_seen()) {
+            return Err(LayerError::Cancelled);
+        }
+        if now_ms() - slice_start > SLICE_MS {
+            yield_now().await;
+            slice_start = now_ms();
+        }
+    }
+    verifier
+        .finish()
+        .map_err(|e| LayerError::Mismatch(e.to_string()))?;
+    if let Some(e) = inflate_error {
+        return Err(e);
+    }
+    if inflater.sink_mut().enough {
+        // Verified to the end; the decompressor stopped early on purpose.
+        let empty = TarSink::new(TarParser::new(), false);
+        return Ok(std::mem::replace(inflater.sink_mut(), empty));
+    }
+    let mut sink = inflater.finish().map_err(|e| match e {
+        InflateError::Corrupt(m) => LayerError::Corrupt(m),
+        InflateError::Sink => LayerError::Cancelled,
+    })?;
+    if let Err(e) = sink.parser.finish() {
+        return Err(LayerError::Tar(e));
+    }
+    Ok(sink)
+}
