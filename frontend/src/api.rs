@@ -289,6 +289,27 @@ pub async fn v2_blob(reference: &Reference, digest: &Digest) -> Result<BlobStrea
     })
 }
 
+/// `GET /v2/{proxy_path}/blobs/{digest}`, read whole: for small blobs such
+/// as configs. Stops with an error past `max` bytes. The bytes are not
+/// verified here (the Verify panel does that).
+pub async fn v2_blob_bytes(
+    reference: &Reference,
+    digest: &Digest,
+    max: u64,
+) -> Result<Vec<u8>, ApiError> {
+    let mut stream = v2_blob(reference, digest).await?;
+    let mut bytes = Vec::new();
+    while let Some(array) = stream.next().await? {
+        if bytes.len() as u64 + u64::from(array.length()) > max {
+            return Err(ApiError::Network(format!(
+                "the blob {digest} is larger than {max} bytes"
+            )));
+        }
+        bytes.extend_from_slice(&array.to_vec());
+    }
+    Ok(bytes)
+}
+
 async fn check_status(
     response: gloo_net::http::Response,
 ) -> Result<gloo_net::http::Response, ApiError> {
@@ -324,6 +345,12 @@ pub fn fs_page(reference: &str, path: &str) -> String {
 /// The explorer's view of layer `n`, bottom layer 0 (`/i/{reference}/layers/{n}`).
 pub fn layer_page(reference: &str, n: usize) -> String {
     shared::explorer::route::layer_url(reference, n)
+}
+
+/// The image page of one platform of an index (`/i/{reference}?platform=os/arch[/variant]`).
+pub fn image_page_for_platform(reference: &str, platform: &str) -> String {
+    let platform: Vec<String> = platform.split('/').map(encode_query).collect();
+    format!("{}?platform={}", image_page(reference), platform.join("/"))
 }
 
 /// The pull page with the box filled in (`/pull?ref=...`).

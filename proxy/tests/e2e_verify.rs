@@ -201,7 +201,10 @@ async fn a_changed_byte_turns_exactly_that_node_red() {
     assert_eq!(state(&diff_id).as_deref(), Some("unchecked"), "{nodes:?}");
     let others = states_other_than(&nodes, &[&layer_id, &diff_id]);
     assert!(others.iter().all(|s| *s == "verified"), "{nodes:?}");
-    assert!(workers >= 1, "the layers were verified on the page's thread");
+    assert!(
+        workers >= 1,
+        "the layers were verified on the page's thread"
+    );
 
     // The config: the config is red, the layers verified, the diffs (whose
     // expected digests the config lists) unchecked.

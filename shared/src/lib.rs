@@ -16,6 +16,7 @@
 //! | [`config`] | the image config (history, rootfs, runtime config) |
 //! | [`platform`] | `os/arch[/variant]` parsing, normalisation and matching |
 //! | [`image`] | image facts: ID, chain IDs, size, created |
+//! | [`image_view`] | the image page for any image: index entries, facts read through `/v2`, raw JSON with linked digests |
 //! | [`display`] | Docker's size, relative time and short-ID formats |
 //! | [`filter`] | `images --filter` and `search --filter` languages |
 //! | [`format`](mod@format) | Go-template `--format` rendering |
@@ -32,6 +33,7 @@ pub mod explorer;
 pub mod filter;
 pub mod format;
 pub mod image;
+pub mod image_view;
 pub mod manifest;
 pub mod media_type;
 pub mod merged;

@@ -3,15 +3,59 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{PinRequest, RemoveRequest, TagRequest};
+use shared::api::{PinRequest, RemoveOutcome, RemoveRequest, TagRequest};
 
 use crate::api;
 
-/// One line of the outcome list.
+/// One line of an outcome list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Outcome {
-    ok: bool,
-    text: String,
+pub struct Outcome {
+    /// Whether it went well.
+    pub ok: bool,
+    /// What happened, as the CLI prints it (`Untagged: …`, `Deleted: …`) or the error.
+    pub text: String,
+}
+
+/// The lines of a remove: what each image's removal did, or why it was
+/// refused (a pin names who holds it); and which images are gone.
+pub fn remove_lines(results: Vec<RemoveOutcome>) -> (Vec<Outcome>, Vec<String>) {
+    let removed: Vec<String> = results
+        .iter()
+        .filter(|r| r.error.is_none())
+        .map(|r| r.image.clone())
+        .collect();
+    let lines = results
+        .into_iter()
+        .flat_map(|r| match r.error {
+            Some(e) => vec![Outcome {
+                ok: false,
+                text: format!("{}: {e}", r.image),
+            }],
+            None => r
+                .lines
+                .into_iter()
+                .map(|text| Outcome { ok: true, text })
+                .collect(),
+        })
+        .collect();
+    (lines, removed)
+}
+
+/// The outcome list, announced to screen readers.
+#[component]
+pub fn OutcomeList(
+    /// The lines to show.
+    outcomes: RwSignal<Vec<Outcome>>,
+) -> impl IntoView {
+    view! {
+        <ul class="outcomes" data-test="outcomes" aria-live="polite">
+            {move || outcomes.get().into_iter().map(|o| if o.ok {
+                view! { <li class="ok mono" data-test="outcome-ok">{o.text}</li> }.into_any()
+            } else {
+                view! { <li class="error mono" role="alert" data-test="outcome-error">{o.text}</li> }.into_any()
+            }).collect_view()}
+        </ul>
+    }
 }
 
 /// The action bar over the images table.
@@ -39,26 +83,9 @@ pub fn ImageActions(
         spawn_local(async move {
             let lines = match api::remove(request).await {
                 Ok(results) => {
-                    let removed: Vec<String> = results
-                        .iter()
-                        .filter(|r| r.error.is_none())
-                        .map(|r| r.image.clone())
-                        .collect();
+                    let (lines, removed) = remove_lines(results);
                     selected.update(|s| s.retain(|i| !removed.contains(i)));
-                    results
-                        .into_iter()
-                        .flat_map(|r| match r.error {
-                            Some(e) => vec![Outcome {
-                                ok: false,
-                                text: format!("{}: {e}", r.image),
-                            }],
-                            None => r
-                                .lines
-                                .into_iter()
-                                .map(|text| Outcome { ok: true, text })
-                                .collect(),
-                        })
-                        .collect()
+                    lines
                 }
                 Err(e) => vec![Outcome {
                     ok: false,
@@ -177,13 +204,7 @@ pub fn ImageActions(
                         title="Select exactly one image">"Tag"</button>
                 </form>
             </div>
-            <ul class="outcomes" data-test="outcomes" aria-live="polite">
-                {move || outcomes.get().into_iter().map(|o| if o.ok {
-                    view! { <li class="ok mono" data-test="outcome-ok">{o.text}</li> }.into_any()
-                } else {
-                    view! { <li class="error mono" role="alert" data-test="outcome-error">{o.text}</li> }.into_any()
-                }).collect_view()}
-            </ul>
+            <OutcomeList outcomes />
         </section>
     }
 }

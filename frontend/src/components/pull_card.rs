@@ -29,11 +29,14 @@ enum Link {
 pub fn PullCard(
     /// The pull, as `POST /api/v1/pulls` answered.
     info: PullInfo,
+    /// Called once when the pull ends (done or failed).
+    #[prop(optional)]
+    on_finish: Option<Callback<()>>,
 ) -> impl IntoView {
     let progress = RwSignal::new(PullProgress::default());
     let link = RwSignal::new(Link::Connecting);
     let stream_error = RwSignal::new(None::<String>);
-    watch(info.id, progress, link, stream_error);
+    watch(info.id, progress, link, stream_error, on_finish);
 
     let state = move || {
         progress.with(|p| {
@@ -96,6 +99,7 @@ fn watch(
     progress: RwSignal<PullProgress>,
     link: RwSignal<Link>,
     stream_error: RwSignal<Option<String>>,
+    on_finish: Option<Callback<()>>,
 ) {
     let source = match web_sys::EventSource::new(&api::pull_events_url(id)) {
         Ok(source) => source,
@@ -118,6 +122,9 @@ fn watch(
                     progress.update(|p| p.apply(event));
                     if progress.with_untracked(PullProgress::finished) {
                         source.close();
+                        if let Some(on_finish) = on_finish {
+                            on_finish.run(());
+                        }
                     }
                 }
                 Err(e) => stream_error.set(Some(format!(

@@ -1,63 +1,440 @@
-//! `/i/{reference}`: one stored image: what it is, how it was built, its
-//! layers and who shares them, and a link pinned to its digest.
+//! `/i/{reference}`: any image, stored or not. What the store knows (tags,
+//! pins, the local images sharing each layer) comes from `/api/v1`; the
+//! manifest or index and the config come through `/v2` and are shown as
+//! readable panels and as raw JSON with every digest a link. For an index
+//! the platform shown is chosen in the address (`?platform=linux/arm64`).
+//! Pull and Remove act on the image; the Verify panel checks it.
+//!
+//! | file | concept |
+//! | --- | --- |
+//! | `image/remote` | reading a reference through `/v2` |
+//! | `image/facts` | the readable panels |
+
+mod facts;
+mod remote;
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
-use shared::api::{ImageDetail, NONE};
-use shared::display::{created_since, human_size};
+use leptos_router::hooks::{use_params_map, use_query_map};
+use shared::api::{ImageDetail, PullStart};
+use shared::digest::Digest;
+use shared::image_view::JsonKind;
+use shared::platform::Platform;
 use shared::reference::Reference;
 
-use crate::api;
-use crate::clock::now;
-use crate::components::copy::CopyText;
-use crate::components::error::{ErrorMessage, error_list};
+use crate::api::{self, ApiError};
+use crate::components::error::ErrorMessage;
+use crate::components::image_buttons::{ImageButtons, ImageOffers};
+use crate::components::platform_picker::PlatformPicker;
+use crate::components::raw_json::{DigestLinks, RawJson};
 use crate::components::verify_panel::VerifyPanel;
+use facts::{ImageFacts, Naming};
+use remote::{Remote, RemoteImage};
 
 /// The repository an image is best named by: the one in the URL, else its first tag or digest.
 pub fn repository_of(asked: &str, detail: &ImageDetail) -> Option<String> {
     let parse = |s: &str| s.parse::<Reference>().ok().map(|r| r.familiar_name());
     parse(asked)
-        .filter(|_| !asked.starts_with("sha256:"))
+        .filter(|_| !is_id_like(asked))
         .or_else(|| detail.inspect.repo_tags.first().and_then(|t| parse(t)))
         .or_else(|| detail.inspect.repo_digests.first().and_then(|t| parse(t)))
+}
+
+/// Whether `asked` reads as an image ID or ID prefix (`sha256:…`, or hex
+/// that the store's image ID starts with).
+fn is_id_like(asked: &str) -> bool {
+    asked.starts_with("sha256:")
+}
+
+/// What the store told the page, reduced to what the `/v2` read needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoreHint {
+    manifest: Digest,
+    id: Digest,
+    /// `repo@manifest-digest`, when the image has a repository.
+    pinned: Option<String>,
+}
+
+impl StoreHint {
+    fn of(asked: &str, d: &ImageDetail) -> StoreHint {
+        StoreHint {
+            manifest: d.manifest_digest.clone(),
+            id: d.inspect.id.clone(),
+            pinned: repository_of(asked, d).map(|r| format!("{r}@{}", d.manifest_digest)),
+        }
+    }
+}
+
+/// The reference to read through `/v2`: the one asked, unless the page was
+/// opened by image ID, then the stored image's repository pinned to its manifest.
+fn remote_target(asked: &str, hint: Option<&StoreHint>) -> Option<Reference> {
+    let hex = asked.strip_prefix("sha256:").unwrap_or(asked);
+    let by_id = hint.is_some_and(|h| {
+        is_id_like(asked)
+            || (!hex.is_empty()
+                && hex.bytes().all(|b| b.is_ascii_hexdigit())
+                && h.id.encoded().starts_with(hex))
+    });
+    if by_id {
+        return hint
+            .and_then(|h| h.pinned.as_deref())
+            .and_then(|p| p.parse().ok());
+    }
+    if is_id_like(asked) {
+        return None;
+    }
+    asked.parse().ok()
 }
 
 /// The image page.
 #[component]
 pub fn ImagePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let name = Memo::new(move |_| params.with(|p| p.get("reference").unwrap_or_default()));
-    let detail = LocalResource::new(move || api::image(name.get()));
+    let wanted_text = Memo::new(move |_| {
+        query
+            .with(|q| q.get("platform"))
+            .filter(|p| !p.trim().is_empty())
+    });
+    let wanted = Memo::new(move |_| {
+        wanted_text
+            .get()
+            .map(|t| t.trim().parse::<Platform>().map_err(|e| e.to_string()))
+    });
+    // Each answer carries what it answers, so a page moving to another
+    // image or platform shows "loading", never the previous image's data.
+    let stored_answer = LocalResource::new(move || {
+        let asked = name.get();
+        async move { (asked.clone(), api::image(asked).await) }
+    });
+    let stored = move || {
+        stored_answer
+            .get()
+            .filter(|(asked, _)| name.with(|n| n == asked))
+            .map(|(_, answer)| answer)
+    };
+    let hint = Memo::new(move |_| {
+        stored().map(|r| r.ok().map(|d| StoreHint::of(&name.get_untracked(), &d)))
+    });
+    let remote = LocalResource::new(move || {
+        let asked = name.get();
+        let key = (asked.clone(), wanted_text.get());
+        let wanted = wanted.get().and_then(Result::ok);
+        let hint = hint.get();
+        async move {
+            let hint = hint?;
+            let target = remote_target(&asked, hint.as_ref());
+            let result = match &target {
+                Some(reference) => {
+                    let preferred = hint.as_ref().map(|h| h.manifest.clone());
+                    remote::load(reference.clone(), wanted, preferred)
+                        .await
+                        .map(Arc::new)
+                }
+                None => Err(format!(
+                    "{asked:?} is not an image reference, so the registry cannot be asked"
+                )),
+            };
+            Some((key, Remote { target, result }))
+        }
+    });
+    let remote_now = move || {
+        remote
+            .get()
+            .flatten()
+            .filter(|(key, _)| name.with(|n| *n == key.0) && wanted_text.with(|w| *w == key.1))
+            .map(|(_, r)| r)
+    };
+
+    // Verification starts once the platform is known, and restarts only
+    // when the reference or platform changes (not when the store refreshes).
+    let verify_target = Memo::new(move |_| {
+        remote_now().map(|r| {
+            let platform = r.result.as_ref().ok().and_then(|i| i.platform());
+            (r.target.map(|t| t.familiar()), platform)
+        })
+    });
+
+    let offers = Signal::derive(move || {
+        let asked = name.get();
+        let Some(stored) = stored() else {
+            return ImageOffers::default();
+        };
+        let parsed = asked
+            .parse::<Reference>()
+            .ok()
+            .filter(|_| !is_id_like(&asked));
+        let platform = remote_now()
+            .and_then(|r| r.result.ok())
+            .and_then(|i| i.platform())
+            .map(|p| p.to_string());
+        let pull = |r: &Reference| PullStart {
+            reference: r.familiar(),
+            platform: platform.clone(),
+            all_tags: false,
+        };
+        match stored {
+            Ok(_) => ImageOffers {
+                pull: parsed.as_ref().filter(|r| r.digest().is_none()).map(pull),
+                refresh: true,
+                remove: Some(asked),
+            },
+            Err(e) if e.is_not_found() => ImageOffers {
+                pull: parsed.as_ref().map(pull),
+                refresh: false,
+                remove: None,
+            },
+            Err(_) => ImageOffers::default(),
+        }
+    });
+    let on_change = Callback::new(move |()| stored_answer.refetch());
+
+    let title = move || {
+        let asked = name.get();
+        match stored() {
+            Some(Ok(d)) if is_id_like(&asked) => d.inspect.id.short().to_owned(),
+            _ => asked,
+        }
+    };
+    let body = move || {
+        let asked = name.get();
+        match stored() {
+            None => view! { <p class="muted">"Loading image…"</p> }.into_any(),
+            Some(Err(e)) if !e.is_not_found() => {
+                view! { <ErrorMessage message=e.to_string() /> }.into_any()
+            }
+            Some(s) => {
+                let platform_problem = wanted.get().and_then(Result::err).map(|e| {
+                    format!("The platform in the address is not valid ({e}); showing the default.")
+                });
+                page_body(asked, s, remote_now(), platform_problem)
+            }
+        }
+    };
+    let verify = move || match verify_target.get() {
+        None => None,
+        Some((None, _)) => Some(
+            view! {
+                <section class="card" data-test="verify">
+                    <h2>"Verify"</h2>
+                    <p class="muted">"Nothing to verify: this page names no image reference."</p>
+                </section>
+            }
+            .into_any(),
+        ),
+        Some((Some(reference), Some(platform))) => {
+            Some(view! { <VerifyPanel reference platform /> }.into_any())
+        }
+        Some((Some(reference), None)) => Some(view! { <VerifyPanel reference /> }.into_any()),
+    };
+
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading image…"</p> }>
-            <ErrorBoundary fallback=error_list>
-                {move || Suspend::new(async move {
-                    let asked = name.get_untracked();
-                    match detail.await {
-                        Ok(d) => Ok(view! { <ImageView asked d /> }.into_any()),
-                        Err(e) if e.is_not_found() => Ok(view! { <NotStored asked message=e.to_string() /> }.into_any()),
-                        Err(e) => Err(e),
-                    }
-                })}
-            </ErrorBoundary>
-        </Transition>
-        {move || {
-            let reference = name.get();
-            view! { <VerifyPanel reference /> }
-        }}
+        <div class="page-head">
+            <h1 class="mono wrap" data-test="image-title">{title}</h1>
+        </div>
+        <ImageButtons offers on_change />
+        {body}
+        {verify}
     }
 }
 
-/// What happened and what to try when the store does not hold the image.
+/// Everything below the buttons, once the store has answered.
+fn page_body(
+    asked: String,
+    stored: Result<ImageDetail, ApiError>,
+    remote: Option<Remote>,
+    platform_problem: Option<String>,
+) -> AnyView {
+    let image = remote
+        .as_ref()
+        .and_then(|r| r.result.as_ref().ok().cloned());
+    let banner = match (&stored, &remote) {
+        (Ok(_), _) => None,
+        (Err(e), None) => Some(
+            view! { <NotStored asked=asked.clone() message=e.to_string() looking=true /> }
+                .into_any(),
+        ),
+        (Err(e), Some(r)) => match &r.result {
+            Ok(_) => Some(
+                view! { <NotStored asked=asked.clone() message=e.to_string() found=true /> }
+                    .into_any(),
+            ),
+            Err(why) => Some(
+                view! {
+                    <NotStored asked=asked.clone() message=e.to_string() />
+                    <ErrorMessage message=format!("Not found through /v2 either: {why}") />
+                }
+                .into_any(),
+            ),
+        },
+    };
+    let picker = image.as_ref().and_then(|i| {
+        let index = i.index.as_ref()?;
+        let problem = platform_problem.clone().or_else(|| index.problem.clone());
+        Some(view! {
+            <PlatformPicker asked=asked.clone() repository=i.reference.clone() entries=index.entries.clone()
+                chosen=index.chosen.as_ref().map(|d| d.digest.clone()) problem />
+        })
+    });
+    let remote_error = remote
+        .as_ref()
+        .filter(|_| stored.is_ok())
+        .and_then(|r| r.result.as_ref().err().cloned())
+        .map(|why| view! { <p class="muted small-text" data-test="remote-error">"Not read through /v2: " {why}</p> });
+    let panels = readable(&asked, stored.as_ref().ok(), image.as_deref());
+    let raw = image.map(|i| raw_panels(&i));
+    view! {
+        {banner}
+        {picker}
+        {panels}
+        {remote_error}
+        {raw}
+    }
+    .into_any()
+}
+
+/// The readable panels: from the store when it holds the manifest shown,
+/// else from what `/v2` said.
+fn readable(asked: &str, stored: Option<&ImageDetail>, image: Option<&RemoteImage>) -> AnyView {
+    let shown_digest = image.and_then(RemoteImage::manifest_digest);
+    let use_store = stored.filter(|d| shown_digest.is_none_or(|m| *m == d.manifest_digest));
+    let (detail, from_store) = match (use_store, image.map(|i| &i.shown)) {
+        (Some(d), _) => (d.clone(), true),
+        (None, Some(Ok(shown))) => match &shown.detail {
+            Ok(d) => (d.clone(), false),
+            Err(why) => {
+                return view! { <ErrorMessage message=format!("Cannot show this image's facts: {why}") /> }.into_any();
+            }
+        },
+        (None, Some(Err(why))) => {
+            return view! { <ErrorMessage message=format!("Cannot show an image manifest: {why}") /> }.into_any();
+        }
+        (None, None) => return ().into_any(),
+    };
+    let other = stored.filter(|_| !from_store).map(|d| {
+        view! {
+            <p class="card note" data-test="store-differs">
+                "The local store holds another manifest under this name ("
+                <span class="mono wrap">{d.manifest_digest.to_string()}</span>
+                "); shown below is the one the registry serves for this view."
+            </p>
+        }
+    });
+    let naming = naming(asked, &detail, image);
+    view! { {other} <ImageFacts d=detail naming stored=from_store /> }.into_any()
+}
+
+/// Titles, share link and commands for the detail shown.
+fn naming(asked: &str, d: &ImageDetail, image: Option<&RemoteImage>) -> Naming {
+    let repository = image
+        .map(|i| i.reference.familiar_name())
+        .or_else(|| repository_of(asked, d));
+    let pinned_manifest = match &repository {
+        Some(repo) => format!("{repo}@{}", d.manifest_digest),
+        None => d.inspect.id.to_string(),
+    };
+    let index = image.and_then(|i| {
+        let platform = i.platform()?.to_string();
+        (i.manifest_digest() == Some(&d.manifest_digest)).then(|| (i.top.digest.clone(), platform))
+    });
+    let (share, docker) = match (&index, &repository) {
+        (Some((index_digest, platform)), Some(repo)) => {
+            let pinned = format!("{repo}@{index_digest}");
+            (api::image_page_for_platform(&pinned, platform), pinned)
+        }
+        _ => (api::image_page(&pinned_manifest), pinned_manifest.clone()),
+    };
+    Naming {
+        share,
+        docker,
+        skopeo: pinned_manifest.clone(),
+        explorer: repository
+            .as_ref()
+            .map_or_else(|| asked.to_owned(), |_| pinned_manifest.clone()),
+        index,
+    }
+}
+
+/// The raw JSON panels: the index, the manifest shown, its config.
+fn raw_panels(image: &RemoteImage) -> AnyView {
+    let source = format!("From /v2 for {}.", image.reference.familiar());
+    let explorer = |digest: &Digest| {
+        image
+            .reference
+            .name_only()
+            .with_digest(digest.clone())
+            .familiar()
+    };
+    let top_links = DigestLinks {
+        repository: image.reference.clone(),
+        explorer: explorer(&image.top.digest),
+    };
+    let index = image.index.as_ref().map(|_| {
+        view! {
+            <RawJson title="Index (raw JSON)" test="raw-index" bytes=image.top.bytes.clone()
+                kind=JsonKind::Manifest links=top_links.clone() note=format!("{source} Digest {}.", image.top.digest) />
+        }
+    });
+    let shown = match &image.shown {
+        Ok(shown) => {
+            let links = DigestLinks {
+                repository: image.reference.clone(),
+                explorer: explorer(&shown.manifest_doc.digest),
+            };
+            let config = match &shown.config_doc {
+                Ok(doc) => view! {
+                    <RawJson title="Config (raw JSON)" test="raw-config" bytes=doc.bytes.clone()
+                        kind=JsonKind::Config links=links.clone() note=format!("{source} Digest {}.", doc.digest) />
+                }
+                .into_any(),
+                Err(why) => view! { <ErrorMessage message=format!("Config: {why}") /> }.into_any(),
+            };
+            Some(view! {
+                <RawJson title="Manifest (raw JSON)" test="raw-manifest" bytes=shown.manifest_doc.bytes.clone()
+                    kind=JsonKind::Manifest links note=format!("{source} Digest {}.", shown.manifest_doc.digest) />
+                {config}
+            })
+        }
+        Err(_) => None,
+    };
+    view! { {index} {shown} }.into_any()
+}
+
+/// The store does not hold the image: say so, and what to try.
 #[component]
-fn NotStored(asked: String, message: String) -> impl IntoView {
+fn NotStored(
+    asked: String,
+    message: String,
+    /// The registry is being asked.
+    #[prop(optional)]
+    looking: bool,
+    /// The registry has it (shown below).
+    #[prop(optional)]
+    found: bool,
+) -> impl IntoView {
+    if looking || found {
+        let what = if found {
+            "Shown below as the registry has it, read through /v2. Pull it to keep it in the store."
+        } else {
+            "Looking it up in the registry through /v2…"
+        };
+        return view! {
+            <div class="card not-stored" data-test="image-not-found" data-found=found.to_string()>
+                <p><strong>"Not in the local store: "</strong><code>{asked}</code></p>
+                <p class="muted">{what}</p>
+            </div>
+        }
+        .into_any();
+    }
     let parsed = asked.parse::<Reference>();
     view! {
-        <h1>"Image not in the local store"</h1>
-        <div class="card" data-test="image-not-found">
+        <h2>"Image not in the local store"</h2>
+        <div class="card" data-test="image-not-found" data-found="false">
             <p>"strata has no image " <code>{asked.clone()}</code> "."</p>
             <ErrorMessage message=message />
-            <h2>"What to try"</h2>
+            <h3>"What to try"</h3>
             <ul>
                 {match parsed {
                     Ok(r) => view! {
@@ -73,153 +450,44 @@ fn NotStored(asked: String, message: String) -> impl IntoView {
             </ul>
         </div>
     }
+    .into_any()
 }
 
-fn list_or_none(items: Vec<String>) -> AnyView {
-    if items.is_empty() {
-        view! { <span class="muted">"none"</span> }.into_any()
-    } else {
-        view! { <ul class="plain">{items.into_iter().map(|i| view! { <li class="mono wrap">{i}</li> }).collect_view()}</ul> }.into_any()
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::{StoreHint, remote_target};
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
-fn words(items: Option<Vec<String>>) -> AnyView {
-    match items {
-        Some(items) if !items.is_empty() => {
-            let json = serde_json::to_string(&items).unwrap_or_default();
-            view! { <code class="wrap">{json}</code> }.into_any()
+    #[test]
+    fn the_registry_is_asked_for_the_reference_or_the_stored_repository() {
+        let manifest = format!("sha256:{}", "a".repeat(64));
+        let id = format!(
+            "sha256:{}",
+            "0d34f8b9483d".repeat(6).get(..64).unwrap_or_default()
+        );
+        let hint = StoreHint {
+            manifest: manifest.parse().expect("digest"),
+            id: id.parse().expect("digest"),
+            pinned: Some(format!("team/app@{manifest}")),
+        };
+        let no_repo = StoreHint {
+            pinned: None,
+            ..hint.clone()
+        };
+        #[rustfmt::skip]
+        let cases: [(&str, Option<&StoreHint>, Option<String>); 8] = [
+            ("redis", None, Some("docker.io/library/redis".into())),
+            ("team/app:v1", Some(&hint), Some("docker.io/team/app:v1".into())),
+            (&id, Some(&hint), Some(format!("docker.io/team/app@{manifest}"))),
+            ("0d34f8b9", Some(&hint), Some(format!("docker.io/team/app@{manifest}"))),
+            ("0d34f8b9", None, Some("docker.io/library/0d34f8b9".into())),
+            (&id, None, None),
+            (&id, Some(&no_repo), None),
+            ("Not A Ref", None, None),
+        ];
+        for (asked, hint, want) in cases {
+            let got = remote_target(asked, hint).map(|r| r.to_string());
+            assert_eq!(got, want, "{asked} {hint:?}");
         }
-        _ => view! { <span class="muted">"none"</span> }.into_any(),
-    }
-}
-
-/// The page body for a stored image.
-#[component]
-fn ImageView(asked: String, d: ImageDetail) -> impl IntoView {
-    let now = now();
-    let i = &d.inspect;
-    let repository = repository_of(&asked, &d);
-    let pinned = match &repository {
-        Some(repo) => format!("{repo}@{}", d.manifest_digest),
-        None => i.id.to_string(),
-    };
-    let share = api::absolute(&api::image_page(&pinned));
-    let docker = format!("docker pull {pinned}");
-    let skopeo = format!("skopeo inspect docker://{pinned}");
-    let created =
-        time::OffsetDateTime::parse(&i.created, &time::format_description::well_known::Rfc3339)
-            .map(|t| format!("{} ({})", created_since(t, now), i.created))
-            .unwrap_or_else(|_| {
-                if i.created.is_empty() {
-                    "unknown".to_owned()
-                } else {
-                    i.created.clone()
-                }
-            });
-    let platform = match &i.variant {
-        Some(v) => format!("{}/{}/{v}", i.os, i.architecture),
-        None => format!("{}/{}", i.os, i.architecture),
-    };
-    let c = i.config.clone();
-    let labels = c.labels.clone();
-    let history = d.history.clone();
-    let layers = d.layers.clone();
-    let title = if asked.starts_with("sha256:") {
-        i.id.short().to_owned()
-    } else {
-        asked.clone()
-    };
-    view! {
-        <div class="page-head">
-            <h1 class="mono wrap" data-test="image-title">{title}</h1>
-            <a class="button" href=api::pull_page(&pinned)>"Pull again"</a>
-        </div>
-        <section class="card">
-            <dl class="facts">
-                <dt>"Image ID"</dt><dd class="mono wrap" data-test="image-id">{i.id.to_string()}</dd>
-                <dt>"Manifest digest"</dt><dd class="mono wrap" data-test="image-digest">{d.manifest_digest.to_string()}</dd>
-                <dt>"Created"</dt><dd>{created}</dd>
-                <dt>"Size"</dt><dd>{human_size(i.size)}</dd>
-                <dt>"Platform"</dt><dd class="mono">{platform}</dd>
-                <dt>"Tags"</dt><dd data-test="image-tags">{list_or_none(i.repo_tags.clone())}</dd>
-                <dt>"Digests"</dt><dd>{list_or_none(i.repo_digests.clone())}</dd>
-                <dt>"Pins"</dt><dd data-test="image-pins">{list_or_none(d.pins.clone())}</dd>
-            </dl>
-        </section>
-        <section class="card">
-            <h2>"Share and reproduce"</h2>
-            <p class="muted">"This link names the exact content, so whoever opens it sees this image."</p>
-            <p><a href=api::image_page(&pinned) data-test="pinned-link">"Link pinned to the digest"</a></p>
-            <CopyText text=share label="link" test="share-link" />
-            <CopyText text=docker label="docker pull command" test="docker-pull" />
-            <CopyText text=skopeo label="skopeo inspect command" test="skopeo-inspect" />
-        </section>
-        <section class="card">
-            <h2>"Configuration"</h2>
-            <dl class="facts">
-                <dt>"Entrypoint"</dt><dd>{words(c.entrypoint)}</dd>
-                <dt>"Cmd"</dt><dd>{words(c.cmd)}</dd>
-                <dt>"Working dir"</dt><dd class="mono">{c.working_dir.filter(|w| !w.is_empty()).unwrap_or_else(|| "/".into())}</dd>
-                <dt>"User"</dt><dd class="mono">{c.user.filter(|u| !u.is_empty()).unwrap_or_else(|| "root (default)".into())}</dd>
-                <dt>"Ports"</dt><dd>{list_or_none(c.exposed_ports.into_iter().collect())}</dd>
-                <dt>"Volumes"</dt><dd>{list_or_none(c.volumes.into_iter().collect())}</dd>
-                <dt>"Env"</dt><dd>{list_or_none(c.env)}</dd>
-            </dl>
-            <h3>"Labels"</h3>
-            {if labels.is_empty() {
-                view! { <p class="muted">"No labels."</p> }.into_any()
-            } else {
-                view! {
-                    <div class="table-wrap"><table class="kv" data-test="labels">
-                        <thead><tr><th scope="col">"KEY"</th><th scope="col">"VALUE"</th></tr></thead>
-                        <tbody>{labels.into_iter().map(|(k, v)| view! {
-                            <tr data-test="label"><td class="mono wrap">{k}</td><td class="mono wrap" data-test="label-value">{v}</td></tr>
-                        }).collect_view()}</tbody>
-                    </table></div>
-                }.into_any()
-            }}
-        </section>
-        <section class="card">
-            <h2>"History"</h2>
-            <div class="table-wrap"><table data-test="history">
-                <thead><tr><th scope="col">"CREATED"</th><th scope="col">"CREATED BY"</th><th scope="col" class="num">"SIZE"</th><th scope="col">"COMMENT"</th></tr></thead>
-                <tbody>{history.into_iter().map(|h| {
-                    let when = h.created.map_or_else(|| "N/A".to_owned(), |t| created_since(t, now));
-                    view! {
-                        <tr class:empty-layer=h.empty_layer data-test="history-row">
-                            <td class="nowrap">{when}</td>
-                            <td class="mono wrap">{h.created_by}
-                                {h.empty_layer.then(|| view! { " " <span class="badge" title="This step made no layer">"empty layer"</span> })}</td>
-                            <td class="num">{human_size(h.size)}</td>
-                            <td class="muted">{h.comment}</td>
-                        </tr>
-                    }
-                }).collect_view()}</tbody>
-            </table></div>
-        </section>
-        <section class="card">
-            <h2>"Layers"</h2>
-            <div class="table-wrap"><table data-test="layers">
-                <thead><tr><th scope="col">"DIGEST"</th><th scope="col" class="num">"SIZE"</th><th scope="col">"MEDIA TYPE"</th><th scope="col">"SHARED WITH"</th></tr></thead>
-                <tbody>{layers.into_iter().map(|l| {
-                    let diff = l.diff_id.as_ref().map_or_else(|| NONE.to_owned(), ToString::to_string);
-                    view! {
-                        <tr data-test="layer-row">
-                            <td class="mono" title=format!("{}\ndiff_id {diff}", l.digest)>{l.digest.short().to_owned()}</td>
-                            <td class="num">{human_size(l.size)}</td>
-                            <td class="mono small-text">{l.media_type}</td>
-                            <td data-test="shared-with">{if l.shared_with.is_empty() {
-                                view! { <span class="muted">"only this image"</span> }.into_any()
-                            } else {
-                                view! { <ul class="plain">{l.shared_with.into_iter().map(|s| {
-                                    let href = api::image_page(&s);
-                                    view! { <li><a href=href class="mono">{s}</a></li> }
-                                }).collect_view()}</ul> }.into_any()
-                            }}</td>
-                        </tr>
-                    }
-                }).collect_view()}</tbody>
-            </table></div>
-        </section>
     }
 }

@@ -1,0 +1,103 @@
+//! An index's platforms, one link each: the choice lives in the address
+//! (`?platform=linux/arm64/v8`), so it can be shared and survives a reload.
+//! Attestations (`unknown/unknown`) are listed as what they are, never as
+//! platforms.
+
+use leptos::prelude::*;
+use shared::digest::Digest;
+use shared::display::human_size;
+use shared::image_view::{EntryKind, IndexEntry};
+use shared::reference::Reference;
+
+use crate::api;
+
+/// The platform list of an index.
+#[component]
+pub fn PlatformPicker(
+    /// The reference as the page was opened (the links keep it).
+    asked: String,
+    /// The repository, for links to single entries.
+    repository: Reference,
+    /// The index's entries, in order.
+    entries: Vec<IndexEntry>,
+    /// The digest of the entry shown.
+    chosen: Option<Digest>,
+    /// A problem with the platform asked for, if any.
+    #[prop(optional_no_strip)]
+    problem: Option<String>,
+) -> impl IntoView {
+    let pinned = |digest: &Digest| {
+        api::image_page(
+            &repository
+                .name_only()
+                .with_digest(digest.clone())
+                .familiar(),
+        )
+    };
+    let platform_of = |digest: &Digest| {
+        entries
+            .iter()
+            .find(|e| &e.descriptor.digest == digest)
+            .and_then(IndexEntry::platform_text)
+    };
+    let platforms: Vec<AnyView> = entries
+        .iter()
+        .filter_map(|e| {
+            let text = e.platform_text()?;
+            let current = chosen.as_ref() == Some(&e.descriptor.digest);
+            let href = api::image_page_for_platform(&asked, &text);
+            let own = pinned(&e.descriptor.digest);
+            let label = text.clone();
+            Some(view! {
+                <li class="platform" class:current=current data-test="platform" data-platform=text>
+                    <a href=href class="mono platform-name" aria-current=current.then_some("true")
+                        data-test="platform-pick">{label}</a>
+                    " "<a href=own class="mono small-text" title="This platform's manifest alone">{e.descriptor.digest.short().to_owned()}</a>
+                    " "<span class="muted small-text">{human_size(e.descriptor.size)}" manifest"</span>
+                    {current.then(|| view! { " " <span class="badge badge-done">"shown"</span> })}
+                </li>
+            }
+            .into_any())
+        })
+        .collect();
+    let others: Vec<AnyView> = entries
+        .iter()
+        .filter(|e| !matches!(e.kind, EntryKind::Platform(_)))
+        .map(|e| {
+            let what = match &e.kind {
+                EntryKind::Attestation { about: Some(about) } => format!(
+                    "Attestation (provenance/SBOM) for {}",
+                    platform_of(about).unwrap_or_else(|| about.short().to_owned())
+                ),
+                EntryKind::Attestation { about: None } => "Attestation (provenance/SBOM)".to_owned(),
+                _ => "Entry without a platform".to_owned(),
+            };
+            let platform = e
+                .descriptor
+                .platform
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "no platform".into());
+            view! {
+                <li data-test="attestation">
+                    {what}": "<a href=pinned(&e.descriptor.digest) class="mono">{e.descriptor.digest.short().to_owned()}</a>
+                    " "<span class="badge" title="Not an image to run">{platform}" · not a platform"</span>
+                </li>
+            }
+            .into_any()
+        })
+        .collect();
+    let count = platforms.len();
+    view! {
+        <section class="card" data-test="platforms">
+            <h2>"Platforms"</h2>
+            <p class="muted">{format!("This reference names an index of {count} platform image(s). Pick one; the choice is kept in the address, so a shared link opens the same view.")}</p>
+            {problem.map(|p| view! { <p class="error" role="alert" data-test="platform-problem">{p}</p> })}
+            <ul class="platform-list" aria-label="Platforms">{platforms}</ul>
+            {(!others.is_empty()).then(|| view! {
+                <h3>"Other entries"</h3>
+                <ul class="plain attestations">{others}</ul>
+            })}
+        </section>
+    }
+}
