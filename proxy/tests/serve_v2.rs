@@ -249,9 +249,13 @@ async fn caches_verified_content_and_serves_it_with_the_upstream_stopped() {
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
     let server = serve(&[registry.host()], &cli);
     let mut fetched = Vec::new();
+    let mut redis_digest = String::new();
     for name in ["library/redis:latest", "library/multi:latest"] {
         let fixture = fixtures::get(name).expect("fixture");
         let pushed = registry.push(fixture).expect("push");
+        if fixture.repo == "library/redis" {
+            redis_digest = pushed.digest.clone();
+        }
         fetched.extend(
             fetch_image(
                 &v2(&server, &registry.host(), fixture.repo),
@@ -269,6 +273,7 @@ async fn caches_verified_content_and_serves_it_with_the_upstream_stopped() {
         "{}/manifests/latest",
         v2(&server, &registry.host(), "library/redis")
     );
+    wait_recorded(&cli, &server, &redis_digest).await;
     drop(registry);
 
     for (url, bytes) in &fetched {
@@ -283,10 +288,38 @@ async fn caches_verified_content_and_serves_it_with_the_upstream_stopped() {
             "{url}"
         );
     }
-    // A tag needs the upstream (nothing pulled it into the store).
+    // The image cached through /v2 was recorded with its tag, so the tag
+    // is served as the store recorded it, with a warning.
     let tag = get(&redis_tag).await;
-    assert_eq!(tag.status, StatusCode::BAD_GATEWAY);
-    assert_eq!(tag.code(), "UNAVAILABLE");
+    assert_eq!(tag.status, StatusCode::OK);
+    assert_eq!(tag.header("docker-content-digest"), redis_digest);
+    assert!(tag.header("warning").contains("upstream unreachable"));
+    // A tag nothing recorded needs the upstream.
+    let unknown = get(&redis_tag.replace("/manifests/latest", "/manifests/other")).await;
+    assert_eq!(unknown.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(unknown.code(), "UNAVAILABLE");
+}
+
+/// Waits (up to 20 s) until `strata images` on the server's store lists
+/// `digest`: an image cached through /v2 is recorded after the response
+/// that completed it.
+async fn wait_recorded(cli: &Cli, server: &StrataServer, digest: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let listing = run(cli.command(&[]).env("STRATA_STORE", server.store()).args([
+            "images",
+            "--digests",
+            "--no-trunc",
+        ]));
+        if listing.contains(digest) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{digest} was not recorded:\n{listing}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// What the recorder forwards to, with what, and what it saw.
@@ -880,24 +913,34 @@ async fn errors_have_the_distribution_shape() {
             "{url}"
         );
     }
-    // A name that resolves to loopback is refused too (after DNS, so the
-    // client reports it as a failed connection).
+    // A name that resolves to loopback is refused too, after DNS: 403 with
+    // what to do, and no retries.
     let local = get(&format!(
         "{}/v2/localhost_{}/library/alpine/manifests/latest",
         server.url(),
         open.addr().port()
     ))
     .await;
-    assert!(
-        local.status == StatusCode::FORBIDDEN || local.status == StatusCode::BAD_GATEWAY,
+    assert_eq!(
+        (local.status, local.code()),
+        (StatusCode::FORBIDDEN, "DENIED".to_owned()),
         "{}",
-        local.status
+        String::from_utf8_lossy(local.bytes())
     );
     let message = local.json()["errors"][0]["message"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    assert!(message.contains("does not contact"), "{message}");
+    for part in ["not allowed", "loopback", "--allow-registry localhost"] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    let blob = get(&format!(
+        "{}/v2/localhost_{}/library/alpine/blobs/{unknown_digest}",
+        server.url(),
+        open.addr().port()
+    ))
+    .await;
+    assert_eq!(blob.status, StatusCode::FORBIDDEN);
     let sha = format!("sha256:{}", "1".repeat(64));
     for (method, url) in [
         (

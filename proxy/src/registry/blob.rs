@@ -120,6 +120,51 @@ impl RegistryClient {
     }
 }
 
+impl RegistryClient {
+    /// `HEAD`s the blob `digest` of `reference`'s repository: its size
+    /// (`Some(None)` when the registry does not say), or `None` when the
+    /// repository has no such blob (404). Asks with the repository's pull
+    /// scope, so the answer is the registry's own access decision.
+    pub async fn head_blob(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<Option<Option<u64>>, RegistryError> {
+        let registry = self.registry(reference.domain())?;
+        let what = format!("blob {digest} of {}", reference.canonical_name());
+        let url = registry
+            .endpoint
+            .url(&format!("/v2/{}/blobs/{digest}", reference.path()))?;
+        let call = Call {
+            method: Method::HEAD,
+            url,
+            headers: HeaderMap::new(),
+            scope: Scope::Pull(reference.path().to_owned()),
+            what: &what,
+        };
+        let answer = self.execute(&registry, call).await?;
+        let response = answer.response;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !response.status().is_success() {
+            return Err(error::from_response(
+                response,
+                &registry.name,
+                &what,
+                answer.had_credentials,
+            )
+            .await);
+        }
+        let size = response
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        Ok(Some(size))
+    }
+}
+
 /// The first byte position of `Content-Range: bytes START-END/TOTAL`.
 fn content_range_start(value: &str) -> Option<u64> {
     let rest = value.trim().strip_prefix("bytes")?.trim_start();

@@ -47,7 +47,8 @@ pub trait DestinationPolicy: Send + Sync + fmt::Debug {
 
     /// Called with every address a host resolves to (and with literal IP
     /// hosts) before connecting. Refused addresses are skipped; a host with
-    /// none left fails to connect with the reason.
+    /// none left is refused (reported as a refusal, not retried) with
+    /// the reasons.
     fn check_addr(&self, host: &str, addr: IpAddr) -> Result<(), String> {
         let _ = (host, addr);
         Ok(())
@@ -255,6 +256,14 @@ impl Transport {
                     .body(body.bytes.clone());
             }
             let outcome = request.send().await;
+            if let Err(error) = &outcome
+                && let Some(refused) = refused_by_policy(error)
+            {
+                return Err(TransportError::Refused {
+                    url: url.clone(),
+                    reason: refused.0.clone(),
+                });
+            }
             let last = attempt >= attempts;
             let wait = match outcome {
                 Ok(response) => {
@@ -337,6 +346,45 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
+/// Every address a host name resolved to was refused by the
+/// [`DestinationPolicy`]: the resolver's error, found again in the HTTP
+/// library's error chain so the refusal is reported as one (and not
+/// retried as a failed connection).
+#[derive(Debug)]
+struct RefusedAddresses(String);
+
+impl fmt::Display for RefusedAddresses {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RefusedAddresses {}
+
+/// The policy's refusal somewhere in `error`'s causes, if that is why the
+/// request failed.
+fn refused_by_policy<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a RefusedAddresses> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(refused) = e.downcast_ref::<RefusedAddresses>() {
+            return Some(refused);
+        }
+        // An `io::Error` wrapping it reports the wrapped error's source,
+        // not the wrapped error.
+        if let Some(refused) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .and_then(|inner| inner.downcast_ref::<RefusedAddresses>())
+        {
+            return Some(refused);
+        }
+        current = e.source();
+    }
+    None
+}
+
 /// Resolves host names, then keeps only the addresses the policy allows.
 struct PolicyResolver {
     policy: Arc<dyn DestinationPolicy>,
@@ -355,21 +403,20 @@ impl reqwest::dns::Resolve for PolicyResolver {
                 .filter(|addr| match policy.check_addr(&host, addr.ip()) {
                     Ok(()) => true,
                     Err(reason) => {
-                        refusals.push(format!("{}: {reason}", addr.ip()));
+                        if !refusals.contains(&reason) {
+                            refusals.push(reason);
+                        }
                         false
                     }
                 })
                 .collect();
             if allowed.is_empty() {
-                let why = if refusals.is_empty() {
-                    format!("{host} resolved to no address")
-                } else {
-                    format!(
-                        "every address of {host} is refused ({})",
-                        refusals.join(", ")
-                    )
-                };
-                return Err(why.into());
+                if refusals.is_empty() {
+                    return Err(format!("{host} resolved to no address").into());
+                }
+                let refused: Box<dyn std::error::Error + Send + Sync> =
+                    Box::new(RefusedAddresses(refusals.join("; ")));
+                return Err(refused);
             }
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
         })
@@ -453,6 +500,60 @@ mod tests {
                 allowed_without_loopback,
                 "{url}"
             );
+        }
+    }
+
+    /// A host name whose every address the policy refuses is a refusal
+    /// (which `strata serve` answers with 403), not a failed connection.
+    #[tokio::test]
+    async fn a_name_resolving_only_to_refused_addresses_is_refused() {
+        let transport =
+            Transport::new("test", Arc::new(NoLoopback), RetryPolicy::default()).expect("client");
+        let url = Url::parse("http://localhost:9/v2/").expect("url");
+        let error = transport
+            .send(Method::GET, url, &HeaderMap::new(), None, None)
+            .await
+            .expect_err("refused");
+        match error {
+            TransportError::Refused { reason, .. } => {
+                assert!(reason.contains("loopback"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn finds_the_refusal_in_an_error_chain() {
+        let refused = || RefusedAddresses("10.0.0.1 is private".into());
+        let wrapped = std::io::Error::other(refused());
+        #[derive(Debug)]
+        struct Outer(Box<dyn std::error::Error + Send + Sync>);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("client error (Connect)")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&*self.0)
+            }
+        }
+        let cases: [(&str, Box<dyn std::error::Error + Send + Sync>, bool); 4] = [
+            ("itself", Box::new(refused()), true),
+            (
+                "in an io::Error",
+                Box::new(std::io::Error::other(refused())),
+                true,
+            ),
+            ("as a cause", Box::new(Outer(Box::new(wrapped))), true),
+            (
+                "another error",
+                Box::new(std::io::Error::other("refused")),
+                false,
+            ),
+        ];
+        for (case, error, found) in cases {
+            assert_eq!(refused_by_policy(&*error).is_some(), found, "{case}");
         }
     }
 }

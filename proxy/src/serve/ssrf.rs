@@ -96,7 +96,7 @@ impl DestinationPolicy for PublicOnly {
         match forbidden(addr) {
             None => Ok(()),
             Some(kind) => Err(format!(
-                "{host} resolves to {addr}, a {kind} address, which strata serve does not contact; if this registry is yours, start strata serve with --allow-registry {host}"
+                "the destination is not allowed: {host} resolves to {addr}, a {kind} address, which strata serve does not contact; if this registry is yours, restart strata serve with --allow-registry {host} (or --insecure-registry {host}, also STRATA_INSECURE_REGISTRIES, if it speaks plain http)"
             )),
         }
     }

@@ -19,7 +19,8 @@
 //!   operations: [`Store::record_image`], [`Store::tag`],
 //!   [`Store::resolve`], [`Store::list`], [`Store::remove`],
 //!   [`Store::pin`]/[`Store::unpin`], [`Store::lease`], [`Store::gc`],
-//!   [`Store::fsck`], [`Store::usage`].
+//!   [`Store::fsck`], [`Store::usage`], and which blobs a repository's
+//!   images hold ([`Store::repository_has`]).
 //!
 //! # Why SQLite
 //! The CLI and a running `strata serve` use the same store at the same
@@ -60,6 +61,7 @@ mod meta;
 mod pins;
 mod record;
 mod remove;
+mod repository;
 mod resolve;
 mod shortcuts;
 mod usage;

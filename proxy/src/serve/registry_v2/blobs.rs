@@ -1,7 +1,10 @@
 //! `GET|HEAD /v2/<name>/blobs/<digest>`, with `Range`.
 //!
-//! - In the store: served from the store, whole or the one range asked for
-//!   (`206` with `Content-Range`; `416` when it starts past the end).
+//! - In the store, and known to belong to the repository
+//!   ([`super::access`]): served from the store, whole or the one range
+//!   asked for (`206` with `Content-Range`; `416` when it starts past the
+//!   end). In the store but not known there: the upstream is asked first,
+//!   and its `404`, `401` or `403` is the answer.
 //! - Not in the store, `GET` without `Range`: the first request fetches it
 //!   from upstream and gets the bytes as they arrive while they are
 //!   written to the store ([`super::tee`]); requests for the same blob
@@ -21,6 +24,7 @@ use axum::http::{Response, StatusCode};
 use shared::digest::Digest;
 use shared::reference::Reference;
 
+use super::access;
 use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Joined;
@@ -53,10 +57,11 @@ pub async fn serve(
         false => request.get(header::RANGE).and_then(|v| v.to_str().ok()),
     };
     for _ in 0..ATTEMPTS {
-        if let Some(size) = stored_size(state.store(), digest).await?
-            && let Some(response) = from_store(state, digest, size, head, range).await?
-        {
-            return Ok(response);
+        if let Some(size) = stored_size(state.store(), digest).await? {
+            access::check(state, context, repository, digest, Subject::Blob).await?;
+            if let Some(response) = from_store(state, digest, size, head, range).await? {
+                return Ok(response);
+            }
         }
         if head && let Some(size) = upstream_size(state, context, repository, digest).await? {
             return Ok(with_headers(

@@ -1,5 +1,6 @@
 //! [`V2Context`]: what the `/v2` handlers share besides the app state: the
-//! fetches in flight and the cap on upstream requests.
+//! fetches in flight, the cap on upstream requests, what is known to
+//! belong to which repository, and the images being cached.
 
 use std::sync::Arc;
 
@@ -8,6 +9,8 @@ use shared::digest::Digest;
 use shared::media_type::MediaType;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::access::KnownDigests;
+use super::cached::CachedImages;
 use super::error::{ErrorCode, V2Error};
 use super::flight::SingleFlight;
 
@@ -35,6 +38,10 @@ pub struct V2Context {
     pub blobs: Arc<SingleFlight<Digest, u64>>,
     /// Manifests being fetched by digest.
     pub manifests: Arc<SingleFlight<Digest, ManifestBytes>>,
+    /// Digests seen upstream in a repository ([`super::access`]).
+    pub known: KnownDigests,
+    /// Image manifests waiting for their blobs ([`super::cached`]).
+    pub cached: CachedImages,
     upstream: Arc<Semaphore>,
 }
 
@@ -50,6 +57,8 @@ impl V2Context {
         V2Context {
             blobs: Arc::default(),
             manifests: Arc::default(),
+            known: KnownDigests::default(),
+            cached: CachedImages::default(),
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
         }
     }

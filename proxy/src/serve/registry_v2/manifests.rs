@@ -1,7 +1,7 @@
 //! `GET|HEAD /v2/<name>/manifests/<tag or digest>`.
 //!
-//! - By digest: from the store if it holds a manifest under that digest;
-//!   else fetched upstream by digest (the registry client checks the bytes
+//! - By digest: from the store if it holds a manifest under that digest
+//!   that belongs to the repository ([`super::access`]); else fetched upstream by digest (the registry client checks the bytes
 //!   against it and caps them at [`MANIFEST_LIMIT`]), stored, and served.
 //!   Concurrent requests for one digest make one upstream request.
 //!   Immutable caching.
@@ -28,6 +28,7 @@ use shared::digest::Digest;
 use shared::manifest::Manifest;
 use shared::reference::{Reference, TagOrDigest};
 
+use super::access;
 use super::context::{ManifestBytes, V2Context};
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Joined;
@@ -60,6 +61,9 @@ pub async fn serve(
                 return head_upstream(state, context, repository, Caching::Immutable).await;
             }
             let manifest = by_digest(state, context, repository, digest).await?;
+            if !head {
+                context.cached.served(state, repository, None, &manifest);
+            }
             Ok(respond(&manifest, head, Caching::Immutable))
         }
         TagOrDigest::Tag(_) => by_tag(state, context, repository, head, request).await,
@@ -79,6 +83,8 @@ async fn by_tag(
     };
     match found {
         Ok(Some(found)) => {
+            // The upstream just said the repository holds it.
+            context.known.insert(repository, &found.digest);
             if etag_matches(request, &found.digest) {
                 return Ok(not_modified(&found.digest, Caching::Revalidate));
             }
@@ -87,6 +93,9 @@ async fn by_tag(
             }
             let pinned = repository.with_digest(found.digest.clone());
             let manifest = by_digest(state, context, &pinned, &found.digest).await?;
+            context
+                .cached
+                .served(state, repository, repository.tag(), &manifest);
             Ok(respond(&manifest, false, Caching::Revalidate))
         }
         Ok(None) => Err(unknown(repository)),
@@ -113,8 +122,9 @@ async fn by_tag(
     }
 }
 
-/// The manifest `digest`, from the store or else fetched upstream (once
-/// for all concurrent requests) and stored.
+/// The manifest `digest`, from the store (if it belongs to `repository`:
+/// [`access`]) or else fetched upstream (once for all concurrent requests)
+/// and stored.
 async fn by_digest(
     state: &AppState,
     context: &Arc<V2Context>,
@@ -123,6 +133,7 @@ async fn by_digest(
 ) -> Result<ManifestBytes, V2Error> {
     for _ in 0..ATTEMPTS {
         if let Some(manifest) = stored(state.store(), digest).await? {
+            access::check(state, context, repository, digest, Subject::Manifest).await?;
             return Ok(manifest);
         }
         let waiter = match context.manifests.join(digest) {
@@ -141,7 +152,12 @@ async fn by_digest(
         };
         match waiter.wait().await {
             Err(e) if e.is_abandoned() => continue,
-            result => return result,
+            Ok(manifest) => {
+                // The fetch may have been another repository's.
+                access::check(state, context, repository, digest, Subject::Manifest).await?;
+                return Ok(manifest);
+            }
+            Err(e) => return Err(e),
         }
     }
     Err(V2Error::abandoned())
@@ -163,6 +179,7 @@ async fn fetch(
         media_type: fetched.media_type,
         digest: fetched.digest,
     };
+    context.known.insert(repository, &manifest.digest);
     let (store, digest, bytes) = (
         state.store().clone(),
         manifest.digest.clone(),

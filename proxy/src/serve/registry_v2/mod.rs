@@ -18,7 +18,11 @@
 //! fetched through the registry client (with its credentials, which never
 //! reach the client), streamed to the client and written to the store at
 //! the same time, and committed only once its digest verified. Tags are
-//! always resolved upstream.
+//! always resolved upstream. Stored content is served under a repository's
+//! name only if it is known to belong to that repository ([`access`]), and
+//! images cached this way are recorded in the store as if pulled
+//! ([`cached`]), so garbage collection keeps them and `strata rm` evicts
+//! them.
 //!
 //! | file | concept |
 //! | --- | --- |
@@ -27,6 +31,8 @@
 //! | [`blobs`] | blobs, whole or a range ([`range`]) |
 //! | [`tee`] | one upstream fetch streamed to a client and the store |
 //! | [`flight`] | one fetch per digest, however many ask at once |
+//! | [`access`] | whether stored content may be served under a repository |
+//! | [`cached`] | images cached through `/v2` recorded as images |
 //! | [`tags`] | tag lists with paging |
 //! | [`context`] | what the handlers share: fetches in flight, the upstream cap |
 //! | [`response`] | caching headers, bodies streamed from the store |
@@ -34,7 +40,9 @@
 //!
 //! Every response carries `Docker-Distribution-Api-Version: registry/2.0`.
 
+pub mod access;
 pub mod blobs;
+pub mod cached;
 pub mod context;
 pub mod error;
 pub mod flight;
@@ -65,11 +73,16 @@ use super::AppState;
 /// Every `/v2` route (mounted at the root by [`super::app`]), each with
 /// its own [`V2Context`].
 pub fn routes() -> Router<AppState> {
+    routes_with(Arc::new(V2Context::default()))
+}
+
+/// Every `/v2` route, sharing `context`.
+pub fn routes_with(context: Arc<V2Context>) -> Router<AppState> {
     Router::new()
         .route("/v2/", any(base))
         .route("/v2", any(base))
         .route("/v2/{*rest}", any(dispatch))
-        .layer(Extension(Arc::new(V2Context::default())))
+        .layer(Extension(context))
         .layer(SetResponseHeaderLayer::overriding(
             API_VERSION_HEADER,
             HeaderValue::from_static("registry/2.0"),

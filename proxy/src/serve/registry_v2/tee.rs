@@ -5,19 +5,27 @@
 //! it is cancelled, as long as someone still wants the blob:
 //!
 //! ```text
-//! upstream ──chunks──▶ task ──▶ store writer (blocking thread: hash, write, commit)
-//!                        └────▶ the leading client (all but the last chunk)
+//! upstream ──chunks──▶ task ──▶ the leading client (all but the last chunk, at once)
+//!                        ├────▶ hashing thread (Verifier)
+//!                        └────▶ writing thread (BlobWriter: ingest file, commit)
 //! ```
 //!
-//! - The store's [`BlobWriter`] hashes every byte as it is written; its
-//!   commit checks the digest (and the size the upstream declared, which
-//!   hyper also enforces) and only then makes the blob visible.
-//! - The leading client gets every chunk as it arrives except the last,
-//!   which is held back until the commit succeeded. On a mismatch the
-//!   client's body ends with an error instead, so hyper aborts the
+//! - Every chunk goes to the client as soon as it arrives (except the
+//!   last), and to two blocking threads: one hashes, one writes. So the
+//!   network read, the hash and the file write overlap instead of taking
+//!   turns; the client's last bytes wait for the hash to finish, not for
+//!   the file write or its fsync.
+//! - The store's [`BlobWriter`] hands its verifier to the hashing thread
+//!   ([`BlobWriter::detach_verifier`]) and takes it back at commit
+//!   ([`BlobWriter::commit_detached`]), which checks that it saw exactly
+//!   the bytes written, then the digest (and the size the upstream
+//!   declared, which hyper also enforces), and only then fsyncs and makes
+//!   the blob visible.
+//! - The last chunk is held back until the hash verified. On a mismatch
+//!   the client's body ends with an error instead, so hyper aborts the
 //!   transfer and the client sees a truncated body, never a complete
 //!   response with the wrong bytes; nothing is stored.
-//! - Channels between the three are bounded, so memory stays flat whatever
+//! - Channels between the four are bounded, so memory stays flat whatever
 //!   the blob's size; a slow client slows the fetch down (and with it the
 //!   requests waiting for the same blob).
 //! - If the leading client goes away and no other request waits for the
@@ -29,7 +37,7 @@ use std::io;
 
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use shared::digest::Digest;
+use shared::digest::{Digest, Verifier};
 use shared::reference::Reference;
 use tokio::sync::{mpsc, oneshot};
 
@@ -40,6 +48,8 @@ use super::response::blocking;
 use crate::serve::AppState;
 use crate::store::{BlobWriter, ContentWriter, Ingest, Ingester, StoreError};
 
+/// Chunks queued for the hashing thread.
+const HASH_QUEUE: usize = 16;
 /// Chunks queued for the store writer.
 const DISK_QUEUE: usize = 16;
 /// Chunks queued for the leading client.
@@ -110,6 +120,12 @@ fn spawn(
         {
             tracing::warn!(digest = %fetch.digest, repository = %fetch.repository, error = %e, "blob fetch failed");
         }
+        if result.is_ok() {
+            fetch
+                .context
+                .cached
+                .record_complete(&fetch.state, &fetch.repository);
+        }
         completion.finish(result);
     });
 }
@@ -138,6 +154,18 @@ async fn run(
         .await
         .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
 
+    let mut writer = writer;
+    let Some(verifier) = writer.detach_verifier() else {
+        return Err(V2Error::new(
+            ErrorCode::Unknown,
+            "a new store writer would not hand out its hashing; try again",
+        ));
+    };
+    // Hashing and writing each have a thread, so neither waits for the
+    // other nor holds up the network read; the client waits only for the
+    // hash.
+    let (to_hash, hash_rx) = mpsc::channel(HASH_QUEUE);
+    let hashing = tokio::task::spawn_blocking(move || hash(verifier, hash_rx));
     let (to_disk, disk_rx) = mpsc::channel(DISK_QUEUE);
     let disk = tokio::task::spawn_blocking(move || write_to_store(writer, disk_rx));
     // An empty body is checked before anything is sent (a Content-Length
@@ -161,7 +189,7 @@ async fn run(
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(e) => {
-                drop(to_disk);
+                drop((to_hash, to_disk));
                 let _ = disk.await;
                 let error = V2Error::upstream(&e, Subject::Blob);
                 return Err(fail(client, error).await);
@@ -170,35 +198,48 @@ async fn run(
         if chunk.is_empty() {
             continue;
         }
-        if to_disk.send(Disk::Chunk(chunk.clone())).await.is_err() {
-            // The writer stopped on an error (disk full, too many bytes).
+        if let Some(previous) = held.replace(chunk.clone()) {
+            client = forward(client, Ok(previous)).await;
+        }
+        if to_hash.send(chunk.clone()).await.is_err() {
+            // The hash stopped: more bytes than the upstream declared.
+            drop(to_disk);
+            let _ = disk.await;
+            let error = disk_error(&fetch.digest, Ok(joined(hashing.await).map(|_| None)));
+            return Err(fail(client, error).await);
+        }
+        if to_disk.send(Disk::Chunk(chunk)).await.is_err() {
+            // The writer stopped on an error (disk full).
             let error = disk_error(&fetch.digest, disk.await);
             return Err(fail(client, error).await);
         }
-        if let Some(previous) = held.replace(chunk) {
-            client = forward(client, Ok(previous)).await;
-        }
         if client.is_none() && live.is_none() && completion.waiting() == 0 {
             tracing::debug!(digest = %fetch.digest, "client left and nobody waits: abandoning the fetch");
-            drop(to_disk);
+            drop((to_hash, to_disk));
             let _ = disk.await;
             return Err(V2Error::abandoned());
         }
     }
-    // The last chunk goes out once every byte verified, before the fsync
-    // that makes the blob durable: the client never gets unverified bytes
-    // and does not wait for the disk.
-    let (checked_tx, checked) = oneshot::channel();
-    let asked = to_disk.send(Disk::Commit(checked_tx)).await.is_ok();
-    drop(to_disk);
-    if asked
-        && matches!(checked.await, Ok(Ok(_)))
-        && let Some(last) = held.take()
-    {
+    drop(to_hash);
+    // The last chunk goes out once every byte verified, before the writes
+    // and the fsync that make the blob durable: the client never gets
+    // unverified bytes and does not wait for the disk.
+    let verifier = match joined(hashing.await).and_then(|v| BlobWriter::verdict_of(&v).map(|_| v)) {
+        Ok(verifier) => verifier,
+        Err(e) => {
+            drop(to_disk);
+            let _ = disk.await;
+            return Err(fail(client, disk_error(&fetch.digest, Ok(Err(e)))).await);
+        }
+    };
+    // Verified bytes of this repository: its name may serve them.
+    fetch.context.known.insert(&fetch.repository, &fetch.digest);
+    if let Some(last) = held.take() {
         client = forward(client, Ok(last)).await;
     }
-    let outcome = disk.await;
-    match (asked, outcome) {
+    let asked = to_disk.send(Disk::Commit(Box::new(verifier))).await.is_ok();
+    drop(to_disk);
+    match (asked, disk.await) {
         (true, Ok(Ok(Some(size)))) => Ok(size),
         (_, outcome) => {
             let error = disk_error(&fetch.digest, outcome);
@@ -223,12 +264,36 @@ async fn fail(client: Option<mpsc::Sender<io::Result<Bytes>>>, error: V2Error) -
     error
 }
 
+/// Hashes chunks until the channel closes; stops early (the sender sees
+/// it) once there are more bytes than the upstream declared.
+fn hash(mut verifier: Verifier, mut rx: mpsc::Receiver<Bytes>) -> Result<Verifier, StoreError> {
+    while let Some(bytes) = rx.blocking_recv() {
+        if verifier.update(&bytes).is_err() {
+            return BlobWriter::verdict_of(&verifier).map(|_| verifier);
+        }
+    }
+    Ok(verifier)
+}
+
+/// A blocking task's result, its failure to finish as a store error.
+fn joined<T>(
+    outcome: Result<Result<T, StoreError>, tokio::task::JoinError>,
+) -> Result<T, StoreError> {
+    outcome.unwrap_or_else(|e| {
+        Err(StoreError::Io {
+            action: "hashing",
+            path: std::path::PathBuf::new(),
+            source: io::Error::other(e.to_string()),
+        })
+    })
+}
+
 /// What the writer thread is told.
 enum Disk {
     /// Write these bytes.
     Chunk(Bytes),
-    /// All bytes are written: verify (answering on the channel), then commit.
-    Commit(oneshot::Sender<Result<u64, StoreError>>),
+    /// All bytes are written and the verifier saw them: commit.
+    Commit(Box<Verifier>),
 }
 
 /// Writes chunks until told to commit; returns `None` if the channel
@@ -240,12 +305,9 @@ fn write_to_store(
     while let Some(message) = rx.blocking_recv() {
         match message {
             Disk::Chunk(bytes) => writer.write(&bytes)?,
-            Disk::Commit(checked) => {
-                let _ = checked.send(writer.check());
-                // Commit checks again: a mismatch is reported from here, and
-                // nothing becomes visible.
-                return writer.commit().map(Some);
-            }
+            // Checks the byte count and the digest again: nothing that
+            // does not verify becomes visible.
+            Disk::Commit(verifier) => return writer.commit_detached(*verifier).map(Some),
         }
     }
     Ok(None)

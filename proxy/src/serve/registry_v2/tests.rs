@@ -10,7 +10,11 @@ use tower::ServiceExt;
 
 use crate::registry::{ClientConfig, RegistryClient, RetryPolicy};
 use crate::serve::security::Security;
-use crate::serve::{AppState, app};
+use std::sync::Arc;
+
+use super::context::V2Context;
+use super::routes_with;
+use crate::serve::AppState;
 use crate::store::{Manager, Store};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -18,6 +22,7 @@ const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 struct Fixture {
     _dir: tempfile::TempDir,
     state: AppState,
+    context: Arc<V2Context>,
 }
 
 fn fixture() -> Fixture {
@@ -35,7 +40,11 @@ fn fixture() -> Fixture {
     };
     let client = RegistryClient::new(config).expect("client");
     let state = AppState::new(dist, store, client, Security::local());
-    Fixture { _dir: dir, state }
+    Fixture {
+        _dir: dir,
+        state,
+        context: Arc::new(V2Context::default()),
+    }
 }
 
 struct Answer {
@@ -58,12 +67,13 @@ impl Answer {
     }
 }
 
-async fn send(state: &AppState, method: Method, uri: &str, headers: &[(&str, &str)]) -> Answer {
+async fn send(f: &Fixture, method: Method, uri: &str, headers: &[(&str, &str)]) -> Answer {
     let mut request = Request::builder().method(method).uri(uri);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = app(state.clone())
+    let response = routes_with(f.context.clone())
+        .with_state(f.state.clone())
         .oneshot(request.body(Body::empty()).expect("request"))
         .await
         .expect("infallible");
@@ -84,8 +94,14 @@ async fn send(state: &AppState, method: Method, uri: &str, headers: &[(&str, &st
     }
 }
 
-async fn get(state: &AppState, uri: &str) -> Answer {
-    send(state, Method::GET, uri, &[]).await
+async fn get(f: &Fixture, uri: &str) -> Answer {
+    send(f, Method::GET, uri, &[]).await
+}
+
+/// Marks `digest` as held by `repository` upstream.
+fn known(f: &Fixture, repository: &str, digest: &Digest) {
+    let repository = repository.parse().expect("reference");
+    f.context.known.insert(&repository, digest);
 }
 
 fn put(state: &AppState, bytes: &[u8]) -> Digest {
@@ -98,10 +114,10 @@ fn put(state: &AppState, bytes: &[u8]) -> Digest {
 async fn base_answers_and_refuses_writes() {
     let f = fixture();
     for uri in ["/v2/", "/v2"] {
-        let answer = get(&f.state, uri).await;
+        let answer = get(&f, uri).await;
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.body, b"{}");
-        let answer = send(&f.state, Method::POST, uri, &[]).await;
+        let answer = send(&f, Method::POST, uri, &[]).await;
         assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(answer.code(), "UNSUPPORTED");
     }
@@ -121,7 +137,7 @@ async fn every_write_is_unsupported() {
         (Method::PUT, "/v2/not-a-path".to_owned()),
     ];
     for (method, uri) in cases {
-        let answer = send(&f.state, method.clone(), &uri, &[]).await;
+        let answer = send(&f, method.clone(), &uri, &[]).await;
         assert_eq!(
             answer.status,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -152,7 +168,7 @@ async fn bad_paths_have_distribution_errors() {
         ("/v2/_catalog", StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
     ];
     for (uri, status, code) in cases {
-        let answer = get(&f.state, uri).await;
+        let answer = get(&f, uri).await;
         assert_eq!(
             (answer.status, answer.code().as_str()),
             (status, code),
@@ -178,8 +194,15 @@ async fn stored_blobs_are_served_whole_by_range_and_head() {
     let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
     let digest = put(&f.state, &bytes);
     let uri = format!("/v2/127.0.0.1_1/any/repo/blobs/{digest}");
+    // Stored, but not known to belong to the repository, and its upstream
+    // cannot be asked: an error, not the bytes.
+    for method in [Method::GET, Method::HEAD] {
+        let refused = send(&f, method.clone(), &uri, &[]).await;
+        assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{method}");
+    }
+    known(&f, "127.0.0.1:1/any/repo", &digest);
 
-    let whole = get(&f.state, &uri).await;
+    let whole = get(&f, &uri).await;
     assert_eq!(whole.status, StatusCode::OK);
     assert_eq!(whole.body, bytes);
     assert_eq!(whole.headers["docker-content-digest"], digest.to_string());
@@ -195,7 +218,7 @@ async fn stored_blobs_are_served_whole_by_range_and_head() {
     );
     assert_eq!(whole.headers[header::ACCEPT_RANGES], "bytes");
 
-    let head = send(&f.state, Method::HEAD, &uri, &[]).await;
+    let head = send(&f, Method::HEAD, &uri, &[]).await;
     assert_eq!(head.status, StatusCode::OK);
     assert!(head.body.is_empty());
     assert_eq!(head.headers[header::CONTENT_LENGTH], "1000");
@@ -209,7 +232,7 @@ async fn stored_blobs_are_served_whole_by_range_and_head() {
         ("bytes=1000-", StatusCode::RANGE_NOT_SATISFIABLE, None, "bytes */1000"),
     ];
     for (range, status, slice, content_range) in ranges {
-        let answer = send(&f.state, Method::GET, &uri, &[("range", range)]).await;
+        let answer = send(&f, Method::GET, &uri, &[("range", range)]).await;
         assert_eq!(answer.status, status, "{range}");
         assert_eq!(
             answer.headers[header::CONTENT_RANGE],
@@ -226,7 +249,7 @@ async fn stored_blobs_are_served_whole_by_range_and_head() {
     }
 
     let cached = send(
-        &f.state,
+        &f,
         Method::GET,
         &uri,
         &[("if-none-match", &format!("\"{digest}\""))],
@@ -249,7 +272,10 @@ async fn stored_manifests_are_served_by_digest_with_their_media_type() {
     for (manifest, media_type) in cases {
         let digest = put(&f.state, manifest.as_bytes());
         let uri = format!("/v2/127.0.0.1_1/team/app/manifests/{digest}");
-        let answer = get(&f.state, &uri).await;
+        let refused = get(&f, &uri).await;
+        assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "not known yet");
+        known(&f, "127.0.0.1:1/team/app", &digest);
+        let answer = get(&f, &uri).await;
         assert_eq!(
             answer.status,
             StatusCode::OK,
@@ -263,7 +289,7 @@ async fn stored_manifests_are_served_by_digest_with_their_media_type() {
             answer.headers[header::CACHE_CONTROL],
             "max-age=31536000, immutable"
         );
-        let head = send(&f.state, Method::HEAD, &uri, &[]).await;
+        let head = send(&f, Method::HEAD, &uri, &[]).await;
         assert_eq!(head.status, StatusCode::OK);
         assert_eq!(
             head.headers[header::CONTENT_LENGTH],
@@ -285,7 +311,7 @@ async fn unreachable_upstreams_are_bad_gateways() {
         "/v2/127.0.0.1_1/team/app/tags/list".to_owned(),
     ];
     for uri in cases {
-        let answer = get(&f.state, &uri).await;
+        let answer = get(&f, &uri).await;
         assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{uri}");
         assert_eq!(answer.code(), "UNAVAILABLE", "{uri}");
         let message = answer.json()["errors"][0]["message"]
@@ -304,7 +330,7 @@ async fn unreachable_upstreams_are_bad_gateways() {
 #[tokio::test]
 async fn tag_list_paging_needs_a_number() {
     let f = fixture();
-    let answer = get(&f.state, "/v2/127.0.0.1_1/team/app/tags/list?n=ten").await;
+    let answer = get(&f, "/v2/127.0.0.1_1/team/app/tags/list?n=ten").await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(answer.code(), "PAGINATION_NUMBER_INVALID");
 }

@@ -22,6 +22,11 @@ use crate::store::lock::FileLock;
 pub struct BlobWriter {
     digest: Digest,
     verifier: Option<Verifier>,
+    /// The verifier was handed out ([`BlobWriter::detach_verifier`]): it
+    /// must come back at [`BlobWriter::commit_detached`].
+    detached: bool,
+    /// Bytes written to the ingest file.
+    written: u64,
     file: Option<BufWriter<File>>,
     ingest_path: PathBuf,
     blob_path: PathBuf,
@@ -49,6 +54,8 @@ impl BlobWriter {
     ) -> BlobWriter {
         BlobWriter {
             verifier: Some(Verifier::new(digest.clone(), expected_size)),
+            detached: false,
+            written: 0,
             digest,
             file: Some(BufWriter::with_capacity(64 * 1024, file)),
             ingest_path: paths.ingest,
@@ -84,19 +91,25 @@ impl ContentWriter for BlobWriter {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-        let (Some(verifier), Some(file), false) =
-            (self.verifier.as_mut(), self.file.as_mut(), self.failed)
-        else {
+        let (Some(file), false) = (self.file.as_mut(), self.failed) else {
             return Err(self.spent());
         };
-        if let Err(VerifyError::TooLarge { expected, seen, .. }) = verifier.update(bytes) {
-            self.fail();
-            return Err(StoreError::SizeMismatch {
-                digest: self.digest.clone(),
-                expected,
-                actual: seen,
-            });
+        match (self.verifier.as_mut(), self.detached) {
+            (Some(verifier), false) => {
+                if let Err(VerifyError::TooLarge { expected, seen, .. }) = verifier.update(bytes) {
+                    self.fail();
+                    return Err(StoreError::SizeMismatch {
+                        digest: self.digest.clone(),
+                        expected,
+                        actual: seen,
+                    });
+                }
+            }
+            // The caller hashes these very bytes; commit checks the counts.
+            (None, true) => {}
+            _ => return Err(self.spent()),
         }
+        self.written += bytes.len() as u64;
         if let Err(source) = file.write_all(bytes) {
             self.fail();
             return Err(StoreError::Io {
@@ -109,13 +122,54 @@ impl ContentWriter for BlobWriter {
     }
 
     fn bytes_written(&self) -> u64 {
-        self.verifier.as_ref().map_or(0, Verifier::bytes_seen)
+        self.written
     }
 
     fn commit(mut self) -> Result<u64, StoreError> {
-        let (Some(verifier), Some(file), false) =
-            (self.verifier.take(), self.file.take(), self.failed)
-        else {
+        match (self.verifier.take(), self.detached) {
+            (Some(verifier), false) => self.finish(verifier),
+            _ => Err(self.spent()),
+        }
+    }
+}
+
+impl BlobWriter {
+    /// Hands the hashing of this write to the caller, so it can run on
+    /// another thread than the file writes: from now on
+    /// [`ContentWriter::write`] only writes, and the caller feeds the same
+    /// bytes, in the same order, to the returned [`Verifier`] and gives it
+    /// back to [`BlobWriter::commit_detached`], which checks that it saw
+    /// exactly as many bytes as were written, then its digest. `None` once
+    /// anything was written, or if it was detached already.
+    pub fn detach_verifier(&mut self) -> Option<Verifier> {
+        if self.written > 0 || self.detached || self.failed {
+            return None;
+        }
+        self.detached = true;
+        self.verifier.take()
+    }
+
+    /// [`ContentWriter::commit`] for a writer whose verifier was detached:
+    /// `verifier` must have seen exactly the bytes written (size, then
+    /// digest, are checked) before anything becomes visible.
+    pub fn commit_detached(mut self, verifier: Verifier) -> Result<u64, StoreError> {
+        if !self.detached || self.failed {
+            return Err(self.spent());
+        }
+        if verifier.expected() != &self.digest || verifier.bytes_seen() != self.written {
+            return Err(StoreError::SizeMismatch {
+                digest: self.digest.clone(),
+                expected: self.written,
+                actual: verifier.bytes_seen(),
+            });
+        }
+        self.finish(verifier)
+    }
+
+    /// Checks `verifier`'s verdict, then makes the ingest file durable and
+    /// visible.
+    fn finish(&mut self, verifier: Verifier) -> Result<u64, StoreError> {
+        let Some(file) = self.file.take() else {
             return Err(self.spent());
         };
         let size = verifier.bytes_seen();
@@ -235,6 +289,15 @@ impl BlobWriter {
     }
 }
 
+impl BlobWriter {
+    /// The verdict of a detached `verifier` ([`BlobWriter::detach_verifier`])
+    /// on the bytes it saw, without finishing it: the size, or the size or
+    /// digest mismatch.
+    pub fn verdict_of(verifier: &Verifier) -> Result<u64, StoreError> {
+        verdict(verifier.expected(), verifier.clone())
+    }
+}
+
 /// The verifier's verdict as a store error; the size on success.
 fn verdict(digest: &Digest, verifier: shared::digest::Verifier) -> Result<u64, StoreError> {
     let size = verifier.bytes_seen();
@@ -257,5 +320,67 @@ fn verdict(digest: &Digest, verifier: shared::digest::Verifier) -> Result<u64, S
             expected,
             actual,
         }),
+    }
+}
+
+#[cfg(test)]
+mod detached_tests {
+    use super::*;
+    use crate::store::{Ingest, Ingester, LocalContent, Provider};
+
+    fn writer(content: &LocalContent, digest: &Digest) -> BlobWriter {
+        match content.writer(digest, None).expect("writer") {
+            Ingest::Writer(w) => w,
+            Ingest::Exists(_) => panic!("new blob"),
+        }
+    }
+
+    /// The verifier handed out must see exactly the bytes written.
+    #[test]
+    fn a_detached_verifier_must_see_every_written_byte() {
+        let bytes = b"hello, detached hashing".to_vec();
+        let digest = Digest::sha256_of(&bytes);
+        let mut other = bytes.clone();
+        other[0] ^= 1;
+        #[rustfmt::skip]
+        let cases: [(&str, &[u8], bool); 4] = [
+            ("the same bytes", &bytes, true),
+            ("fewer bytes", &bytes[..5], false),
+            ("other bytes", &other, false),
+            ("more bytes", b"hello, detached hashing and more", false),
+        ];
+        for (case, hashed, visible) in cases {
+            let dir = tempfile::tempdir().expect("tmp");
+            let content = LocalContent::open(dir.path()).expect("store");
+            let mut w = writer(&content, &digest);
+            let mut verifier = w.detach_verifier().expect("fresh writer");
+            assert!(w.detach_verifier().is_none(), "{case}: only once");
+            w.write(&bytes).expect("write");
+            let _ = verifier.update(hashed);
+            let result = w.commit_detached(verifier);
+            assert_eq!(result.is_ok(), visible, "{case}: {result:?}");
+            assert_eq!(
+                content.info(&digest).expect("info").is_some(),
+                visible,
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_detached_writer_cannot_commit_without_its_verifier() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let content = LocalContent::open(dir.path()).expect("store");
+        let digest = Digest::sha256_of(b"x");
+        let mut w = writer(&content, &digest);
+        let _verifier = w.detach_verifier().expect("fresh writer");
+        w.write(b"x").expect("write");
+        assert!(w.commit().is_err());
+        assert!(content.info(&digest).expect("info").is_none());
+
+        let mut w = writer(&content, &digest);
+        w.write(b"x").expect("write");
+        assert!(w.detach_verifier().is_none(), "not once written");
+        assert_eq!(w.commit().expect("commit"), 1);
     }
 }

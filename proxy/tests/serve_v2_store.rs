@@ -1,0 +1,391 @@
+//! `strata serve`'s `/v2` and the store, against the real distribution
+//! registry: images cached through `/v2` are recorded like pulled images
+//! (listed, kept by garbage collection, evicted by `rm`), and stored
+//! content is only served under a repository that holds it.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use test_support::cli::Cli;
+use test_support::fixtures::layer::sha256;
+use test_support::strata::StrataOptions;
+use test_support::{Auth, Registry, StrataServer, fixtures};
+
+const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+
+fn serve(upstreams: &[String], cli: &Cli) -> StrataServer {
+    StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .env("STRATA_INSECURE_REGISTRIES", upstreams.join(","))
+        .env(
+            "DOCKER_CONFIG",
+            cli.dir.path().join("docker").display().to_string(),
+        )
+        .start()
+        .expect("strata serve")
+}
+
+/// `http://strata/v2/<host with _>/<repo>`.
+fn v2(server: &StrataServer, upstream: &str, repo: &str) -> String {
+    format!("{}/v2/{}/{repo}", server.url(), upstream.replace(':', "_"))
+}
+
+/// Status, body and the error code of a JSON error body.
+async fn send(method: reqwest::Method, url: &str) -> (StatusCode, Vec<u8>, String) {
+    let response = reqwest::Client::new()
+        .request(method, url)
+        .header("accept", ACCEPT)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let status = response.status();
+    let body = response.bytes().await.expect("body").to_vec();
+    let code = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["errors"][0]["code"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    (status, body, code)
+}
+
+async fn get(url: &str) -> (StatusCode, Vec<u8>, String) {
+    send(reqwest::Method::GET, url).await
+}
+
+/// The config and layers of an image manifest, largest layer last.
+fn blobs_of(manifest: &Value) -> Vec<String> {
+    let mut layers: Vec<(u64, String)> = manifest["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .map(|l| {
+            (
+                l["size"].as_u64().expect("size"),
+                l["digest"].as_str().expect("digest").to_owned(),
+            )
+        })
+        .collect();
+    layers.sort();
+    let mut out = vec![
+        manifest["config"]["digest"]
+            .as_str()
+            .expect("config")
+            .to_owned(),
+    ];
+    out.extend(layers.into_iter().map(|(_, d)| d));
+    out
+}
+
+/// Pulls `repo:tag` through strata the way a client does (manifest by
+/// tag, then every blob); returns the manifest digest and its blobs.
+async fn pull_through(base: &str, tag: &str) -> (String, Vec<String>) {
+    let (status, body, _) = get(&format!("{base}/manifests/{tag}")).await;
+    assert_eq!(status, StatusCode::OK, "{base}:{tag}");
+    let manifest: Value = serde_json::from_slice(&body).expect("json");
+    let blobs = blobs_of(&manifest);
+    for digest in &blobs {
+        let (status, body, _) = get(&format!("{base}/blobs/{digest}")).await;
+        assert_eq!(status, StatusCode::OK, "{digest}");
+        assert_eq!(sha256(&body), *digest);
+    }
+    (sha256(&body), blobs)
+}
+
+fn stored(server: &StrataServer, digest: &str) -> bool {
+    server
+        .store()
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"))
+        .is_file()
+}
+
+/// `strata ARGS` on the server's store; (success, stdout, stderr).
+fn strata(cli: &Cli, server: &StrataServer, args: &[&str]) -> (bool, String, String) {
+    let output = cli
+        .command(&[])
+        .env("STRATA_STORE", server.store())
+        .args(args)
+        .output()
+        .expect("run strata");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `strata images --digests --no-trunc`, once it lists `wanted` (recording
+/// follows the response that completed the image); panics after 20 s.
+async fn images_listing(cli: &Cli, server: &StrataServer, wanted: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (ok, out, err) = strata(cli, server, &["images", "--digests", "--no-trunc"]);
+        assert!(ok, "{err}");
+        if out.contains(wanted) {
+            return out;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{wanted} is not listed:\n{out}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Garbage collection runs after a failed pull (it cleans up what the pull
+/// left): make one fail.
+fn gc_by_failed_pull(cli: &Cli, server: &StrataServer, registry: &Registry) {
+    let missing = format!("{}/no/such:nope", registry.host());
+    let (ok, _, err) = strata(cli, server, &["pull", "-q", &missing]);
+    assert!(!ok, "pulling {missing} must fail: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn images_cached_through_v2_are_recorded_kept_by_gc_and_removed_by_rm() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let redis = registry
+        .push(fixtures::get("library/redis:latest").expect("fixture"))
+        .expect("push");
+    let alpine = registry
+        .push(fixtures::get("library/alpine:latest").expect("fixture"))
+        .expect("push");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let server = serve(&[registry.host()], &cli);
+    let base = v2(&server, &registry.host(), "library/redis");
+
+    let (manifest, blobs) = pull_through(&base, "latest").await;
+    assert_eq!(manifest, redis.digest);
+    // Listed like a pulled image: its tag and the digest the tag named.
+    let name = format!("{}/library/redis", registry.host());
+    let listing = images_listing(&cli, &server, &redis.digest).await;
+    let line = listing
+        .lines()
+        .find(|l| l.contains(&redis.digest))
+        .expect("a line");
+    assert!(
+        line.starts_with(&name) && line.contains("latest"),
+        "{listing}"
+    );
+    assert!(
+        line.contains(&blobs[0]),
+        "the image ID is the config digest: {line}"
+    );
+
+    // A blob fetched alone is cache only: nothing names it.
+    let alpine_manifest: Value = serde_json::from_slice(
+        &registry
+            .raw_manifest("library/alpine", &alpine.digest)
+            .expect("raw"),
+    )
+    .expect("json");
+    let loose = blobs_of(&alpine_manifest)
+        .into_iter()
+        .find(|d| !blobs.contains(d))
+        .expect("a blob redis does not share");
+    let alpine_base = v2(&server, &registry.host(), "library/alpine");
+    let (status, _, _) = get(&format!("{alpine_base}/blobs/{loose}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !stored(&server, &loose) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{loose} was not stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    gc_by_failed_pull(&cli, &server, &registry);
+    assert!(
+        !stored(&server, &loose),
+        "gc ran and deleted the loose blob"
+    );
+    for digest in blobs.iter().chain([&manifest]) {
+        assert!(
+            stored(&server, digest),
+            "gc kept {digest} of the cached image"
+        );
+    }
+    let (ok, out, err) = strata(&cli, &server, &["fsck"]);
+    assert!(ok, "{out}{err}");
+
+    // Served from the store with the upstream gone, by tag and by digest.
+    drop(registry);
+    let (status, body, _) = get(&format!("{base}/manifests/latest")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sha256(&body), manifest);
+    for digest in &blobs {
+        let (status, body, _) = get(&format!("{base}/blobs/{digest}")).await;
+        assert_eq!(status, StatusCode::OK, "{digest}");
+        assert_eq!(sha256(&body), *digest);
+    }
+
+    // `rm` evicts it like a pulled image.
+    let (ok, out, err) = strata(&cli, &server, &["rm", &format!("{name}:latest")]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Untagged:") && out.contains("Deleted:"),
+        "{out}"
+    );
+    for digest in &blobs {
+        assert!(!stored(&server, digest), "rm deleted {digest}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_platform_of_an_index_cached_through_v2_is_recorded_once() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let multi = registry
+        .push(fixtures::get("library/multi:latest").expect("fixture"))
+        .expect("push");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let server = serve(&[registry.host()], &cli);
+    let base = v2(&server, &registry.host(), "library/multi");
+
+    let (status, body, _) = get(&format!("{base}/manifests/latest")).await;
+    assert_eq!(status, StatusCode::OK);
+    let index: Value = serde_json::from_slice(&body).expect("json");
+    let children: Vec<String> = index["manifests"]
+        .as_array()
+        .expect("an index")
+        .iter()
+        .map(|m| m["digest"].as_str().expect("digest").to_owned())
+        .collect();
+    assert!(children.len() >= 2, "{index}");
+    let mut configs = Vec::new();
+    for child in &children {
+        let (_, blobs) = pull_through(&base, child).await;
+        configs.push(blobs[0].clone());
+    }
+    let listing = images_listing(&cli, &server, &multi.digest).await;
+    // Every platform is listed; the tag and the index digest name one.
+    for config in &configs {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut listing = listing.clone();
+        while !listing.contains(config.as_str()) {
+            assert!(std::time::Instant::now() < deadline, "{config}:\n{listing}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            listing = strata(&cli, &server, &["images", "--digests", "--no-trunc"]).1;
+        }
+    }
+    let (_, listing, _) = strata(&cli, &server, &["images", "--digests", "--no-trunc"]);
+    assert_eq!(
+        listing.lines().filter(|l| l.contains(" latest ")).count(),
+        1,
+        "{listing}"
+    );
+    assert_eq!(
+        listing
+            .lines()
+            .filter(|l| l.contains(&multi.digest))
+            .count(),
+        1,
+        "{listing}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stored_content_is_only_served_under_a_repository_that_holds_it() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let redis = registry
+        .push(fixtures::get("library/redis:latest").expect("fixture"))
+        .expect("push");
+    // Another repository upstream, without redis's own layers.
+    let other_pushed = registry
+        .push_as(
+            fixtures::get("library/alpine:latest").expect("fixture"),
+            "team/other",
+            "latest",
+        )
+        .expect("push");
+    let manifest: Value = serde_json::from_slice(
+        &registry
+            .raw_manifest("library/redis", &redis.digest)
+            .expect("raw"),
+    )
+    .expect("json");
+    let other_manifest: Value = serde_json::from_slice(
+        &registry
+            .raw_manifest("team/other", &other_pushed.digest)
+            .expect("raw"),
+    )
+    .expect("json");
+    let shared = blobs_of(&other_manifest);
+    let layer = blobs_of(&manifest)
+        .into_iter()
+        .rev()
+        .find(|d| !shared.contains(d))
+        .expect("a layer of redis alone");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
+    let server = serve(&[registry.host()], &cli);
+    let redis_base = v2(&server, &registry.host(), "library/redis");
+    let registry_host = registry.host();
+
+    // Cached through repository A.
+    let (status, body, _) = get(&format!("{redis_base}/blobs/{layer}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sha256(&body), layer);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !stored(&server, &layer) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{layer} was not stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (status, _, _) = get(&format!("{redis_base}/manifests/{}", redis.digest)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Asked for through repositories that do not hold it upstream.
+    for repo in ["team/other", "no/such"] {
+        let base = v2(&server, &registry.host(), repo);
+        let (status, body, code) = get(&format!("{base}/blobs/{layer}")).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::NOT_FOUND, "BLOB_UNKNOWN"),
+            "{repo}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let (status, _, _) = send(reqwest::Method::HEAD, &format!("{base}/blobs/{layer}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "HEAD via {repo}");
+        let (status, body, _) = send(
+            reqwest::Method::GET,
+            &format!("{base}/manifests/{}", redis.digest),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{repo}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    // Repository A still gets it, from the store.
+    let (status, body, _) = get(&format!("{redis_base}/blobs/{layer}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sha256(&body), layer);
+
+    // Once the other repository holds it upstream too, it is served there.
+    registry
+        .push_as(
+            fixtures::get("library/redis:latest").expect("fixture"),
+            "team/other",
+            "redis",
+        )
+        .expect("push");
+    let other = v2(&server, &registry.host(), "team/other");
+    let (status, body, _) = get(&format!("{other}/blobs/{layer}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sha256(&body), layer);
+
+    // With the upstream gone, a repository not known to hold it gets an
+    // error, never the bytes; the ones known to hold it are served.
+    drop(registry);
+    let unconfirmed = v2(&server, &registry_host, "library/alpine");
+    let (status, _, code) = get(&format!("{unconfirmed}/blobs/{layer}")).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_GATEWAY, "UNAVAILABLE")
+    );
+    for base in [&redis_base, &other] {
+        let (status, body, _) = get(&format!("{base}/blobs/{layer}")).await;
+        assert_eq!(status, StatusCode::OK, "{base}");
+        assert_eq!(sha256(&body), layer);
+    }
+}
