@@ -139,11 +139,20 @@ async fn by_digest(
         let waiter = match context.manifests.join(digest) {
             Joined::Leader(completion) => {
                 let waiter = completion.waiter();
-                let (state, context, repository) =
-                    (state.clone(), context.clone(), repository.clone());
+                let (state, context, repository, digest) = (
+                    state.clone(),
+                    context.clone(),
+                    repository.clone(),
+                    digest.clone(),
+                );
                 // On a task, so the fetch ends (and its waiters hear) even if this request is cancelled.
                 tokio::spawn(async move {
-                    let result = fetch(&state, &context, &repository).await;
+                    // A flight for this digest may have stored it and ended
+                    // between this request's look in the store and its join.
+                    let result = match stored(state.store(), &digest).await {
+                        Ok(Some(manifest)) => Ok(manifest),
+                        _ => fetch(&state, &context, &repository).await,
+                    };
                     completion.finish(result);
                 });
                 waiter
