@@ -2,9 +2,12 @@
 // playwright-core (which never downloads a browser). Started by
 // scripts/bench.py with one JSON argument; prints one JSON object.
 //
-// Input:  { runs, verifyUrl, verifyRef, blobUrl, imagesUrl, pullUrl, pullRef }
+// Input:  { runs, verifyUrl, verifyRef, blobUrl, imagesUrl, pullUrl, pullRef,
+//           explorerUrl, explorerRef, explorerPath }
 // Output: { verify: {ms[], wasmMemory[], heapPeak[], state}, webcrypto: {ms[], bytes},
-//           firstRender: {ms[]}, progress: {latencies[], events} }
+//           firstRender: {ms[]}, progress: {latencies[], events},
+//           explorer: {ms[], longestTask[], longTasks[], rows, entries} }
+// Without verifyRef only the explorer is measured, and the other way round.
 import { chromium } from 'playwright-core';
 
 const input = JSON.parse(process.argv[2]);
@@ -149,10 +152,60 @@ async function progress(browser) {
   return { latencies, events: events.length };
 }
 
-const result = await withBrowser(async (browser) => ({
-  verify: await verify(browser),
-  webcrypto: await webcrypto(browser),
-  firstRender: await firstRender(browser),
-  progress: await progress(browser),
-}));
+// The layer explorer on a directory of a many-file image: time from
+// navigation start until every layer is read and the listing shows rows,
+// and the longest main-thread task meanwhile (Long Tasks API, observed from
+// before the page's own scripts run, buffered).
+async function explorer(browser) {
+  const out = { ms: [], longestTask: [], longTasks: [], rows: null, entries: null };
+  for (let i = 0; i <= input.runs; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${input.explorerUrl}/i/${input.explorerRef}/fs/${input.explorerPath}`);
+    await page.waitForFunction(() => {
+      const done = document.querySelector('[data-test=explorer-progress][data-phase=done]');
+      if (done && document.querySelector('[data-test=fs-row]')) {
+        window.__listed ??= performance.now();
+        return true;
+      }
+      if (document.querySelector('[data-test=explorer-progress][data-phase=failed]')) {
+        throw new Error('the explorer failed to load');
+      }
+      return false;
+    }, null, { timeout: LONG, polling: 'raf' });
+    const r = await page.evaluate(() => ({
+      listed: window.__listed,
+      tasks: window.__longTasks,
+      rows: document.querySelectorAll('[data-test=fs-row]').length,
+      entries: Number(document.querySelector('[data-test=fs-list]').dataset.count),
+    }));
+    if (i > 0) { // the first run warms the proxy's store; it is not counted
+      out.ms.push(r.listed);
+      out.longestTask.push(Math.max(0, ...r.tasks));
+      out.longTasks.push(r.tasks.length);
+    }
+    out.rows = r.rows;
+    out.entries = r.entries;
+    await context.close();
+  }
+  return out;
+}
+
+const result = await withBrowser(async (browser) => {
+  const out = {};
+  if (input.verifyRef) {
+    out.verify = await verify(browser);
+    out.webcrypto = await webcrypto(browser);
+    out.firstRender = await firstRender(browser);
+    out.progress = await progress(browser);
+  }
+  if (input.explorerRef) out.explorer = await explorer(browser);
+  return out;
+});
 console.log(JSON.stringify(result));

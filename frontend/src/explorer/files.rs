@@ -104,9 +104,9 @@ fn row(reference: &str, node: MergedNode<'_>) -> AnyView {
     let name = shown(node.name());
     let suffix = if node.is_dir() { "/" } else { "" };
     let target = link_target(node.entry());
-    let odd = node
-        .entry()
-        .and_then(|e| odd_marker(e.path.oddities(), e.path.original()));
+    // Implied directories (`..` from `../x`) are flagged by their path.
+    let original = node.entry().map_or(node.path(), |e| e.path.original());
+    let odd = odd_marker(node.oddities(), original);
     view! {
         <div class="vrow fs-grid" data-test="fs-row" data-name=node.name().to_owned()
             data-layer=layer.map(|l| l.to_string()).unwrap_or_default()>

@@ -6,8 +6,7 @@
 //! | file | concept |
 //! | --- | --- |
 //! | `session` | the loaded image: manifest, layers, the merged tree, progress |
-//! | `stream` | one layer blob: fetched, verified, decompressed, parsed in slices |
-//! | `inflate` | gzip/zstd/plain decompression into any `Write` |
+//! | `stream` | one layer blob: fetched, verified, decompressed ([`crate::verify::LayerDecoder`]), parsed in slices |
 //! | `extract` | one file's bytes: the preview and the download |
 //! | `vlist` | the virtualised list every long listing uses |
 //! | `files` | the merged tree at a path, and one file's details |
@@ -21,7 +20,6 @@
 pub mod analysis;
 pub mod extract;
 pub mod files;
-mod inflate;
 pub mod layer;
 pub mod session;
 mod stream;

@@ -6,7 +6,8 @@
 //! store's repo digests), fetch the manifest (or index, then the chosen
 //! platform's manifest) and verify it, read the config for each layer's
 //! `created_by`, then stream each layer in order ([`super::stream`]) and
-//! apply it to the [`MergedTree`]. Progress goes to a [`Status`] signal.
+//! apply it to the [`MergedTree`] in slices ([`LayerApply`]), yielding to
+//! the page between slices. Progress goes to a [`Status`] signal.
 //! Opening another image cancels the task at its next chunk.
 
 use std::cell::{Cell, RefCell};
@@ -17,12 +18,16 @@ use leptos::task::spawn_local;
 use shared::config::ImageConfig;
 use shared::digest::{Digest, Verifier};
 use shared::manifest::{Descriptor, ImageManifest, Manifest};
-use shared::merged::{MergedTree, TarParser};
+use shared::merged::{LayerApply, LayerEntry, MergedTree, TarParser};
 use shared::platform::Platform;
 use shared::reference::{Reference, TagOrDigest};
 
-use super::stream::{LayerError, TarSink, stream_layer, yield_now};
+use super::stream::{LayerError, SLICE_MS, TarSink, stream_layer, yield_now};
 use crate::api;
+
+/// Units of work (about one entry each) between two looks at the clock
+/// while a layer is applied.
+const APPLY_STEP: usize = 1024;
 
 /// Configs larger than this are not read (a real one is a few kB).
 const MAX_CONFIG: u64 = 16 << 20;
@@ -248,13 +253,39 @@ async fn load(session: &Session) -> Result<(), String> {
             Err(e) => (Vec::new(), LayerState::Failed(e.to_string())),
         };
         yield_now().await;
-        session.tree.borrow_mut().push_layer(entries);
+        if !apply_layer(session, entries).await {
+            return Ok(());
+        }
         set(state);
         session.status.update(|s| s.applied = i + 1);
         yield_now().await;
     }
     session.status.update(|s| s.phase = Phase::Done);
     Ok(())
+}
+
+/// Applies a read layer's `entries` to the session's tree in slices of
+/// about [`SLICE_MS`], yielding between them; false if the session was
+/// cancelled meanwhile.
+async fn apply_layer(session: &Session, entries: Vec<LayerEntry>) -> bool {
+    let mut apply = LayerApply::new(&session.tree.borrow(), entries);
+    let mut slice_start = js_sys::Date::now();
+    loop {
+        // The borrow ends before the page gets its turn (it reads the tree).
+        let done = apply.step(&mut session.tree.borrow_mut(), APPLY_STEP);
+        if done {
+            break;
+        }
+        if js_sys::Date::now() - slice_start > SLICE_MS {
+            yield_now().await;
+            if session.cancelled.get() {
+                return false;
+            }
+            slice_start = js_sys::Date::now();
+        }
+    }
+    apply.finish(&mut session.tree.borrow_mut());
+    true
 }
 
 /// Fetches and verifies the manifest (through an index when there is one).

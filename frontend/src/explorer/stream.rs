@@ -1,8 +1,8 @@
 //! Streaming one layer blob from `/v2`: its compressed bytes are verified
 //! against the manifest's digest as they arrive, decompressed, and handed
-//! to a tar parser, at most [`CHUNK`] bytes at a time. Between chunks the
-//! loop gives the event loop a turn about every [`SLICE_MS`] milliseconds,
-//! so the page stays responsive while a large layer parses.
+//! to a tar parser, at most [`PIECE`] compressed bytes at a time. Between
+//! pieces the loop gives the event loop a turn about every [`SLICE_MS`]
+//! milliseconds, so the page stays responsive while a large layer parses.
 
 use std::io::Write;
 
@@ -10,14 +10,17 @@ use shared::digest::Verifier;
 use shared::manifest::Descriptor;
 use shared::merged::{LayerEntry, TarError, TarParser};
 use shared::reference::Reference;
-use shared::verify::CHUNK;
 
-use super::inflate::{InflateError, Inflater, SINK_ERROR};
 use crate::api;
-use crate::verify::feed_chunked;
+use crate::verify::{DecodeError, LayerDecoder, SINK_ERROR};
 
 /// How long the parser works before it yields to the page.
 pub const SLICE_MS: f64 = 12.0;
+
+/// Compressed bytes verified and decompressed between two looks at the
+/// clock (a 64 KiB piece of a small-file tar inflates to a few thousand
+/// entries, a few milliseconds of parsing).
+const PIECE: usize = 64 << 10;
 
 /// Why a layer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,15 +104,31 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// Gives the event loop a turn (a zero-delay timer), so input and painting
-/// happen between two slices of parsing.
+/// Gives the event loop a turn, so input and painting happen between two
+/// slices of work: `scheduler.yield()` where the browser has it (no timer
+/// clamping, and the task goes on before other queued work), else a
+/// zero-delay timer.
 pub async fn yield_now() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        } else {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
-        }
+    use wasm_bindgen::JsCast;
+    let global = js_sys::global();
+    let scheduler = js_sys::Reflect::get(&global, &"scheduler".into()).ok();
+    let yielded = scheduler.filter(|s| s.is_object()).and_then(|s| {
+        let function = js_sys::Reflect::get(&s, &"yield".into()).ok()?;
+        let promise = function
+            .dyn_into::<js_sys::Function>()
+            .ok()?
+            .call0(&s)
+            .ok()?;
+        promise.dyn_into::<js_sys::Promise>().ok()
+    });
+    let promise = yielded.unwrap_or_else(|| {
+        js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            } else {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            }
+        })
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
@@ -129,9 +148,9 @@ pub async fn stream_layer(
         .await
         .map_err(|e| LayerError::Fetch(e.to_string()))?;
     let mut verifier = Verifier::new(descriptor.digest.clone(), Some(descriptor.size));
-    let mut inflater = Inflater::new(descriptor.media_type.compression(), sink);
+    let mut inflater = LayerDecoder::with_sink(descriptor.media_type.compression(), sink);
     let mut inflate_error: Option<LayerError> = None;
-    let mut buffer = Vec::with_capacity(CHUNK);
+    let mut buffer = Vec::with_capacity(PIECE);
     let mut slice_start = now_ms();
     loop {
         let array = match stream.next().await {
@@ -139,30 +158,41 @@ pub async fn stream_layer(
             Ok(None) => break,
             Err(e) => return Err(LayerError::Fetch(e.to_string())),
         };
-        let fed = feed_chunked(&array, &mut buffer, |piece| {
+        // Small pieces: one piece of a small-file tar decompresses to
+        // thousands of entries, so the clock is read after each.
+        let len = array.length();
+        let mut at = 0u32;
+        while at < len {
+            let end = len.min(at.saturating_add(PIECE as u32));
+            let n = (end - at) as usize;
+            buffer.resize(n, 0);
+            array.subarray(at, end).copy_to(&mut buffer[..n]);
+            at = end;
+            let piece = &buffer[..n];
             verifier
                 .update(piece)
                 .map_err(|e| LayerError::Mismatch(e.to_string()))?;
             let done = inflate_error.is_some() || inflater.sink_mut().enough;
             if !done && let Err(e) = inflater.update(piece) {
                 inflate_error = Some(match e {
-                    InflateError::Corrupt(m) => LayerError::Corrupt(m),
-                    InflateError::Sink => inflater
+                    DecodeError::Sink => inflater
                         .sink_mut()
                         .error
                         .clone()
                         .map_or(LayerError::Cancelled, LayerError::Tar),
+                    corrupt => LayerError::Corrupt(corrupt.to_string()),
                 });
             }
-            Ok(())
-        });
-        fed?;
+            if now_ms() - slice_start > SLICE_MS {
+                if !each_chunk(inflater.sink_mut(), verifier.bytes_seen()) {
+                    return Err(LayerError::Cancelled);
+                }
+                yield_now().await;
+                slice_start = now_ms();
+            }
+        }
         if !each_chunk(inflater.sink_mut(), verifier.bytes_seen()) {
             return Err(LayerError::Cancelled);
-        }
-        if now_ms() - slice_start > SLICE_MS {
-            yield_now().await;
-            slice_start = now_ms();
         }
     }
     verifier
@@ -177,8 +207,8 @@ pub async fn stream_layer(
         return Ok(std::mem::replace(inflater.sink_mut(), empty));
     }
     let mut sink = inflater.finish().map_err(|e| match e {
-        InflateError::Corrupt(m) => LayerError::Corrupt(m),
-        InflateError::Sink => LayerError::Cancelled,
+        DecodeError::Sink => LayerError::Cancelled,
+        corrupt => LayerError::Corrupt(corrupt.to_string()),
     })?;
     if let Err(e) = sink.parser.finish() {
         return Err(LayerError::Tar(e));

@@ -1,16 +1,21 @@
-//! Push decompression of a layer into a hasher: compressed bytes go in as
-//! they arrive, the uncompressed tar is hashed as it comes out, and nothing
-//! holds the whole layer.
+//! Push decompression of a layer into any [`Write`] sink: compressed bytes
+//! go in as they arrive, the uncompressed tar comes out in pieces of at most
+//! 256 KiB (zstd; gzip hands on what `flate2` makes), and nothing holds the
+//! whole layer. Verification hashes the output ([`LayerDecoder::new`]); the
+//! layer explorer parses it ([`LayerDecoder::with_sink`]).
 //!
 //! gzip (every member) goes through `flate2`'s pure-Rust backend; zstd
 //! (every frame) through `ruzstd`'s frame decoder, which needs at least one
 //! whole block (at most 128 KiB) buffered before it makes progress, so its
 //! input buffer stays under one block plus one chunk.
 
-use std::io::Write as _;
+use std::io::Write;
 
 use shared::digest::Hasher;
 use shared::media_type::Compression;
+
+/// Largest piece the zstd path hands to the sink at once.
+const OUT: usize = 256 << 10;
 
 /// Why a layer's bytes do not decompress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +24,8 @@ pub enum DecodeError {
     Gzip(String),
     /// The zstd stream is corrupt or ends early.
     Zstd(String),
+    /// The sink refused the bytes (it keeps its own reason).
+    Sink,
 }
 
 impl std::fmt::Display for DecodeError {
@@ -26,53 +33,77 @@ impl std::fmt::Display for DecodeError {
         match self {
             Self::Gzip(e) => write!(f, "the layer is not valid gzip: {e}"),
             Self::Zstd(e) => write!(f, "the layer is not valid zstd: {e}"),
+            Self::Sink => f.write_str("the decompressed bytes were refused"),
         }
     }
 }
 
-/// Decompresses a layer as it streams and hashes what comes out.
-pub struct LayerDecoder {
-    inner: Inner,
+/// Decompresses a layer as it streams into `W` (by default a SHA-256
+/// hasher).
+pub struct LayerDecoder<W: Write = Hasher> {
+    inner: Inner<W>,
 }
 
-enum Inner {
-    Plain(Box<Hasher>),
-    Gzip(Box<flate2::write::MultiGzDecoder<Hasher>>),
-    Zstd(Box<Zstd>),
+enum Inner<W: Write> {
+    Plain(W),
+    Gzip(Box<flate2::write::MultiGzDecoder<W>>),
+    Zstd(Box<Zstd<W>>),
 }
 
 impl LayerDecoder {
     /// A decoder for `compression`, hashing the output with SHA-256.
     pub fn new(compression: Compression) -> LayerDecoder {
+        LayerDecoder::with_sink(compression, Hasher::sha256())
+    }
+}
+
+/// The message a sink's own error carries, told apart from gzip's (a sink
+/// returns `std::io::Error::other(SINK_ERROR)`).
+pub const SINK_ERROR: &str = "strata: the sink refused the bytes";
+
+fn gzip_error(e: &std::io::Error) -> DecodeError {
+    if e.kind() == std::io::ErrorKind::Other && e.to_string() == SINK_ERROR {
+        DecodeError::Sink
+    } else {
+        DecodeError::Gzip(e.to_string())
+    }
+}
+
+impl<W: Write> LayerDecoder<W> {
+    /// A decoder for `compression` writing the output into `sink`.
+    pub fn with_sink(compression: Compression, sink: W) -> Self {
         let inner = match compression {
-            Compression::None => Inner::Plain(Box::new(Hasher::sha256())),
-            Compression::Gzip => Inner::Gzip(Box::new(flate2::write::MultiGzDecoder::new(
-                Hasher::sha256(),
-            ))),
-            Compression::Zstd => Inner::Zstd(Box::new(Zstd::new())),
+            Compression::None => Inner::Plain(sink),
+            Compression::Gzip => Inner::Gzip(Box::new(flate2::write::MultiGzDecoder::new(sink))),
+            Compression::Zstd => Inner::Zstd(Box::new(Zstd::new(sink))),
         };
         LayerDecoder { inner }
+    }
+
+    /// The sink, to look at what it holds so far.
+    pub fn sink_mut(&mut self) -> &mut W {
+        match &mut self.inner {
+            Inner::Plain(w) => w,
+            Inner::Gzip(d) => d.get_mut(),
+            Inner::Zstd(z) => &mut z.sink,
+        }
     }
 
     /// Feeds the next compressed chunk.
     pub fn update(&mut self, bytes: &[u8]) -> Result<(), DecodeError> {
         match &mut self.inner {
-            Inner::Plain(h) => {
-                h.update(bytes);
-                Ok(())
-            }
-            Inner::Gzip(d) => d
-                .write_all(bytes)
-                .map_err(|e| DecodeError::Gzip(e.to_string())),
+            Inner::Plain(w) => w.write_all(bytes).map_err(|_| DecodeError::Sink),
+            Inner::Gzip(d) => d.write_all(bytes).map_err(|e| gzip_error(&e)),
             Inner::Zstd(z) => z.update(bytes, false),
         }
     }
 
-    /// Ends the stream: the hasher of the whole uncompressed content.
-    pub fn finish(self) -> Result<Hasher, DecodeError> {
+    /// Ends the stream: the sink, which has seen the whole uncompressed
+    /// content.
+    pub fn finish(self) -> Result<W, DecodeError> {
         match self.inner {
-            Inner::Plain(h) => Ok(*h),
-            Inner::Gzip(d) => d.finish().map_err(|e| DecodeError::Gzip(e.to_string())),
+            Inner::Plain(w) => Ok(w),
+            Inner::Gzip(d) => d.finish().map_err(|e| gzip_error(&e)),
             Inner::Zstd(mut z) => {
                 z.update(&[], true)?;
                 z.finish()
@@ -84,24 +115,30 @@ impl LayerDecoder {
 /// Max zstd frame header: magic, descriptor, window, dictionary ID, content size.
 const MAX_FRAME_HEADER: usize = 18;
 
-struct Zstd {
+struct Zstd<W: Write> {
     decoder: ruzstd::decoding::FrameDecoder,
     /// Compressed bytes not consumed yet (less than one block, plus the last chunk).
     pending: Vec<u8>,
     in_frame: bool,
     out: Vec<u8>,
-    hasher: Hasher,
+    sink: W,
 }
 
-impl Zstd {
-    fn new() -> Zstd {
+impl<W: Write> Zstd<W> {
+    fn new(sink: W) -> Self {
         Zstd {
             decoder: ruzstd::decoding::FrameDecoder::new(),
             pending: Vec::new(),
             in_frame: false,
-            out: vec![0; 256 << 10],
-            hasher: Hasher::sha256(),
+            out: vec![0; OUT],
+            sink,
         }
+    }
+
+    fn emit(&mut self, n: usize) -> Result<(), DecodeError> {
+        self.sink
+            .write_all(&self.out[..n])
+            .map_err(|_| DecodeError::Sink)
     }
 
     fn update(&mut self, bytes: &[u8], last: bool) -> Result<(), DecodeError> {
@@ -134,7 +171,7 @@ impl Zstd {
                 break;
             }
             at += read;
-            self.hasher.update(&self.out[..written]);
+            self.emit(written)?;
             if self.decoder.is_finished() {
                 // Drain what the frame left in its window, then look for the next frame.
                 loop {
@@ -143,7 +180,7 @@ impl Zstd {
                     if n == 0 {
                         break;
                     }
-                    self.hasher.update(&self.out[..n]);
+                    self.emit(n)?;
                 }
                 self.in_frame = false;
                 continue;
@@ -156,14 +193,14 @@ impl Zstd {
         Ok(())
     }
 
-    fn finish(self) -> Result<Hasher, DecodeError> {
+    fn finish(self) -> Result<W, DecodeError> {
         if self.in_frame || !self.pending.is_empty() {
             return Err(DecodeError::Zstd(format!(
                 "the stream ends inside a frame ({} bytes left undecoded)",
                 self.pending.len()
             )));
         }
-        Ok(self.hasher)
+        Ok(self.sink)
     }
 }
 
@@ -227,6 +264,64 @@ mod tests {
                     "{name} split {split}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn decoders_write_the_uncompressed_bytes_into_any_sink() {
+        let plain = plain();
+        let cases: [(&str, Compression, Vec<u8>); 3] = [
+            ("plain", Compression::None, plain.clone()),
+            ("gzip", Compression::Gzip, gzip(&plain)),
+            ("zstd, two frames", Compression::Zstd, TWO_FRAMES.to_vec()),
+        ];
+        for (name, compression, input) in &cases {
+            for split in [1, 4096, 1 << 20] {
+                let mut decoder = LayerDecoder::with_sink(*compression, Vec::new());
+                for part in input.chunks(split) {
+                    decoder.update(part).expect(name);
+                }
+                assert!(decoder.sink_mut().len() <= plain.len(), "{name}");
+                let out = decoder.finish().expect(name);
+                assert!(out == plain, "{name} split {split}");
+            }
+        }
+    }
+
+    /// A sink that takes `room` bytes, then refuses.
+    struct Full {
+        room: usize,
+    }
+
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::other(super::SINK_ERROR));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sink_refusal_is_told_apart_from_corrupt_input() {
+        let plain = plain();
+        let cases: [(&str, Compression, Vec<u8>); 3] = [
+            ("plain", Compression::None, plain.clone()),
+            ("gzip", Compression::Gzip, gzip(&plain)),
+            ("zstd", Compression::Zstd, TWO_FRAMES.to_vec()),
+        ];
+        for (name, compression, input) in cases {
+            let mut decoder = LayerDecoder::with_sink(compression, Full { room: 1000 });
+            let fed = input
+                .chunks(4096)
+                .try_for_each(|part| decoder.update(part))
+                .and_then(|()| decoder.finish().map(|_| ()));
+            assert_eq!(fed, Err(DecodeError::Sink), "{name}");
         }
     }
 

@@ -12,7 +12,7 @@ pub mod pool;
 pub mod webcrypto;
 mod worker;
 
-pub use decode::{DecodeError, LayerDecoder};
+pub use decode::{DecodeError, LayerDecoder, SINK_ERROR};
 
 use leptos::prelude::*;
 use shared::config::ImageConfig;

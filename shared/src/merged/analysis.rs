@@ -128,7 +128,7 @@ impl WasteTracker {
         }
     }
 
-    fn record(&mut self, path: &str, size: u64, layer: usize) {
+    pub(super) fn record(&mut self, path: &str, size: u64, layer: usize) {
         if let Some(seen) = self.paths.get_mut(path) {
             seen.cumulative = seen.cumulative.saturating_add(size);
             seen.min = seen.min.min(size);
@@ -140,6 +140,90 @@ impl WasteTracker {
                 layers: vec![layer],
             };
             self.paths.insert(path.into(), seen);
+        }
+    }
+}
+
+/// [`WasteTracker::observe`] in slices, for [`super::LayerApply`]: the same
+/// leaves recorded with the same sizes, in two passes over the entries
+/// (first the leaves and their ancestors, then the records), each of which
+/// can stop after any entry. The tree must stay the view below the layer
+/// until [`WasteScan::finish`].
+#[derive(Debug, Default)]
+pub(super) struct WasteScan {
+    /// Each leaf path and the index of its last entry (that one counts).
+    leaves: HashMap<Box<str>, usize>,
+    /// Every proper ancestor of a leaf.
+    inner: HashSet<Box<str>>,
+    /// Directories holding an opaque marker.
+    marker_dirs: Vec<Box<str>>,
+}
+
+impl WasteScan {
+    /// First pass, entries `range` (in order, `entries[i]` meaning `meanings[i]`).
+    pub(super) fn collect(
+        &mut self,
+        entries: &[LayerEntry],
+        meanings: &[Option<Whiteout>],
+        range: std::ops::Range<usize>,
+    ) {
+        for index in range {
+            match &meanings[index] {
+                Some(Whiteout::Opaque { .. }) => {
+                    let dir = entries[index].path.parent().unwrap_or_default();
+                    self.marker_dirs.push(dir.into());
+                }
+                Some(Whiteout::Ignored) => {}
+                Some(Whiteout::Remove { .. }) | None => {
+                    let path = entries[index].path.as_str();
+                    self.leaves.insert(path.into(), index);
+                    let mut at = path;
+                    while let Some(slash) = at.rfind('/') {
+                        at = &at[..slash];
+                        if self.inner.contains(at) {
+                            break;
+                        }
+                        self.inner.insert(at.into());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Second pass, entries `range`: records the leaves into `tracker`.
+    pub(super) fn record(
+        &self,
+        tracker: &mut WasteTracker,
+        layer: usize,
+        entries: &[LayerEntry],
+        meanings: &[Option<Whiteout>],
+        below: &MergedTree,
+        range: std::ops::Range<usize>,
+    ) {
+        for index in range {
+            let path = entries[index].path.as_str();
+            if self.leaves.get(path) != Some(&index) || path.is_empty() || self.inner.contains(path)
+            {
+                continue;
+            }
+            match &meanings[index] {
+                Some(Whiteout::Remove { target }) => {
+                    let deleted = below.get(target.as_str()).filter(MergedNode::is_dir);
+                    let size = deleted.map_or(0, |dir| dir.total_size());
+                    tracker.record(target.as_str(), size, layer);
+                }
+                _ => tracker.record(path, entries[index].content_size(), layer),
+            }
+        }
+    }
+
+    /// The opaque directories that are no leaf's ancestor count as leaves.
+    pub(super) fn finish(self, tracker: &mut WasteTracker, layer: usize) {
+        for dir in self.marker_dirs {
+            let dir: &str = &dir;
+            if !(dir.is_empty() || self.leaves.contains_key(dir) || self.inner.contains(dir)) {
+                tracker.record(dir, 0, layer);
+            }
         }
     }
 }

@@ -62,14 +62,15 @@ impl MergedTree {
     }
 }
 
-/// The application of one layer in progress.
-struct Apply<'t> {
-    tree: &'t mut MergedTree,
-    layer: usize,
-    touched: Vec<NodeId>,
+/// The application of one layer in progress (all at once here, a slice at
+/// a time in [`super::LayerApply`]).
+pub(super) struct Apply<'t> {
+    pub(super) tree: &'t mut MergedTree,
+    pub(super) layer: usize,
+    pub(super) touched: Vec<NodeId>,
     /// The parent directory of the last entry put: tar entries come grouped
     /// by directory, so most entries skip the walk from the root.
-    last_dir: (String, NodeId),
+    pub(super) last_dir: (String, NodeId),
 }
 
 impl Apply<'_> {
@@ -88,13 +89,13 @@ impl Apply<'_> {
         self.tree.nodes[id].visible.then_some(id)
     }
 
-    fn remove(&mut self, path: &str) {
+    pub(super) fn remove(&mut self, path: &str) {
         if let Some(id) = self.visible(path).filter(|id| *id != ROOT) {
             self.hide(id);
         }
     }
 
-    fn make_opaque(&mut self, dir: &str) {
+    pub(super) fn make_opaque(&mut self, dir: &str) {
         if let Some(id) = self.visible(dir).filter(|id| self.tree.nodes[*id].is_dir) {
             self.clear_children(id);
         }
@@ -126,7 +127,7 @@ impl Apply<'_> {
         }
     }
 
-    fn put(&mut self, index: usize, entry: &LayerEntry) {
+    pub(super) fn put(&mut self, index: usize, entry: &LayerEntry) {
         let path = entry.path.as_str();
         let source = Source::Entry {
             layer: self.layer,
@@ -213,16 +214,7 @@ impl Apply<'_> {
     fn finish(self) -> Vec<(NodeId, Change)> {
         let mut changes = Vec::with_capacity(self.touched.len());
         for id in self.touched {
-            let node = &mut self.tree.nodes[id];
-            let change = match (node.visible_before, node.visible) {
-                (false, true) => Change::Added,
-                (true, true) => Change::Modified,
-                (true, false) => Change::Removed,
-                (false, false) => continue,
-            };
-            let layer = self.layer;
-            node.history.push(LayerChange { layer, change });
-            changes.push((id, change));
+            changes.extend(record_change(self.tree, self.layer, id));
         }
         let nodes = &self.tree.nodes;
         changes.sort_unstable_by(|a, b| nodes[a.0].path.cmp(&nodes[b.0].path));
@@ -230,8 +222,26 @@ impl Apply<'_> {
     }
 }
 
+/// Notes in the history of touched node `id` what `layer` did to it, if
+/// anything.
+pub(super) fn record_change(
+    tree: &mut MergedTree,
+    layer: usize,
+    id: NodeId,
+) -> Option<(NodeId, Change)> {
+    let node = &mut tree.nodes[id];
+    let change = match (node.visible_before, node.visible) {
+        (false, true) => Change::Added,
+        (true, true) => Change::Modified,
+        (true, false) => Change::Removed,
+        (false, false) => return None,
+    };
+    node.history.push(LayerChange { layer, change });
+    Some((id, change))
+}
+
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -257,16 +267,16 @@ mod tests {
         f(&format!("{dir}/.wh..wh..opq"), 0)
     }
 
-    struct Case {
-        name: &'static str,
-        layers: Vec<Vec<LayerEntry>>,
+    pub(in crate::merged) struct Case {
+        pub(in crate::merged) name: &'static str,
+        pub(in crate::merged) layers: Vec<Vec<LayerEntry>>,
         /// Every visible path, depth first: (path, providing layer, total size).
         visible: &'static [(&'static str, usize, u64)],
         /// Histories of chosen paths: (path, [(layer, change)]).
         history: &'static [(&'static str, &'static [(usize, Change)])],
     }
 
-    fn cases() -> Vec<Case> {
+    pub(in crate::merged) fn cases() -> Vec<Case> {
         vec![
             Case {
                 name: "whiteout of a file",

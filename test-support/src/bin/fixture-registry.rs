@@ -1,8 +1,9 @@
-//! `fixture-registry [open|basic|token] [--large MIB]`: starts a loopback
-//! distribution registry holding every fixture image (and, with `--large`,
-//! the benchmark image `bench/large:latest` of about MIB MiB), prints its
-//! address and the pushed references, and runs until stdin closes or it is
-//! killed.
+//! `fixture-registry [open|basic|token] [--large MIB] [--many-files]`:
+//! starts a loopback distribution registry holding every fixture image
+//! (and, with `--large`, the benchmark image `bench/large:latest` of about
+//! MIB MiB; with `--many-files`, `bench/many-files:latest` of about 100,000
+//! small files), prints its address and the pushed references, and runs
+//! until stdin closes or it is killed.
 //!
 //! `scripts/demo.sh` uses it so the product can be tried with no internet.
 
@@ -36,6 +37,9 @@ fn main() -> test_support::Result<()> {
     let mut pushed = registry.push_all()?;
     if let Some(mib) = large {
         pushed.push(registry.push(&test_support::fixtures::large_image(mib)?)?);
+    }
+    if args.iter().any(|a| a == "--many-files") {
+        pushed.push(registry.push(&test_support::fixtures::explorer::many_files_image()?)?);
     }
     println!("registry {}", registry.host());
     if let Some(creds) = registry.creds() {
