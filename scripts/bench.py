@@ -181,8 +181,8 @@ def images_rows(rows, host, dist):
             try:
                 out = subprocess.run(["wrk", "-t2", "-c8", "-d10s", "--latency", f"{url}/api/v1/images?limit=100"],
                                      capture_output=True, text=True, check=True).stdout
-                p50 = re.search(r"50%\s+(\S+)", out).group(1)
-                p99 = re.search(r"99%\s+(\S+)", out).group(1)
+                p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)
+                p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)
                 rps = re.search(r"Requests/sec:\s+(\S+)", out).group(1)
                 rows.append(("wrk GET /api/v1/images (10k images, page of 100)", f"p50 {p50}", f"p99 {p99}, {rps} req/s", "report"))
             finally:

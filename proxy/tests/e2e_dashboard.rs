@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use test_support::strata::StrataOptions;
+use test_support::strata::serve_dashboard;
 use test_support::{Auth, Browser, Registry, fixtures};
 
 const SHORT: Duration = Duration::from_secs(15);
@@ -55,12 +55,8 @@ async fn dashboard_pulls_filters_removes_and_shares() {
     let labels = registry
         .push(fixtures::get("test/labels:c").expect("fixture"))
         .expect("push labels");
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .start()
-        .expect("strata serve");
+    let server =
+        serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
     let url = server.url();
     let browser = Browser::start().await.expect("chromium");
 

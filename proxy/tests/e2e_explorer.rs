@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use test_support::strata::{StrataOptions, StrataServer};
+use test_support::strata::{StrataServer, serve_dashboard};
 use test_support::{Auth, Browser, Registry, fixtures};
 
 const LONG: Duration = Duration::from_secs(60);
@@ -91,12 +91,7 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
     let pushed = registry
         .push(fixtures::get("test/whiteouts:latest").expect("fixture"))
         .expect("push");
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .start()
-        .expect("strata serve");
+    let server = serve(&registry);
     let browser = Browser::start().await.expect("chromium");
     let image = format!("{}/test/whiteouts@{}", registry.host(), pushed.digest);
 
@@ -264,12 +259,7 @@ async fn a_repository_named_fs_still_routes_to_the_right_view() {
     registry
         .push_as(fixture, "team/fs/app", "v1")
         .expect("push as team/fs/app");
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .start()
-        .expect("strata serve");
+    let server = serve(&registry);
     let browser = Browser::start().await.expect("chromium");
     let image = format!("{}/team/fs/app:v1", registry.host());
 
@@ -306,12 +296,7 @@ async fn a_repository_named_fs_still_routes_to_the_right_view() {
 
 /// `strata serve` on a fresh store, with `registry` allowed over plain HTTP.
 fn serve(registry: &Registry) -> StrataServer {
-    StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .start()
-        .expect("strata serve")
+    serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve")
 }
 
 const FS_ROWS: &str = "return document.querySelectorAll('[data-test=fs-row]').length;";

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use test_support::strata::StrataOptions;
+use test_support::strata::serve_dashboard;
 use test_support::{Auth, Browser, Registry, fixtures};
 
 const SHORT: Duration = Duration::from_secs(20);
@@ -71,12 +71,8 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
     let labels = registry
         .push(fixtures::get("test/labels:c").expect("fixture"))
         .expect("push labels");
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .start()
-        .expect("strata serve");
+    let server =
+        serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
     let url = server.url();
     let host = registry.host();
     let browser = Browser::start().await.expect("chromium");
@@ -365,12 +361,8 @@ async fn a_not_stored_image_shows_its_config_then_pull_and_remove() {
     let redis = registry
         .push(fixtures::get("library/redis:latest").expect("fixture"))
         .expect("push redis");
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .start()
-        .expect("strata serve");
+    let server =
+        serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
     let url = server.url();
     let host = registry.host();
     let browser = Browser::start().await.expect("chromium");

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use test_support::faulty::{Fault, FaultyRegistry};
-use test_support::strata::StrataOptions;
+use test_support::strata::serve_dashboard;
 use test_support::{Auth, Browser, Registry, fixtures};
 
 const LONG: Duration = Duration::from_secs(60);
@@ -87,12 +87,8 @@ async fn links_by_digest_verify_every_node() {
                 .expect("push")
         })
         .collect();
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .start()
-        .expect("strata serve");
+    let server =
+        serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
     let browser = Browser::start().await.expect("chromium");
 
     for ((name, shot, is_index), p) in names.iter().zip(&pushed) {
@@ -172,14 +168,8 @@ async fn a_changed_byte_turns_exactly_that_node_red() {
     let at = |host: String| format!("{host}/library/redis@{}", redis.digest);
     // strata's store is shared by every upstream (content-addressed), so each
     // case gets a fresh server that has fetched nothing honest yet.
-    let serve = |host: String| {
-        StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-            .with_built_dashboard()
-            .expect("dashboard built")
-            .env("STRATA_INSECURE_REGISTRIES", host)
-            .start()
-            .expect("strata serve")
-    };
+    let serve =
+        |host: String| serve_dashboard(env!("CARGO_BIN_EXE_strata"), &host).expect("strata serve");
 
     // A layer: that layer is red, its diff unchecked, everything else
     // verified, with the layers checked in Web Workers (the page's pool).

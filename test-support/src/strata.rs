@@ -53,6 +53,19 @@ impl StrataOptions {
     }
 }
 
+/// `strata serve` (the binary at `bin`) with the built dashboard, allowed to
+/// reach the test registry at `registry_host` over plain http: what every
+/// browser end-to-end test starts.
+pub fn serve_dashboard(
+    bin: impl Into<PathBuf>,
+    registry_host: &str,
+) -> crate::Result<StrataServer> {
+    StrataOptions::new(bin)
+        .with_built_dashboard()?
+        .env("STRATA_INSECURE_REGISTRIES", registry_host)
+        .start()
+}
+
 /// The built dashboard, or an error saying how to build it.
 pub fn built_dashboard() -> crate::Result<PathBuf> {
     let dist = std::env::var_os("STRATA_DIST")

@@ -142,20 +142,9 @@ impl RegistryClient {
             scope: Scope::Pull(reference.path().to_owned()),
             what: &what,
         };
-        let answer = self.execute(&registry, call).await?;
-        let response = answer.response;
-        if response.status() == StatusCode::NOT_FOUND {
+        let Some(response) = self.execute_found(&registry, call).await? else {
             return Ok(None);
-        }
-        if !response.status().is_success() {
-            return Err(error::from_response(
-                response,
-                &registry.name,
-                &what,
-                answer.had_credentials,
-            )
-            .await);
-        }
+        };
         let size = response
             .headers()
             .get(reqwest::header::CONTENT_LENGTH)

@@ -129,6 +129,32 @@ impl RegistryClient {
         Ok(registry)
     }
 
+    /// Sends `call` like [`execute`](Self::execute), for a request whose
+    /// 404 means "no such thing": `None` on 404, the response on success,
+    /// the registry's own error otherwise.
+    pub(crate) async fn execute_found(
+        &self,
+        registry: &Registry,
+        call: Call<'_>,
+    ) -> Result<Option<Response>, RegistryError> {
+        let what = call.what;
+        let answer = self.execute(registry, call).await?;
+        let response = answer.response;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !response.status().is_success() {
+            return Err(error::from_response(
+                response,
+                &registry.name,
+                what,
+                answer.had_credentials,
+            )
+            .await);
+        }
+        Ok(Some(response))
+    }
+
     /// Sends `call` with authentication, answering one 401 challenge.
     pub(crate) async fn execute(
         &self,

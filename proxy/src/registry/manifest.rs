@@ -16,7 +16,7 @@
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, Response};
 use shared::digest::{Digest, Hasher};
 use shared::manifest::Manifest;
 use shared::media_type::{MANIFEST_ACCEPT, MediaType};
@@ -92,20 +92,9 @@ impl RegistryClient {
         let registry = self.registry(reference.domain())?;
         let what = describe_manifest(reference);
         let call = manifest_call(&registry.endpoint, reference, Method::HEAD, &what)?;
-        let answer = self.execute(&registry, call).await?;
-        let response = answer.response;
-        if response.status() == StatusCode::NOT_FOUND {
+        let Some(response) = self.execute_found(&registry, call).await? else {
             return Ok(None);
-        }
-        if !response.status().is_success() {
-            return Err(error::from_response(
-                response,
-                &registry.name,
-                &what,
-                answer.had_credentials,
-            )
-            .await);
-        }
+        };
         let declared = header_digest(&response, &registry.name, &what)?;
         let size = header_str(response.headers(), CONTENT_LENGTH.as_str())
             .and_then(|v| v.parse::<u64>().ok());
