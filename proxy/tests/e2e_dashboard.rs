@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use test_support::strata::serve_dashboard;
-use test_support::{Auth, Browser, Registry, fixtures};
+use test_support::{Auth, Browser, Registry};
 
 const SHORT: Duration = Duration::from_secs(15);
 const LONG: Duration = Duration::from_secs(60);
@@ -47,14 +47,12 @@ async fn pull(browser: &Browser, reference: &str, n: usize) -> Vec<String> {
 async fn dashboard_pulls_filters_removes_and_shares() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let v1 = registry
-        .push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture"))
+        .push_fixture("lovelearnlinux/webserver:v1")
         .expect("push v1");
     let v2 = registry
-        .push(fixtures::get("lovelearnlinux/webserver:v2").expect("fixture"))
+        .push_fixture("lovelearnlinux/webserver:v2")
         .expect("push v2");
-    let labels = registry
-        .push(fixtures::get("test/labels:c").expect("fixture"))
-        .expect("push labels");
+    let labels = registry.push_fixture("test/labels:c").expect("push labels");
     let server =
         serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
     let url = server.url();

@@ -65,10 +65,7 @@ async fn open_within(browser: &Browser, server: &StrataServer, path: &str, timeo
 
 /// The `(name, layer)` of each row of the directory listing shown now.
 async fn listing(browser: &Browser, expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    let want: Vec<(String, String)> = expected
-        .iter()
-        .map(|(n, l)| ((*n).to_owned(), (*l).to_owned()))
-        .collect();
+    let want = pairs(expected);
     wait_js(
         browser,
         ROW_NAMES,
@@ -85,11 +82,44 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The change of each step of the shown file's history, once there is one.
+async fn history(browser: &Browser, what: &str) -> Vec<String> {
+    wait_js(
+        browser,
+        "return Array.from(document.querySelectorAll('[data-test=history-step]')).map(s => s.dataset.change);",
+        what,
+        |steps: &Vec<String>| !steps.is_empty(),
+    )
+    .await
+}
+
+/// Opens layer `n`'s page of `image` and checks it marks each `(path, mark)`
+/// of `expected` (among others).
+async fn layer_marks(
+    browser: &Browser,
+    server: &StrataServer,
+    image: &str,
+    n: usize,
+    expected: &[(&str, &str)],
+) {
+    open(browser, server, &format!("/i/{image}/layers/{n}")).await;
+    let rows: Vec<(String, String)> = wait_js(
+        browser,
+        LAYER_ROWS,
+        &format!("layer {n} rows"),
+        |rows: &Vec<(String, String)>| !rows.is_empty(),
+    )
+    .await;
+    for expected in pairs(expected) {
+        assert!(rows.contains(&expected), "{expected:?} in {rows:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let pushed = registry
-        .push(fixtures::get("test/whiteouts:latest").expect("fixture"))
+        .push_fixture("test/whiteouts:latest")
         .expect("push");
     let server = serve(&registry);
     let browser = Browser::start().await.expect("chromium");
@@ -152,13 +182,7 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
             .await
             .expect("layer");
         assert_eq!(layer, "layer 2", "{round}");
-        let history = wait_js(
-            &browser,
-            "return Array.from(document.querySelectorAll('[data-test=history-step]')).map(s => s.dataset.change);",
-            "history",
-            |steps: &Vec<String>| !steps.is_empty(),
-        )
-        .await;
+        let history = history(&browser, "history").await;
         assert_eq!(history, ["added", "modified"], "{round}");
         if round == "first load" {
             browser
@@ -177,51 +201,39 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
         .wait_text("[data-test=fs-missing]", LONG)
         .await
         .expect("file2 is reported missing");
-    let steps = wait_js(
-        &browser,
-        "return Array.from(document.querySelectorAll('[data-test=history-step]')).map(s => s.dataset.change);",
-        "history of file2",
-        |steps: &Vec<String>| !steps.is_empty(),
-    )
-    .await;
+    let steps = history(&browser, "history of file2").await;
     assert_eq!(steps, ["added", "removed"]);
 
     // Layer pages: each entry marked against the layers below.
-    open(&browser, &server, &format!("/i/{image}/layers/1")).await;
-    let rows: Vec<(String, String)> = wait_js(
+    layer_marks(
         &browser,
-        LAYER_ROWS,
-        "layer 1 rows",
-        |rows: &Vec<(String, String)>| !rows.is_empty(),
+        &server,
+        &image,
+        1,
+        &[
+            ("data/file4", "added"),
+            ("data/file5", "added"),
+            ("data/.wh.file2", "removed"),
+            (".wh.gone", "removed"),
+        ],
     )
     .await;
-    for expected in pairs(&[
-        ("data/file4", "added"),
-        ("data/file5", "added"),
-        ("data/.wh.file2", "removed"),
-        (".wh.gone", "removed"),
-    ]) {
-        assert!(rows.contains(&expected), "{expected:?} in {rows:?}");
-    }
     browser
         .screenshot("explorer-layer-1")
         .await
         .expect("screenshot");
-    open(&browser, &server, &format!("/i/{image}/layers/2")).await;
-    let rows: Vec<(String, String)> = wait_js(
+    layer_marks(
         &browser,
-        LAYER_ROWS,
-        "layer 2 rows",
-        |rows: &Vec<(String, String)>| !rows.is_empty(),
+        &server,
+        &image,
+        2,
+        &[
+            ("data/file5", "modified"),
+            ("cache/.wh..wh..opq", "opaque dir"),
+            ("cache/fresh", "added"),
+        ],
     )
     .await;
-    for expected in pairs(&[
-        ("data/file5", "modified"),
-        ("cache/.wh..wh..opq", "opaque dir"),
-        ("cache/fresh", "added"),
-    ]) {
-        assert!(rows.contains(&expected), "{expected:?} in {rows:?}");
-    }
 
     // The analysis counts file5's two copies as waste.
     let waste = browser
@@ -367,14 +379,7 @@ async fn a_hundred_thousand_files_list_virtualised_and_deep_paths_reload() {
     )
     .await;
     assert!(rows.len() < 100, "{} rows at the end", rows.len());
-    let in_dom: usize = serde_json::from_value(
-        browser
-            .client()
-            .execute(FS_ROWS, vec![])
-            .await
-            .expect("count"),
-    )
-    .expect("a number");
+    let in_dom: usize = browser.json(FS_ROWS).await.expect("count");
     assert_eq!(in_dom, rows.len());
 
     // tree/: the deleted directories are gone.
@@ -571,7 +576,7 @@ async fn the_sharing_panel_names_another_pulled_image_with_the_same_layers() {
     let registry = Registry::start(Auth::Open).expect("registry");
     for tag in ["v1", "v2"] {
         registry
-            .push(fixtures::get(&format!("lovelearnlinux/webserver:{tag}")).expect("fixture"))
+            .push_fixture(&format!("lovelearnlinux/webserver:{tag}"))
             .expect("push");
     }
     let server = serve(&registry);

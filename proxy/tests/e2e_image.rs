@@ -9,47 +9,20 @@
 use std::time::Duration;
 
 use test_support::strata::serve_dashboard;
-use test_support::{Auth, Browser, Registry, fixtures};
+use test_support::{Auth, Browser, Registry};
 
 const SHORT: Duration = Duration::from_secs(20);
 const LONG: Duration = Duration::from_secs(60);
-
-/// Runs `script` in the page and returns what it returns.
-async fn js(browser: &Browser, script: &str) -> serde_json::Value {
-    browser
-        .client()
-        .execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("script failed: {e}: {script}"))
-}
 
 /// `[attribute, text]` of every element matching `css`.
 async fn attr_texts(browser: &Browser, css: &str, attribute: &str) -> Vec<(String, String)> {
     let script = format!(
         "return Array.from(document.querySelectorAll({css:?})).map(e => [e.getAttribute({attribute:?}) || '', e.textContent]);"
     );
-    serde_json::from_value(js(browser, &script).await).expect("pairs")
-}
-
-/// Waits until the page's URL satisfies `ok`, and returns it.
-async fn wait_url(browser: &Browser, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = std::time::Instant::now() + SHORT;
-    loop {
-        let current = browser
-            .client()
-            .current_url()
-            .await
-            .expect("current url")
-            .to_string();
-        if ok(&current) {
-            return current;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the URL stayed {current}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    browser
+        .json(&script)
+        .await
+        .unwrap_or_else(|e| panic!("pairs: {e}"))
 }
 
 /// Waits until the shown platform starts with `want`.
@@ -66,11 +39,9 @@ async fn shown_platform(browser: &Browser, want: &str) {
 async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let multi = registry
-        .push(fixtures::get("library/multi:latest").expect("fixture"))
+        .push_fixture("library/multi:latest")
         .expect("push multi");
-    let labels = registry
-        .push(fixtures::get("test/labels:c").expect("fixture"))
-        .expect("push labels");
+    let labels = registry.push_fixture("test/labels:c").expect("push labels");
     let server =
         serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
     let url = server.url();
@@ -116,7 +87,10 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
         )
         .await
         .expect("pick arm64");
-    wait_url(&browser, |u| u.ends_with("?platform=linux/arm64/v8")).await;
+    browser
+        .wait_url(SHORT, |u| u.ends_with("?platform=linux/arm64/v8"))
+        .await
+        .expect("the URL names arm64");
     shown_platform(&browser, "linux/arm64/v8").await;
     let arm_digest = browser
         .wait_text("[data-test=image-digest]", SHORT)
@@ -286,10 +260,12 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
         )
         .await
         .expect("click the arm64 digest");
-    wait_url(&browser, |u| {
-        u.ends_with(&format!("/i/{host}/library/multi@{arm_digest}"))
-    })
-    .await;
+    browser
+        .wait_url(SHORT, |u| {
+            u.ends_with(&format!("/i/{host}/library/multi@{arm_digest}"))
+        })
+        .await
+        .expect("the URL names the arm64 manifest");
     browser
         .wait_texts("[data-test=image-digest]", SHORT, |t| {
             t.first() == Some(&arm_digest)
@@ -359,7 +335,7 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
 async fn a_not_stored_image_shows_its_config_then_pull_and_remove() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let redis = registry
-        .push(fixtures::get("library/redis:latest").expect("fixture"))
+        .push_fixture("library/redis:latest")
         .expect("push redis");
     let server =
         serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");

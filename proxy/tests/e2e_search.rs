@@ -32,18 +32,11 @@ async fn names(browser: &Browser, want: &[&str]) -> Vec<String> {
 
 /// Polls the browser's URL until `ok` accepts it.
 async fn wait_url(browser: &Browser, ok: impl Fn(&url::Url) -> bool) -> url::Url {
-    let deadline = Instant::now() + SHORT;
-    loop {
-        let current = browser.client().current_url().await.expect("current url");
-        if ok(&current) {
-            return current;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the URL stayed {current} for {SHORT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let current = browser
+        .wait_url(SHORT, |u| url::Url::parse(u).is_ok_and(|u| ok(&u)))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    url::Url::parse(&current).expect("a URL")
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use test_support::faulty::{Fault, FaultyRegistry};
 use test_support::strata::serve_dashboard;
-use test_support::{Auth, Browser, Registry, fixtures};
+use test_support::{Auth, Browser, Registry};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -35,15 +35,12 @@ async fn verify(
         .await
         .expect("verdict")
         .unwrap_or_default();
-    let nodes = browser
-        .client()
-        .execute(
+    let nodes: Vec<(String, String)> = browser
+        .json(
             "return Array.from(document.querySelectorAll('[data-test=verify-tree] > li')).map(li => [li.dataset.test, li.dataset.state]);",
-            vec![],
         )
         .await
         .expect("read nodes");
-    let nodes: Vec<(String, String)> = serde_json::from_value(nodes).expect("node pairs");
     browser
         .client()
         .execute(
@@ -81,11 +78,7 @@ async fn links_by_digest_verify_every_node() {
     ];
     let pushed: Vec<_> = names
         .iter()
-        .map(|(name, _, _)| {
-            registry
-                .push(fixtures::get(name).expect("fixture"))
-                .expect("push")
-        })
+        .map(|(name, _, _)| registry.push_fixture(name).expect("push"))
         .collect();
     let server =
         serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
@@ -132,9 +125,7 @@ async fn links_by_digest_verify_every_node() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_changed_byte_turns_exactly_that_node_red() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    let redis = registry
-        .push(fixtures::get("library/redis:latest").expect("fixture"))
-        .expect("push");
+    let redis = registry.push_fixture("library/redis:latest").expect("push");
     let raw = registry
         .raw_manifest("library/redis", "latest")
         .expect("manifest");

@@ -12,103 +12,15 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 use test_support::cli::{Cli, files_under};
 use test_support::faulty::{Fault, FaultyRegistry};
 use test_support::fixtures::layer::sha256;
-use test_support::strata::StrataOptions;
 use test_support::{Auth, Registry, StrataServer, fixtures};
 
-const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+mod serve_v2_support;
 
-/// `strata serve` reaching `upstreams` over plain http, with the Docker
-/// config (credentials) of `cli`.
-fn serve(upstreams: &[String], cli: &Cli) -> StrataServer {
-    StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .env("STRATA_INSECURE_REGISTRIES", upstreams.join(","))
-        .env(
-            "DOCKER_CONFIG",
-            cli.dir.path().join("docker").display().to_string(),
-        )
-        .start()
-        .expect("strata serve")
-}
-
-/// `http://strata/v2/<host with _>/<repo>`.
-fn v2(server: &StrataServer, upstream: &str, repo: &str) -> String {
-    format!("{}/v2/{}/{repo}", server.url(), upstream.replace(':', "_"))
-}
-
-/// A response, with its body or the error that cut it short.
-struct Got {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Result<Vec<u8>, String>,
-}
-
-impl Got {
-    fn bytes(&self) -> &[u8] {
-        match &self.body {
-            Ok(b) => b,
-            Err(e) => panic!("the body failed: {e}"),
-        }
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(self.bytes())
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(self.bytes())))
-    }
-
-    fn code(&self) -> String {
-        self.json()["errors"][0]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-}
-
-async fn send(method: reqwest::Method, url: &str, headers: &[(&str, &str)]) -> Got {
-    let http = reqwest::Client::new();
-    let mut request = http.request(method, url);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{url}: {e}"));
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|e| format!("{e:?}"));
-    assert_eq!(
-        headers
-            .get("docker-distribution-api-version")
-            .and_then(|v| v.to_str().ok()),
-        Some("registry/2.0"),
-        "{url}"
-    );
-    Got {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(url: &str) -> Got {
-    send(reqwest::Method::GET, url, &[("accept", ACCEPT)]).await
-}
+use serve_v2_support::{ACCEPT, get, images_listing, send, serve, stored, v2, wait_stored};
 
 /// The blob and manifest digests an image or index names, with sizes.
 fn children(manifest: &Value) -> (Vec<String>, Vec<(String, u64)>) {
@@ -190,27 +102,6 @@ async fn fetch_image(base: &str, tag: &str, want_digest: &str) -> Vec<(String, V
     fetched
 }
 
-fn stored(server: &StrataServer, digest: &str) -> bool {
-    server
-        .store()
-        .join("blobs/sha256")
-        .join(digest.trim_start_matches("sha256:"))
-        .is_file()
-}
-
-/// Waits (up to 10 s) until `digest` is in the store: a cold transfer hands
-/// the client its last verified bytes just before the fsync and rename.
-async fn wait_stored(server: &StrataServer, digest: &str) -> bool {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !stored(server, digest) {
-        if std::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    true
-}
-
 fn ingest_files(server: &StrataServer) -> Vec<std::path::PathBuf> {
     files_under(&server.store().join("ingest"))
 }
@@ -273,7 +164,7 @@ async fn caches_verified_content_and_serves_it_with_the_upstream_stopped() {
         "{}/manifests/latest",
         v2(&server, &registry.host(), "library/redis")
     );
-    wait_recorded(&cli, &server, &redis_digest).await;
+    images_listing(&cli, &server, &redis_digest).await;
     drop(registry);
 
     for (url, bytes) in &fetched {
@@ -298,28 +189,6 @@ async fn caches_verified_content_and_serves_it_with_the_upstream_stopped() {
     let unknown = get(&redis_tag.replace("/manifests/latest", "/manifests/other")).await;
     assert_eq!(unknown.status, StatusCode::BAD_GATEWAY);
     assert_eq!(unknown.code(), "UNAVAILABLE");
-}
-
-/// Waits (up to 20 s) until `strata images` on the server's store lists
-/// `digest`: an image cached through /v2 is recorded after the response
-/// that completed it.
-async fn wait_recorded(cli: &Cli, server: &StrataServer, digest: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let listing = run(cli.command(&[]).env("STRATA_STORE", server.store()).args([
-            "images",
-            "--digests",
-            "--no-trunc",
-        ]));
-        if listing.contains(digest) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{digest} was not recorded:\n{listing}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 /// What the recorder forwards to, with what, and what it saw.

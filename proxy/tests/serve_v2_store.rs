@@ -7,47 +7,12 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use test_support::cli::Cli;
 use test_support::fixtures::layer::sha256;
-use test_support::strata::StrataOptions;
 use test_support::{Auth, Registry, StrataServer, fixtures};
 
-const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+#[expect(dead_code, reason = "serve_v2 uses all of these, this file only some")]
+mod serve_v2_support;
 
-fn serve(upstreams: &[String], cli: &Cli) -> StrataServer {
-    StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .env("STRATA_INSECURE_REGISTRIES", upstreams.join(","))
-        .env(
-            "DOCKER_CONFIG",
-            cli.dir.path().join("docker").display().to_string(),
-        )
-        .start()
-        .expect("strata serve")
-}
-
-/// `http://strata/v2/<host with _>/<repo>`.
-fn v2(server: &StrataServer, upstream: &str, repo: &str) -> String {
-    format!("{}/v2/{}/{repo}", server.url(), upstream.replace(':', "_"))
-}
-
-/// Status, body and the error code of a JSON error body.
-async fn send(method: reqwest::Method, url: &str) -> (StatusCode, Vec<u8>, String) {
-    let response = reqwest::Client::new()
-        .request(method, url)
-        .header("accept", ACCEPT)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{url}: {e}"));
-    let status = response.status();
-    let body = response.bytes().await.expect("body").to_vec();
-    let code = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v["errors"][0]["code"].as_str().map(str::to_owned))
-        .unwrap_or_default();
-    (status, body, code)
-}
-
-async fn get(url: &str) -> (StatusCode, Vec<u8>, String) {
-    send(reqwest::Method::GET, url).await
-}
+use serve_v2_support::{ACCEPT, get, images_listing, send, serve, stored, strata, v2, wait_stored};
 
 /// The config and layers of an image manifest, largest layer last.
 fn blobs_of(manifest: &Value) -> Vec<String> {
@@ -76,57 +41,15 @@ fn blobs_of(manifest: &Value) -> Vec<String> {
 /// Pulls `repo:tag` through strata the way a client does (manifest by
 /// tag, then every blob); returns the manifest digest and its blobs.
 async fn pull_through(base: &str, tag: &str) -> (String, Vec<String>) {
-    let (status, body, _) = get(&format!("{base}/manifests/{tag}")).await;
-    assert_eq!(status, StatusCode::OK, "{base}:{tag}");
-    let manifest: Value = serde_json::from_slice(&body).expect("json");
-    let blobs = blobs_of(&manifest);
+    let top = get(&format!("{base}/manifests/{tag}")).await;
+    assert_eq!(top.status, StatusCode::OK, "{base}:{tag}");
+    let blobs = blobs_of(&top.json());
     for digest in &blobs {
-        let (status, body, _) = get(&format!("{base}/blobs/{digest}")).await;
-        assert_eq!(status, StatusCode::OK, "{digest}");
-        assert_eq!(sha256(&body), *digest);
+        let blob = get(&format!("{base}/blobs/{digest}")).await;
+        assert_eq!(blob.status, StatusCode::OK, "{digest}");
+        assert_eq!(sha256(blob.bytes()), *digest);
     }
-    (sha256(&body), blobs)
-}
-
-fn stored(server: &StrataServer, digest: &str) -> bool {
-    server
-        .store()
-        .join("blobs/sha256")
-        .join(digest.trim_start_matches("sha256:"))
-        .is_file()
-}
-
-/// `strata ARGS` on the server's store; (success, stdout, stderr).
-fn strata(cli: &Cli, server: &StrataServer, args: &[&str]) -> (bool, String, String) {
-    let output = cli
-        .command(&[])
-        .env("STRATA_STORE", server.store())
-        .args(args)
-        .output()
-        .expect("run strata");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// `strata images --digests --no-trunc`, once it lists `wanted` (recording
-/// follows the response that completed the image); panics after 20 s.
-async fn images_listing(cli: &Cli, server: &StrataServer, wanted: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let (ok, out, err) = strata(cli, server, &["images", "--digests", "--no-trunc"]);
-        assert!(ok, "{err}");
-        if out.contains(wanted) {
-            return out;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{wanted} is not listed:\n{out}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    (sha256(top.bytes()), blobs)
 }
 
 /// Garbage collection runs after a failed pull (it cleans up what the pull
@@ -180,16 +103,9 @@ async fn images_cached_through_v2_are_recorded_kept_by_gc_and_removed_by_rm() {
         .find(|d| !blobs.contains(d))
         .expect("a blob redis does not share");
     let alpine_base = v2(&server, &registry.host(), "library/alpine");
-    let (status, _, _) = get(&format!("{alpine_base}/blobs/{loose}")).await;
-    assert_eq!(status, StatusCode::OK);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !stored(&server, &loose) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{loose} was not stored"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let got = get(&format!("{alpine_base}/blobs/{loose}")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert!(wait_stored(&server, &loose).await, "{loose} was not stored");
 
     gc_by_failed_pull(&cli, &server, &registry);
     assert!(
@@ -207,13 +123,13 @@ async fn images_cached_through_v2_are_recorded_kept_by_gc_and_removed_by_rm() {
 
     // Served from the store with the upstream gone, by tag and by digest.
     drop(registry);
-    let (status, body, _) = get(&format!("{base}/manifests/latest")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(sha256(&body), manifest);
+    let got = get(&format!("{base}/manifests/latest")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(sha256(got.bytes()), manifest);
     for digest in &blobs {
-        let (status, body, _) = get(&format!("{base}/blobs/{digest}")).await;
-        assert_eq!(status, StatusCode::OK, "{digest}");
-        assert_eq!(sha256(&body), *digest);
+        let got = get(&format!("{base}/blobs/{digest}")).await;
+        assert_eq!(got.status, StatusCode::OK, "{digest}");
+        assert_eq!(sha256(got.bytes()), *digest);
     }
 
     // `rm` evicts it like a pulled image.
@@ -238,9 +154,9 @@ async fn each_platform_of_an_index_cached_through_v2_is_recorded_once() {
     let server = serve(&[registry.host()], &cli);
     let base = v2(&server, &registry.host(), "library/multi");
 
-    let (status, body, _) = get(&format!("{base}/manifests/latest")).await;
-    assert_eq!(status, StatusCode::OK);
-    let index: Value = serde_json::from_slice(&body).expect("json");
+    let got = get(&format!("{base}/manifests/latest")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    let index = got.json();
     let children: Vec<String> = index["manifests"]
         .as_array()
         .expect("an index")
@@ -318,48 +234,42 @@ async fn stored_content_is_only_served_under_a_repository_that_holds_it() {
     let registry_host = registry.host();
 
     // Cached through repository A.
-    let (status, body, _) = get(&format!("{redis_base}/blobs/{layer}")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(sha256(&body), layer);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !stored(&server, &layer) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{layer} was not stored"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let (status, _, _) = get(&format!("{redis_base}/manifests/{}", redis.digest)).await;
-    assert_eq!(status, StatusCode::OK);
+    let got = get(&format!("{redis_base}/blobs/{layer}")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(sha256(got.bytes()), layer);
+    assert!(wait_stored(&server, &layer).await, "{layer} was not stored");
+    let got = get(&format!("{redis_base}/manifests/{}", redis.digest)).await;
+    assert_eq!(got.status, StatusCode::OK);
 
     // Asked for through repositories that do not hold it upstream.
     for repo in ["team/other", "no/such"] {
         let base = v2(&server, &registry.host(), repo);
-        let (status, body, code) = get(&format!("{base}/blobs/{layer}")).await;
+        let got = get(&format!("{base}/blobs/{layer}")).await;
         assert_eq!(
-            (status, code.as_str()),
+            (got.status, got.code().as_str()),
             (StatusCode::NOT_FOUND, "BLOB_UNKNOWN"),
             "{repo}: {}",
-            String::from_utf8_lossy(&body)
+            String::from_utf8_lossy(got.bytes())
         );
-        let (status, _, _) = send(reqwest::Method::HEAD, &format!("{base}/blobs/{layer}")).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "HEAD via {repo}");
-        let (status, body, _) = send(
-            reqwest::Method::GET,
-            &format!("{base}/manifests/{}", redis.digest),
+        let head = send(
+            reqwest::Method::HEAD,
+            &format!("{base}/blobs/{layer}"),
+            &[("accept", ACCEPT)],
         )
         .await;
+        assert_eq!(head.status, StatusCode::NOT_FOUND, "HEAD via {repo}");
+        let got = get(&format!("{base}/manifests/{}", redis.digest)).await;
         assert_eq!(
-            status,
+            got.status,
             StatusCode::NOT_FOUND,
             "{repo}: {}",
-            String::from_utf8_lossy(&body)
+            String::from_utf8_lossy(got.bytes())
         );
     }
     // Repository A still gets it, from the store.
-    let (status, body, _) = get(&format!("{redis_base}/blobs/{layer}")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(sha256(&body), layer);
+    let got = get(&format!("{redis_base}/blobs/{layer}")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(sha256(got.bytes()), layer);
 
     // Once the other repository holds it upstream too, it is served there.
     registry
@@ -370,22 +280,22 @@ async fn stored_content_is_only_served_under_a_repository_that_holds_it() {
         )
         .expect("push");
     let other = v2(&server, &registry.host(), "team/other");
-    let (status, body, _) = get(&format!("{other}/blobs/{layer}")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(sha256(&body), layer);
+    let got = get(&format!("{other}/blobs/{layer}")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(sha256(got.bytes()), layer);
 
     // With the upstream gone, a repository not known to hold it gets an
     // error, never the bytes; the ones known to hold it are served.
     drop(registry);
     let unconfirmed = v2(&server, &registry_host, "library/alpine");
-    let (status, _, code) = get(&format!("{unconfirmed}/blobs/{layer}")).await;
+    let got = get(&format!("{unconfirmed}/blobs/{layer}")).await;
     assert_eq!(
-        (status, code.as_str()),
+        (got.status, got.code().as_str()),
         (StatusCode::BAD_GATEWAY, "UNAVAILABLE")
     );
     for base in [&redis_base, &other] {
-        let (status, body, _) = get(&format!("{base}/blobs/{layer}")).await;
-        assert_eq!(status, StatusCode::OK, "{base}");
-        assert_eq!(sha256(&body), layer);
+        let got = get(&format!("{base}/blobs/{layer}")).await;
+        assert_eq!(got.status, StatusCode::OK, "{base}");
+        assert_eq!(sha256(got.bytes()), layer);
     }
 }

@@ -88,6 +88,37 @@ impl Browser {
         Ok(())
     }
 
+    /// Runs `script` in the page and reads the value it returns as a `T`.
+    pub async fn json<T: serde::de::DeserializeOwned>(&self, script: &str) -> crate::Result<T> {
+        let value = self
+            .client()
+            .execute(script, vec![])
+            .await
+            .map_err(|e| format!("script failed: {e}: {script}"))?;
+        Ok(serde_json::from_value(value)
+            .map_err(|e| format!("script result of an unexpected shape: {e}: {script}"))?)
+    }
+
+    /// Polls the page's URL until `ok` accepts it; returns it, or an error
+    /// showing the URL it stayed at.
+    pub async fn wait_url(
+        &self,
+        timeout: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> crate::Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let current = self.client().current_url().await?.to_string();
+            if ok(&current) {
+                return Ok(current);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("the URL stayed {current} for {timeout:?}").into());
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// The text of an open `alert()`, if any.
     pub async fn alert_text(&self) -> Option<String> {
         self.client().get_alert_text().await.ok()

@@ -192,6 +192,11 @@ impl Registry {
         self.push_as(fixture, fixture.repo, fixture.tag)
     }
 
+    /// Pushes the fixture named `name` (`repo:tag`, see [`crate::fixtures::get`]).
+    pub fn push_fixture(&self, name: &str) -> crate::Result<Pushed> {
+        self.push(crate::fixtures::get(name)?)
+    }
+
     /// Pushes `fixture` under another `repo:tag`.
     pub fn push_as(
         &self,
