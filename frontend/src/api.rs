@@ -224,6 +224,9 @@ pub async fn v2_manifest(
     let abort = AbortOnDrop::new();
     let response = Request::get(&v2_manifest_url(reference, tag_or_digest))
         .header("Accept", MANIFEST_ACCEPT)
+        // Looking at an image is not pulling it: strata caches what passes
+        // but does not add the image to the store's list.
+        .header("X-Strata-No-Record", "1")
         .abort_signal(abort.signal().as_ref())
         .send()
         .await

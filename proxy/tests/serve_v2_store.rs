@@ -299,3 +299,41 @@ async fn stored_content_is_only_served_under_a_repository_that_holds_it() {
         assert_eq!(sha256(got.bytes()), layer);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_look_from_the_dashboard_caches_but_does_not_record() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let redis = registry.push_fixture("library/redis:latest").expect("push");
+    let alpine = registry
+        .push_fixture("library/alpine:latest")
+        .expect("push");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let server = serve(&[registry.host()], &cli);
+
+    // The dashboard's way: the manifest with X-Strata-No-Record, then every blob.
+    let base = v2(&server, &registry.host(), "library/redis");
+    let top = send(
+        reqwest::Method::GET,
+        &format!("{base}/manifests/latest"),
+        &[("accept", ACCEPT), ("x-strata-no-record", "1")],
+    )
+    .await;
+    assert_eq!(top.status, StatusCode::OK);
+    assert_eq!(sha256(top.bytes()), redis.digest);
+    let blobs = blobs_of(&top.json());
+    for digest in &blobs {
+        let blob = get(&format!("{base}/blobs/{digest}")).await;
+        assert_eq!(sha256(blob.bytes()), *digest);
+        assert!(wait_stored(&server, digest).await, "{digest} is cached");
+    }
+
+    // A client's pull of another image is recorded; the look is not.
+    let (manifest, _) =
+        pull_through(&v2(&server, &registry.host(), "library/alpine"), "latest").await;
+    assert_eq!(manifest, alpine.digest);
+    let listing = images_listing(&cli, &server, &alpine.digest).await;
+    assert!(
+        !listing.contains(&redis.digest),
+        "looking at redis recorded it:\n{listing}"
+    );
+}

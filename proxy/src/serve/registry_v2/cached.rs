@@ -20,6 +20,11 @@
 //! host. A blob fetched alone, with no manifest naming it, is only cache:
 //! nothing references it and garbage collection may delete it.
 //!
+//! A manifest request carrying `X-Strata-No-Record`
+//! ([`super::manifests::NO_RECORD`]) is served and cached but never
+//! recorded: the dashboard sends it when a person only looks at an image
+//! (image page, Verify panel, layer explorer), so looking is not pulling.
+//!
 //! The manifests waiting for their blobs are held in memory, a bounded
 //! number ([`PENDING_LIMIT`]) per process; the oldest are forgotten first.
 //! Recording runs on its own task, after the response went out.

@@ -42,6 +42,17 @@ use crate::store::{Provider, Store};
 /// Rounds of joining a manifest fetch whose leader went away.
 const ATTEMPTS: usize = 3;
 
+/// A request header that asks `/v2` to serve and cache as usual but not to
+/// record the image in the store ([`super::cached`]): the dashboard sends it
+/// when it only looks at an image (its image page, Verify panel and layer
+/// explorer), so looking is not pulling.
+pub const NO_RECORD: &str = "x-strata-no-record";
+
+/// Whether the image this request's manifest belongs to may be recorded.
+fn records(request: &HeaderMap) -> bool {
+    !request.contains_key(NO_RECORD)
+}
+
 /// Serves the manifest `reference` names in `repository` (which carries
 /// the same tag or digest).
 pub async fn serve(
@@ -61,7 +72,7 @@ pub async fn serve(
                 return head_upstream(state, context, repository, Caching::Immutable).await;
             }
             let manifest = by_digest(state, context, repository, digest).await?;
-            if !head {
+            if !head && records(request) {
                 context.cached.served(state, repository, None, &manifest);
             }
             Ok(respond(&manifest, head, Caching::Immutable))
@@ -93,9 +104,11 @@ async fn by_tag(
             }
             let pinned = repository.with_digest(found.digest.clone());
             let manifest = by_digest(state, context, &pinned, &found.digest).await?;
-            context
-                .cached
-                .served(state, repository, repository.tag(), &manifest);
+            if records(request) {
+                context
+                    .cached
+                    .served(state, repository, repository.tag(), &manifest);
+            }
             Ok(respond(&manifest, false, Caching::Revalidate))
         }
         Ok(None) => Err(unknown(repository)),
