@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use test_support::StrataServer;
-use test_support::cli::Cli;
+use test_support::cli::{Cli, files_under};
 use test_support::strata::StrataOptions;
 
 /// The manifest types a client accepts (what `get` sends).
@@ -161,4 +161,27 @@ pub async fn images_listing(cli: &Cli, server: &StrataServer, wanted: &str) -> S
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// The blob and manifest digests an image or index names, with sizes.
+pub fn children(manifest: &Value) -> (Vec<String>, Vec<(String, u64)>) {
+    let digest = |d: &Value| d["digest"].as_str().expect("digest").to_owned();
+    match manifest["manifests"].as_array() {
+        Some(manifests) => (manifests.iter().map(digest).collect(), Vec::new()),
+        None => {
+            let mut blobs = vec![(
+                digest(&manifest["config"]),
+                manifest["config"]["size"].as_u64().expect("size"),
+            )];
+            for layer in manifest["layers"].as_array().expect("layers") {
+                blobs.push((digest(layer), layer["size"].as_u64().expect("size")));
+            }
+            (Vec::new(), blobs)
+        }
+    }
+}
+
+/// The files left in the store's ingest folder (transfers in flight or abandoned).
+pub fn ingest_files(server: &StrataServer) -> Vec<std::path::PathBuf> {
+    files_under(&server.store().join("ingest"))
 }
