@@ -10,10 +10,12 @@ use test_support::cli::Cli;
 use test_support::fixtures::layer::sha256;
 use test_support::{Auth, Registry, fixtures};
 
+#[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
 
 use serve_v2_support::{
-    ACCEPT, children, get, images_listing, ingest_files, send, serve, stored, v2, wait_stored,
+    ACCEPT, Redis, children, get, images_listing, ingest_files, redis_registry, send, serve,
+    stored, v2, wait_stored,
 };
 
 /// Fetches the image `repo:tag` through strata, checking every digest;
@@ -163,25 +165,14 @@ async fn caches_verified_content_and_serves_it_with_the_upstream_stopped() {
     assert_eq!(unknown.code(), "UNAVAILABLE");
 }
 
-/// What the recorder forwards to, with what, and what it saw.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn serves_ranges_cold_and_warm() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let pushed = registry
-        .push(fixtures::get("library/redis:latest").expect("fixture"))
-        .expect("push");
-    let manifest: Value = serde_json::from_slice(
-        &registry
-            .raw_manifest("library/redis", &pushed.digest)
-            .expect("raw"),
-    )
-    .expect("json");
-    let (_, blobs) = children(&manifest);
-    let (layer, size) = blobs
-        .iter()
-        .max_by_key(|(_, size)| *size)
-        .expect("a layer")
-        .clone();
+    let Redis {
+        registry,
+        layer,
+        size,
+        ..
+    } = redis_registry();
     assert!(size > 100, "a layer of {size} bytes");
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
     let server = serve(&[registry.host()], &cli);

@@ -8,17 +8,18 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use reqwest::StatusCode;
-use serde_json::Value;
 use test_support::cli::Cli;
 use test_support::faulty::{Fault, FaultyRegistry};
 use test_support::fixtures::layer::sha256;
-use test_support::{Auth, Registry, fixtures};
 
-#[expect(dead_code, reason = "serve_v2 uses all of these, this file only some")]
+#[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
 
-use serve_v2_support::{children, get, ingest_files, send, serve, stored, v2, wait_stored};
+use serve_v2_support::{
+    Redis, get, ingest_files, redis_registry, send, serve, stored, v2, wait_stored,
+};
 
+/// What the recorder forwards to, with what, and what it saw.
 type RecorderState = (String, reqwest::Client, Arc<Mutex<Vec<String>>>);
 
 /// A pass-through proxy that records every request line, to count what
@@ -90,22 +91,13 @@ async fn forward(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_for_one_blob_make_one_upstream_fetch() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let pushed = registry
-        .push(fixtures::get("library/redis:latest").expect("fixture"))
-        .expect("push");
-    let manifest: Value = serde_json::from_slice(
-        &registry
-            .raw_manifest("library/redis", &pushed.digest)
-            .expect("raw"),
-    )
-    .expect("json");
-    let (_, blobs) = children(&manifest);
-    let (layer, size) = blobs
-        .iter()
-        .max_by_key(|(_, size)| *size)
-        .expect("a layer")
-        .clone();
+    let Redis {
+        registry,
+        pushed,
+        layer,
+        size,
+        ..
+    } = redis_registry();
     // strata → faulty (sends the layer in 20 slices over about a second) → recorder → registry.
     let recorder = Recorder::start(registry.url()).await;
     let slow = FaultyRegistry::start(
@@ -171,22 +163,12 @@ async fn concurrent_requests_for_one_blob_make_one_upstream_fetch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_transfer_its_only_client_abandons_leaves_nothing_behind() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let pushed = registry
-        .push(fixtures::get("library/redis:latest").expect("fixture"))
-        .expect("push");
-    let manifest: Value = serde_json::from_slice(
-        &registry
-            .raw_manifest("library/redis", &pushed.digest)
-            .expect("raw"),
-    )
-    .expect("json");
-    let (_, blobs) = children(&manifest);
-    let (layer, size) = blobs
-        .iter()
-        .max_by_key(|(_, size)| *size)
-        .expect("a layer")
-        .clone();
+    let Redis {
+        registry,
+        layer,
+        size,
+        ..
+    } = redis_registry();
     // About two seconds for the whole layer.
     let slow = FaultyRegistry::start(
         &registry.url(),
@@ -231,22 +213,13 @@ async fn a_transfer_its_only_client_abandons_leaves_nothing_behind() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn wrong_bytes_upstream_abort_the_transfer_and_are_not_stored() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let pushed = registry
-        .push(fixtures::get("library/redis:latest").expect("fixture"))
-        .expect("push");
-    let manifest: Value = serde_json::from_slice(
-        &registry
-            .raw_manifest("library/redis", &pushed.digest)
-            .expect("raw"),
-    )
-    .expect("json");
-    let (_, blobs) = children(&manifest);
-    let (layer, size) = blobs
-        .iter()
-        .max_by_key(|(_, size)| *size)
-        .expect("a layer")
-        .clone();
+    let Redis {
+        registry,
+        pushed,
+        blobs,
+        layer,
+        size,
+    } = redis_registry();
     let faulty = FaultyRegistry::start(
         &registry.url(),
         vec![

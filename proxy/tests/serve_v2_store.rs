@@ -9,7 +9,7 @@ use test_support::cli::Cli;
 use test_support::fixtures::layer::sha256;
 use test_support::{Auth, Registry, StrataServer, fixtures};
 
-#[expect(dead_code, reason = "serve_v2 uses all of these, this file only some")]
+#[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
 
 use serve_v2_support::{ACCEPT, get, images_listing, send, serve, stored, strata, v2, wait_stored};

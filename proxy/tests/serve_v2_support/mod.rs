@@ -5,9 +5,10 @@
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
-use test_support::StrataServer;
 use test_support::cli::{Cli, files_under};
+use test_support::registry::Pushed;
 use test_support::strata::StrataOptions;
+use test_support::{Auth, Registry, StrataServer};
 
 /// The manifest types a client accepts (what `get` sends).
 pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
@@ -184,4 +185,46 @@ pub fn children(manifest: &Value) -> (Vec<String>, Vec<(String, u64)>) {
 /// The files left in the store's ingest folder (transfers in flight or abandoned).
 pub fn ingest_files(server: &StrataServer) -> Vec<std::path::PathBuf> {
     files_under(&server.store().join("ingest"))
+}
+
+/// A registry holding `library/redis:latest` (six layers), with what was
+/// pushed, every blob its manifest names (with sizes) and the largest one.
+pub struct Redis {
+    /// The registry.
+    pub registry: Registry,
+    /// The pushed image.
+    pub pushed: Pushed,
+    /// The config and layers, with sizes.
+    pub blobs: Vec<(String, u64)>,
+    /// The largest blob's digest.
+    pub layer: String,
+    /// Its size.
+    pub size: u64,
+}
+
+/// Starts an open registry and pushes redis into it: see [`Redis`].
+pub fn redis_registry() -> Redis {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let pushed = registry
+        .push_fixture("library/redis:latest")
+        .expect("push redis");
+    let manifest: Value = serde_json::from_slice(
+        &registry
+            .raw_manifest("library/redis", &pushed.digest)
+            .expect("raw"),
+    )
+    .expect("json");
+    let (_, blobs) = children(&manifest);
+    let (layer, size) = blobs
+        .iter()
+        .max_by_key(|(_, size)| *size)
+        .expect("a layer")
+        .clone();
+    Redis {
+        registry,
+        pushed,
+        blobs,
+        layer,
+        size,
+    }
 }
