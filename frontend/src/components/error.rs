@@ -25,21 +25,11 @@ pub fn error_list(errors: ArcRwSignal<Errors>) -> impl IntoView {
 mod tests {
     use super::ErrorMessage;
     use leptos::prelude::*;
-    use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn untrusted_text_stays_text() {
-        let document = leptos::prelude::document();
-        let host: web_sys::HtmlElement = document
-            .create_element("div")
-            .expect("div")
-            .unchecked_into();
-        document
-            .body()
-            .expect("body")
-            .append_child(&host)
-            .expect("append");
+        let host = super::super::test_host();
         let handle = leptos::mount::mount_to(
             host.clone(),
             || view! { <ErrorMessage message="<script>alert(1)</script>" /> },

@@ -10,3 +10,20 @@ pub mod pull_card;
 pub mod raw_json;
 pub mod shell;
 pub mod verify_panel;
+
+/// A fresh `<div>` in the document's body for a component test to mount into.
+#[cfg(test)]
+pub(crate) fn test_host() -> web_sys::HtmlElement {
+    use wasm_bindgen::JsCast;
+    let document = leptos::prelude::document();
+    let host: web_sys::HtmlElement = document
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("body")
+        .append_child(&host)
+        .expect("append");
+    host
+}

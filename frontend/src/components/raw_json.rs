@@ -103,20 +103,10 @@ mod tests {
     use super::{DigestLinks, RawJson};
     use leptos::prelude::*;
     use shared::image_view::JsonKind;
-    use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn mount(bytes: Vec<u8>, kind: JsonKind) -> (web_sys::HtmlElement, impl Sized) {
-        let document = leptos::prelude::document();
-        let host: web_sys::HtmlElement = document
-            .create_element("div")
-            .expect("div")
-            .unchecked_into();
-        document
-            .body()
-            .expect("body")
-            .append_child(&host)
-            .expect("append");
+        let host = super::super::test_host();
         let links = DigestLinks {
             repository: "127.0.0.1:5000/team/app:v1".parse().expect("reference"),
             explorer: format!("127.0.0.1:5000/team/app@sha256:{}", "f".repeat(64)),
