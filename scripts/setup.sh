@@ -13,7 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # 1. Debian packages: the wasm optimiser, the test browser and driver, and the
 #    real peers (registry, skopeo, umoci, podman), plus tools the tests and
 #    benchmarks call.
-apt_packages=(binaryen chromium chromium-driver docker-registry skopeo umoci podman openssl curl wrk time ca-certificates pkg-config nodejs zstd)
+apt_packages=(binaryen chromium chromium-driver docker-registry skopeo umoci podman openssl curl wrk time ca-certificates pkg-config nodejs zstd python3)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -54,6 +54,14 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
   say "installing wasm-bindgen-cli $want"
   cargo install wasm-bindgen-cli --version "=$want"
+fi
+
+# 5. wasm-split-cli, which Trunk's post_build hook (scripts/split_wasm.py) uses
+#    to cut the lazy routes out of the dashboard's first download.
+split_version=0.2.4
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$split_version:"; then
+  say "installing wasm-split-cli $split_version"
+  cargo install --locked wasm_split_cli_support --version "=$split_version" --features build-binary
 fi
 
 say "all tools present"

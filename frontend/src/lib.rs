@@ -10,6 +10,7 @@ mod api;
 mod clock;
 mod components;
 mod explorer;
+mod lazy;
 mod pages;
 mod pull_progress;
 mod verify;
@@ -32,13 +33,23 @@ pub fn App() -> impl IntoView {
             <Shell>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=ImagesPage />
-                    <Route path=path!("/pull") view=PullPage />
-                    <Route path=path!("/search") view=SearchPage />
+                    <Route path=path!("/pull") view=|| lazy::page(pull_page()) />
+                    <Route path=path!("/search") view=|| lazy::page(search_page()) />
                     <Route path=path!("/i/*reference") view=ImageRoutes />
                 </Routes>
             </Shell>
         </Router>
     }
+}
+
+lazy::lazy_view! {
+    /// `/pull`, fetched the first time it opens.
+    fn pull_page() { view! { <PullPage /> } }
+}
+
+lazy::lazy_view! {
+    /// `/search`, fetched the first time it opens.
+    fn search_page() { view! { <SearchPage /> } }
 }
 
 #[cfg(test)]

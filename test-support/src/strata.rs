@@ -35,6 +35,12 @@ impl StrataOptions {
         Ok(self)
     }
 
+    /// Serve the dashboard files in `dist` (e.g. a copy a test changes).
+    pub fn with_dashboard(mut self, dist: impl Into<PathBuf>) -> Self {
+        self.dist = Some(dist.into());
+        self
+    }
+
     /// Adds command-line arguments after `serve`.
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());

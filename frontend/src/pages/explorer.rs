@@ -9,12 +9,12 @@ use shared::display::human_size;
 use shared::explorer::{ExplorerView, ImageRoute};
 
 use super::image::ImagePage;
-use crate::api;
 use crate::explorer::analysis::{AnalysisPanel, SharingPanel};
 use crate::explorer::files::FilesView;
 use crate::explorer::layer::LayerPanel;
 use crate::explorer::session::{self, LayerState, Phase, Status};
 use crate::explorer::{XLink, shown};
+use crate::{api, lazy};
 
 /// Everything below `/i/`.
 #[component]
@@ -33,8 +33,20 @@ pub fn ImageRoutes() -> impl IntoView {
         })
     });
     move || match target.get() {
-        None => view! { <ImagePage /> }.into_any(),
-        Some(reference) => view! { <ExplorerPage reference route platform /> }.into_any(),
+        None => lazy::page(image_page()),
+        Some(reference) => lazy::page(explorer_page(reference, route, platform)),
+    }
+}
+
+lazy::lazy_view! {
+    /// The image page, fetched the first time one opens.
+    fn image_page() { view! { <ImagePage /> } }
+}
+
+lazy::lazy_view! {
+    /// The explorer, fetched the first time one opens.
+    fn explorer_page(reference: String, route: Memo<ImageRoute>, platform: Memo<Option<String>>) {
+        view! { <ExplorerPage reference route platform /> }
     }
 }
 
