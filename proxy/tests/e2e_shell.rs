@@ -1,9 +1,10 @@
 //! End to end: the real dashboard from `strata serve`, in headless Chromium.
 
+use std::path::Path;
 use std::time::Duration;
 
 use test_support::Browser;
-use test_support::strata::{StrataOptions, built_dashboard};
+use test_support::strata::{StrataOptions, StrataServer, built_dashboard};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dashboard_shows_the_server_version() {
@@ -56,24 +57,46 @@ async fn fetched_wasm(browser: &Browser) -> Vec<String> {
         .expect("resource list")
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn lazy_routes_are_fetched_only_when_opened() {
+/// Follows the navigation link to `href` (client-side routing) and waits
+/// for `css` on the page it opens; returns that element's text.
+async fn follow(browser: &Browser, href: &str, css: &str) -> String {
+    browser
+        .click(&format!("nav a[href='{href}']"), Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|e| panic!("follow {href}: {e}"));
+    browser
+        .wait_text(css, Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|e| panic!("after following {href}: {e}"))
+}
+
+/// `strata serve` with the dashboard in `dist`, and a browser on `/`.
+async fn images_page(dist: &Path) -> (StrataServer, Browser) {
     let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
+        .with_dashboard(dist)
         .start()
         .expect("strata serve starts");
     let browser = Browser::start().await.expect("chromium starts");
-
     browser
         .client()
         .goto(&server.url())
         .await
         .expect("navigate");
     browser
-        .wait_text("[data-test=filter-input]", Duration::from_secs(30))
+        .wait_text(IMAGES_PAGE, Duration::from_secs(30))
         .await
         .expect("images page");
+    (server, browser)
+}
+
+/// An element only the images page has.
+const IMAGES_PAGE: &str = "[data-test=filter-input]";
+/// An element only the pull page has.
+const PULL_PAGE: &str = "[data-test=pull-form]";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lazy_routes_are_fetched_only_when_opened() {
+    let (_server, browser) = images_page(&built_dashboard().expect("dashboard built")).await;
     let first = fetched_wasm(&browser).await;
     assert_eq!(
         first.len(),
@@ -82,15 +105,8 @@ async fn lazy_routes_are_fetched_only_when_opened() {
     );
     assert!(first[0].starts_with("frontend-"), "{first:?}");
 
-    // Client-side navigation to /pull fetches that route's module, once.
-    browser
-        .click("nav a[href='/pull']", Duration::from_secs(5))
-        .await
-        .expect("open Pull");
-    browser
-        .wait_text("[data-test=pull-form]", Duration::from_secs(30))
-        .await
-        .expect("pull page rendered from its lazy module");
+    // Client-side navigation to /pull fetches that route's module.
+    follow(&browser, "/pull", PULL_PAGE).await;
     let after = fetched_wasm(&browser).await;
     assert!(
         after.iter().any(|n| n.starts_with("split_pull_page")),
@@ -103,19 +119,9 @@ async fn lazy_routes_are_fetched_only_when_opened() {
         "the image page's module is not fetched before it is opened: {after:?}"
     );
 
-    // Back and forth: the module is not fetched again.
-    browser
-        .click("nav a[href='/']", Duration::from_secs(5))
-        .await
-        .expect("back to Images");
-    browser
-        .click("nav a[href='/pull']", Duration::from_secs(5))
-        .await
-        .expect("Pull again");
-    browser
-        .wait_text("[data-test=pull-form]", Duration::from_secs(30))
-        .await
-        .expect("pull page again");
+    // Back and forth: nothing is fetched again.
+    follow(&browser, "/", IMAGES_PAGE).await;
+    follow(&browser, "/pull", PULL_PAGE).await;
     let again = fetched_wasm(&browser).await;
     assert_eq!(again.len(), after.len(), "{after:?} then {again:?}");
     browser.close().await.expect("close");
@@ -132,54 +138,24 @@ async fn a_route_whose_module_is_gone_says_to_reload() {
             std::fs::copy(&path, dist.path().join(path.file_name().expect("name"))).expect("copy");
         }
     }
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_dashboard(dist.path())
-        .start()
-        .expect("strata serve starts");
-    let browser = Browser::start().await.expect("chromium starts");
-    browser
-        .client()
-        .goto(&server.url())
-        .await
-        .expect("navigate");
-    browser
-        .wait_text("[data-test=filter-input]", Duration::from_secs(30))
-        .await
-        .expect("images page");
+    let (_server, browser) = images_page(dist.path()).await;
 
-    let mut removed = 0;
-    for entry in std::fs::read_dir(dist.path()).expect("copy") {
-        let path = entry.expect("entry").path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        if name.starts_with("split_pull_page") {
-            std::fs::remove_file(&path).expect("remove the pull page's module");
-            removed += 1;
-        }
-    }
-    assert_eq!(removed, 1, "the build has one module for /pull");
+    let pull_modules: Vec<_> = std::fs::read_dir(dist.path())
+        .expect("copy")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("split_pull_page"))
+        })
+        .collect();
+    assert_eq!(pull_modules.len(), 1, "the build has one module for /pull");
+    std::fs::remove_file(&pull_modules[0]).expect("remove the pull page's module");
 
-    browser
-        .click("nav a[href='/pull']", Duration::from_secs(5))
-        .await
-        .expect("open Pull");
-    let message = browser
-        .wait_text("[data-test=lazy-failed]", Duration::from_secs(30))
-        .await
-        .expect("the failure is shown");
+    let message = follow(&browser, "/pull", "[data-test=lazy-failed]").await;
     assert!(message.contains("could not be loaded"), "{message}");
     assert!(message.contains("reload"), "{message}");
-    // The rest of the app still works: back to the images page.
-    browser
-        .click("nav a[href='/']", Duration::from_secs(5))
-        .await
-        .expect("back to Images");
-    browser
-        .wait_text("[data-test=filter-input]", Duration::from_secs(10))
-        .await
-        .expect("images page after the failure");
+    // The rest of the app still works.
+    follow(&browser, "/", IMAGES_PAGE).await;
     browser.close().await.expect("close");
 }
