@@ -63,7 +63,10 @@ impl Store {
     /// Takes a lease for an operation described by `holder` (shown in
     /// conflict messages: "in use by {holder} (pid N)"), ending at the
     /// latest after `ttl`.
+    /// A holder text too long for the record (a long image name) is
+    /// shortened in its middle.
     pub fn lease(&self, holder: &str, ttl: Duration) -> Result<LeaseGuard, StoreError> {
+        let holder = &fit_holder(holder);
         validate_name("lease holder", holder)?;
         let id = new_lease_id();
         let lock_path = self.layout().lease_lock(&id);
@@ -158,6 +161,23 @@ impl LeaseGuard {
                 "INSERT OR IGNORE INTO lease_resources (lease_id, digest) VALUES (?1, ?2)",
                 params![self.id, digest.to_string()],
             )?;
+            Ok(())
+        })
+    }
+
+    /// Holds every digest of `digests` at once (one database write): see
+    /// [`LeaseGuard::hold`].
+    pub fn hold_all(&self, digests: &[Digest]) -> Result<(), StoreError> {
+        let path = self.store.layout().delete_lock();
+        let _shared =
+            FileLock::persistent(&path, false).map_err(StoreError::io("locking", &path))?;
+        self.store.write(|tx| {
+            let mut insert = tx.prepare(
+                "INSERT OR IGNORE INTO lease_resources (lease_id, digest) VALUES (?1, ?2)",
+            )?;
+            for digest in digests {
+                insert.execute(params![self.id, digest.to_string()])?;
+            }
             Ok(())
         })
     }
@@ -299,6 +319,24 @@ pub(crate) fn validate_name(what: &'static str, value: &str) -> Result<(), Store
     }
 }
 
+/// The longest holder text a lease records.
+const HOLDER_MAX: usize = 128;
+
+/// `holder`, cut in its middle to [`HOLDER_MAX`] characters if longer, so
+/// both what holds the lease and the end of the name it works on show.
+fn fit_holder(holder: &str) -> String {
+    let count = holder.chars().count();
+    if count <= HOLDER_MAX {
+        return holder.to_owned();
+    }
+    let head = 40;
+    let tail = HOLDER_MAX - head - 1;
+    let mut fitted: String = holder.chars().take(head).collect();
+    fitted.push('…');
+    fitted.extend(holder.chars().skip(count - tail));
+    fitted
+}
+
 /// Unique across processes (pid) and within one (time and a counter).
 fn new_lease_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -338,5 +376,47 @@ mod tests {
         let b = new_lease_id();
         assert_ne!(a, b);
         assert!(a.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "{a}");
+    }
+
+    #[test]
+    fn long_holders_are_cut_in_the_middle_and_hold_all_holds_each() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("store");
+        let digest = |c: char| -> Digest {
+            format!("sha256:{}", c.to_string().repeat(64))
+                .parse()
+                .expect("digest")
+        };
+        let name = format!("registry.example.com/{}/app", "team".repeat(20));
+        let holder = format!("a pull of {name}@{}", digest('a'));
+        assert!(holder.chars().count() > HOLDER_MAX);
+
+        let lease = store
+            .lease(&holder, Duration::from_secs(60))
+            .expect("lease");
+        assert_eq!(lease.holder().chars().count(), HOLDER_MAX);
+        assert!(
+            lease
+                .holder()
+                .starts_with("a pull of registry.example.com/"),
+            "{}",
+            lease.holder()
+        );
+        assert!(
+            lease
+                .holder()
+                .ends_with(&format!("team/app@{}", digest('a'))),
+            "{}",
+            lease.holder()
+        );
+
+        lease
+            .hold_all(&[digest('b'), digest('c'), digest('b')])
+            .expect("hold");
+        let info = store.leases().expect("leases");
+        assert_eq!(info.len(), 1);
+        let mut held = info[0].digests.clone();
+        held.sort_by_key(|d| d.to_string());
+        assert_eq!(held, vec![digest('b'), digest('c')]);
     }
 }

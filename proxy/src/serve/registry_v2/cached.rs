@@ -27,10 +27,43 @@
 //!
 //! The manifests waiting for their blobs are held in memory, a bounded
 //! number ([`PENDING_LIMIT`]) per process; the oldest are forgotten first.
-//! Recording runs on its own task, after the response went out.
+//! Recording runs on a blocking task, after the response went out.
+//!
+//! # The lease
+//! Until the image is recorded nothing references its blobs, so garbage
+//! collection in another process on the same store (the one after a failed
+//! `strata pull`, say) would delete them as they arrive. So each waiting
+//! manifest takes a store lease, "a pull through /v2 of
+//! `name@<manifest digest>`", lasting at most [`LEASE_TTL`] (as
+//! `strata pull`'s), and holds the manifest, the config (the image ID: so
+//! `strata rm` refuses that image meanwhile, as during a pull), every
+//! layer and the index if any, following the store's protocol for writers
+//! ([`crate::store::LeaseGuard`]). The lease ends when the image is
+//! recorded, or when its manifest is forgotten (pushed out of the bounded
+//! list, or replaced by the same manifest served again), or at the latest
+//! when strata exits or the TTL passes.
+//!
+//! The lease is taken on a blocking task (file locking and database
+//! writes) started before the manifest response goes out, and the manifest
+//! waits for its blobs only once the lease is in place. Should it fail, a
+//! warning is logged and the image is still recorded if its blobs survive;
+//! the client's request never fails for it. The windows:
+//! - the manifest itself is stored before the lease holds it; once held,
+//!   it is written again from the bytes served if a collection took it
+//!   meanwhile (closed);
+//! - a blob committed before the lease holds it can be collected in
+//!   between: one stored earlier as cache, or one a client quick enough
+//!   had fetched within the milliseconds the lease takes (one database
+//!   write holds them all). A client that asks for it afterwards gets it fetched
+//!   again; one that does not (it has the bytes already) leaves the image
+//!   unrecorded, its lease held until the manifest is forgotten;
+//! - the index of a platform manifest was stored when the index was
+//!   served, with no lease; if it is collected before the platform
+//!   manifest's lease holds it, recording fails (logged as a warning).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use shared::config::ImageConfig;
 use shared::digest::Digest;
@@ -39,11 +72,15 @@ use shared::reference::{Reference, Tag, TagOrDigest};
 
 use super::context::ManifestBytes;
 use crate::serve::AppState;
-use crate::store::{BlobRef, ImageRecord, Provider, Store, StoreError};
+use crate::store::{BlobRef, ImageRecord, LeaseGuard, Provider, Store, StoreError};
 
 /// Most image manifests waiting for their blobs, and most indexes
 /// remembered for their platform manifests.
 pub const PENDING_LIMIT: usize = 64;
+
+/// How long the lease of a manifest waiting for its blobs lasts at most,
+/// as a `strata pull`'s does.
+pub const LEASE_TTL: Duration = Duration::from_secs(6 * 3600);
 
 /// An index served for a repository, remembered so the platform
 /// manifests fetched next can be recorded with its tag.
@@ -62,11 +99,16 @@ struct Pending {
     manifest: BlobRef,
     tag: Option<Tag>,
     index: Option<BlobRef>,
+    /// Holds the image's blobs until it is recorded (`None` if it could
+    /// not be taken); ends when the last clone of the entry is dropped.
+    lease: Option<Arc<LeaseGuard>>,
 }
 
 /// The images `/v2` is caching; see the module doc.
 #[derive(Debug, Default)]
 pub struct CachedImages {
+    /// Dropped at shutdown on whichever thread drops the service; the
+    /// leases left end there, a database write each, once.
     pending: Arc<Mutex<VecDeque<Pending>>>,
     indexes: Mutex<VecDeque<SeenIndex>>,
 }
@@ -115,6 +157,9 @@ impl CachedImages {
                         .find(|i| i.name == name && i.children.contains(&blob.digest))
                         .cloned(),
                 };
+                let mut held = vec![blob.digest.clone(), image.config.digest.clone()];
+                held.extend(image.layers.iter().map(|l| l.digest.clone()));
+                held.extend(parent.as_ref().map(|p| p.index.digest.clone()));
                 let pending = Pending {
                     repository: repository.name_only(),
                     tag: tag
@@ -122,66 +167,133 @@ impl CachedImages {
                         .or_else(|| parent.as_ref().and_then(|p| p.tag.clone())),
                     index: parent.map(|p| p.index),
                     manifest: blob,
+                    lease: None,
                 };
-                let mut waiting = lock(&self.pending);
-                waiting.retain(|p| {
-                    !(p.repository == pending.repository
-                        && p.manifest.digest == pending.manifest.digest)
+                let (store, queue, bytes) = (
+                    state.store().clone(),
+                    self.pending.clone(),
+                    manifest.bytes.clone(),
+                );
+                // Started before the response goes out, so the lease is in
+                // place, as a rule, before the client has a blob of the
+                // image fetched (the module doc says what is left open).
+                tokio::task::spawn_blocking(move || {
+                    let mut pending = pending;
+                    pending.lease = take_lease(&store, &pending, &held, &bytes);
+                    let forgotten = {
+                        let mut waiting = lock(&queue);
+                        let (same, rest): (VecDeque<Pending>, VecDeque<Pending>) =
+                            waiting.drain(..).partition(|p| {
+                                p.repository == pending.repository
+                                    && p.manifest.digest == pending.manifest.digest
+                            });
+                        *waiting = rest;
+                        let mut forgotten = Vec::from(same);
+                        forgotten.extend(push_bounded(&mut waiting, pending));
+                        forgotten
+                    };
+                    // Their leases end here, off the async workers and the lock.
+                    drop(forgotten);
+                    record_waiting(&store, &queue, &name);
                 });
-                push_bounded(&mut waiting, pending);
+                return;
             }
         }
         self.record_complete(state, repository);
     }
 
-    /// Records, on a task, every image of `repository` whose blobs are
-    /// all stored now (a blob of it was just stored).
+    /// Records, on a blocking task, every image of `repository` whose
+    /// blobs are all stored now (a blob of it was just stored).
     pub fn record_complete(&self, state: &AppState, repository: &Reference) {
-        let name = repository.canonical_name();
-        let mine: Vec<Pending> = {
-            let mut waiting = lock(&self.pending);
-            let (mine, rest): (VecDeque<Pending>, VecDeque<Pending>) = waiting
-                .drain(..)
-                .partition(|p| p.repository.canonical_name() == name);
-            *waiting = rest;
-            Vec::from(mine)
-        };
-        if mine.is_empty() {
-            return;
-        }
-        let store = state.store().clone();
-        let task = tokio::task::spawn_blocking(move || {
-            mine.into_iter()
-                .filter(|p| match record(&store, p) {
-                    Ok(done) => !done,
-                    Err(e) => {
-                        tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "could not record an image cached through /v2");
-                        false
-                    }
-                })
-                .collect::<Vec<_>>()
-        });
-        let pending = self.pending.clone();
-        tokio::spawn(async move {
-            if let Ok(left) = task.await {
-                let mut waiting = lock(&pending);
-                for p in left {
-                    push_bounded(&mut waiting, p);
-                }
-            }
-        });
+        let (store, queue, name) = (
+            state.store().clone(),
+            self.pending.clone(),
+            repository.canonical_name(),
+        );
+        tokio::task::spawn_blocking(move || record_waiting(&store, &queue, &name));
     }
+}
+
+/// Takes the lease of `p` and holds `digests` (its manifest, config,
+/// layers and index), then stores the manifest again from `bytes` should a
+/// collection have taken it before it was held. `None`, with a warning,
+/// if any of that fails: recording goes on unprotected, as it did before
+/// there were leases.
+fn take_lease(
+    store: &Store,
+    p: &Pending,
+    digests: &[Digest],
+    bytes: &[u8],
+) -> Option<Arc<LeaseGuard>> {
+    let take = || -> Result<LeaseGuard, StoreError> {
+        let lease = store.lease(
+            &format!(
+                "a pull through /v2 of {}@{}",
+                p.repository.familiar_name(),
+                p.manifest.digest
+            ),
+            LEASE_TTL,
+        )?;
+        lease.hold_all(digests)?;
+        store.put_small(&p.manifest.digest, bytes)?;
+        Ok(lease)
+    };
+    match take() {
+        Ok(lease) => Some(Arc::new(lease)),
+        Err(e) => {
+            tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "could not take a lease for an image cached through /v2; garbage collection by another process may delete its blobs before it is recorded");
+            None
+        }
+    }
+}
+
+/// Records every waiting image of repository `name` whose blobs are all
+/// stored; the others wait on. Blocking: run it on a blocking task, where
+/// the leases of the entries it is done with end.
+fn record_waiting(store: &Store, queue: &Mutex<VecDeque<Pending>>, name: &str) {
+    let mine = {
+        let mut waiting = lock(queue);
+        let (mine, rest): (VecDeque<Pending>, VecDeque<Pending>) = waiting
+            .drain(..)
+            .partition(|p| p.repository.canonical_name() == name);
+        *waiting = rest;
+        mine
+    };
+    if mine.is_empty() {
+        return;
+    }
+    let mut left = Vec::new();
+    for p in mine {
+        match record(store, &p) {
+            Ok(false) => left.push(p),
+            Ok(true) => {} // recorded (or never will be): its lease ends here
+            Err(e) => {
+                tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "could not record an image cached through /v2");
+            }
+        }
+    }
+    let forgotten: Vec<Pending> = {
+        let mut waiting = lock(queue);
+        left.into_iter()
+            .flat_map(|p| push_bounded(&mut waiting, p))
+            .collect()
+    };
+    drop(forgotten); // their leases end outside the lock
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn push_bounded<T>(queue: &mut VecDeque<T>, item: T) {
+/// Appends `item`, first taking out (and returning) the oldest items
+/// beyond [`PENDING_LIMIT`].
+fn push_bounded<T>(queue: &mut VecDeque<T>, item: T) -> Vec<T> {
+    let mut out = Vec::new();
     while queue.len() >= PENDING_LIMIT {
-        queue.pop_front();
+        out.extend(queue.pop_front());
     }
     queue.push_back(item);
+    out
 }
 
 /// Records `p` if every blob it needs is stored; `Ok(false)` if some are
