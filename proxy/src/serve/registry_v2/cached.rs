@@ -109,8 +109,18 @@ struct Pending {
 pub struct CachedImages {
     /// Dropped at shutdown on whichever thread drops the service; the
     /// leases left end there, a database write each, once.
-    pending: Arc<Mutex<VecDeque<Pending>>>,
+    pending: Arc<Mutex<Waiting>>,
     indexes: Mutex<VecDeque<SeenIndex>>,
+}
+
+/// The image manifests waiting for their blobs.
+#[derive(Debug, Default)]
+struct Waiting {
+    entries: VecDeque<Pending>,
+    /// Blobs stored so far. A recording attempt that sees it change while
+    /// it had a repository's entries out looks again: the attempt started
+    /// for that blob found nothing to record meanwhile.
+    stored: u64,
 }
 
 impl CachedImages {
@@ -183,13 +193,13 @@ impl CachedImages {
                     let forgotten = {
                         let mut waiting = lock(&queue);
                         let (same, rest): (VecDeque<Pending>, VecDeque<Pending>) =
-                            waiting.drain(..).partition(|p| {
+                            waiting.entries.drain(..).partition(|p| {
                                 p.repository == pending.repository
                                     && p.manifest.digest == pending.manifest.digest
                             });
-                        *waiting = rest;
+                        waiting.entries = rest;
                         let mut forgotten = Vec::from(same);
-                        forgotten.extend(push_bounded(&mut waiting, pending));
+                        forgotten.extend(push_bounded(&mut waiting.entries, pending));
                         forgotten
                     };
                     // Their leases end here, off the async workers and the lock.
@@ -205,6 +215,7 @@ impl CachedImages {
     /// Records, on a blocking task, every image of `repository` whose
     /// blobs are all stored now (a blob of it was just stored).
     pub fn record_complete(&self, state: &AppState, repository: &Reference) {
+        lock(&self.pending).stored += 1;
         let (store, queue, name) = (
             state.store().clone(),
             self.pending.clone(),
@@ -250,35 +261,44 @@ fn take_lease(
 /// Records every waiting image of repository `name` whose blobs are all
 /// stored; the others wait on. Blocking: run it on a blocking task, where
 /// the leases of the entries it is done with end.
-fn record_waiting(store: &Store, queue: &Mutex<VecDeque<Pending>>, name: &str) {
-    let mine = {
-        let mut waiting = lock(queue);
-        let (mine, rest): (VecDeque<Pending>, VecDeque<Pending>) = waiting
-            .drain(..)
-            .partition(|p| p.repository.canonical_name() == name);
-        *waiting = rest;
-        mine
-    };
-    if mine.is_empty() {
-        return;
-    }
-    let mut left = Vec::new();
-    for p in mine {
-        match record(store, &p) {
-            Ok(false) => left.push(p),
-            Ok(true) => {} // recorded (or never will be): its lease ends here
-            Err(e) => {
-                tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "could not record an image cached through /v2");
+fn record_waiting(store: &Store, queue: &Mutex<Waiting>, name: &str) {
+    loop {
+        let (mine, stored) = {
+            let mut waiting = lock(queue);
+            let (mine, rest): (VecDeque<Pending>, VecDeque<Pending>) = waiting
+                .entries
+                .drain(..)
+                .partition(|p| p.repository.canonical_name() == name);
+            waiting.entries = rest;
+            (mine, waiting.stored)
+        };
+        if mine.is_empty() {
+            return;
+        }
+        let mut left = Vec::new();
+        for p in mine {
+            match record(store, &p) {
+                Ok(false) => left.push(p),
+                Ok(true) => {} // recorded (or never will be): its lease ends here
+                Err(e) => {
+                    tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "could not record an image cached through /v2");
+                }
             }
         }
+        let waits = !left.is_empty();
+        let (forgotten, look_again): (Vec<Pending>, bool) = {
+            let mut waiting = lock(queue);
+            let forgotten = left
+                .into_iter()
+                .flat_map(|p| push_bounded(&mut waiting.entries, p))
+                .collect();
+            (forgotten, waits && waiting.stored != stored)
+        };
+        drop(forgotten); // their leases end outside the lock
+        if !look_again {
+            return;
+        }
     }
-    let forgotten: Vec<Pending> = {
-        let mut waiting = lock(queue);
-        left.into_iter()
-            .flat_map(|p| push_bounded(&mut waiting, p))
-            .collect()
-    };
-    drop(forgotten); // their leases end outside the lock
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
