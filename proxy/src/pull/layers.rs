@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use shared::api::{LayerStatus, PullEvent};
+use shared::digest::Digest;
 use shared::manifest::{Descriptor, ImageManifest};
 use shared::reference::Reference;
 use tokio::sync::Semaphore;
@@ -32,10 +33,12 @@ pub async fn fetch_all(
         id: d.digest.short().to_owned(),
         status,
     };
+    // Held before the first byte (in one write), so rm and gc leave a
+    // half-pulled image alone.
+    let digests: Vec<Digest> = manifest.layers.iter().map(|d| d.digest.clone()).collect();
+    lease.hold_all(&digests)?;
     let mut missing = Vec::new();
     for descriptor in &manifest.layers {
-        // Held before the first byte, so rm and gc leave a half-pulled image alone.
-        lease.hold(&descriptor.digest)?;
         if store.blob_size(&descriptor.digest)?.is_some() {
             emit(layer(descriptor, LayerStatus::AlreadyExists));
         } else if !missing
