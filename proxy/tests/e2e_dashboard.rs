@@ -5,8 +5,7 @@
 
 use std::time::Duration;
 
-use test_support::strata::serve_dashboard;
-use test_support::{Auth, Browser, Registry};
+use test_support::{Browser, DashboardStack};
 
 const SHORT: Duration = Duration::from_secs(15);
 const LONG: Duration = Duration::from_secs(60);
@@ -45,25 +44,21 @@ async fn pull(browser: &Browser, reference: &str, n: usize) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dashboard_pulls_filters_removes_and_shares() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let v1 = registry
-        .push_fixture("lovelearnlinux/webserver:v1")
-        .expect("push v1");
-    let v2 = registry
-        .push_fixture("lovelearnlinux/webserver:v2")
-        .expect("push v2");
-    let labels = registry.push_fixture("test/labels:c").expect("push labels");
-    let server =
-        serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
-    let url = server.url();
-    let browser = Browser::start().await.expect("chromium");
+    let (stack, [v1, v2, labels]) = DashboardStack::start(
+        env!("CARGO_BIN_EXE_strata"),
+        [
+            "lovelearnlinux/webserver:v1",
+            "lovelearnlinux/webserver:v2",
+            "test/labels:c",
+        ],
+    )
+    .await
+    .expect("dashboard stack");
+    let browser = stack.browser();
+    let host = stack.registry().host();
 
     // Pull: a bad reference is refused inline, before anything is sent.
-    browser
-        .client()
-        .goto(&format!("{url}/pull"))
-        .await
-        .expect("open /pull");
+    stack.open("/pull").await.expect("open /pull");
     browser
         .type_into("[data-test=pull-ref]", "Not A Ref", SHORT)
         .await
@@ -74,13 +69,13 @@ async fn dashboard_pulls_filters_removes_and_shares() {
         .expect("inline error");
     assert!(!error.is_empty());
 
-    let first = pull(&browser, &v1.reference, 1).await;
+    let first = pull(browser, &v1.reference, 1).await;
     assert_eq!(
         first.iter().filter(|l| l.contains("Pull complete")).count(),
         3,
         "{first:?}"
     );
-    let second = pull(&browser, &v2.reference, 2).await;
+    let second = pull(browser, &v2.reference, 2).await;
     assert_eq!(
         second
             .iter()
@@ -116,16 +111,15 @@ async fn dashboard_pulls_filters_removes_and_shares() {
         status.starts_with("Status: Downloaded newer image for"),
         "{status}"
     );
-    pull(&browser, &labels.reference, 3).await;
+    pull(browser, &labels.reference, 3).await;
     browser
         .screenshot("dashboard-pull")
         .await
         .expect("screenshot");
 
     // A shareable pull link fills the box.
-    browser
-        .client()
-        .goto(&format!("{url}/pull?ref={}", v1.reference))
+    stack
+        .open(&format!("/pull?ref={}", v1.reference))
         .await
         .expect("open pull link");
     let canonical = browser
@@ -135,7 +129,7 @@ async fn dashboard_pulls_filters_removes_and_shares() {
     assert_eq!(canonical, v1.reference);
 
     // Images: a bad filter is refused in the browser; a good one leaves one row.
-    browser.client().goto(&url).await.expect("open /");
+    stack.open("/").await.expect("open /");
     browser
         .wait_texts("[data-test=col-tag]", SHORT, |t| t.len() == 3)
         .await
@@ -236,9 +230,8 @@ async fn dashboard_pulls_filters_removes_and_shares() {
         .expect("no v1 row left");
 
     // The image page of v2 links to itself pinned to the digest.
-    browser
-        .client()
-        .goto(&format!("{url}/i/{}", v2.reference))
+    stack
+        .open(&format!("/i/{}", v2.reference))
         .await
         .expect("open image page");
     let shown = browser
@@ -274,7 +267,7 @@ async fn dashboard_pulls_filters_removes_and_shares() {
 
     // A fresh browser opening the link sees the same digest, and again after a reload.
     let other = Browser::start().await.expect("second chromium");
-    other.client().goto(&share).await.expect("open share link");
+    other.open(&share).await.expect("open share link");
     let shown = other
         .wait_text("[data-test=image-digest]", SHORT)
         .await
@@ -289,9 +282,8 @@ async fn dashboard_pulls_filters_removes_and_shares() {
     other.close().await.expect("close");
 
     // An untrusted label is text, not markup.
-    browser
-        .client()
-        .goto(&format!("{url}/i/{}", labels.reference))
+    stack
+        .open(&format!("/i/{}", labels.reference))
         .await
         .expect("open labels image");
     let values = browser
@@ -318,9 +310,8 @@ async fn dashboard_pulls_filters_removes_and_shares() {
         .expect("screenshot");
 
     // A name the store does not hold says so and offers to pull it.
-    browser
-        .client()
-        .goto(&format!("{url}/i/{}/nope:1", registry.host()))
+    stack
+        .open(&format!("/i/{host}/nope:1"))
         .await
         .expect("open missing image");
     let missing = browser
@@ -337,7 +328,7 @@ async fn dashboard_pulls_filters_removes_and_shares() {
         Some(
             format!(
                 "/pull?ref={}",
-                test_support_encode(&format!("{}/nope:1", registry.host()))
+                test_support_encode(&format!("{host}/nope:1"))
             )
             .as_str()
         )
@@ -349,7 +340,7 @@ async fn dashboard_pulls_filters_removes_and_shares() {
 
     // Phone width: the images page still fits.
     browser.resize(390, 844).await.expect("resize");
-    browser.client().goto(&url).await.expect("open /");
+    stack.open("/").await.expect("open /");
     browser
         .wait_texts("[data-test=col-tag]", SHORT, |t| t.len() == 2)
         .await
@@ -358,7 +349,7 @@ async fn dashboard_pulls_filters_removes_and_shares() {
         .screenshot("dashboard-images-phone")
         .await
         .expect("screenshot");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }
 
 /// `encodeURIComponent` for the characters a reference can hold.

@@ -7,8 +7,7 @@
 //! repository with a component named `fs` still routes right. Files at
 //! scale, downloads, odd names and sharing are in `e2e_explorer_files`.
 
-use test_support::strata::StrataServer;
-use test_support::{Auth, Browser, Registry, fixtures};
+use test_support::{Auth, Browser, DashboardStack, Registry, fixtures};
 
 mod e2e_explorer_support;
 
@@ -29,16 +28,10 @@ async fn history(browser: &Browser, what: &str) -> Vec<String> {
 
 /// Opens layer `n`'s page of `image` and checks it marks each `(path, mark)`
 /// of `expected` (among others).
-async fn layer_marks(
-    browser: &Browser,
-    server: &StrataServer,
-    image: &str,
-    n: usize,
-    expected: &[(&str, &str)],
-) {
-    open(browser, server, &format!("/i/{image}/layers/{n}")).await;
+async fn layer_marks(stack: &DashboardStack, image: &str, n: usize, expected: &[(&str, &str)]) {
+    open(stack, &format!("/i/{image}/layers/{n}")).await;
     let rows: Vec<(String, String)> = wait_js(
-        browser,
+        stack.browser(),
         LAYER_ROWS,
         &format!("layer {n} rows"),
         |rows: &Vec<(String, String)>| !rows.is_empty(),
@@ -51,21 +44,16 @@ async fn layer_marks(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let pushed = registry
-        .push_fixture("test/whiteouts:latest")
-        .expect("push");
-    let server = serve(&registry);
-    let browser = Browser::start().await.expect("chromium");
-    let image = format!("{}/test/whiteouts@{}", registry.host(), pushed.digest);
+    let (stack, image) = explore(fixtures::get("test/whiteouts:latest").expect("fixture")).await;
+    let browser = stack.browser();
 
     // The root: `gone` was deleted by layer 1's whiteout of the directory.
-    open(&browser, &server, &format!("/i/{image}/fs/")).await;
+    open(&stack, &format!("/i/{image}/fs/")).await;
     browser
         .screenshot("explorer-root")
         .await
         .expect("screenshot");
-    listing(&browser, &[("cache", "0"), ("data", "0")]).await;
+    listing(browser, &[("cache", "0"), ("data", "0")]).await;
 
     // Following a row link: file2 is removed, file5 comes from the top layer.
     browser
@@ -82,7 +70,7 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
         ("file5", "2"),
         ("file6", "1"),
     ];
-    listing(&browser, &data).await;
+    listing(browser, &data).await;
     let crumbs = browser
         .attr("[data-test=fs-crumbs]", "data-path", LONG)
         .await
@@ -94,13 +82,13 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
         .expect("screenshot");
 
     // The opaque directory keeps only what the top layer put in it.
-    open(&browser, &server, &format!("/i/{image}/fs/cache")).await;
-    listing(&browser, &[("fresh", "2")]).await;
+    open(&stack, &format!("/i/{image}/fs/cache")).await;
+    listing(browser, &[("fresh", "2")]).await;
 
     // A deep URL: the upper file obscures the lower one, in the preview too;
     // a reload shows the same view.
     let deep = format!("/i/{image}/fs/data/file5");
-    open(&browser, &server, &deep).await;
+    open(&stack, &deep).await;
     for round in ["first load", "reload"] {
         let text = browser
             .wait_text("[data-test=preview-text]", LONG)
@@ -116,7 +104,7 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
             .await
             .expect("layer");
         assert_eq!(layer, "layer 2", "{round}");
-        let history = history(&browser, "history").await;
+        let history = history(browser, "history").await;
         assert_eq!(history, ["added", "modified"], "{round}");
         if round == "first load" {
             browser
@@ -130,18 +118,17 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
     assert!(url.as_str().ends_with(&deep), "{url}");
 
     // A removed path says what removed it.
-    open(&browser, &server, &format!("/i/{image}/fs/data/file2")).await;
+    open(&stack, &format!("/i/{image}/fs/data/file2")).await;
     browser
         .wait_text("[data-test=fs-missing]", LONG)
         .await
         .expect("file2 is reported missing");
-    let steps = history(&browser, "history of file2").await;
+    let steps = history(browser, "history of file2").await;
     assert_eq!(steps, ["added", "removed"]);
 
     // Layer pages: each entry marked against the layers below.
     layer_marks(
-        &browser,
-        &server,
+        &stack,
         &image,
         1,
         &[
@@ -157,8 +144,7 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
         .await
         .expect("screenshot");
     layer_marks(
-        &browser,
-        &server,
+        &stack,
         &image,
         2,
         &[
@@ -195,7 +181,7 @@ async fn whiteouts_fixture_merges_marks_previews_and_reloads() {
         .screenshot("explorer-analysis")
         .await
         .expect("screenshot");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,13 +191,13 @@ async fn a_repository_named_fs_still_routes_to_the_right_view() {
     registry
         .push_as(fixture, "team/fs/app", "v1")
         .expect("push as team/fs/app");
-    let server = serve(&registry);
-    let browser = Browser::start().await.expect("chromium");
     let image = format!("{}/team/fs/app:v1", registry.host());
+    let stack = serve(registry).await;
+    let browser = stack.browser();
 
-    open(&browser, &server, &format!("/i/{image}/fs/data")).await;
+    open(&stack, &format!("/i/{image}/fs/data")).await;
     listing(
-        &browser,
+        browser,
         &[
             ("file1", "0"),
             ("file3", "0"),
@@ -228,14 +214,13 @@ async fn a_repository_named_fs_still_routes_to_the_right_view() {
     assert!(trust.contains("v1"), "{trust}");
 
     // The same text without the explorer suffix is the image page.
-    browser
-        .client()
-        .goto(&format!("{}/i/{image}", server.url()))
+    stack
+        .open(&format!("/i/{image}"))
         .await
         .expect("image page");
     browser
         .wait_text("[data-test=verify]", LONG)
         .await
         .expect("the image page, not the explorer");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use test_support::{Auth, Browser, Registry, fixtures};
+use test_support::{DashboardStack, fixtures};
 
 mod e2e_explorer_support;
 
@@ -19,20 +19,15 @@ async fn a_hundred_thousand_files_list_virtualised_and_deep_paths_reload() {
     use fixtures::explorer::{
         DATA_FILES, DELETED, DELETED_DIRS, MODIFIED, TREE_DIRS, data_file, many_files_image,
     };
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let pushed = registry
-        .push(&many_files_image().expect("many-files fixture"))
-        .expect("push");
-    let server = serve(&registry);
-    let browser = Browser::start().await.expect("chromium");
-    let image = format!("{}/bench/many-files@{}", registry.host(), pushed.digest);
+    let (stack, image) = explore(&many_files_image().expect("many-files fixture")).await;
+    let browser = stack.browser();
     let slow = Duration::from_secs(300);
 
-    open_within(&browser, &server, &format!("/i/{image}/fs/"), slow).await;
-    listing(&browser, &[("data", "0"), ("new", "1"), ("tree", "0")]).await;
+    open_within(&stack, &format!("/i/{image}/fs/"), slow).await;
+    listing(browser, &[("data", "0"), ("new", "1"), ("tree", "0")]).await;
 
     // data/: every file but the deleted ones, in a list that renders a window.
-    open_within(&browser, &server, &format!("/i/{image}/fs/data"), slow).await;
+    open_within(&stack, &format!("/i/{image}/fs/data"), slow).await;
     let count = browser
         .attr("[data-test=fs-list]", "data-count", LONG)
         .await
@@ -40,7 +35,7 @@ async fn a_hundred_thousand_files_list_virtualised_and_deep_paths_reload() {
     let expected = DATA_FILES - DELETED;
     assert_eq!(count, Some(expected.to_string()));
     let first: Vec<(String, String)> = wait_js(
-        &browser,
+        browser,
         ROW_NAMES,
         "first rows",
         |rows: &Vec<(String, String)>| !rows.is_empty(),
@@ -73,7 +68,7 @@ async fn a_hundred_thousand_files_list_virtualised_and_deep_paths_reload() {
         .expect("scroll");
     let last_name = name(DATA_FILES - 1);
     let rows: Vec<(String, String)> = wait_js(
-        &browser,
+        browser,
         ROW_NAMES,
         "rows at the end",
         |rows: &Vec<(String, String)>| rows.last().is_some_and(|r| r.0 == last_name),
@@ -84,7 +79,7 @@ async fn a_hundred_thousand_files_list_virtualised_and_deep_paths_reload() {
     assert_eq!(in_dom, rows.len());
 
     // tree/: the deleted directories are gone.
-    open_within(&browser, &server, &format!("/i/{image}/fs/tree"), slow).await;
+    open_within(&stack, &format!("/i/{image}/fs/tree"), slow).await;
     let count = browser
         .attr("[data-test=fs-list]", "data-count", LONG)
         .await
@@ -93,7 +88,7 @@ async fn a_hundred_thousand_files_list_virtualised_and_deep_paths_reload() {
 
     // A deep path in the opaque directory, loaded and reloaded.
     let deep = format!("/i/{image}/fs/tree/d{DELETED_DIRS:03}/only");
-    open_within(&browser, &server, &deep, slow).await;
+    open_within(&stack, &deep, slow).await;
     for round in ["first load", "reload"] {
         let text = browser
             .wait_text("[data-test=preview-text]", slow)
@@ -106,7 +101,7 @@ async fn a_hundred_thousand_files_list_virtualised_and_deep_paths_reload() {
     }
     let url = browser.client().current_url().await.expect("url");
     assert!(url.as_str().ends_with(&deep), "{url}");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }
 
 /// Hooks anchor clicks so a download's blob URL and file name are kept in
@@ -118,16 +113,13 @@ const DOWNLOADED: &str = "const d = (window.__downloads || [])[arguments[0]]; if
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_download_holds_exactly_the_files_bytes() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let fixture = fixtures::explorer::odd_names_image().expect("odd-names fixture");
-    let pushed = registry.push(&fixture).expect("push");
-    let server = serve(&registry);
-    let browser = Browser::start().await.expect("chromium");
-    let image = format!("{}/test/odd-names@{}", registry.host(), pushed.digest);
+    let (stack, image) =
+        explore(&fixtures::explorer::odd_names_image().expect("odd-names fixture")).await;
+    let browser = stack.browser();
     let entries = fixtures::explorer::odd_entries();
 
     for (n, path) in ["bin/blob.dat", "hello.txt"].into_iter().enumerate() {
-        open(&browser, &server, &format!("/i/{image}/fs/{path}")).await;
+        open(&stack, &format!("/i/{image}/fs/{path}")).await;
         browser
             .client()
             .execute(HOOK_DOWNLOADS, vec![])
@@ -138,7 +130,7 @@ async fn a_download_holds_exactly_the_files_bytes() {
             .await
             .expect("download");
         let (name, bytes): (String, Vec<u8>) = wait_js(
-            &browser,
+            browser,
             &DOWNLOADED.replace("arguments[0]", "0"),
             "the download",
             |_: &(String, Vec<u8>)| true,
@@ -153,22 +145,19 @@ async fn a_download_holds_exactly_the_files_bytes() {
         assert_eq!(bytes.len(), want.len(), "{path} size");
         assert!(bytes == want, "{path}: the bytes differ (download {n})");
     }
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn odd_tar_names_are_flagged_and_never_resolved() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let fixture = fixtures::explorer::odd_names_image().expect("odd-names fixture");
-    let pushed = registry.push(&fixture).expect("push");
-    let server = serve(&registry);
-    let browser = Browser::start().await.expect("chromium");
-    let image = format!("{}/test/odd-names@{}", registry.host(), pushed.digest);
+    let (stack, image) =
+        explore(&fixtures::explorer::odd_names_image().expect("odd-names fixture")).await;
+    let browser = stack.browser();
 
     // The root holds `..` as a name, flagged; nothing landed above the root.
-    open(&browser, &server, &format!("/i/{image}/fs/")).await;
+    open(&stack, &format!("/i/{image}/fs/")).await;
     let rows = listing(
-        &browser,
+        browser,
         &[
             ("..", "0"),
             ("abs", "0"),
@@ -181,7 +170,7 @@ async fn odd_tar_names_are_flagged_and_never_resolved() {
     .await;
     assert_eq!(rows.len(), 6);
     let flagged: Vec<String> = wait_js(
-        &browser,
+        browser,
         "return Array.from(document.querySelectorAll('[data-test=fs-row]')).filter(r => r.querySelector('[data-test=odd-name]')).map(r => r.dataset.name);",
         "flagged rows",
         |names: &Vec<String>| !names.is_empty(),
@@ -200,7 +189,7 @@ async fn odd_tar_names_are_flagged_and_never_resolved() {
         .await
         .expect("open ..");
     let (url, _): (String, Option<String>) = wait_js(
-        &browser,
+        browser,
         "const c = document.querySelector('[data-test=fs-crumbs]'); return [location.href, c && c.dataset.path];",
         "the `..` directory",
         |(_, crumbs): &(String, Option<String>)| crumbs.as_deref() == Some(".."),
@@ -214,7 +203,7 @@ async fn odd_tar_names_are_flagged_and_never_resolved() {
         .screenshot("explorer-odd-dotdot")
         .await
         .expect("screenshot");
-    listing(&browser, &[("escape.txt", "0")]).await;
+    listing(browser, &[("escape.txt", "0")]).await;
     let marker = browser
         .wait_text("[data-test=fs-row] [data-test=odd-name]", LONG)
         .await
@@ -227,10 +216,10 @@ async fn odd_tar_names_are_flagged_and_never_resolved() {
         .wait_text("[data-test=explorer-progress][data-phase=done]", LONG)
         .await
         .expect("reloaded");
-    listing(&browser, &[("escape.txt", "0")]).await;
+    listing(browser, &[("escape.txt", "0")]).await;
 
     // The absolute name is kept where it says, flagged, as written.
-    open(&browser, &server, &format!("/i/{image}/fs/abs/passwd")).await;
+    open(&stack, &format!("/i/{image}/fs/abs/passwd")).await;
     let name = browser
         .wait_text("[data-test=file-name]", LONG)
         .await
@@ -248,9 +237,9 @@ async fn odd_tar_names_are_flagged_and_never_resolved() {
     assert_eq!(text.trim(), "root:x:0:0");
 
     // Control characters are escaped in the listing, never sent raw.
-    open(&browser, &server, &format!("/i/{image}/fs/etc")).await;
+    open(&stack, &format!("/i/{image}/fs/etc")).await;
     let shown: Vec<String> = wait_js(
-        &browser,
+        browser,
         "return Array.from(document.querySelectorAll('[data-test=fs-row] a[href*=\"/fs/\"]')).map(a => a.textContent);",
         "etc rows",
         |names: &Vec<String>| !names.is_empty(),
@@ -264,31 +253,28 @@ async fn odd_tar_names_are_flagged_and_never_resolved() {
     assert!(marker.contains("control"), "{marker}");
 
     // `dir/../../up.txt` is not resolved to `/up.txt`.
-    open(&browser, &server, &format!("/i/{image}/fs/up.txt")).await;
+    open(&stack, &format!("/i/{image}/fs/up.txt")).await;
     browser
         .wait_text("[data-test=fs-missing]", LONG)
         .await
         .expect("no /up.txt");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sharing_panel_names_another_pulled_image_with_the_same_layers() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    for tag in ["v1", "v2"] {
-        registry
-            .push_fixture(&format!("lovelearnlinux/webserver:{tag}"))
-            .expect("push");
-    }
-    let server = serve(&registry);
+    let (stack, [v1, v2]) = DashboardStack::start(
+        env!("CARGO_BIN_EXE_strata"),
+        ["lovelearnlinux/webserver:v1", "lovelearnlinux/webserver:v2"],
+    )
+    .await
+    .expect("dashboard stack");
     let docker = tempfile::tempdir().expect("tmp");
-    let v1 = format!("{}/lovelearnlinux/webserver:v1", registry.host());
-    let v2 = format!("{}/lovelearnlinux/webserver:v2", registry.host());
-    for reference in [&v1, &v2] {
+    for reference in [&v1.reference, &v2.reference] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-            .env("STRATA_STORE", server.store())
+            .env("STRATA_STORE", stack.server().store())
             .env("DOCKER_CONFIG", docker.path())
-            .env("STRATA_INSECURE_REGISTRIES", registry.host())
+            .env("STRATA_INSECURE_REGISTRIES", stack.registry().host())
             .env_remove("STRATA_HUB_REGISTRY")
             .args(["pull", reference])
             .output()
@@ -299,10 +285,10 @@ async fn the_sharing_panel_names_another_pulled_image_with_the_same_layers() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let browser = Browser::start().await.expect("chromium");
-    open(&browser, &server, &format!("/i/{v1}/fs/")).await;
+    let browser = stack.browser();
+    open(&stack, &format!("/i/{}/fs/", v1.reference)).await;
     let rows: Vec<(String, String)> = wait_js(
-        &browser,
+        browser,
         "return Array.from(document.querySelectorAll('[data-test=sharing-row]')).map(r => [r.cells[0].textContent, r.cells[1].textContent]);",
         "sharing rows",
         |rows: &Vec<(String, String)>| !rows.is_empty(),
@@ -328,5 +314,5 @@ async fn the_sharing_panel_names_another_pulled_image_with_the_same_layers() {
         .screenshot("explorer-sharing")
         .await
         .expect("screenshot");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }

@@ -8,8 +8,7 @@
 
 use std::time::Duration;
 
-use test_support::strata::serve_dashboard;
-use test_support::{Auth, Browser, Registry};
+use test_support::{Browser, DashboardStack};
 
 const SHORT: Duration = Duration::from_secs(20);
 const LONG: Duration = Duration::from_secs(60);
@@ -37,29 +36,26 @@ async fn shown_platform(browser: &Browser, want: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let multi = registry
-        .push_fixture("library/multi:latest")
-        .expect("push multi");
-    let labels = registry.push_fixture("test/labels:c").expect("push labels");
-    let server =
-        serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
-    let url = server.url();
-    let host = registry.host();
-    let browser = Browser::start().await.expect("chromium");
+    let (stack, [multi, labels]) = DashboardStack::start(
+        env!("CARGO_BIN_EXE_strata"),
+        ["library/multi:latest", "test/labels:c"],
+    )
+    .await
+    .expect("dashboard stack");
+    let browser = stack.browser();
+    let host = stack.registry().host();
 
     // By tag: the index's platforms, amd64 shown by default, the attestation apart.
-    browser
-        .client()
-        .goto(&format!("{url}/i/{host}/library/multi:latest"))
+    stack
+        .open(&format!("/i/{host}/library/multi:latest"))
         .await
         .expect("open the index");
     browser
         .wait_text("[data-test=platforms]", LONG)
         .await
         .expect("platform list");
-    shown_platform(&browser, "linux/amd64").await;
-    let platforms = attr_texts(&browser, "[data-test=platform]", "data-platform").await;
+    shown_platform(browser, "linux/amd64").await;
+    let platforms = attr_texts(browser, "[data-test=platform]", "data-platform").await;
     let names: Vec<&str> = platforms.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(names, ["linux/amd64", "linux/arm64/v8"], "{platforms:?}");
     let others = browser
@@ -91,7 +87,7 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
         .wait_url(SHORT, |u| u.ends_with("?platform=linux/arm64/v8"))
         .await
         .expect("the URL names arm64");
-    shown_platform(&browser, "linux/arm64/v8").await;
+    shown_platform(browser, "linux/arm64/v8").await;
     let arm_digest = browser
         .wait_text("[data-test=image-digest]", SHORT)
         .await
@@ -108,7 +104,7 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
         "the link pins the index and keeps the platform: {share}"
     );
     browser.client().refresh().await.expect("reload");
-    shown_platform(&browser, "linux/arm64/v8").await;
+    shown_platform(browser, "linux/arm64/v8").await;
     let after_reload = browser
         .wait_text("[data-test=image-digest]", SHORT)
         .await
@@ -144,15 +140,14 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
     browser.resize(1280, 900).await.expect("desktop width");
 
     // The share link in a fresh page, spelled the short way, shows the same.
-    browser
-        .client()
-        .goto(&format!(
-            "{url}/i/{host}/library/multi@{}?platform=linux/arm64",
+    stack
+        .open(&format!(
+            "/i/{host}/library/multi@{}?platform=linux/arm64",
             multi.digest
         ))
         .await
         .expect("open the pinned link");
-    shown_platform(&browser, "linux/arm64/v8").await;
+    shown_platform(browser, "linux/arm64/v8").await;
     assert_eq!(
         browser
             .wait_text("[data-test=image-digest]", SHORT)
@@ -168,7 +163,7 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
         .await
         .expect("raw index");
     let index_links = attr_texts(
-        &browser,
+        browser,
         "[data-test=raw-index] [data-test=json-digest]",
         "href",
     )
@@ -188,7 +183,8 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
     let reparsed: serde_json::Value =
         serde_json::from_str(&raw_index).expect("the panel shows JSON");
     let original: serde_json::Value = serde_json::from_slice(
-        &registry
+        &stack
+            .registry()
             .raw_manifest("library/multi", &multi.digest)
             .expect("raw"),
     )
@@ -197,7 +193,7 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
 
     // The manifest's layers lead to the explorer, its config to the blob.
     let manifest_links = attr_texts(
-        &browser,
+        browser,
         "[data-test=raw-manifest] [data-test=json-digest]",
         "data-role",
     )
@@ -223,7 +219,7 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
         "{config_href}"
     );
     let diff_ids = attr_texts(
-        &browser,
+        browser,
         "[data-test=raw-config] [data-test=json-digest]",
         "href",
     )
@@ -305,9 +301,8 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
     assert_eq!(config["architecture"], "arm64", "{blob}");
 
     // Untrusted strings in the raw JSON are text, never markup.
-    browser
-        .client()
-        .goto(&format!("{url}/i/{}", labels.reference))
+    stack
+        .open(&format!("/i/{}", labels.reference))
         .await
         .expect("open the labels image");
     let raw_config = browser
@@ -328,32 +323,28 @@ async fn index_platforms_live_in_the_url_and_raw_json_digests_link() {
         "a label became a script element"
     );
     assert_eq!(browser.alert_text().await, None, "no script ran");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_not_stored_image_shows_its_config_then_pull_and_remove() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let redis = registry
-        .push_fixture("library/redis:latest")
-        .expect("push redis");
-    let server =
-        serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
-    let url = server.url();
-    let host = registry.host();
-    let browser = Browser::start().await.expect("chromium");
-    let page = format!("{url}/i/{}", redis.reference);
+    let (stack, [redis]) =
+        DashboardStack::start(env!("CARGO_BIN_EXE_strata"), ["library/redis:latest"])
+            .await
+            .expect("dashboard stack");
+    let browser = stack.browser();
+    let host = stack.registry().host();
 
     // Not in the store: the facts come through /v2.
-    browser.client().goto(&page).await.expect("open redis");
+    stack
+        .open(&format!("/i/{}", redis.reference))
+        .await
+        .expect("open redis");
     browser
         .wait_text("[data-test=image-not-found][data-found=true]", LONG)
         .await
         .expect("not stored, found through /v2");
-    let text = |css: &'static str| {
-        let browser = &browser;
-        async move { browser.wait_text(css, LONG).await.expect(css) }
-    };
+    let text = |css: &'static str| async move { browser.wait_text(css, LONG).await.expect(css) };
     assert!(
         text("[data-test=config-entrypoint]")
             .await
@@ -378,7 +369,7 @@ async fn a_not_stored_image_shows_its_config_then_pull_and_remove() {
         .expect("labels");
     assert_eq!(labels, ["redis", "7.2.4"]);
     let empty: Vec<(String, String)> =
-        attr_texts(&browser, "[data-test=history-row]", "data-empty").await;
+        attr_texts(browser, "[data-test=history-row]", "data-empty").await;
     let marked = empty.iter().filter(|(e, _)| e == "true").count();
     assert_eq!(
         marked, 6,
@@ -400,7 +391,7 @@ async fn a_not_stored_image_shows_its_config_then_pull_and_remove() {
         types.iter().all(|t| t.starts_with("application/vnd.")),
         "{types:?}"
     );
-    let browse = attr_texts(&browser, "[data-test=browse-layer]", "href").await;
+    let browse = attr_texts(browser, "[data-test=browse-layer]", "href").await;
     for (n, (href, _)) in browse.iter().enumerate() {
         assert_eq!(
             href,
@@ -552,5 +543,5 @@ async fn a_not_stored_image_shows_its_config_then_pull_and_remove() {
         .screenshot("image-removed")
         .await
         .expect("screenshot");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use test_support::search_index::SearchIndex;
 use test_support::strata::StrataOptions;
-use test_support::{Auth, Browser, Registry, fixtures};
+use test_support::{Auth, Browser, DashboardStack, Registry, fixtures};
 
 const SHORT: Duration = Duration::from_secs(15);
 
@@ -46,15 +46,12 @@ async fn search_page_filters_links_and_shows_errors() {
     registry
         .push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture"))
         .expect("push");
-    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
-        .with_built_dashboard()
-        .expect("dashboard built")
-        .arg(format!("--index-url={}", index.url()))
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .start()
-        .expect("strata serve");
-    let url = server.url();
-    let browser = Browser::start().await.expect("chromium");
+    let options = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .arg(format!("--index-url={}", index.url()));
+    let stack = DashboardStack::in_front_of(registry, options)
+        .await
+        .expect("strata serve and chromium");
+    let browser = stack.browser();
     let all = [
         "redis",
         "bitnami/redis",
@@ -63,12 +60,8 @@ async fn search_page_filters_links_and_shows_errors() {
     ];
 
     // A shared URL runs its search: the index's four redis repositories.
-    browser
-        .client()
-        .goto(&format!("{url}/search?q=redis"))
-        .await
-        .expect("open /search");
-    names(&browser, &all).await;
+    stack.open("/search?q=redis").await.expect("open /search");
+    names(browser, &all).await;
     let count = browser
         .wait_text("[data-test=result-count]", SHORT)
         .await
@@ -115,10 +108,7 @@ async fn search_page_filters_links_and_shows_errors() {
         })
         .await
         .expect("whole description");
-    wait_url(&browser, |u| {
-        u.query().is_some_and(|q| q.contains("full=1"))
-    })
-    .await;
+    wait_url(browser, |u| u.query().is_some_and(|q| q.contains("full=1"))).await;
     browser
         .click("[data-test=toggle-full]", SHORT)
         .await
@@ -129,8 +119,8 @@ async fn search_page_filters_links_and_shows_errors() {
         .click("[data-test=toggle-official]", SHORT)
         .await
         .expect("official only");
-    names(&browser, &["redis"]).await;
-    wait_url(&browser, |u| {
+    names(browser, &["redis"]).await;
+    wait_url(browser, |u| {
         u.query()
             .is_some_and(|q| q.contains("official=true") && !q.contains("full"))
     })
@@ -143,7 +133,7 @@ async fn search_page_filters_links_and_shows_errors() {
         .click("[data-test=toggle-official]", SHORT)
         .await
         .expect("every result again");
-    names(&browser, &all).await;
+    names(browser, &all).await;
 
     // At least 50 stars: three results; the URL reloads to the same view.
     browser
@@ -155,13 +145,13 @@ async fn search_page_filters_links_and_shows_errors() {
         .await
         .expect("search");
     let starred = ["redis", "bitnami/redis", "redislabs/redisearch"];
-    names(&browser, &starred).await;
-    let shared = wait_url(&browser, |u| {
+    names(browser, &starred).await;
+    let shared = wait_url(browser, |u| {
         u.path() == "/search" && u.query() == Some("q=redis&stars=50&limit=25")
     })
     .await;
     browser.client().refresh().await.expect("reload");
-    names(&browser, &starred).await;
+    names(browser, &starred).await;
     let stars_box = browser
         .client()
         .execute(
@@ -188,13 +178,13 @@ async fn search_page_filters_links_and_shows_errors() {
         .click("[data-test=result-name]", SHORT)
         .await
         .expect("open redis");
-    wait_url(&browser, |u| u.path() == "/i/redis").await;
+    wait_url(browser, |u| u.path() == "/i/redis").await;
     browser
         .wait_text("[data-test=image-not-found]", SHORT)
         .await
         .expect("the image page of redis");
     browser.client().back().await.expect("back");
-    names(&browser, &starred).await;
+    names(browser, &starred).await;
     assert_eq!(
         browser.client().current_url().await.expect("url"),
         shared,
@@ -202,14 +192,13 @@ async fn search_page_filters_links_and_shows_errors() {
     );
 
     // A registry's catalog: names only, no stars, and the page says why.
-    let host = registry.host();
-    browser
-        .client()
-        .goto(&format!("{url}/search?q={host}/web"))
+    let host = stack.registry().host();
+    stack
+        .open(&format!("/search?q={host}/web"))
         .await
         .expect("catalog search");
     let catalog_name = format!("{host}/lovelearnlinux/webserver");
-    names(&browser, &[catalog_name.as_str()]).await;
+    names(browser, &[catalog_name.as_str()]).await;
     let stars = browser
         .texts("[data-test=result-stars]")
         .await
@@ -231,9 +220,8 @@ async fn search_page_filters_links_and_shows_errors() {
         .expect("screenshot");
 
     // Nothing found says so.
-    browser
-        .client()
-        .goto(&format!("{url}/search?q=nothing-like-this"))
+    stack
+        .open("/search?q=nothing-like-this")
         .await
         .expect("empty search");
     let none = browser
@@ -243,12 +231,8 @@ async fn search_page_filters_links_and_shows_errors() {
     assert_eq!(none, "No results for nothing-like-this.");
 
     // A limit of 0 is refused in the browser with Docker's words...
-    browser
-        .client()
-        .goto(&format!("{url}/search?q=redis"))
-        .await
-        .expect("open /search");
-    names(&browser, &all).await;
+    stack.open("/search?q=redis").await.expect("open /search");
+    names(browser, &all).await;
     browser
         .type_into("[data-test=search-limit]", "0", SHORT)
         .await
@@ -268,9 +252,8 @@ async fn search_page_filters_links_and_shows_errors() {
         .await
         .expect("screenshot");
     // ...and a hand-edited URL gets the server's answer, shown as it is.
-    browser
-        .client()
-        .goto(&format!("{url}/search?q=redis&limit=500"))
+    stack
+        .open("/search?q=redis&limit=500")
         .await
         .expect("bad limit in the URL");
     let error = browser
@@ -288,15 +271,14 @@ async fn search_page_filters_links_and_shows_errors() {
 
     // Phone width: the page still fits.
     browser.resize(390, 844).await.expect("resize");
-    browser
-        .client()
-        .goto(&format!("{url}/search?q=redis&official=false"))
+    stack
+        .open("/search?q=redis&official=false")
         .await
         .expect("open /search");
-    names(&browser, &all[1..]).await;
+    names(browser, &all[1..]).await;
     browser
         .screenshot("search-phone")
         .await
         .expect("screenshot");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }

@@ -17,8 +17,7 @@ async fn dashboard_shows_the_server_version() {
 
     // A deep link: the server falls back to index.html and the app routes it.
     browser
-        .client()
-        .goto(&format!("{}/search", server.url()))
+        .open(&format!("{}/search", server.url()))
         .await
         .expect("navigate");
     let version = browser
@@ -77,11 +76,7 @@ async fn images_page(dist: &Path) -> (StrataServer, Browser) {
         .start()
         .expect("strata serve starts");
     let browser = Browser::start().await.expect("chromium starts");
-    browser
-        .client()
-        .goto(&server.url())
-        .await
-        .expect("navigate");
+    browser.open(&server.url()).await.expect("navigate");
     browser
         .wait_text(IMAGES_PAGE, Duration::from_secs(30))
         .await

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use test_support::faulty::{Fault, FaultyRegistry};
 use test_support::strata::serve_dashboard;
-use test_support::{Auth, Browser, Registry};
+use test_support::{Auth, Browser, DashboardStack, Registry};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -22,8 +22,7 @@ async fn verify(
     shot: &str,
 ) -> (String, Vec<(String, String)>, usize) {
     browser
-        .client()
-        .goto(&format!("{url}/i/{reference}"))
+        .open(&format!("{url}/i/{reference}"))
         .await
         .expect("open the image page");
     browser
@@ -69,31 +68,25 @@ fn states_other_than<'a>(nodes: &'a [(String, String)], skip: &[&str]) -> Vec<&'
 
 #[tokio::test(flavor = "multi_thread")]
 async fn links_by_digest_verify_every_node() {
-    let registry = Registry::start(Auth::Open).expect("registry");
     let names = [
         ("library/redis:latest", "redis", false),
         ("test/zstd:latest", "zstd", false),
         ("test/docker-v2:latest", "docker-v2", false),
         ("library/multi:latest", "multi", true),
     ];
-    let pushed: Vec<_> = names
-        .iter()
-        .map(|(name, _, _)| registry.push_fixture(name).expect("push"))
-        .collect();
-    let server =
-        serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve");
-    let browser = Browser::start().await.expect("chromium");
+    let (stack, pushed) =
+        DashboardStack::start(env!("CARGO_BIN_EXE_strata"), names.map(|(name, _, _)| name))
+            .await
+            .expect("dashboard stack");
+    let browser = stack.browser();
+    let url = stack.server().url();
+    let host = stack.registry().host();
 
     for ((name, shot, is_index), p) in names.iter().zip(&pushed) {
         let repo = name.split(':').next().unwrap_or_default();
-        let reference = format!("{}/{repo}@{}", registry.host(), p.digest);
-        let (verdict, nodes, _) = verify(
-            &browser,
-            &server.url(),
-            &reference,
-            &format!("verify-{shot}"),
-        )
-        .await;
+        let reference = format!("{host}/{repo}@{}", p.digest);
+        let (verdict, nodes, _) =
+            verify(browser, &url, &reference, &format!("verify-{shot}")).await;
         assert_eq!(verdict, "verified", "{name}: {nodes:?}");
         assert!(
             nodes.len() >= 4,
@@ -111,15 +104,15 @@ async fn links_by_digest_verify_every_node() {
     }
 
     // By tag: verified too, and the page says where trust starts.
-    let by_tag = format!("{}/library/redis:latest", registry.host());
-    let (verdict, nodes, _) = verify(&browser, &server.url(), &by_tag, "verify-by-tag").await;
+    let by_tag = format!("{host}/library/redis:latest");
+    let (verdict, nodes, _) = verify(browser, &url, &by_tag, "verify-by-tag").await;
     assert_eq!(verdict, "verified", "{nodes:?}");
     let note = browser
         .wait_text("[data-test=verify-trust-note]", LONG)
         .await
         .expect("trust note");
     assert!(note.contains(&pushed[0].digest), "{note}");
-    browser.close().await.expect("close");
+    stack.close().await.expect("close");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,6 +10,8 @@
 //!   layers), written as OCI layouts and pushed with `skopeo copy`.
 //! - [`StrataServer`]: `strata serve` on a temporary store.
 //! - [`Browser`]: headless Chromium driven through chromedriver.
+//! - [`DashboardStack`]: all three for a browser test: an open registry
+//!   with fixtures pushed, `strata serve` with the built dashboard, Chromium.
 //!
 //! The tools come from `scripts/setup.sh`; a missing one is an error that
 //! says to run it.
@@ -24,11 +26,13 @@ pub mod page;
 mod process;
 pub mod registry;
 pub mod search_index;
+pub mod stack;
 pub mod strata;
 pub mod token;
 
 pub use browser::Browser;
 pub use registry::{Auth, Registry};
+pub use stack::DashboardStack;
 pub use strata::StrataServer;
 pub use token::TokenIssuer;
 

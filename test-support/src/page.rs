@@ -1,5 +1,5 @@
-//! Page helpers on [`Browser`] for dashboard tests: click, type, read, and
-//! wait for a condition by polling the page (never a fixed sleep).
+//! Page helpers on [`Browser`] for dashboard tests: open, click, type, read,
+//! and wait for a condition by polling the page (never a fixed sleep).
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,15 @@ use crate::Browser;
 const POLL: Duration = Duration::from_millis(100);
 
 impl Browser {
+    /// Navigates to `url` and waits for the page to load.
+    pub async fn open(&self, url: &str) -> crate::Result<()> {
+        self.client()
+            .goto(url)
+            .await
+            .map_err(|e| format!("cannot open {url}: {e}"))?;
+        Ok(())
+    }
+
     /// Waits up to `timeout` for an element matching `css` and clicks it.
     pub async fn click(&self, css: &str, timeout: Duration) -> crate::Result<()> {
         let element = self.wait_element(css, timeout).await?;

@@ -35,6 +35,14 @@ impl StrataOptions {
         Ok(self)
     }
 
+    /// Serve the built dashboard (see [`Self::with_built_dashboard`]) and let
+    /// the server reach the test registry at `registry_host` over plain http.
+    pub fn with_dashboard_for(self, registry_host: &str) -> crate::Result<Self> {
+        Ok(self
+            .with_built_dashboard()?
+            .env("STRATA_INSECURE_REGISTRIES", registry_host))
+    }
+
     /// Serve the dashboard files in `dist` (e.g. a copy a test changes).
     pub fn with_dashboard(mut self, dist: impl Into<PathBuf>) -> Self {
         self.dist = Some(dist.into());
@@ -67,8 +75,7 @@ pub fn serve_dashboard(
     registry_host: &str,
 ) -> crate::Result<StrataServer> {
     StrataOptions::new(bin)
-        .with_built_dashboard()?
-        .env("STRATA_INSECURE_REGISTRIES", registry_host)
+        .with_dashboard_for(registry_host)?
         .start()
 }
 

@@ -1,11 +1,12 @@
 //! Helpers shared by the layer explorer's browser tests (`e2e_explorer`,
 //! `e2e_explorer_files`): opening explorer URLs, waiting on what the page
-//! shows, and `strata serve` in front of a test registry.
+//! shows, and the dashboard stack in front of a test registry.
 
 use std::time::{Duration, Instant};
 
-use test_support::strata::{StrataServer, serve_dashboard};
-use test_support::{Browser, Registry};
+use test_support::fixtures::Fixture;
+use test_support::strata::StrataOptions;
+use test_support::{Auth, Browser, DashboardStack, Registry};
 
 pub const LONG: Duration = Duration::from_secs(60);
 
@@ -35,19 +36,16 @@ pub async fn wait_js<T: serde::de::DeserializeOwned + std::fmt::Debug>(
 
 pub const ROW_NAMES: &str = "return Array.from(document.querySelectorAll('[data-test=fs-row]')).map(r => [r.dataset.name, r.dataset.layer]);";
 
-/// Opens `path` on the server and waits until every layer is read.
-pub async fn open(browser: &Browser, server: &StrataServer, path: &str) {
-    open_within(browser, server, path, LONG).await;
+/// Opens `path` of the dashboard and waits until every layer is read.
+pub async fn open(stack: &DashboardStack, path: &str) {
+    open_within(stack, path, LONG).await;
 }
 
 /// [`open`], waiting up to `timeout` for the layers.
-pub async fn open_within(browser: &Browser, server: &StrataServer, path: &str, timeout: Duration) {
-    browser
-        .client()
-        .goto(&format!("{}{path}", server.url()))
-        .await
-        .expect("open page");
-    browser
+pub async fn open_within(stack: &DashboardStack, path: &str, timeout: Duration) {
+    stack.open(path).await.expect("open page");
+    stack
+        .browser()
         .wait_text("[data-test=explorer-progress][data-phase=done]", timeout)
         .await
         .unwrap_or_else(|e| panic!("{path}: the layers were never all read: {e}"));
@@ -72,7 +70,19 @@ pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `strata serve` on a fresh store, with `registry` allowed over plain HTTP.
-pub fn serve(registry: &Registry) -> StrataServer {
-    serve_dashboard(env!("CARGO_BIN_EXE_strata"), &registry.host()).expect("strata serve")
+/// `strata serve` on a fresh store, with `registry` allowed over plain HTTP,
+/// and Chromium.
+pub async fn serve(registry: Registry) -> DashboardStack {
+    DashboardStack::in_front_of(registry, StrataOptions::new(env!("CARGO_BIN_EXE_strata")))
+        .await
+        .expect("strata serve and chromium")
+}
+
+/// An open registry holding `fixture`, served as [`serve`] does; and the
+/// image's reference pinned to its digest (`host/repo@sha256:…`).
+pub async fn explore(fixture: &Fixture) -> (DashboardStack, String) {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let pushed = registry.push(fixture).expect("push");
+    let image = format!("{}/{}@{}", registry.host(), fixture.repo, pushed.digest);
+    (serve(registry).await, image)
 }
