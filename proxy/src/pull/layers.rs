@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use super::{Emit, PullError};
 use crate::registry::RegistryClient;
-use crate::store::{ContentWriter, Ingest, LeaseGuard, Store};
+use crate::store::{ContentWriter, Ingest, LeaseGuard, Store, StoreError};
 
 /// How many layers download at once, as Docker does.
 pub const CONCURRENT_DOWNLOADS: usize = 3;
@@ -26,7 +26,7 @@ pub async fn fetch_all(
     store: &Arc<Store>,
     reference: &Reference,
     manifest: &ImageManifest,
-    lease: &LeaseGuard,
+    lease: &Arc<LeaseGuard>,
     emit: &Emit,
 ) -> Result<bool, PullError> {
     let layer = |d: &Descriptor, status| PullEvent::Layer {
@@ -34,12 +34,23 @@ pub async fn fetch_all(
         status,
     };
     // Held before the first byte (in one write), so rm and gc leave a
-    // half-pulled image alone.
+    // half-pulled image alone; then which layers the store has.
     let digests: Vec<Digest> = manifest.layers.iter().map(|d| d.digest.clone()).collect();
-    lease.hold_all(&digests)?;
+    let stored = {
+        let (store, lease) = (store.clone(), lease.clone());
+        tokio::task::spawn_blocking(move || {
+            lease.hold_all(&digests)?;
+            digests
+                .iter()
+                .map(|d| Ok(store.blob_size(d)?.is_some()))
+                .collect::<Result<Vec<bool>, StoreError>>()
+        })
+        .await
+        .map_err(|e| PullError::Task(e.to_string()))??
+    };
     let mut missing = Vec::new();
-    for descriptor in &manifest.layers {
-        if store.blob_size(&descriptor.digest)?.is_some() {
+    for (descriptor, stored) in manifest.layers.iter().zip(stored) {
+        if stored {
             emit(layer(descriptor, LayerStatus::AlreadyExists));
         } else if !missing
             .iter()

@@ -13,6 +13,10 @@
 //!
 //! Progress is reported as [`PullEvent`]s, the same type the dashboard's
 //! event stream carries.
+//!
+//! Store calls (file locks, SQLite writes, fsyncs, the clean-up after a
+//! failed pull) run on the blocking pool ([`on_store`]), so a pull in
+//! `strata serve` does not hold up the server's other requests.
 
 mod error;
 mod layers;
@@ -29,7 +33,7 @@ use shared::reference::Reference;
 pub use error::PullError;
 
 use crate::registry::RegistryClient;
-use crate::store::{BlobRef, ImageRecord, Store};
+use crate::store::{BlobRef, ImageRecord, LeaseGuard, Store, StoreError};
 
 /// How long a pull's lease lasts at most, should its process hang.
 const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
@@ -138,7 +142,8 @@ impl Puller {
         let result = self.pull_one(reference, platform, emit).await;
         if result.is_err() {
             // The pull's lease is released by now; blobs other operations hold stay.
-            if let Err(e) = self.store.gc() {
+            let store = self.store.clone();
+            if let Err(e) = on_store(move || store.gc()).await {
                 tracing::warn!("cleaning up after a failed pull: {e}");
             }
         }
@@ -162,12 +167,34 @@ impl Puller {
         });
 
         // Everything this pull touches is held, so rm and gc leave it alone.
-        let lease = self
-            .store
-            .lease(&format!("a pull of {}", reference.familiar()), LEASE_TTL)?;
+        let lease = {
+            let (store, holder) = (
+                self.store.clone(),
+                format!("a pull of {}", reference.familiar()),
+            );
+            Arc::new(on_store(move || store.lease(&holder, LEASE_TTL)).await?)
+        };
+        let result = self.pull_held(reference, platform, emit, &lease).await;
+        // The lease's record is deleted off the async workers too.
+        on_store(move || {
+            drop(lease);
+            Ok(())
+        })
+        .await?;
+        result
+    }
+
+    /// [`Puller::pull_one`] under `lease`.
+    async fn pull_held(
+        &self,
+        reference: &Reference,
+        platform: &Platform,
+        emit: &Emit,
+        lease: &Arc<LeaseGuard>,
+    ) -> Result<Pulled, PullError> {
         let (top_digest, top_bytes) = self.resolve(reference).await?;
-        lease.hold(&top_digest)?;
-        let mut new_content = self.store_small(&top_digest, &top_bytes)?;
+        hold(lease, vec![top_digest.clone()]).await?;
+        let mut new_content = self.store_small(&top_digest, &top_bytes).await?;
         let top = Manifest::from_slice(&top_bytes, None).map_err(|e| PullError::Invalid {
             what: "manifest",
             digest: top_digest.clone(),
@@ -185,9 +212,9 @@ impl Puller {
                 let chosen = shared::platform::select(platform, &index.manifests)?;
                 let digest = chosen.digest.clone();
                 let child_ref = reference.with_digest(digest.clone());
-                lease.hold(&digest)?;
+                hold(lease, vec![digest.clone()]).await?;
                 let bytes = self.manifest_bytes(&child_ref, &digest).await?;
-                new_content |= self.store_small(&digest, &bytes)?;
+                new_content |= self.store_small(&digest, &bytes).await?;
                 match Manifest::from_slice(&bytes, None) {
                     Ok(child @ Manifest::Image(_)) => {
                         let child_ref = blob_ref(&digest, &bytes, &child);
@@ -216,9 +243,9 @@ impl Puller {
 
         let manifest_digest = manifest_ref.digest.clone();
         let config_digest = manifest.config.digest.clone();
-        lease.hold(&config_digest)?;
+        hold(lease, vec![config_digest.clone()]).await?;
         let config_bytes = self.config_bytes(reference, &manifest).await?;
-        new_content |= self.store_small(&config_digest, &config_bytes)?;
+        new_content |= self.store_small(&config_digest, &config_bytes).await?;
         let config = ImageConfig::from_slice(&config_bytes).map_err(|e| PullError::Invalid {
             what: "config",
             digest: config_digest.clone(),
@@ -230,18 +257,15 @@ impl Puller {
             reason: e.to_string(),
         })?;
 
-        new_content |= layers::fetch_all(
-            &self.client,
-            &self.store,
-            reference,
-            &manifest,
-            &lease,
-            emit,
-        )
-        .await?;
+        new_content |=
+            layers::fetch_all(&self.client, &self.store, reference, &manifest, lease, emit).await?;
 
         let record = ImageRecord::new(manifest_ref, &manifest, &config, index_ref);
-        let outcome = self.store.record_pull(&record, reference, &top_digest)?;
+        let outcome = {
+            let (store, reference, top) =
+                (self.store.clone(), reference.clone(), top_digest.clone());
+            on_store(move || store.record_pull(&record, &reference, &top)).await?
+        };
         emit(PullEvent::Digest {
             digest: top_digest.clone(),
         });
@@ -261,8 +285,17 @@ impl Puller {
             return Ok((digest.clone(), bytes));
         }
         // A HEAD request does not count against Docker Hub's pull limit.
-        if let Some(known) = self.store.tag_target(reference)?
-            && let Some(bytes) = self.store.read_small(&known)?
+        let known = {
+            let (store, reference) = (self.store.clone(), reference.clone());
+            on_store(move || {
+                let Some(known) = store.tag_target(&reference)? else {
+                    return Ok(None);
+                };
+                Ok(store.read_small(&known)?.map(|bytes| (known, bytes)))
+            })
+            .await?
+        };
+        if let Some((known, bytes)) = known
             && let Some(head) = self.client.head_manifest(reference).await?
             && head.digest == known
         {
@@ -278,7 +311,7 @@ impl Puller {
         reference: &Reference,
         digest: &Digest,
     ) -> Result<Vec<u8>, PullError> {
-        if let Some(bytes) = self.store.read_small(digest)? {
+        if let Some(bytes) = self.read_small(digest).await? {
             return Ok(bytes);
         }
         let by_digest = reference.with_digest(digest.clone());
@@ -292,7 +325,7 @@ impl Puller {
         manifest: &ImageManifest,
     ) -> Result<Vec<u8>, PullError> {
         let descriptor = &manifest.config;
-        if let Some(bytes) = self.store.read_small(&descriptor.digest)? {
+        if let Some(bytes) = self.read_small(&descriptor.digest).await? {
             return Ok(bytes);
         }
         let mut response = self
@@ -326,9 +359,32 @@ impl Puller {
     ///
     /// Only called with bytes already checked against `digest` (the store
     /// checks again on commit).
-    fn store_small(&self, digest: &Digest, bytes: &[u8]) -> Result<bool, PullError> {
-        Ok(self.store.put_small(digest, bytes)?)
+    async fn store_small(&self, digest: &Digest, bytes: &[u8]) -> Result<bool, PullError> {
+        let (store, digest, bytes) = (self.store.clone(), digest.clone(), bytes.to_vec());
+        on_store(move || store.put_small(&digest, &bytes)).await
     }
+
+    /// A small document from the store, if there.
+    async fn read_small(&self, digest: &Digest) -> Result<Option<Vec<u8>>, PullError> {
+        let (store, digest) = (self.store.clone(), digest.clone());
+        on_store(move || store.read_small(&digest)).await
+    }
+}
+
+/// Runs a store call on the blocking pool (see the module doc).
+async fn on_store<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, PullError> {
+    tokio::task::spawn_blocking(call)
+        .await
+        .map_err(|e| PullError::Task(e.to_string()))?
+        .map_err(PullError::from)
+}
+
+/// Holds `digests` under the pull's lease, in one write.
+async fn hold(lease: &Arc<LeaseGuard>, digests: Vec<Digest>) -> Result<(), PullError> {
+    let lease = lease.clone();
+    on_store(move || lease.hold_all(&digests)).await
 }
 
 /// The `Manifest::Image` arm was matched just before; this cannot happen.
