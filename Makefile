@@ -32,6 +32,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -q
 
 # The shared crate's unit tests and the frontend's component tests, compiled to
 # wasm32 and run in headless Chromium by wasm-bindgen-test-runner.

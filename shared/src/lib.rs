@@ -9,7 +9,7 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | [`reference`] | image references (`redis`, `host:5000/a/b:tag@sha256:…`), normalisation, familiar and path forms, reference patterns |
+//! | [`reference`](mod@reference) | image references (`redis`, `host:5000/a/b:tag@sha256:…`), normalisation, familiar and path forms, reference patterns |
 //! | [`digest`] | typed digests and the streaming [`digest::Verifier`] |
 //! | [`media_type`] | OCI and Docker media types |
 //! | [`manifest`] | descriptors, manifests and indexes |

@@ -15,7 +15,7 @@
 //! event stream carries.
 //!
 //! Store calls (file locks, SQLite writes, fsyncs, the clean-up after a
-//! failed pull) run on the blocking pool ([`on_store`]), so a pull in
+//! failed pull) run on the blocking pool (`on_store`), so a pull in
 //! `strata serve` does not hold up the server's other requests.
 
 mod error;

@@ -2,7 +2,7 @@
 //! request goes out, with retries, redirects and a destination check.
 //!
 //! - **Destinations.** Every URL about to be requested (registry, token
-//!   realm, redirect target, `Link` page) passes [`Transport::check_destination`],
+//!   realm, redirect target, `Link` page) passes `Transport::check_destination`,
 //!   which asks the [`DestinationPolicy`]. Host names are resolved by a
 //!   resolver that asks the policy about every address before connecting,
 //!   so a policy can refuse private addresses after DNS resolution (the

@@ -2,7 +2,7 @@
 //!
 //! [`app`] builds the whole service from an [`AppState`], so tests drive it
 //! with `tower::ServiceExt::oneshot` and no socket. Every route is listed in
-//! [`router`].
+//! `router`.
 
 mod api_v1;
 mod error;

@@ -14,8 +14,8 @@ use super::{api_v1, registry_v2};
 /// Builds the whole service.
 ///
 /// - `/v2/…`: the OCI distribution API over the store and every upstream
-///   ([`registry_v2::routes`]).
-/// - `/api/v1/…`: the dashboard's JSON API ([`api_v1::routes`]), behind the
+///   (`registry_v2::routes`).
+/// - `/api/v1/…`: the dashboard's JSON API (`api_v1::routes`), behind the
 ///   write and origin defences.
 /// - anything else: the dashboard's files, with `index.html` for every path
 ///   that is not a file, so deep links like `/i/redis` load the app.

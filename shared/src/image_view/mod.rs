@@ -4,7 +4,7 @@
 //!
 //! | file | concept |
 //! | --- | --- |
-//! | [`entries`] | an index's platforms and attestations, and which entry to show |
+//! | [`entries`](mod@entries) | an index's platforms and attestations, and which entry to show |
 //! | [`detail`] | the readable facts of an image read through `/v2` |
 //! | [`raw_json`] | raw JSON pretty-printed from the exact bytes, digests marked for links |
 
