@@ -119,6 +119,18 @@ def main() -> None:
 
     html_path = staging / "index.html"
     html = html_path.read_text().replace(old_stem, stem)
+    # The main module imports the loader: preload it beside the main module
+    # instead of discovering it a round trip later. After the main module's
+    # link: the verification workers take the first modulepreload as the
+    # module to run (frontend/src/verify/pool.rs).
+    public_url = os.environ.get("TRUNK_PUBLIC_URL", "/")
+    main_preload = re.search(r'<link rel="modulepreload" href="[^"]*/' + re.escape(f"{stem}.js") + r'"[^>]*>', html)
+    if main_preload:
+        loader_preload = (
+            f'<link rel="modulepreload" href="{public_url}{loader_name}" crossorigin="anonymous" '
+            f'integrity="{sri((staging / loader_name).read_bytes())}">'
+        )
+        html = html.replace(main_preload.group(0), main_preload.group(0) + loader_preload)
     for name in (f"{stem}.js", f"{stem}_bg.wasm"):
         digest = sri((staging / name).read_bytes())
         html = re.sub(
