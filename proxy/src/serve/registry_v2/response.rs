@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use axum::body::Body;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Response, StatusCode};
-use bytes::BytesMut;
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
 use shared::digest::Digest;
 use tokio::sync::mpsc;
@@ -142,17 +142,11 @@ pub fn reader_body(reader: BlobReader) -> Body {
     let chunks = futures_util::stream::unfold(Some(reader.reader), |reader| async move {
         let mut reader = reader?;
         let read = tokio::task::spawn_blocking(move || {
-            let mut buf = BytesMut::zeroed(READ_CHUNK);
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(n) => {
-                        buf.truncate(n);
-                        return (reader, Ok(buf.freeze()));
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return (reader, Err(e)),
-                }
-            }
+            // Read into spare capacity: no zeroing of a buffer the read
+            // overwrites anyway.
+            let mut buf = Vec::with_capacity(READ_CHUNK);
+            let read = (&mut reader).take(READ_CHUNK as u64).read_to_end(&mut buf);
+            (reader, read.map(|_| Bytes::from(buf)))
         })
         .await;
         match read {
