@@ -229,17 +229,9 @@ async fn serves_ranges_cold_and_warm() {
 /// layer costs ~45x the time and drops `Content-Length`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn blobs_are_sent_as_stored_whatever_the_accept_encoding() {
-    let registry = Registry::start(Auth::Open).expect("registry");
-    let pushed = registry
-        .push(fixtures::get("library/redis:latest").expect("fixture"))
-        .expect("push");
-    let manifest: Value = serde_json::from_slice(
-        &registry
-            .raw_manifest("library/redis", &pushed.digest)
-            .expect("raw"),
-    )
-    .expect("json");
-    let (_, blobs) = children(&manifest);
+    let Redis {
+        registry, blobs, ..
+    } = redis_registry();
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
     let server = serve(&[registry.host()], &cli);
     let base = v2(&server, &registry.host(), "library/redis");

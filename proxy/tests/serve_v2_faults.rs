@@ -16,7 +16,8 @@ use test_support::fixtures::layer::sha256;
 mod serve_v2_support;
 
 use serve_v2_support::{
-    Redis, get, ingest_files, redis_registry, send, serve, stored, v2, wait_stored,
+    Redis, get, get_concurrently, ingest_files, redis_registry, send, serve, stored, v2,
+    wait_stored,
 };
 
 /// What the recorder forwards to, with what, and what it saw.
@@ -112,16 +113,7 @@ async fn concurrent_requests_for_one_blob_make_one_upstream_fetch() {
         v2(&server, &slow.host(), "library/redis")
     );
 
-    let requests: Vec<_> = (0..8)
-        .map(|_| {
-            tokio::spawn({
-                let url = url.clone();
-                async move { get(&url).await }
-            })
-        })
-        .collect();
-    for request in requests {
-        let got = request.await.expect("join");
+    for got in get_concurrently(&url, 8).await {
         assert_eq!(got.status, StatusCode::OK);
         assert_eq!(sha256(got.bytes()), layer);
     }
@@ -139,16 +131,7 @@ async fn concurrent_requests_for_one_blob_make_one_upstream_fetch() {
         v2(&server, &slow.host(), "library/redis"),
         pushed.digest
     );
-    let requests: Vec<_> = (0..8)
-        .map(|_| {
-            tokio::spawn({
-                let url = manifest_url.clone();
-                async move { get(&url).await }
-            })
-        })
-        .collect();
-    for request in requests {
-        let got = request.await.expect("join");
+    for got in get_concurrently(&manifest_url, 8).await {
         assert_eq!(got.status, StatusCode::OK);
         assert_eq!(sha256(got.bytes()), pushed.digest);
     }

@@ -58,6 +58,34 @@ pub fn OutcomeList(
     }
 }
 
+/// Sends `request` while `busy`: its outcome lines go to `outcomes` and
+/// the images removed to `removed`, then `on_change` runs.
+pub fn send_remove(
+    request: RemoveRequest,
+    busy: RwSignal<bool>,
+    outcomes: RwSignal<Vec<Outcome>>,
+    on_change: Callback<()>,
+    removed: impl FnOnce(Vec<String>) + 'static,
+) {
+    busy.set(true);
+    spawn_local(async move {
+        let lines = match api::remove(request).await {
+            Ok(results) => {
+                let (lines, gone) = remove_lines(results);
+                removed(gone);
+                lines
+            }
+            Err(e) => vec![Outcome {
+                ok: false,
+                text: format!("Remove failed: {e}"),
+            }],
+        };
+        outcomes.set(lines);
+        busy.set(false);
+        on_change.run(());
+    });
+}
+
 /// The action bar over the images table.
 #[component]
 pub fn ImageActions(
@@ -79,22 +107,8 @@ pub fn ImageActions(
             images,
             force: force.get_untracked(),
         };
-        busy.set(true);
-        spawn_local(async move {
-            let lines = match api::remove(request).await {
-                Ok(results) => {
-                    let (lines, removed) = remove_lines(results);
-                    selected.update(|s| s.retain(|i| !removed.contains(i)));
-                    lines
-                }
-                Err(e) => vec![Outcome {
-                    ok: false,
-                    text: format!("Remove failed: {e}"),
-                }],
-            };
-            outcomes.set(lines);
-            busy.set(false);
-            on_change.run(());
+        send_remove(request, busy, outcomes, on_change, move |removed| {
+            selected.update(|s| s.retain(|i| !removed.contains(i)));
         });
     };
     let each = move |what: &'static str| {

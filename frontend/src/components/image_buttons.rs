@@ -4,13 +4,11 @@
 //! holds it) shown as the server says it.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::api::{PullInfo, PullStart, RemoveRequest};
 
-use crate::api;
 use crate::components::error::ErrorMessage;
-use crate::components::image_actions::{Outcome, OutcomeList, remove_lines};
-use crate::components::pull_card::PullCard;
+use crate::components::image_actions::{Outcome, OutcomeList, send_remove};
+use crate::components::pull_card::{PullCard, start_pull};
 
 /// What the buttons can do for the image on the page.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -41,15 +39,7 @@ pub fn ImageButtons(
         let Some(request) = offers.with_untracked(|o| o.pull.clone()) else {
             return;
         };
-        busy.set(true);
-        start_error.set(None);
-        spawn_local(async move {
-            match api::start_pull(request).await {
-                Ok(info) => pulls.update(|p| p.insert(0, info)),
-                Err(e) => start_error.set(Some(format!("Could not start the pull: {e}"))),
-            }
-            busy.set(false);
-        });
+        start_pull(request, pulls, busy, start_error);
     };
     let remove = move |_| {
         let Some(image) = offers.with_untracked(|o| o.remove.clone()) else {
@@ -59,19 +49,7 @@ pub fn ImageButtons(
             images: vec![image],
             force: force.get_untracked(),
         };
-        busy.set(true);
-        spawn_local(async move {
-            let lines = match api::remove(request).await {
-                Ok(results) => remove_lines(results).0,
-                Err(e) => vec![Outcome {
-                    ok: false,
-                    text: format!("Remove failed: {e}"),
-                }],
-            };
-            outcomes.set(lines);
-            busy.set(false);
-            on_change.run(());
-        });
+        send_remove(request, busy, outcomes, on_change, |_| ());
     };
     let finished = Callback::new(move |()| on_change.run(()));
 

@@ -7,13 +7,32 @@
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use shared::api::{PullEvent, PullInfo};
+use shared::api::{PullEvent, PullInfo, PullStart};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::api;
 use crate::components::error::ErrorMessage;
 use crate::pull_progress::{PullProgress, layer_fill, layer_text};
+
+/// Starts `request` on the server: its card goes first in `pulls`, or the
+/// failure into `error`; `busy` holds while the request is out.
+pub fn start_pull(
+    request: PullStart,
+    pulls: RwSignal<Vec<PullInfo>>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+) {
+    busy.set(true);
+    error.set(None);
+    leptos::task::spawn_local(async move {
+        match api::start_pull(request).await {
+            Ok(info) => pulls.update(|p| p.insert(0, info)),
+            Err(e) => error.set(Some(format!("Could not start the pull: {e}"))),
+        }
+        busy.set(false);
+    });
+}
 
 /// The connection to the event stream, as the card reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,14 +1,13 @@
 //! `/pull`: pull images with live progress. `/pull?ref=NAME` fills the box.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use shared::api::{PullInfo, PullStart};
 use shared::reference::Reference;
 
 use crate::api;
 use crate::components::error::ErrorMessage;
-use crate::components::pull_card::PullCard;
+use crate::components::pull_card::{PullCard, start_pull};
 
 /// What the reference box currently says, parsed in the browser.
 fn check(text: &str, all_tags: bool) -> Result<Option<Reference>, String> {
@@ -61,15 +60,7 @@ pub fn PullPage() -> impl IntoView {
             platform: Some(platform.get_untracked().trim().to_owned()).filter(|p| !p.is_empty()),
             all_tags: all_tags.get_untracked(),
         };
-        busy.set(true);
-        start_error.set(None);
-        spawn_local(async move {
-            match api::start_pull(request).await {
-                Ok(info) => pulls.update(|p| p.insert(0, info)),
-                Err(e) => start_error.set(Some(format!("Could not start the pull: {e}"))),
-            }
-            busy.set(false);
-        });
+        start_pull(request, pulls, busy, start_error);
     };
 
     let preview = move || {

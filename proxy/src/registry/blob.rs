@@ -24,7 +24,7 @@ use shared::reference::Reference;
 
 use super::BlobResponse;
 use super::client::{Call, RegistryClient};
-use super::error::{self, RegistryError};
+use super::error::RegistryError;
 use super::token::Scope;
 
 impl RegistryClient {
@@ -64,18 +64,8 @@ impl RegistryClient {
             scope: Scope::Pull(reference.path().to_owned()),
             what: &what,
         };
-        let answer = self.execute(&registry, call).await?;
-        let response = answer.response;
+        let response = self.execute_ok(&registry, call).await?;
         let status = response.status();
-        if !status.is_success() {
-            return Err(error::from_response(
-                response,
-                &registry.name,
-                &what,
-                answer.had_credentials,
-            )
-            .await);
-        }
         let length = response.content_length();
         let (size, window) = match (&range, status) {
             (Some(range), StatusCode::PARTIAL_CONTENT) => {

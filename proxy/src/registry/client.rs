@@ -79,6 +79,21 @@ pub(crate) struct Answer {
     pub(crate) had_credentials: bool,
 }
 
+impl Answer {
+    /// The response if it succeeded, else the registry's own error about
+    /// `what`.
+    pub(crate) async fn success(
+        self,
+        registry: &Registry,
+        what: &str,
+    ) -> Result<Response, RegistryError> {
+        if self.response.status().is_success() {
+            return Ok(self.response);
+        }
+        Err(error::from_response(self.response, &registry.name, what, self.had_credentials).await)
+    }
+}
+
 impl RegistryClient {
     /// A client with `config`.
     pub fn new(config: ClientConfig) -> Result<RegistryClient, RegistryError> {
@@ -139,20 +154,24 @@ impl RegistryClient {
     ) -> Result<Option<Response>, RegistryError> {
         let what = call.what;
         let answer = self.execute(registry, call).await?;
-        let response = answer.response;
-        if response.status() == StatusCode::NOT_FOUND {
+        if answer.response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        if !response.status().is_success() {
-            return Err(error::from_response(
-                response,
-                &registry.name,
-                what,
-                answer.had_credentials,
-            )
-            .await);
-        }
-        Ok(Some(response))
+        answer.success(registry, what).await.map(Some)
+    }
+
+    /// Sends `call` like [`execute`](Self::execute): the response on
+    /// success, the registry's own error otherwise.
+    pub(crate) async fn execute_ok(
+        &self,
+        registry: &Registry,
+        call: Call<'_>,
+    ) -> Result<Response, RegistryError> {
+        let what = call.what;
+        self.execute(registry, call)
+            .await?
+            .success(registry, what)
+            .await
     }
 
     /// Sends `call` with authentication, answering one 401 challenge.

@@ -14,7 +14,7 @@ use shared::reference::Reference;
 use url::Url;
 
 use super::client::{Call, Registry, RegistryClient};
-use super::error::{self, RegistryError};
+use super::error::RegistryError;
 use super::token::Scope;
 
 /// Pages read for one listing before giving up.
@@ -122,17 +122,7 @@ impl RegistryClient {
                 scope: scope.clone(),
                 what,
             };
-            let answer = self.execute(registry, call).await?;
-            let response = answer.response;
-            if !response.status().is_success() {
-                return Err(error::from_response(
-                    response,
-                    &registry.name,
-                    what,
-                    answer.had_credentials,
-                )
-                .await);
-            }
+            let response = self.execute_ok(registry, call).await?;
             let page_url = response.url().clone();
             next = next_link(response.headers())
                 .map(|link| {

@@ -23,7 +23,7 @@ use shared::media_type::{MANIFEST_ACCEPT, MediaType};
 use shared::reference::Reference;
 
 use super::client::{Call, RegistryClient, describe_manifest};
-use super::error::{self, RegistryError};
+use super::error::RegistryError;
 use super::token::Scope;
 use super::{FetchedManifest, MANIFEST_LIMIT, ManifestHead};
 
@@ -41,17 +41,7 @@ impl RegistryClient {
         let registry = self.registry(reference.domain())?;
         let what = describe_manifest(reference);
         let call = manifest_call(&registry.endpoint, reference, Method::GET, &what)?;
-        let answer = self.execute(&registry, call).await?;
-        let response = answer.response;
-        if !response.status().is_success() {
-            return Err(error::from_response(
-                response,
-                &registry.name,
-                &what,
-                answer.had_credentials,
-            )
-            .await);
-        }
+        let response = self.execute_ok(&registry, call).await?;
         let content_type = header_str(response.headers(), CONTENT_TYPE.as_str());
         let header_digest = header_digest(&response, &registry.name, &what)?;
         let bytes = read_capped(response, &registry.name, &what).await?;

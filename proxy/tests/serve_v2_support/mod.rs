@@ -108,6 +108,23 @@ pub async fn get(url: &str) -> Got {
     send(reqwest::Method::GET, url, &[("accept", ACCEPT)]).await
 }
 
+/// `n` GETs of `url` at once, each answer in the order started.
+pub async fn get_concurrently(url: &str, n: usize) -> Vec<Got> {
+    let requests: Vec<_> = (0..n)
+        .map(|_| {
+            tokio::spawn({
+                let url = url.to_owned();
+                async move { get(&url).await }
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(n);
+    for request in requests {
+        answers.push(request.await.expect("join"));
+    }
+    answers
+}
+
 /// Whether the server's store holds the blob `digest`.
 pub fn stored(server: &StrataServer, digest: &str) -> bool {
     server

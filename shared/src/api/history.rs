@@ -106,11 +106,7 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn digest(c: char) -> Digest {
-        format!("sha256:{}", c.to_string().repeat(64))
-            .parse()
-            .expect("digest")
-    }
+    use crate::digest::repeated as digest;
 
     fn image() -> (ImageManifest, ImageConfig) {
         let manifest: ImageManifest = serde_json::from_value(serde_json::json!({

@@ -256,6 +256,14 @@ impl<'de> Deserialize<'de> for Digest {
     }
 }
 
+/// `sha256:` and `c` 64 times: a well-formed digest for tests.
+#[cfg(test)]
+pub(crate) fn repeated(c: char) -> Digest {
+    format!("sha256:{}", c.to_string().repeat(64))
+        .parse()
+        .expect("digest")
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]

@@ -106,11 +106,7 @@ mod tests {
 
     use super::*;
 
-    fn digest(c: char) -> Digest {
-        format!("sha256:{}", c.to_string().repeat(64))
-            .parse()
-            .expect("digest")
-    }
+    use crate::digest::repeated as digest;
 
     fn index(entries: &[(char, Option<&str>, bool)]) -> ImageIndex {
         let manifests: Vec<serde_json::Value> = entries

@@ -356,7 +356,7 @@ mod tests {
     use super::*;
 
     fn d(c: char) -> String {
-        format!("sha256:{}", c.to_string().repeat(64))
+        crate::digest::repeated(c).to_string()
     }
 
     fn digests(pieces: &[JsonPiece]) -> Vec<(String, DigestRole)> {
