@@ -42,13 +42,16 @@ impl Browser {
         // fantoccini (aws-lc-rs) and reqwest (ring) both enable a rustls
         // provider, so rustls cannot pick one: choose ring for the process.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let profile = tempfile::Builder::new()
-            .prefix("strata-chromium-")
-            .tempdir()?;
+        let profile = crate::scratch::dir("strata-chromium")?;
         let port = free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let mut command = Command::new(CHROMEDRIVER);
-        command.arg(format!("--port={port}")).stdout(Stdio::null());
+        // Chromium writes its own scratch files (org.chromium.Chromium.*)
+        // into TMPDIR: keep them in the profile folder, removed with it.
+        command
+            .arg(format!("--port={port}"))
+            .env("TMPDIR", profile.path())
+            .stdout(Stdio::null());
         let mut driver = ChildGuard::spawn(
             "chromedriver",
             command,

@@ -20,7 +20,7 @@ impl Cli {
     /// `env!("CARGO_BIN_EXE_strata")`); the Docker config holds credentials
     /// for `registries`.
     pub fn new(bin: impl Into<PathBuf>, registries: &[&Registry]) -> Self {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::scratch::dir("strata-cli").expect("tmp");
         let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
         let auths: serde_json::Map<String, serde_json::Value> = registries
             .iter()

@@ -25,6 +25,7 @@ mod net;
 pub mod page;
 mod process;
 pub mod registry;
+pub mod scratch;
 pub mod search_index;
 pub mod stack;
 pub mod strata;

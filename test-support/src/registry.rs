@@ -41,9 +41,7 @@ pub struct Registry {
 impl Registry {
     /// Starts a registry with `auth` on a free port and waits until `/v2/` answers.
     pub fn start(auth: Auth) -> crate::Result<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("strata-registry-")
-            .tempdir()?;
+        let dir = crate::scratch::dir("strata-registry")?;
         let port = free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let token_issuer = match auth {

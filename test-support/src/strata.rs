@@ -111,8 +111,8 @@ impl StrataServer {
     }
 
     fn start_with(options: StrataOptions) -> crate::Result<Self> {
-        let scratch = tempfile::Builder::new().prefix("strata-serve-").tempdir()?;
-        let store = tempfile::Builder::new().prefix("strata-store-").tempdir()?;
+        let scratch = crate::scratch::dir("strata-serve")?;
+        let store = crate::scratch::dir("strata-store")?;
         let dist = match options.dist {
             Some(dist) => dist,
             None => {

@@ -204,9 +204,7 @@ fn signing_key() -> crate::Result<&'static SigningKey> {
 }
 
 fn make_signing_key() -> crate::Result<SigningKey> {
-    let dir = tempfile::Builder::new()
-        .prefix("strata-token-key-")
-        .tempdir()?;
+    let dir = crate::scratch::dir("strata-token-key")?;
     let key_path = dir.path().join("key.pem");
     let cert_path = dir.path().join("cert.pem");
     let pub_der = dir.path().join("pub.der");
