@@ -1,5 +1,13 @@
 //! The worker side of [`super::pool`]: the same wasm module, started in a
 //! module worker, listening for one [`Job`] at a time.
+//!
+//! Only the entry point is in the dashboard's first download. The code that
+//! checks a layer (SHA-256, gzip and zstd decoders) is a split point of its
+//! own, [`answer_job`]: a worker fetches it with its first job, the same
+//! module the image page's own verification uses.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use shared::reference::Reference;
 use shared::verify::NodeState;
@@ -22,7 +30,16 @@ pub fn strata_verify_worker() {
             let scope = scope.clone();
             let text = event.data().as_string().unwrap_or_default();
             wasm_bindgen_futures::spawn_local(async move {
-                let reply = answer(&scope, &text).await;
+                let reply = match answer_job(scope.clone(), text).await {
+                    Ok(answer) => answer.await,
+                    Err(_) => Reply::Done(
+                        NodeState::Failed {
+                            message: "the verification code could not be fetched from the strata server; reload the page".into(),
+                        },
+                        None,
+                        0.0,
+                    ),
+                };
                 post(&scope, &reply);
             });
         })
@@ -37,6 +54,28 @@ fn post(scope: &web_sys::DedicatedWorkerGlobalScope, reply: &Reply) {
     if let Ok(text) = serde_json::to_string(reply) {
         scope.post_message(&JsValue::from_str(&text)).ok();
     }
+}
+
+/// A job's answer, still to be awaited.
+type Answer = Pin<Box<dyn Future<Output = Reply>>>;
+
+/// Starts answering the job `text`; the first call fetches the checking code.
+#[cfg(not(test))]
+#[wasm_split_helpers::wasm_split(verify_job, fallible)]
+fn answer_job(
+    scope: web_sys::DedicatedWorkerGlobalScope,
+    text: String,
+) -> Result<Answer, wasm_split_helpers::SplitLoaderError> {
+    Ok(Box::pin(async move { answer(&scope, &text).await }))
+}
+
+/// Unit tests are not split.
+#[cfg(test)]
+async fn answer_job(
+    scope: web_sys::DedicatedWorkerGlobalScope,
+    text: String,
+) -> Result<Answer, wasm_split_helpers::SplitLoaderError> {
+    Ok(Box::pin(async move { answer(&scope, &text).await }))
 }
 
 async fn answer(scope: &web_sys::DedicatedWorkerGlobalScope, text: &str) -> Reply {
