@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use strata::store::Store;
 use test_support::cli::{Cli, files_under};
 use test_support::faulty::{Fault, FaultyRegistry};
 use test_support::{Auth, Registry, fixtures};
@@ -110,4 +111,77 @@ fn killed_pull_leaves_a_consistent_store() {
         .output()
         .expect("fsck");
     assert!(fsck.status.success());
+}
+
+/// A pull that fails part-way removes what it wrote (manifest, config, the
+/// layers that arrived) and nothing else: a blob the store held before
+/// stays until `strata gc`, which reports what it deleted.
+#[test]
+fn a_failed_pull_removes_only_what_it_wrote_and_gc_the_rest() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let pushed = registry
+        .push(fixtures::get("library/redis:latest").expect("fixture"))
+        .expect("push");
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &registry
+            .raw_manifest("library/redis", "latest")
+            .expect("manifest"),
+    )
+    .expect("json");
+    let layers = manifest["layers"].as_array().expect("layers");
+    let last = layers.last().expect("a layer")["digest"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    assert!(
+        layers.len() >= 2,
+        "the fixture has layers that arrive first"
+    );
+    let faulty = FaultyRegistry::start(&registry.url(), vec![Fault::CorruptBlob(last.clone())])
+        .expect("faulty");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
+
+    // Something the store held before the pull: cache, as /v2 leaves it.
+    let loose = b"a blob no image names".to_vec();
+    let loose_digest = shared::digest::Digest::sha256_of(&loose);
+    Store::open(&cli.store())
+        .expect("store")
+        .put_small(&loose_digest, &loose)
+        .expect("put");
+
+    let output = cli
+        .command(&[])
+        .env("STRATA_INSECURE_REGISTRIES", faulty.host())
+        .args([
+            "pull",
+            &pushed.reference.replace(&registry.host(), &faulty.host()),
+        ])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "the corrupt layer must fail the pull"
+    );
+    assert!(err.contains(&last), "the error names the layer: {err}");
+    assert_eq!(
+        cli.blobs(),
+        [loose_digest.encoded().to_owned()],
+        "only the blob from before the pull is left"
+    );
+
+    let gc = cli.ok(&registry, &["gc"]);
+    assert_eq!(
+        gc,
+        format!(
+            "Deleted: {loose_digest}\nTotal reclaimed space: {}B\n",
+            loose.len()
+        )
+    );
+    assert!(cli.blobs().is_empty(), "{:?}", cli.blobs());
+    assert_eq!(
+        cli.ok(&registry, &["gc"]),
+        "Total reclaimed space: 0B\n",
+        "nothing left to collect"
+    );
 }

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use strata::store::{LeaseInfo, Store};
-use test_support::StrataServer;
 use test_support::cli::Cli;
 use test_support::fixtures::layer::sha256;
 
@@ -17,16 +16,8 @@ use test_support::fixtures::layer::sha256;
 mod serve_v2_support;
 
 use serve_v2_support::{
-    Redis, get, images_listing, redis_registry, serve, stored, strata, v2, wait_stored,
+    Redis, gc_in_cli, get, images_listing, redis_registry, serve, stored, strata, v2, wait_stored,
 };
-
-/// Garbage collection runs after a failed pull, in the `strata pull`
-/// process: make one fail.
-fn gc_by_failed_pull(cli: &Cli, server: &StrataServer, registry: &str) {
-    let missing = format!("{registry}/no/such:nope");
-    let (ok, _, err) = strata(cli, server, &["pull", "-q", &missing]);
-    assert!(!ok, "pulling {missing} must fail: {err}");
-}
 
 /// The leases on record that hold `digest`.
 fn leases_holding(store: &Store, digest: &str) -> Vec<LeaseInfo> {
@@ -123,7 +114,7 @@ async fn gc_by_another_process_keeps_the_blobs_of_an_image_pulled_through_v2() {
     assert_eq!(got.status, StatusCode::OK);
     assert!(wait_stored(&server, &loose).await, "{loose} was not stored");
 
-    gc_by_failed_pull(&cli, &server, &registry.host());
+    gc_in_cli(&cli, &server);
     assert!(
         !stored(&server, &loose),
         "gc ran and deleted the loose blob"
@@ -164,7 +155,7 @@ async fn gc_by_another_process_keeps_the_blobs_of_an_image_pulled_through_v2() {
     );
 
     // Recorded, the image is kept by the next collection on its references.
-    gc_by_failed_pull(&cli, &server, &registry.host());
+    gc_in_cli(&cli, &server);
     for digest in &image {
         assert!(stored(&server, digest), "gc kept {digest} of the image");
     }

@@ -12,7 +12,9 @@ use test_support::{Auth, Registry, StrataServer, fixtures};
 #[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
 
-use serve_v2_support::{ACCEPT, get, images_listing, send, serve, stored, strata, v2, wait_stored};
+use serve_v2_support::{
+    ACCEPT, gc_in_cli, get, images_listing, send, serve, stored, strata, v2, wait_stored,
+};
 
 /// The config and layers of an image manifest, largest layer last.
 fn blobs_of(manifest: &Value) -> Vec<String> {
@@ -52,9 +54,8 @@ async fn pull_through(base: &str, tag: &str) -> (String, Vec<String>) {
     (sha256(top.bytes()), blobs)
 }
 
-/// Garbage collection runs after a failed pull (it cleans up what the pull
-/// left): make one fail.
-fn gc_by_failed_pull(cli: &Cli, server: &StrataServer, registry: &Registry) {
+/// A failed pull in another process (it removes only what it wrote).
+fn failed_pull(cli: &Cli, server: &StrataServer, registry: &Registry) {
     let missing = format!("{}/no/such:nope", registry.host());
     let (ok, _, err) = strata(cli, server, &["pull", "-q", &missing]);
     assert!(!ok, "pulling {missing} must fail: {err}");
@@ -107,7 +108,16 @@ async fn images_cached_through_v2_are_recorded_kept_by_gc_and_removed_by_rm() {
     assert_eq!(got.status, StatusCode::OK);
     assert!(wait_stored(&server, &loose).await, "{loose} was not stored");
 
-    gc_by_failed_pull(&cli, &server, &registry);
+    failed_pull(&cli, &server, &registry);
+    assert!(
+        stored(&server, &loose),
+        "a failed pull deletes only what it wrote, not the cache"
+    );
+    let collected = gc_in_cli(&cli, &server);
+    assert!(
+        collected.contains(&format!("Deleted: {loose}")),
+        "{collected}"
+    );
     assert!(
         !stored(&server, &loose),
         "gc ran and deleted the loose blob"

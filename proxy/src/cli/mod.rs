@@ -5,6 +5,7 @@
 //! Every command takes `--store DIR` (or `STRATA_STORE`); see [`crate::paths`].
 
 mod fsck_cmd;
+mod gc_cmd;
 mod history_cmd;
 mod images_cmd;
 mod inspect_cmd;
@@ -63,6 +64,8 @@ pub enum Command {
     Unpin(pin_cmd::UnpinArgs),
     /// Re-hash every blob and check every reference in the store.
     Fsck(fsck_cmd::FsckArgs),
+    /// Delete the blobs no image references (cache from /v2, leftovers).
+    Gc(gc_cmd::GcArgs),
     /// Store credentials for a registry in the Docker config.
     Login(login_cmd::LoginArgs),
     /// Remove stored credentials for a registry.
@@ -118,6 +121,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Login(args) => login_cmd::login(&args),
         Command::Logout(args) => login_cmd::logout(&args),
         Command::Fsck(args) => fsck_cmd::run(&store()?, &args),
+        Command::Gc(args) => gc_cmd::run(&store()?, &args),
         Command::Pin(args) => pin_cmd::pin(&store()?, &args),
         Command::Unpin(args) => pin_cmd::unpin(&store()?, &args),
         Command::Pull(args) | Command::Image(ImageCommand::Pull(args)) => {

@@ -10,6 +10,7 @@ use shared::manifest::{Descriptor, ImageManifest};
 use shared::reference::Reference;
 use tokio::sync::Semaphore;
 
+use super::written::Written;
 use super::{Emit, PullError};
 use crate::registry::RegistryClient;
 use crate::store::{ContentWriter, Ingest, LeaseGuard, Store, StoreError};
@@ -28,6 +29,7 @@ pub async fn fetch_all(
     manifest: &ImageManifest,
     lease: &Arc<LeaseGuard>,
     emit: &Emit,
+    written: &Written,
 ) -> Result<bool, PullError> {
     let layer = |d: &Descriptor, status| PullEvent::Layer {
         id: d.digest.short().to_owned(),
@@ -67,12 +69,13 @@ pub async fn fetch_all(
     let slots = Arc::new(Semaphore::new(CONCURRENT_DOWNLOADS));
     let mut tasks = tokio::task::JoinSet::new();
     for (position, descriptor) in missing.iter().enumerate() {
-        let (client, store, reference, emit, slots) = (
+        let (client, store, reference, emit, slots, written) = (
             client.clone(),
             store.clone(),
             reference.clone(),
             emit.clone(),
             slots.clone(),
+            written.clone(),
         );
         let descriptor = (*descriptor).clone();
         tasks.spawn(async move {
@@ -80,7 +83,7 @@ pub async fn fetch_all(
                 .acquire_owned()
                 .await
                 .map_err(|e| PullError::Task(e.to_string()))?;
-            download(&client, &store, &reference, &descriptor, &emit)
+            download(&client, &store, &reference, &descriptor, &emit, &written)
                 .await
                 .map(|()| position)
         });
@@ -115,6 +118,7 @@ async fn download(
     reference: &Reference,
     descriptor: &Descriptor,
     emit: &Emit,
+    written: &Written,
 ) -> Result<(), PullError> {
     let id = descriptor.digest.short().to_owned();
     let status = |status| PullEvent::Layer {
@@ -161,6 +165,7 @@ async fn download(
     tokio::task::spawn_blocking(move || writer.commit())
         .await
         .map_err(|e| PullError::Task(e.to_string()))??;
+    written.add(descriptor.digest.clone());
     emit(status(LayerStatus::DownloadComplete));
     Ok(())
 }

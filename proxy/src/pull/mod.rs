@@ -14,12 +14,17 @@
 //! Progress is reported as [`PullEvent`]s, the same type the dashboard's
 //! event stream carries.
 //!
+//! A pull that fails removes the blobs it wrote that nothing else
+//! references or holds, and only those: a blob that was in the store before
+//! (cache from `/v2`, say) stays.
+//!
 //! Store calls (file locks, SQLite writes, fsyncs, the clean-up after a
 //! failed pull) run on the blocking pool (`on_store`), so a pull in
 //! `strata serve` does not hold up the server's other requests.
 
 mod error;
 mod layers;
+mod written;
 
 use std::sync::Arc;
 
@@ -34,6 +39,7 @@ pub use error::PullError;
 
 use crate::registry::RegistryClient;
 use crate::store::{BlobRef, ImageRecord, LeaseGuard, Store, StoreError};
+use written::Written;
 
 /// How long a pull's lease lasts at most, should its process hang.
 const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
@@ -130,20 +136,21 @@ impl Puller {
         Ok(pulled)
     }
 
-    /// [`Puller::pull_one`], and on failure drops whatever verified
-    /// manifests or configs it stored that no image references, so a failed
-    /// pull leaves the store as it was.
+    /// [`Puller::pull_one`], and on failure deletes the blobs it wrote that
+    /// no image references and no other operation holds, so a failed pull
+    /// leaves the store as it was.
     async fn pull_cleanly(
         &self,
         reference: &Reference,
         platform: &Platform,
         emit: &Emit,
     ) -> Result<Pulled, PullError> {
-        let result = self.pull_one(reference, platform, emit).await;
+        let written = Written::default();
+        let result = self.pull_one(reference, platform, emit, &written).await;
         if result.is_err() {
             // The pull's lease is released by now; blobs other operations hold stay.
-            let store = self.store.clone();
-            if let Err(e) = on_store(move || store.gc()).await {
+            let (store, digests) = (self.store.clone(), written.take());
+            if let Err(e) = on_store(move || store.delete_unreferenced(&digests)).await {
                 tracing::warn!("cleaning up after a failed pull: {e}");
             }
         }
@@ -155,6 +162,7 @@ impl Puller {
         reference: &Reference,
         platform: &Platform,
         emit: &Emit,
+        written: &Written,
     ) -> Result<Pulled, PullError> {
         let tag_or_digest = match (reference.digest(), reference.tag()) {
             (Some(d), _) => d.to_string(),
@@ -174,7 +182,9 @@ impl Puller {
             );
             Arc::new(on_store(move || store.lease(&holder, LEASE_TTL)).await?)
         };
-        let result = self.pull_held(reference, platform, emit, &lease).await;
+        let result = self
+            .pull_held(reference, platform, emit, &lease, written)
+            .await;
         // The lease's record is deleted off the async workers too.
         on_store(move || {
             drop(lease);
@@ -184,17 +194,18 @@ impl Puller {
         result
     }
 
-    /// [`Puller::pull_one`] under `lease`.
+    /// [`Puller::pull_one`] under `lease`; notes in `written` what it stores.
     async fn pull_held(
         &self,
         reference: &Reference,
         platform: &Platform,
         emit: &Emit,
         lease: &Arc<LeaseGuard>,
+        written: &Written,
     ) -> Result<Pulled, PullError> {
         let (top_digest, top_bytes) = self.resolve(reference).await?;
         hold(lease, vec![top_digest.clone()]).await?;
-        let mut new_content = self.store_small(&top_digest, &top_bytes).await?;
+        let mut new_content = self.store_small(&top_digest, &top_bytes, written).await?;
         let top = Manifest::from_slice(&top_bytes, None).map_err(|e| PullError::Invalid {
             what: "manifest",
             digest: top_digest.clone(),
@@ -214,7 +225,7 @@ impl Puller {
                 let child_ref = reference.with_digest(digest.clone());
                 hold(lease, vec![digest.clone()]).await?;
                 let bytes = self.manifest_bytes(&child_ref, &digest).await?;
-                new_content |= self.store_small(&digest, &bytes).await?;
+                new_content |= self.store_small(&digest, &bytes, written).await?;
                 match Manifest::from_slice(&bytes, None) {
                     Ok(child @ Manifest::Image(_)) => {
                         let child_ref = blob_ref(&digest, &bytes, &child);
@@ -245,7 +256,9 @@ impl Puller {
         let config_digest = manifest.config.digest.clone();
         hold(lease, vec![config_digest.clone()]).await?;
         let config_bytes = self.config_bytes(reference, &manifest).await?;
-        new_content |= self.store_small(&config_digest, &config_bytes).await?;
+        new_content |= self
+            .store_small(&config_digest, &config_bytes, written)
+            .await?;
         let config = ImageConfig::from_slice(&config_bytes).map_err(|e| PullError::Invalid {
             what: "config",
             digest: config_digest.clone(),
@@ -257,8 +270,16 @@ impl Puller {
             reason: e.to_string(),
         })?;
 
-        new_content |=
-            layers::fetch_all(&self.client, &self.store, reference, &manifest, lease, emit).await?;
+        new_content |= layers::fetch_all(
+            &self.client,
+            &self.store,
+            reference,
+            &manifest,
+            lease,
+            emit,
+            written,
+        )
+        .await?;
 
         let record = ImageRecord::new(manifest_ref, &manifest, &config, index_ref);
         let outcome = {
@@ -355,13 +376,23 @@ impl Puller {
         Ok(bytes)
     }
 
-    /// Stores a small verified document; returns whether it was new.
+    /// Stores a small verified document; returns whether it was new (and
+    /// then notes it in `written`).
     ///
     /// Only called with bytes already checked against `digest` (the store
     /// checks again on commit).
-    async fn store_small(&self, digest: &Digest, bytes: &[u8]) -> Result<bool, PullError> {
-        let (store, digest, bytes) = (self.store.clone(), digest.clone(), bytes.to_vec());
-        on_store(move || store.put_small(&digest, &bytes)).await
+    async fn store_small(
+        &self,
+        digest: &Digest,
+        bytes: &[u8],
+        written: &Written,
+    ) -> Result<bool, PullError> {
+        let (store, key, bytes) = (self.store.clone(), digest.clone(), bytes.to_vec());
+        let new = on_store(move || store.put_small(&key, &bytes)).await?;
+        if new {
+            written.add(digest.clone());
+        }
+        Ok(new)
     }
 
     /// A small document from the store, if there.

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use shared::digest::Digest;
 
-use super::content::Manager;
+use super::content::{BlobInfo, Manager};
 use super::lease::{held_digests, remove_stale};
 use super::lock::FileLock;
 use super::remove::is_referenced;
@@ -21,6 +21,15 @@ impl Store {
     /// Deletes every blob that no image references and no live lease
     /// holds; returns the blobs deleted, sorted.
     pub fn gc(&self) -> Result<Vec<Digest>, StoreError> {
+        Ok(self
+            .collect_garbage()?
+            .into_iter()
+            .map(|b| b.digest)
+            .collect())
+    }
+
+    /// [`Store::gc`], with the size of each blob deleted (`strata gc`).
+    pub fn collect_garbage(&self) -> Result<Vec<BlobInfo>, StoreError> {
         self.write(|tx| remove_stale(tx, self.layout()))?;
         let referenced: HashSet<Digest> = self.read(|tx| {
             let mut stmt = tx.prepare("SELECT DISTINCT digest FROM blob_refs")?;
@@ -29,14 +38,20 @@ impl Store {
                 .collect::<Result<HashSet<_>, _>>()?;
             Ok(digests)
         })?;
-        let candidates: Vec<Digest> = self
+        let candidates: Vec<BlobInfo> = self
             .content()
             .list()?
             .into_iter()
-            .map(|b| b.digest)
-            .filter(|d| !referenced.contains(d))
+            .filter(|b| !referenced.contains(&b.digest))
             .collect();
-        self.delete_unreferenced(&candidates)
+        let digests: Vec<Digest> = candidates.iter().map(|b| b.digest.clone()).collect();
+        let deleted: HashSet<Digest> = self.delete_unreferenced(&digests)?.into_iter().collect();
+        let mut out: Vec<BlobInfo> = candidates
+            .into_iter()
+            .filter(|b| deleted.contains(&b.digest))
+            .collect();
+        out.sort_by(|a, b| a.digest.cmp(&b.digest));
+        Ok(out)
     }
 
     /// Deletes those of `candidates` that are, right now, unreferenced and

@@ -162,6 +162,14 @@ pub fn strata(cli: &Cli, server: &StrataServer, args: &[&str]) -> (bool, String,
     )
 }
 
+/// `strata gc` on the server's store, in a process of its own; returns
+/// what it printed.
+pub fn gc_in_cli(cli: &Cli, server: &StrataServer) -> String {
+    let (ok, out, err) = strata(cli, server, &["gc"]);
+    assert!(ok, "strata gc failed: {err}");
+    out
+}
+
 /// `strata images --digests --no-trunc` on the server's store, once it
 /// lists `wanted` (an image cached through `/v2` is recorded after the
 /// response that completed it); panics after 20 s.
