@@ -8,8 +8,9 @@
 mod store_support;
 
 use shared::digest::Digest;
+use shared::media_type::MediaType;
 use store_support::*;
-use strata::store::{ImageId, RecordOutcome, StoreError};
+use strata::store::{BlobRef, ImageId, ImageRecord, RecordOutcome, StoreError};
 
 // ---- record, resolve, list ----
 
@@ -170,6 +171,62 @@ fn a_moved_tag_leaves_the_old_image_dangling() {
             .is_not_found()
     );
 }
+/// The `linux/amd64` image of an index is pulled by tag, then by its own
+/// digest; the tag then moves to the `linux/arm64` image of the same index.
+/// The amd64 image loses the tag and the index digest the tag had named,
+/// but keeps the digest reference it was pulled by.
+#[test]
+fn a_moved_tag_takes_only_its_own_digest_reference() {
+    let (_dir, store) = open();
+    let index_bytes = b"the index of both".to_vec();
+    let index = Digest::sha256_of(&index_bytes);
+    store
+        .put_small(&index, &index_bytes)
+        .expect("put the index");
+    let from_index = |mut record: ImageRecord| {
+        record.index = Some(BlobRef {
+            digest: index.clone(),
+            size: index_bytes.len() as u64,
+            media_type: MediaType::OciIndex,
+        });
+        record
+    };
+    let amd64 = image(&store, "amd64", &[&layer("x", 10)], T1);
+    let arm64 = from_index(image(&store, "arm64", &[&layer("y", 10)], T2));
+    let name = reference("multi");
+    store
+        .record_pull(&from_index(amd64.clone()), &name, &index)
+        .expect("pull amd64 by tag");
+    let by_digest = reference(&format!("multi@{}", amd64.manifest.digest));
+    store
+        .record_pull(&amd64, &by_digest, &amd64.manifest.digest)
+        .expect("pull amd64 by digest");
+    let outcome = store
+        .record_pull(&arm64, &name, &index)
+        .expect("pull arm64 by tag");
+    assert_eq!(outcome.previous, Some(amd64.id.clone()));
+    assert!(outcome.previous_dangling, "amd64 has no tag left");
+
+    let rows = store.list().expect("list");
+    let row = |id: &ImageId| rows.iter().find(|r| &r.id == id).expect("listed");
+    let digests = |id: &ImageId| -> Vec<String> {
+        row(id).repo_digests.iter().map(|r| r.familiar()).collect()
+    };
+    assert_eq!(
+        digests(&amd64.id),
+        [format!("multi@{}", amd64.manifest.digest)],
+        "the digest amd64 was pulled by stays"
+    );
+    assert_eq!(digests(&arm64.id), [format!("multi@{index}")]);
+    assert_eq!(
+        store
+            .resolve(&format!("multi@{}", amd64.manifest.digest))
+            .expect("by digest")
+            .id,
+        amd64.id
+    );
+}
+
 #[test]
 fn usage_counts_shared_layers_once() {
     let (_dir, store) = open();

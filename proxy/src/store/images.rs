@@ -79,6 +79,18 @@ impl Store {
                 previous: None,
                 previous_dangling: false,
             };
+            // What the tag named before it moves: its digest reference goes
+            // with it, should the image it leaves keep no tag.
+            let previous_target: Option<String> = match tag {
+                Some((name, tag)) => tx
+                    .query_row(
+                        "SELECT digest FROM tags WHERE name = ?1 AND tag = ?2",
+                        params![name.canonical_name(), tag.as_str()],
+                        |row| row.get(0),
+                    )
+                    .optional()?,
+                None => None,
+            };
             if let Some((name, tag)) = tag {
                 let (unchanged, previous) = set_tag(
                     tx,
@@ -113,14 +125,15 @@ impl Store {
             if let Some(previous) = &outcome.previous {
                 outcome.previous_dangling = tag_count(tx, previous)? == 0;
                 // An image whose only tag moved is dangling and lists as
-                // `<none> <none>` (DOCKER-SEMANTICS): its digest reference in
-                // that repository goes with the tag.
+                // `<none> <none>` (DOCKER-SEMANTICS): the digest reference the
+                // tag had named goes with the tag. Digest references the
+                // image got otherwise (pulled by digest) stay.
                 if outcome.previous_dangling
-                    && let Some((name, _)) = tag
+                    && let (Some((name, _)), Some(target)) = (tag, &previous_target)
                 {
                     tx.execute(
-                        "DELETE FROM repo_digests WHERE name = ?1 AND image_id = ?2",
-                        params![name.canonical_name(), previous.to_string()],
+                        "DELETE FROM repo_digests WHERE name = ?1 AND image_id = ?2 AND digest = ?3",
+                        params![name.canonical_name(), previous.to_string(), target],
                     )?;
                 }
             }
