@@ -202,11 +202,13 @@ async fn bearer_token_and_private_mode() {
         strata::credentials::CredentialStore::empty(),
     ))
     .expect("client");
+    // As on a non-loopback address: clients use the machine's own names.
     let security = strata::serve::security::Security::new(
         ["https://dash.example".to_owned()],
         Some("s3cret".to_owned()),
         true,
-    );
+    )
+    .with_local_names_only(false);
     let private = AppState::new(f.state.dist().to_path_buf(), store, client, security);
 
     let (status, _) = send(

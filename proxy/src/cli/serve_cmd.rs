@@ -98,7 +98,8 @@ pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         .chain(hub_host);
     config.destination_policy = std::sync::Arc::new(crate::serve::ssrf::PublicOnly::new(trusted));
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
-    let security = Security::new(args.allow_origins.clone(), token, args.private);
+    let security = Security::new(args.allow_origins.clone(), token, args.private)
+        .with_local_names_only(args.listen.ip().is_loopback());
     init_tracing();
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;

@@ -6,6 +6,7 @@
 
 mod api_v1;
 mod error;
+mod host_check;
 mod registry_v2;
 mod router;
 pub mod security;

@@ -9,7 +9,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use super::state::AppState;
-use super::{api_v1, registry_v2};
+use super::{api_v1, host_check, registry_v2};
 
 /// Builds the whole service.
 ///
@@ -19,6 +19,8 @@ use super::{api_v1, registry_v2};
 ///   write and origin defences.
 /// - anything else: the dashboard's files, with `index.html` for every path
 ///   that is not a file, so deep links like `/i/redis` load the app.
+///
+/// In front of all of it, [`host_check::local_names_only`].
 pub fn app(state: AppState) -> Router {
     let index = state.dist().join("index.html");
     // Trunk names assets by content hash, so they never change; index.html must revalidate.
@@ -37,7 +39,13 @@ pub fn app(state: AppState) -> Router {
         // Compression covers what is added above only: /v2 bodies are sent as
         // stored (blobs are compressed already, and digests name exact bytes).
         .layer(CompressionLayer::new())
-        .merge(registry_v2::routes())
+        .merge(registry_v2::routes(state.clone()))
+        // Before anything else: requests addressed to a name a web page could
+        // have pointed at 127.0.0.1 (DNS rebinding).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            host_check::local_names_only,
+        ))
         // One line per request at INFO: method, path, status, latency. Headers
         // (and so credentials and tokens) are never logged.
         .layer(

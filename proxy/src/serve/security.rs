@@ -9,6 +9,11 @@
 //!   `GET /api/v1/session` hands to same-origin pages, and must not come
 //!   from a foreign `Origin`.
 //! - CORS answers only for origins listed with `--allow-origin`; never `*`.
+//! - With `--private`, `/v2` wants the token too (`Bearer`, or `Basic` with
+//!   the token as password, as `docker login` and `skopeo --creds` send it).
+//! - Bound to a loopback address, strata answers only requests addressed to
+//!   `localhost` or an IP address (`crate::serve::host_check`): a web page
+//!   that points its own name at 127.0.0.1 (DNS rebinding) is refused.
 
 use std::collections::BTreeSet;
 
@@ -22,6 +27,7 @@ pub struct Security {
     csrf_token: String,
     api_token: Option<String>,
     private: bool,
+    local_names_only: bool,
 }
 
 impl std::fmt::Debug for Security {
@@ -31,6 +37,7 @@ impl std::fmt::Debug for Security {
             .field("csrf_token", &"<redacted>")
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("private", &self.private)
+            .field("local_names_only", &self.local_names_only)
             .finish()
     }
 }
@@ -50,7 +57,21 @@ impl Security {
             csrf_token: random_token(),
             api_token: api_token.filter(|t| !t.is_empty()),
             private,
+            local_names_only: true,
         }
+    }
+
+    /// Whether requests must be addressed to `localhost` or an IP address
+    /// (the default; `strata serve` turns it off when it listens on a
+    /// non-loopback address, where clients use the machine's names).
+    pub fn with_local_names_only(mut self, on: bool) -> Self {
+        self.local_names_only = on;
+        self
+    }
+
+    /// See [`Security::with_local_names_only`].
+    pub fn local_names_only(&self) -> bool {
+        self.local_names_only
     }
 
     /// Loopback defaults: same-origin only, no bearer token.
@@ -73,6 +94,26 @@ impl Security {
         self.api_token
             .as_deref()
             .is_some_and(|t| constant_time_eq(t.as_bytes(), presented.as_bytes()))
+    }
+
+    /// Whether an `Authorization` header value carries the token: `Bearer
+    /// TOKEN`, or `Basic` credentials whose password is the token (any user
+    /// name), which registry clients send after `login`.
+    pub fn authorization_ok(&self, value: &str) -> bool {
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            return self.bearer_ok(token.trim());
+        }
+        use base64::Engine;
+        value
+            .strip_prefix("Basic ")
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|raw| String::from_utf8(raw).ok())
+            .and_then(|pair| pair.split_once(':').map(|(_, p)| p.to_owned()))
+            .is_some_and(|password| self.bearer_ok(&password))
     }
 
     /// Whether `presented` is the CSRF token (constant-time compare).
@@ -137,5 +178,12 @@ mod tests {
             Security::local().csrf_token()
         );
         assert!(!format!("{s:?}").contains("t0ken"));
+        assert!(s.authorization_ok("Bearer t0ken"));
+        assert!(s.authorization_ok("Basic c3RyYXRhOnQwa2Vu")); // strata:t0ken
+        assert!(s.authorization_ok("Basic YW55OnQwa2Vu")); // any:t0ken
+        assert!(!s.authorization_ok("Basic c3RyYXRhOnQwa2U=")); // strata:t0ke
+        assert!(!s.authorization_ok("Basic !!"));
+        assert!(!s.authorization_ok("t0ken"));
+        assert!(!Security::local().authorization_ok("Bearer "));
     }
 }

@@ -37,10 +37,12 @@
 //! | [`context`] | what the handlers share: fetches in flight, the upstream cap |
 //! | [`response`] | caching headers, bodies streamed from the store |
 //! | [`error`] | the distribution spec's error shape |
+//! | [`auth`] | `--private`: the token for `/v2` too |
 //!
 //! Every response carries `Docker-Distribution-Api-Version: registry/2.0`.
 
 pub mod access;
+pub mod auth;
 pub mod blobs;
 pub mod cached;
 pub mod context;
@@ -71,9 +73,12 @@ use self::path::{Target, V2Path};
 use super::AppState;
 
 /// Every `/v2` route (mounted at the root by [`super::app`]), each with
-/// its own [`V2Context`].
-pub fn routes() -> Router<AppState> {
-    routes_with(Arc::new(V2Context::default()))
+/// its own [`V2Context`], behind [`auth::private_needs_token`].
+pub fn routes(state: AppState) -> Router<AppState> {
+    routes_with(Arc::new(V2Context::default())).layer(axum::middleware::from_fn_with_state(
+        state,
+        auth::private_needs_token,
+    ))
 }
 
 /// Every `/v2` route, sharing `context`.
@@ -93,8 +98,8 @@ pub fn routes_with(context: Arc<V2Context>) -> Router<AppState> {
 pub const API_VERSION_HEADER: HeaderName =
     HeaderName::from_static("docker-distribution-api-version");
 
-/// `GET /v2/`: the version check clients do before anything else. strata
-/// asks no credentials of its clients here, so `200`.
+/// `GET /v2/`: the version check clients do before anything else: `200`
+/// (unless the server is private and the token is missing, see [`auth`]).
 pub async fn base(method: Method) -> Response<Body> {
     match method {
         Method::GET | Method::HEAD => {

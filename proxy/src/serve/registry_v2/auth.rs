@@ -1,0 +1,47 @@
+//! `--private`: `/v2` wants the token, as `/api/v1` does.
+//!
+//! `/v2` fetches with strata's stored credentials, so without it anyone
+//! who can reach a non-loopback strata pulls what those credentials allow.
+//! The answer to a request without the token is the distribution spec's
+//! `401 UNAUTHORIZED` with a `Basic` challenge, so `docker login`,
+//! `podman login` and `skopeo --creds` work: any user name, the token as
+//! password. `Authorization: Bearer TOKEN` works too.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::{ErrorCode, V2Error};
+use super::{API_VERSION_HEADER, AppState};
+
+/// Refuses `/v2` requests without the token when the server is private.
+pub async fn private_needs_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let security = state.security();
+    let authorized = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| security.authorization_ok(v));
+    if !security.private() || authorized {
+        return next.run(request).await;
+    }
+    let mut response = V2Error::new(
+        ErrorCode::Unauthorized,
+        "this strata server is private: log in with its token as the password \
+         (podman login HOST -u strata --password-stdin < TOKEN_FILE, or skopeo --creds strata:TOKEN), \
+         or send Authorization: Bearer TOKEN",
+    )
+    .into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"strata\""),
+    );
+    headers.insert(API_VERSION_HEADER, HeaderValue::from_static("registry/2.0"));
+    response
+}

@@ -1,0 +1,146 @@
+//! `strata serve`'s defences on a running server: `--private` covers `/v2`
+//! (skopeo logs in with the token as password), and a loopback server
+//! refuses requests addressed to names a web page could point at
+//! 127.0.0.1 (DNS rebinding).
+
+use std::process::Command;
+
+use reqwest::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
+use test_support::strata::StrataOptions;
+use test_support::{Auth, Registry};
+
+const TOKEN: &str = "s3cret-token";
+
+/// `skopeo inspect --format {{.Digest}}` of `reference`, with `creds` if
+/// given; returns (success, stdout, stderr).
+fn skopeo_inspect(reference: &str, creds: Option<&str>) -> (bool, String, String) {
+    let mut command = Command::new("skopeo");
+    command.args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"]);
+    if let Some(creds) = creds {
+        command.args(["--creds", creds]);
+    }
+    let output = command
+        .arg(format!("docker://{reference}"))
+        .output()
+        .expect("run skopeo (scripts/setup.sh installs it)");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_private_server_wants_the_token_on_v2_too() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let pushed = registry.push_fixture("library/redis:latest").expect("push");
+    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .env("STRATA_INSECURE_REGISTRIES", registry.host())
+        .env("STRATA_TOKEN", TOKEN)
+        .arg("--private")
+        .start()
+        .expect("strata serve --private");
+    let through = format!(
+        "{}/{}/library/redis:latest",
+        server.host(),
+        registry.host().replace(':', "_")
+    );
+
+    // Without the token: the distribution spec's 401 with a Basic challenge.
+    let (ok, _, err) = skopeo_inspect(&through, None);
+    assert!(!ok, "skopeo without credentials must be refused");
+    assert!(
+        err.to_lowercase().contains("unauthorized") || err.contains("401"),
+        "{err}"
+    );
+    let http = reqwest::Client::new();
+    let ping = http
+        .get(format!("{}/v2/", server.url()))
+        .send()
+        .await
+        .expect("ping");
+    assert_eq!(ping.status(), 401);
+    assert_eq!(
+        ping.headers()
+            .get(WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok()),
+        Some("Basic realm=\"strata\"")
+    );
+    assert_eq!(
+        ping.headers()
+            .get("docker-distribution-api-version")
+            .and_then(|v| v.to_str().ok()),
+        Some("registry/2.0")
+    );
+    let body: serde_json::Value = ping.json().await.expect("json");
+    assert_eq!(body["errors"][0]["code"], "UNAUTHORIZED", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("token")),
+        "{body}"
+    );
+    let wrong = skopeo_inspect(&through, Some("strata:not-the-token"));
+    assert!(!wrong.0, "a wrong token must be refused");
+
+    // With the token as password (any user name), or as a bearer token.
+    let (ok, digest, err) = skopeo_inspect(&through, Some(&format!("strata:{TOKEN}")));
+    assert!(ok, "{err}");
+    assert_eq!(digest, pushed.digest);
+    let manifest = http
+        .get(format!(
+            "{}/v2/{}/library/redis/manifests/latest",
+            server.url(),
+            registry.host().replace(':', "_")
+        ))
+        .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .header("accept", "application/vnd.oci.image.manifest.v1+json")
+        .send()
+        .await
+        .expect("manifest");
+    assert_eq!(manifest.status(), 200);
+    assert_eq!(
+        manifest
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok()),
+        Some(pushed.digest.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_loopback_server_answers_only_local_names() {
+    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .start()
+        .expect("strata serve");
+    let http = reqwest::Client::new();
+    let port = server.addr().port();
+    let get = |path: &'static str, host: String| {
+        let request = http
+            .get(format!("{}{path}", server.url()))
+            .header(HOST, host);
+        async move { request.send().await.expect("send") }
+    };
+
+    // A page on evil.example that rebinds its name to 127.0.0.1 cannot read
+    // the CSRF token, the API or /v2.
+    for path in ["/api/v1/session", "/api/v1/images", "/v2/", "/"] {
+        let refused = get(path, format!("evil.example:{port}")).await;
+        assert_eq!(refused.status(), 421, "{path}");
+        let text = refused.text().await.expect("text");
+        assert!(
+            text.contains("localhost") && text.contains("evil.example"),
+            "{path}: {text}"
+        );
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let session = get("/api/v1/session", host.clone()).await;
+        assert_eq!(session.status(), 200, "{host}");
+        let body: serde_json::Value = session.json().await.expect("json");
+        assert!(body["csrf_token"].is_string(), "{host}: {body}");
+    }
+}
