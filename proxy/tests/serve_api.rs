@@ -132,6 +132,30 @@ async fn pull_images_and_manage_them_through_the_api() {
     assert_eq!(replay, events);
     let resumed = api.events(id, Some("2")).await;
     assert_eq!(resumed.as_slice(), &events[3..]);
+    // A Last-Event-ID past anything sent replays nothing, and the stream ends.
+    assert!(
+        api.events(id, Some(&usize::MAX.to_string()))
+            .await
+            .is_empty()
+    );
+    // Another server (a restart) numbers its pulls apart, so a page still
+    // watching a pull of this one never gets another pull's events.
+    let restarted = Api::start(&registry).await;
+    let (status, info) = restarted
+        .post(
+            "/api/v1/pulls",
+            serde_json::json!({"reference": v1.reference}),
+        )
+        .await;
+    assert_eq!(status, 200, "{info}");
+    let new_id = info["id"].as_u64().expect("id");
+    let old_ids: Vec<u64> = pulls
+        .as_array()
+        .expect("pulls")
+        .iter()
+        .filter_map(|p| p["id"].as_u64())
+        .collect();
+    assert!(!old_ids.contains(&new_id), "{new_id} in {old_ids:?}");
 
     let (status, bad) = api
         .post(

@@ -28,12 +28,28 @@ use crate::serve::error::ApiError;
 const KEEP_FINISHED: usize = 100;
 
 /// The pulls this server runs and ran.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Pulls {
     inner: Arc<Mutex<Inner>>,
 }
 
-#[derive(Default)]
+impl Default for Pulls {
+    /// Pull IDs start at the server's start time in milliseconds, times
+    /// 1,000: a page still watching pull 7 of a server that has since
+    /// restarted gets "no pull 7", not the events of another pull.
+    fn default() -> Self {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                next: millis.saturating_mul(1000),
+                jobs: BTreeMap::new(),
+            })),
+        }
+    }
+}
+
 struct Inner {
     next: u64,
     jobs: BTreeMap<u64, Job>,
@@ -189,14 +205,14 @@ pub async fn events(
         let job = inner.jobs.get(&id).ok_or_else(|| {
             ApiError::not_found(format!("no pull {id}; it may have ended long ago"))
         })?;
-        let start = after.map_or(0, |a| a + 1);
+        let start = after.map_or(0, |a| a.saturating_add(1));
         let backlog: Vec<(usize, PullEvent)> =
             job.events.iter().cloned().enumerate().skip(start).collect();
         (backlog, job.done, job.tx.subscribe())
     };
     let next_expected = backlog
         .last()
-        .map_or(after.map_or(0, |a| a + 1), |(n, _)| n + 1);
+        .map_or(after.map_or(0, |a| a.saturating_add(1)), |(n, _)| n + 1);
     let replay = futures_util::stream::iter(backlog);
     let live = futures_util::stream::unfold(
         (rx, next_expected, done),
