@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
 use shared::digest::Digest;
-use strata::registry::{MANIFEST_LIMIT, RegistryClient, RegistryError};
+use strata::registry::{MANIFEST_LIMIT, MAX_ENTRIES, RegistryClient, RegistryError};
 
 mod registry_client_support;
 
@@ -364,6 +364,26 @@ async fn link_pagination_is_followed_and_loops_are_refused() {
                     r#"{"tags":["x"]}"#,
                 )
             }),
+        )
+        // A listing without end: pages of 100,000 new tags, each linking to the next.
+        .route(
+            "/v2/endless/tags/list",
+            get(|query: axum::extract::RawQuery| async move {
+                let page: usize = query
+                    .0
+                    .as_deref()
+                    .and_then(|q| q.strip_prefix("page="))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                let tags: Vec<String> = (0..100_000).map(|i| format!("{page}-{i}")).collect();
+                (
+                    [(
+                        header::LINK,
+                        format!(r#"</v2/endless/tags/list?page={}>; rel="next""#, page + 1),
+                    )],
+                    serde_json::json!({ "tags": tags }).to_string(),
+                )
+            }),
         );
     let addr = serve(router).await;
     let client = fixture_client(addr);
@@ -377,6 +397,16 @@ async fn link_pagination_is_followed_and_loops_are_refused() {
             assert!(message.contains("points back"), "{message}")
         }
         other => panic!("expected InvalidResponse, got {other:?}"),
+    }
+    match client
+        .list_tags(&reference(&format!("{addr}/endless")))
+        .await
+    {
+        Err(RegistryError::InvalidResponse { message, .. }) => assert!(
+            message.contains(&format!("more than {MAX_ENTRIES} names")),
+            "{message}"
+        ),
+        other => panic!("expected InvalidResponse, got {:?}", other.map(|t| t.len())),
     }
 }
 

@@ -6,6 +6,11 @@
 //! A `Link` that returns to a page already read, or more than
 //! [`MAX_PAGES`] pages, is an invalid response. `n=` asks for pages of a
 //! given size (registries may ignore it or cap it).
+//!
+//! The registry is not trusted to be small: a page is read up to
+//! [`PAGE_LIMIT`] bytes, and a listing stops with an error past
+//! [`MAX_ENTRIES`] names, so a hostile or broken registry cannot fill the
+//! memory of `strata serve` (the dashboard's search, `/v2/…/tags/list`).
 
 use reqwest::header::{HeaderMap, LINK};
 use reqwest::{Method, Response};
@@ -19,8 +24,12 @@ use super::token::Scope;
 
 /// Pages read for one listing before giving up.
 pub const MAX_PAGES: usize = 10_000;
-/// The largest page body read.
-const PAGE_LIMIT: u64 = 32 << 20;
+/// The largest page body read (Docker Hub's pages of 10,000 tags are
+/// about 200 kB).
+const PAGE_LIMIT: u64 = 8 << 20;
+/// The most names one listing collects (Docker Hub's largest repositories
+/// have tens of thousands of tags).
+pub const MAX_ENTRIES: usize = 500_000;
 
 #[derive(serde::Deserialize)]
 struct TagsPage {
@@ -134,6 +143,11 @@ impl RegistryClient {
             let body = read_page(response, &registry.name, what).await?;
             let page: P = serde_json::from_slice(&body).map_err(|e| invalid(e.to_string()))?;
             out.extend(items(page));
+            if out.len() > MAX_ENTRIES {
+                return Err(invalid(format!(
+                    "it lists more than {MAX_ENTRIES} names; strata stops there"
+                )));
+            }
         }
         Ok(out)
     }
