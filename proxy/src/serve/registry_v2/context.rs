@@ -14,10 +14,16 @@ use super::cached::CachedImages;
 use super::error::{ErrorCode, V2Error};
 use super::flight::SingleFlight;
 
-/// The most upstream requests (manifest, blob, tag list) `/v2` has open at
-/// once; more wait their turn. Caps the sockets, file handles and ingest
-/// files that clients can make strata hold.
+/// The most short upstream requests (manifests, tag lists, `HEAD`s) `/v2`
+/// has open at once; more wait their turn.
 pub const MAX_UPSTREAM_FETCHES: usize = 16;
+
+/// The most blob transfers (upstream to store and client) `/v2` runs at
+/// once; more wait their turn. A pool of their own, so that long layer
+/// downloads never hold up the short requests every pull starts with.
+/// Caps the sockets, file handles and ingest files clients can make
+/// strata hold.
+pub const MAX_BLOB_TRANSFERS: usize = 16;
 
 /// A manifest or index, as served: its bytes (verified against `digest`)
 /// and its media type.
@@ -43,6 +49,10 @@ pub struct V2Context {
     /// Image manifests waiting for their blobs ([`super::cached`]).
     pub cached: CachedImages,
     upstream: Arc<Semaphore>,
+    transfers: Arc<Semaphore>,
+    /// How long a blob's leading client may take no bytes before the
+    /// transfer drops it ([`super::tee::CLIENT_STALL`]).
+    pub client_stall: std::time::Duration,
 }
 
 impl Default for V2Context {
@@ -60,16 +70,35 @@ impl V2Context {
             known: KnownDigests::default(),
             cached: CachedImages::default(),
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
+            transfers: Arc::new(Semaphore::new(MAX_BLOB_TRANSFERS)),
+            client_stall: super::tee::CLIENT_STALL,
         }
+    }
+
+    /// The same context with at most `transfers` blob transfers at once,
+    /// and clients dropped after `client_stall` without taking bytes.
+    #[cfg(test)]
+    pub fn with_transfers(mut self, transfers: usize, client_stall: std::time::Duration) -> Self {
+        self.transfers = Arc::new(Semaphore::new(transfers.max(1)));
+        self.client_stall = client_stall;
+        self
     }
 
     /// Waits for a turn to talk to an upstream registry; the turn lasts
     /// until the permit is dropped.
     pub async fn upstream_permit(&self) -> Result<OwnedSemaphorePermit, V2Error> {
-        self.upstream
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| V2Error::new(ErrorCode::Unavailable, "strata is shutting down; try again"))
+        permit(&self.upstream).await
     }
+
+    /// Waits for a turn to run a blob transfer ([`MAX_BLOB_TRANSFERS`]).
+    pub async fn transfer_permit(&self) -> Result<OwnedSemaphorePermit, V2Error> {
+        permit(&self.transfers).await
+    }
+}
+
+async fn permit(pool: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, V2Error> {
+    pool.clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| V2Error::new(ErrorCode::Unavailable, "strata is shutting down; try again"))
 }

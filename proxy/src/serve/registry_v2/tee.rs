@@ -30,8 +30,11 @@
 //!   requests waiting for the same blob).
 //! - If the leading client goes away and no other request waits for the
 //!   blob, the fetch is abandoned and its partial content discarded.
-//! - The task holds an upstream permit ([`super::context::MAX_UPSTREAM_FETCHES`])
+//! - The task holds a transfer permit ([`super::context::MAX_BLOB_TRANSFERS`])
 //!   for its whole life.
+//! - A client that takes no bytes for [`CLIENT_STALL`] is dropped (its
+//!   response ends short), so a client that stops reading cannot hold a
+//!   transfer, and the requests waiting for the same blob, forever.
 
 use std::io;
 
@@ -54,6 +57,8 @@ const HASH_QUEUE: usize = 16;
 const DISK_QUEUE: usize = 16;
 /// Chunks queued for the leading client.
 const CLIENT_QUEUE: usize = 16;
+/// How long the leading client may take no bytes before it is dropped.
+pub const CLIENT_STALL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the leading client gets once the fetch got going.
 #[derive(Debug)]
@@ -135,7 +140,7 @@ async fn run(
     completion: &Completion<Digest, u64>,
     live: &mut Option<oneshot::Sender<Result<Start, V2Error>>>,
 ) -> Result<u64, V2Error> {
-    let _permit = fetch.context.upstream_permit().await?;
+    let _permit = fetch.context.transfer_permit().await?;
     // Taking the writer first holds the digest against other processes too.
     let store = fetch.state.store().clone();
     let digest = fetch.digest.clone();
@@ -199,7 +204,7 @@ async fn run(
             continue;
         }
         if let Some(previous) = held.replace(chunk.clone()) {
-            client = forward(client, Ok(previous)).await;
+            client = forward(client, Ok(previous), fetch.context.client_stall).await;
         }
         if to_hash.send(chunk.clone()).await.is_err() {
             // The hash stopped: more bytes than the upstream declared.
@@ -235,7 +240,7 @@ async fn run(
     // Verified bytes of this repository: its name may serve them.
     fetch.context.known.insert(&fetch.repository, &fetch.digest);
     if let Some(last) = held.take() {
-        client = forward(client, Ok(last)).await;
+        client = forward(client, Ok(last), fetch.context.client_stall).await;
     }
     let asked = to_disk.send(Disk::Commit(Box::new(verifier))).await.is_ok();
     drop(to_disk);
@@ -248,19 +253,28 @@ async fn run(
     }
 }
 
-/// Sends `item` to the client; `None` once the client is gone.
+/// Sends `item` to the client; `None` once the client is gone, or has
+/// taken nothing for `stall` (dropping the sender ends its response short).
 async fn forward(
     client: Option<mpsc::Sender<io::Result<Bytes>>>,
     item: io::Result<Bytes>,
+    stall: std::time::Duration,
 ) -> Option<mpsc::Sender<io::Result<Bytes>>> {
     let tx = client?;
-    tx.send(item).await.ok().map(|()| tx)
+    match tokio::time::timeout(stall, tx.send(item)).await {
+        Ok(sent) => sent.ok().map(|()| tx),
+        Err(_) => {
+            tracing::info!("a client took no bytes for {stall:?}: dropping it");
+            None
+        }
+    }
 }
 
 /// Ends the client's body with `error` (so its transfer is aborted) and
 /// returns the error.
 async fn fail(client: Option<mpsc::Sender<io::Result<Bytes>>>, error: V2Error) -> V2Error {
-    forward(client, Err(io::Error::other(error.message().to_owned()))).await;
+    let item = Err(io::Error::other(error.message().to_owned()));
+    forward(client, item, CLIENT_STALL).await;
     error
 }
 

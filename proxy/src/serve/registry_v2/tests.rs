@@ -334,3 +334,71 @@ async fn tag_list_paging_needs_a_number() {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(answer.code(), "PAGINATION_NUMBER_INVALID");
 }
+
+/// A client that takes the first bytes of a blob and then stops reading
+/// gives its transfer up after the stall time: with one transfer allowed,
+/// another blob still arrives. The upstream is the real registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_gives_its_transfer_up() {
+    let registry = test_support::Registry::start(test_support::Auth::Open).expect("registry");
+    let large = test_support::fixtures::large_image(64).expect("fixture");
+    registry.push(&large).expect("push");
+    let manifest: Value = serde_json::from_slice(
+        &registry
+            .raw_manifest(large.repo, large.tag)
+            .expect("manifest"),
+    )
+    .expect("json");
+    let biggest = manifest["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .max_by_key(|l| l["size"].as_u64())
+        .expect("a layer");
+    assert!(biggest["size"].as_u64() > Some(1 << 20), "{biggest}");
+    let config = manifest["config"]["digest"].as_str().expect("config");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("store")).expect("store");
+    let config_client = ClientConfig {
+        insecure_registries: vec![registry.host()],
+        ..ClientConfig::default()
+    };
+    let client = RegistryClient::new(config_client).expect("client");
+    let state = AppState::new(dir.path().to_path_buf(), store, client, Security::local());
+    let context =
+        Arc::new(V2Context::default().with_transfers(1, std::time::Duration::from_millis(300)));
+    let base = format!(
+        "/v2/{}/{}/blobs",
+        registry.host().replace(':', "_"),
+        large.repo
+    );
+    let request = |digest: &str| {
+        routes_with(context.clone())
+            .with_state(state.clone())
+            .oneshot(
+                Request::get(format!("{base}/{digest}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+    };
+
+    // Headers arrive, then nobody reads the body.
+    let stalled = request(biggest["digest"].as_str().expect("digest"))
+        .await
+        .expect("infallible");
+    assert_eq!(stalled.status(), StatusCode::OK);
+    let other = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let response = request(config).await.expect("infallible");
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, body)
+    })
+    .await
+    .expect("the only transfer stayed with the client that stopped reading");
+    assert_eq!(other.0, StatusCode::OK);
+    assert_eq!(Digest::sha256_of(&other.1).to_string(), config);
+    drop(stalled);
+}
