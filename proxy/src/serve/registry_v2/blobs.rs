@@ -76,7 +76,8 @@ pub async fn serve(
             repository: repository.clone(),
             digest: digest.clone(),
         };
-        let waiter = match context.blobs.join(digest) {
+        let key = (repository.canonical_name(), digest.clone());
+        let waiter = match context.blobs.join(&key) {
             Joined::Leader(completion) if range.is_none() && !head => {
                 match tee::spawn_live(fetch, completion).await {
                     Ok(Ok(Start::Live { size, body })) => {

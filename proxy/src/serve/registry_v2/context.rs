@@ -37,13 +37,20 @@ pub struct ManifestBytes {
     pub digest: Digest,
 }
 
+/// What a fetch in flight is for: a repository (its canonical name) and a
+/// digest. Requests for the same content in other repositories fetch on
+/// their own: the upstream's answer for one repository (a 404, a 401, a
+/// trickle) is not another's. The store still lets one writer work on a
+/// digest, so the second of two such fetches waits for the first's result.
+pub type FlightKey = (String, Digest);
+
 /// Shared by every `/v2` request of one service.
 #[derive(Debug)]
 pub struct V2Context {
     /// Blobs being fetched into the store; the result is the blob's size.
-    pub blobs: Arc<SingleFlight<Digest, u64>>,
+    pub blobs: Arc<SingleFlight<FlightKey, u64>>,
     /// Manifests being fetched by digest.
-    pub manifests: Arc<SingleFlight<Digest, ManifestBytes>>,
+    pub manifests: Arc<SingleFlight<FlightKey, ManifestBytes>>,
     /// Digests seen upstream in a repository ([`super::access`]).
     pub known: KnownDigests,
     /// Image manifests waiting for their blobs ([`super::cached`]).

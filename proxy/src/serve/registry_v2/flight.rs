@@ -1,5 +1,6 @@
-//! [`SingleFlight`]: one piece of upstream work per key (a digest), however
-//! many requests want it at once.
+//! [`SingleFlight`]: one piece of upstream work per key (a repository and
+//! a digest, [`super::context::FlightKey`]), however many requests want it
+//! at once.
 //!
 //! The first request for a key becomes the leader and gets a
 //! [`Completion`]; the others, until the leader finishes, get a [`Waiter`]
@@ -8,7 +9,8 @@
 //! [`V2Error::abandoned`], which they may take as a cue to try again.
 //!
 //! This is the in-process half of "one fetch per digest"; across
-//! processes, the store's per-digest writer lock does the same.
+//! repositories and processes, the store's per-digest writer lock does the
+//! same (a second fetch of the digest waits for the first's result).
 
 use std::collections::HashMap;
 use std::hash::Hash;

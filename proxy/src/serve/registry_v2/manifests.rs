@@ -149,7 +149,8 @@ async fn by_digest(
             access::check(state, context, repository, digest, Subject::Manifest).await?;
             return Ok(manifest);
         }
-        let waiter = match context.manifests.join(digest) {
+        let key = (repository.canonical_name(), digest.clone());
+        let waiter = match context.manifests.join(&key) {
             Joined::Leader(completion) => {
                 let waiter = completion.waiter();
                 let (state, context, repository, digest) = (

@@ -30,7 +30,7 @@
 //! | [`manifests`] | manifests by tag and digest |
 //! | [`blobs`] | blobs, whole or a range ([`range`]) |
 //! | [`tee`] | one upstream fetch streamed to a client and the store |
-//! | [`flight`] | one fetch per digest, however many ask at once |
+//! | [`flight`] | one fetch per repository and digest, however many ask at once |
 //! | [`access`] | whether stored content may be served under a repository |
 //! | [`cached`] | images cached through `/v2` recorded as images |
 //! | [`tags`] | tag lists with paging |

@@ -44,7 +44,7 @@ use shared::digest::{Digest, Verifier};
 use shared::reference::Reference;
 use tokio::sync::{mpsc, oneshot};
 
-use super::context::V2Context;
+use super::context::{FlightKey, V2Context};
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Completion;
 use super::response::blocking;
@@ -95,7 +95,7 @@ pub struct Fetch {
 /// Starts fetching on a task that finishes `completion` with the blob's
 /// size once it is stored, streaming the bytes to the caller (the leading
 /// client) as they arrive.
-pub fn spawn_live(fetch: Fetch, completion: Completion<Digest, u64>) -> StartReceiver {
+pub fn spawn_live(fetch: Fetch, completion: Completion<FlightKey, u64>) -> StartReceiver {
     let (tx, rx) = oneshot::channel();
     spawn(fetch, completion, Some(tx));
     rx
@@ -104,13 +104,13 @@ pub fn spawn_live(fetch: Fetch, completion: Completion<Digest, u64>) -> StartRec
 /// Starts fetching on a task that finishes `completion` with the blob's
 /// size once it is stored; nobody gets the bytes as they arrive (for
 /// `Range` and `HEAD` requests, served from the store afterwards).
-pub fn spawn_detached(fetch: Fetch, completion: Completion<Digest, u64>) {
+pub fn spawn_detached(fetch: Fetch, completion: Completion<FlightKey, u64>) {
     spawn(fetch, completion, None);
 }
 
 fn spawn(
     fetch: Fetch,
-    completion: Completion<Digest, u64>,
+    completion: Completion<FlightKey, u64>,
     live: Option<oneshot::Sender<Result<Start, V2Error>>>,
 ) {
     tokio::spawn(async move {
@@ -137,7 +137,7 @@ fn spawn(
 
 async fn run(
     fetch: &Fetch,
-    completion: &Completion<Digest, u64>,
+    completion: &Completion<FlightKey, u64>,
     live: &mut Option<oneshot::Sender<Result<Start, V2Error>>>,
 ) -> Result<u64, V2Error> {
     let _permit = fetch.context.transfer_permit().await?;
