@@ -91,7 +91,9 @@ impl RegistryClient {
         let media_type = header_str(response.headers(), CONTENT_TYPE.as_str())
             .map(|c| MediaType::parse(&c))
             .filter(|m| m.is_index() || m.is_manifest());
-        match (reference.digest().or(declared.as_ref()), size, media_type) {
+        // The registry's own word first: `/v2`'s access check compares it
+        // with the digest asked for.
+        match (declared.as_ref().or(reference.digest()), size, media_type) {
             (Some(digest), Some(size), Some(media_type)) => {
                 if size > MANIFEST_LIMIT {
                     return Err(RegistryError::ManifestTooLarge {
