@@ -144,3 +144,50 @@ async fn a_loopback_server_answers_only_local_names() {
         assert!(body["csrf_token"].is_string(), "{host}: {body}");
     }
 }
+
+/// A proxy from the environment would resolve registry names where the
+/// SSRF check never sees them, so `strata serve` connects directly: with
+/// `HTTP_PROXY` pointing at a port nobody listens on, `/v2` still works.
+#[tokio::test(flavor = "multi_thread")]
+async fn strata_serve_ignores_proxies_from_the_environment() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let pushed = registry
+        .push_fixture("library/alpine:latest")
+        .expect("push");
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead_proxy = format!("http://{}", nobody.local_addr().expect("addr"));
+    drop(nobody);
+    let mut options = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .env("STRATA_INSECURE_REGISTRIES", registry.host())
+        .env("NO_PROXY", "")
+        .env("no_proxy", "");
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        options = options.env(var, dead_proxy.clone());
+    }
+    let server = options.start().expect("strata serve");
+    let manifest = reqwest::Client::new()
+        .get(format!(
+            "{}/v2/{}/library/alpine/manifests/latest",
+            server.url(),
+            registry.host().replace(':', "_")
+        ))
+        .header("accept", "application/vnd.oci.image.manifest.v1+json")
+        .send()
+        .await
+        .expect("manifest");
+    assert_eq!(manifest.status(), 200, "{:?}", manifest.text().await);
+    assert_eq!(
+        manifest
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok()),
+        Some(pushed.digest.as_str())
+    );
+}

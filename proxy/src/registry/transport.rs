@@ -53,6 +53,14 @@ pub trait DestinationPolicy: Send + Sync + fmt::Debug {
         let _ = (host, addr);
         Ok(())
     }
+
+    /// Whether requests may go through a proxy from the environment
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`). A proxy resolves the
+    /// destination's name itself, where [`DestinationPolicy::check_addr`]
+    /// never sees it, so a policy that checks addresses says no.
+    fn allows_proxies(&self) -> bool {
+        true
+    }
 }
 
 /// The policy of the CLI: any destination.
@@ -128,7 +136,11 @@ impl Transport {
         policy: Arc<dyn DestinationPolicy>,
         retry: RetryPolicy,
     ) -> Result<Transport, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !policy.allows_proxies() {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .user_agent(user_agent)
             .redirect(reqwest::redirect::Policy::none())
             // Blobs are hashed as sent: never let a feature enabled elsewhere

@@ -100,6 +100,11 @@ impl DestinationPolicy for PublicOnly {
             )),
         }
     }
+
+    /// No: a proxy would resolve names this policy never sees.
+    fn allows_proxies(&self) -> bool {
+        false
+    }
 }
 
 /// Why `addr` must not be contacted, or `None` for a public address.
