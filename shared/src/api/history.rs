@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::config::ImageConfig;
 use crate::digest::Digest;
-use crate::display::{created_at, created_since, ellipsis, human_size};
+use crate::display::{created_since, ellipsis, human_size};
 use crate::manifest::ImageManifest;
 
 /// One build step.
@@ -84,8 +84,10 @@ impl HistoryRow {
         } else {
             ellipsis(&created_by, 45)
         };
+        // Docker's history: CreatedAt is always RFC 3339 (unlike `images`,
+        // where it is Go's time.String()); CreatedSince is relative when human.
         let (since, at) = match self.created {
-            Some(t) if human => (created_since(t, now), created_at(t)),
+            Some(t) if human => (created_since(t, now), crate::display::rfc3339(t)),
             Some(t) => (crate::display::rfc3339(t), crate::display::rfc3339(t)),
             None => ("N/A".to_owned(), "N/A".to_owned()),
         };
@@ -170,6 +172,13 @@ mod tests {
         let top = rows[0].template_value(false, true, now);
         assert_eq!(top["ID"], "cccccccccccc");
         assert_eq!(top["CreatedSince"], "3 hours ago");
+        assert!(
+            top["CreatedAt"]
+                .as_str()
+                .is_some_and(|t| t.contains('T') && t.ends_with('Z')),
+            "history's CreatedAt is RFC 3339 even when human: {}",
+            top["CreatedAt"]
+        );
         assert_eq!(
             top["CreatedBy"],
             "RUN /bin/sh -c apk add --no-cache a-very-lon…"

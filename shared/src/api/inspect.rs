@@ -24,7 +24,10 @@ pub struct ImageInspect {
     pub created: String,
     /// The image author.
     pub author: String,
-    /// How a container of this image runs.
+    /// How a container of this image runs. Docker's keys are always there,
+    /// unset ones as `""` or `null`, so `--format '{{.Config.User}}'`
+    /// prints an empty line, not `<no value>`.
+    #[serde(with = "docker_config")]
     pub config: RuntimeConfig,
     /// CPU architecture.
     pub architecture: String,
@@ -89,6 +92,53 @@ impl ImageInspect {
     }
 }
 
+/// `Config` in Docker's shape: [`RuntimeConfig`] leaves unset fields out;
+/// Docker's inspect always has these keys.
+mod docker_config {
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    use crate::config::RuntimeConfig;
+
+    /// The keys Docker always prints, and how it prints them unset.
+    fn unset() -> [(&'static str, Value); 8] {
+        [
+            ("User", Value::from("")),
+            ("Env", Value::Null),
+            ("Cmd", Value::Null),
+            ("Volumes", Value::Null),
+            ("WorkingDir", Value::from("")),
+            ("Entrypoint", Value::Null),
+            ("OnBuild", Value::Null),
+            ("Labels", Value::Null),
+        ]
+    }
+
+    pub fn serialize<S: Serializer>(config: &RuntimeConfig, s: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(config).map_err(S::Error::custom)?;
+        if let Value::Object(map) = &mut value {
+            for (key, empty) in unset() {
+                map.entry(key).or_insert(empty);
+            }
+        }
+        value.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<RuntimeConfig, D::Error> {
+        let mut value = Value::deserialize(d)?;
+        if let Value::Object(map) = &mut value {
+            for (key, empty) in unset() {
+                if map.get(key) == Some(&empty) {
+                    map.remove(key);
+                }
+            }
+        }
+        RuntimeConfig::deserialize(value).map_err(D::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +192,31 @@ mod tests {
         assert_eq!(c["ExposedPorts"], serde_json::json!({"6379/tcp": {}}));
         assert_eq!(c["User"], "redis");
         assert_eq!(c["Volumes"], serde_json::json!({"/data": {}}));
+        let back: ImageInspect = serde_json::from_value(value).expect("read back");
+        assert_eq!(back.config, config.config.clone().expect("config"));
+    }
+
+    #[test]
+    fn unset_config_fields_are_there_as_docker_prints_them() {
+        let config: ImageConfig = serde_json::from_value(serde_json::json!({
+            "architecture": "amd64", "os": "linux",
+            "config": {"Env": ["PATH=/bin"]},
+            "rootfs": {"type": "layers", "diff_ids": []},
+        }))
+        .expect("config");
+        let id: Digest = format!("sha256:{}", "c".repeat(64))
+            .parse()
+            .expect("digest");
+        let inspect = ImageInspect::new(&id, &config, &[], &[], 1);
+        let value = serde_json::to_value(&inspect).expect("json");
+        assert_eq!(
+            value["Config"],
+            serde_json::json!({
+                "User": "", "Env": ["PATH=/bin"], "Cmd": null, "Volumes": null,
+                "WorkingDir": "", "Entrypoint": null, "OnBuild": null, "Labels": null,
+            })
+        );
+        let back: ImageInspect = serde_json::from_value(value).expect("read back");
+        assert_eq!(back, inspect);
     }
 }
