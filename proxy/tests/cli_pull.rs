@@ -266,3 +266,30 @@ fn two_concurrent_pulls_into_one_store_both_succeed() {
     let fsck = cli.run(&registry, &["fsck"]);
     assert!(fsck.status.success());
 }
+
+/// As with Docker, a registry on this machine (`127.0.0.1:PORT`,
+/// `localhost:PORT`) needs no `--insecure-registry`: HTTPS is tried first,
+/// then plain HTTP. Hosts elsewhere still need it.
+#[test]
+fn loopback_registries_need_no_insecure_flag() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let pushed = registry
+        .push_fixture("library/alpine:latest")
+        .expect("push");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
+    let by_localhost = pushed.reference.replace("127.0.0.1", "localhost");
+    for reference in [&pushed.reference, &by_localhost] {
+        let output = cli
+            .command(&[])
+            .args(["pull", reference])
+            .output()
+            .expect("run");
+        let out = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{reference}: {out}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(out.contains(&format!("Digest: {}", pushed.digest)), "{out}");
+    }
+}

@@ -45,7 +45,7 @@ impl RegistryClient {
                 stream: stream::empty().boxed(),
             });
         }
-        let registry = self.registry(reference.domain())?;
+        let registry = self.registry(reference.domain()).await?;
         let what = format!("blob {digest} of {}", reference.canonical_name());
         let url = registry
             .endpoint
@@ -120,7 +120,7 @@ impl RegistryClient {
         reference: &Reference,
         digest: &Digest,
     ) -> Result<Option<Option<u64>>, RegistryError> {
-        let registry = self.registry(reference.domain())?;
+        let registry = self.registry(reference.domain()).await?;
         let what = format!("blob {digest} of {}", reference.canonical_name());
         let url = registry
             .endpoint

@@ -123,25 +123,45 @@ impl RegistryClient {
     }
 
     /// The state of the registry `domain`, made on first use.
-    pub(crate) fn registry(&self, domain: &str) -> Result<Arc<Registry>, RegistryError> {
+    pub(crate) async fn registry(&self, domain: &str) -> Result<Arc<Registry>, RegistryError> {
         let name = domain.to_ascii_lowercase();
+        if let Some(registry) = self.known_registry(&name) {
+            return Ok(registry);
+        }
+        let mut endpoint = Endpoint::resolve(&name, &self.inner.config)?;
+        // Docker treats loopback registries as insecure: HTTPS first, then
+        // plain HTTP when nothing answers HTTPS there.
+        if endpoint.base().scheme() == "https" && super::endpoint::is_loopback(&name) {
+            let ping = endpoint.url("/v2/")?;
+            if !self.inner.transport.answers(&ping).await {
+                endpoint = endpoint.plain_http();
+            }
+        }
         let mut registries = self
             .inner
             .registries
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(registry) = registries.get(&name) {
-            return Ok(registry.clone());
-        }
-        let registry = Arc::new(Registry {
-            endpoint: Endpoint::resolve(&name, &self.inner.config)?,
-            name: name.clone(),
-            challenge: tokio::sync::Mutex::new(None),
-            credential: tokio::sync::OnceCell::new(),
-            tokens: TokenCache::default(),
+        let registry = registries.entry(name.clone()).or_insert_with(|| {
+            Arc::new(Registry {
+                endpoint,
+                name,
+                challenge: tokio::sync::Mutex::new(None),
+                credential: tokio::sync::OnceCell::new(),
+                tokens: TokenCache::default(),
+            })
         });
-        registries.insert(name, registry.clone());
-        Ok(registry)
+        Ok(registry.clone())
+    }
+
+    /// The registry `name` if this client has talked to it already.
+    fn known_registry(&self, name: &str) -> Option<Arc<Registry>> {
+        self.inner
+            .registries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
     }
 
     /// Sends `call` like [`execute`](Self::execute), for a request whose

@@ -6,7 +6,10 @@
 //! 2. A domain listed as an insecure registry (`--insecure-registry
 //!    HOST[:PORT]`, `STRATA_INSECURE_REGISTRIES`) → `http://DOMAIN`.
 //! 3. Any other domain → `https://DOMAIN`. Plain http is never tried on
-//!    its own.
+//!    its own, except for a loopback domain (`localhost`, `127.0.0.0/8`,
+//!    `[::1]`, with any port): as Docker does, HTTPS is tried first and, if
+//!    nothing answers it there, plain HTTP ([`is_loopback`], and the
+//!    client's `registry`).
 //!
 //! Domains compare case-insensitively.
 
@@ -68,6 +71,28 @@ impl Endpoint {
     pub(crate) fn base(&self) -> &Url {
         &self.base
     }
+
+    /// The same endpoint over plain http.
+    pub(crate) fn plain_http(&self) -> Endpoint {
+        let mut base = self.base.clone();
+        // http and https are both special schemes: switching cannot fail.
+        let _ = base.set_scheme("http");
+        Endpoint { base }
+    }
+}
+
+/// Whether `domain` (`HOST[:PORT]`) is this machine: `localhost`, an
+/// address in `127.0.0.0/8`, or `[::1]`. Docker treats these registries as
+/// insecure without being told.
+pub(crate) fn is_loopback(domain: &str) -> bool {
+    let host = match domain.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => domain.rsplit_once(':').map_or(domain, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An insecure-registry entry as a domain: lower case, with any `http://`
@@ -92,6 +117,32 @@ mod tests {
             hub_registry: hub.map(str::to_owned),
             ..ClientConfig::new(CredentialStore::empty())
         }
+    }
+
+    #[test]
+    fn loopback_domains() {
+        for d in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1:5000",
+            "127.1.2.3",
+            "[::1]:5000",
+            "LOCALHOST:1",
+        ] {
+            assert!(is_loopback(d), "{d}");
+        }
+        for d in [
+            "registry.example",
+            "10.0.0.1:5000",
+            "localhost.example:5000",
+            "[::2]:5000",
+            "docker.io",
+        ] {
+            assert!(!is_loopback(d), "{d}");
+        }
+        let https = Endpoint::resolve("127.0.0.1:5000", &config(&[], None)).expect("endpoint");
+        assert_eq!(https.base().as_str(), "https://127.0.0.1:5000/");
+        assert_eq!(https.plain_http().base().as_str(), "http://127.0.0.1:5000/");
     }
 
     #[test]

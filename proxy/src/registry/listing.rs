@@ -57,7 +57,7 @@ impl RegistryClient {
         reference: &Reference,
         page_size: Option<u32>,
     ) -> Result<Vec<String>, RegistryError> {
-        let registry = self.registry(reference.domain())?;
+        let registry = self.registry(reference.domain()).await?;
         let what = format!("tags of {}", reference.canonical_name());
         let path = format!(
             "/v2/{}/tags/list{}",
@@ -85,7 +85,7 @@ impl RegistryClient {
         registry_host: &str,
         page_size: Option<u32>,
     ) -> Result<Vec<String>, RegistryError> {
-        let registry = self.registry(registry_host)?;
+        let registry = self.registry(registry_host).await?;
         let what = format!("the catalog of {}", registry.name);
         let first = registry
             .endpoint

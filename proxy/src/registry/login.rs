@@ -23,7 +23,7 @@ impl RegistryClient {
         registry: &str,
         credential: &Credential,
     ) -> Result<(), RegistryError> {
-        let registry = self.registry(&normalize_registry(registry))?;
+        let registry = self.registry(&normalize_registry(registry)).await?;
         let what = "login";
         match self.ping(&registry).await? {
             None => Ok(()),

@@ -38,7 +38,7 @@ impl RegistryClient {
         &self,
         reference: &Reference,
     ) -> Result<FetchedManifest, RegistryError> {
-        let registry = self.registry(reference.domain())?;
+        let registry = self.registry(reference.domain()).await?;
         let what = describe_manifest(reference);
         let call = manifest_call(&registry.endpoint, reference, Method::GET, &what)?;
         let response = self.execute_ok(&registry, call).await?;
@@ -79,7 +79,7 @@ impl RegistryClient {
         &self,
         reference: &Reference,
     ) -> Result<Option<ManifestHead>, RegistryError> {
-        let registry = self.registry(reference.domain())?;
+        let registry = self.registry(reference.domain()).await?;
         let what = describe_manifest(reference);
         let call = manifest_call(&registry.endpoint, reference, Method::HEAD, &what)?;
         let Some(response) = self.execute_found(&registry, call).await? else {

@@ -191,6 +191,21 @@ impl Transport {
         Ok(())
     }
 
+    /// Whether anything answers HTTP at `url` (any status counts), within a
+    /// few seconds and without retries: the probe for a loopback registry's
+    /// scheme.
+    pub(crate) async fn answers(&self, url: &Url) -> bool {
+        if self.check_destination(url).is_err() {
+            return false;
+        }
+        self.http
+            .get(url.clone())
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .is_ok()
+    }
+
     /// Sends a request, following redirects and retrying as the module doc
     /// says. `authorization` goes only to the first request's origin.
     pub(crate) async fn send(
