@@ -277,7 +277,12 @@ fn loopback_registries_need_no_insecure_flag() {
         .push_fixture("library/alpine:latest")
         .expect("push");
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
-    let by_localhost = pushed.reference.replace("127.0.0.1", "localhost");
+    // Without a tag, as Docker says: `Using default tag: latest`.
+    let by_localhost = pushed
+        .reference
+        .replace("127.0.0.1", "localhost")
+        .trim_end_matches(":latest")
+        .to_owned();
     for reference in [&pushed.reference, &by_localhost] {
         let output = cli
             .command(&[])
@@ -291,5 +296,11 @@ fn loopback_registries_need_no_insecure_flag() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(out.contains(&format!("Digest: {}", pushed.digest)), "{out}");
+        let first = out.lines().next().unwrap_or_default();
+        if reference == &by_localhost {
+            assert_eq!(first, "Using default tag: latest", "{out}");
+        } else {
+            assert_eq!(first, "latest: Pulling from library/alpine", "{out}");
+        }
     }
 }

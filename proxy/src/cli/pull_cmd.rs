@@ -65,6 +65,13 @@ pub fn run(store: Arc<Store>, args: &PullArgs) -> Result<ExitCode, String> {
             p.event(&event);
         }
     });
+    if !args.quiet
+        && !args.all_tags
+        && request.reference.tag().is_none()
+        && request.reference.digest().is_none()
+    {
+        println!("Using default tag: latest");
+    }
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime

@@ -20,7 +20,7 @@ use super::{api_v1, host_check, registry_v2};
 /// - anything else: the dashboard's files, with `index.html` for every path
 ///   that is not a file, so deep links like `/i/redis` load the app.
 ///
-/// In front of all of it, [`host_check::local_names_only`].
+/// In front of all of it, `host_check::local_names_only` (DNS rebinding).
 pub fn app(state: AppState) -> Router {
     let index = state.dist().join("index.html");
     // Trunk names assets by content hash, so they never change; index.html must revalidate.
