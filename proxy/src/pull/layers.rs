@@ -22,6 +22,13 @@ pub const CONCURRENT_DOWNLOADS: usize = 3;
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Fetches every layer the store lacks; returns whether any was downloaded.
+///
+/// With `silent_if_stored` and every layer in the store, it reports
+/// nothing: Docker prints no layer lines for an image it already has.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; each is a separate part of the pull"
+)]
 pub async fn fetch_all(
     client: &RegistryClient,
     store: &Arc<Store>,
@@ -30,6 +37,7 @@ pub async fn fetch_all(
     lease: &Arc<LeaseGuard>,
     emit: &Emit,
     written: &Written,
+    silent_if_stored: bool,
 ) -> Result<bool, PullError> {
     let layer = |d: &Descriptor, status| PullEvent::Layer {
         id: d.digest.short().to_owned(),
@@ -50,6 +58,9 @@ pub async fn fetch_all(
         .await
         .map_err(|e| PullError::Task(e.to_string()))??
     };
+    if silent_if_stored && stored.iter().all(|s| *s) {
+        return Ok(false);
+    }
     let mut missing = Vec::new();
     for (descriptor, stored) in manifest.layers.iter().zip(stored) {
         if stored {

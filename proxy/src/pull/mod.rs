@@ -278,6 +278,7 @@ impl Puller {
             lease,
             emit,
             written,
+            !new_content,
         )
         .await?;
 
