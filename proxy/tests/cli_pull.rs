@@ -184,6 +184,28 @@ fn platform_choice_from_an_index() {
         !err.contains("unknown/unknown"),
         "attestations are not platforms: {err}"
     );
+
+    // A single-platform image (linux/amd64) asked for as another platform
+    // fails as with Docker, and stores nothing; its own platform works.
+    let single = registry
+        .push_fixture("library/alpine:latest")
+        .expect("push");
+    let blobs_before = cli.blobs();
+    let err = cli.fails(
+        &registry,
+        &["pull", "--platform", "linux/arm64/v8", &single.reference],
+    );
+    assert!(
+        err.contains("does not match the specified platform")
+            && err.contains("wanted linux/arm64/v8")
+            && err.contains("actual linux/amd64"),
+        "{err}"
+    );
+    assert_eq!(cli.blobs(), blobs_before, "nothing stored");
+    cli.ok(
+        &registry,
+        &["pull", "--platform", "linux/amd64", &single.reference],
+    );
 }
 
 #[test]

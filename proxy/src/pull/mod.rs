@@ -72,6 +72,14 @@ pub struct Pulled {
     pub up_to_date: bool,
 }
 
+/// The platform a pull wants, and whether the user named it (`--platform`)
+/// or it is this host's.
+#[derive(Clone, Debug)]
+struct Wanted {
+    platform: Platform,
+    named: bool,
+}
+
 /// Pulls images from registries into a store.
 #[derive(Clone)]
 pub struct Puller {
@@ -101,10 +109,13 @@ impl Puller {
 
     /// Pulls `request`, reporting progress to `emit`.
     pub async fn pull(&self, request: &PullRequest, emit: Emit) -> Result<Vec<Pulled>, PullError> {
-        let platform = request
-            .platform
-            .clone()
-            .unwrap_or_else(|| self.host_platform.clone());
+        let platform = Wanted {
+            platform: request
+                .platform
+                .clone()
+                .unwrap_or_else(|| self.host_platform.clone()),
+            named: request.platform.is_some(),
+        };
         if !request.all_tags {
             let reference = request.reference.with_default_tag();
             let pulled = self.pull_cleanly(&reference, &platform, &emit).await?;
@@ -142,7 +153,7 @@ impl Puller {
     async fn pull_cleanly(
         &self,
         reference: &Reference,
-        platform: &Platform,
+        platform: &Wanted,
         emit: &Emit,
     ) -> Result<Pulled, PullError> {
         let written = Written::default();
@@ -160,7 +171,7 @@ impl Puller {
     async fn pull_one(
         &self,
         reference: &Reference,
-        platform: &Platform,
+        platform: &Wanted,
         emit: &Emit,
         written: &Written,
     ) -> Result<Pulled, PullError> {
@@ -198,7 +209,7 @@ impl Puller {
     async fn pull_held(
         &self,
         reference: &Reference,
-        platform: &Platform,
+        platform: &Wanted,
         emit: &Emit,
         lease: &Arc<LeaseGuard>,
         written: &Written,
@@ -220,7 +231,7 @@ impl Puller {
         let (manifest_ref, index_ref, manifest) = match top {
             Manifest::Image(m) => (top_ref, None, m),
             Manifest::Index(index) => {
-                let chosen = shared::platform::select(platform, &index.manifests)?;
+                let chosen = shared::platform::select(&platform.platform, &index.manifests)?;
                 let digest = chosen.digest.clone();
                 let child_ref = reference.with_digest(digest.clone());
                 hold(lease, vec![digest.clone()]).await?;
@@ -269,6 +280,19 @@ impl Puller {
             digest: manifest_digest.clone(),
             reason: e.to_string(),
         })?;
+        // A single-platform image asked for with another --platform: as
+        // Docker, an error rather than an image that does not run there.
+        let actual = config.platform();
+        if platform.named
+            && index_ref.is_none()
+            && !shared::platform::runs_on(&platform.platform, &actual)
+        {
+            return Err(PullError::WrongPlatform {
+                reference: reference.familiar(),
+                wanted: platform.platform.normalized(),
+                actual: actual.normalized(),
+            });
+        }
 
         new_content |= layers::fetch_all(
             &self.client,

@@ -36,7 +36,7 @@ use std::str::FromStr;
 use crate::digest::cut;
 use serde::{Deserialize, Serialize};
 
-pub use select::{NoMatchingPlatform, select};
+pub use select::{NoMatchingPlatform, runs_on, select};
 
 /// An OS, architecture and optional variant, as in an index entry's
 /// `platform` object (same JSON field names).

@@ -76,6 +76,12 @@ pub fn select<'a>(
     })
 }
 
+/// Whether an image of platform `image` runs on `wanted` (the same rules as
+/// [`select`]: normalised, older variants of the wanted CPU count).
+pub fn runs_on(wanted: &Platform, image: &Platform) -> bool {
+    rank(&wanted.normalized(), &image.normalized()).is_some()
+}
+
 fn is_image_entry(descriptor: &Descriptor) -> bool {
     descriptor.platform.is_some() && !descriptor.is_attestation()
 }
@@ -245,5 +251,16 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(variant_level(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn runs_on_follows_the_selection_rules() {
+        let p = |s: &str| s.parse::<Platform>().expect("platform");
+        assert!(runs_on(&p("linux/arm64"), &p("linux/arm64/v8")));
+        assert!(runs_on(&p("linux/arm/v7"), &p("linux/arm/v6")));
+        assert!(runs_on(&p("linux/amd64"), &p("linux/amd64")));
+        assert!(!runs_on(&p("linux/arm64/v8"), &p("linux/amd64")));
+        assert!(!runs_on(&p("linux/arm/v6"), &p("linux/arm/v7")));
+        assert!(!runs_on(&p("windows/amd64"), &p("linux/amd64")));
     }
 }
