@@ -37,6 +37,11 @@ fn gc_deletes_only_unreferenced_unleased_blobs() {
     let mut unreferenced = vec![loose_digest.clone(), held_digest.clone()];
     unreferenced.sort();
     assert_eq!(report.unreferenced, unreferenced);
+    let summary = report.to_string();
+    assert!(
+        summary.ends_with(", 0 problems, 2 unreferenced blobs (`strata gc` deletes them)\n"),
+        "{summary}"
+    );
 
     assert_eq!(store.gc().expect("gc"), [loose_digest]);
     assert_eq!(store.gc().expect("gc"), Vec::<Digest>::new());
@@ -56,6 +61,13 @@ fn fsck_finds_corrupt_missing_and_stray_blobs() {
     let clean = store.fsck().expect("fsck");
     assert!(clean.is_clean(), "{clean}");
     assert_eq!(clean.blobs_checked, 4);
+    assert_eq!(
+        clean.to_string(),
+        format!(
+            "4 blobs ({} bytes) checked, 0 problems\n",
+            clean.bytes_checked
+        )
+    );
 
     // Flip one byte of a layer.
     let d1 = Digest::sha256_of(&l1);
@@ -80,6 +92,7 @@ fn fsck_finds_corrupt_missing_and_stray_blobs() {
     assert_eq!(report.stray_files.len(), 1);
     let problems = report.problems();
     assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(report.to_string().ends_with(", 3 problems\n"), "{report}");
     assert!(
         problems
             .iter()

@@ -89,7 +89,7 @@ impl FsckReport {
         );
         out.extend(self.corrupt.iter().map(|c| {
             format!(
-                "corrupt blob {}: content hashes to {} ({}); remove it and pull the image again",
+                "corrupt blob {}: content hashes to {} ({}); delete the file, then pull again the images fsck then lists as missing it",
                 c.expected,
                 c.actual,
                 c.path.display()
@@ -124,14 +124,32 @@ impl fmt::Display for FsckReport {
         for line in self.problems() {
             writeln!(f, "{line}")?;
         }
-        write!(
-            f,
-            "{} blobs ({} bytes) checked, {} problems, {} unreferenced blobs",
-            self.blobs_checked,
+        for path in &self.stale_ingest_removed {
+            writeln!(
+                f,
+                "removed an unfinished write of a crashed process: {}",
+                path.display()
+            )?;
+        }
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut summary = format!(
+            "{} ({} bytes) checked, {}",
+            count(self.blobs_checked as usize, "blob", "blobs"),
             self.bytes_checked,
-            self.problems().len(),
-            self.unreferenced.len()
-        )
+            count(self.problems().len(), "problem", "problems"),
+        );
+        if !self.unreferenced.is_empty() {
+            summary += &format!(
+                ", {} (`strata gc` deletes them)",
+                count(
+                    self.unreferenced.len(),
+                    "unreferenced blob",
+                    "unreferenced blobs"
+                )
+            );
+        }
+        writeln!(f, "{summary}")
     }
 }
 
