@@ -89,7 +89,7 @@ fn resolve_errors() {
     pull(&store, &record, "redis");
     let other_digest = Digest::sha256_of(b"other");
     let cases: Vec<(String, &str)> = vec![
-        ("nope".into(), "No such image: nope"),
+        ("nope".into(), "No such image: nope:latest"),
         ("redis:7".into(), "No such image: redis:7"),
         (
             format!("redis@{other_digest}"),

@@ -118,6 +118,10 @@ pub(crate) fn resolve_in(db: &Connection, arg: &str) -> Result<Resolved, StoreEr
             }
             match id_prefix(arg) {
                 Some(prefix) => by_prefix(db, arg, prefix),
+                // As Docker: the tag the name implied (`nope:latest`).
+                None if reference.tag().is_none() => Err(StoreError::NoSuchImage {
+                    reference: format!("{arg}:{DEFAULT_TAG}"),
+                }),
                 None => Err(no_such()),
             }
         }
