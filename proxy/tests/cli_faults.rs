@@ -105,7 +105,10 @@ fn killed_pull_leaves_a_consistent_store() {
     );
     // The killed pull's unfinished write is gone (removed when the store opened).
     let report = String::from_utf8_lossy(&fsck.stdout);
-    assert!(files_under(&cli.store().join("ingest")).is_empty(), "{report}");
+    assert!(
+        files_under(&cli.store().join("ingest")).is_empty(),
+        "{report}"
+    );
     let out = cli.ok(&registry, &["pull", &pushed.reference]);
     assert!(out.contains(&format!("Digest: {}", pushed.digest)), "{out}");
     let fsck = cli
