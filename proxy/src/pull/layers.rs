@@ -173,10 +173,16 @@ async fn download(
         total,
     }));
     emit(status(LayerStatus::VerifyingChecksum));
-    tokio::task::spawn_blocking(move || writer.commit())
-        .await
-        .map_err(|e| PullError::Task(e.to_string()))??;
+    // Noted before the commit, which finishes on the blocking pool even if
+    // this task is aborted; the clean-up after a failure waits for it.
     written.add(descriptor.digest.clone());
+    let committing = written.committing().await;
+    tokio::task::spawn_blocking(move || {
+        let _committing = committing;
+        writer.commit()
+    })
+    .await
+    .map_err(|e| PullError::Task(e.to_string()))??;
     emit(status(LayerStatus::DownloadComplete));
     Ok(())
 }

@@ -160,7 +160,7 @@ impl Puller {
         let result = self.pull_one(reference, platform, emit, &written).await;
         if result.is_err() {
             // The pull's lease is released by now; blobs other operations hold stay.
-            let (store, digests) = (self.store.clone(), written.take());
+            let (store, digests) = (self.store.clone(), written.settle().await);
             if let Err(e) = on_store(move || store.delete_unreferenced(&digests)).await {
                 tracing::warn!("cleaning up after a failed pull: {e}");
             }
