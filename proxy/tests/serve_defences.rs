@@ -7,7 +7,7 @@ use std::process::Command;
 
 use reqwest::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
 use test_support::strata::StrataOptions;
-use test_support::{Auth, Registry};
+use test_support::{Auth, Registry, StrataServer};
 
 const TOKEN: &str = "s3cret-token";
 
@@ -28,6 +28,35 @@ fn skopeo_inspect(reference: &str, creds: Option<&str>) -> (bool, String, String
         String::from_utf8_lossy(&output.stdout).trim().to_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// GETs `repo:latest`'s manifest through `server`'s `/v2` from `registry`,
+/// with `Authorization: Bearer` if given; returns the status, the
+/// `Docker-Content-Digest` and the body.
+async fn manifest_through(
+    server: &StrataServer,
+    registry: &Registry,
+    repo: &str,
+    bearer: Option<&str>,
+) -> (u16, Option<String>, String) {
+    let mut request = reqwest::Client::new()
+        .get(format!(
+            "{}/v2/{}/{repo}/manifests/latest",
+            server.url(),
+            registry.host().replace(':', "_")
+        ))
+        .header("accept", "application/vnd.oci.image.manifest.v1+json");
+    if let Some(token) = bearer {
+        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let response = request.send().await.expect("manifest");
+    let status = response.status().as_u16();
+    let digest = response
+        .headers()
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, digest, response.text().await.unwrap_or_default())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -87,25 +116,10 @@ async fn a_private_server_wants_the_token_on_v2_too() {
     let (ok, digest, err) = skopeo_inspect(&through, Some(&format!("strata:{TOKEN}")));
     assert!(ok, "{err}");
     assert_eq!(digest, pushed.digest);
-    let manifest = http
-        .get(format!(
-            "{}/v2/{}/library/redis/manifests/latest",
-            server.url(),
-            registry.host().replace(':', "_")
-        ))
-        .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
-        .header("accept", "application/vnd.oci.image.manifest.v1+json")
-        .send()
-        .await
-        .expect("manifest");
-    assert_eq!(manifest.status(), 200);
-    assert_eq!(
-        manifest
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok()),
-        Some(pushed.digest.as_str())
-    );
+    let (status, digest, body) =
+        manifest_through(&server, &registry, "library/redis", Some(TOKEN)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(digest.as_deref(), Some(pushed.digest.as_str()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,22 +186,7 @@ async fn strata_serve_ignores_proxies_from_the_environment() {
         options = options.env(var, dead_proxy.clone());
     }
     let server = options.start().expect("strata serve");
-    let manifest = reqwest::Client::new()
-        .get(format!(
-            "{}/v2/{}/library/alpine/manifests/latest",
-            server.url(),
-            registry.host().replace(':', "_")
-        ))
-        .header("accept", "application/vnd.oci.image.manifest.v1+json")
-        .send()
-        .await
-        .expect("manifest");
-    assert_eq!(manifest.status(), 200, "{:?}", manifest.text().await);
-    assert_eq!(
-        manifest
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok()),
-        Some(pushed.digest.as_str())
-    );
+    let (status, digest, body) = manifest_through(&server, &registry, "library/alpine", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(digest.as_deref(), Some(pushed.digest.as_str()));
 }
