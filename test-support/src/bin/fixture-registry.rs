@@ -3,11 +3,13 @@
 //! (and, with `--large`, the benchmark image `bench/large:latest` of about
 //! MIB MiB; with `--many-files`, `bench/many-files:latest` of about 100,000
 //! small files), prints its address and the pushed references, and runs
-//! until stdin closes or it is killed.
+//! until stdin closes or it gets SIGTERM or SIGINT; either way the registry
+//! process stops and its folder is removed.
 //!
 //! `scripts/demo.sh` uses it so the product can be tried with no internet.
 
 use std::io::Read;
+use std::sync::{Arc, Mutex};
 
 use test_support::{Auth, Registry};
 
@@ -48,10 +50,41 @@ fn main() -> test_support::Result<()> {
     for p in pushed {
         println!("image {} {}", p.reference, p.digest);
     }
+    // SIGTERM (`kill`, a script's clean-up) and SIGINT (Ctrl-C) stop the
+    // registry as closing stdin does, instead of leaving it running.
+    let registry = Arc::new(Mutex::new(Some(registry)));
+    stop_on_signal(registry.clone())?;
     println!("ready");
-    // Keep serving until our parent closes stdin (or kills us).
+    // Keep serving until our parent closes stdin.
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);
-    drop(registry);
+    drop(registry.lock().map(|mut r| r.take()));
+    Ok(())
+}
+
+/// On SIGTERM or SIGINT, drops the registry (stopping it and removing its
+/// folder) and exits.
+fn stop_on_signal(registry: Arc<Mutex<Option<Registry>>>) -> test_support::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // Registered before "ready" is printed, so no signal falls in between.
+    let (mut term, mut int) = runtime.block_on(async {
+        Ok::<_, std::io::Error>((
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        ))
+    })?;
+    std::thread::spawn(move || {
+        runtime.block_on(async {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        });
+        drop(registry.lock().map(|mut r| r.take()));
+        std::process::exit(0);
+    });
     Ok(())
 }
