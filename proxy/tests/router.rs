@@ -202,7 +202,7 @@ async fn bearer_token_and_private_mode() {
         strata::credentials::CredentialStore::empty(),
     ))
     .expect("client");
-    // As on a non-loopback address: clients use the machine's own names.
+    // --private: every request needs the token, so any Host name is fine.
     let security = strata::serve::security::Security::new(
         ["https://dash.example".to_owned()],
         Some("s3cret".to_owned()),

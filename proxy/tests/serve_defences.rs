@@ -157,6 +157,27 @@ async fn a_loopback_server_answers_only_local_names() {
         let body: serde_json::Value = session.json().await.expect("json");
         assert!(body["csrf_token"].is_string(), "{host}: {body}");
     }
+
+    // A name the operator allows with --allow-host is answered; others not.
+    let named = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--allow-host")
+        .arg("Strata.Test")
+        .start()
+        .expect("strata serve --allow-host");
+    let port = named.addr().port();
+    for (host, status) in [
+        (format!("strata.test:{port}"), 200),
+        (format!("STRATA.TEST.:{port}"), 200),
+        (format!("evil.example:{port}"), 421),
+    ] {
+        let response = http
+            .get(format!("{}/api/v1/version", named.url()))
+            .header(HOST, host.clone())
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), status, "{host}");
+    }
 }
 
 /// A proxy from the environment would resolve registry names where the

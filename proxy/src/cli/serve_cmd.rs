@@ -33,6 +33,10 @@ pub struct ServeArgs {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
 
+    /// Also answer requests addressed to this host name (`strata.example`); repeatable. Other names than localhost and IP addresses are refused (DNS rebinding), unless --private.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+
     /// A file holding the API token: writes (and reads with --private) then need `Authorization: Bearer TOKEN`.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
@@ -99,7 +103,8 @@ pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
     config.destination_policy = std::sync::Arc::new(crate::serve::ssrf::PublicOnly::new(trusted));
     let client = RegistryClient::new(config).map_err(|e| e.to_string())?;
     let security = Security::new(args.allow_origins.clone(), token, args.private)
-        .with_local_names_only(args.listen.ip().is_loopback());
+        .with_local_names_only(!args.private)
+        .with_allowed_hosts(args.allow_hosts.clone());
     init_tracing();
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;

@@ -145,7 +145,7 @@ impl RegistryClient {
             out.extend(items(page));
             if out.len() > MAX_ENTRIES {
                 return Err(invalid(format!(
-                    "it lists more than {MAX_ENTRIES} names; strata stops there"
+                    "it lists more than {MAX_ENTRIES} names, more than strata reads in one listing; name a narrower repository (or search term)"
                 )));
             }
         }

@@ -11,9 +11,10 @@
 //! - CORS answers only for origins listed with `--allow-origin`; never `*`.
 //! - With `--private`, `/v2` wants the token too (`Bearer`, or `Basic` with
 //!   the token as password, as `docker login` and `skopeo --creds` send it).
-//! - Bound to a loopback address, strata answers only requests addressed to
-//!   `localhost` or an IP address (`crate::serve::host_check`): a web page
-//!   that points its own name at 127.0.0.1 (DNS rebinding) is refused.
+//! - Unless `--private`, strata answers only requests addressed to
+//!   `localhost`, an IP address, or a name given with `--allow-host`
+//!   (`crate::serve::host_check`): a web page that points its own name at
+//!   strata's address (DNS rebinding) is refused.
 
 use std::collections::BTreeSet;
 
@@ -28,6 +29,7 @@ pub struct Security {
     api_token: Option<String>,
     private: bool,
     local_names_only: bool,
+    allowed_hosts: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Security {
@@ -38,6 +40,7 @@ impl std::fmt::Debug for Security {
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("private", &self.private)
             .field("local_names_only", &self.local_names_only)
+            .field("allowed_hosts", &self.allowed_hosts)
             .finish()
     }
 }
@@ -58,12 +61,13 @@ impl Security {
             api_token: api_token.filter(|t| !t.is_empty()),
             private,
             local_names_only: true,
+            allowed_hosts: BTreeSet::new(),
         }
     }
 
-    /// Whether requests must be addressed to `localhost` or an IP address
-    /// (the default; `strata serve` turns it off when it listens on a
-    /// non-loopback address, where clients use the machine's names).
+    /// Whether requests must be addressed to `localhost`, an IP address or
+    /// an allowed host name (the default; `strata serve --private` turns it
+    /// off, since every request needs the token there).
     pub fn with_local_names_only(mut self, on: bool) -> Self {
         self.local_names_only = on;
         self
@@ -72,6 +76,20 @@ impl Security {
     /// See [`Security::with_local_names_only`].
     pub fn local_names_only(&self) -> bool {
         self.local_names_only
+    }
+
+    /// Host names requests may also be addressed to (`--allow-host`).
+    pub fn with_allowed_hosts(mut self, hosts: impl IntoIterator<Item = String>) -> Self {
+        self.allowed_hosts = hosts
+            .into_iter()
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+            .collect();
+        self
+    }
+
+    /// Whether `name` (a host name, no port) was given with `--allow-host`.
+    pub fn host_allowed(&self, name: &str) -> bool {
+        self.allowed_hosts.contains(name)
     }
 
     /// Loopback defaults: same-origin only, no bearer token.
@@ -100,12 +118,14 @@ impl Security {
     /// TOKEN`, or `Basic` credentials whose password is the token (any user
     /// name), which registry clients send after `login`.
     pub fn authorization_ok(&self, value: &str) -> bool {
-        if let Some(token) = value.strip_prefix("Bearer ") {
-            return self.bearer_ok(token.trim());
+        // Schemes are case-insensitive (RFC 7235).
+        let (scheme, credentials) = value.trim().split_once(' ').unwrap_or((value, ""));
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return self.bearer_ok(credentials.trim());
         }
         use base64::Engine;
-        value
-            .strip_prefix("Basic ")
+        Some(credentials)
+            .filter(|_| scheme.eq_ignore_ascii_case("basic"))
             .and_then(|b| {
                 base64::engine::general_purpose::STANDARD
                     .decode(b.trim())
@@ -179,6 +199,8 @@ mod tests {
         );
         assert!(!format!("{s:?}").contains("t0ken"));
         assert!(s.authorization_ok("Bearer t0ken"));
+        assert!(s.authorization_ok("bearer t0ken"));
+        assert!(s.authorization_ok("BASIC c3RyYXRhOnQwa2Vu"));
         assert!(s.authorization_ok("Basic c3RyYXRhOnQwa2Vu")); // strata:t0ken
         assert!(s.authorization_ok("Basic YW55OnQwa2Vu")); // any:t0ken
         assert!(!s.authorization_ok("Basic c3RyYXRhOnQwa2U=")); // strata:t0ke

@@ -32,9 +32,9 @@ pub async fn private_needs_token(
     }
     let mut response = V2Error::new(
         ErrorCode::Unauthorized,
-        "this strata server is private: log in with its token as the password \
-         (podman login HOST -u strata --password-stdin < TOKEN_FILE, or skopeo --creds strata:TOKEN), \
-         or send Authorization: Bearer TOKEN",
+        "this strata server is private: log in with its token as the password, any user name \
+         (docker login HOST -u strata --password-stdin < TOKEN_FILE; podman login --tls-verify=false HOST -u strata --password-stdin < TOKEN_FILE; \
+         skopeo --creds strata:TOKEN --tls-verify=false), or send Authorization: Bearer TOKEN",
     )
     .into_response();
     let headers = response.headers_mut();

@@ -59,6 +59,8 @@ const DISK_QUEUE: usize = 16;
 const CLIENT_QUEUE: usize = 16;
 /// How long the leading client may take no bytes before it is dropped.
 pub const CLIENT_STALL: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a failing transfer waits to hand its client the error.
+const FAIL_NOTICE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What the leading client gets once the fetch got going.
 #[derive(Debug)]
@@ -140,8 +142,9 @@ async fn run(
     completion: &Completion<FlightKey, u64>,
     live: &mut Option<oneshot::Sender<Result<Start, V2Error>>>,
 ) -> Result<u64, V2Error> {
-    let _permit = fetch.context.transfer_permit().await?;
-    // Taking the writer first holds the digest against other processes too.
+    // Taking the writer first holds the digest against other processes
+    // (and other repositories' fetches) too; one waiting for another's
+    // write of the same digest does so before taking a transfer permit.
     let store = fetch.state.store().clone();
     let digest = fetch.digest.clone();
     let writer = blocking("starting a blob write", move || {
@@ -152,6 +155,7 @@ async fn run(
         Ingest::Exists(size) => return Ok(size),
         Ingest::Writer(writer) => writer,
     };
+    let _permit = fetch.context.transfer_permit().await?;
     let upstream = fetch
         .state
         .client()
@@ -271,10 +275,11 @@ async fn forward(
 }
 
 /// Ends the client's body with `error` (so its transfer is aborted) and
-/// returns the error.
+/// returns the error. Waits for the client at most a moment: the error
+/// only ends a body that is failing anyway.
 async fn fail(client: Option<mpsc::Sender<io::Result<Bytes>>>, error: V2Error) -> V2Error {
     let item = Err(io::Error::other(error.message().to_owned()));
-    forward(client, item, CLIENT_STALL).await;
+    forward(client, item, FAIL_NOTICE).await;
     error
 }
 
