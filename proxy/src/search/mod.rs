@@ -171,12 +171,28 @@ async fn index_search(
     if !response.status().is_success() {
         return Err(fail(format!("it answered {}", response.status())));
     }
-    let body: SearchResponse = response
-        .json()
+    // At most INDEX_ANSWER_LIMIT bytes: the index is not trusted to be small.
+    let mut response = response;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
+        .map_err(|e| fail(format!("the answer broke off ({e})")))?
+    {
+        if bytes.len() + chunk.len() > INDEX_ANSWER_LIMIT {
+            return Err(fail(format!(
+                "its answer is larger than {INDEX_ANSWER_LIMIT} bytes; ask for fewer results with --limit"
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let body: SearchResponse = serde_json::from_slice(&bytes)
         .map_err(|e| fail(format!("not a search answer ({e})")))?;
     Ok(body.results)
 }
+
+/// The largest search index answer read (100 results are about 30 kB).
+const INDEX_ANSWER_LIMIT: usize = 8 << 20;
 
 #[cfg(test)]
 mod tests {
