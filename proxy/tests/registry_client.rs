@@ -306,14 +306,27 @@ async fn unreachable_registries_say_how_they_were_tried() {
     }
 
     // An insecure registry is tried over plain http.
-    let (_config, client) = client_for(&host, None);
-    match client.get_manifest(&target).await {
+    let (_config, insecure) = client_for(&host, None);
+    match insecure.get_manifest(&target).await {
         Err(error @ RegistryError::Unreachable { .. }) => {
             let message = error.to_string();
             assert!(message.contains(&format!("http://{host}/v2/")), "{message}");
             assert!(message.contains("plain http"), "{message}");
         }
         other => panic!("expected Unreachable, got {other:?}"),
+    }
+
+    // Nothing was remembered by the first client about the registry that was down: once it is
+    // up (plain http, on the same port), the same client reaches it.
+    let listener = tokio::net::TcpListener::bind(&host)
+        .await
+        .expect("bind the port again");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, open_v2()).await;
+    });
+    match client.get_manifest(&target).await {
+        Err(RegistryError::NotFound { .. }) => {}
+        other => panic!("expected the registry's own 404, got {other:?}"),
     }
 }
 

@@ -30,7 +30,7 @@ use super::config::ClientConfig;
 use super::endpoint::Endpoint;
 use super::error::{self, RegistryError};
 use super::token::{self, Scope, TokenCache, TokenError};
-use super::transport::{Transport, TransportError};
+use super::transport::{Probe, Transport, TransportError};
 
 /// A client for the OCI distribution API of any number of registries.
 ///
@@ -57,6 +57,19 @@ pub(crate) struct Registry {
     challenge: tokio::sync::Mutex<Option<Option<Challenge>>>,
     credential: tokio::sync::OnceCell<Option<Credential>>,
     tokens: TokenCache,
+}
+
+impl Registry {
+    /// A registry this client has not talked to yet.
+    fn new(name: String, endpoint: Endpoint) -> Registry {
+        Registry {
+            name,
+            endpoint,
+            challenge: tokio::sync::Mutex::new(None),
+            credential: tokio::sync::OnceCell::new(),
+            tokens: TokenCache::default(),
+        }
+    }
 }
 
 /// One request to a registry.
@@ -130,11 +143,19 @@ impl RegistryClient {
         }
         let mut endpoint = Endpoint::resolve(&name, &self.inner.config)?;
         // Docker treats loopback registries as insecure: HTTPS first, then
-        // plain HTTP when nothing answers HTTPS there.
+        // plain HTTP when nothing answers HTTPS there. A certificate that is
+        // not trusted stays an HTTPS error (the user sees it); when neither
+        // answers (the registry is down), nothing is remembered and the next
+        // request asks again.
         if endpoint.base().scheme() == "https" && super::endpoint::is_loopback(&name) {
-            let ping = endpoint.url("/v2/")?;
-            if !self.inner.transport.answers(&ping).await {
-                endpoint = endpoint.plain_http();
+            let https = self.inner.transport.probe(&endpoint.url("/v2/")?).await;
+            if https == Probe::Failed {
+                let http = endpoint.plain_http();
+                let answered = self.inner.transport.probe(&http.url("/v2/")?).await;
+                if answered != Probe::Answered {
+                    return Ok(Arc::new(Registry::new(name, http)));
+                }
+                endpoint = http;
             }
         }
         let mut registries = self
@@ -142,15 +163,9 @@ impl RegistryClient {
             .registries
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let registry = registries.entry(name.clone()).or_insert_with(|| {
-            Arc::new(Registry {
-                endpoint,
-                name,
-                challenge: tokio::sync::Mutex::new(None),
-                credential: tokio::sync::OnceCell::new(),
-                tokens: TokenCache::default(),
-            })
-        });
+        let registry = registries
+            .entry(name.clone())
+            .or_insert_with(|| Arc::new(Registry::new(name, endpoint)));
         Ok(registry.clone())
     }
 

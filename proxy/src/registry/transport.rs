@@ -121,6 +121,17 @@ pub(crate) struct Body {
     pub(crate) bytes: Bytes,
 }
 
+/// What [`Transport::probe`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Probe {
+    /// Something answered (any status).
+    Answered,
+    /// TLS was spoken, but the server's certificate was not trusted.
+    CertificateRejected,
+    /// Nothing answered: refused, timed out, or not this protocol.
+    Failed,
+}
+
 /// The HTTP client with retries, redirects and the destination check.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
@@ -194,16 +205,23 @@ impl Transport {
     /// Whether anything answers HTTP at `url` (any status counts), within a
     /// few seconds and without retries: the probe for a loopback registry's
     /// scheme.
-    pub(crate) async fn answers(&self, url: &Url) -> bool {
+    pub(crate) async fn probe(&self, url: &Url) -> Probe {
         if self.check_destination(url).is_err() {
-            return false;
+            return Probe::Failed;
         }
-        self.http
+        match self
+            .http
             .get(url.clone())
             .timeout(Duration::from_secs(5))
             .send()
             .await
-            .is_ok()
+        {
+            Ok(_) => Probe::Answered,
+            Err(e) if error_chain(&e).to_lowercase().contains("certificate") => {
+                Probe::CertificateRejected
+            }
+            Err(_) => Probe::Failed,
+        }
     }
 
     /// Sends a request, following redirects and retrying as the module doc

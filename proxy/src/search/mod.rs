@@ -186,8 +186,8 @@ async fn index_search(
         }
         bytes.extend_from_slice(&chunk);
     }
-    let body: SearchResponse = serde_json::from_slice(&bytes)
-        .map_err(|e| fail(format!("not a search answer ({e})")))?;
+    let body: SearchResponse =
+        serde_json::from_slice(&bytes).map_err(|e| fail(format!("not a search answer ({e})")))?;
     Ok(body.results)
 }
 
