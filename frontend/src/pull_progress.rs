@@ -17,6 +17,8 @@ pub struct PullProgress {
     pub status: Option<String>,
     /// The canonical reference, once done.
     pub done: Option<String>,
+    /// Warnings, in order (`WARNING: …`).
+    pub warnings: Vec<String>,
     /// Why it failed.
     pub failed: Option<String>,
 }
@@ -35,6 +37,7 @@ impl PullProgress {
             PullEvent::Digest { digest } => self.digest = Some(digest.to_string()),
             PullEvent::Status { .. } => self.status = event.plain_line(),
             PullEvent::Done { reference } => self.done = Some(reference.clone()),
+            PullEvent::Warning { .. } => self.warnings.extend(event.plain_line()),
             PullEvent::Failed { message } => self.failed = Some(message.clone()),
         }
     }
@@ -169,6 +172,15 @@ mod tests {
             progress.status.as_deref(),
             Some("Status: Downloaded newer image for lovelearnlinux/webserver:v2")
         );
+        let mut warned = PullProgress::default();
+        warned.apply(PullEvent::Warning {
+            message: "wanted linux/arm64, actual: linux/amd64".into(),
+        });
+        assert_eq!(
+            warned.warnings,
+            ["WARNING: wanted linux/arm64, actual: linux/amd64"]
+        );
+        assert!(!warned.finished(), "a warning does not end the pull");
         let mut failed = PullProgress::default();
         failed.apply(PullEvent::Failed {
             message: "manifest unknown".into(),

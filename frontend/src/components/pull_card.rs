@@ -100,6 +100,7 @@ pub fn PullCard(
             {move || progress.with(|p| p.header.clone()).map(|h| view! { <p class="mono">{h}</p> })}
             <ul class="layers">{layers}</ul>
             {move || progress.with(|p| p.digest.clone()).map(|d| view! { <p class="mono wrap" data-test="pull-digest">"Digest: " {d}</p> })}
+            {move || progress.with(|p| p.warnings.clone()).into_iter().map(|w| view! { <p class="mono wrap warning" data-test="pull-warning">{w}</p> }).collect_view()}
             {move || progress.with(|p| p.status.clone()).map(|s| view! { <p class="mono wrap" data-test="pull-status">{s}</p> })}
             {move || progress.with(|p| p.done.clone()).map(|r| {
                 let href = api::image_page(&r);

@@ -20,18 +20,6 @@ pub enum PullError {
     /// The index has no manifest for the wanted platform.
     #[error("{0}")]
     NoPlatform(#[from] shared::platform::NoMatchingPlatform),
-    /// A single-platform image that does not run on the platform asked for.
-    #[error(
-        "image {reference} was found but does not match the specified platform: wanted {wanted}, actual {actual} (it is not a multi-platform image; pull it without --platform, or with --platform {actual})"
-    )]
-    WrongPlatform {
-        /// The reference pulled.
-        reference: String,
-        /// The platform asked for.
-        wanted: shared::platform::Platform,
-        /// The image's platform.
-        actual: shared::platform::Platform,
-    },
     /// A manifest or config did not parse, or does not fit its image.
     #[error("{what} {digest} is not valid: {reason}")]
     Invalid {

@@ -281,16 +281,19 @@ impl Puller {
             reason: e.to_string(),
         })?;
         // A single-platform image asked for with another --platform: as
-        // Docker, an error rather than an image that does not run there.
+        // Docker (since 20.10), a warning, and the image is pulled.
         let actual = config.platform();
         if platform.named
             && index_ref.is_none()
             && !shared::platform::runs_on(&platform.platform, &actual)
         {
-            return Err(PullError::WrongPlatform {
-                reference: reference.familiar(),
-                wanted: platform.platform.normalized(),
-                actual: actual.normalized(),
+            emit(PullEvent::Warning {
+                message: format!(
+                    "image with reference {} was found but does not match the specified platform: wanted {}, actual: {} (it is not a multi-platform image)",
+                    reference.familiar(),
+                    platform.platform.normalized(),
+                    actual.normalized()
+                ),
             });
         }
 

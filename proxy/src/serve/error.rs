@@ -93,7 +93,6 @@ impl From<PullError> for ApiError {
             PullError::Store(e) => e.into(),
             PullError::InvalidReference(e) => Self::invalid(e.to_string()),
             PullError::NoPlatform(e) => Self::invalid(e.to_string()),
-            PullError::WrongPlatform { .. } => Self::invalid(e.to_string()),
             PullError::Verify { .. } => Self::new(ErrorCode::DigestMismatch, e.to_string()),
             PullError::Invalid { .. } => Self::new(ErrorCode::Upstream, e.to_string()),
             PullError::Task(detail) => Self::internal("the pull", detail),

@@ -65,6 +65,11 @@ pub enum PullEvent {
         /// The canonical reference.
         reference: String,
     },
+    /// Something the user should know, the pull going on: `WARNING: …`.
+    Warning {
+        /// What, in words a user can act on.
+        message: String,
+    },
     /// The pull failed; the message says why and what to do.
     Failed {
         /// A message a user can act on.
@@ -140,6 +145,7 @@ impl PullEvent {
                 name,
             } => Some(format!("Status: Downloaded newer image for {name}")),
             Self::Done { reference } => Some(reference.clone()),
+            Self::Warning { message } => Some(format!("WARNING: {message}")),
             Self::Failed { message } => Some(format!("Error: {message}")),
         }
     }
@@ -174,6 +180,12 @@ mod tests {
             (
                 layer(LayerStatus::AlreadyExists),
                 Some("8a29a15cefae: Already exists"),
+            ),
+            (
+                PullEvent::Warning {
+                    message: "wanted linux/arm64".into(),
+                },
+                Some("WARNING: wanted linux/arm64"),
             ),
             (
                 layer(LayerStatus::PullingFsLayer),
