@@ -195,13 +195,12 @@ fn platform_choice_from_an_index() {
         &["pull", "--platform", "linux/arm64/v8", &single.reference],
     );
     assert!(
-        out.lines()
-            .any(|l| {
-                l.starts_with("WARNING: image with reference")
+        out.lines().any(|l| {
+            l.starts_with("WARNING: image with reference")
             && l.contains(
                 "does not match the specified platform: wanted linux/arm64/v8, actual: linux/amd64"
             )
-            }),
+        }),
         "{out}"
     );
     assert!(out.contains(&format!("Digest: {}", single.digest)), "{out}");
