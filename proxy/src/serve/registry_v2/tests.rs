@@ -335,11 +335,18 @@ async fn tag_list_paging_needs_a_number() {
     assert_eq!(answer.code(), "PAGINATION_NUMBER_INVALID");
 }
 
-/// A client that takes the first bytes of a blob and then stops reading
-/// gives its transfer up after the stall time: with one transfer allowed,
-/// another blob still arrives. The upstream is the real registry.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_stops_reading_gives_its_transfer_up() {
+/// The real registry holding the large fixture, and a `/v2` state reaching
+/// it: its largest layer's digest and its config's.
+struct Large {
+    registry: test_support::Registry,
+    repo: &'static str,
+    biggest: String,
+    config: String,
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+fn large_upstream() -> Large {
     let registry = test_support::Registry::start(test_support::Auth::Open).expect("registry");
     let large = test_support::fixtures::large_image(64).expect("fixture");
     registry.push(&large).expect("push");
@@ -356,8 +363,6 @@ async fn a_client_that_stops_reading_gives_its_transfer_up() {
         .max_by_key(|l| l["size"].as_u64())
         .expect("a layer");
     assert!(biggest["size"].as_u64() > Some(1 << 20), "{biggest}");
-    let config = manifest["config"]["digest"].as_str().expect("config");
-
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(&dir.path().join("store")).expect("store");
     let config_client = ClientConfig {
@@ -366,30 +371,56 @@ async fn a_client_that_stops_reading_gives_its_transfer_up() {
     };
     let client = RegistryClient::new(config_client).expect("client");
     let state = AppState::new(dir.path().to_path_buf(), store, client, Security::local());
+    Large {
+        repo: large.repo,
+        biggest: biggest["digest"].as_str().expect("digest").to_owned(),
+        config: manifest["config"]["digest"]
+            .as_str()
+            .expect("config")
+            .to_owned(),
+        registry,
+        _dir: dir,
+        state,
+    }
+}
+
+impl Large {
+    /// `GET /v2/<this repository>/PATH` through `context`.
+    async fn get(&self, context: &Arc<V2Context>, path: &str) -> axum::response::Response {
+        routes_with(context.clone())
+            .with_state(self.state.clone())
+            .oneshot(
+                Request::get(format!(
+                    "/v2/{}/{}/{path}",
+                    self.registry.host().replace(':', "_"),
+                    self.repo
+                ))
+                .header("accept", OCI_MANIFEST)
+                .body(Body::empty())
+                .expect("request"),
+            )
+            .await
+            .expect("infallible")
+    }
+}
+
+/// A client that takes the first bytes of a blob and then stops reading
+/// gives its transfer up after the stall time: with one transfer allowed,
+/// another blob still arrives. The upstream is the real registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_gives_its_transfer_up() {
+    let large = large_upstream();
     let context =
         Arc::new(V2Context::default().with_transfers(1, std::time::Duration::from_millis(300)));
-    let base = format!(
-        "/v2/{}/{}/blobs",
-        registry.host().replace(':', "_"),
-        large.repo
-    );
-    let request = |digest: &str| {
-        routes_with(context.clone())
-            .with_state(state.clone())
-            .oneshot(
-                Request::get(format!("{base}/{digest}"))
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-    };
-
     // Headers arrive, then nobody reads the body.
-    let stalled = request(biggest["digest"].as_str().expect("digest"))
-        .await
-        .expect("infallible");
+    let stalled = large
+        .get(&context, &format!("blobs/{}", large.biggest))
+        .await;
     assert_eq!(stalled.status(), StatusCode::OK);
     let other = tokio::time::timeout(std::time::Duration::from_secs(60), async {
-        let response = request(config).await.expect("infallible");
+        let response = large
+            .get(&context, &format!("blobs/{}", large.config))
+            .await;
         let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
@@ -399,6 +430,43 @@ async fn a_client_that_stops_reading_gives_its_transfer_up() {
     .await
     .expect("the only transfer stayed with the client that stopped reading");
     assert_eq!(other.0, StatusCode::OK);
-    assert_eq!(Digest::sha256_of(&other.1).to_string(), config);
+    assert_eq!(Digest::sha256_of(&other.1).to_string(), large.config);
     drop(stalled);
+}
+
+/// While every blob transfer is taken (here: the only one, by a client
+/// that does not read), manifests and blob `HEAD`s still go upstream:
+/// they have a pool of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_requests_do_not_wait_for_blob_transfers() {
+    let large = large_upstream();
+    let context =
+        Arc::new(V2Context::default().with_transfers(1, std::time::Duration::from_secs(3600)));
+    let busy = large
+        .get(&context, &format!("blobs/{}", large.biggest))
+        .await;
+    assert_eq!(busy.status(), StatusCode::OK);
+    let short = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let manifest = large.get(&context, "manifests/latest").await.status();
+        let head = routes_with(context.clone())
+            .with_state(large.state.clone())
+            .oneshot(
+                Request::head(format!(
+                    "/v2/{}/{}/blobs/{}",
+                    large.registry.host().replace(':', "_"),
+                    large.repo,
+                    large.config
+                ))
+                .body(Body::empty())
+                .expect("request"),
+            )
+            .await
+            .expect("infallible")
+            .status();
+        (manifest, head)
+    })
+    .await
+    .expect("a manifest or HEAD waited for the blob transfer");
+    assert_eq!(short, (StatusCode::OK, StatusCode::OK));
+    drop(busy);
 }
