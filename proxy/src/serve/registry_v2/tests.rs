@@ -387,17 +387,29 @@ fn large_upstream() -> Large {
 impl Large {
     /// `GET /v2/<this repository>/PATH` through `context`.
     async fn get(&self, context: &Arc<V2Context>, path: &str) -> axum::response::Response {
+        self.send(context, Method::GET, path).await
+    }
+
+    /// `METHOD /v2/<this repository>/PATH` through `context`.
+    async fn send(
+        &self,
+        context: &Arc<V2Context>,
+        method: Method,
+        path: &str,
+    ) -> axum::response::Response {
         routes_with(context.clone())
             .with_state(self.state.clone())
             .oneshot(
-                Request::get(format!(
-                    "/v2/{}/{}/{path}",
-                    self.registry.host().replace(':', "_"),
-                    self.repo
-                ))
-                .header("accept", OCI_MANIFEST)
-                .body(Body::empty())
-                .expect("request"),
+                Request::builder()
+                    .method(method)
+                    .uri(format!(
+                        "/v2/{}/{}/{path}",
+                        self.registry.host().replace(':', "_"),
+                        self.repo
+                    ))
+                    .header("accept", OCI_MANIFEST)
+                    .body(Body::empty())
+                    .expect("request"),
             )
             .await
             .expect("infallible")
@@ -448,20 +460,9 @@ async fn short_requests_do_not_wait_for_blob_transfers() {
     assert_eq!(busy.status(), StatusCode::OK);
     let short = tokio::time::timeout(std::time::Duration::from_secs(60), async {
         let manifest = large.get(&context, "manifests/latest").await.status();
-        let head = routes_with(context.clone())
-            .with_state(large.state.clone())
-            .oneshot(
-                Request::head(format!(
-                    "/v2/{}/{}/blobs/{}",
-                    large.registry.host().replace(':', "_"),
-                    large.repo,
-                    large.config
-                ))
-                .body(Body::empty())
-                .expect("request"),
-            )
+        let head = large
+            .send(&context, Method::HEAD, &format!("blobs/{}", large.config))
             .await
-            .expect("infallible")
             .status();
         (manifest, head)
     })
