@@ -60,6 +60,9 @@ pub struct V2Context {
     /// How long a blob's leading client may take no bytes before the
     /// transfer drops it ([`super::tee::CLIENT_STALL`]).
     pub client_stall: std::time::Duration,
+    /// The slowest upstream a blob transfer keeps: bytes per second on
+    /// average, checked once the window has passed ([`super::tee::MIN_RATE`]).
+    pub min_rate: (u64, std::time::Duration),
 }
 
 impl Default for V2Context {
@@ -79,7 +82,15 @@ impl V2Context {
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
             transfers: Arc::new(Semaphore::new(MAX_BLOB_TRANSFERS)),
             client_stall: super::tee::CLIENT_STALL,
+            min_rate: super::tee::MIN_RATE,
         }
+    }
+
+    /// The same context with another floor on upstream speed.
+    #[cfg(test)]
+    pub fn with_min_rate(mut self, bytes_per_second: u64, window: std::time::Duration) -> Self {
+        self.min_rate = (bytes_per_second, window);
+        self
     }
 
     /// The same context with at most `transfers` blob transfers at once,

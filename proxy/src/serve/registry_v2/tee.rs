@@ -35,6 +35,10 @@
 //! - A client that takes no bytes for [`CLIENT_STALL`] is dropped (its
 //!   response ends short), so a client that stops reading cannot hold a
 //!   transfer, and the requests waiting for the same blob, forever.
+//! - An upstream slower than [`MIN_RATE`] on average (a registry that
+//!   trickles a byte a minute stays under the read timeout) is given up
+//!   once the window has passed: it would hold the digest's writer, and
+//!   everyone waiting for that blob, for as long as it liked.
 
 use std::io;
 
@@ -59,6 +63,9 @@ const DISK_QUEUE: usize = 16;
 const CLIENT_QUEUE: usize = 16;
 /// How long the leading client may take no bytes before it is dropped.
 pub const CLIENT_STALL: std::time::Duration = std::time::Duration::from_secs(60);
+/// The slowest upstream a transfer keeps: 1 KiB/s on average, checked
+/// after 5 minutes.
+pub const MIN_RATE: (u64, std::time::Duration) = (1024, std::time::Duration::from_secs(300));
 /// How long a failing transfer waits to hand its client the error.
 const FAIL_NOTICE: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -194,6 +201,8 @@ async fn run(
 
     let mut held: Option<Bytes> = None;
     let mut stream = upstream.stream;
+    let started = std::time::Instant::now();
+    let mut received: u64 = 0;
     while let Some(chunk) = stream.next().await {
         let chunk = match chunk {
             Ok(chunk) => chunk,
@@ -206,6 +215,12 @@ async fn run(
         };
         if chunk.is_empty() {
             continue;
+        }
+        received += chunk.len() as u64;
+        if let Some(error) = too_slow(received, started.elapsed(), fetch.context.min_rate) {
+            drop((to_hash, to_disk));
+            let _ = disk.await;
+            return Err(fail(client, error).await);
         }
         if let Some(previous) = held.replace(chunk.clone()) {
             client = forward(client, Ok(previous), fetch.context.client_stall).await;
@@ -255,6 +270,29 @@ async fn run(
             Err(fail(client, error).await)
         }
     }
+}
+
+/// The error for an upstream that sent `received` bytes in `elapsed`, if
+/// that is below `floor` (bytes per second, checked after its window).
+fn too_slow(
+    received: u64,
+    elapsed: std::time::Duration,
+    (rate, window): (u64, std::time::Duration),
+) -> Option<V2Error> {
+    let expected = u64::try_from(elapsed.as_millis())
+        .unwrap_or(u64::MAX)
+        .saturating_mul(rate)
+        / 1000;
+    (elapsed >= window && received < expected).then(|| {
+        V2Error::new(
+            ErrorCode::Unavailable,
+            format!(
+                "the upstream sent {received} bytes in {} s, slower than the {rate} bytes/s strata waits for; the transfer was stopped (try again later)",
+                elapsed.as_secs()
+            ),
+        )
+        .bad_gateway()
+    })
 }
 
 /// Sends `item` to the client; `None` once the client is gone, or has
@@ -355,5 +393,31 @@ fn disk_error(
         Ok(Err(e)) => V2Error::store("storing a blob", &e),
         Ok(Ok(_)) => V2Error::abandoned(),
         Err(e) => V2Error::task("storing a blob", &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_rate_floor_applies_after_its_window() {
+        let floor = (1024, Duration::from_secs(300));
+        assert!(
+            too_slow(10, Duration::from_secs(299), floor).is_none(),
+            "too early to say"
+        );
+        assert!(
+            too_slow(400_000, Duration::from_secs(301), floor).is_none(),
+            "fast enough"
+        );
+        let slow = too_slow(10, Duration::from_secs(301), floor).expect("too slow");
+        assert_eq!(slow.status(), axum::http::StatusCode::BAD_GATEWAY);
+        assert!(
+            slow.message().contains("10 bytes in 301 s"),
+            "{}",
+            slow.message()
+        );
     }
 }

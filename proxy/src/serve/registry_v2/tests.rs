@@ -471,3 +471,56 @@ async fn short_requests_do_not_wait_for_blob_transfers() {
     assert_eq!(short, (StatusCode::OK, StatusCode::OK));
     drop(busy);
 }
+
+/// An upstream slower than the floor (here 1 MB/s after one second, against
+/// a trickle of 50 kB/s) is given up: the client's body ends in an error
+/// and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickling_upstream_is_given_up() {
+    let large = large_upstream();
+    let faulty = test_support::faulty::FaultyRegistry::start(
+        &large.registry.url(),
+        vec![test_support::faulty::Fault::SlowBlob(
+            large.biggest.clone(),
+            50_000,
+        )],
+    )
+    .expect("faulty");
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("store")).expect("store");
+    let client = RegistryClient::new(ClientConfig {
+        insecure_registries: vec![faulty.host()],
+        ..ClientConfig::default()
+    })
+    .expect("client");
+    let state = AppState::new(dir.path().to_path_buf(), store, client, Security::local());
+    let context =
+        Arc::new(V2Context::default().with_min_rate(1_000_000, std::time::Duration::from_secs(1)));
+    let response = routes_with(context)
+        .with_state(state.clone())
+        .oneshot(
+            Request::get(format!(
+                "/v2/{}/{}/blobs/{}",
+                faulty.host().replace(':', "_"),
+                large.repo,
+                large.biggest
+            ))
+            .body(Body::empty())
+            .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK, "headers came at once");
+    let body = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        axum::body::to_bytes(response.into_body(), 1 << 30),
+    )
+    .await
+    .expect("the transfer was not given up");
+    assert!(body.is_err(), "a body cut short ends in an error");
+    let digest: Digest = large.biggest.parse().expect("digest");
+    assert!(
+        state.store().blob_size(&digest).expect("size").is_none(),
+        "nothing stored"
+    );
+}
