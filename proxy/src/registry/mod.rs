@@ -25,6 +25,7 @@ mod blob;
 mod challenge;
 mod client;
 pub mod config;
+mod destination;
 mod endpoint;
 pub mod error;
 mod listing;
