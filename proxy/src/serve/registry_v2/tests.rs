@@ -335,15 +335,13 @@ async fn tag_list_paging_needs_a_number() {
     assert_eq!(answer.code(), "PAGINATION_NUMBER_INVALID");
 }
 
-/// The real registry holding the large fixture, and a `/v2` state reaching
-/// it: its largest layer's digest and its config's.
+/// The real registry holding the large fixture, and a `/v2` reaching it:
+/// its largest layer's digest and its config's.
 struct Large {
     registry: test_support::Registry,
-    repo: &'static str,
     biggest: String,
     config: String,
-    _dir: tempfile::TempDir,
-    state: AppState,
+    v2: V2Client,
 }
 
 fn large_upstream() -> Large {
@@ -363,34 +361,50 @@ fn large_upstream() -> Large {
         .max_by_key(|l| l["size"].as_u64())
         .expect("a layer");
     assert!(biggest["size"].as_u64() > Some(1 << 20), "{biggest}");
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open(&dir.path().join("store")).expect("store");
-    let config_client = ClientConfig {
-        insecure_registries: vec![registry.host()],
-        ..ClientConfig::default()
-    };
-    let client = RegistryClient::new(config_client).expect("client");
-    let state = AppState::new(dir.path().to_path_buf(), store, client, Security::local());
     Large {
-        repo: large.repo,
         biggest: biggest["digest"].as_str().expect("digest").to_owned(),
         config: manifest["config"]["digest"]
             .as_str()
             .expect("config")
             .to_owned(),
+        v2: V2Client::new(registry.host(), large.repo),
         registry,
-        _dir: dir,
-        state,
     }
 }
 
-impl Large {
-    /// `GET /v2/<this repository>/PATH` through `context`.
+/// `/v2` with a store of its own, for one repository of the upstream
+/// `host` (reached over plain http).
+struct V2Client {
+    host: String,
+    repo: &'static str,
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+impl V2Client {
+    fn new(host: String, repo: &'static str) -> V2Client {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&dir.path().join("store")).expect("store");
+        let client = RegistryClient::new(ClientConfig {
+            insecure_registries: vec![host.clone()],
+            ..ClientConfig::default()
+        })
+        .expect("client");
+        let state = AppState::new(dir.path().to_path_buf(), store, client, Security::local());
+        V2Client {
+            host,
+            repo,
+            _dir: dir,
+            state,
+        }
+    }
+
+    /// `GET /v2/<host>/<repo>/PATH` through `context`.
     async fn get(&self, context: &Arc<V2Context>, path: &str) -> axum::response::Response {
         self.send(context, Method::GET, path).await
     }
 
-    /// `METHOD /v2/<this repository>/PATH` through `context`.
+    /// `METHOD /v2/<host>/<repo>/PATH` through `context`.
     async fn send(
         &self,
         context: &Arc<V2Context>,
@@ -404,7 +418,7 @@ impl Large {
                     .method(method)
                     .uri(format!(
                         "/v2/{}/{}/{path}",
-                        self.registry.host().replace(':', "_"),
+                        self.host.replace(':', "_"),
                         self.repo
                     ))
                     .header("accept", OCI_MANIFEST)
@@ -426,11 +440,13 @@ async fn a_client_that_stops_reading_gives_its_transfer_up() {
         Arc::new(V2Context::default().with_transfers(1, std::time::Duration::from_millis(300)));
     // Headers arrive, then nobody reads the body.
     let stalled = large
+        .v2
         .get(&context, &format!("blobs/{}", large.biggest))
         .await;
     assert_eq!(stalled.status(), StatusCode::OK);
     let other = tokio::time::timeout(std::time::Duration::from_secs(60), async {
         let response = large
+            .v2
             .get(&context, &format!("blobs/{}", large.config))
             .await;
         let status = response.status();
@@ -455,12 +471,14 @@ async fn short_requests_do_not_wait_for_blob_transfers() {
     let context =
         Arc::new(V2Context::default().with_transfers(1, std::time::Duration::from_secs(3600)));
     let busy = large
+        .v2
         .get(&context, &format!("blobs/{}", large.biggest))
         .await;
     assert_eq!(busy.status(), StatusCode::OK);
     let short = tokio::time::timeout(std::time::Duration::from_secs(60), async {
-        let manifest = large.get(&context, "manifests/latest").await.status();
+        let manifest = large.v2.get(&context, "manifests/latest").await.status();
         let head = large
+            .v2
             .send(&context, Method::HEAD, &format!("blobs/{}", large.config))
             .await
             .status();
@@ -486,30 +504,12 @@ async fn a_trickling_upstream_is_given_up() {
         )],
     )
     .expect("faulty");
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open(&dir.path().join("store")).expect("store");
-    let client = RegistryClient::new(ClientConfig {
-        insecure_registries: vec![faulty.host()],
-        ..ClientConfig::default()
-    })
-    .expect("client");
-    let state = AppState::new(dir.path().to_path_buf(), store, client, Security::local());
+    let slow = V2Client::new(faulty.host(), large.v2.repo);
     let context =
         Arc::new(V2Context::default().with_min_rate(1_000_000, std::time::Duration::from_secs(1)));
-    let response = routes_with(context)
-        .with_state(state.clone())
-        .oneshot(
-            Request::get(format!(
-                "/v2/{}/{}/blobs/{}",
-                faulty.host().replace(':', "_"),
-                large.repo,
-                large.biggest
-            ))
-            .body(Body::empty())
-            .expect("request"),
-        )
-        .await
-        .expect("infallible");
+    let response = slow
+        .get(&context, &format!("blobs/{}", large.biggest))
+        .await;
     assert_eq!(response.status(), StatusCode::OK, "headers came at once");
     let body = tokio::time::timeout(
         std::time::Duration::from_secs(60),
@@ -520,7 +520,11 @@ async fn a_trickling_upstream_is_given_up() {
     assert!(body.is_err(), "a body cut short ends in an error");
     let digest: Digest = large.biggest.parse().expect("digest");
     assert!(
-        state.store().blob_size(&digest).expect("size").is_none(),
+        slow.state
+            .store()
+            .blob_size(&digest)
+            .expect("size")
+            .is_none(),
         "nothing stored"
     );
 }
