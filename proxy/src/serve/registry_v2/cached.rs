@@ -31,9 +31,8 @@
 //!
 //! # The lease
 //! Until the image is recorded nothing references its blobs, so garbage
-//! collection in another process on the same store (the one after a failed
-//! `strata pull`, say) would delete them as they arrive. So each waiting
-//! manifest takes a store lease, "a pull through /v2 of
+//! collection in another process on the same store (`strata gc`) would
+//! delete them as they arrive. So each waiting manifest takes a store lease, "a pull through /v2 of
 //! `name@<manifest digest>`", lasting at most [`LEASE_TTL`] (as
 //! `strata pull`'s), and holds the manifest, the config (the image ID: so
 //! `strata rm` refuses that image meanwhile, as during a pull), every
