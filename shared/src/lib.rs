@@ -24,6 +24,7 @@
 //! | [`explorer`] | the layer explorer's URLs, previews and layer sharing |
 //! | [`api`] | the `/api/v1` request and response types |
 //! | [`verify`] | the trust chain the dashboard verifies: nodes, states, verdict |
+//! | [`walk`] | the image walk from a reference to a verified image, which pull, `/v2` recording and every dashboard page drive |
 
 pub mod api;
 pub mod config;
@@ -40,6 +41,7 @@ pub mod merged;
 pub mod platform;
 pub mod reference;
 pub mod verify;
+pub mod walk;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

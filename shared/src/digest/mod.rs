@@ -17,9 +17,11 @@
 //! (`"sha256:…"`), and [`Digest::short`] gives the 12-character short ID
 //! Docker prints. Content of unknown digest is hashed with a streaming
 //! [`Hasher`]; content of known digest is checked while it streams with a
-//! [`Verifier`], which also enforces the expected size.
+//! [`Verifier`], which also enforces the expected size; every stream of
+//! upstream bytes is read through the [`Verified`] wrapper around it.
 
 mod hasher;
+mod verified;
 mod verifier;
 
 use std::fmt;
@@ -28,6 +30,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use hasher::Hasher;
+pub use verified::Verified;
 pub use verifier::{Verifier, VerifyError};
 
 /// Number of hex characters in Docker's short image/layer ID.
