@@ -293,8 +293,9 @@ pub async fn v2_blob(reference: &Reference, digest: &Digest) -> Result<BlobStrea
 }
 
 /// `GET /v2/{proxy_path}/blobs/{digest}`, read whole: for small blobs such
-/// as configs. Stops with an error past `max` bytes. The bytes are not
-/// verified here (the Verify panel does that).
+/// as configs. Reads at most one byte past `max` (so that a caller checking
+/// the size sees a longer blob as such) and stops. The bytes are not
+/// verified here (the image walk does that).
 pub async fn v2_blob_bytes(
     reference: &Reference,
     digest: &Digest,
@@ -302,13 +303,16 @@ pub async fn v2_blob_bytes(
 ) -> Result<Vec<u8>, ApiError> {
     let mut stream = v2_blob(reference, digest).await?;
     let mut bytes = Vec::new();
+    let cap = usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX);
     while let Some(array) = stream.next().await? {
-        if bytes.len() as u64 + u64::from(array.length()) > max {
-            return Err(ApiError::Network(format!(
-                "the blob {digest} is larger than {max} bytes"
-            )));
+        let room = cap.saturating_sub(bytes.len());
+        let take = room.min(array.length() as usize);
+        let start = bytes.len();
+        bytes.resize(start + take, 0);
+        array.subarray(0, take as u32).copy_to(&mut bytes[start..]);
+        if bytes.len() >= cap {
+            break;
         }
-        bytes.extend_from_slice(&array.to_vec());
     }
     Ok(bytes)
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`App`] holds the shell and the route table.
 //! - `api` holds every URL and the one typed fetch function.
+//! - `load` reads an image through `/v2` once per page (the image walk).
 //! - `explorer` holds the layer explorer (`/i/{ref}/fs/…`, `/i/{ref}/layers/{n}`).
 //! - `pull_progress` turns a pull's events into what its card shows.
 //! - `pages/` holds one file per page; `components/` the shared widgets.
@@ -11,6 +12,7 @@ mod clock;
 mod components;
 mod explorer;
 mod lazy;
+mod load;
 mod pages;
 mod pull_progress;
 mod verify;

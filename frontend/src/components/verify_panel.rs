@@ -4,17 +4,19 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::display::human_size;
-use shared::platform::Platform;
 use shared::reference::{Reference, TagOrDigest};
 use shared::verify::{Chain, DEFAULT_SKIP_THRESHOLD, Node, NodeKey, NodeState, Origin};
+use shared::walk::PlatformChoice;
 
 use crate::verify::{self, Plan};
 
-/// Verifies `reference` (choosing `platform` in an index) as soon as it mounts.
+/// Verifies `reference` as soon as it mounts, taking the index entry the
+/// page took (`choice`: the same rule, so the same entry; by default the
+/// index's first runnable entry).
 #[component]
 pub fn VerifyPanel(
     reference: String,
-    #[prop(optional)] platform: Option<Platform>,
+    #[prop(optional)] choice: Option<PlatformChoice>,
 ) -> impl IntoView {
     let parsed = match reference.parse::<Reference>() {
         Ok(r) => r,
@@ -34,13 +36,13 @@ pub fn VerifyPanel(
     };
     let chain = RwSignal::new(Chain::new(origin));
     let plan: StoredValue<Option<Plan>> = StoredValue::new(None);
-    let platform = platform.unwrap_or_else(|| Platform::new("linux", "amd64"));
+    let choice = choice.unwrap_or_else(|| PlatformChoice::page(None));
     // How long the whole chain took and how large wasm memory grew, for the
     // benchmark (read from the verdict's data attributes).
     let took = RwSignal::new(None::<(f64, f64, usize)>);
     spawn_local(async move {
         let started = js_sys::Date::now();
-        let done = verify::run(parsed, platform, DEFAULT_SKIP_THRESHOLD, chain).await;
+        let done = verify::run(parsed, choice, DEFAULT_SKIP_THRESHOLD, chain).await;
         took.try_set(Some((
             js_sys::Date::now() - started,
             verify::wasm_memory_bytes().max(verify::pool::peak_worker_memory()),

@@ -3,9 +3,11 @@
 //! image, and the task that fills it.
 //!
 //! Loading: resolve the reference (a stored image ID goes through the
-//! store's repo digests), fetch the manifest (or index, then the chosen
-//! platform's manifest) and verify it, read the config for each layer's
-//! `created_by`, then stream each layer in order ([`super::stream`]) and
+//! store's repo digests), take the verified manifest (or index, then the
+//! chosen platform's manifest) and config from the page's image walk
+//! ([`crate::load`]: shared with the image page and Verify, fetched once),
+//! read each layer's `created_by` from the config ([`Opened`]), then
+//! stream each layer in order ([`super::stream`]) and
 //! apply it to the [`MergedTree`] in slices ([`LayerApply`]), yielding to
 //! the page between slices. Progress goes to a [`Status`] signal.
 //! Opening another image cancels the task at its next chunk.
@@ -15,22 +17,20 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::config::ImageConfig;
-use shared::digest::{Digest, Verifier};
-use shared::manifest::{Descriptor, ImageManifest, Manifest};
+use shared::digest::Digest;
+use shared::manifest::Descriptor;
 use shared::merged::{LayerApply, LayerEntry, MergedTree, TarParser};
 use shared::platform::Platform;
-use shared::reference::{Reference, TagOrDigest};
+use shared::reference::Reference;
+use shared::walk::PlatformChoice;
 
 use super::stream::{LayerError, SLICE_MS, TarSink, stream_layer, yield_now};
 use crate::api;
+use crate::load::{self, Loaded};
 
 /// Units of work (about one entry each) between two looks at the clock
 /// while a layer is applied.
 const APPLY_STEP: usize = 1024;
-
-/// Configs larger than this are not read (a real one is a few kB).
-const MAX_CONFIG: u64 = 16 << 20;
 
 /// Where the load is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,8 +124,8 @@ fn current() -> Option<Rc<Session>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
-/// Opens `reference` (as written in the URL) for `platform` (`os/arch`,
-/// default linux/amd64): the running or finished load if it is the same
+/// Opens `reference` (as written in the URL) for `platform` (`os/arch`;
+/// without one, the index's first runnable entry): the running or finished load if it is the same
 /// image, else a new load. Returns its status signal.
 pub fn open(reference: &str, platform: Option<String>) -> ArcRwSignal<Status> {
     let key = (reference.to_owned(), platform);
@@ -191,32 +191,37 @@ async fn resolve(text: &str) -> Result<Reference, String> {
 
 async fn load(session: &Session) -> Result<(), String> {
     let (text, platform) = session.key.clone();
-    let platform = match platform {
-        Some(p) => p
-            .parse::<Platform>()
-            .map_err(|e| format!("bad ?platform=: {e}"))?,
-        None => Platform::new("linux", "amd64"),
-    };
+    let wanted = platform
+        .map(|p| {
+            p.parse::<Platform>()
+                .map_err(|e| format!("bad ?platform=: {e}"))
+        })
+        .transpose()?;
     let reference = resolve(&text).await?;
     *session.reference.borrow_mut() = Some(reference.clone());
-    let manifest = manifest(session, &reference, &platform).await?;
-    let history = config_history(&reference, &manifest).await;
-    *session.layers.borrow_mut() = manifest.layers.clone();
+    let loaded = load::image(&reference, PlatformChoice::page(wanted)).await;
+    let opened = Opened::of(&loaded);
+    session.status.update(|s| {
+        s.trust_note = loaded.trust_note();
+    });
+    let opened = opened?;
+    *session.layers.borrow_mut() = opened.layers.clone();
     session.status.update(|s| {
         s.phase = Phase::Layers;
-        s.layers = manifest
+        s.manifest_digest = Some(opened.manifest_digest.clone());
+        s.layers = opened
             .layers
             .iter()
             .enumerate()
             .map(|(i, d)| LayerStatus {
                 digest: d.digest.clone(),
                 size: d.size,
-                created_by: history.get(i).cloned().flatten(),
+                created_by: opened.history.get(i).cloned().flatten(),
                 state: LayerState::Pending,
             })
             .collect();
     });
-    for (i, descriptor) in manifest.layers.iter().enumerate() {
+    for (i, descriptor) in opened.layers.iter().enumerate() {
         let set = |state: LayerState| {
             session.status.update(|s| {
                 if let Some(layer) = s.layers.get_mut(i) {
@@ -288,99 +293,42 @@ async fn apply_layer(session: &Session, entries: Vec<LayerEntry>) -> bool {
     true
 }
 
-/// Fetches and verifies the manifest (through an index when there is one).
-async fn manifest(
-    session: &Session,
-    reference: &Reference,
-    platform: &Platform,
-) -> Result<ImageManifest, String> {
-    let top = reference.manifest_reference();
-    let raw = api::v2_manifest(reference, &top)
-        .await
-        .map_err(|e| e.to_string())?;
-    let expected = match &top {
-        TagOrDigest::Digest(d) => d.clone(),
-        TagOrDigest::Tag(tag) => {
-            let resolved = raw
-                .digest_header
-                .as_deref()
-                .and_then(|h| h.parse::<Digest>().ok())
-                .unwrap_or_else(|| Digest::sha256_of(&raw.bytes));
-            session.status.update(|s| {
-                s.trust_note = Some(format!(
-                    "Opened by tag `{tag}`: trust starts at the digest it resolved to, {resolved}."
-                ))
-            });
-            resolved
-        }
-    };
-    let actual = Digest::of(expected.algorithm(), &raw.bytes);
-    if actual != expected {
-        return Err(format!(
-            "the manifest does not verify: expected {expected}, got {actual}"
-        ));
-    }
-    let manifest = match Manifest::from_slice(&raw.bytes, raw.content_type.as_deref())
-        .map_err(|e| e.to_string())?
-    {
-        Manifest::Image(m) => *m,
-        Manifest::Index(index) => {
-            let child = index.manifest_for(platform).map_err(|e| e.to_string())?;
-            let raw = api::v2_manifest(reference, &TagOrDigest::Digest(child.digest.clone()))
-                .await
-                .map_err(|e| e.to_string())?;
-            let mut verifier = Verifier::new(child.digest.clone(), Some(child.size));
-            verifier
-                .update(&raw.bytes)
-                .and_then(|()| verifier.finish())
-                .map_err(|e| format!("the platform's manifest does not verify: {e}"))?;
-            match Manifest::from_slice(&raw.bytes, raw.content_type.as_deref())
-                .map_err(|e| e.to_string())?
-            {
-                Manifest::Image(m) => *m,
-                Manifest::Index(_) => {
-                    return Err("the index points at another index, not an image".into());
-                }
-            }
-        }
-    };
-    session
-        .status
-        .update(|s| s.manifest_digest = Some(expected));
-    Ok(manifest)
+/// What the explorer takes from the page's image walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// The verified image manifest's digest.
+    pub manifest_digest: Digest,
+    /// Its layers, bottom first.
+    pub layers: Vec<Descriptor>,
+    /// Each layer's `created_by`, from the verified config (empty when the
+    /// config could not be read: the layers are still shown).
+    pub history: Vec<Option<String>>,
+    /// Where trust starts, when opened by tag.
+    pub trust_note: Option<String>,
 }
 
-/// Each layer's `created_by`, from the verified config (empty if unreadable).
-async fn config_history(reference: &Reference, manifest: &ImageManifest) -> Vec<Option<String>> {
-    let descriptor = &manifest.config;
-    if descriptor.size > MAX_CONFIG {
-        return Vec::new();
-    }
-    let Ok(mut stream) = api::v2_blob(reference, &descriptor.digest).await else {
-        return Vec::new();
-    };
-    let mut verifier = Verifier::new(descriptor.digest.clone(), Some(descriptor.size));
-    let mut bytes = Vec::new();
-    let mut buffer = Vec::new();
-    while let Ok(Some(array)) = stream.next().await {
-        let fed = crate::verify::feed_chunked(&array, &mut buffer, |piece| {
-            bytes.extend_from_slice(piece);
-            verifier.update(piece)
+impl Opened {
+    /// The explorer's view of `loaded`: its verified manifest, or why there
+    /// is none to show.
+    pub fn of(loaded: &Loaded) -> Result<Opened, String> {
+        let Some((doc, manifest)) = loaded.walk.manifest() else {
+            return Err(loaded
+                .failure_text()
+                .unwrap_or_else(|| "the image walk read no manifest".to_owned()));
+        };
+        let history = loaded.walk.config().map_or_else(Vec::new, |(_, config)| {
+            config
+                .layer_history()
+                .into_iter()
+                .filter(|(_, diff)| diff.is_some())
+                .map(|(h, _)| h.created_by.clone())
+                .collect()
         });
-        if fed.is_err() {
-            return Vec::new();
-        }
+        Ok(Opened {
+            manifest_digest: doc.digest.clone(),
+            layers: manifest.layers.clone(),
+            history,
+            trust_note: loaded.trust_note(),
+        })
     }
-    if verifier.finish().is_err() {
-        return Vec::new();
-    }
-    let Ok(config) = ImageConfig::from_slice(&bytes) else {
-        return Vec::new();
-    };
-    config
-        .layer_history()
-        .into_iter()
-        .filter(|(_, diff)| diff.is_some())
-        .map(|(h, _)| h.created_by.clone())
-        .collect()
 }

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use shared::digest::Verifier;
+use shared::digest::Verified;
 use shared::manifest::Descriptor;
 use shared::merged::{LayerEntry, TarError, TarParser};
 use shared::reference::Reference;
@@ -147,7 +147,7 @@ pub async fn stream_layer(
     let mut stream = api::v2_blob(reference, &descriptor.digest)
         .await
         .map_err(|e| LayerError::Fetch(e.to_string()))?;
-    let mut verifier = Verifier::new(descriptor.digest.clone(), Some(descriptor.size));
+    let mut verified = Verified::new((), descriptor.digest.clone(), Some(descriptor.size));
     let mut inflater = LayerDecoder::with_sink(descriptor.media_type.compression(), sink);
     let mut inflate_error: Option<LayerError> = None;
     let mut buffer = Vec::with_capacity(PIECE);
@@ -169,8 +169,8 @@ pub async fn stream_layer(
             array.subarray(at, end).copy_to(&mut buffer[..n]);
             at = end;
             let piece = &buffer[..n];
-            verifier
-                .update(piece)
+            verified
+                .pass(piece)
                 .map_err(|e| LayerError::Mismatch(e.to_string()))?;
             let done = inflate_error.is_some() || inflater.sink_mut().enough;
             if !done && let Err(e) = inflater.update(piece) {
@@ -184,19 +184,19 @@ pub async fn stream_layer(
                 });
             }
             if now_ms() - slice_start > SLICE_MS {
-                if !each_chunk(inflater.sink_mut(), verifier.bytes_seen()) {
+                if !each_chunk(inflater.sink_mut(), verified.bytes_seen()) {
                     return Err(LayerError::Cancelled);
                 }
                 yield_now().await;
                 slice_start = now_ms();
             }
         }
-        if !each_chunk(inflater.sink_mut(), verifier.bytes_seen()) {
+        if !each_chunk(inflater.sink_mut(), verified.bytes_seen()) {
             return Err(LayerError::Cancelled);
         }
     }
-    verifier
-        .finish()
+    verified
+        .end()
         .map_err(|e| LayerError::Mismatch(e.to_string()))?;
     if let Some(e) = inflate_error {
         return Err(e);

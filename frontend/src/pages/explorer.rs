@@ -1,7 +1,8 @@
 //! `/i/*`: the image page, or the layer explorer when the path goes on with
 //! `/fs/{path}` or `/layers/{n}` (split by [`ImageRoute::parse`], which
 //! knows that a repository may have components named `fs` or `layers`).
-//! `?platform=os/arch` picks an index's platform (default linux/amd64).
+//! `?platform=os/arch` picks an index's platform (without one, the index's
+//! first runnable entry: the image walk's rule, as on the image page).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};

@@ -11,7 +11,7 @@
 //! | `image/facts` | the readable panels |
 
 mod facts;
-mod remote;
+pub(crate) mod remote;
 
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ use shared::digest::Digest;
 use shared::image_view::JsonKind;
 use shared::platform::Platform;
 use shared::reference::Reference;
+use shared::walk::PlatformChoice;
 
 use crate::api::{self, ApiError};
 use crate::components::error::ErrorMessage;
@@ -126,18 +127,26 @@ pub fn ImagePage() -> impl IntoView {
         async move {
             let hint = hint?;
             let target = remote_target(&asked, hint.as_ref());
+            let choice = PlatformChoice::Page {
+                wanted,
+                preferred: hint.as_ref().map(|h| h.manifest.clone()),
+            };
             let result = match &target {
-                Some(reference) => {
-                    let preferred = hint.as_ref().map(|h| h.manifest.clone());
-                    remote::load(reference.clone(), wanted, preferred)
-                        .await
-                        .map(Arc::new)
-                }
+                Some(reference) => remote::load(reference.clone(), choice.clone())
+                    .await
+                    .map(Arc::new),
                 None => Err(format!(
                     "{asked:?} is not an image reference, so the registry cannot be asked"
                 )),
             };
-            Some((key, Remote { target, result }))
+            Some((
+                key,
+                Remote {
+                    target,
+                    choice,
+                    result,
+                },
+            ))
         }
     });
     let remote_now = move || {
@@ -148,14 +157,11 @@ pub fn ImagePage() -> impl IntoView {
             .map(|(_, r)| r)
     };
 
-    // Verification starts once the platform is known, and restarts only
-    // when the reference or platform changes (not when the store refreshes).
-    let verify_target = Memo::new(move |_| {
-        remote_now().map(|r| {
-            let platform = r.result.as_ref().ok().and_then(|i| i.platform());
-            (r.target.map(|t| t.familiar()), platform)
-        })
-    });
+    // Verification starts once the page has read the image (so it reads the
+    // same documents, fetched once), takes the index entry the page took,
+    // and restarts only when the reference or that choice changes.
+    let verify_target =
+        Memo::new(move |_| remote_now().map(|r| (r.target.map(|t| t.familiar()), r.choice)));
 
     let offers = Signal::derive(move || {
         let asked = name.get();
@@ -189,7 +195,10 @@ pub fn ImagePage() -> impl IntoView {
             Err(_) => ImageOffers::default(),
         }
     });
-    let on_change = Callback::new(move |()| stored_answer.refetch());
+    let on_change = Callback::new(move |()| {
+        crate::load::forget_tags();
+        stored_answer.refetch();
+    });
 
     let title = move || {
         let asked = name.get();
@@ -224,10 +233,9 @@ pub fn ImagePage() -> impl IntoView {
             }
             .into_any(),
         ),
-        Some((Some(reference), Some(platform))) => {
-            Some(view! { <VerifyPanel reference platform /> }.into_any())
+        Some((Some(reference), choice)) => {
+            Some(view! { <VerifyPanel reference choice /> }.into_any())
         }
-        Some((Some(reference), None)) => Some(view! { <VerifyPanel reference /> }.into_any()),
     };
 
     view! {

@@ -1,31 +1,32 @@
 //! The trust chain, verified in the browser (DESIGN.md, "The trust chain").
 //!
-//! [`run`] fetches the reference's manifest (or index, then the chosen
-//! platform's manifest), its config and its layers from `/v2`, hashes every
-//! byte as it arrives, decompresses each layer and hashes the tar, and
-//! records each node's state in a [`Chain`] signal that the panel renders.
-//! Blob bodies are read chunk by chunk and copied into wasm at most
-//! [`CHUNK`] bytes at a time, so memory stays bounded whatever the size.
+//! [`run`] takes the manifest (or index, then the chosen platform's
+//! manifest) and the config from the page's image walk ([`crate::load`],
+//! recorded in the chain by [`record`]), then streams each layer from
+//! `/v2` through its verified stream ([`Verified`], or WebCrypto for small
+//! blobs), decompresses it and hashes the tar, and records each node's
+//! state in a [`Chain`] signal that the panel renders. Blob bodies are read
+//! chunk by chunk and copied into wasm at most [`CHUNK`] bytes at a time,
+//! so memory stays bounded whatever the size.
 
 mod decode;
 pub mod pool;
+mod record;
 pub mod webcrypto;
 mod worker;
 
 pub use decode::{DecodeError, LayerDecoder, SINK_ERROR};
 
+pub use record::record;
+
 use leptos::prelude::*;
-use shared::config::ImageConfig;
-use shared::digest::{Digest, Verifier};
-use shared::manifest::{Descriptor, ImageManifest, Manifest};
-use shared::platform::Platform;
-use shared::reference::{Reference, TagOrDigest};
+use shared::digest::{Digest, Verified};
+use shared::manifest::Descriptor;
+use shared::reference::Reference;
 use shared::verify::{CHUNK, Chain, NodeKey, NodeState};
+use shared::walk::PlatformChoice;
 
-use crate::api;
-
-/// Configs larger than this are not parsed (a real one is a few kB).
-const MAX_CONFIG: u64 = 16 << 20;
+use crate::{api, load};
 
 /// What is needed to verify one more layer later ("verify anyway").
 #[derive(Clone, Debug)]
@@ -70,17 +71,19 @@ pub fn wasm_memory_bytes() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Verifies the whole chain of `reference`, choosing `platform` in an index.
-/// Layers over `threshold` bytes are skipped. Returns the plan for
-/// verifying skipped layers later, once the manifest is verified.
+/// Verifies the whole chain of `reference`, taking an index entry by
+/// `choice`: the manifest and config through the page's image walk
+/// ([`crate::load`], fetched once for the page, the Verify panel and the
+/// explorer), then each layer. Layers over `threshold` bytes are skipped.
+/// Returns the plan for verifying skipped layers later, once the manifest
+/// is verified.
 pub async fn run(
     reference: Reference,
-    platform: Platform,
+    choice: PlatformChoice,
     threshold: u64,
     chain: RwSignal<Chain>,
 ) -> Option<Plan> {
     let set = move |key: NodeKey, state: NodeState| chain.update(|c| c.set(key, state));
-    let top = reference.manifest_reference();
     set(
         NodeKey::Manifest,
         NodeState::Verifying {
@@ -88,77 +91,8 @@ pub async fn run(
             total: None,
         },
     );
-    let raw = match api::v2_manifest(&reference, &top).await {
-        Ok(raw) => raw,
-        Err(e) => {
-            set(
-                NodeKey::Manifest,
-                NodeState::Failed {
-                    message: e.to_string(),
-                },
-            );
-            return None;
-        }
-    };
-    let expected = match &top {
-        TagOrDigest::Digest(d) => d.clone(),
-        TagOrDigest::Tag(_) => {
-            let resolved = raw
-                .digest_header
-                .as_deref()
-                .and_then(|h| h.parse::<Digest>().ok())
-                .unwrap_or_else(|| Digest::sha256_of(&raw.bytes));
-            chain.update(|c| c.resolve_tag(resolved.clone()));
-            resolved
-        }
-    };
-    let top_state = NodeState::compare(&expected, Digest::of(expected.algorithm(), &raw.bytes));
-    let top_ok = matches!(top_state, NodeState::Verified { .. });
-    set(NodeKey::Manifest, top_state);
-    if !top_ok {
-        return None;
-    }
-    let manifest = match Manifest::from_slice(&raw.bytes, raw.content_type.as_deref()) {
-        Ok(Manifest::Image(m)) => *m,
-        Ok(Manifest::Index(index)) => {
-            let child = match index.manifest_for(&platform) {
-                Ok(child) => child.clone(),
-                Err(e) => {
-                    chain.update(|c| {
-                        let placeholder = Descriptor::new(
-                            shared::media_type::MediaType::OciManifest,
-                            expected.clone(),
-                            0,
-                        );
-                        c.top_is_index(&placeholder);
-                        c.set(
-                            NodeKey::Manifest,
-                            NodeState::Failed {
-                                message: e.to_string(),
-                            },
-                        );
-                    });
-                    return None;
-                }
-            };
-            chain.update(|c| c.top_is_index(&child));
-            match verify_child_manifest(&reference, &child, chain).await {
-                Some(m) => m,
-                None => return None,
-            }
-        }
-        Err(e) => {
-            set(
-                NodeKey::Manifest,
-                NodeState::Failed {
-                    message: format!("verified, but unreadable: {e}"),
-                },
-            );
-            return None;
-        }
-    };
-    chain.update(|c| c.add_blobs(&manifest));
-    verify_config(&reference, &manifest, chain).await;
+    let loaded = load::image(&reference, choice).await;
+    let manifest = chain.try_update(|c| record(&loaded, c)).flatten()?;
     let plan = Plan {
         reference,
         layers: manifest.layers.clone(),
@@ -180,118 +114,6 @@ pub async fn run(
     }
     pool::verify_layers(&plan, todo, chain).await;
     Some(plan)
-}
-
-async fn verify_child_manifest(
-    reference: &Reference,
-    child: &Descriptor,
-    chain: RwSignal<Chain>,
-) -> Option<ImageManifest> {
-    let set = move |state: NodeState| chain.update(|c| c.set(NodeKey::Manifest, state));
-    set(NodeState::Verifying {
-        bytes_done: 0,
-        total: Some(child.size),
-    });
-    let raw = match api::v2_manifest(reference, &TagOrDigest::Digest(child.digest.clone())).await {
-        Ok(raw) => raw,
-        Err(e) => {
-            set(NodeState::Failed {
-                message: e.to_string(),
-            });
-            return None;
-        }
-    };
-    let mut verifier = Verifier::new(child.digest.clone(), Some(child.size));
-    let state = match verifier.update(&raw.bytes) {
-        Ok(()) => NodeState::from_result(verifier.finish()),
-        Err(e) => NodeState::from_result(Err(e)),
-    };
-    let ok = matches!(state, NodeState::Verified { .. });
-    set(state);
-    if !ok {
-        return None;
-    }
-    match Manifest::from_slice(&raw.bytes, raw.content_type.as_deref()) {
-        Ok(Manifest::Image(m)) => Some(*m),
-        Ok(Manifest::Index(_)) => {
-            set(NodeState::Failed {
-                message: "verified, but it is another index, not an image manifest".into(),
-            });
-            None
-        }
-        Err(e) => {
-            set(NodeState::Failed {
-                message: format!("verified, but unreadable: {e}"),
-            });
-            None
-        }
-    }
-}
-
-async fn verify_config(reference: &Reference, manifest: &ImageManifest, chain: RwSignal<Chain>) {
-    let descriptor = &manifest.config;
-    let set = move |state: NodeState| chain.update(|c| c.set(NodeKey::Config, state));
-    let diffs_unchecked = move |reason: &str| {
-        chain.update(|c| {
-            for i in 0..c.nodes().len() {
-                c.set(
-                    NodeKey::Diff(i),
-                    NodeState::NotChecked {
-                        reason: reason.to_owned(),
-                    },
-                );
-            }
-        });
-    };
-    if descriptor.size > MAX_CONFIG {
-        set(NodeState::SkippedTooLarge {
-            size: descriptor.size,
-        });
-        diffs_unchecked("the config was too large to read");
-        return;
-    }
-    let mut bytes = Vec::new();
-    let state = stream_blob(
-        reference,
-        descriptor,
-        |piece| {
-            bytes.extend_from_slice(piece);
-            Ok(())
-        },
-        |done| {
-            set(NodeState::Verifying {
-                bytes_done: done,
-                total: Some(descriptor.size),
-            })
-        },
-    )
-    .await;
-    let ok = matches!(state, NodeState::Verified { .. });
-    set(state);
-    if !ok {
-        diffs_unchecked("the config, which lists the diff IDs, did not verify");
-        return;
-    }
-    match ImageConfig::from_slice(&bytes) {
-        Ok(config) => {
-            chain.update(|c| c.set_diff_ids(&config.rootfs.diff_ids));
-            if config.rootfs.diff_ids.len() != manifest.layers.len() {
-                set(NodeState::Failed {
-                    message: format!(
-                        "verified, but it lists {} diff IDs for {} layers",
-                        config.rootfs.diff_ids.len(),
-                        manifest.layers.len()
-                    ),
-                });
-            }
-        }
-        Err(e) => {
-            set(NodeState::Failed {
-                message: format!("verified, but unreadable: {e}"),
-            });
-            diffs_unchecked("the config could not be read");
-        }
-    }
 }
 
 /// Verifies layer `i` of `plan` on this thread: its compressed bytes, then
@@ -412,14 +234,15 @@ pub(crate) async fn check_layer(
 /// hasher as it arrives.
 enum Check {
     WebCrypto(webcrypto::Held),
-    Streaming(Box<Verifier>),
+    Streaming(Box<Verified<()>>),
 }
 
 impl Check {
     fn for_blob(descriptor: &Descriptor) -> Check {
         match webcrypto::Held::for_blob(descriptor.digest.algorithm(), descriptor.size) {
             Some(held) => Check::WebCrypto(held),
-            None => Check::Streaming(Box::new(Verifier::new(
+            None => Check::Streaming(Box::new(Verified::new(
+                (),
                 descriptor.digest.clone(),
                 Some(descriptor.size),
             ))),
@@ -435,7 +258,7 @@ impl Check {
 
     async fn finish(self, descriptor: &Descriptor) -> NodeState {
         match self {
-            Check::Streaming(v) => NodeState::from_result(v.finish()),
+            Check::Streaming(mut v) => NodeState::from_result(v.end()),
             Check::WebCrypto(held) if held.len() != descriptor.size => NodeState::SizeMismatch {
                 expected: descriptor.size,
                 actual: held.len(),
@@ -500,7 +323,7 @@ async fn stream_blob(
                 }
             },
             Check::Streaming(verifier) => feed_chunked(&array, &mut buffer, |piece| {
-                verifier.update(piece).map_err(Some)?;
+                verifier.pass(piece).map_err(Some)?;
                 sink(piece).map_err(|()| None)
             }),
         };

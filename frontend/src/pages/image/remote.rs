@@ -2,33 +2,22 @@
 //! reference names, the chosen platform's manifest, and its config, each
 //! kept as the exact bytes received (the raw JSON panels show those).
 //!
-//! Nothing here is trusted: a digest the reference names is checked against
-//! the bytes (a mismatch is an error, shown as such); the Verify panel
-//! checks everything else.
+//! Everything shown passed the image walk's checks (digests, sizes, media
+//! types, layers against diff IDs); what did not is an error, shown as
+//! such, and the Verify panel says which node failed.
 
 use std::sync::Arc;
 
 use shared::api::ImageDetail;
-use shared::config::ImageConfig;
 use shared::digest::Digest;
 use shared::image_view::{self, IndexEntry};
-use shared::manifest::{Descriptor, ImageManifest, Manifest};
+use shared::manifest::Descriptor;
 use shared::platform::Platform;
-use shared::reference::{Reference, TagOrDigest};
+use shared::reference::Reference;
+use shared::walk::{Document, PlatformChoice, WalkError};
 
 use crate::api;
-
-/// Configs larger than this are not read (a real one is a few kB).
-const MAX_CONFIG: u64 = 16 << 20;
-
-/// A document as fetched: its bytes and the digest of those bytes.
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// The bytes, exactly as received.
-    pub bytes: Vec<u8>,
-    /// Their digest.
-    pub digest: Digest,
-}
+use crate::load::{self, LoadError, Loaded};
 
 /// The image manifest the page shows, with its config.
 #[derive(Debug, Clone)]
@@ -86,77 +75,72 @@ impl RemoteImage {
 pub struct Remote {
     /// The reference read, if the page has one.
     pub target: Option<Reference>,
+    /// How the index entry was chosen (Verify takes the same).
+    pub choice: PlatformChoice,
     /// The image, or what went wrong.
     pub result: Result<Arc<RemoteImage>, String>,
 }
 
-/// Reads `reference` through `/v2`, choosing `wanted` (or `preferred`, or
-/// the default) in an index.
-pub async fn load(
-    reference: Reference,
-    wanted: Option<Platform>,
-    preferred: Option<Digest>,
-) -> Result<RemoteImage, String> {
-    let top = reference.manifest_reference();
-    let raw = api::v2_manifest(&reference, &top)
-        .await
-        .map_err(|e| explain(&reference, &e))?;
-    let digest = match &top {
-        TagOrDigest::Digest(asked) => {
-            let actual = Digest::of(asked.algorithm(), &raw.bytes);
-            if &actual != asked {
-                return Err(format!(
-                    "the registry answered bytes whose digest is {actual}, not the {asked} this link names; see Verify below"
-                ));
-            }
-            actual
-        }
-        TagOrDigest::Tag(_) => Digest::sha256_of(&raw.bytes),
-    };
-    let manifest = Manifest::from_slice(&raw.bytes, raw.content_type.as_deref())
-        .map_err(|e| format!("the registry's manifest cannot be read: {e}"))?;
-    let top_doc = Document {
-        bytes: raw.bytes,
-        digest,
-    };
-    match manifest {
-        Manifest::Image(m) => {
-            let shown = with_config(&reference, top_doc.clone(), *m).await;
-            Ok(RemoteImage {
-                reference,
-                top: top_doc,
-                index: None,
-                shown: Ok(shown),
-            })
-        }
-        Manifest::Index(index) => {
-            let index = *index;
-            let entries = image_view::entries(&index);
-            let (chosen, problem) =
-                match image_view::choose(&index, wanted.as_ref(), preferred.as_ref()) {
-                    Ok(d) => (Some(d.clone()), None),
-                    Err(e) => (None, Some(e.to_string())),
-                };
-            let shown = match &chosen {
-                Some(child) => child_manifest(&reference, child).await,
-                None => Err("no platform chosen".to_owned()),
-            };
-            Ok(RemoteImage {
-                reference,
-                top: top_doc,
-                index: Some(IndexView {
-                    entries,
-                    chosen,
-                    problem,
-                }),
-                shown,
-            })
-        }
+/// Reads `reference` through the page's image walk ([`crate::load`]),
+/// taking an index entry by `choice`.
+pub async fn load(reference: Reference, choice: PlatformChoice) -> Result<RemoteImage, String> {
+    let loaded = load::image(&reference, choice).await;
+    RemoteImage::of(&loaded)
+}
+
+impl RemoteImage {
+    /// What the page shows of a walk: what verified, and why the rest did
+    /// not. An error when not even the document the reference names did.
+    pub fn of(loaded: &Loaded) -> Result<RemoteImage, String> {
+        let walk = &loaded.walk;
+        let problem = || {
+            loaded.failure.as_ref().map_or_else(
+                || "the image walk stopped early".to_owned(),
+                |e| explain(&loaded.reference, e),
+            )
+        };
+        let top = match (walk.index(), walk.manifest()) {
+            (Some((doc, _)), _) | (None, Some((doc, _))) => doc.clone(),
+            (None, None) => return Err(problem()),
+        };
+        let index = walk.index().map(|(_, index)| IndexView {
+            entries: image_view::entries(index),
+            chosen: walk.chosen().cloned(),
+            problem: match &loaded.failure {
+                Some(LoadError::Walk(WalkError::NoPlatform(e))) => Some(e.to_string()),
+                _ => None,
+            },
+        });
+        let shown = match walk.manifest() {
+            Some((doc, manifest)) => Ok(Shown {
+                manifest_doc: doc.clone(),
+                config_doc: walk
+                    .config()
+                    .map(|(doc, _)| doc.clone())
+                    .ok_or_else(problem),
+                detail: walk
+                    .config()
+                    .map(|(_, config)| {
+                        image_view::detail_from_registry(&doc.digest, manifest, config)
+                    })
+                    .ok_or_else(problem),
+            }),
+            None => Err(problem()),
+        };
+        Ok(RemoteImage {
+            reference: loaded.reference.clone(),
+            top,
+            index,
+            shown,
+        })
     }
 }
 
-/// What a failed `/v2` read means, and what to try.
-fn explain(reference: &Reference, error: &api::ApiError) -> String {
+/// What a failed walk means, and what to try.
+fn explain(reference: &Reference, error: &LoadError) -> String {
+    let LoadError::Fetch { error, .. } = error else {
+        return format!("{error}; see Verify below");
+    };
     let hint = match error {
         api::ApiError::Status { status: 404, .. } => {
             "the registry has no such repository, tag or digest; check the spelling"
@@ -175,63 +159,4 @@ fn explain(reference: &Reference, error: &api::ApiError) -> String {
         "reading {} through /v2: {error} ({hint})",
         reference.familiar()
     )
-}
-
-async fn child_manifest(reference: &Reference, child: &Descriptor) -> Result<Shown, String> {
-    let raw = api::v2_manifest(reference, &TagOrDigest::Digest(child.digest.clone()))
-        .await
-        .map_err(|e| explain(reference, &e))?;
-    let actual = Digest::of(child.digest.algorithm(), &raw.bytes);
-    if actual != child.digest {
-        return Err(format!(
-            "the registry answered bytes whose digest is {actual}, not the {} the index lists; see Verify below",
-            child.digest
-        ));
-    }
-    match Manifest::from_slice(&raw.bytes, raw.content_type.as_deref()) {
-        Ok(Manifest::Image(m)) => {
-            let doc = Document {
-                bytes: raw.bytes,
-                digest: actual,
-            };
-            Ok(with_config(reference, doc, *m).await)
-        }
-        Ok(Manifest::Index(_)) => {
-            Err("the index entry names another index; nested indexes are not shown".to_owned())
-        }
-        Err(e) => Err(format!("the platform's manifest cannot be read: {e}")),
-    }
-}
-
-async fn with_config(reference: &Reference, doc: Document, manifest: ImageManifest) -> Shown {
-    let descriptor = &manifest.config;
-    let config_doc = if descriptor.size > MAX_CONFIG {
-        Err(format!(
-            "the config is {} bytes, too large to show",
-            descriptor.size
-        ))
-    } else {
-        match api::v2_blob_bytes(reference, &descriptor.digest, descriptor.size).await {
-            Ok(bytes) => Ok(Document {
-                digest: Digest::of(descriptor.digest.algorithm(), &bytes),
-                bytes,
-            }),
-            Err(e) => Err(format!("reading the config: {e}")),
-        }
-    };
-    let detail = match &config_doc {
-        Ok(c) if c.digest != descriptor.digest => Err(format!(
-            "the config's bytes have digest {}, not the {} the manifest names; see Verify below",
-            c.digest, descriptor.digest
-        )),
-        Ok(c) => ImageConfig::from_slice(&c.bytes)
-            .map(|config| image_view::detail_from_registry(&doc.digest, &manifest, &config))
-            .map_err(|e| format!("the config cannot be read: {e}")),
-        Err(e) => Err(e.clone()),
-    };
-    Shown {
-        manifest_doc: doc,
-        config_doc,
-        detail,
-    }
 }
