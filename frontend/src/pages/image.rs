@@ -9,8 +9,15 @@
 //! | --- | --- |
 //! | `image/remote` | reading a reference through `/v2` |
 //! | `image/facts` | the readable panels |
+//! | `image/raw` | the raw JSON panels (a module fetched after the facts) |
+//!
+//! A shared link is the product's front door: the facts render from the
+//! image page's own module, and the Verify panel and the raw JSON views
+//! (hashers, decoders, the JSON pretty-printer) are split points of their
+//! own, fetched once the facts show.
 
 mod facts;
+mod raw;
 pub(crate) mod remote;
 
 use std::sync::Arc;
@@ -19,7 +26,6 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use shared::api::{ImageDetail, PullStart};
 use shared::digest::Digest;
-use shared::image_view::JsonKind;
 use shared::platform::Platform;
 use shared::reference::Reference;
 use shared::walk::PlatformChoice;
@@ -28,8 +34,8 @@ use crate::api::{self, ApiError};
 use crate::components::error::ErrorMessage;
 use crate::components::image_buttons::{ImageButtons, ImageOffers};
 use crate::components::platform_picker::PlatformPicker;
-use crate::components::raw_json::{DigestLinks, RawJson};
 use crate::components::verify_panel::VerifyPanel;
+use crate::lazy;
 use facts::{ImageFacts, Naming};
 use remote::{Remote, RemoteImage};
 
@@ -233,9 +239,7 @@ pub fn ImagePage() -> impl IntoView {
             }
             .into_any(),
         ),
-        Some((Some(reference), choice)) => {
-            Some(view! { <VerifyPanel reference choice /> }.into_any())
-        }
+        Some((Some(reference), choice)) => Some(lazy::page(verify_panel(reference, choice))),
     };
 
     view! {
@@ -292,7 +296,8 @@ fn page_body(
         .and_then(|r| r.result.as_ref().err().cloned())
         .map(|why| view! { <p class="muted small-text" data-test="remote-error">"Not read through /v2: " {why}</p> });
     let panels = readable(&asked, stored.as_ref().ok(), image.as_deref());
-    let raw = image.map(|i| raw_panels(&i));
+    // The raw JSON views are a module of their own, fetched after the facts.
+    let raw = image.map(|i| lazy::page(raw::raw_panels(i)));
     view! {
         {banner}
         {picker}
@@ -365,49 +370,11 @@ fn naming(asked: &str, d: &ImageDetail, image: Option<&RemoteImage>) -> Naming {
     }
 }
 
-/// The raw JSON panels: the index, the manifest shown, its config.
-fn raw_panels(image: &RemoteImage) -> AnyView {
-    let source = format!("From /v2 for {}.", image.reference.familiar());
-    let explorer = |digest: &Digest| {
-        image
-            .reference
-            .name_only()
-            .with_digest(digest.clone())
-            .familiar()
-    };
-    let top_links = DigestLinks {
-        repository: image.reference.clone(),
-        explorer: explorer(&image.top.digest),
-    };
-    let index = image.index.as_ref().map(|_| {
-        view! {
-            <RawJson title="Index (raw JSON)" test="raw-index" bytes=image.top.bytes.clone()
-                kind=JsonKind::Manifest links=top_links.clone() note=format!("{source} Digest {}.", image.top.digest) />
-        }
-    });
-    let shown = match &image.shown {
-        Ok(shown) => {
-            let links = DigestLinks {
-                repository: image.reference.clone(),
-                explorer: explorer(&shown.manifest_doc.digest),
-            };
-            let config = match &shown.config_doc {
-                Ok(doc) => view! {
-                    <RawJson title="Config (raw JSON)" test="raw-config" bytes=doc.bytes.clone()
-                        kind=JsonKind::Config links=links.clone() note=format!("{source} Digest {}.", doc.digest) />
-                }
-                .into_any(),
-                Err(why) => view! { <ErrorMessage message=format!("Config: {why}") /> }.into_any(),
-            };
-            Some(view! {
-                <RawJson title="Manifest (raw JSON)" test="raw-manifest" bytes=shown.manifest_doc.bytes.clone()
-                    kind=JsonKind::Manifest links note=format!("{source} Digest {}.", shown.manifest_doc.digest) />
-                {config}
-            })
-        }
-        Err(_) => None,
-    };
-    view! { {index} {shown} }.into_any()
+lazy::lazy_view! {
+    /// The Verify panel, fetched once the page has read the image.
+    fn verify_panel(reference: String, choice: PlatformChoice) {
+        view! { <VerifyPanel reference choice /> }
+    }
 }
 
 /// The store does not hold the image: say so, and what to try.
