@@ -167,17 +167,32 @@ async fn each_platform_of_an_index_cached_through_v2_is_recorded_once() {
     let got = get(&format!("{base}/manifests/latest")).await;
     assert_eq!(got.status, StatusCode::OK);
     let index = got.json();
-    let children: Vec<String> = index["manifests"]
+    // Each entry, and whether it is an image to run (the attestation is
+    // not: its one in-toto layer has no diff_id, so the walk refuses it).
+    let children: Vec<(String, bool)> = index["manifests"]
         .as_array()
         .expect("an index")
         .iter()
-        .map(|m| m["digest"].as_str().expect("digest").to_owned())
+        .map(|m| {
+            let attestation = m["platform"]["os"] == "unknown";
+            (
+                m["digest"].as_str().expect("digest").to_owned(),
+                !attestation,
+            )
+        })
         .collect();
-    assert!(children.len() >= 2, "{index}");
-    let mut configs = Vec::new();
-    for child in &children {
+    assert!(
+        children.iter().filter(|(_, image)| *image).count() >= 2,
+        "{index}"
+    );
+    assert!(children.iter().any(|(_, image)| !image), "{index}");
+    let (mut configs, mut not_images) = (Vec::new(), Vec::new());
+    for (child, image) in &children {
         let (_, blobs) = pull_through(&base, child).await;
-        configs.push(blobs[0].clone());
+        match image {
+            true => configs.push(blobs[0].clone()),
+            false => not_images.push(blobs[0].clone()),
+        }
     }
     let listing = images_listing(&cli, &server, &multi.digest).await;
     // Every platform is listed; the tag and the index digest name one.
@@ -204,6 +219,12 @@ async fn each_platform_of_an_index_cached_through_v2_is_recorded_once() {
         1,
         "{listing}"
     );
+    // The attestation was cached but, as with `strata pull`, never became
+    // an image: /v2 recording checks layers against diff_ids too.
+    for config in &not_images {
+        assert!(!listing.contains(config.as_str()), "{config}:\n{listing}");
+        assert!(stored(&server, config), "{config} is still cached");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -29,11 +29,11 @@ mod written;
 use std::sync::Arc;
 
 use shared::api::PullEvent;
-use shared::config::ImageConfig;
-use shared::digest::{Digest, Verifier};
-use shared::manifest::{ImageManifest, Manifest};
+use shared::digest::Digest;
+use shared::manifest::Descriptor;
 use shared::platform::Platform;
 use shared::reference::Reference;
+use shared::walk::{Document, Fetched, MAX_CONFIG, Need, PlatformChoice, Walk};
 
 pub use error::PullError;
 
@@ -72,14 +72,6 @@ pub struct Pulled {
     pub up_to_date: bool,
 }
 
-/// The platform a pull wants, and whether the user named it (`--platform`)
-/// or it is this host's.
-#[derive(Clone, Debug)]
-struct Wanted {
-    platform: Platform,
-    named: bool,
-}
-
 /// Pulls images from registries into a store.
 #[derive(Clone)]
 pub struct Puller {
@@ -109,7 +101,7 @@ impl Puller {
 
     /// Pulls `request`, reporting progress to `emit`.
     pub async fn pull(&self, request: &PullRequest, emit: Emit) -> Result<Vec<Pulled>, PullError> {
-        let platform = Wanted {
+        let platform = PlatformChoice::RunsOn {
             platform: request
                 .platform
                 .clone()
@@ -153,7 +145,7 @@ impl Puller {
     async fn pull_cleanly(
         &self,
         reference: &Reference,
-        platform: &Wanted,
+        platform: &PlatformChoice,
         emit: &Emit,
     ) -> Result<Pulled, PullError> {
         let written = Written::default();
@@ -171,7 +163,7 @@ impl Puller {
     async fn pull_one(
         &self,
         reference: &Reference,
-        platform: &Wanted,
+        platform: &PlatformChoice,
         emit: &Emit,
         written: &Written,
     ) -> Result<Pulled, PullError> {
@@ -206,93 +198,47 @@ impl Puller {
     }
 
     /// [`Puller::pull_one`] under `lease`; notes in `written` what it stores.
+    ///
+    /// A driver of [`shared::walk`]: the walk says which document comes
+    /// next and checks it; this fetches it (from the store when it is
+    /// there), holds it under the lease and stores it once verified.
     async fn pull_held(
         &self,
         reference: &Reference,
-        platform: &Wanted,
+        choice: &PlatformChoice,
         emit: &Emit,
         lease: &Arc<LeaseGuard>,
         written: &Written,
     ) -> Result<Pulled, PullError> {
-        let (top_digest, top_bytes) = self.resolve(reference).await?;
-        hold(lease, vec![top_digest.clone()]).await?;
-        let mut new_content = self.store_small(&top_digest, &top_bytes, written).await?;
-        let top = Manifest::from_slice(&top_bytes, None).map_err(|e| PullError::Invalid {
-            what: "manifest",
-            digest: top_digest.clone(),
-            reason: e.to_string(),
-        })?;
-        let blob_ref = |digest: &Digest, bytes: &[u8], manifest: &Manifest| BlobRef {
-            digest: digest.clone(),
-            size: bytes.len() as u64,
-            media_type: manifest.media_type(),
-        };
-        let top_ref = blob_ref(&top_digest, &top_bytes, &top);
-        let (manifest_ref, index_ref, manifest) = match top {
-            Manifest::Image(m) => (top_ref, None, m),
-            Manifest::Index(index) => {
-                let chosen = shared::platform::select(&platform.platform, &index.manifests)?;
-                let digest = chosen.digest.clone();
-                let child_ref = reference.with_digest(digest.clone());
+        let mut walk = Walk::new(reference.manifest_reference(), choice.clone());
+        let mut new_content = false;
+        while let Some(need) = walk.need() {
+            if let Some(digest) = need.digest() {
                 hold(lease, vec![digest.clone()]).await?;
-                let bytes = self.manifest_bytes(&child_ref, &digest).await?;
-                new_content |= self.store_small(&digest, &bytes, written).await?;
-                match Manifest::from_slice(&bytes, None) {
-                    Ok(child @ Manifest::Image(_)) => {
-                        let child_ref = blob_ref(&digest, &bytes, &child);
-                        let Manifest::Image(m) = child else {
-                            unreachable_image()
-                        };
-                        (child_ref, Some(top_ref), m)
-                    }
-                    Ok(Manifest::Index(_)) => {
-                        return Err(PullError::Invalid {
-                            what: "manifest",
-                            digest,
-                            reason: "an index entry names another index; nested indexes are not supported".into(),
-                        });
-                    }
-                    Err(e) => {
-                        return Err(PullError::Invalid {
-                            what: "manifest",
-                            digest,
-                            reason: e.to_string(),
-                        });
-                    }
-                }
             }
-        };
-
-        let manifest_digest = manifest_ref.digest.clone();
-        let config_digest = manifest.config.digest.clone();
-        hold(lease, vec![config_digest.clone()]).await?;
-        let config_bytes = self.config_bytes(reference, &manifest).await?;
-        new_content |= self
-            .store_small(&config_digest, &config_bytes, written)
-            .await?;
-        let config = ImageConfig::from_slice(&config_bytes).map_err(|e| PullError::Invalid {
-            what: "config",
-            digest: config_digest.clone(),
-            reason: e.to_string(),
-        })?;
-        shared::image::check_layers(&manifest, &config).map_err(|e| PullError::Invalid {
-            what: "manifest",
-            digest: manifest_digest.clone(),
-            reason: e.to_string(),
-        })?;
-        // A single-platform image asked for with another --platform: as
-        // Docker (since 20.10), a warning, and the image is pulled.
-        let actual = config.platform();
-        if platform.named
-            && index_ref.is_none()
-            && !shared::platform::runs_on(&platform.platform, &actual)
-        {
+            let fetched = match &need {
+                Need::Top(_) => self.top(reference).await?,
+                Need::Manifest(d) => Fetched::new(self.manifest_bytes(reference, &d.digest).await?),
+                Need::Config(d) => Fetched::new(self.config_bytes(reference, d).await?),
+            };
+            walk.feed(fetched)?;
+            let Some(doc) = walk.document(&need) else {
+                continue;
+            };
+            if need.digest().is_none() {
+                hold(lease, vec![doc.digest.clone()]).await?;
+            }
+            new_content |= self.store_small(&doc.digest, &doc.bytes, written).await?;
+        }
+        let image = walk.finish()?;
+        if let Some(warning) = &image.platform_warning {
+            // As Docker (since 20.10): a warning, and the image is pulled.
             emit(PullEvent::Warning {
                 message: format!(
                     "image with reference {} was found but does not match the specified platform: wanted {}, actual: {} (it is not a multi-platform image)",
                     reference.familiar(),
-                    platform.platform.normalized(),
-                    actual.normalized()
+                    warning.wanted,
+                    warning.actual
                 ),
             });
         }
@@ -301,7 +247,7 @@ impl Puller {
             &self.client,
             &self.store,
             reference,
-            &manifest,
+            &image.manifest,
             lease,
             emit,
             written,
@@ -309,7 +255,18 @@ impl Puller {
         )
         .await?;
 
-        let record = ImageRecord::new(manifest_ref, &manifest, &config, index_ref);
+        let blob_ref = |doc: &Document| BlobRef {
+            digest: doc.digest.clone(),
+            size: doc.bytes.len() as u64,
+            media_type: doc.media_type.clone(),
+        };
+        let record = ImageRecord::new(
+            blob_ref(&image.manifest_doc),
+            &image.manifest,
+            &image.config,
+            image.index.as_ref().map(|(doc, _)| blob_ref(doc)),
+        );
+        let top_digest = image.digest().clone();
         let outcome = {
             let (store, reference, top) =
                 (self.store.clone(), reference.clone(), top_digest.clone());
@@ -321,17 +278,17 @@ impl Puller {
         Ok(Pulled {
             reference: reference.clone(),
             digest: top_digest,
-            image_id: config_digest,
+            image_id: image.id().clone(),
             up_to_date: !new_content && outcome.up_to_date,
         })
     }
 
-    /// The digest and bytes of the manifest or index `reference` names,
-    /// from the store when the tag still points where it did.
-    async fn resolve(&self, reference: &Reference) -> Result<(Digest, Vec<u8>), PullError> {
+    /// The manifest or index `reference` names, from the store when the
+    /// tag still points where it did (the walk checks the bytes against
+    /// the digest given with them).
+    async fn top(&self, reference: &Reference) -> Result<Fetched, PullError> {
         if let Some(digest) = reference.digest() {
-            let bytes = self.manifest_bytes(reference, digest).await?;
-            return Ok((digest.clone(), bytes));
+            return Ok(Fetched::new(self.manifest_bytes(reference, digest).await?));
         }
         // A HEAD request does not count against Docker Hub's pull limit.
         let known = {
@@ -348,13 +305,20 @@ impl Puller {
             && let Some(head) = self.client.head_manifest(reference).await?
             && head.digest == known
         {
-            return Ok((known, bytes));
+            return Ok(Fetched {
+                digest: Some(known),
+                ..Fetched::new(bytes)
+            });
         }
         let fetched = self.client.get_manifest(reference).await?;
-        Ok((fetched.digest, fetched.bytes.to_vec()))
+        Ok(Fetched {
+            bytes: fetched.bytes.to_vec(),
+            content_type: Some(fetched.media_type.as_str().to_owned()),
+            digest: Some(fetched.digest),
+        })
     }
 
-    /// A manifest by digest: from the store if there, else fetched and verified.
+    /// A manifest by digest: from the store if there, else fetched.
     async fn manifest_bytes(
         &self,
         reference: &Reference,
@@ -368,12 +332,14 @@ impl Puller {
         Ok(fetched.bytes.to_vec())
     }
 
+    /// The config blob: from the store if there, else fetched, reading no
+    /// more than its descriptor declares plus one byte (the walk's check
+    /// then names the size mismatch).
     async fn config_bytes(
         &self,
         reference: &Reference,
-        manifest: &ImageManifest,
+        descriptor: &Descriptor,
     ) -> Result<Vec<u8>, PullError> {
-        let descriptor = &manifest.config;
         if let Some(bytes) = self.read_small(&descriptor.digest).await? {
             return Ok(bytes);
         }
@@ -381,26 +347,17 @@ impl Puller {
             .client
             .get_blob(reference, &descriptor.digest, None)
             .await?;
-        let mut verifier = Verifier::new(descriptor.digest.clone(), Some(descriptor.size));
-        let mut bytes =
-            Vec::with_capacity(usize::try_from(descriptor.size).unwrap_or(0).min(4 << 20));
+        let limit = usize::try_from(descriptor.size.min(MAX_CONFIG)).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(limit.min(1 << 20));
         use futures_util::StreamExt;
         while let Some(chunk) = response.stream.next().await {
             let chunk = chunk?;
-            verifier
-                .update(&chunk)
-                .map_err(|source| PullError::Verify {
-                    what: "config",
-                    digest: descriptor.digest.clone(),
-                    source,
-                })?;
-            bytes.extend_from_slice(&chunk);
+            let room = (limit + 1).saturating_sub(bytes.len());
+            bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if bytes.len() > limit {
+                break;
+            }
         }
-        verifier.finish().map_err(|source| PullError::Verify {
-            what: "config",
-            digest: descriptor.digest.clone(),
-            source,
-        })?;
         Ok(bytes)
     }
 
@@ -444,9 +401,4 @@ async fn on_store<T: Send + 'static>(
 async fn hold(lease: &Arc<LeaseGuard>, digests: Vec<Digest>) -> Result<(), PullError> {
     let lease = lease.clone();
     on_store(move || lease.hold_all(&digests)).await
-}
-
-/// The `Manifest::Image` arm was matched just before; this cannot happen.
-fn unreachable_image() -> ! {
-    unreachable!("matched as an image manifest above")
 }

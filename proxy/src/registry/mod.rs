@@ -49,7 +49,7 @@ pub use transport::{AllowAll, DestinationPolicy, MAX_REDIRECTS, RetryPolicy};
 
 /// The largest manifest or index read: 4 MiB, as containerd and the
 /// distribution registry cap them.
-pub const MANIFEST_LIMIT: u64 = 4 << 20;
+pub const MANIFEST_LIMIT: u64 = shared::walk::MAX_MANIFEST;
 
 /// A manifest as fetched: its exact bytes, checked against its digest.
 #[derive(Debug, Clone)]

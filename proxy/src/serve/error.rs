@@ -8,6 +8,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use shared::api::{ApiErrorBody, ErrorCode};
+use shared::walk::WalkError;
 
 use crate::pull::PullError;
 use crate::registry::RegistryError;
@@ -92,9 +93,11 @@ impl From<PullError> for ApiError {
             PullError::Registry(e) => e.into(),
             PullError::Store(e) => e.into(),
             PullError::InvalidReference(e) => Self::invalid(e.to_string()),
-            PullError::NoPlatform(e) => Self::invalid(e.to_string()),
-            PullError::Verify { .. } => Self::new(ErrorCode::DigestMismatch, e.to_string()),
-            PullError::Invalid { .. } => Self::new(ErrorCode::Upstream, e.to_string()),
+            PullError::Walk(e @ WalkError::NoPlatform(_)) => Self::invalid(e.to_string()),
+            PullError::Walk(e @ WalkError::Verify { .. }) => {
+                Self::new(ErrorCode::DigestMismatch, e.to_string())
+            }
+            PullError::Walk(e) => Self::new(ErrorCode::Upstream, e.to_string()),
             PullError::Task(detail) => Self::internal("the pull", detail),
         }
     }

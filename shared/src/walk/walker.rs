@@ -176,6 +176,20 @@ impl Walk {
         self.config.as_ref()
     }
 
+    /// The document that was fed for `need`, once verified: what a driver
+    /// stores or shows after [`Walk::feed`] succeeded.
+    pub fn document(&self, need: &Need) -> Option<&Document> {
+        match need {
+            Need::Top(_) => self
+                .index
+                .as_ref()
+                .map(|(d, _)| d)
+                .or_else(|| self.manifest.as_ref().map(|(d, _)| d)),
+            Need::Manifest(_) => self.manifest.as_ref().map(|(d, _)| d),
+            Need::Config(_) => self.config.as_ref().map(|(d, _)| d),
+        }
+    }
+
     /// The verified image, once the walk is done; else why not.
     pub fn finish(self) -> Result<VerifiedImage, WalkError> {
         match self.stage {

@@ -64,10 +64,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use shared::config::ImageConfig;
 use shared::digest::Digest;
 use shared::manifest::Manifest;
 use shared::reference::{Reference, Tag, TagOrDigest};
+use shared::walk::{Fetched, Need, PlatformChoice, Walk};
 
 use super::context::ManifestBytes;
 use crate::serve::AppState;
@@ -132,9 +132,13 @@ impl CachedImages {
         tag: Option<&Tag>,
         manifest: &ManifestBytes,
     ) {
-        let Ok(parsed) = Manifest::from_slice(&manifest.bytes, Some(manifest.media_type.as_str()))
-        else {
-            return;
+        let parsed = match Manifest::from_slice(&manifest.bytes, Some(manifest.media_type.as_str()))
+        {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                tracing::warn!(repository = %repository, manifest = %manifest.digest, error = %e, "a manifest served through /v2 cannot be read; it is not recorded");
+                return;
+            }
         };
         let blob = BlobRef {
             digest: manifest.digest.clone(),
@@ -317,28 +321,51 @@ fn push_bounded<T>(queue: &mut VecDeque<T>, item: T) -> Vec<T> {
 
 /// Records `p` if every blob it needs is stored; `Ok(false)` if some are
 /// still missing.
+///
+/// A driver of [`shared::walk`] over the store: the image recorded is the
+/// one the walk verified (digests, limits, media types, layers against
+/// `rootfs.diff_ids`), as `strata pull` records it. An image that does not
+/// check out is never recorded, and the log says why.
 fn record(store: &Store, p: &Pending) -> Result<bool, StoreError> {
-    let Some(bytes) = store.read_small(&p.manifest.digest)? else {
-        return Ok(false);
+    let mut walk = Walk::new(
+        TagOrDigest::Digest(p.manifest.digest.clone()),
+        PlatformChoice::page(None),
+    );
+    while let Some(need) = walk.need() {
+        let Some(digest) = need.digest() else {
+            return Ok(true);
+        };
+        let Some(bytes) = store.read_small(digest)? else {
+            return Ok(false);
+        };
+        let content_type = matches!(need, Need::Top(_)).then(|| p.manifest.media_type.to_string());
+        let fetched = Fetched {
+            content_type,
+            ..Fetched::new(bytes)
+        };
+        if let Err(e) = walk.feed(fetched) {
+            tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "not recording an image cached through /v2: it does not check out");
+            return Ok(true); // nothing to record, ever
+        }
+    }
+    let image = match walk.finish() {
+        Ok(image) => image,
+        Err(e) => {
+            tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "not recording an image cached through /v2");
+            return Ok(true);
+        }
     };
-    let Some(manifest) = Manifest::from_slice(&bytes, Some(p.manifest.media_type.as_str()))
-        .ok()
-        .and_then(|m| m.as_image().cloned())
-    else {
-        return Ok(true); // nothing to record, ever
-    };
-    for layer in &manifest.layers {
+    for (layer, _) in image.layers() {
         if store.content().info(&layer.digest)?.is_none() {
             return Ok(false);
         }
     }
-    let Some(config) = store.read_small(&manifest.config.digest)? else {
-        return Ok(false);
-    };
-    let Ok(config) = ImageConfig::from_slice(&config) else {
-        return Ok(true);
-    };
-    let record = ImageRecord::new(p.manifest.clone(), &manifest, &config, p.index.clone());
+    let record = ImageRecord::new(
+        p.manifest.clone(),
+        &image.manifest,
+        &image.config,
+        p.index.clone(),
+    );
     let top = p.index.as_ref().unwrap_or(&p.manifest).digest.clone();
     let other = |named: Option<crate::store::ImageId>| named.is_some_and(|id| id != record.id);
     // Another platform of the same index already holds its tag or digest.
