@@ -6,7 +6,7 @@
 //! only when the digest is known to belong to that repository:
 //!
 //! 1. this process fetched or confirmed it from that repository upstream
-//!    ([`KnownDigests`], in memory, bounded), or
+//!    ([`super::known::KnownDigests`], in memory, bounded), or
 //! 2. an image named in that repository holds it
 //!    ([`Store::repository_has`]: pulled, or cached through `/v2`), or
 //! 3. the upstream answers a `HEAD` for it in that repository (with
@@ -14,9 +14,6 @@
 //!
 //! Otherwise the upstream's answer stands: `404 BLOB_UNKNOWN` or
 //! `MANIFEST_UNKNOWN`, `401`, `403`, or `502` when it cannot be asked.
-
-use std::collections::HashSet;
-use std::sync::{Mutex, PoisonError};
 
 use shared::digest::Digest;
 use shared::reference::Reference;
@@ -26,36 +23,6 @@ use super::error::{ErrorCode, Subject, V2Error};
 use super::response::blocking;
 use crate::serve::AppState;
 use crate::store::Store;
-
-/// Most `(repository, digest)` pairs remembered; when full, the memory
-/// starts afresh (forgotten pairs are asked about again).
-const KNOWN_LIMIT: usize = 16_384;
-
-/// `(repository, digest)` pairs this process saw the upstream serve or
-/// confirm.
-#[derive(Debug, Default)]
-pub struct KnownDigests {
-    pairs: Mutex<HashSet<(String, Digest)>>,
-}
-
-impl KnownDigests {
-    /// Remembers that `repository` upstream holds `digest`.
-    pub fn insert(&self, repository: &Reference, digest: &Digest) {
-        let mut pairs = self.pairs.lock().unwrap_or_else(PoisonError::into_inner);
-        if pairs.len() >= KNOWN_LIMIT {
-            pairs.clear();
-        }
-        pairs.insert((repository.canonical_name(), digest.clone()));
-    }
-
-    /// Whether `repository` upstream was seen holding `digest`.
-    pub fn contains(&self, repository: &Reference, digest: &Digest) -> bool {
-        self.pairs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains(&(repository.canonical_name(), digest.clone()))
-    }
-}
 
 /// Checks that the stored `digest` may be served as `repository`'s
 /// `subject` (see the module doc); `Err` is the answer to send instead.
@@ -117,28 +84,4 @@ fn unknown(repository: &Reference, digest: &Digest, subject: Subject) -> V2Error
         ),
     )
     .with_detail(serde_json::json!({ "name": repository.proxy_path(), "digest": digest.to_string() }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn known_digests_are_per_repository_and_bounded() {
-        let known = KnownDigests::default();
-        let a: Reference = "registry.example/team/a".parse().expect("ref");
-        let b: Reference = "registry.example/team/b:v1".parse().expect("ref");
-        let digest = Digest::sha256_of(b"x");
-        known.insert(&a, &digest);
-        assert!(known.contains(&a, &digest));
-        assert!(
-            known.contains(&a.with_digest(Digest::sha256_of(b"y")), &digest),
-            "a tag or digest on the name does not matter"
-        );
-        assert!(!known.contains(&b, &digest), "another repository");
-        for n in 0..KNOWN_LIMIT {
-            known.insert(&b, &Digest::sha256_of(&n.to_le_bytes()));
-        }
-        assert!(known.pairs.lock().expect("lock").len() <= KNOWN_LIMIT);
-    }
 }

@@ -69,7 +69,7 @@ use shared::manifest::Manifest;
 use shared::reference::{Reference, Tag, TagOrDigest};
 use shared::walk::{Fetched, Need, PlatformChoice, Walk};
 
-use super::context::ManifestBytes;
+use super::served_manifest::ManifestBytes;
 use crate::serve::AppState;
 use crate::store::{BlobRef, ImageRecord, LeaseGuard, Provider, Store, StoreError};
 

@@ -4,45 +4,14 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use shared::digest::Digest;
-use shared::media_type::MediaType;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::access::KnownDigests;
 use super::cached::CachedImages;
 use super::error::{ErrorCode, V2Error};
-use super::flight::SingleFlight;
-
-/// The most short upstream requests (manifests, tag lists, `HEAD`s) `/v2`
-/// has open at once; more wait their turn.
-pub const MAX_UPSTREAM_FETCHES: usize = 16;
-
-/// The most blob transfers (upstream to store and client) `/v2` runs at
-/// once; more wait their turn. A pool of their own, so that long layer
-/// downloads never hold up the short requests every pull starts with.
-/// Caps the sockets, file handles and ingest files clients can make
-/// strata hold.
-pub const MAX_BLOB_TRANSFERS: usize = 16;
-
-/// A manifest or index, as served: its bytes (verified against `digest`)
-/// and its media type.
-#[derive(Clone, Debug)]
-pub struct ManifestBytes {
-    /// The exact bytes.
-    pub bytes: Bytes,
-    /// Its media type (the `Content-Type` to send).
-    pub media_type: MediaType,
-    /// Its digest.
-    pub digest: Digest,
-}
-
-/// What a fetch in flight is for: a repository (its canonical name) and a
-/// digest. Requests for the same content in other repositories fetch on
-/// their own: the upstream's answer for one repository (a 404, a 401, a
-/// trickle) is not another's. The store still lets one writer work on a
-/// digest, so the second of two such fetches waits for the first's result.
-pub type FlightKey = (String, Digest);
+use super::flight::{FlightKey, SingleFlight};
+use super::known::KnownDigests;
+use super::limits::{CLIENT_STALL, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES, MIN_RATE};
+use super::served_manifest::ManifestBytes;
 
 /// Shared by every `/v2` request of one service.
 #[derive(Debug)]
@@ -58,10 +27,10 @@ pub struct V2Context {
     upstream: Arc<Semaphore>,
     transfers: Arc<Semaphore>,
     /// How long a blob's leading client may take no bytes before the
-    /// transfer drops it ([`super::tee::CLIENT_STALL`]).
+    /// transfer drops it ([`CLIENT_STALL`]).
     pub client_stall: std::time::Duration,
     /// The slowest upstream a blob transfer keeps: bytes per second on
-    /// average, checked once the window has passed ([`super::tee::MIN_RATE`]).
+    /// average, checked once the window has passed ([`MIN_RATE`]).
     pub min_rate: (u64, std::time::Duration),
 }
 
@@ -81,8 +50,8 @@ impl V2Context {
             cached: CachedImages::default(),
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
             transfers: Arc::new(Semaphore::new(MAX_BLOB_TRANSFERS)),
-            client_stall: super::tee::CLIENT_STALL,
-            min_rate: super::tee::MIN_RATE,
+            client_stall: CLIENT_STALL,
+            min_rate: MIN_RATE,
         }
     }
 

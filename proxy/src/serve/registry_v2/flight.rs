@@ -1,5 +1,5 @@
 //! [`SingleFlight`]: one piece of upstream work per key (a repository and
-//! a digest, [`super::context::FlightKey`]), however many requests want it
+//! a digest, [`FlightKey`]), however many requests want it
 //! at once.
 //!
 //! The first request for a key becomes the leader and gets a
@@ -18,9 +18,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::watch;
 
+use shared::digest::Digest;
+
 use super::error::V2Error;
 
 type Outcome<T> = Option<Result<T, V2Error>>;
+
+/// What a fetch in flight is for: a repository (its canonical name) and a
+/// digest. Requests for the same content in other repositories fetch on
+/// their own: the upstream's answer for one repository (a 404, a 401, a
+/// trickle) is not another's. The store still lets one writer work on a
+/// digest, so the second of two such fetches waits for the first's result.
+pub type FlightKey = (String, Digest);
 
 /// Work in flight, by key.
 pub struct SingleFlight<K, T> {

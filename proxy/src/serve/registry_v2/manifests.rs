@@ -29,12 +29,13 @@ use shared::manifest::Manifest;
 use shared::reference::{Reference, TagOrDigest};
 
 use super::access;
-use super::context::{ManifestBytes, V2Context};
+use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Joined;
 use super::response::{
     Caching, blocking, content_headers, etag_matches, not_modified, with_headers,
 };
+use super::served_manifest::ManifestBytes;
 use crate::registry::{MANIFEST_LIMIT, ManifestHead};
 use crate::serve::AppState;
 use crate::store::{Provider, Store};

@@ -48,10 +48,13 @@ pub mod cached;
 pub mod context;
 pub mod error;
 pub mod flight;
+pub mod known;
+pub mod limits;
 pub mod manifests;
 pub mod path;
 pub mod range;
 pub mod response;
+pub mod served_manifest;
 pub mod tags;
 pub mod tee;
 #[cfg(test)]

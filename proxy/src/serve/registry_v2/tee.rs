@@ -30,12 +30,12 @@
 //!   requests waiting for the same blob).
 //! - If the leading client goes away and no other request waits for the
 //!   blob, the fetch is abandoned and its partial content discarded.
-//! - The task holds a transfer permit ([`super::context::MAX_BLOB_TRANSFERS`])
+//! - The task holds a transfer permit ([`super::limits::MAX_BLOB_TRANSFERS`])
 //!   for its whole life.
-//! - A client that takes no bytes for [`CLIENT_STALL`] is dropped (its
+//! - A client that takes no bytes for [`super::limits::CLIENT_STALL`] is dropped (its
 //!   response ends short), so a client that stops reading cannot hold a
 //!   transfer, and the requests waiting for the same blob, forever.
-//! - An upstream slower than [`MIN_RATE`] on average (a registry that
+//! - An upstream slower than [`super::limits::MIN_RATE`] on average (a registry that
 //!   trickles a byte a minute stays under the read timeout) is given up
 //!   once the window has passed: it would hold the digest's writer, and
 //!   everyone waiting for that blob, for as long as it liked.
@@ -48,9 +48,10 @@ use shared::digest::{Digest, Verifier};
 use shared::reference::Reference;
 use tokio::sync::{mpsc, oneshot};
 
-use super::context::{FlightKey, V2Context};
+use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Completion;
+use super::flight::FlightKey;
 use super::response::blocking;
 use crate::serve::AppState;
 use crate::store::{BlobWriter, ContentWriter, Ingest, Ingester, StoreError};
@@ -61,11 +62,6 @@ const HASH_QUEUE: usize = 16;
 const DISK_QUEUE: usize = 16;
 /// Chunks queued for the leading client.
 const CLIENT_QUEUE: usize = 16;
-/// How long the leading client may take no bytes before it is dropped.
-pub const CLIENT_STALL: std::time::Duration = std::time::Duration::from_secs(60);
-/// The slowest upstream a transfer keeps: 1 KiB/s on average, checked
-/// after 5 minutes.
-pub const MIN_RATE: (u64, std::time::Duration) = (1024, std::time::Duration::from_secs(300));
 /// How long a failing transfer waits to hand its client the error.
 const FAIL_NOTICE: std::time::Duration = std::time::Duration::from_secs(1);
 

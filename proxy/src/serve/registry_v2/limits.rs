@@ -1,0 +1,19 @@
+//! How much `/v2` takes on at once, and the slowest peers it keeps.
+
+/// The most short upstream requests (manifests, tag lists, `HEAD`s) `/v2`
+/// has open at once; more wait their turn.
+pub const MAX_UPSTREAM_FETCHES: usize = 16;
+
+/// The most blob transfers (upstream to store and client) `/v2` runs at
+/// once; more wait their turn. A pool of their own, so that long layer
+/// downloads never hold up the short requests every pull starts with.
+/// Caps the sockets, file handles and ingest files clients can make
+/// strata hold.
+pub const MAX_BLOB_TRANSFERS: usize = 16;
+
+/// How long the leading client may take no bytes before it is dropped.
+pub const CLIENT_STALL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The slowest upstream a transfer keeps: 1 KiB/s on average, checked
+/// after 5 minutes.
+pub const MIN_RATE: (u64, std::time::Duration) = (1024, std::time::Duration::from_secs(300));
