@@ -6,13 +6,13 @@
 //! - [`cli`] parses the command line and runs one command.
 //! - [`paths`] decides where the store lives.
 //! - [`store`] is the content-addressable store and its metadata;
-//!   [`images`] views it in the `shared` API types.
+//!   [`image_views`] views it in the `shared` API types.
 //! - [`registry`] talks to registries ([`credentials`] holds logins);
 //!   [`pull`] downloads images from them into the store.
 
 pub mod cli;
 pub mod credentials;
-pub mod images;
+pub mod image_views;
 pub mod paths;
 pub mod pull;
 pub mod registry;

@@ -29,7 +29,7 @@ pub fn run(store: &Store, args: &InspectArgs) -> Result<ExitCode, String> {
     let mut records = Vec::new();
     let mut failed = false;
     for name in &args.images {
-        match crate::images::inspect(store, name) {
+        match crate::image_views::inspect(store, name) {
             Ok(record) => records.push(record),
             Err(e) => {
                 eprintln!("Error: {e}");

@@ -17,7 +17,7 @@
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Response};
-use shared::digest::{Digest, Hasher};
+use shared::digest::{Digest, Verified, VerifyError};
 use shared::manifest::Manifest;
 use shared::media_type::{MANIFEST_ACCEPT, MediaType};
 use shared::reference::Reference;
@@ -172,16 +172,13 @@ fn header_digest(
 
 /// The bytes must hash to `expected` (under its algorithm).
 fn verify(bytes: &[u8], expected: &Digest) -> Result<(), RegistryError> {
-    let mut hasher = Hasher::new(expected.algorithm());
-    hasher.update(bytes);
-    let actual = hasher.finish();
-    if &actual == expected {
-        Ok(())
-    } else {
-        Err(RegistryError::DigestMismatch {
-            expected: expected.clone(),
-            actual,
-        })
+    let mut verified = Verified::new((), expected.clone(), None);
+    match verified.pass(bytes).and_then(|()| verified.end()) {
+        Ok(_) => Ok(()),
+        Err(VerifyError::DigestMismatch { expected, actual }) => {
+            Err(RegistryError::DigestMismatch { expected, actual })
+        }
+        Err(e) => unreachable!("no size was declared, so only the digest can differ: {e}"),
     }
 }
 

@@ -24,7 +24,7 @@ struct Inner {
     security: Security,
     pulls: Pulls,
     index_url: String,
-    summaries: crate::images::SummaryCache,
+    summaries: crate::image_views::SummaryCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -50,7 +50,7 @@ impl AppState {
                 security,
                 pulls: Pulls::default(),
                 index_url: crate::search::index_url(None),
-                summaries: crate::images::SummaryCache::default(),
+                summaries: crate::image_views::SummaryCache::default(),
             }),
         }
     }
@@ -88,7 +88,7 @@ impl AppState {
     }
 
     /// The images list, cached while the store is unchanged.
-    pub fn summaries(&self) -> &crate::images::SummaryCache {
+    pub fn summaries(&self) -> &crate::image_views::SummaryCache {
         &self.inner.summaries
     }
 

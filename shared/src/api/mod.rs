@@ -3,7 +3,7 @@
 
 mod error;
 mod history;
-mod images;
+mod image_rows;
 mod inspect;
 mod manage;
 mod pull;
@@ -12,7 +12,7 @@ mod version;
 
 pub use error::{ApiErrorBody, ErrorCode};
 pub use history::{HistoryRow, history_rows};
-pub use images::{ImageRow, ImageSummary, NONE, image_rows};
+pub use image_rows::{ImageRow, ImageSummary, NONE, image_rows};
 pub use inspect::{ImageInspect, InspectRootFs};
 pub use manage::{
     ImageDetail, ImageListResponse, ImageSort, LayerDetail, PinRequest, RemoveOutcome,

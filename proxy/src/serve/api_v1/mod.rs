@@ -17,7 +17,7 @@
 //! | `GET /search?term=T&limit=N&filter=K=V` | Docker Hub's index or a registry catalog |
 
 mod guard;
-mod images;
+mod image_handlers;
 mod manage;
 mod pulls;
 mod search;
@@ -44,9 +44,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/version", get(version))
         .route("/session", get(session))
         .route("/ref", get(parse_ref))
-        .route("/images", get(images::list))
-        .route("/images/{*name}", get(images::detail))
-        .route("/usage", get(images::usage))
+        .route("/images", get(image_handlers::list))
+        .route("/images/{*name}", get(image_handlers::detail))
+        .route("/usage", get(image_handlers::usage))
         .route("/tag", post(manage::tag))
         .route("/rm", post(manage::remove))
         .route("/pins", post(manage::pin).delete(manage::unpin))

@@ -82,7 +82,7 @@ pub async fn list(
             cache.rows(store, q.digests)?
         } else {
             let predicate =
-                crate::images::predicate(store, &q.filters, None).map_err(ApiError::invalid)?;
+                crate::image_views::predicate(store, &q.filters, None).map_err(ApiError::invalid)?;
             std::sync::Arc::new(image_rows(&cache.get(store)?, Some(&predicate), q.digests))
         };
         let descending = q
