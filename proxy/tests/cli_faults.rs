@@ -1,12 +1,12 @@
 //! A registry that serves wrong bytes, and a pull killed mid-layer: the
 //! store never holds unverified data and stays consistent.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use strata::store::Store;
 use test_support::cli::{Cli, files_under};
 use test_support::faulty::{Fault, FaultyRegistry};
-use test_support::{Auth, Registry, fixtures};
+use test_support::{Auth, Registry, eventually, fixtures};
 
 #[test]
 fn wrong_bytes_are_refused_and_nothing_is_stored() {
@@ -77,18 +77,20 @@ fn killed_pull_leaves_a_consistent_store() {
         .spawn()
         .expect("spawn");
     // Wait until a layer is being written, then kill -9.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while files_under(&cli.store().join("ingest")).is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the pull never started writing a layer"
-        );
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "the pull ended before it could be killed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(
+        Duration::from_secs(60),
+        "the pull never started writing a layer",
+        || {
+            if !files_under(&cli.store().join("ingest")).is_empty() {
+                return true;
+            }
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "the pull ended before it could be killed"
+            );
+            false
+        },
+    );
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
 

@@ -3,31 +3,26 @@
 //! Chromium. Filters, the description cut, links to image and pull pages,
 //! a shareable URL that reloads the same, and errors shown as they come.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use test_support::search_index::SearchIndex;
 use test_support::strata::StrataOptions;
-use test_support::{Auth, Browser, DashboardStack, Registry, fixtures};
+use test_support::{Auth, Browser, DashboardStack, Registry, eventually_async, fixtures};
 
 const SHORT: Duration = Duration::from_secs(15);
 
 /// Waits until the result names are exactly `want`. A read that races a
 /// re-render (a stale element) is retried, like any other not-yet.
 async fn names(browser: &Browser, want: &[&str]) -> Vec<String> {
-    let deadline = Instant::now() + SHORT;
-    loop {
-        let seen = browser.texts("[data-test=result-name]").await;
-        if let Ok(names) = &seen
-            && names == want
-        {
-            return names.clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "results: want {want:?}, last seen {seen:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually_async(
+        SHORT,
+        &format!("results: want {want:?}"),
+        async || match browser.texts("[data-test=result-name]").await {
+            Ok(names) if names == want => Ok(names),
+            seen => Err(seen),
+        },
+    )
+    .await
 }
 
 /// Polls the browser's URL until `ok` accepts it.

@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use reqwest::StatusCode;
 use test_support::cli::Cli;
+use test_support::eventually_async;
 use test_support::faulty::{Fault, FaultyRegistry};
 use test_support::fixtures::layer::sha256;
 
@@ -176,14 +177,12 @@ async fn a_transfer_its_only_client_abandons_leaves_nothing_behind() {
     assert!(!ingest_files(&server).is_empty(), "the write is under way");
     drop(response);
     // The fetch sees its client gone at its next chunk and discards what it wrote.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !ingest_files(&server).is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the partial write is still there"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    eventually_async(
+        std::time::Duration::from_secs(20),
+        "the partial write is still there",
+        async || ingest_files(&server).is_empty(),
+    )
+    .await;
     assert!(!stored(&server, &layer), "abandoned, not completed");
 
     let again = get(&url).await;

@@ -5,11 +5,12 @@
 //! last layer arrived keeps what arrived; once the image is recorded the
 //! lease is gone.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use strata::store::{LeaseInfo, Store};
 use test_support::cli::Cli;
+use test_support::eventually_async;
 use test_support::fixtures::layer::sha256;
 
 #[expect(dead_code, reason = "each test file uses its own part of these")]
@@ -31,11 +32,7 @@ fn leases_holding(store: &Store, digest: &str) -> Vec<LeaseInfo> {
 
 /// Waits (up to 10 s) until `done` says yes; panics with `what` after.
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually_async(Duration::from_secs(10), what, async || done()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

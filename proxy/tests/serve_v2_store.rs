@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use test_support::cli::Cli;
 use test_support::fixtures::layer::sha256;
-use test_support::{Auth, Registry, StrataServer, fixtures};
+use test_support::{Auth, Registry, StrataServer, fixtures, poll_async};
 
 #[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
@@ -194,16 +194,19 @@ async fn each_platform_of_an_index_cached_through_v2_is_recorded_once() {
             false => not_images.push(blobs[0].clone()),
         }
     }
-    let listing = images_listing(&cli, &server, &multi.digest).await;
+    images_listing(&cli, &server, &multi.digest).await;
     // Every platform is listed; the tag and the index digest name one.
     for config in &configs {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let mut listing = listing.clone();
-        while !listing.contains(config.as_str()) {
-            assert!(std::time::Instant::now() < deadline, "{config}:\n{listing}");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            listing = strata(&cli, &server, &["images", "--digests", "--no-trunc"]).1;
-        }
+        poll_async(std::time::Duration::from_secs(20), async || {
+            let listing = strata(&cli, &server, &["images", "--digests", "--no-trunc"]).1;
+            if listing.contains(config.as_str()) {
+                Ok(())
+            } else {
+                Err(listing)
+            }
+        })
+        .await
+        .unwrap_or_else(|timed_out| panic!("{config}:\n{}", timed_out.last));
     }
     let (_, listing, _) = strata(&cli, &server, &["images", "--digests", "--no-trunc"]);
     assert_eq!(

@@ -12,6 +12,8 @@
 //! - [`Browser`]: headless Chromium driven through chromedriver.
 //! - [`DashboardStack`]: all three for a browser test: an open registry
 //!   with fixtures pushed, `strata serve` with the built dashboard, Chromium.
+//! - [`eventually`](mod@eventually): waiting until a condition holds, the
+//!   one poll loop tests use instead of writing their own.
 //!
 //! The tools come from `scripts/setup.sh`; a missing one is an error that
 //! says to run it.
@@ -19,6 +21,7 @@
 mod background;
 pub mod browser;
 pub mod cli;
+pub mod eventually;
 pub mod faulty;
 pub mod fixtures;
 mod net;
@@ -32,6 +35,7 @@ pub mod strata;
 pub mod token;
 
 pub use browser::Browser;
+pub use eventually::{eventually, eventually_async, poll, poll_async};
 pub use registry::{Auth, Registry};
 pub use stack::DashboardStack;
 pub use strata::StrataServer;

@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> std::io::Result<u16> {
@@ -35,18 +35,20 @@ pub fn wait_for_http(
     timeout: Duration,
     mut alive: impl FnMut() -> Result<(), String>,
 ) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
-    let mut last = String::from("no answer yet");
-    while Instant::now() < deadline {
-        alive()?;
-        match http_status(addr, path) {
-            Ok(code) if accept.contains(&code) => return Ok(()),
-            Ok(code) => last = format!("answered {code}"),
-            Err(e) => last = e.to_string(),
+    crate::poll(timeout, || {
+        if let Err(gone) = alive() {
+            return Ok(Err(gone));
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!(
-        "http://{addr}{path} did not become ready in {timeout:?}: {last}"
-    ))
+        match http_status(addr, path) {
+            Ok(code) if accept.contains(&code) => Ok(Ok(())),
+            Ok(code) => Err(format!("answered {code}")),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .unwrap_or_else(|timed_out| {
+        Err(format!(
+            "http://{addr}{path} did not become ready in {timeout:?}: {}",
+            timed_out.last
+        ))
+    })
 }

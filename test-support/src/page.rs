@@ -1,14 +1,11 @@
 //! Page helpers on [`Browser`] for dashboard tests: open, click, type, read,
 //! and wait for a condition by polling the page (never a fixed sleep).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::Locator;
 
 use crate::Browser;
-
-/// How often conditions are polled.
-const POLL: Duration = Duration::from_millis(100);
 
 impl Browser {
     /// Navigates to `url` and waits for the page to load.
@@ -71,20 +68,19 @@ impl Browser {
         timeout: Duration,
         ok: impl Fn(&[String]) -> bool,
     ) -> crate::Result<Vec<String>> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let texts = self.texts(css).await?;
-            if ok(&texts) {
-                return Ok(texts);
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "{css}: condition not met within {timeout:?}; last seen {texts:?}"
-                )
-                .into());
-            }
-            tokio::time::sleep(POLL).await;
-        }
+        let found = crate::poll_async(timeout, async || match self.texts(css).await {
+            Err(e) => Ok(Err(e)),
+            Ok(texts) if ok(&texts) => Ok(Ok(texts)),
+            Ok(texts) => Err(texts),
+        })
+        .await;
+        found.unwrap_or_else(|timed_out| {
+            Err(format!(
+                "{css}: condition not met within {timeout:?}; last seen {:?}",
+                timed_out.last
+            )
+            .into())
+        })
     }
 
     /// Scrolls the first element matching `css` into view (for screenshots).
@@ -115,17 +111,15 @@ impl Browser {
         timeout: Duration,
         ok: impl Fn(&str) -> bool,
     ) -> crate::Result<String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let current = self.client().current_url().await?.to_string();
-            if ok(&current) {
-                return Ok(current);
-            }
-            if Instant::now() > deadline {
-                return Err(format!("the URL stayed {current} for {timeout:?}").into());
-            }
-            tokio::time::sleep(POLL).await;
-        }
+        let found = crate::poll_async(timeout, async || match self.client().current_url().await {
+            Err(e) => Ok(Err(e.into())),
+            Ok(url) if ok(url.as_str()) => Ok(Ok(url.to_string())),
+            Ok(url) => Err(url.to_string()),
+        })
+        .await;
+        found.unwrap_or_else(|timed_out| {
+            Err(format!("the URL stayed {} for {timeout:?}", timed_out.last).into())
+        })
     }
 
     /// The text of an open `alert()`, if any.

@@ -2,11 +2,11 @@
 //! `e2e_explorer_files`): opening explorer URLs, waiting on what the page
 //! shows, and the dashboard stack in front of a test registry.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use test_support::fixtures::Fixture;
 use test_support::strata::StrataOptions;
-use test_support::{Auth, Browser, DashboardStack, Registry};
+use test_support::{Auth, Browser, DashboardStack, Registry, eventually_async};
 
 pub const LONG: Duration = Duration::from_secs(60);
 
@@ -18,20 +18,18 @@ pub async fn wait_js<T: serde::de::DeserializeOwned + std::fmt::Debug>(
     what: &str,
     ok: impl Fn(&T) -> bool,
 ) -> T {
-    let deadline = Instant::now() + LONG;
-    loop {
+    eventually_async(LONG, what, async || {
         let value = browser
             .client()
             .execute(script, vec![])
             .await
             .expect("run script");
-        let last: Option<T> = serde_json::from_value(value).ok();
-        match last {
-            Some(v) if ok(&v) => return v,
-            last => assert!(Instant::now() < deadline, "{what}: last saw {last:?}"),
+        match serde_json::from_value::<T>(value).ok() {
+            Some(v) if ok(&v) => Ok(v),
+            last => Err(last),
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 pub const ROW_NAMES: &str = "return Array.from(document.querySelectorAll('[data-test=fs-row]')).map(r => [r.dataset.name, r.dataset.layer]);";

@@ -8,7 +8,7 @@ use serde_json::Value;
 use test_support::cli::{Cli, files_under};
 use test_support::registry::Pushed;
 use test_support::strata::StrataOptions;
-use test_support::{Auth, Registry, StrataServer};
+use test_support::{Auth, Registry, StrataServer, poll_async};
 
 /// The manifest types a client accepts (what `get` sends).
 pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
@@ -137,14 +137,11 @@ pub fn stored(server: &StrataServer, digest: &str) -> bool {
 /// Waits (up to 10 s) until `digest` is in the store: a cold transfer hands
 /// the client its last verified bytes just before the fsync and rename.
 pub async fn wait_stored(server: &StrataServer, digest: &str) -> bool {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !stored(server, digest) {
-        if std::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    true
+    poll_async(std::time::Duration::from_secs(10), async || {
+        stored(server, digest)
+    })
+    .await
+    .is_ok()
 }
 
 /// `strata ARGS` on the server's store; (success, stdout, stderr).
@@ -174,19 +171,17 @@ pub fn gc_in_cli(cli: &Cli, server: &StrataServer) -> String {
 /// lists `wanted` (an image cached through `/v2` is recorded after the
 /// response that completed it); panics after 20 s.
 pub async fn images_listing(cli: &Cli, server: &StrataServer, wanted: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
+    poll_async(std::time::Duration::from_secs(20), async || {
         let (ok, out, err) = strata(cli, server, &["images", "--digests", "--no-trunc"]);
         assert!(ok, "{err}");
         if out.contains(wanted) {
-            return out;
+            Ok(out)
+        } else {
+            Err(out)
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{wanted} is not listed:\n{out}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    })
+    .await
+    .unwrap_or_else(|timed_out| panic!("{wanted} is not listed:\n{}", timed_out.last))
 }
 
 /// The blob and manifest digests an image or index names, with sizes.

@@ -45,17 +45,31 @@
 //!
 //! Both filter lists serialise as their `key=value` strings, so they travel
 //! through the JSON API in the form users type.
+//!
+//! | file | concept |
+//! | --- | --- |
+//! | [`error`](FilterError) | what a filter list can get wrong |
+//! | `args` | splitting `key=value` and reading repeated values |
+//! | [`label`](LabelFilter) | one `label=KEY[=VALUE]` |
+//! | [`subject`](ImageSubject) | what an image filter looks at, and the anchors' times |
+//! | `criteria` | `dangling=`, `label=`, `reference=`: held by the two below |
+//! | [`predicate`](ImagePredicate) | the filters with anchors resolved, testing each image |
+//! | [`image_filters`](ImageFilters) | parsing `images --filter`, then resolving it into a predicate |
+//! | [`search`](SearchFilters) | `search --filter` |
+//!
+//! Each file uses only those above it.
 
 mod args;
+mod criteria;
 mod error;
-mod image;
+mod image_filters;
 mod label;
 mod predicate;
 mod search;
 mod subject;
 
 pub use error::FilterError;
-pub use image::ImageFilters;
+pub use image_filters::ImageFilters;
 pub use label::LabelFilter;
 pub use predicate::ImagePredicate;
 pub use search::{SearchFilters, SearchSubject};

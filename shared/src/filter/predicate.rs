@@ -3,14 +3,13 @@
 
 use time::OffsetDateTime;
 
-use crate::reference::{Reference, ReferencePattern};
+use crate::reference::Reference;
 
-use super::image::ImageFilters;
-use super::label::LabelFilter;
+use super::criteria::ImageCriteria;
 use super::subject::ImageSubject;
 
 /// The `images --filter` test for one image, made by
-/// [`ImageFilters::resolve`].
+/// [`ImageFilters::resolve`](super::ImageFilters::resolve).
 ///
 /// An image matches when every kind of filter given holds:
 ///
@@ -28,23 +27,19 @@ use super::subject::ImageSubject;
 /// filter never matches an image with no names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImagePredicate {
-    dangling: Option<bool>,
-    labels: Vec<LabelFilter>,
-    references: Vec<ReferencePattern>,
+    criteria: ImageCriteria,
     before: Option<OffsetDateTime>,
     since: Option<OffsetDateTime>,
 }
 
 impl ImagePredicate {
     pub(super) fn new(
-        filters: &ImageFilters,
+        criteria: ImageCriteria,
         before: Option<OffsetDateTime>,
         since: Option<OffsetDateTime>,
     ) -> ImagePredicate {
         ImagePredicate {
-            dangling: filters.dangling(),
-            labels: filters.labels().to_vec(),
-            references: filters.references().to_vec(),
+            criteria,
             before,
             since,
         }
@@ -68,29 +63,13 @@ impl ImagePredicate {
         if self.since.is_some_and(|since| image.created <= since) {
             return false;
         }
-        if !self.labels.iter().all(|label| label.matches(&image.labels)) {
-            return false;
-        }
-        if !self.references.is_empty()
-            && !image
-                .repo_tags
-                .iter()
-                .chain(&image.repo_digests)
-                .any(|reference| self.reference_matches(reference))
-        {
-            return false;
-        }
-        match self.dangling {
-            None => true,
-            Some(true) => image.is_dangling(),
-            Some(false) => !(image.repo_tags.is_empty() && image.repo_digests.is_empty()),
-        }
+        self.criteria.matches(image)
     }
 
     /// Whether `reference` passes the `reference=` filters (always, if there
     /// are none).
     pub fn reference_matches(&self, reference: &Reference) -> bool {
-        self.references.is_empty() || self.references.iter().any(|p| p.matches(reference))
+        self.criteria.reference_matches(reference)
     }
 
     /// The references worth listing for a matching image: Docker's `images`
@@ -113,7 +92,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::filter::ResolvedAnchors;
+    use crate::filter::{ImageFilters, ResolvedAnchors};
 
     const ID: &str = "sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c";
     const SHA: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";

@@ -62,6 +62,19 @@
 //! "Foo"`), as it is with Docker's typed rows, and `<no value>` in the
 //! header row and with [`MissingKey::NoValue`], which is how `docker
 //! inspect --format` behaves. Error messages are Go's, with `line:column`.
+//!
+//! # Why not the gotmpl crate
+//! `gotmpl` 0.6 (a Rust port of `text/template`) was run against the cases
+//! in `format/tests` with Docker's functions added. It renders most
+//! templates the same, but none of the 41 execution errors reads like Go's:
+//! it drops the `template: :LINE:COL: executing "" at <NODE>:` prefix and
+//! words them its own way (`{{.Foo}}` gives `map has no entry for key: Foo`
+//! where Go says `template: :1:2: executing "" at <.Foo>: map has no entry
+//! for key "Foo"`; types are `list` and `uint` rather than `[]string` and
+//! `int`). It also differs on success: `{{.Config.Cmd.Foo}}` (a field of
+//! nil) prints `<no value>` where Go fails, `{{index .}}` is refused where
+//! Go returns the value, and the float 123456789 prints as `123456789`
+//! where Go prints `1.23456789e+08`. So the engine here stays.
 
 mod ast;
 mod builtins;

@@ -22,9 +22,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::arena::MergedTree;
 use super::entry::{EntryKind, LayerEntry, Whiteout};
-use super::node::MergedNode;
-use super::tree::MergedTree;
+use super::view::MergedNode;
+use super::waste::WasteTracker;
 
 /// One path seen in more than one layer (or removed by one).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,19 +60,6 @@ impl Efficiency {
     pub fn wasted_user_fraction(&self) -> Option<f64> {
         (self.user_bytes > 0).then(|| self.wasted_bytes as f64 / self.user_bytes as f64)
     }
-}
-
-#[derive(Debug, Clone)]
-struct PathWaste {
-    cumulative: u64,
-    min: u64,
-    layers: Vec<usize>,
-}
-
-/// Per-path sizes seen so far, fed one layer at a time.
-#[derive(Debug, Clone, Default)]
-pub(super) struct WasteTracker {
-    paths: HashMap<Box<str>, PathWaste>,
 }
 
 impl WasteTracker {
@@ -125,21 +113,6 @@ impl WasteTracker {
             if !(dir.is_empty() || leaves.contains_key(dir) || inner.contains(dir)) {
                 self.record(dir, 0, layer);
             }
-        }
-    }
-
-    pub(super) fn record(&mut self, path: &str, size: u64, layer: usize) {
-        if let Some(seen) = self.paths.get_mut(path) {
-            seen.cumulative = seen.cumulative.saturating_add(size);
-            seen.min = seen.min.min(size);
-            seen.layers.push(layer);
-        } else {
-            let seen = PathWaste {
-                cumulative: size,
-                min: size,
-                layers: vec![layer],
-            };
-            self.paths.insert(path.into(), seen);
         }
     }
 }

@@ -17,12 +17,20 @@
 //!    - hard links and symlinks are entries like any other.
 //! 3. Every path touched is compared before and after ([`super::Change`]).
 
-use super::change::{Change, LayerChange, LayerRecord};
+use super::arena::{LayerRecord, MergedTree, Name, NodeId, ROOT, Source};
+use super::change::{Change, LayerChange};
 use super::entry::{LayerEntry, Whiteout};
-use super::node::{Name, NodeId, ROOT, Source};
-use super::tree::MergedTree;
 
 impl MergedTree {
+    /// Applies `layers` (bottom first) to an empty filesystem.
+    pub fn from_layers(layers: impl IntoIterator<Item = Vec<LayerEntry>>) -> Self {
+        let mut tree = MergedTree::new();
+        for layer in layers {
+            tree.push_layer(layer);
+        }
+        tree
+    }
+
     /// Applies the next layer up; returns its index.
     pub fn push_layer(&mut self, entries: Vec<LayerEntry>) -> usize {
         let layer = self.layers.len();

@@ -6,12 +6,16 @@
 //! | [`path`](EntryPath) | normalising untrusted entry names, flagging odd ones ([`Oddity`]) |
 //! | [`entry`](LayerEntry) | one tar entry, independent of any tar crate, and its [`Whiteout`] meaning |
 //! | [`tar`] | the streaming tar parser ([`TarParser`]) that yields entries from chunks of bytes |
+//! | [`change`](Change) | what a layer did to a path: added, modified or removed |
+//! | `waste` | the sizes seen of each path, layer after layer, for dive's numbers |
+//! | `arena` | the storage of a [`MergedTree`]: nodes by index, the path index, each layer's record |
+//! | [`view`](MergedNode) | the read-only views of one node and of one layer ([`LayerView`]) |
+//! | [`tree`](MergedTree) | reading the merged tree: `get`, `list`, sizes, per-path history |
+//! | [`analysis`](Efficiency) | dive's wasted bytes and efficiency score, largest files |
 //! | `apply` | the overlay rules that stack one layer on the ones below |
 //! | [`stepwise`](LayerApply) | the same, a slice at a time, so a page stays responsive |
-//! | [`tree`](MergedTree) | the merged tree: `get`, `list`, sizes, per-path history |
-//! | [`node`](MergedNode) | the arena's nodes and the read-only view of one |
-//! | [`change`](Change) | what each layer added, modified or removed |
-//! | [`analysis`](Efficiency) | dive's wasted bytes and efficiency score, largest files |
+//!
+//! Each file uses only those above it.
 //!
 //! ```
 //! use shared::merged::{Change, LayerEntry, MergedTree};
@@ -45,22 +49,25 @@
 
 mod analysis;
 mod apply;
+mod arena;
 mod change;
 mod entry;
-mod node;
 mod path;
 mod stepwise;
 pub mod tar;
 mod tree;
+mod view;
+mod waste;
 
 #[cfg(test)]
 mod tests;
 
 pub use analysis::{Efficiency, Inefficiency};
-pub use change::{Change, EntryMark, LayerChange, LayerView, PathChange};
+pub use arena::MergedTree;
+pub use change::{Change, EntryMark, LayerChange, PathChange};
 pub use entry::{EntryKind, LayerEntry, Whiteout};
-pub use node::MergedNode;
 pub use path::{EntryPath, Oddities, Oddity};
 pub use stepwise::{LayerApply, RUN};
 pub use tar::{Preview, TarError, TarParser};
-pub use tree::{MergedError, MergedTree};
+pub use tree::MergedError;
+pub use view::{LayerView, MergedNode};

@@ -20,10 +20,9 @@
 
 use super::analysis::WasteScan;
 use super::apply::{Apply, record_change};
-use super::change::{Change, LayerRecord};
+use super::arena::{LayerRecord, MergedTree, NodeId, ROOT};
+use super::change::Change;
 use super::entry::{LayerEntry, Whiteout};
-use super::node::{NodeId, ROOT};
-use super::tree::MergedTree;
 
 /// Changes sorted at once before runs are merged.
 pub const RUN: usize = 2048;

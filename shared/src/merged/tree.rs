@@ -1,5 +1,5 @@
-//! [`MergedTree`]: the unified filesystem of a stack of layers, and how to
-//! walk it.
+//! Reading a [`MergedTree`]: `get`, `list`, sizes, per-path history, and
+//! walking it.
 //!
 //! Nodes live in one arena indexed by a map from normalised path to node, so
 //! `get` is one hash look-up and `list` one sorted map walk. A directory's
@@ -7,14 +7,10 @@
 //! only up to the root), so sizes cost nothing to read. Nodes that a layer
 //! removes stay in the arena, detached and invisible, to keep their history.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use super::analysis::WasteTracker;
-use super::change::{LayerChange, LayerRecord, LayerView};
-use super::entry::LayerEntry;
-use super::node::{MergedNode, Node, NodeId, ROOT, Source};
+use super::arena::{MergedTree, NodeId, ROOT};
+use super::change::LayerChange;
 use super::path::EntryPath;
+use super::view::{LayerView, MergedNode};
 
 /// Why a path could not be listed or sized.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,47 +31,7 @@ pub enum MergedError {
     },
 }
 
-/// The merged filesystem of an ordered stack of layers (bottom first),
-/// built with the overlay rules described in the [module docs](super).
-#[derive(Debug, Clone)]
-pub struct MergedTree {
-    pub(super) nodes: Vec<Node>,
-    pub(super) index: HashMap<Arc<str>, NodeId>,
-    pub(super) layers: Vec<LayerRecord>,
-    pub(super) visible: usize,
-    pub(super) waste: WasteTracker,
-}
-
-impl Default for MergedTree {
-    fn default() -> Self {
-        MergedTree::new()
-    }
-}
-
 impl MergedTree {
-    /// An empty filesystem: only the root directory.
-    pub fn new() -> Self {
-        let root: Arc<str> = Arc::from("");
-        let mut node = Node::new(Arc::clone(&root), None, Source::Root);
-        node.visible = true;
-        MergedTree {
-            nodes: vec![node],
-            index: HashMap::from([(root, ROOT)]),
-            layers: Vec::new(),
-            visible: 0,
-            waste: WasteTracker::default(),
-        }
-    }
-
-    /// Applies `layers` (bottom first) to an empty filesystem.
-    pub fn from_layers(layers: impl IntoIterator<Item = Vec<LayerEntry>>) -> Self {
-        let mut tree = MergedTree::new();
-        for layer in layers {
-            tree.push_layer(layer);
-        }
-        tree
-    }
-
     /// How many layers have been applied.
     pub fn layer_count(&self) -> usize {
         self.layers.len()
@@ -131,10 +87,7 @@ impl MergedTree {
     /// Every change any layer made to `path`, bottom layer first; also for
     /// paths that are no longer in the merged view.
     pub fn history(&self, path: &str) -> &[LayerChange] {
-        let path = EntryPath::new(path);
-        self.index
-            .get(path.as_str())
-            .map_or(&[][..], |id| &self.nodes[*id].history)
+        self.changes_at(path)
     }
 
     /// Every node of the merged view, depth first, children in name order,
@@ -158,41 +111,6 @@ impl MergedTree {
         }
         Ok(node)
     }
-
-    pub(super) fn path_of(&self, id: NodeId) -> &str {
-        &self.nodes[id].path
-    }
-
-    /// Adds `amount` to the totals of `from` and its ancestors.
-    pub(super) fn grow(&mut self, from: NodeId, amount: u64) {
-        let mut at = Some(from);
-        while let Some(id) = at {
-            self.nodes[id].total = self.nodes[id].total.saturating_add(amount);
-            at = self.nodes[id].parent;
-        }
-    }
-
-    /// Takes `amount` from the totals of `from` and its ancestors.
-    pub(super) fn shrink(&mut self, from: NodeId, amount: u64) {
-        let mut at = Some(from);
-        while let Some(id) = at {
-            self.nodes[id].total = self.nodes[id].total.saturating_sub(amount);
-            at = self.nodes[id].parent;
-        }
-    }
-
-    /// The node for `path` below `parent`: the one it had before, or a new one.
-    pub(super) fn node_for(&mut self, path: &str, parent: NodeId) -> NodeId {
-        if let Some(id) = self.index.get(path) {
-            return *id;
-        }
-        let id = self.nodes.len();
-        let path: Arc<str> = Arc::from(path);
-        self.nodes
-            .push(Node::new(Arc::clone(&path), Some(parent), Source::Root));
-        self.index.insert(path, id);
-        id
-    }
 }
 
 #[cfg(test)]
@@ -201,7 +119,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-    use crate::merged::Oddity;
+    use crate::merged::{LayerEntry, Oddity};
 
     fn sample() -> MergedTree {
         MergedTree::from_layers([

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::reference::ReferencePattern;
 
 use super::args::{push_unique, set_bool, split};
+use super::criteria::ImageCriteria;
 use super::error::FilterError;
 use super::label::LabelFilter;
 use super::predicate::ImagePredicate;
@@ -27,11 +28,10 @@ const DANGLING: &[(&str, bool)] = &[("true", true), ("1", true), ("false", false
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Vec<String>", into = "Vec<String>")]
 pub struct ImageFilters {
-    dangling: Option<bool>,
-    labels: Vec<LabelFilter>,
+    /// `dangling=`, `label=` and `reference=`.
+    criteria: ImageCriteria,
     before: Vec<String>,
     since: Vec<String>,
-    references: Vec<ReferencePattern>,
 }
 
 impl ImageFilters {
@@ -51,13 +51,13 @@ impl ImageFilters {
             let value = arg.value;
             match arg.key.as_str() {
                 "dangling" => set_bool(
-                    &mut parsed.dangling,
+                    &mut parsed.criteria.dangling,
                     "dangling",
                     value,
                     DANGLING,
                     "expected true or false",
                 )?,
-                "label" => push_unique(&mut parsed.labels, value.parse()?),
+                "label" => push_unique(&mut parsed.criteria.labels, value.parse()?),
                 "before" => push_unique(&mut parsed.before, image_name("before", value)?),
                 "since" => push_unique(&mut parsed.since, image_name("since", value)?),
                 "reference" => {
@@ -67,7 +67,7 @@ impl ImageFilters {
                             pattern: value.to_owned(),
                             reason,
                         })?;
-                    push_unique(&mut parsed.references, pattern);
+                    push_unique(&mut parsed.criteria.references, pattern);
                 }
                 _ => {
                     return Err(FilterError::UnknownKey {
@@ -88,12 +88,12 @@ impl ImageFilters {
     /// `dangling=`: `Some(true)` keeps only untagged images, `Some(false)`
     /// only named ones.
     pub fn dangling(&self) -> Option<bool> {
-        self.dangling
+        self.criteria.dangling
     }
 
     /// `label=` filters; an image must match all of them.
     pub fn labels(&self) -> &[LabelFilter] {
-        &self.labels
+        &self.criteria.labels
     }
 
     /// `before=` image names; an image must be older than all of them.
@@ -108,7 +108,7 @@ impl ImageFilters {
 
     /// `reference=` patterns; an image must match one of them.
     pub fn references(&self) -> &[ReferencePattern] {
-        &self.references
+        &self.criteria.references
     }
 
     /// The image names (name, name:tag or ID prefix, as written) that
@@ -146,7 +146,7 @@ impl ImageFilters {
             .map(|name| lookup("since", name))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(ImagePredicate::new(
-            self,
+            self.criteria.clone(),
             before.into_iter().min(),
             since.into_iter().max(),
         ))
@@ -156,13 +156,13 @@ impl ImageFilters {
     /// before, since, reference. [`ImageFilters::parse`] reads them back.
     pub fn to_args(&self) -> Vec<String> {
         let mut args = Vec::new();
-        if let Some(dangling) = self.dangling {
+        if let Some(dangling) = self.criteria.dangling {
             args.push(format!("dangling={dangling}"));
         }
-        args.extend(self.labels.iter().map(|l| format!("label={l}")));
+        args.extend(self.labels().iter().map(|l| format!("label={l}")));
         args.extend(self.before.iter().map(|b| format!("before={b}")));
         args.extend(self.since.iter().map(|s| format!("since={s}")));
-        args.extend(self.references.iter().map(|r| format!("reference={r}")));
+        args.extend(self.references().iter().map(|r| format!("reference={r}")));
         args
     }
 }
