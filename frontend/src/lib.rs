@@ -34,7 +34,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Shell>
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=ImagesPage />
+                    <Route path=path!("/") view=|| lazy::page(images_page()) />
                     <Route path=path!("/pull") view=|| lazy::page(pull_page()) />
                     <Route path=path!("/search") view=|| lazy::page(search_page()) />
                     <Route path=path!("/i/*reference") view=ImageRoutes />
@@ -42,6 +42,12 @@ pub fn App() -> impl IntoView {
             </Shell>
         </Router>
     }
+}
+
+lazy::lazy_view! {
+    /// `/`, fetched the first time it opens (a shared image link does not
+    /// need the list of images).
+    fn images_page() { view! { <ImagesPage /> } }
 }
 
 lazy::lazy_view! {

@@ -14,7 +14,7 @@
 //! A shared link is the product's front door: the facts render from the
 //! image page's own module, and the Verify panel and the raw JSON views
 //! (hashers, decoders, the JSON pretty-printer) are split points of their
-//! own, fetched once the facts show.
+//! own, fetched once the facts show; so are Pull and Remove.
 
 mod facts;
 mod raw;
@@ -246,7 +246,7 @@ pub fn ImagePage() -> impl IntoView {
         <div class="page-head">
             <h1 class="mono wrap" data-test="image-title">{title}</h1>
         </div>
-        <ImageButtons offers on_change />
+        {lazy::page(image_buttons(offers, on_change))}
         {body}
         {verify}
     }
@@ -367,6 +367,13 @@ fn naming(asked: &str, d: &ImageDetail, image: Option<&RemoteImage>) -> Naming {
             .as_ref()
             .map_or_else(|| asked.to_owned(), |_| pinned_manifest.clone()),
         index,
+    }
+}
+
+lazy::lazy_view! {
+    /// Pull and Remove (with the pull's live card), fetched beside the facts.
+    fn image_buttons(offers: Signal<ImageOffers>, on_change: Callback<()>) {
+        view! { <ImageButtons offers on_change /> }
     }
 }
 
