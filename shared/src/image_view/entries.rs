@@ -5,17 +5,18 @@
 //! annotated `vnd.docker.reference.type: attestation-manifest`; never a
 //! platform) or [`EntryKind::Unspecified`] (no platform given).
 //!
-//! [`choose`] picks the entry to show:
+//! [`choose`] picks the entry to show by the image walk's one rule
+//! ([`PlatformChoice::Page`]):
 //! 1. the platform asked for (in the URL), matched as `--platform` is
 //!    ([`crate::platform::select`]);
 //! 2. otherwise the entry with the `preferred` digest (the one the local
 //!    store holds), if it is an image entry;
-//! 3. otherwise `linux/amd64` if the index runs there;
-//! 4. otherwise the first image entry.
+//! 3. otherwise the first image entry.
 
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, ImageIndex};
-use crate::platform::{NoMatchingPlatform, Platform, select};
+use crate::platform::Platform;
+use crate::walk::{NoEntry, PlatformChoice};
 
 /// The annotation naming the manifest an attestation is about.
 const REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
@@ -77,26 +78,17 @@ pub fn entries(index: &ImageIndex) -> Vec<IndexEntry> {
         .collect()
 }
 
-/// The entry to show (see the module docs).
+/// The entry to show (see the module docs): [`PlatformChoice::choose`].
 pub fn choose<'a>(
     index: &'a ImageIndex,
     wanted: Option<&Platform>,
     preferred: Option<&Digest>,
-) -> Result<&'a Descriptor, NoMatchingPlatform> {
-    if let Some(wanted) = wanted {
-        return select(wanted, &index.manifests);
+) -> Result<&'a Descriptor, NoEntry> {
+    PlatformChoice::Page {
+        wanted: wanted.cloned(),
+        preferred: preferred.cloned(),
     }
-    let runnable = || {
-        index
-            .manifests
-            .iter()
-            .filter(|d| d.platform.is_some() && !d.is_attestation())
-    };
-    if let Some(hit) = preferred.and_then(|p| runnable().find(|d| &d.digest == p)) {
-        return Ok(hit);
-    }
-    let default = Platform::new("linux", "amd64");
-    select(&default, &index.manifests).or_else(|e| runnable().next().ok_or(e))
+    .choose(index)
 }
 
 #[cfg(test)]
