@@ -1,14 +1,20 @@
 //! The `strata` binary: a small proxy and CLI for container images.
 //!
-//! - [`serve`] builds the HTTP service (`fn app(state) -> Router`): the
-//!   dashboard's static files, the `/api/v1` JSON API and the `/v2`
-//!   registry surface.
-//! - [`cli`] parses the command line and runs one command.
-//! - [`paths`] decides where the store lives.
-//! - [`store`] is the content-addressable store and its metadata;
-//!   [`image_views`] views it in the `shared` API types.
-//! - [`registry`] talks to registries ([`credentials`] holds logins);
-//!   [`pull`] downloads images from them into the store.
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`serve`] | the HTTP service (`fn app(state) -> Router`): the dashboard's static files, the `/api/v1` JSON API and the `/v2` registry surface |
+//! | [`cli`] | the command line: one file per command |
+//! | [`paths`] | where the store lives |
+//! | [`store`] | the content-addressable blob store (behind the [`store::content`] traits) and its metadata (behind the `Metadata` traits) |
+//! | [`image_views`] | stored images in the `shared` API types, for the CLI and the API alike |
+//! | [`registry`] | the registry client: ping, challenges, tokens, manifests, blobs, listings |
+//! | [`credentials`] | logins: Docker's config file and credential helpers |
+//! | [`pull`] | the pull engine: a driver of [`shared::walk`] over the registry client, into the store |
+//! | [`search`] | Docker Hub search and registry catalogs |
+//!
+//! Every image is walked by [`shared::walk`] (pull here, `/v2` recording
+//! in [`serve`]), and every stream of upstream bytes is checked by
+//! [`shared::digest::Verified`] or by the store's writer.
 
 pub mod cli;
 pub mod credentials;
