@@ -10,7 +10,7 @@ use shared::manifest::{Descriptor, ImageManifest};
 use shared::reference::Reference;
 use tokio::sync::Semaphore;
 
-use super::written::Written;
+use super::undo_log::UndoLog;
 use super::{Emit, PullError};
 use crate::registry::RegistryClient;
 use crate::store::{ContentWriter, Ingest, LeaseGuard, Store, StoreError};
@@ -36,7 +36,7 @@ pub async fn fetch_all(
     manifest: &ImageManifest,
     lease: &Arc<LeaseGuard>,
     emit: &Emit,
-    written: &Written,
+    undo: &UndoLog,
     silent_if_stored: bool,
 ) -> Result<bool, PullError> {
     let layer = |d: &Descriptor, status| PullEvent::Layer {
@@ -80,13 +80,13 @@ pub async fn fetch_all(
     let slots = Arc::new(Semaphore::new(CONCURRENT_DOWNLOADS));
     let mut tasks = tokio::task::JoinSet::new();
     for (position, descriptor) in missing.iter().enumerate() {
-        let (client, store, reference, emit, slots, written) = (
+        let (client, store, reference, emit, slots, undo) = (
             client.clone(),
             store.clone(),
             reference.clone(),
             emit.clone(),
             slots.clone(),
-            written.clone(),
+            undo.clone(),
         );
         let descriptor = (*descriptor).clone();
         tasks.spawn(async move {
@@ -94,7 +94,7 @@ pub async fn fetch_all(
                 .acquire_owned()
                 .await
                 .map_err(|e| PullError::Task(e.to_string()))?;
-            download(&client, &store, &reference, &descriptor, &emit, &written)
+            download(&client, &store, &reference, &descriptor, &emit, &undo)
                 .await
                 .map(|()| position)
         });
@@ -129,7 +129,7 @@ async fn download(
     reference: &Reference,
     descriptor: &Descriptor,
     emit: &Emit,
-    written: &Written,
+    undo: &UndoLog,
 ) -> Result<(), PullError> {
     let id = descriptor.digest.short().to_owned();
     let status = |status| PullEvent::Layer {
@@ -175,8 +175,8 @@ async fn download(
     emit(status(LayerStatus::VerifyingChecksum));
     // Noted before the commit, which finishes on the blocking pool even if
     // this task is aborted; the clean-up after a failure waits for it.
-    written.add(descriptor.digest.clone());
-    let committing = written.committing().await;
+    undo.add(descriptor.digest.clone());
+    let committing = undo.committing().await;
     tokio::task::spawn_blocking(move || {
         let _committing = committing;
         writer.commit()

@@ -24,7 +24,7 @@
 
 mod error;
 mod layers;
-mod written;
+mod undo_log;
 
 use std::sync::Arc;
 
@@ -39,7 +39,7 @@ pub use error::PullError;
 
 use crate::registry::RegistryClient;
 use crate::store::{BlobRef, ImageRecord, LeaseGuard, Store, StoreError};
-use written::Written;
+use undo_log::UndoLog;
 
 /// How long a pull's lease lasts at most, should its process hang.
 const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
@@ -148,11 +148,11 @@ impl Puller {
         platform: &PlatformChoice,
         emit: &Emit,
     ) -> Result<Pulled, PullError> {
-        let written = Written::default();
-        let result = self.pull_one(reference, platform, emit, &written).await;
+        let undo = UndoLog::default();
+        let result = self.pull_one(reference, platform, emit, &undo).await;
         if result.is_err() {
             // The pull's lease is released by now; blobs other operations hold stay.
-            let (store, digests) = (self.store.clone(), written.settle().await);
+            let (store, digests) = (self.store.clone(), undo.settle().await);
             if let Err(e) = on_store(move || store.delete_unreferenced(&digests)).await {
                 tracing::warn!("cleaning up after a failed pull: {e}");
             }
@@ -165,7 +165,7 @@ impl Puller {
         reference: &Reference,
         platform: &PlatformChoice,
         emit: &Emit,
-        written: &Written,
+        undo: &UndoLog,
     ) -> Result<Pulled, PullError> {
         let tag_or_digest = match (reference.digest(), reference.tag()) {
             (Some(d), _) => d.to_string(),
@@ -186,7 +186,7 @@ impl Puller {
             Arc::new(on_store(move || store.lease(&holder, LEASE_TTL)).await?)
         };
         let result = self
-            .pull_held(reference, platform, emit, &lease, written)
+            .pull_held(reference, platform, emit, &lease, undo)
             .await;
         // The lease's record is deleted off the async workers too.
         on_store(move || {
@@ -197,7 +197,7 @@ impl Puller {
         result
     }
 
-    /// [`Puller::pull_one`] under `lease`; notes in `written` what it stores.
+    /// [`Puller::pull_one`] under `lease`; notes in `undo` what it stores.
     ///
     /// A driver of [`shared::walk`]: the walk says which document comes
     /// next and checks it; this fetches it (from the store when it is
@@ -208,7 +208,7 @@ impl Puller {
         choice: &PlatformChoice,
         emit: &Emit,
         lease: &Arc<LeaseGuard>,
-        written: &Written,
+        undo: &UndoLog,
     ) -> Result<Pulled, PullError> {
         let mut walk = Walk::new(reference.manifest_reference(), choice.clone());
         let mut new_content = false;
@@ -228,7 +228,7 @@ impl Puller {
             if need.digest().is_none() {
                 hold(lease, vec![doc.digest.clone()]).await?;
             }
-            new_content |= self.store_small(&doc.digest, &doc.bytes, written).await?;
+            new_content |= self.store_small(&doc.digest, &doc.bytes, undo).await?;
         }
         let image = walk.finish()?;
         if let Some(warning) = &image.platform_warning {
@@ -250,7 +250,7 @@ impl Puller {
             &image.manifest,
             lease,
             emit,
-            written,
+            undo,
             !new_content,
         )
         .await?;
@@ -362,7 +362,7 @@ impl Puller {
     }
 
     /// Stores a small verified document; returns whether it was new (and
-    /// then notes it in `written`).
+    /// then notes it in `undo`).
     ///
     /// Only called with bytes already checked against `digest` (the store
     /// checks again on commit).
@@ -370,12 +370,12 @@ impl Puller {
         &self,
         digest: &Digest,
         bytes: &[u8],
-        written: &Written,
+        undo: &UndoLog,
     ) -> Result<bool, PullError> {
         let (store, key, bytes) = (self.store.clone(), digest.clone(), bytes.to_vec());
         let new = on_store(move || store.put_small(&key, &bytes)).await?;
         if new {
-            written.add(digest.clone());
+            undo.add(digest.clone());
         }
         Ok(new)
     }

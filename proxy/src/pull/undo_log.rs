@@ -1,10 +1,10 @@
-//! The blobs one pull wrote into the store, so that a pull that fails
+//! The undo log of one pull: the blobs it wrote into the store, so that a pull that fails
 //! removes exactly those (the ones nothing else references or holds), and
 //! nothing that was in the store before it.
 //!
 //! A layer's commit runs on the blocking pool and finishes even when the
 //! pull's task is aborted (another layer failed). So each commit holds a
-//! read guard of [`Written`]'s lock until it is done, and the clean-up
+//! read guard of [`UndoLog`]'s lock until it is done, and the clean-up
 //! first takes the write lock: it runs only after every commit landed.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,12 +15,12 @@ use tokio::sync::{OwnedRwLockReadGuard, RwLock};
 /// Blobs a pull committed (or is committing). Cloned into each layer's
 /// download task.
 #[derive(Clone, Debug, Default)]
-pub(super) struct Written {
+pub(super) struct UndoLog {
     digests: Arc<Mutex<Vec<Digest>>>,
     commits: Arc<RwLock<()>>,
 }
 
-impl Written {
+impl UndoLog {
     /// Notes that the pull writes `digest` (it was not in the store).
     pub(super) fn add(&self, digest: Digest) {
         self.digests
