@@ -27,9 +27,7 @@ use time::macros::datetime;
 #[expect(dead_code, reason = "the image fixtures serve the Store's tests")]
 mod store_support;
 
-use store_support::{
-    CHILD_ENV, DIR_ENV, child_stdout, next_line, send, spawn_child, wait_for_parent,
-};
+use store_support::{CHILD_ENV, DIR_ENV, run_at_once, wait_for_parent};
 
 /// Opens the backend under test for a folder. Must work again for the
 /// same folder: another handle, or another process.
@@ -344,7 +342,7 @@ mod suite {
         for len in [8, 20, full.len()] {
             assert_eq!(
                 m.ids_starting_with(&full[..len], 10).expect("prefix"),
-                [new.id.clone()],
+                std::slice::from_ref(&new.id),
                 "{}",
                 &full[..len]
             );
@@ -606,24 +604,8 @@ mod suite {
     /// of both is there afterwards.
     pub fn two_processes_record_at_once<M: Metadata>(open: Open<M>, backend: &str) {
         let dir = tempfile::tempdir().expect("tmp");
-        let mut children: Vec<_> = ["left", "right"]
-            .into_iter()
-            .map(|side| {
-                let mut child = spawn_child(&format!("{backend}:{side}"), dir.path(), "");
-                let out = child_stdout(&mut child);
-                (child, out)
-            })
-            .collect();
-        for (child, out) in &mut children {
-            assert_eq!(next_line(out, child), "ready");
-        }
-        for (child, _) in &mut children {
-            send(child, "go");
-        }
-        for (child, out) in &mut children {
-            assert_eq!(next_line(out, child), "done");
-            assert!(child.wait().expect("wait").success());
-        }
+        let (left, right) = (format!("{backend}:left"), format!("{backend}:right"));
+        run_at_once(dir.path(), &[(&left, ""), (&right, "")]);
         let m = open(dir.path());
         assert_eq!(m.rows().expect("rows").len(), 2 * CHILD_IMAGES);
         assert!(m.leases().expect("leases").is_empty());
