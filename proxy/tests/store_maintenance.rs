@@ -4,8 +4,6 @@
 #[expect(dead_code, reason = "each test file uses part of the shared helpers")]
 mod store_support;
 
-use std::io::BufReader;
-use std::process::{Child, ChildStdout};
 use std::time::Duration;
 
 use shared::digest::Digest;
@@ -114,24 +112,7 @@ fn fsck_finds_corrupt_missing_and_stray_blobs() {
 #[test]
 fn two_processes_record_at_once() {
     let (dir, store) = open();
-    let mut children: Vec<(Child, BufReader<ChildStdout>)> = ["left", "right"]
-        .iter()
-        .map(|name| {
-            let mut child = spawn_child("record", dir.path(), name);
-            let out = child_stdout(&mut child);
-            (child, out)
-        })
-        .collect();
-    for (child, out) in &mut children {
-        assert_eq!(next_line(out, child), "ready");
-    }
-    for (child, _) in &mut children {
-        send(child, "go");
-    }
-    for (child, out) in &mut children {
-        assert_eq!(next_line(out, child), "done");
-        assert!(child.wait().expect("wait").success());
-    }
+    run_at_once(dir.path(), &[("record", "left"), ("record", "right")]);
     let rows = store.list().expect("list");
     assert_eq!(rows.len(), 2 * CHILD_IMAGES);
     let report = store.fsck().expect("fsck");

@@ -145,11 +145,11 @@ pub enum StoreError {
         /// How long this process waited.
         seconds: u64,
     },
-    /// Any other database failure.
+    /// Any other failure of the metadata backend.
     #[error("store database error: {source}")]
     Database {
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// The backend's error (SQLite's, today).
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
@@ -234,22 +234,6 @@ impl StoreError {
             action,
             path,
             source,
-        }
-    }
-}
-
-/// How long a connection waits for another process's write transaction.
-pub(crate) const BUSY_TIMEOUT_SECONDS: u64 = 60;
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(source: rusqlite::Error) -> StoreError {
-        match source.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                StoreError::DatabaseBusy {
-                    seconds: BUSY_TIMEOUT_SECONDS,
-                }
-            }
-            _ => StoreError::Database { source },
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `fsck`: checks the whole store and reports; it never changes data.
 //!
-//! 1. The database: SQLite's `integrity_check` and `foreign_key_check`.
+//! 1. The metadata's own checks ([`Metadata::problems`](super::Metadata::problems); SQLite's
+//!    `integrity_check` and `foreign_key_check`).
 //! 2. Every blob is re-hashed (streamed, 64 KiB at a time) and must match
 //!    its file name. Files in `blobs/` not named like a digest are listed.
 //! 3. Every reference: each image's config, manifests, layers and indexes
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 use shared::digest::{Digest, Hasher};
 
 use super::content::Provider;
-use super::meta::{digest_at, image_id_at};
+use super::metadata::BlobUse;
 use super::record::ImageId;
 use super::{Store, StoreError};
 
@@ -35,7 +36,8 @@ pub struct FsckReport {
     pub broken_references: Vec<BrokenReference>,
     /// Files in `blobs/` that are not named like a blob.
     pub stray_files: Vec<PathBuf>,
-    /// What SQLite's integrity and foreign-key checks reported.
+    /// What the metadata's own checks reported (SQLite's integrity and
+    /// foreign-key checks).
     pub database_problems: Vec<String>,
     /// Blobs nothing references (not a problem: `gc` deletes them).
     pub unreferenced: Vec<Digest>,
@@ -161,42 +163,10 @@ impl Store {
             stale_ingest_removed: self.content().remove_stale_ingest()?,
             ..FsckReport::default()
         };
-        let (references, referenced) = self.read(|tx| {
-            for pragma in ["integrity_check", "foreign_key_check"] {
-                let mut stmt = tx.prepare(&format!("PRAGMA {pragma}"))?;
-                let mut rows = stmt.query([])?;
-                while let Some(row) = rows.next()? {
-                    let first: rusqlite::types::Value = row.get(0)?;
-                    match first {
-                        rusqlite::types::Value::Text(t) if t == "ok" => {}
-                        other => report
-                            .database_problems
-                            .push(format!("{pragma}: {other:?}")),
-                    }
-                }
-            }
-            let mut stmt = tx.prepare(
-                "SELECT id, 'config', id, config_size FROM images
-                 UNION ALL SELECT image_id, 'manifest', digest, size FROM manifests
-                 UNION ALL SELECT m.image_id, 'layer', l.digest, l.size
-                     FROM layers l JOIN manifests m ON l.manifest_digest = m.digest
-                 UNION ALL SELECT m.image_id, 'index', x.digest, x.size
-                     FROM indexes x JOIN manifests m ON x.manifest_digest = m.digest",
-            )?;
-            let references = stmt
-                .query_map([], |row| {
-                    Ok((
-                        image_id_at(row, 0)?,
-                        row.get::<_, String>(1)?,
-                        digest_at(row, 2)?,
-                        row.get::<_, u64>(3)?,
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let referenced: std::collections::HashSet<Digest> =
-                references.iter().map(|r| r.2.clone()).collect();
-            Ok((references, referenced))
-        })?;
+        report.database_problems = self.metadata().problems()?;
+        let references = self.metadata().blob_uses()?;
+        let referenced: std::collections::HashSet<&Digest> =
+            references.iter().map(|r| &r.digest).collect();
         let (blobs, stray) = self.content().scan()?;
         report.stray_files = stray;
         for blob in &blobs {
@@ -226,14 +196,20 @@ impl Store {
                 }
             }
         }
-        for (image, role, digest, expected_size) in references {
+        for BlobUse {
+            image,
+            role,
+            digest,
+            size,
+        } in references
+        {
             let actual_size = self.content().info(&digest)?;
-            if actual_size != Some(expected_size) {
+            if actual_size != Some(size) {
                 report.broken_references.push(BrokenReference {
                     image,
                     role,
                     digest,
-                    expected_size,
+                    expected_size: size,
                     actual_size,
                 });
             }

@@ -1,8 +1,9 @@
 //! Garbage collection: deleting blobs that nothing references and no live
 //! lease holds.
 //!
+//! The marks are the metadata's ([`BlobReferences`](super::BlobReferences)); the sweep is here.
 //! Deleters take `locks/delete.lock` exclusively and re-check each blob in
-//! the database right before deleting it; [`LeaseGuard::hold`](super::LeaseGuard::hold)
+//! the metadata right before deleting it; [`LeaseGuard::hold`](super::LeaseGuard::hold)
 //! takes the same lock shared. So a blob is either deleted before a lease
 //! holds it (and the holder sees it missing) or held before the check (and
 //! kept). Stale leases (holder dead or expired) are removed first.
@@ -12,9 +13,7 @@ use std::collections::HashSet;
 use shared::digest::Digest;
 
 use super::content::{BlobInfo, Manager};
-use super::lease::{held_digests, remove_stale};
 use super::lock::FileLock;
-use super::remove::is_referenced;
 use super::{Store, StoreError};
 
 impl Store {
@@ -30,14 +29,8 @@ impl Store {
 
     /// [`Store::gc`], with the size of each blob deleted (`strata gc`).
     pub fn collect_garbage(&self) -> Result<Vec<BlobInfo>, StoreError> {
-        self.write(|tx| remove_stale(tx, self.layout()))?;
-        let referenced: HashSet<Digest> = self.read(|tx| {
-            let mut stmt = tx.prepare("SELECT DISTINCT digest FROM blob_refs")?;
-            let digests = stmt
-                .query_map([], |row| super::meta::digest_at(row, 0))?
-                .collect::<Result<HashSet<_>, _>>()?;
-            Ok(digests)
-        })?;
+        self.remove_stale_leases()?;
+        let referenced: HashSet<Digest> = self.metadata().referenced()?;
         let candidates: Vec<BlobInfo> = self
             .content()
             .list()?
@@ -67,11 +60,10 @@ impl Store {
         let lock_path = self.layout().delete_lock();
         let _exclusive = FileLock::persistent(&lock_path, true)
             .map_err(StoreError::io("locking", &lock_path))?;
-        let db = self.db();
-        let held: HashSet<Digest> = held_digests(&db, self.layout())?.into_iter().collect();
+        let held: HashSet<Digest> = self.held_digests()?.into_iter().collect();
         let mut deleted = Vec::new();
         for digest in candidates {
-            if held.contains(digest) || is_referenced(&db, digest)? {
+            if held.contains(digest) || self.metadata().is_referenced(digest)? {
                 continue;
             }
             match self.content().delete(digest) {

@@ -1,19 +1,16 @@
-//! [`Store`]: one store folder, its content and its metadata database,
-//! shared by every thread of a process (and, through the folder, with
-//! other processes).
+//! [`Store`]: one store folder's content and its metadata, shared by every
+//! thread of a process (and, through the folder, with other processes).
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::sync::Arc;
 
 use super::StoreError;
 use super::content::LocalContent;
 use super::layout::Layout;
-use super::meta;
+use super::metadata::{Generation, Metadata, SqliteMetadata};
 
-/// A store folder, open. Cheap to clone (clones share one database
-/// connection, used by one thread at a time).
+/// A store folder, open. Cheap to clone (clones share one metadata
+/// handle).
 ///
 /// Every method blocks on the filesystem and the database: from async
 /// code, call them inside `tokio::task::spawn_blocking`.
@@ -25,27 +22,35 @@ pub struct Store {
 struct Inner {
     layout: Layout,
     content: LocalContent,
-    db: Mutex<Connection>,
-    /// Write transactions this handle committed (see [`Store::generation`]).
-    writes: std::sync::atomic::AtomicU64,
+    metadata: Box<dyn Metadata>,
 }
 
 impl Store {
-    /// Opens the store in `dir`, creating the folder, its database and its
-    /// schema if needed. Unfinished writes left by a crashed process are
-    /// removed; they were never visible.
+    /// Opens the store in `dir`, creating the folder, its database
+    /// (`meta.db`, SQLite) and its schema if needed. Unfinished writes
+    /// left by a crashed process are removed; they were never visible.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        // The folder first: the database lives in it.
         let content = LocalContent::open(dir)?;
-        let layout = Layout::new(dir);
-        let db = meta::open(&layout.db_path())?;
-        Ok(Store {
+        let metadata = SqliteMetadata::open(&Layout::new(dir).db_path())?;
+        Ok(Store::with(dir, content, Box::new(metadata)))
+    }
+
+    /// Opens the store in `dir` with its metadata in `metadata` instead of
+    /// the folder's database (locks and blobs stay in the folder).
+    pub fn with_metadata(dir: &Path, metadata: Box<dyn Metadata>) -> Result<Store, StoreError> {
+        let content = LocalContent::open(dir)?;
+        Ok(Store::with(dir, content, metadata))
+    }
+
+    fn with(dir: &Path, content: LocalContent, metadata: Box<dyn Metadata>) -> Store {
+        Store {
             inner: Arc::new(Inner {
-                layout,
+                layout: Layout::new(dir),
                 content,
-                db: Mutex::new(db),
-                writes: std::sync::atomic::AtomicU64::new(0),
+                metadata,
             }),
-        })
+        }
     }
 
     /// The store folder.
@@ -61,57 +66,22 @@ impl Store {
         &self.inner.content
     }
 
+    /// Where the folder's files and locks are.
     pub(crate) fn layout(&self) -> &Layout {
         &self.inner.layout
     }
 
-    /// The connection. A panic while it was held cannot leave it
-    /// inconsistent (an open transaction is rolled back when dropped), so
-    /// a poisoned lock is taken over.
-    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
-        self.inner
-            .db
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Runs `f` in a write transaction (`BEGIN IMMEDIATE`), committed when
-    /// `f` succeeds and rolled back when it fails.
-    pub(crate) fn write<T>(
-        &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        self.inner
-            .writes
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(out)
+    /// The metadata.
+    pub(crate) fn metadata(&self) -> &dyn Metadata {
+        &*self.inner.metadata
     }
 
     /// A value that changes whenever the metadata may have changed: commits
-    /// by this handle, and (SQLite's `data_version`) by any other connection
-    /// or process. Equal generations mean an unchanged database, so callers
-    /// can cache what they read.
-    pub fn generation(&self) -> Result<(i64, u64), StoreError> {
-        let db = self.db();
-        let data_version: i64 = db.query_row("PRAGMA data_version", [], |row| row.get(0))?;
-        Ok((
-            data_version,
-            self.inner.writes.load(std::sync::atomic::Ordering::SeqCst),
-        ))
-    }
-
-    /// Runs `f` in a read transaction: one consistent snapshot.
-    pub(crate) fn read<T>(
-        &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        f(&tx)
+    /// by this handle, and by any other handle or process. Equal
+    /// generations mean unchanged metadata, so callers can cache what they
+    /// read.
+    pub fn generation(&self) -> Result<Generation, StoreError> {
+        self.metadata().generation()
     }
 }
 

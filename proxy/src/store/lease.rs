@@ -2,8 +2,9 @@
 //! blobs and images they rely on, so neither `rm` nor garbage collection
 //! takes them away meanwhile.
 //!
-//! A lease is a database row (holder, pid, expiry, held digests) plus a
-//! lock file `locks/lease-<id>.lock` that the holder keeps locked. It is
+//! A lease is a metadata record ([`LeaseRecord`]: holder, pid, expiry,
+//! held digests) plus a lock file `locks/lease-<id>.lock` that the holder
+//! keeps locked: the record is the metadata's, the lock this folder's. It is
 //! live while its lock is held and its expiry has not passed. The kernel
 //! releases the lock when the holder's process dies, even by `kill -9`, so
 //! a crashed holder's lease goes stale at once (a stale row is removed the
@@ -19,13 +20,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use rusqlite::{Connection, params};
 use shared::digest::Digest;
 use time::OffsetDateTime;
 
 use super::layout::Layout;
 use super::lock::{FileLock, Wait};
-use super::meta::{digest_at, format_time, parse_time};
+use super::metadata::LeaseRecord;
 use super::record::ImageId;
 use super::{Store, StoreError};
 
@@ -82,12 +82,13 @@ impl Store {
             .ok()
             .and_then(|d| now.checked_add(d))
             .unwrap_or(time::macros::datetime!(9999-12-31 0:00 UTC));
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO leases (id, holder, pid, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, holder, std::process::id(), format_time(now), format_time(expires)],
-            )?;
-            Ok(())
+        self.metadata().begin_lease(&LeaseRecord {
+            id: id.clone(),
+            holder: holder.to_owned(),
+            pid: std::process::id(),
+            created: now,
+            expires,
+            digests: Vec::new(),
         })?;
         Ok(LeaseGuard {
             store: self.clone(),
@@ -100,40 +101,51 @@ impl Store {
 
     /// Every lease on record, live or stale.
     pub fn leases(&self) -> Result<Vec<LeaseInfo>, StoreError> {
-        let rows = self.read(|tx| {
-            let mut stmt = tx.prepare(
-                "SELECT l.id, l.holder, l.pid, l.created, l.expires,
-                        (SELECT json_group_array(digest) FROM lease_resources WHERE lease_id = l.id)
-                 FROM leases l ORDER BY l.created, l.id",
-            )?;
-            let rows = stmt
-                .query_map([], |row| {
-                    let created: String = row.get(3)?;
-                    let expires: String = row.get(4)?;
-                    let digests: String = row.get(5)?;
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, u32>(2)?,
-                        parse_time(3, &created)?,
-                        parse_time(4, &expires)?,
-                        serde_json::from_str::<Vec<Digest>>(&digests).unwrap_or_default(),
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })?;
-        Ok(rows
+        Ok(self
+            .metadata()
+            .leases()?
             .into_iter()
-            .map(|(id, holder, pid, created, expires, digests)| LeaseInfo {
-                live: is_live(self.layout(), &id, expires),
-                id,
-                holder,
-                pid,
-                created,
-                expires,
-                digests,
+            .map(|l| LeaseInfo {
+                live: is_live(self.layout(), &l.id, l.expires),
+                id: l.id,
+                holder: l.holder,
+                pid: l.pid,
+                created: l.created,
+                expires: l.expires,
+                digests: l.digests,
             })
+            .collect())
+    }
+
+    /// A live lease among `leases`: its holder and pid.
+    pub(crate) fn live_holder(&self, leases: &[LeaseRecord]) -> Option<(String, u32)> {
+        leases
+            .iter()
+            .find(|l| is_live(self.layout(), &l.id, l.expires))
+            .map(|l| (l.holder.clone(), l.pid))
+    }
+
+    /// Removes the records of stale leases; returns how many.
+    pub(crate) fn remove_stale_leases(&self) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for lease in self.metadata().leases()? {
+            if !is_live(self.layout(), &lease.id, lease.expires)
+                && self.metadata().end_lease(&lease.id)?
+            {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The digests every live lease holds.
+    pub(crate) fn held_digests(&self) -> Result<Vec<Digest>, StoreError> {
+        Ok(self
+            .metadata()
+            .leases()?
+            .into_iter()
+            .filter(|l| is_live(self.layout(), &l.id, l.expires))
+            .flat_map(|l| l.digests)
             .collect())
     }
 }
@@ -153,16 +165,7 @@ impl LeaseGuard {
     /// while a deletion is in progress, so that afterwards a blob present
     /// in the store stays there.
     pub fn hold(&self, digest: &Digest) -> Result<(), StoreError> {
-        let path = self.store.layout().delete_lock();
-        let _shared =
-            FileLock::persistent(&path, false).map_err(StoreError::io("locking", &path))?;
-        self.store.write(|tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO lease_resources (lease_id, digest) VALUES (?1, ?2)",
-                params![self.id, digest.to_string()],
-            )?;
-            Ok(())
-        })
+        self.hold_all(std::slice::from_ref(digest))
     }
 
     /// Holds every digest of `digests` at once (one database write): see
@@ -171,15 +174,7 @@ impl LeaseGuard {
         let path = self.store.layout().delete_lock();
         let _shared =
             FileLock::persistent(&path, false).map_err(StoreError::io("locking", &path))?;
-        self.store.write(|tx| {
-            let mut insert = tx.prepare(
-                "INSERT OR IGNORE INTO lease_resources (lease_id, digest) VALUES (?1, ?2)",
-            )?;
-            for digest in digests {
-                insert.execute(params![self.id, digest.to_string()])?;
-            }
-            Ok(())
-        })
+        self.store.metadata().hold(&self.id, digests)
     }
 
     /// Holds an image: `rm` refuses it, even forced, until the lease ends.
@@ -191,14 +186,14 @@ impl LeaseGuard {
     /// guard ends it too, logging any failure).
     pub fn release(mut self) -> Result<(), StoreError> {
         self.released = true;
-        delete_row(&self.store, &self.id)
+        self.store.metadata().end_lease(&self.id).map(drop)
     }
 }
 
 impl Drop for LeaseGuard {
     fn drop(&mut self) {
         if !self.released
-            && let Err(e) = delete_row(&self.store, &self.id)
+            && let Err(e) = self.store.metadata().end_lease(&self.id)
         {
             // The lock file is released below, so the row reads as stale
             // and is cleaned up later.
@@ -207,94 +202,14 @@ impl Drop for LeaseGuard {
     }
 }
 
-fn delete_row(store: &Store, id: &str) -> Result<(), StoreError> {
-    store.write(|tx| {
-        tx.execute("DELETE FROM leases WHERE id = ?1", [id])?;
-        Ok(())
-    })
-}
-
 /// Whether lease `id`, expiring at `expires`, is live: before its expiry
 /// and its holder still holds the lock. When the lock cannot be checked,
 /// the lease counts as live (the safe side).
-pub(crate) fn is_live(layout: &Layout, id: &str, expires: OffsetDateTime) -> bool {
+fn is_live(layout: &Layout, id: &str, expires: OffsetDateTime) -> bool {
     if OffsetDateTime::now_utc() >= expires {
         return false;
     }
     FileLock::is_held(&layout.lease_lock(id)).unwrap_or(true)
-}
-
-/// A live lease holding any of `digests`: its holder and pid.
-pub(crate) fn live_holder(
-    db: &Connection,
-    layout: &Layout,
-    digests: &[Digest],
-) -> Result<Option<(String, u32)>, StoreError> {
-    let mut stmt = db.prepare(
-        "SELECT l.id, l.holder, l.pid, l.expires FROM leases l
-         JOIN lease_resources r ON r.lease_id = l.id WHERE r.digest = ?1",
-    )?;
-    for digest in digests {
-        let rows = stmt
-            .query_map([digest.to_string()], |row| {
-                let expires: String = row.get(3)?;
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, u32>(2)?,
-                    parse_time(3, &expires)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        for (id, holder, pid, expires) in rows {
-            if is_live(layout, &id, expires) {
-                return Ok(Some((holder, pid)));
-            }
-        }
-    }
-    Ok(None)
-}
-
-/// Removes the rows of stale leases; returns how many.
-pub(crate) fn remove_stale(db: &Connection, layout: &Layout) -> Result<usize, StoreError> {
-    let leases = {
-        let mut stmt = db.prepare("SELECT id, expires FROM leases")?;
-        stmt.query_map([], |row| {
-            let expires: String = row.get(1)?;
-            Ok((row.get::<_, String>(0)?, parse_time(1, &expires)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?
-    };
-    let mut removed = 0;
-    for (id, expires) in leases {
-        if !is_live(layout, &id, expires) {
-            removed += db.execute("DELETE FROM leases WHERE id = ?1", [&id])?;
-        }
-    }
-    Ok(removed)
-}
-
-/// The digests every live lease holds.
-pub(crate) fn held_digests(db: &Connection, layout: &Layout) -> Result<Vec<Digest>, StoreError> {
-    let rows = {
-        let mut stmt = db.prepare(
-            "SELECT l.id, l.expires, r.digest FROM leases l JOIN lease_resources r ON r.lease_id = l.id",
-        )?;
-        stmt.query_map([], |row| {
-            let expires: String = row.get(1)?;
-            Ok((
-                row.get::<_, String>(0)?,
-                parse_time(1, &expires)?,
-                digest_at(row, 2)?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?
-    };
-    Ok(rows
-        .into_iter()
-        .filter(|(id, expires, _)| is_live(layout, id, *expires))
-        .map(|(_, _, d)| d)
-        .collect())
 }
 
 /// Pin names and lease holders: 1 to 128 characters, no control

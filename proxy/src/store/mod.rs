@@ -6,7 +6,8 @@
 //!   blobs/sha256/<hex>      immutable content, named by its digest
 //!   ingest/…                writes in progress, hashed as they arrive
 //!   locks/…                 per-digest writer locks, lease locks
-//!   meta.db                 images, tags, repo digests, pins, leases (SQLite)
+//!   meta.db                 images, tags, repo digests, pins, leases (SQLite;
+//!                           another metadata backend leaves it out)
 //! ```
 //!
 //! # Pieces
@@ -15,12 +16,23 @@
 //!   [`LocalContent`]. Commit checks size and digest, fsyncs, renames,
 //!   fsyncs the folder; a mismatch never becomes visible; one writer per
 //!   digest across threads and processes.
-//! - [`Store`]: the content plus the metadata, with the `docker image`
-//!   operations: [`Store::record_image`], [`Store::tag`],
-//!   [`Store::resolve`], [`Store::list`], [`Store::remove`],
-//!   [`Store::pin`]/[`Store::unpin`], [`Store::lease`], [`Store::gc`],
-//!   [`Store::fsck`], [`Store::usage`], and which blobs a repository's
-//!   images hold ([`Store::repository_has`]).
+//! - [`metadata`]: images, tags, repo digests, layers, pins, leases and
+//!   which blobs they reference, behind role traits ([`ImageRecords`],
+//!   [`References`], [`Pins`], [`Leases`], [`BlobReferences`], together
+//!   [`Metadata`]), each method one transaction. [`SqliteMetadata`]
+//!   (`metadata/sqlite/`) holds every line of SQL in the codebase.
+//! - [`Store`] (`handle.rs`): the content plus a `Box<dyn Metadata>`,
+//!   with the `docker image` operations, one concept per file:
+//!   `image_records.rs` ([`Store::record_image`], [`Store::tag`],
+//!   [`Store::list`]), `resolve.rs` ([`Store::resolve`]), `remove.rs`
+//!   ([`Store::remove`]), `pins.rs` ([`Store::pin`]/[`Store::unpin`]),
+//!   `lease.rs` ([`Store::lease`]), `gc.rs` ([`Store::gc`]), `fsck.rs`
+//!   ([`Store::fsck`]), `usage.rs` ([`Store::usage`]), `repository.rs`
+//!   (which blobs a repository's images hold, [`Store::repository_has`]),
+//!   `small_blobs.rs` (manifests and configs read and written whole).
+//! - Coordination through files in the folder (`lock.rs`): one writer
+//!   per digest, lease holders' locks, and the delete lock that orders
+//!   `gc`/`rm` deletions against new leases.
 //!
 //! # Why SQLite
 //! The CLI and a running `strata serve` use the same store at the same
@@ -43,27 +55,29 @@
 //! # Scaling out
 //! Blobs are content-addressed, so another backend (S3-compatible object
 //! storage) implements the [`content`] traits and passes the same
-//! conformance suite. The metadata queries are plain SQL in
-//! `images.rs`, `resolve.rs`, `remove.rs`, … and the per-digest and lease
-//! locks are the only local-file coordination; a PostgreSQL backend would
-//! replace those with advisory locks.
+//! conformance suite. Likewise the metadata: a PostgreSQL backend
+//! implements the [`metadata`] traits (no SQL lives outside
+//! `metadata/sqlite/`), passes `proxy/tests/metadata_conformance.rs`, and
+//! is handed to [`Store::with_metadata`]. The per-digest and lease locks
+//! (`lock.rs`) are then the only local-file coordination left; such a
+//! backend would replace them with advisory locks.
 
 pub mod content;
 mod error;
 mod fsck;
 mod gc;
 mod handle;
-mod images;
+mod image_records;
 mod layout;
 mod lease;
 mod lock;
-mod meta;
+pub mod metadata;
 mod pins;
 mod record;
 mod remove;
 mod repository;
 mod resolve;
-mod shortcuts;
+mod small_blobs;
 mod usage;
 
 pub use content::{
@@ -73,9 +87,11 @@ pub use content::{
 pub use error::{Conflict, StoreError};
 pub use fsck::{BrokenReference, CorruptBlob, FsckReport};
 pub use handle::Store;
-pub use images::RecordOutcome;
 pub use lease::{LeaseGuard, LeaseInfo};
+pub use metadata::{
+    BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, SqliteMetadata,
+};
 pub use record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 pub use remove::RemoveLine;
-pub use shortcuts::SMALL_BLOB_MAX;
+pub use small_blobs::SMALL_BLOB_MAX;
 pub use usage::StoreUsage;

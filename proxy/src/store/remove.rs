@@ -32,16 +32,17 @@
 
 use std::fmt;
 
-use rusqlite::{Connection, params};
 use shared::digest::Digest;
 
 use super::error::Conflict;
-use super::lease::live_holder;
-use super::meta::digest_at;
-use super::pins::pin_names;
-use super::record::ImageId;
-use super::resolve::{Named, resolve_in};
+use super::metadata::{ImageState, Named, Removal, RepoName};
+use super::resolve::{Resolved, resolve_in};
 use super::{Store, StoreError};
+
+/// How often `rm` resolves its argument again when the image changed
+/// between resolving it and removing it (another process retagged or
+/// removed it meanwhile).
+const ATTEMPTS: usize = 8;
 
 /// One line of `rm` output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,12 +64,12 @@ impl fmt::Display for RemoveLine {
     }
 }
 
-/// What the transaction decided; blobs are deleted after it commits.
-struct Plan {
+/// What `rm` decided, from the image's state in the transaction; blobs
+/// are deleted after it commits.
+struct Decision {
+    removal: Removal,
     lines: Vec<RemoveLine>,
-    /// Blobs of the deleted image that nothing references any more.
-    orphans: Vec<Digest>,
-    /// The deleted image's layers among `orphans`, top first.
+    /// The deleted image's layers, top first (empty when it stays).
     layers: Vec<Digest>,
 }
 
@@ -77,39 +78,72 @@ impl Store {
     /// unique prefix) as `docker rmi [-f]` does; see the module docs.
     /// Returns the lines to print, in order.
     pub fn remove(&self, arg: &str, force: bool) -> Result<Vec<RemoveLine>, StoreError> {
-        let plan = self.write(|tx| plan(tx, self, arg, force))?;
-        let deleted = self.delete_unreferenced(&plan.orphans)?;
-        let mut lines = plan.lines;
-        lines.extend(
-            plan.layers
-                .into_iter()
-                .filter(|l| deleted.contains(l))
-                .map(RemoveLine::Deleted),
-        );
-        Ok(lines)
+        for _ in 0..ATTEMPTS {
+            let resolved = resolve_in(self.metadata(), arg)?;
+            let mut decided = None;
+            let orphans = self.metadata().remove(&resolved.id, &mut |state| {
+                decided = decide(self, arg, force, &resolved, state)?;
+                Ok(decided
+                    .as_ref()
+                    .map(|d: &Decision| d.removal.clone())
+                    .unwrap_or_default())
+            })?;
+            // `None`: the image changed since `arg` was resolved.
+            let (Some(orphans), Some(decision)) = (orphans, decided) else {
+                continue;
+            };
+            let deleted = self.delete_unreferenced(&orphans)?;
+            let mut lines = decision.lines;
+            let mut layers: Vec<Digest> = Vec::new();
+            for layer in decision.layers {
+                if orphans.contains(&layer) && !layers.contains(&layer) {
+                    layers.push(layer);
+                }
+            }
+            lines.extend(
+                layers
+                    .into_iter()
+                    .filter(|l| deleted.contains(l))
+                    .map(RemoveLine::Deleted),
+            );
+            return Ok(lines);
+        }
+        Err(StoreError::NoSuchImage {
+            reference: arg.to_owned(),
+        })
     }
 }
 
-fn plan(db: &Connection, store: &Store, arg: &str, force: bool) -> Result<Plan, StoreError> {
-    let resolved = resolve_in(db, arg)?;
-    let id = resolved.id;
-    let mut refs = references(db, &id)?;
-    let pins = pin_names(db, &id)?;
+/// Decides what removing `arg`, resolved as `resolved`, removes of the
+/// image in `state`; `None` when `resolved.by` no longer names it.
+fn decide(
+    store: &Store,
+    arg: &str,
+    force: bool,
+    resolved: &Resolved,
+    state: &ImageState,
+) -> Result<Option<Decision>, StoreError> {
+    let id = &state.record.id;
+    let mut refs = state.references.clone();
+    refs.sort_by(|a, b| (a.name(), a.is_digest(), a).cmp(&(b.name(), b.is_digest(), b)));
+    let pins = &state.pins;
+    let mut untag = Vec::new();
     let mut lines = Vec::new();
-    match resolved.by {
+    match &resolved.by {
+        Some(named) if !refs.contains(named) => return Ok(None),
         Some(named) => {
             if !force && is_single_reference(&refs) && !pins.is_empty() {
                 return Err(Conflict::PinnedReference {
                     reference: arg.to_owned(),
-                    image: id,
-                    pins,
+                    image: id.clone(),
+                    pins: pins.clone(),
                 }
                 .into());
             }
-            remove_reference(db, &named)?;
+            untag.push(named.clone());
             lines.push(RemoveLine::Untagged(named.familiar()));
-            refs.retain(|r| r != &named);
-            if let Named::Tag { name, .. } = &named {
+            refs.retain(|r| r != named);
+            if let Named::Tag { name, .. } = named {
                 let tag_left = refs
                     .iter()
                     .any(|r| matches!(r, Named::Tag { name: n, .. } if n == name));
@@ -117,143 +151,83 @@ fn plan(db: &Connection, store: &Store, arg: &str, force: bool) -> Result<Plan, 
                     let (same_repo, others): (Vec<Named>, Vec<Named>) =
                         refs.into_iter().partition(|r| r.name() == name);
                     for r in same_repo {
-                        remove_reference(db, &r)?;
                         lines.push(RemoveLine::Untagged(r.familiar()));
+                        untag.push(r);
                     }
                     refs = others;
                 }
             }
             if !refs.is_empty() {
-                return Ok(Plan {
+                return Ok(Some(Decision {
+                    removal: Removal {
+                        untag,
+                        delete_image: false,
+                    },
                     lines,
-                    orphans: Vec::new(),
                     layers: Vec::new(),
-                });
+                }));
             }
         }
         None => {
             if is_single_reference(&refs) {
-                check_not_in_use(db, store, arg, &id)?;
+                check_not_in_use(store, arg, state)?;
                 if !force && !pins.is_empty() {
-                    return Err(Conflict::PinnedImage { image: id, pins }.into());
+                    return Err(Conflict::PinnedImage {
+                        image: id.clone(),
+                        pins: pins.clone(),
+                    }
+                    .into());
                 }
                 for r in refs.drain(..) {
-                    remove_reference(db, &r)?;
                     lines.push(RemoveLine::Untagged(r.familiar()));
+                    untag.push(r);
                 }
             }
         }
     }
-    delete_image(db, store, arg, &id, force, &pins, refs, lines)
-}
-
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site; the steps read in order"
-)]
-fn delete_image(
-    db: &Connection,
-    store: &Store,
-    arg: &str,
-    id: &ImageId,
-    force: bool,
-    pins: &[String],
-    refs: Vec<Named>,
-    mut lines: Vec<RemoveLine>,
-) -> Result<Plan, StoreError> {
-    check_not_in_use(db, store, arg, id)?;
+    // Deleting the image.
+    check_not_in_use(store, arg, state)?;
     if !force && !refs.is_empty() {
         return Err(Conflict::MultipleRepositories { image: id.clone() }.into());
     }
     if !force && !pins.is_empty() {
         return Err(Conflict::PinnedImage {
             image: id.clone(),
-            pins: pins.to_vec(),
+            pins: pins.clone(),
         }
         .into());
     }
     lines.extend(refs.iter().map(|r| RemoveLine::Untagged(r.familiar())));
-    let blobs = image_blobs(db, id)?;
-    let layers_top_first = primary_layers(db, id)?;
-    db.execute("DELETE FROM images WHERE id = ?1", [id.to_string()])?;
     lines.push(RemoveLine::Deleted(id.digest().clone()));
-    let mut orphans = Vec::new();
-    for digest in blobs {
-        if !orphans.contains(&digest) && !is_referenced(db, &digest)? {
-            orphans.push(digest);
-        }
-    }
-    let mut layers = Vec::new();
-    for layer in layers_top_first {
-        if orphans.contains(&layer) && !layers.contains(&layer) {
-            layers.push(layer);
-        }
-    }
-    Ok(Plan {
+    Ok(Some(Decision {
+        removal: Removal {
+            untag,
+            delete_image: true,
+        },
         lines,
-        orphans,
-        layers,
-    })
+        layers: state
+            .record
+            .layers
+            .iter()
+            .rev()
+            .map(|l| l.digest.clone())
+            .collect(),
+    }))
 }
 
 /// Fails when a live lease holds the image (its ID, a manifest or an
 /// index of it). Force does not override this.
-fn check_not_in_use(
-    db: &Connection,
-    store: &Store,
-    arg: &str,
-    id: &ImageId,
-) -> Result<(), StoreError> {
-    let mut digests = vec![id.digest().clone()];
-    let mut stmt = db.prepare(
-        "SELECT digest FROM manifests WHERE image_id = ?1
-         UNION SELECT x.digest FROM indexes x JOIN manifests m ON x.manifest_digest = m.digest
-               WHERE m.image_id = ?1",
-    )?;
-    for d in stmt.query_map([id.to_string()], |row| digest_at(row, 0))? {
-        digests.push(d?);
-    }
-    match live_holder(db, store.layout(), &digests)? {
+fn check_not_in_use(store: &Store, arg: &str, state: &ImageState) -> Result<(), StoreError> {
+    match store.live_holder(&state.leases) {
         Some((holder, pid)) => Err(Conflict::InUse {
             reference: arg.to_owned(),
-            image: id.clone(),
+            image: state.record.id.clone(),
             holder,
             pid,
         }
         .into()),
         None => Ok(()),
     }
-}
-
-/// The image's references, sorted by repository, tags before digests.
-fn references(db: &Connection, id: &ImageId) -> Result<Vec<Named>, StoreError> {
-    let mut out = Vec::new();
-    let mut stmt = db.prepare("SELECT name, tag FROM tags WHERE image_id = ?1")?;
-    for r in stmt.query_map([id.to_string()], |row| {
-        Ok(Named::Tag {
-            name: row.get(0)?,
-            tag: row.get(1)?,
-        })
-    })? {
-        out.push(r?);
-    }
-    let mut stmt = db.prepare("SELECT name, digest FROM repo_digests WHERE image_id = ?1")?;
-    for r in stmt.query_map([id.to_string()], |row| {
-        Ok(Named::Digest {
-            name: row.get(0)?,
-            digest: row.get(1)?,
-        })
-    })? {
-        out.push(r?);
-    }
-    out.sort_by(|a, b| {
-        (a.name(), matches!(a, Named::Digest { .. }), a).cmp(&(
-            b.name(),
-            matches!(b, Named::Digest { .. }),
-            b,
-        ))
-    });
-    Ok(out)
 }
 
 /// moby's `isSingleReference`: at most one tag, and every digest
@@ -263,11 +237,11 @@ fn is_single_reference(refs: &[Named]) -> bool {
         return refs.len() == 1;
     }
     let mut single: Option<&Named> = None;
-    let mut digest_repos: Vec<&str> = Vec::new();
+    let mut digest_repos: Vec<&RepoName> = Vec::new();
     for r in refs {
         match r {
             Named::Digest { name, .. } => {
-                if !digest_repos.contains(&name.as_str()) {
+                if !digest_repos.contains(&name) {
                     digest_repos.push(name);
                 }
             }
@@ -279,72 +253,25 @@ fn is_single_reference(refs: &[Named]) -> bool {
     digest_repos.len() == 1 && digest_repos[0] == name
 }
 
-fn remove_reference(db: &Connection, named: &Named) -> Result<(), StoreError> {
-    match named {
-        Named::Tag { name, tag } => db.execute(
-            "DELETE FROM tags WHERE name = ?1 AND tag = ?2",
-            params![name, tag],
-        )?,
-        Named::Digest { name, digest } => db.execute(
-            "DELETE FROM repo_digests WHERE name = ?1 AND digest = ?2",
-            params![name, digest],
-        )?,
-    };
-    Ok(())
-}
-
-/// Every blob the image's rows reference (config, manifests, layers,
-/// indexes).
-fn image_blobs(db: &Connection, id: &ImageId) -> Result<Vec<Digest>, StoreError> {
-    let mut stmt = db.prepare(
-        "SELECT id FROM images WHERE id = ?1
-         UNION SELECT digest FROM manifests WHERE image_id = ?1
-         UNION SELECT l.digest FROM layers l JOIN manifests m ON l.manifest_digest = m.digest
-               WHERE m.image_id = ?1
-         UNION SELECT x.digest FROM indexes x JOIN manifests m ON x.manifest_digest = m.digest
-               WHERE m.image_id = ?1",
-    )?;
-    let blobs = stmt
-        .query_map([id.to_string()], |row| digest_at(row, 0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(blobs)
-}
-
-/// The layers of the image's primary manifest, top first.
-fn primary_layers(db: &Connection, id: &ImageId) -> Result<Vec<Digest>, StoreError> {
-    let mut stmt = db.prepare(
-        "SELECT l.digest FROM layers l JOIN images i ON l.manifest_digest = i.manifest_digest
-         WHERE i.id = ?1 ORDER BY l.position DESC",
-    )?;
-    let layers = stmt
-        .query_map([id.to_string()], |row| digest_at(row, 0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(layers)
-}
-
-pub(crate) fn is_referenced(db: &Connection, digest: &Digest) -> Result<bool, StoreError> {
-    Ok(db.query_row(
-        "SELECT EXISTS (SELECT 1 FROM blob_refs WHERE digest = ?1)",
-        [digest.to_string()],
-        |row| row.get(0),
-    )?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn repo(name: &str) -> RepoName {
+        RepoName::of(&name.parse().expect("reference"))
+    }
+
     fn tag(name: &str, tag: &str) -> Named {
         Named::Tag {
-            name: name.into(),
-            tag: tag.into(),
+            name: repo(name),
+            tag: tag.parse().expect("tag"),
         }
     }
 
     fn dig(name: &str, n: u8) -> Named {
         Named::Digest {
-            name: name.into(),
-            digest: Digest::sha256_of(&[n]).to_string(),
+            name: repo(name),
+            digest: Digest::sha256_of(&[n]),
         }
     }
 

@@ -1,6 +1,6 @@
 //! What the store knows about one repository's content: whether an image
-//! named in the repository holds a blob, and which image a tag or digest
-//! of the repository names.
+//! named in the repository holds a blob, and which image or digest a tag
+//! or digest of the repository names.
 //!
 //! A blob belongs to a repository when an image that one of the
 //! repository's tags or repo digests names uses it, as config, manifest,
@@ -8,27 +8,12 @@
 //! repository's name only then (or once the upstream confirmed it), so
 //! content is never handed out under a name that does not hold it.
 
-use rusqlite::{OptionalExtension, params};
 use shared::digest::Digest;
-use shared::reference::{Reference, TagOrDigest};
+use shared::reference::{Reference, Tag, TagOrDigest};
 
-use super::meta::image_id_at;
+use super::metadata::RepoName;
 use super::record::ImageId;
 use super::{Store, StoreError};
-
-/// The images a blob is part of.
-const HOLDERS: &str = "
-    SELECT id AS image_id FROM images WHERE id = ?2
-    UNION SELECT image_id FROM manifests WHERE digest = ?2
-    UNION SELECT m.image_id FROM layers l JOIN manifests m ON m.digest = l.manifest_digest
-        WHERE l.digest = ?2
-    UNION SELECT m.image_id FROM indexes x JOIN manifests m ON m.digest = x.manifest_digest
-        WHERE x.digest = ?2";
-
-/// The images a repository names.
-const NAMED: &str = "
-    SELECT image_id FROM tags WHERE name = ?1
-    UNION SELECT image_id FROM repo_digests WHERE name = ?1";
 
 impl Store {
     /// Whether an image named in `repository`'s repository (its tag or
@@ -38,15 +23,8 @@ impl Store {
         repository: &Reference,
         digest: &Digest,
     ) -> Result<bool, StoreError> {
-        let sql =
-            format!("SELECT EXISTS (SELECT 1 FROM ({HOLDERS}) h WHERE h.image_id IN ({NAMED}))");
-        self.read(|tx| {
-            Ok(tx.query_row(
-                &sql,
-                params![repository.canonical_name(), digest.to_string()],
-                |row| row.get(0),
-            )?)
-        })
+        self.metadata()
+            .repository_has(&RepoName::of(repository), digest)
     }
 
     /// The image that `repository`'s tag, or its repo digest, names.
@@ -55,22 +33,14 @@ impl Store {
         repository: &Reference,
         name: &TagOrDigest,
     ) -> Result<Option<ImageId>, StoreError> {
-        let (sql, key) = match name {
-            TagOrDigest::Tag(tag) => (
-                "SELECT image_id FROM tags WHERE name = ?1 AND tag = ?2",
-                tag.to_string(),
-            ),
-            TagOrDigest::Digest(digest) => (
-                "SELECT image_id FROM repo_digests WHERE name = ?1 AND digest = ?2",
-                digest.to_string(),
-            ),
-        };
-        self.read(|tx| {
-            Ok(tx
-                .query_row(sql, params![repository.canonical_name(), key], |row| {
-                    image_id_at(row, 0)
-                })
-                .optional()?)
-        })
+        self.metadata().named(&RepoName::of(repository), name)
+    }
+
+    /// The digest `name:tag` (default `latest`) resolved to when it was
+    /// last pulled or tagged: an index or a manifest. `None` if the store
+    /// has no such tag.
+    pub fn tag_target(&self, reference: &Reference) -> Result<Option<Digest>, StoreError> {
+        let tag = reference.tag().cloned().unwrap_or_else(Tag::latest);
+        self.metadata().tag_target(&RepoName::of(reference), &tag)
     }
 }

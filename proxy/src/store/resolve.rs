@@ -12,56 +12,15 @@
 //!    [`StoreError::InvalidReference`] when the input is neither a
 //!    reference nor an ID prefix.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use shared::digest::{Algorithm, Digest};
-use shared::reference::{DEFAULT_TAG, Reference};
+use shared::reference::{DEFAULT_TAG, Reference, Tag, TagOrDigest};
 
-use super::images::{image_exists, load_record};
-use super::meta::image_id_at;
+use super::metadata::{Metadata, Named, RepoName};
 use super::record::{ImageId, ImageRecord};
 use super::{Store, StoreError};
 
 /// How many candidates an ambiguity error lists.
 const MAX_CANDIDATES: usize = 10;
-
-/// A repository reference held in the database: canonical name plus tag
-/// or digest.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Named {
-    /// `name:tag`.
-    Tag {
-        /// Canonical repository name.
-        name: String,
-        /// The tag.
-        tag: String,
-    },
-    /// `name@digest`.
-    Digest {
-        /// Canonical repository name.
-        name: String,
-        /// The digest, as text.
-        digest: String,
-    },
-}
-
-impl Named {
-    pub(crate) fn name(&self) -> &str {
-        match self {
-            Named::Tag { name, .. } | Named::Digest { name, .. } => name,
-        }
-    }
-
-    /// Docker's familiar form: `redis:latest`, `redis@sha256:…`.
-    pub(crate) fn familiar(&self) -> String {
-        let full = match self {
-            Named::Tag { name, tag } => format!("{name}:{tag}"),
-            Named::Digest { name, digest } => format!("{name}@{digest}"),
-        };
-        full.parse::<Reference>()
-            .map(|r| r.familiar())
-            .unwrap_or(full)
-    }
-}
 
 /// An image, and the reference that named it (`None` when named by ID).
 #[derive(Debug)]
@@ -73,26 +32,27 @@ pub(crate) struct Resolved {
 impl Store {
     /// The image `arg` names (see the module docs for the forms).
     pub fn resolve(&self, arg: &str) -> Result<ImageRecord, StoreError> {
-        self.read(|tx| {
-            let id = resolve_in(tx, arg)?.id;
-            load_record(tx, &id)?.ok_or_else(|| StoreError::NoSuchImage {
+        let id = self.resolve_id(arg)?;
+        self.metadata()
+            .image(&id)?
+            .ok_or_else(|| StoreError::NoSuchImage {
                 reference: arg.to_owned(),
             })
-        })
     }
 
     /// The ID of the image `arg` names.
     pub fn resolve_id(&self, arg: &str) -> Result<ImageId, StoreError> {
-        self.read(|tx| Ok(resolve_in(tx, arg)?.id))
+        Ok(resolve_in(self.metadata(), arg)?.id)
     }
 }
 
-pub(crate) fn resolve_in(db: &Connection, arg: &str) -> Result<Resolved, StoreError> {
+/// The image `arg` names in `metadata`, and by which reference.
+pub(crate) fn resolve_in(metadata: &dyn Metadata, arg: &str) -> Result<Resolved, StoreError> {
     let no_such = || StoreError::NoSuchImage {
         reference: arg.to_owned(),
     };
     if let Some(id) = full_id(arg) {
-        return if image_exists(db, &id)? {
+        return if metadata.exists(&id)? {
             Ok(Resolved { id, by: None })
         } else {
             Err(no_such())
@@ -100,24 +60,20 @@ pub(crate) fn resolve_in(db: &Connection, arg: &str) -> Result<Resolved, StoreEr
     }
     match arg.parse::<Reference>() {
         Ok(reference) => {
-            let name = reference.canonical_name();
+            let name = RepoName::of(&reference);
             if let Some(digest) = reference.digest() {
                 let named = Named::Digest {
                     name,
-                    digest: digest.to_string(),
+                    digest: digest.clone(),
                 };
-                return lookup(db, &named)?.ok_or_else(no_such);
+                return lookup(metadata, named)?.ok_or_else(no_such);
             }
-            let tag = reference.tag().map_or(DEFAULT_TAG, |t| t.as_str());
-            let named = Named::Tag {
-                name,
-                tag: tag.to_owned(),
-            };
-            if let Some(found) = lookup(db, &named)? {
+            let tag = reference.tag().cloned().unwrap_or_else(Tag::latest);
+            if let Some(found) = lookup(metadata, Named::Tag { name, tag })? {
                 return Ok(found);
             }
             match id_prefix(arg) {
-                Some(prefix) => by_prefix(db, arg, prefix),
+                Some(prefix) => by_prefix(metadata, arg, prefix),
                 // As Docker: the tag the name implied (`nope:latest`).
                 None if reference.tag().is_none() => Err(StoreError::NoSuchImage {
                     reference: format!("{arg}:{DEFAULT_TAG}"),
@@ -126,29 +82,20 @@ pub(crate) fn resolve_in(db: &Connection, arg: &str) -> Result<Resolved, StoreEr
             }
         }
         Err(e) => match id_prefix(arg) {
-            Some(prefix) => by_prefix(db, arg, prefix),
+            Some(prefix) => by_prefix(metadata, arg, prefix),
             None => Err(e.into()),
         },
     }
 }
 
-fn lookup(db: &Connection, named: &Named) -> Result<Option<Resolved>, StoreError> {
-    let (sql, key) = match named {
-        Named::Tag { name, tag } => (
-            "SELECT image_id FROM tags WHERE name = ?1 AND tag = ?2",
-            (name, tag),
-        ),
-        Named::Digest { name, digest } => (
-            "SELECT image_id FROM repo_digests WHERE name = ?1 AND digest = ?2",
-            (name, digest),
-        ),
+fn lookup(metadata: &dyn Metadata, named: Named) -> Result<Option<Resolved>, StoreError> {
+    let (name, key) = match &named {
+        Named::Tag { name, tag } => (name, TagOrDigest::Tag(tag.clone())),
+        Named::Digest { name, digest } => (name, TagOrDigest::Digest(digest.clone())),
     };
-    let id = db
-        .query_row(sql, params![key.0, key.1], |row| image_id_at(row, 0))
-        .optional()?;
-    Ok(id.map(|id| Resolved {
+    Ok(metadata.named(name, &key)?.map(|id| Resolved {
         id,
-        by: Some(named.clone()),
+        by: Some(named),
     }))
 }
 
@@ -169,18 +116,8 @@ fn id_prefix(arg: &str) -> Option<&str> {
     valid.then_some(hex)
 }
 
-fn by_prefix(db: &Connection, arg: &str, hex: &str) -> Result<Resolved, StoreError> {
-    // IDs are `sha256:` + hex, so every ID starting with the prefix sorts
-    // in [prefix, prefix + "g"): a range scan of the primary key.
-    let low = format!("sha256:{hex}");
-    let high = format!("{low}g");
-    let mut stmt =
-        db.prepare("SELECT id FROM images WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3")?;
-    let mut ids = stmt
-        .query_map(params![low, high, MAX_CANDIDATES as i64 + 1], |row| {
-            image_id_at(row, 0)
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+fn by_prefix(metadata: &dyn Metadata, arg: &str, hex: &str) -> Result<Resolved, StoreError> {
+    let mut ids = metadata.ids_starting_with(&format!("sha256:{hex}"), MAX_CANDIDATES + 1)?;
     match ids.len() {
         0 => Err(StoreError::NoSuchImage {
             reference: arg.to_owned(),
@@ -238,37 +175,6 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(full_id(&input).is_some(), want, "{input}");
-        }
-    }
-
-    #[test]
-    fn familiar_forms() {
-        let d = format!("sha256:{}", "c".repeat(64));
-        let cases = [
-            (
-                Named::Tag {
-                    name: "docker.io/library/redis".into(),
-                    tag: "latest".into(),
-                },
-                "redis:latest".to_owned(),
-            ),
-            (
-                Named::Digest {
-                    name: "docker.io/library/redis".into(),
-                    digest: d.clone(),
-                },
-                format!("redis@{d}"),
-            ),
-            (
-                Named::Tag {
-                    name: "localhost:5000/a/b".into(),
-                    tag: "v1".into(),
-                },
-                "localhost:5000/a/b:v1".to_owned(),
-            ),
-        ];
-        for (named, want) in cases {
-            assert_eq!(named.familiar(), want);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! How much the store holds, and how much sharing layers saves.
 
 use super::content::Manager;
+use super::metadata::ImageTotals;
 use super::{Store, StoreError};
 
 /// Disk usage of the store.
@@ -24,26 +25,11 @@ pub struct StoreUsage {
 impl Store {
     /// The store's usage.
     pub fn usage(&self) -> Result<StoreUsage, StoreError> {
-        let (images, total_bytes, unique_bytes) = self.read(|tx| {
-            Ok(tx.query_row(
-                "SELECT (SELECT COUNT(*) FROM images),
-                        (SELECT COALESCE(SUM(size), 0) FROM images),
-                        (SELECT COALESCE(SUM(size), 0) FROM (
-                            SELECT digest, MAX(size) AS size FROM (
-                                SELECT l.digest, l.size FROM layers l
-                                    JOIN images i ON l.manifest_digest = i.manifest_digest
-                                UNION ALL SELECT id, config_size FROM images)
-                            GROUP BY digest))",
-                [],
-                |row| {
-                    Ok((
-                        row.get::<_, u64>(0)?,
-                        row.get::<_, u64>(1)?,
-                        row.get::<_, u64>(2)?,
-                    ))
-                },
-            )?)
-        })?;
+        let ImageTotals {
+            images,
+            total_bytes,
+            unique_bytes,
+        } = self.metadata().totals()?;
         let disk_bytes = self
             .content()
             .list()?

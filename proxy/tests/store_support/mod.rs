@@ -173,6 +173,30 @@ pub fn send(child: &mut Child, line: &str) {
     stdin.flush().expect("flush");
 }
 
+/// Runs one child per `(mode, arg)` on the store in `dir`: waits until
+/// each says `ready`, tells them all to go at once, then waits until each
+/// says `done` and exits successfully.
+pub fn run_at_once(dir: &Path, children: &[(&str, &str)]) {
+    let mut children: Vec<(Child, BufReader<ChildStdout>)> = children
+        .iter()
+        .map(|(mode, arg)| {
+            let mut child = spawn_child(mode, dir, arg);
+            let out = child_stdout(&mut child);
+            (child, out)
+        })
+        .collect();
+    for (child, out) in &mut children {
+        assert_eq!(next_line(out, child), "ready");
+    }
+    for (child, _) in &mut children {
+        send(child, "go");
+    }
+    for (child, out) in &mut children {
+        assert_eq!(next_line(out, child), "done");
+        assert!(child.wait().expect("wait").success());
+    }
+}
+
 pub fn wait_for_parent() {
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);

@@ -1,17 +1,14 @@
-//! Shortcuts for the pull engine and the commands: small whole blobs
-//! (manifests, configs), parsed image documents, and recording a pull.
+//! Small whole blobs for the pull engine and the commands: a blob's size,
+//! its writer, manifests and configs read and written in one piece, and
+//! an image's config and manifest parsed.
 
 use std::io::Read;
 
-use rusqlite::{OptionalExtension, params};
 use shared::config::ImageConfig;
 use shared::digest::Digest;
 use shared::manifest::{ImageManifest, Manifest};
-use shared::reference::{DEFAULT_TAG, Reference, Tag};
 
 use super::content::{BlobWriter, ContentWriter, Ingest, Ingester, Provider};
-use super::images::RecordOutcome;
-use super::meta::digest_at;
 use super::record::ImageRecord;
 use super::{Store, StoreError};
 
@@ -69,44 +66,6 @@ impl Store {
                 Ok(true)
             }
         }
-    }
-
-    /// The digest `name:tag` (default `latest`) resolved to when it was
-    /// last pulled or tagged: an index or a manifest. `None` if the store
-    /// has no such tag.
-    pub fn tag_target(&self, reference: &Reference) -> Result<Option<Digest>, StoreError> {
-        let tag = reference.tag().map_or(DEFAULT_TAG, Tag::as_str);
-        self.read(|tx| {
-            Ok(tx
-                .query_row(
-                    "SELECT digest FROM tags WHERE name = ?1 AND tag = ?2",
-                    params![reference.canonical_name(), tag],
-                    |row| digest_at(row, 0),
-                )
-                .optional()?)
-        })
-    }
-
-    /// Records a pulled image as `docker pull` does: `reference`'s tag
-    /// (default `latest`) unless it was pulled by digest, and always
-    /// `name@top_digest` (the digest the reference resolved to: index or
-    /// manifest).
-    pub fn record_pull(
-        &self,
-        record: &ImageRecord,
-        reference: &Reference,
-        top_digest: &Digest,
-    ) -> Result<RecordOutcome, StoreError> {
-        let tag = match (reference.digest(), reference.tag()) {
-            (Some(_), _) => None,
-            (None, Some(tag)) => Some(tag.clone()),
-            (None, None) => Some(Tag::latest()),
-        };
-        self.record_image(
-            record,
-            tag.as_ref().map(|t| (reference, t)),
-            Some((reference, top_digest)),
-        )
     }
 
     /// The image's config, parsed.

@@ -1,0 +1,195 @@
+//! The metadata: what the store knows about images, behind traits split by
+//! role, as [`content`](super::content) splits the blobs.
+//!
+//! - [`ImageRecords`]: image records, recorded with their tag and repo
+//!   digest in one step; read, listed, found by ID prefix; removed as one
+//!   read-decide-write step ([`ImageRecords::remove`]).
+//! - [`References`]: what a repository's tags and repo digests name.
+//! - [`Pins`]: named users of an image.
+//! - [`Leases`]: operations in flight and the digests they hold.
+//! - [`BlobReferences`]: which blobs the records reference (garbage
+//!   collection's marks), and each reference with its size (`fsck`).
+//! - [`Metadata`]: all of them, plus a change [`Generation`] and the
+//!   backend's own consistency check.
+//!
+//! Methods speak strata's values ([`ImageRecord`], [`Named`],
+//! [`LeaseRecord`], digests, tags), never a query language. Each method is
+//! one transaction: it sees one consistent state, and either all of its
+//! change is visible to every other handle and process or none of it.
+//! Deciding *what* to remove is the store's; [`ImageRecords::remove`]
+//! hands the decision a snapshot taken inside the transaction, so no
+//! other writer changes the image between the look and the change.
+//!
+//! Liveness of a lease is not the metadata's business: a lease record
+//! names a holder and an expiry, and the [`Store`](super::Store) checks
+//! the holder's lock file (local-file coordination; a shared backend
+//! would use advisory locks).
+//!
+//! [`SqliteMetadata`] is the one backend today (`sqlite/`). Another
+//! (PostgreSQL) implements the same traits and must pass the same
+//! conformance suite (`proxy/tests/metadata_conformance.rs`).
+
+mod named;
+mod sqlite;
+mod values;
+
+use std::collections::HashSet;
+
+use shared::digest::Digest;
+use shared::reference::{Tag, TagOrDigest};
+use time::OffsetDateTime;
+
+pub use named::{Named, RepoName};
+pub use sqlite::SqliteMetadata;
+pub use values::{
+    BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, RecordOutcome, Removal,
+};
+
+use super::StoreError;
+use super::record::{ImageId, ImageRecord, ImageRow};
+
+/// Image records: recording, reading, listing, removing.
+pub trait ImageRecords {
+    /// Records `record` (if its ID is new; a known image gains the
+    /// manifest and index, if new to it) and, in the same transaction,
+    /// points `tag` and `repo_digest` at it.
+    ///
+    /// A tag that named another image moves: the outcome names that image
+    /// and whether it kept any tag. When it kept none, the repo digest of
+    /// the tag's repository that the tag pointed at goes too (Docker's
+    /// dangling `<none>:<none>`); its other repo digests stay.
+    /// [`RecordOutcome::up_to_date`]: the image was known and the tag and
+    /// repo digest already named it (the tag with the same target).
+    fn record(
+        &self,
+        record: &ImageRecord,
+        tag: Option<(&RepoName, &Tag)>,
+        repo_digest: Option<(&RepoName, &Digest)>,
+        at: OffsetDateTime,
+    ) -> Result<RecordOutcome, StoreError>;
+
+    /// Points `name:tag` at image `id`, with the image's first manifest as
+    /// the digest the tag resolves to. `None`, changing nothing, when no
+    /// such image is recorded.
+    fn tag(
+        &self,
+        id: &ImageId,
+        name: &RepoName,
+        tag: &Tag,
+        at: OffsetDateTime,
+    ) -> Result<Option<RecordOutcome>, StoreError>;
+
+    /// The record of image `id` (its first manifest, that manifest's
+    /// layers and the first of its indexes by digest), if recorded.
+    fn image(&self, id: &ImageId) -> Result<Option<ImageRecord>, StoreError>;
+
+    /// Whether image `id` is recorded.
+    fn exists(&self, id: &ImageId) -> Result<bool, StoreError>;
+
+    /// Every image with its tags, repo digests and pins (each sorted),
+    /// newest first (by creation time; then by ID).
+    fn rows(&self) -> Result<Vec<ImageRow>, StoreError>;
+
+    /// One image as [`ImageRecords::rows`] lists it.
+    fn row(&self, id: &ImageId) -> Result<Option<ImageRow>, StoreError>;
+
+    /// The IDs whose full form (`sha256:<hex>`) starts with `prefix`,
+    /// sorted, at most `limit` of them.
+    fn ids_starting_with(&self, prefix: &str, limit: usize) -> Result<Vec<ImageId>, StoreError>;
+
+    /// How many images, their sizes added up, and the distinct layer and
+    /// config blobs of their first manifests, each counted once.
+    fn totals(&self) -> Result<ImageTotals, StoreError>;
+
+    /// One transaction: takes image `id`'s [`ImageState`], asks `decide`
+    /// what to remove, and removes it. References in [`Removal::untag`]
+    /// are removed only if they still name `id`; [`Removal::delete_image`]
+    /// deletes the record with every tag, repo digest, pin and manifest of
+    /// the image.
+    ///
+    /// Returns `None`, changing nothing and without calling `decide`, when
+    /// no such image is recorded. Otherwise the blobs the deleted image
+    /// referenced that no record references any more, without repeats
+    /// (empty when the image stays). An error from `decide` changes
+    /// nothing and is returned.
+    fn remove(
+        &self,
+        id: &ImageId,
+        decide: &mut dyn FnMut(&ImageState) -> Result<Removal, StoreError>,
+    ) -> Result<Option<Vec<Digest>>, StoreError>;
+}
+
+/// What repositories' tags and repo digests name.
+pub trait References {
+    /// The image `name`'s tag, or its repo digest, names.
+    fn named(&self, name: &RepoName, key: &TagOrDigest) -> Result<Option<ImageId>, StoreError>;
+
+    /// The digest `name:tag` resolved to when last recorded or tagged (an
+    /// index or a manifest).
+    fn tag_target(&self, name: &RepoName, tag: &Tag) -> Result<Option<Digest>, StoreError>;
+
+    /// Whether an image that a tag or repo digest of `name` names uses the
+    /// blob `digest` (as config, manifest, layer or index).
+    fn repository_has(&self, name: &RepoName, digest: &Digest) -> Result<bool, StoreError>;
+}
+
+/// Pins: a named user says an image is in use.
+pub trait Pins {
+    /// Pins image `id` by `by` (once: pinning again changes nothing).
+    /// `false`, changing nothing, when no such image is recorded.
+    fn pin(&self, id: &ImageId, by: &str, at: OffsetDateTime) -> Result<bool, StoreError>;
+
+    /// Removes the pin `by`, or every pin when `None`; returns the names
+    /// removed, sorted (empty when there was none).
+    fn unpin(&self, id: &ImageId, by: Option<&str>) -> Result<Vec<String>, StoreError>;
+
+    /// The names of the pins on image `id`, sorted.
+    fn pins(&self, id: &ImageId) -> Result<Vec<String>, StoreError>;
+}
+
+/// Leases: records of operations in flight and the digests they hold.
+pub trait Leases {
+    /// Records a new lease (its [`LeaseRecord::digests`] are held at
+    /// once).
+    fn begin_lease(&self, lease: &LeaseRecord) -> Result<(), StoreError>;
+
+    /// Adds `digests` to the digests lease `id` holds (a digest held twice
+    /// is held once). Digests need not name anything stored.
+    fn hold(&self, id: &str, digests: &[Digest]) -> Result<(), StoreError>;
+
+    /// Removes lease `id` and what it holds; `false` if there was none.
+    fn end_lease(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Every lease on record, oldest first, with the digests it holds.
+    fn leases(&self) -> Result<Vec<LeaseRecord>, StoreError>;
+}
+
+/// Which blobs the records reference: garbage collection's marks and
+/// `fsck`'s list.
+pub trait BlobReferences {
+    /// Every digest an image record references: image IDs (configs),
+    /// manifests, layers, indexes.
+    fn referenced(&self) -> Result<HashSet<Digest>, StoreError>;
+
+    /// Whether any image record references `digest`, right now (the
+    /// check right before a blob is deleted).
+    fn is_referenced(&self, digest: &Digest) -> Result<bool, StoreError>;
+
+    /// Every reference from an image to a blob, with the size recorded.
+    fn blob_uses(&self) -> Result<Vec<BlobUse>, StoreError>;
+}
+
+/// A complete metadata backend: every role, shareable between threads.
+pub trait Metadata:
+    ImageRecords + References + Pins + Leases + BlobReferences + Send + Sync
+{
+    /// A value that changes whenever the metadata may have changed, by
+    /// this handle or any other (another process's included). Equal
+    /// generations mean nothing changed, so callers can cache what they
+    /// read.
+    fn generation(&self) -> Result<Generation, StoreError>;
+
+    /// What the backend's own consistency checks report, one line each;
+    /// empty when it is sound (`fsck`).
+    fn problems(&self) -> Result<Vec<String>, StoreError>;
+}
