@@ -36,7 +36,8 @@ pub struct ImagesArgs {
 
 /// Runs `images`.
 pub fn run(store: &Store, args: &ImagesArgs) -> Result<ExitCode, String> {
-    let predicate = crate::image_views::predicate(store, &args.filters, args.repository.as_deref())?;
+    let predicate =
+        crate::image_views::predicate(store, &args.filters, args.repository.as_deref())?;
     let summaries = crate::image_views::summaries(store).map_err(|e| e.to_string())?;
     let format_text = match (&args.format, args.quiet, args.digests) {
         (Some(f), _, _) => f.as_str(),

@@ -13,8 +13,8 @@ use super::record::ImageRecord;
 use super::{Store, StoreError};
 
 /// The largest blob [`Store::read_small`] reads into memory (manifests
-/// are capped at 4 MiB by registries; configs are far smaller).
-pub const SMALL_BLOB_MAX: u64 = 16 * 1024 * 1024;
+/// and configs: the walk's largest document, [`shared::walk::MAX_CONFIG`]).
+pub const SMALL_BLOB_MAX: u64 = shared::walk::MAX_CONFIG;
 
 impl Store {
     /// The blob's size, or `None` if absent.

@@ -81,8 +81,8 @@ pub async fn list(
         let rows = if q.filters.is_empty() {
             cache.rows(store, q.digests)?
         } else {
-            let predicate =
-                crate::image_views::predicate(store, &q.filters, None).map_err(ApiError::invalid)?;
+            let predicate = crate::image_views::predicate(store, &q.filters, None)
+                .map_err(ApiError::invalid)?;
             std::sync::Arc::new(image_rows(&cache.get(store)?, Some(&predicate), q.digests))
         };
         let descending = q
