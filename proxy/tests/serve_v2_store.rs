@@ -371,3 +371,58 @@ async fn a_look_from_the_dashboard_caches_but_does_not_record() {
         "looking at redis recorded it:\n{listing}"
     );
 }
+
+/// An image manifest served before a restart is recorded once its blobs
+/// come through the restarted server: the images waiting for their blobs
+/// are kept in the store's metadata, not only in the process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_image_waiting_for_its_blobs_is_recorded_after_a_restart() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let alpine = registry
+        .push(fixtures::get("library/alpine:latest").expect("fixture"))
+        .expect("push");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let server = serve(&[registry.host()], &cli);
+    let top = get(&format!(
+        "{}/manifests/latest",
+        v2(&server, &registry.host(), "library/alpine")
+    ))
+    .await;
+    assert_eq!(top.status, StatusCode::OK);
+    let blobs = blobs_of(&top.json());
+    let store = strata::store::Store::open(server.store()).expect("store");
+    let noted = poll_async(std::time::Duration::from_secs(20), async || {
+        let waiting = store.waiting_images().expect("waiting");
+        match waiting
+            .iter()
+            .any(|w| w.manifest.digest.to_string() == alpine.digest)
+        {
+            true => Ok(waiting),
+            false => Err(waiting),
+        }
+    })
+    .await
+    .unwrap_or_else(|t| panic!("the manifest is not noted as waiting: {:?}", t.last));
+    assert_eq!(noted.len(), 1, "{noted:?}");
+
+    let server = server.restart().expect("restart");
+    let base = v2(&server, &registry.host(), "library/alpine");
+    for digest in &blobs {
+        let blob = get(&format!("{base}/blobs/{digest}")).await;
+        assert_eq!(blob.status, StatusCode::OK, "{digest}");
+    }
+    let listing = images_listing(&cli, &server, &alpine.digest).await;
+    assert!(
+        listing.contains(" latest "),
+        "recorded with its tag:\n{listing}"
+    );
+    let left = poll_async(std::time::Duration::from_secs(20), async || {
+        let waiting = store.waiting_images().expect("waiting");
+        match waiting.is_empty() {
+            true => Ok(()),
+            false => Err(waiting),
+        }
+    })
+    .await;
+    assert!(left.is_ok(), "recorded, so no longer waiting: {left:?}");
+}

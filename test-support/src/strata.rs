@@ -102,6 +102,7 @@ pub struct StrataServer {
     process: ChildGuard,
     store: tempfile::TempDir,
     _scratch: tempfile::TempDir,
+    options: StrataOptions,
 }
 
 impl StrataServer {
@@ -111,9 +112,26 @@ impl StrataServer {
     }
 
     fn start_with(options: StrataOptions) -> crate::Result<Self> {
-        let scratch = crate::scratch::dir("strata-serve")?;
         let store = crate::scratch::dir("strata-store")?;
-        let dist = match options.dist {
+        Self::start_on(options, store)
+    }
+
+    /// Kills the server (as a crash or `kill -9` would) and starts it again
+    /// on the same store, with the same options, on a new port.
+    pub fn restart(self) -> crate::Result<Self> {
+        let StrataServer {
+            process,
+            store,
+            options,
+            ..
+        } = self;
+        drop(process);
+        Self::start_on(options, store)
+    }
+
+    fn start_on(options: StrataOptions, store: tempfile::TempDir) -> crate::Result<Self> {
+        let scratch = crate::scratch::dir("strata-serve")?;
+        let dist = match options.dist.clone() {
             Some(dist) => dist,
             None => {
                 let dist = scratch.path().join("dist");
@@ -133,7 +151,7 @@ impl StrataServer {
             .arg(format!("--store={}", store.path().display()))
             .args(&options.args)
             .env("STRATA_LOG", "warn")
-            .envs(options.env)
+            .envs(options.env.iter().cloned())
             .stdout(Stdio::piped());
         let mut process =
             ChildGuard::spawn("strata serve", command, scratch.path().join("stderr.log"))?;
@@ -162,6 +180,7 @@ impl StrataServer {
             process,
             store,
             _scratch: scratch,
+            options,
         })
     }
 

@@ -79,6 +79,7 @@ mod repository;
 mod resolve;
 mod small_blobs;
 mod usage;
+mod waiting;
 
 pub use content::{
     BlobInfo, BlobReader, BlobWriter, ContentStore, ContentWriter, Ingest, Ingester, LocalContent,
@@ -89,7 +90,8 @@ pub use fsck::{BrokenReference, CorruptBlob, FsckReport};
 pub use handle::Store;
 pub use lease::{LeaseGuard, LeaseInfo};
 pub use metadata::{
-    BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, SqliteMetadata,
+    BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, RepoName,
+    SqliteMetadata, WaitingImage, WaitingImages,
 };
 pub use record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 pub use remove::RemoveLine;

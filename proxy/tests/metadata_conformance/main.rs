@@ -18,7 +18,7 @@ use shared::platform::Platform;
 use shared::reference::{Tag, TagOrDigest};
 use strata::store::metadata::{
     BlobUse, ImageState, ImageTotals, LeaseRecord, Metadata, Named, Removal, RepoName,
-    SqliteMetadata,
+    SqliteMetadata, WaitingImage,
 };
 use strata::store::{BlobRef, ImageId, ImageRecord, LayerRecord, StoreError};
 use time::OffsetDateTime;
@@ -31,6 +31,7 @@ mod store_support;
 mod handles;
 mod images;
 mod lifecycle;
+mod waiting;
 
 use store_support::{CHILD_ENV, DIR_ENV, run_at_once, wait_for_parent};
 
@@ -151,6 +152,7 @@ mod suite {
     pub use super::handles::*;
     pub use super::images::*;
     pub use super::lifecycle::*;
+    pub use super::waiting::*;
 }
 
 macro_rules! conformance {
@@ -178,6 +180,7 @@ mod sqlite {
         remove_shows_the_state_and_a_refusal_changes_nothing,
         blob_references_are_the_marks,
         totals_count_shared_blobs_once,
+        waiting_images_are_kept_bounded_and_forgotten,
         generation_changes_with_commits_from_any_handle,
         a_sound_backend_has_no_problems;
         two_processes_record_at_once

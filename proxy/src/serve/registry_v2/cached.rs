@@ -27,6 +27,10 @@
 //!
 //! The manifests waiting for their blobs are held in memory, a bounded
 //! number ([`PENDING_LIMIT`]) per process; the oldest are forgotten first.
+//! They are also kept in the store's metadata
+//! ([`crate::store::WaitingImages`]), so a restarted `strata serve` takes
+//! them up again ([`CachedImages::restore`]) and records an image whose
+//! blobs arrive after the restart.
 //! Recording runs on a blocking task, after the response went out.
 //!
 //! # The lease
@@ -65,13 +69,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use shared::digest::Digest;
-use shared::manifest::Manifest;
+use shared::manifest::{ImageManifest, Manifest};
 use shared::reference::{Reference, Tag, TagOrDigest};
 use shared::walk::{Fetched, Need, PlatformChoice, Walk};
 
 use super::served_manifest::ManifestBytes;
 use crate::serve::AppState;
-use crate::store::{BlobRef, ImageRecord, LeaseGuard, Provider, Store, StoreError};
+use crate::store::{
+    BlobRef, ImageRecord, LeaseGuard, Provider, RepoName, Store, StoreError, WaitingImage,
+};
 
 /// Most image manifests waiting for their blobs, and most indexes
 /// remembered for their platform manifests.
@@ -101,6 +107,40 @@ struct Pending {
     /// Holds the image's blobs until it is recorded (`None` if it could
     /// not be taken); ends when the last clone of the entry is dropped.
     lease: Option<Arc<LeaseGuard>>,
+}
+
+impl Pending {
+    /// What its lease holds: the manifest, the config (the image ID, so
+    /// `strata rm` refuses the image meanwhile), every layer and the index.
+    fn holds(&self, image: &ImageManifest) -> Vec<Digest> {
+        let mut held = vec![self.manifest.digest.clone(), image.config.digest.clone()];
+        held.extend(image.layers.iter().map(|l| l.digest.clone()));
+        held.extend(self.index.as_ref().map(|i| i.digest.clone()));
+        held
+    }
+
+    /// How the store keeps it across restarts.
+    fn waiting(&self) -> WaitingImage {
+        WaitingImage {
+            repository: RepoName::of(&self.repository),
+            manifest: self.manifest.clone(),
+            tag: self.tag.clone(),
+            index: self.index.clone(),
+            since: time::OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// A waiting image the store kept, with no lease yet.
+    fn from_waiting(waiting: WaitingImage) -> Option<Pending> {
+        let repository = waiting.repository.as_str().parse::<Reference>().ok()?;
+        Some(Pending {
+            repository,
+            manifest: waiting.manifest,
+            tag: waiting.tag,
+            index: waiting.index,
+            lease: None,
+        })
+    }
 }
 
 /// The images `/v2` is caching; see the module doc.
@@ -170,9 +210,6 @@ impl CachedImages {
                         .find(|i| i.name == name && i.children.contains(&blob.digest))
                         .cloned(),
                 };
-                let mut held = vec![blob.digest.clone(), image.config.digest.clone()];
-                held.extend(image.layers.iter().map(|l| l.digest.clone()));
-                held.extend(parent.as_ref().map(|p| p.index.digest.clone()));
                 let pending = Pending {
                     repository: repository.name_only(),
                     tag: tag
@@ -190,9 +227,13 @@ impl CachedImages {
                 // Started before the response goes out, so the lease is in
                 // place, as a rule, before the client has a blob of the
                 // image fetched (the module doc says what is left open).
+                let held = pending.holds(&image);
                 tokio::task::spawn_blocking(move || {
                     let mut pending = pending;
                     pending.lease = take_lease(&store, &pending, &held, &bytes);
+                    if let Err(e) = store.wait_for_blobs(&pending.waiting(), PENDING_LIMIT) {
+                        tracing::warn!(repository = %pending.repository, manifest = %pending.manifest.digest, error = %e, "could not note an image cached through /v2 in the store; it is recorded only if its blobs arrive before strata restarts");
+                    }
                     let forgotten = {
                         let mut waiting = lock(&queue);
                         let (same, rest): (VecDeque<Pending>, VecDeque<Pending>) =
@@ -213,6 +254,53 @@ impl CachedImages {
             }
         }
         self.record_complete(state, repository);
+    }
+
+    /// Takes up the images an earlier `strata serve` on this store left
+    /// waiting for their blobs: each gets its lease again, and what is
+    /// complete by now is recorded. Runs on a blocking task; without a
+    /// tokio runtime (a test building the router alone), does nothing.
+    pub fn restore(&self, store: &Store) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (store, queue) = (store.clone(), self.pending.clone());
+        runtime.spawn_blocking(move || {
+            let waiting = match store.waiting_images() {
+                Ok(waiting) => waiting,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the images left waiting for their blobs; they are not recorded");
+                    return;
+                }
+            };
+            let mut names = Vec::new();
+            for waiting in waiting {
+                let Some(pending) = Pending::from_waiting(waiting) else {
+                    continue;
+                };
+                let manifest = store.read_small(&pending.manifest.digest).ok().flatten();
+                let Some(image) = manifest
+                    .as_deref()
+                    .and_then(|bytes| Manifest::from_slice(bytes, Some(pending.manifest.media_type.as_str())).ok())
+                    .and_then(|m| m.as_image().cloned())
+                else {
+                    // Its manifest is gone (collected): nothing to record, ever.
+                    forget(&store, &pending);
+                    continue;
+                };
+                let mut pending = pending;
+                let bytes = manifest.unwrap_or_default();
+                pending.lease = take_lease(&store, &pending, &pending.holds(&image), &bytes);
+                names.push(pending.repository.canonical_name());
+                let forgotten = push_bounded(&mut lock(&queue).entries, pending);
+                drop(forgotten);
+            }
+            names.sort();
+            names.dedup();
+            for name in names {
+                record_waiting(&store, &queue, &name);
+            }
+        });
     }
 
     /// Records, on a blocking task, every image of `repository` whose
@@ -282,9 +370,11 @@ fn record_waiting(store: &Store, queue: &Mutex<Waiting>, name: &str) {
         for p in mine {
             match record(store, &p) {
                 Ok(false) => left.push(p),
-                Ok(true) => {} // recorded (or never will be): its lease ends here
+                // Recorded (or never will be): its lease ends here.
+                Ok(true) => forget(store, &p),
                 Err(e) => {
                     tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "could not record an image cached through /v2");
+                    forget(store, &p);
                 }
             }
         }
@@ -301,6 +391,13 @@ fn record_waiting(store: &Store, queue: &Mutex<Waiting>, name: &str) {
         if !look_again {
             return;
         }
+    }
+}
+
+/// Tells the store `p` waits no more.
+fn forget(store: &Store, p: &Pending) {
+    if let Err(e) = store.done_waiting(&p.repository, &p.manifest.digest) {
+        tracing::warn!(repository = %p.repository, manifest = %p.manifest.digest, error = %e, "could not forget an image that waited for its blobs; a restart will look at it again");
     }
 }
 

@@ -78,7 +78,9 @@ use super::AppState;
 /// Every `/v2` route (mounted at the root by [`super::app`]), each with
 /// its own [`V2Context`], behind [`auth::private_needs_token`].
 pub fn routes(state: AppState) -> Router<AppState> {
-    routes_with(Arc::new(V2Context::default())).layer(axum::middleware::from_fn_with_state(
+    let context = Arc::new(V2Context::default());
+    context.cached.restore(state.store());
+    routes_with(context).layer(axum::middleware::from_fn_with_state(
         state,
         auth::private_needs_token,
     ))

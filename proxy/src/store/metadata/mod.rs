@@ -9,6 +9,8 @@
 //! - [`Leases`]: operations in flight and the digests they hold.
 //! - [`BlobReferences`]: which blobs the records reference (garbage
 //!   collection's marks), and each reference with its size (`fsck`).
+//! - [`WaitingImages`]: image manifests `/v2` served that wait for their
+//!   blobs before they are recorded.
 //! - [`Metadata`]: all of them, plus a change [`Generation`] and the
 //!   backend's own consistency check.
 //!
@@ -27,7 +29,7 @@
 //!
 //! [`SqliteMetadata`] is the one backend today (`sqlite/`). Another
 //! (PostgreSQL) implements the same traits and must pass the same
-//! conformance suite (`proxy/tests/metadata_conformance.rs`).
+//! conformance suite (`proxy/tests/metadata_conformance/`).
 
 mod named;
 mod sqlite;
@@ -42,7 +44,7 @@ use time::OffsetDateTime;
 pub use named::{Named, RepoName};
 pub use sqlite::SqliteMetadata;
 pub use values::{
-    BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, RecordOutcome, Removal,
+    BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, RecordOutcome, Removal, WaitingImage,
 };
 
 use super::StoreError;
@@ -179,9 +181,24 @@ pub trait BlobReferences {
     fn blob_uses(&self) -> Result<Vec<BlobUse>, StoreError>;
 }
 
+/// Image manifests served through `/v2` that wait for their blobs, oldest
+/// first, bounded.
+pub trait WaitingImages {
+    /// Notes `image` (replacing the same repository and manifest), then
+    /// forgets the oldest beyond `limit`.
+    fn wait(&self, image: &WaitingImage, limit: usize) -> Result<(), StoreError>;
+
+    /// Every waiting image, oldest first.
+    fn waiting(&self) -> Result<Vec<WaitingImage>, StoreError>;
+
+    /// Forgets the manifest `manifest` of `repository` (recorded, or never
+    /// to be); `false` if it was not waiting.
+    fn done_waiting(&self, repository: &RepoName, manifest: &Digest) -> Result<bool, StoreError>;
+}
+
 /// A complete metadata backend: every role, shareable between threads.
 pub trait Metadata:
-    ImageRecords + References + Pins + Leases + BlobReferences + Send + Sync
+    ImageRecords + References + Pins + Leases + BlobReferences + WaitingImages + Send + Sync
 {
     /// A value that changes whenever the metadata may have changed, by
     /// this handle or any other (another process's included). Equal

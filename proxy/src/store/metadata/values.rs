@@ -4,8 +4,10 @@
 use shared::digest::Digest;
 use time::OffsetDateTime;
 
-use super::Named;
-use crate::store::record::{ImageId, ImageRecord};
+use shared::reference::Tag;
+
+use super::{Named, RepoName};
+use crate::store::record::{BlobRef, ImageId, ImageRecord};
 
 /// What [`Store::record_image`](crate::store::Store::record_image) or
 /// [`Store::tag`](crate::store::Store::tag) changed.
@@ -91,4 +93,21 @@ pub struct ImageTotals {
     /// The distinct layer and config blobs of their first manifests, each
     /// counted once.
     pub unique_bytes: u64,
+}
+
+/// An image manifest `/v2` served, waiting for its blobs before it is
+/// recorded as an image (see `serve/registry_v2/cached.rs`). Kept in the
+/// metadata so that a restart, or another replica, goes on waiting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitingImage {
+    /// The repository it was served for.
+    pub repository: RepoName,
+    /// The image manifest.
+    pub manifest: BlobRef,
+    /// The tag it was served by (or its index was), if any.
+    pub tag: Option<Tag>,
+    /// The index it was chosen from, if any.
+    pub index: Option<BlobRef>,
+    /// When it was (last) served.
+    pub since: OffsetDateTime,
 }

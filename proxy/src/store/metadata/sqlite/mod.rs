@@ -30,6 +30,7 @@ mod record;
 mod references;
 mod removal;
 mod schema;
+mod waiting;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -11,6 +11,7 @@
 //! | `pins` | pin of an image by a named user | `image_id, by` |
 //! | `leases` | operation in flight | `id` |
 //! | `lease_resources` | digest a lease holds | `lease_id, digest` |
+//! | `waiting` | image manifest `/v2` served, waiting for its blobs (version 2) | `name, manifest_digest` |
 //!
 //! Names are canonical repository names (`docker.io/library/redis`).
 //! Deleting an image cascades to everything that names it. A blob's
@@ -21,7 +22,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::store::StoreError;
 
-const VERSION: i64 = 1;
+const VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS images (
@@ -107,6 +108,20 @@ CREATE TABLE IF NOT EXISTS lease_resources (
 );
 CREATE INDEX IF NOT EXISTS lease_resources_digest ON lease_resources(digest);
 
+CREATE TABLE IF NOT EXISTS waiting (
+    name TEXT NOT NULL,
+    manifest_digest TEXT NOT NULL,
+    manifest_size INTEGER NOT NULL,
+    manifest_media_type TEXT NOT NULL,
+    tag TEXT,
+    index_digest TEXT,
+    index_size INTEGER,
+    index_media_type TEXT,
+    since TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (name, manifest_digest)
+);
+
 CREATE VIEW IF NOT EXISTS blob_refs(digest) AS
     SELECT id FROM images
     UNION ALL SELECT digest FROM manifests
@@ -129,6 +144,8 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         });
     }
     if version < VERSION {
+        // Every statement is `IF NOT EXISTS`: a version-1 store gains the
+        // `waiting` table, and a new one gets everything.
         tx.execute_batch(SCHEMA_V1)?;
         tx.pragma_update(None, "user_version", VERSION)?;
     }
