@@ -213,7 +213,8 @@ def bundle_rows(rows, dist):
     import re
     if not os.path.isdir(dist):
         return
-    files = [f for f in os.listdir(dist) if f.endswith((".wasm", ".js"))]
+    # .bin: packs of split chunks (scripts/split_wasm.py).
+    files = [f for f in os.listdir(dist) if f.endswith((".wasm", ".js", ".bin"))]
     if not files:
         return
     html = open(os.path.join(dist, "index.html")).read()
@@ -231,18 +232,21 @@ def bundle_rows(rows, dist):
     loaders = [f for f in first if f.startswith("__wasm_split")]
     if loaders:
         text = open(os.path.join(dist, loaders[0])).read()
+        # A chunk is a file of its own, or a slice of a pack (one file for
+        # several chunks): a route fetches each file once.
         chunk_file = dict(re.findall(r'const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([^"]+)"', text))
+        pack_file = dict(re.findall(r'const (__pack_\d+) = makePack\(new URL\("\./([^"]+)"', text))
+        chunk_file |= {c: pack_file[p] for c, p in re.findall(r'const (__chunk_\d+) = packedChunk\((__pack_\d+),', text)}
         routes = re.findall(r'export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([^"]+)".*?\n, \[([^\]]*)\]\)\);', text, re.S)
-        detail = ", ".join(
-            f"{name} {(gz[own] + sum(gz[chunk_file[d.strip()]] for d in deps.split(',') if d.strip()))/1000:.0f}"
-            for name, own, deps in sorted(routes))
+        route_files = {name: {own} | {chunk_file[d.strip()] for d in deps.split(",") if d.strip()}
+                       for name, own, deps in routes}
+        detail = ", ".join(f"{name} {sum(gz[f] for f in fs)/1000:.0f}" for name, fs in sorted(route_files.items()))
         rows.append(("dashboard wasm, lazy routes", f"{sum(gz[f] for f in lazy)/1000:.0f} kB gzip",
                      f"kB gzip a route adds when it first opens (its module and the chunks it shares): {detail}", "report"))
         # A shared image link (`/i/name@digest`): the first load and the
         # image page's module with its chunks render the facts; Verify, the
         # raw JSON views and Pull/Remove are split points fetched after.
-        need = {f for name, own, deps in routes if name == "image_page"
-                for f in [own] + [chunk_file[d.strip()] for d in deps.split(",") if d.strip()]}
+        need = route_files.get("image_page", set())
         if need:
             facts = first | need
             rows.append(("shared image link, before facts render", f"{sum(gz[f] for f in facts)/1000:.0f} kB gzip",
