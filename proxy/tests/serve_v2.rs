@@ -85,7 +85,7 @@ async fn passes_every_fixture_through_in_every_auth_variant() {
     for auth in Auth::ALL {
         let registry = Registry::start(auth).expect("registry");
         let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
-        let server = serve(&[registry.host()], &cli);
+        let server = serve(&registry.trusted_hosts(), &cli);
         for (fixture, pushed) in fixtures::all()
             .expect("fixtures")
             .iter()
@@ -399,7 +399,13 @@ async fn errors_have_the_distribution_shape() {
         config.to_string(),
     )
     .expect("config");
-    let server = serve(&[open.host(), token.host(), basic.host()], &cli);
+    let trusted = [
+        open.trusted_hosts(),
+        token.trusted_hosts(),
+        basic.trusted_hosts(),
+    ]
+    .concat();
+    let server = serve(&trusted, &cli);
     let unknown_digest = format!("sha256:{}", "0".repeat(64));
     let open_base = v2(&server, &open.host(), "library/alpine");
 

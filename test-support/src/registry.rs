@@ -119,6 +119,15 @@ impl Registry {
         format!("http://{}", self.addr)
     }
 
+    /// What `strata serve` must list to reach this registry: its
+    /// `127.0.0.1:PORT`, and its token issuer's for the token variant (a
+    /// listed port trusts only that port).
+    pub fn trusted_hosts(&self) -> Vec<String> {
+        std::iter::once(self.host())
+            .chain(self.token_issuer.as_ref().map(TokenIssuer::host))
+            .collect()
+    }
+
     /// The token issuer, for the token variant.
     pub fn token_issuer(&self) -> Option<&TokenIssuer> {
         self.token_issuer.as_ref()

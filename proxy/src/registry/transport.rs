@@ -16,7 +16,9 @@
 //! - **Redirects** are followed here, not by the HTTP library, up to
 //!   [`MAX_REDIRECTS`]. `Authorization` is dropped as soon as a redirect
 //!   leaves the origin (scheme, host, port) of the first request, so
-//!   credentials never reach the storage service a blob redirects to.
+//!   credentials never reach the storage service a blob redirects to. A
+//!   307 or 308 that would re-send a request body (an identity-token form)
+//!   to another origin is not followed.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -225,6 +227,20 @@ impl Transport {
                 message: format!("invalid Location {location:?}: {e}"),
             })?;
             tracing::debug!(from = %url, to = %next, status = %response.status(), "following redirect");
+            let keeps_body = matches!(
+                response.status(),
+                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+            );
+            if keeps_body && body.is_some() && next.origin() != origin {
+                return Err(TransportError::Redirect {
+                    url: url.clone(),
+                    message: format!(
+                        "{} to another origin ({}) would re-send the request body (which may hold credentials); strata does not follow it",
+                        response.status(),
+                        next.origin().ascii_serialization()
+                    ),
+                });
+            }
             if matches!(
                 response.status(),
                 StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND | StatusCode::SEE_OTHER
