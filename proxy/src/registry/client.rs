@@ -149,11 +149,18 @@ impl RegistryClient {
         let mut endpoint = Endpoint::resolve(&name, &self.inner.config)?;
         // Docker treats loopback registries as insecure: HTTPS first, then
         // plain HTTP when nothing answers HTTPS there. A certificate that is
-        // not trusted stays an HTTPS error (the user sees it); when neither
-        // answers (the registry is down), nothing is remembered and the next
-        // request asks again.
+        // not trusted is accepted there (a self-signed test registry), as
+        // Docker does: traffic that plain HTTP would carry anyway. When
+        // neither answers (the registry is down), nothing is remembered and
+        // the next request asks again.
         if endpoint.base().scheme() == "https" && super::endpoint::is_loopback(&name) {
             let https = self.inner.transport.probe(&endpoint.url("/v2/")?).await;
+            if https == Probe::CertificateRejected {
+                tracing::warn!(registry = %name, "the loopback registry's certificate is not trusted; using HTTPS without checking it, as Docker does for loopback registries");
+                self.inner
+                    .transport
+                    .accept_untrusted_certificate(endpoint.base());
+            }
             if https == Probe::Failed {
                 let http = endpoint.plain_http();
                 let answered = self.inner.transport.probe(&http.url("/v2/")?).await;

@@ -8,7 +8,8 @@
 //! | `client` | [`RegistryClient`]: ping, credentials, the authenticated request path |
 //! | `challenge` | `WWW-Authenticate` parsing |
 //! | `token` | bearer tokens: fetch, cache per (registry, repository, actions) |
-//! | [`transport`] | retries, redirects, and the destination check ([`DestinationPolicy`]) |
+//! | [`transport`] | redirects, the destination check ([`DestinationPolicy`]), untrusted loopback certificates |
+//! | `retry` | [`RetryPolicy`] and `Retry-After` |
 //! | `manifest`, `blob`, `listing`, `login` | the operations |
 //! | [`error`] | [`RegistryError`] |
 //!
@@ -31,6 +32,7 @@ pub mod error;
 mod listing;
 mod login;
 mod manifest;
+mod retry;
 mod token;
 pub mod transport;
 
