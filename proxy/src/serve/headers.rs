@@ -11,7 +11,7 @@
 //! ```text
 //! default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-…';
 //! worker-src 'self' blob:; style-src 'self' 'unsafe-inline';
-//! img-src 'self' data:; connect-src 'self'; object-src 'none';
+//! img-src 'self' data:; connect-src 'self' blob:; object-src 'none';
 //! base-uri 'none'; form-action 'self'; frame-ancestors 'none'
 //! ```
 //!
@@ -20,7 +20,8 @@
 //! scripts Trunk writes into `index.html`, computed from the served file
 //! when the server starts, so a rebuilt dashboard needs no change here;
 //! `blob:` workers are the Verify panel's (each imports the app's own
-//! module). Inline styles stay allowed: the dashboard sets `style`
+//! module), and `connect-src blob:` lets a page read back a file it made
+//! for download (as the explorer's tests do). Inline styles stay allowed: the dashboard sets `style`
 //! attributes (the explorer's virtual list), and a style cannot run code.
 
 use std::path::Path;
@@ -40,7 +41,7 @@ pub fn content_security_policy(index_html: &str) -> String {
         })
         .collect();
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
