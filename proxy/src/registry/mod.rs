@@ -8,10 +8,10 @@
 //! | `client` | [`RegistryClient`]: ping, credentials, the authenticated request path |
 //! | `challenge` | `WWW-Authenticate` parsing |
 //! | `token` | bearer tokens: fetch, cache per (registry, repository, actions) |
-//! | [`transport`] | redirects, the destination check ([`DestinationPolicy`]), untrusted loopback certificates |
-//! | `retry` | [`RetryPolicy`] and `Retry-After` |
+//! | [`transport`] | retries, redirects, and the destination check ([`DestinationPolicy`]) |
 //! | `manifest`, `blob`, `listing`, `login` | the operations |
 //! | [`error`] | [`RegistryError`] |
+//! | `retry` | [`RetryPolicy`] and `Retry-After`, for the transport (which also speaks to loopback registries with untrusted certificates) |
 //!
 //! What the client verifies: manifest bytes against the digest they were
 //! fetched by (or `Docker-Content-Digest`), and their size
@@ -32,9 +32,11 @@ pub mod error;
 mod listing;
 mod login;
 mod manifest;
-mod retry;
 mod token;
 pub mod transport;
+
+// The transport's retries, in a file of their own.
+mod retry;
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
