@@ -329,3 +329,32 @@ fn non_loopback_binding_needs_a_token() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--private needs a token"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn store_failures_do_not_show_the_stores_paths() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let pushed = registry
+        .push(fixtures::get("lovelearnlinux/webserver:v1").expect("fixture"))
+        .expect("push");
+    let api = Api::start(&registry).await;
+    // The store cannot write: its ingest folder is a file now (refused
+    // even to root).
+    let ingest = api.server.store().join("ingest");
+    if ingest.is_dir() {
+        std::fs::remove_dir_all(&ingest).expect("remove ingest");
+    }
+    std::fs::write(&ingest, b"not a folder").expect("write");
+
+    let events = api.pull(&pushed.reference).await;
+    let failed = events.last().expect("events");
+    assert_eq!(failed["event"], "failed", "{events:?}");
+    let store = api.server.store().display().to_string();
+    let everything = serde_json::Value::Array(events.clone()).to_string();
+    assert!(!everything.contains(&store), "{store} in {everything}");
+    assert!(
+        failed["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("see the server log")),
+        "{failed}"
+    );
+}

@@ -1,7 +1,9 @@
 //! `strata serve`'s defences on a running server: `--private` covers `/v2`
 //! (skopeo logs in with the token as password), and a loopback server
 //! refuses requests addressed to names a web page could point at
-//! 127.0.0.1 (DNS rebinding).
+//! 127.0.0.1 (DNS rebinding). An upstream's 401 (strata's own
+//! credentials missing) reaches clients as 403 DENIED, not a challenge
+//! they could not answer (skopeo shows why).
 
 use std::process::Command;
 
@@ -210,4 +212,66 @@ async fn strata_serve_ignores_proxies_from_the_environment() {
     let (status, digest, body) = manifest_through(&server, &registry, "library/alpine", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(digest.as_deref(), Some(pushed.digest.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_refusal_is_no_challenge_for_the_client() {
+    // strata has no credentials for this registry: the upstream says 401.
+    let registry = Registry::start(Auth::Basic).expect("registry");
+    registry.push_fixture("library/redis:latest").expect("push");
+    let no_credentials = tempfile::tempdir().expect("tempdir");
+    let start = |private: bool| {
+        let options = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+            .env("STRATA_INSECURE_REGISTRIES", registry.host())
+            .env("DOCKER_CONFIG", no_credentials.path().display().to_string());
+        let options = if private {
+            options.env("STRATA_TOKEN", TOKEN).arg("--private")
+        } else {
+            options
+        };
+        options.start().expect("strata serve")
+    };
+    for (private, creds) in [(false, None), (true, Some(format!("strata:{TOKEN}")))] {
+        let server = start(private);
+        // The client cannot fix it by logging in to strata, so it gets no
+        // challenge: 403 DENIED, saying who must log in where.
+        let (status, _, body) = manifest_through(
+            &server,
+            &registry,
+            "library/redis",
+            private.then_some(TOKEN),
+        )
+        .await;
+        assert_eq!(status, 403, "private: {private}: {body}");
+        assert!(
+            body.contains("DENIED") && body.contains("strata login"),
+            "{body}"
+        );
+        let through = format!(
+            "{}/{}/library/redis:latest",
+            server.host(),
+            registry.host().replace(':', "_")
+        );
+        let (ok, _, err) = skopeo_inspect(&through, creds.as_deref());
+        assert!(!ok, "private: {private}");
+        assert!(
+            err.contains("denied") && err.contains("strata login"),
+            "private: {private}: {err}"
+        );
+        let response = reqwest::get(format!(
+            "{}/v2/{}/library/redis/manifests/latest",
+            server.url(),
+            registry.host().replace(':', "_")
+        ))
+        .await
+        .expect("manifest");
+        if private {
+            // Without the token, strata's own challenge (see above).
+            assert_eq!(response.status(), 401);
+            assert!(response.headers().contains_key(WWW_AUTHENTICATE));
+        } else {
+            assert_eq!(response.status(), 403);
+            assert!(!response.headers().contains_key(WWW_AUTHENTICATE));
+        }
+    }
 }

@@ -85,7 +85,7 @@ async fn passes_every_fixture_through_in_every_auth_variant() {
     for auth in Auth::ALL {
         let registry = Registry::start(auth).expect("registry");
         let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
-        let server = serve(&[registry.host()], &cli);
+        let server = serve(&registry.trusted_hosts(), &cli);
         for (fixture, pushed) in fixtures::all()
             .expect("fixtures")
             .iter()
@@ -399,7 +399,13 @@ async fn errors_have_the_distribution_shape() {
         config.to_string(),
     )
     .expect("config");
-    let server = serve(&[open.host(), token.host(), basic.host()], &cli);
+    let trusted = [
+        open.trusted_hosts(),
+        token.trusted_hosts(),
+        basic.trusted_hosts(),
+    ]
+    .concat();
+    let server = serve(&trusted, &cli);
     let unknown_digest = format!("sha256:{}", "0".repeat(64));
     let open_base = v2(&server, &open.host(), "library/alpine");
 
@@ -411,8 +417,9 @@ async fn errors_have_the_distribution_shape() {
         (format!("{}/tags/list", v2(&server, &open.host(), "no/such")), StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
         (format!("{}/v2/library/alpine/manifests/latest", server.url()), StatusCode::BAD_REQUEST, "NAME_INVALID"),
         (format!("{open_base}/blobs/sha256:abc"), StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
-        (format!("{}/manifests/latest", v2(&server, &token.host(), "library/alpine")), StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
-        (format!("{}/manifests/latest", v2(&server, &basic.host(), "library/alpine")), StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+        // An upstream's 401 (strata's credentials missing or wrong) is no challenge for the client.
+        (format!("{}/manifests/latest", v2(&server, &token.host(), "library/alpine")), StatusCode::FORBIDDEN, "DENIED"),
+        (format!("{}/manifests/latest", v2(&server, &basic.host(), "library/alpine")), StatusCode::FORBIDDEN, "DENIED"),
         // Not listed as an insecure (so trusted) registry: strata serve refuses a loopback upstream.
         (format!("{}/v2/10.255.255.1_5000/x/manifests/latest", server.url()), StatusCode::FORBIDDEN, "DENIED"),
     ];

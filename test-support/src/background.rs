@@ -56,6 +56,18 @@ impl BackgroundServer {
     }
 }
 
+/// Serves `router` on a free loopback port from the current tokio runtime
+/// for the rest of the test: for small misbehaving servers a test writes
+/// itself.
+pub async fn spawn_router(router: axum::Router) -> crate::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(addr)
+}
+
 impl Drop for BackgroundServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -34,6 +34,7 @@ pub mod stack;
 pub mod strata;
 pub mod token;
 
+pub use background::spawn_router;
 pub use browser::Browser;
 pub use eventually::{eventually, eventually_async, poll, poll_async};
 pub use registry::{Auth, Registry};

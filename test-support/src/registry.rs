@@ -31,6 +31,7 @@ impl Auth {
 #[derive(Debug)]
 pub struct Registry {
     auth: Auth,
+    tls: bool,
     addr: SocketAddr,
     // Fields drop in order: the process first, then the issuer, then the folder.
     _process: ChildGuard,
@@ -41,6 +42,16 @@ pub struct Registry {
 impl Registry {
     /// Starts a registry with `auth` on a free port and waits until `/v2/` answers.
     pub fn start(auth: Auth) -> crate::Result<Self> {
+        Self::start_with(auth, false)
+    }
+
+    /// Starts an open registry serving HTTPS with a self-signed certificate
+    /// for `127.0.0.1` (made with `openssl`), which no client trusts.
+    pub fn start_tls() -> crate::Result<Self> {
+        Self::start_with(Auth::Open, true)
+    }
+
+    fn start_with(auth: Auth, tls: bool) -> crate::Result<Self> {
         let dir = crate::scratch::dir("strata-registry")?;
         let port = free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
@@ -68,12 +79,22 @@ impl Registry {
             ),
             (Auth::Token, None) => return Err("token auth needs an issuer".into()),
         };
+        let tls_yaml = if tls {
+            let (cert, key) = self_signed(dir.path())?;
+            format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            )
+        } else {
+            String::new()
+        };
         let config = format!(
             "version: 0.1\n\
              log:\n  level: warn\n  accesslog:\n    disabled: true\n\
              storage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\n  \
              maintenance:\n    uploadpurging:\n      enabled: false\n\
-             http:\n  addr: {addr}\n  secret: strata-test-secret\n\
+             http:\n  addr: {addr}\n  secret: strata-test-secret\n{tls_yaml}\
              {auth_yaml}",
             root = dir.path().join("data").display(),
         );
@@ -87,11 +108,14 @@ impl Registry {
             .stdout(std::process::Stdio::null());
         let mut process =
             ChildGuard::spawn("docker-registry", command, dir.path().join("stderr.log"))?;
-        wait_for_http(addr, "/v2/", &[200, 401], Duration::from_secs(20), || {
+        // A TLS registry answers plain HTTP with 400 once it listens.
+        let ready: &[u16] = if tls { &[400] } else { &[200, 401] };
+        wait_for_http(addr, "/v2/", ready, Duration::from_secs(20), || {
             process.check_alive()
         })?;
         Ok(Self {
             auth,
+            tls,
             addr,
             _process: process,
             token_issuer,
@@ -114,9 +138,19 @@ impl Registry {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` for [`Registry::start_tls`]).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// What `strata serve` must list to reach this registry: its
+    /// `127.0.0.1:PORT`, and its token issuer's for the token variant (a
+    /// listed port trusts only that port).
+    pub fn trusted_hosts(&self) -> Vec<String> {
+        std::iter::once(self.host())
+            .chain(self.token_issuer.as_ref().map(TokenIssuer::host))
+            .collect()
     }
 
     /// The token issuer, for the token variant.
@@ -173,6 +207,35 @@ impl Registry {
         }
         Ok(output.stdout)
     }
+}
+
+/// A self-signed certificate and key for `127.0.0.1` in `dir`.
+fn self_signed(dir: &Path) -> crate::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let output = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .map_err(|e| format!("cannot run openssl ({e}); install it"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "openssl could not make a certificate: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    Ok((cert, key))
 }
 
 /// A fixture as it now stands in a registry.

@@ -82,6 +82,12 @@ impl TokenIssuer {
         format!("http://{}/token", self.server.addr())
     }
 
+    /// `127.0.0.1:PORT`: what `strata serve` must list (`--allow-registry`)
+    /// to reach this realm beside a registry listed with its port.
+    pub fn host(&self) -> String {
+        self.server.addr().to_string()
+    }
+
     /// The certificate the registry trusts.
     pub fn cert_path(&self) -> &Path {
         &self.key.cert_path

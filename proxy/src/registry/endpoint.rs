@@ -95,6 +95,25 @@ pub(crate) fn is_loopback(domain: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Whether `host` (a name or IP, without port) is the host of an entry
+/// listed as insecure (`host` or `host:port`): the hosts strata may send a
+/// password to over plain HTTP.
+pub(crate) fn listed_insecure_host(config: &ClientConfig, host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    config.insecure_registries.iter().any(|entry| {
+        let entry = normalize_insecure(entry);
+        let entry_host = match entry.rsplit_once(':') {
+            Some((h, port))
+                if port.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']')) =>
+            {
+                h
+            }
+            _ => entry.as_str(),
+        };
+        entry_host.trim_start_matches('[').trim_end_matches(']') == host.to_ascii_lowercase()
+    })
+}
+
 /// An insecure-registry entry as a domain: lower case, with any `http://`
 /// or `https://` and trailing `/` dropped.
 pub(crate) fn normalize_insecure(entry: &str) -> String {

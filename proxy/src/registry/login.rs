@@ -47,10 +47,18 @@ impl RegistryClient {
                 }
             }
             Some(Challenge::Bearer(bearer)) => {
-                token::fetch(self.transport(), &bearer, &Scope::Login, Some(credential))
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| self.token_error(&registry, e, what, true))
+                let insecure =
+                    |host: &str| super::endpoint::listed_insecure_host(self.config(), host);
+                token::fetch(
+                    self.transport(),
+                    &bearer,
+                    &Scope::Login,
+                    Some(credential),
+                    insecure,
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| self.token_error(&registry, e, what, true))
             }
         }
     }

@@ -11,6 +11,7 @@
 //! | [`transport`] | retries, redirects, and the destination check ([`DestinationPolicy`]) |
 //! | `manifest`, `blob`, `listing`, `login` | the operations |
 //! | [`error`] | [`RegistryError`] |
+//! | `retry` | [`RetryPolicy`] and `Retry-After`, for the transport (which also speaks to loopback registries with untrusted certificates) |
 //!
 //! What the client verifies: manifest bytes against the digest they were
 //! fetched by (or `Docker-Content-Digest`), and their size
@@ -33,6 +34,9 @@ mod login;
 mod manifest;
 mod token;
 pub mod transport;
+
+// The transport's retries, in a file of their own.
+mod retry;
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;

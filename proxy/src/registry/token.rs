@@ -8,6 +8,10 @@
 //! instead. The answer is `{"token" | "access_token", "expires_in",
 //! "issued_at"}`; `expires_in` defaults to, and is at least, 60 seconds.
 //!
+//! Credentials (a password or an identity token) go to an `http://` realm
+//! only when its host is listed as insecure; otherwise the fetch is refused
+//! before anything is sent.
+//!
 //! Tokens are cached per (registry, scope), where a scope names the
 //! repository and actions (`repository:library/redis:pull`), until shortly
 //! before they expire. One fetch runs per key at a time: concurrent
@@ -140,9 +144,20 @@ pub(crate) async fn fetch(
     challenge: &BearerChallenge,
     scope: &Scope,
     credential: Option<&Credential>,
+    insecure_host: impl Fn(&str) -> bool,
 ) -> Result<Token, TokenError> {
     let mut url = Url::parse(&challenge.realm)
         .map_err(|e| TokenError::BadRealm(format!("{:?}: {e}", challenge.realm)))?;
+    let plain_http = url.scheme() == "http" && !url.host_str().is_some_and(&insecure_host);
+    if plain_http && credential.is_some() {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        return Err(TokenError::Transport(TransportError::Refused {
+            url,
+            reason: format!(
+                "strata does not send credentials to a token service over plain http; if {host} is yours, list it with --insecure-registry {host} (also STRATA_INSECURE_REGISTRIES)"
+            ),
+        }));
+    }
     let started = Instant::now();
     let headers = HeaderMap::new();
     let response = match credential {
@@ -166,6 +181,8 @@ pub(crate) async fn fetch(
                 content_type: "application/x-www-form-urlencoded",
                 bytes: Bytes::from(encoded),
             };
+            // `send` refuses to re-post the body to another origin on a
+            // 307 or 308, so the refresh token stays with this realm.
             transport
                 .send(Method::POST, url, &headers, None, Some(&body))
                 .await

@@ -16,10 +16,16 @@
 //! - **Redirects** are followed here, not by the HTTP library, up to
 //!   [`MAX_REDIRECTS`]. `Authorization` is dropped as soon as a redirect
 //!   leaves the origin (scheme, host, port) of the first request, so
-//!   credentials never reach the storage service a blob redirects to.
+//!   credentials never reach the storage service a blob redirects to. A
+//!   307 or 308 that would re-send a request body (an identity-token form)
+//!   to another origin is not followed.
+//! - **Certificates** are checked, except for the origins the client hands
+//!   to `Transport::accept_untrusted_certificate`: loopback registries
+//!   whose certificate is not trusted, which Docker accepts too.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -29,43 +35,11 @@ use url::Url;
 
 pub use super::destination::{AllowAll, DestinationPolicy};
 use super::destination::{PolicyResolver, refused_by_policy};
+pub use super::retry::RetryPolicy;
+pub(crate) use super::retry::retry_after;
 
 /// Redirects followed for one request before giving up.
 pub const MAX_REDIRECTS: usize = 10;
-
-/// How requests are retried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Tries in all, the first included (1 = no retries).
-    pub attempts: u32,
-    /// The wait before the first retry; it doubles on each retry.
-    pub initial_backoff: Duration,
-    /// The longest backoff wait.
-    pub max_backoff: Duration,
-    /// The longest `Retry-After` that is waited for; a 429 asking for more
-    /// is returned to the caller at once.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 4,
-            initial_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(5),
-            max_retry_after: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    fn backoff(&self, retry: u32) -> Duration {
-        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
-        self.initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
-    }
-}
 
 /// Why no response came back.
 #[derive(Debug)]
@@ -100,6 +74,10 @@ pub(crate) enum Probe {
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
     http: reqwest::Client,
+    /// The same client without certificate checks, used only for the
+    /// origins in `untrusted_tls` (loopback registries, as Docker does).
+    unverified: reqwest::Client,
+    untrusted_tls: Arc<Mutex<HashSet<String>>>,
     policy: Arc<dyn DestinationPolicy>,
     retry: RetryPolicy,
 }
@@ -111,30 +89,39 @@ impl Transport {
         policy: Arc<dyn DestinationPolicy>,
         retry: RetryPolicy,
     ) -> Result<Transport, reqwest::Error> {
-        let mut builder = reqwest::Client::builder();
-        if !policy.allows_proxies() {
-            builder = builder.no_proxy();
-        }
-        let http = builder
-            .user_agent(user_agent)
-            .redirect(reqwest::redirect::Policy::none())
-            // Blobs are hashed as sent: never let a feature enabled elsewhere
-            // in the build turn on transparent decompression.
-            .no_gzip()
-            .no_brotli()
-            .no_zstd()
-            .no_deflate()
-            .connect_timeout(Duration::from_secs(15))
-            .read_timeout(Duration::from_secs(60))
-            .dns_resolver(Arc::new(PolicyResolver {
-                policy: policy.clone(),
-            }))
-            .build()?;
         Ok(Transport {
-            http,
+            http: client(user_agent, &policy, false)?,
+            unverified: client(user_agent, &policy, true)?,
+            untrusted_tls: Arc::default(),
             policy,
             retry,
         })
+    }
+
+    /// Speaks HTTPS to `url`'s origin without checking its certificate
+    /// from now on: for a loopback registry whose certificate is not
+    /// trusted, which Docker accepts as it accepts plain HTTP there.
+    pub(crate) fn accept_untrusted_certificate(&self, url: &Url) {
+        self.untrusted_tls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(url.origin().ascii_serialization());
+    }
+
+    /// The client for `url`: without certificate checks only for an origin
+    /// given to [`Transport::accept_untrusted_certificate`].
+    fn client_for(&self, url: &Url) -> &reqwest::Client {
+        let untrusted = url.scheme() == "https"
+            && self
+                .untrusted_tls
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&url.origin().ascii_serialization());
+        if untrusted {
+            &self.unverified
+        } else {
+            &self.http
+        }
     }
 
     /// The single gate before a URL is requested: only `http` and `https`,
@@ -225,6 +212,20 @@ impl Transport {
                 message: format!("invalid Location {location:?}: {e}"),
             })?;
             tracing::debug!(from = %url, to = %next, status = %response.status(), "following redirect");
+            let keeps_body = matches!(
+                response.status(),
+                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+            );
+            if keeps_body && body.is_some() && next.origin() != origin {
+                return Err(TransportError::Redirect {
+                    url: url.clone(),
+                    message: format!(
+                        "{} to another origin ({}) would re-send the request body (which may hold credentials); strata does not follow it",
+                        response.status(),
+                        next.origin().ascii_serialization()
+                    ),
+                });
+            }
             if matches!(
                 response.status(),
                 StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND | StatusCode::SEE_OTHER
@@ -253,7 +254,7 @@ impl Transport {
         let mut attempt = 1;
         loop {
             let mut request = self
-                .http
+                .client_for(url)
                 .request(method.clone(), url.clone())
                 .headers(headers.clone());
             if let Some(auth) = authorization {
@@ -324,14 +325,33 @@ impl Transport {
     }
 }
 
-/// Parses `Retry-After`: delay seconds or an HTTP date (relative to `now`).
-pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+/// The HTTP client every request goes through (see the module doc), with
+/// certificate checks unless `accept_invalid_certs`.
+fn client(
+    user_agent: &str,
+    policy: &Arc<dyn DestinationPolicy>,
+    accept_invalid_certs: bool,
+) -> Result<reqwest::Client, reqwest::Error> {
+    let mut builder = reqwest::Client::builder();
+    if !policy.allows_proxies() {
+        builder = builder.no_proxy();
     }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    builder
+        .user_agent(user_agent)
+        .redirect(reqwest::redirect::Policy::none())
+        // Blobs are hashed as sent: never let a feature enabled elsewhere
+        // in the build turn on transparent decompression.
+        .no_gzip()
+        .no_brotli()
+        .no_zstd()
+        .no_deflate()
+        .connect_timeout(Duration::from_secs(15))
+        .read_timeout(Duration::from_secs(60))
+        .dns_resolver(Arc::new(PolicyResolver {
+            policy: policy.clone(),
+        }))
+        .danger_accept_invalid_certs(accept_invalid_certs)
+        .build()
 }
 
 /// An error's causes, joined: `tcp connect error: Connection refused (os
@@ -358,42 +378,6 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_retry_after() {
-        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT")
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        #[rustfmt::skip]
-        let cases = [
-            ("0", Some(0)),
-            ("3", Some(3)),
-            (" 120 ", Some(120)),
-            ("Wed, 21 Oct 2015 07:28:10 GMT", Some(10)),
-            ("Wed, 21 Oct 2015 07:27:00 GMT", Some(0)),
-            ("-1", None),
-            ("soon", None),
-            ("", None),
-        ];
-        for (value, want) in cases {
-            assert_eq!(
-                retry_after(value, now),
-                want.map(Duration::from_secs),
-                "{value:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        let policy = RetryPolicy {
-            attempts: 10,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(500),
-            max_retry_after: Duration::from_secs(1),
-        };
-        let waits: Vec<u128> = (1..=5).map(|n| policy.backoff(n).as_millis()).collect();
-        assert_eq!(waits, [100, 200, 400, 500, 500]);
-    }
 
     #[derive(Debug)]
     struct NoLoopback;

@@ -55,6 +55,15 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The message a client sees (internal details already logged), for
+    /// failures reported inside a successful answer: an `rm` outcome, a
+    /// pull's `failed` event.
+    pub fn into_message(self) -> String {
+        self.message
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match &e {

@@ -5,7 +5,9 @@
 //! `router`.
 
 mod api_v1;
+pub mod cross_site;
 mod error;
+mod headers;
 mod host_check;
 mod registry_v2;
 mod router;

@@ -9,7 +9,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use super::state::AppState;
-use super::{api_v1, host_check, registry_v2};
+use super::{api_v1, headers, host_check, registry_v2};
 
 /// Builds the whole service.
 ///
@@ -20,7 +20,8 @@ use super::{api_v1, host_check, registry_v2};
 /// - anything else: the dashboard's files, with `index.html` for every path
 ///   that is not a file, so deep links like `/i/redis` load the app.
 ///
-/// In front of all of it, `host_check::local_names_only` (DNS rebinding).
+/// In front of all of it, `host_check::local_names_only` (DNS rebinding);
+/// every response carries the headers of `headers` (CSP, framing, sniffing).
 pub fn app(state: AppState) -> Router {
     let index = state.dist().join("index.html");
     // Trunk names assets by content hash, so they never change; index.html must revalidate.
@@ -33,7 +34,7 @@ pub fn app(state: AppState) -> Router {
                 |response: &axum::response::Response| cache_policy(response),
             ));
 
-    Router::new()
+    let mut app = Router::new()
         .nest("/api/v1", api_v1::routes(state.clone()))
         .merge(dashboard)
         // Compression covers what is added above only: /v2 bodies are sent as
@@ -45,7 +46,12 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             host_check::local_names_only,
-        ))
+        ));
+    // Against framing, sniffing, leaking referrers and injected scripts.
+    for (name, value) in headers::all(state.dist()) {
+        app = app.layer(SetResponseHeaderLayer::overriding(name, value));
+    }
+    app
         // One line per request at INFO: method, path, status, latency. Headers
         // (and so credentials and tokens) are never logged.
         .layer(

@@ -9,7 +9,11 @@
 //! (`0.0.0.0`, `::`), benchmarking and reserved ranges, and every
 //! IPv4-mapped or IPv4-compatible IPv6 address. Hosts listed with
 //! `--insecure-registry` or `--allow-registry` (and Docker Hub's override
-//! `STRATA_HUB_REGISTRY`) are trusted as the operator's own choice.
+//! `STRATA_HUB_REGISTRY`) are trusted as the operator's own choice: an
+//! entry `host:port` trusts that port only (its default port when a URL
+//! names none), so `127.0.0.1:5000` does not open a Docker socket on
+//! `127.0.0.1:2375` to clients, redirects or token realms; an entry `host`
+//! trusts every port of the host, as dockerd does.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -21,11 +25,11 @@ use crate::registry::DestinationPolicy;
 /// Only public addresses, plus the hosts the operator allowed.
 #[derive(Debug, Clone, Default)]
 pub struct PublicOnly {
-    /// Entries as given: `host` (any port) or `host:port` (that port only).
-    exact: BTreeSet<String>,
-    /// Hosts of `host:port` entries: trusted on every port, since a
-    /// registry's token service usually listens beside it.
-    port_limited: BTreeSet<String>,
+    /// Hosts listed without a port: trusted on every port, as dockerd
+    /// trusts an insecure registry given without one.
+    any_port: BTreeSet<String>,
+    /// Hosts listed as `host:port`: trusted on those ports only.
+    ports: BTreeSet<(String, u16)>,
 }
 
 impl PublicOnly {
@@ -38,26 +42,34 @@ impl PublicOnly {
                 continue;
             }
             match split_port(&entry) {
-                Some((host, _)) => {
-                    policy.port_limited.insert(host.to_owned());
+                Some((host, port)) => {
+                    policy.ports.insert((host.to_owned(), port));
                 }
                 None => {
-                    policy.exact.insert(unbracket(&entry).to_owned());
+                    policy.any_port.insert(unbracket(&entry).to_owned());
                 }
             }
-            policy.exact.insert(entry);
         }
         policy
+    }
+
+    /// The ports listed for `host` (empty when it is not listed with one).
+    fn listed_ports(&self, host: &str) -> Vec<u16> {
+        self.ports
+            .iter()
+            .filter(|(h, _)| h == host)
+            .map(|(_, p)| *p)
+            .collect()
     }
 }
 
 /// `host:port` → (`host` without brackets, port); `None` without a port.
-fn split_port(entry: &str) -> Option<(&str, &str)> {
+fn split_port(entry: &str) -> Option<(&str, u16)> {
     let (host, port) = entry.rsplit_once(':')?;
     let bracketed = host.starts_with('[') && host.ends_with(']');
     let plain = !host.contains(':');
-    (port.chars().all(|c| c.is_ascii_digit()) && !port.is_empty() && (bracketed || plain))
-        .then(|| (unbracket(host), port))
+    let port = port.parse::<u16>().ok()?;
+    (bracketed || plain).then(|| (unbracket(host), port))
 }
 
 fn unbracket(host: &str) -> &str {
@@ -71,16 +83,24 @@ impl DestinationPolicy for PublicOnly {
         };
         let host = host.to_ascii_lowercase();
         let bare = unbracket(&host);
-        let with_port = url.port().map(|p| format!("{host}:{p}"));
-        if self.exact.contains(bare) || with_port.as_ref().is_some_and(|hp| self.exact.contains(hp))
-        {
+        if self.any_port.contains(bare) {
             return Ok(());
         }
-        // A registry's token service usually runs beside it on another
-        // port (the realm its challenge names), so a listed `host:port`
-        // trusts the host.
-        if self.port_limited.contains(bare) {
+        let port = url.port_or_known_default();
+        let listed = self.listed_ports(bare);
+        if port.is_some_and(|p| listed.contains(&p)) {
             return Ok(());
+        }
+        if !listed.is_empty() {
+            // A `host:port` entry trusts that port only: a redirect or token
+            // realm elsewhere on the host (a Docker socket on 2375, an admin
+            // page) is as foreign as any other address.
+            let ports: Vec<String> = listed.iter().map(u16::to_string).collect();
+            let wanted = port.map_or_else(|| host.clone(), |p| format!("{host}:{p}"));
+            return Err(format!(
+                "the destination is not allowed: {wanted} is not a listed port of {host} (listed: {}); if it is yours (a token service beside the registry, say), restart strata serve with --allow-registry {wanted}",
+                ports.join(", ")
+            ));
         }
         match bare.parse::<IpAddr>() {
             Ok(ip) => self.check_addr(bare, ip),
@@ -88,9 +108,11 @@ impl DestinationPolicy for PublicOnly {
         }
     }
 
+    /// A listed host passes whatever it resolves to: its port was checked by
+    /// [`DestinationPolicy::check_url`], which every request passes first.
     fn check_addr(&self, host: &str, addr: IpAddr) -> Result<(), String> {
         let host = unbracket(host).to_ascii_lowercase();
-        if self.exact.contains(&host) || self.port_limited.contains(&host) {
+        if self.any_port.contains(&host) || !self.listed_ports(&host).is_empty() {
             return Ok(());
         }
         match forbidden(addr) {
@@ -203,12 +225,15 @@ mod tests {
         let policy = PublicOnly::new(["127.0.0.1:5000".to_owned(), "Registry.Internal".to_owned()]);
         let url = |s: &str| Url::parse(s).expect("url");
         assert!(policy.check_url(&url("http://127.0.0.1:5000/v2/")).is_ok());
-        assert!(
-            policy
-                .check_url(&url("http://127.0.0.1:6000/token"))
-                .is_ok(),
-            "its token service beside it"
-        );
+        for other in [
+            "http://127.0.0.1:6000/token",
+            "http://127.0.0.1:2375/containers/json",
+            "http://127.0.0.1/",
+            "https://127.0.0.1/",
+        ] {
+            let refused = policy.check_url(&url(other)).expect_err(other);
+            assert!(refused.contains("--allow-registry 127.0.0.1:"), "{refused}");
+        }
         assert!(
             policy
                 .check_url(&url("https://registry.internal:443/v2/"))
@@ -225,6 +250,30 @@ mod tests {
                 .check_addr("registry.internal", "10.1.1.1".parse().expect("ip"))
                 .is_ok()
         );
+        let named = PublicOnly::new(["Registry.Internal:5000".to_owned()]);
+        assert!(
+            named
+                .check_url(&url("http://registry.internal:5000/v2/"))
+                .is_ok()
+        );
+        assert!(
+            named
+                .check_url(&url("http://registry.internal:5001/v2/"))
+                .is_err()
+        );
+        assert!(
+            named
+                .check_url(&url("https://registry.internal/v2/"))
+                .is_err()
+        );
+        let https = PublicOnly::new(["10.0.0.5:443".to_owned(), "[fd00::1]:5000".to_owned()]);
+        assert!(
+            https.check_url(&url("https://10.0.0.5/v2/")).is_ok(),
+            "the default port"
+        );
+        assert!(https.check_url(&url("http://10.0.0.5/v2/")).is_err());
+        assert!(https.check_url(&url("http://[fd00::1]:5000/v2/")).is_ok());
+        assert!(https.check_url(&url("http://[fd00::1]:5001/v2/")).is_err());
         let refused = policy
             .check_url(&url("http://169.254.169.254/latest/meta-data"))
             .expect_err("metadata");

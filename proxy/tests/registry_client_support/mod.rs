@@ -80,14 +80,7 @@ pub async fn collect(
 
 /// Serves `router` on a free loopback port for the rest of the test.
 pub async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    addr
+    test_support::spawn_router(router).await.expect("serve")
 }
 
 /// `GET /v2/` answering 200, as an open registry does.

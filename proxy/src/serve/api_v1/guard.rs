@@ -1,11 +1,12 @@
 //! The defences in front of `/api/v1` (see [`crate::serve::security`]).
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::serve::AppState;
+use crate::serve::cross_site::{self, is_same_origin};
 use crate::serve::error::ApiError;
 use crate::serve::security::CSRF_HEADER;
 
@@ -27,6 +28,9 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .map(str::to_owned);
     if !same_origin && allowed_origin.is_none() {
         return ApiError::forbidden("cross-origin requests are refused; start strata with --allow-origin ORIGIN to allow this page").into_response();
+    }
+    if let Some(why) = cross_site::foreign(&headers, security) {
+        return ApiError::forbidden(cross_site::refusal(&why)).into_response();
     }
     if request.method() == Method::OPTIONS {
         return cors(
@@ -67,18 +71,6 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     }
     let response = next.run(request).await;
     cors(response, allowed_origin.as_deref(), false)
-}
-
-/// Whether `origin` is the server's own (`http://HOST` of the request).
-fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        .is_some_and(|o| o == host)
 }
 
 fn cors(mut response: Response, origin: Option<&str>, preflight: bool) -> Response {

@@ -49,7 +49,8 @@ pub async fn remove(
                     Err(e) => RemoveOutcome {
                         image,
                         lines: Vec::new(),
-                        error: Some(e.to_string()),
+                        // Without the store's paths (logged instead).
+                        error: Some(ApiError::from(e).into_message()),
                     },
                 })
                 .collect(),

@@ -166,7 +166,8 @@ pub async fn start(
             pulls.push(
                 id,
                 PullEvent::Failed {
-                    message: e.to_string(),
+                    // Without the store's paths (logged instead).
+                    message: ApiError::from(e).into_message(),
                 },
             );
         }

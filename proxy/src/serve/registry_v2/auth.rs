@@ -15,6 +15,27 @@ use axum::response::{IntoResponse, Response};
 use super::error::{ErrorCode, V2Error};
 use super::{API_VERSION_HEADER, AppState};
 
+/// Refuses `/v2` requests a page on another site made a browser send
+/// ([`crate::serve::cross_site`]): they would fetch and record images.
+pub async fn same_site_only(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match crate::serve::cross_site::foreign(request.headers(), state.security()) {
+        None => next.run(request).await,
+        Some(why) => {
+            let mut response =
+                V2Error::new(ErrorCode::Denied, crate::serve::cross_site::refusal(&why))
+                    .into_response();
+            response
+                .headers_mut()
+                .insert(API_VERSION_HEADER, HeaderValue::from_static("registry/2.0"));
+            response
+        }
+    }
+}
+
 /// Refuses `/v2` requests without the token when the server is private.
 pub async fn private_needs_token(
     State(state): State<AppState>,

@@ -216,7 +216,16 @@ impl V2Error {
                 },
                 message,
             ),
-            RegistryError::Unauthorized { .. } => V2Error::new(ErrorCode::Unauthorized, message),
+            // Not a 401: the client's credentials (if any) are strata's, and
+            // logging in to strata again would not help. A 401 without a
+            // challenge breaks clients, and a challenge for strata would send
+            // docker and podman round a login that changes nothing.
+            RegistryError::Unauthorized { registry, .. } => V2Error::new(
+                ErrorCode::Denied,
+                format!(
+                    "{message}. strata fetches {registry} with the credentials of the account running strata serve, not with the client's: log in there (`strata login {registry}`)"
+                ),
+            ),
             RegistryError::Denied { .. } | RegistryError::Refused { .. } => {
                 V2Error::new(ErrorCode::Denied, message)
             }
@@ -364,7 +373,7 @@ mod tests {
             (404, Manifest, ManifestUnknown, 404),
             (404, Blob, BlobUnknown, 404),
             (404, Tags, NameUnknown, 404),
-            (401, Blob, Unauthorized, 401),
+            (401, Blob, Denied, 403),
             (403, Manifest, Denied, 403),
             (429, Manifest, TooManyRequests, 429),
             (0, Blob, Unavailable, 502),

@@ -37,7 +37,7 @@
 //! | [`context`] | what the handlers share: fetches in flight, the upstream cap |
 //! | [`response`] | caching headers, bodies streamed from the store |
 //! | [`error`] | the distribution spec's error shape |
-//! | [`auth`] | `--private`: the token for `/v2` too |
+//! | [`auth`] | `--private`: the token for `/v2` too; no requests from other sites' pages |
 //!
 //! Every response carries `Docker-Distribution-Api-Version: registry/2.0`.
 
@@ -80,10 +80,15 @@ use super::AppState;
 pub fn routes(state: AppState) -> Router<AppState> {
     let context = Arc::new(V2Context::default());
     context.cached.restore(state.store());
-    routes_with(context).layer(axum::middleware::from_fn_with_state(
-        state,
-        auth::private_needs_token,
-    ))
+    routes_with(context)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::same_site_only,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            auth::private_needs_token,
+        ))
 }
 
 /// Every `/v2` route, sharing `context`.
