@@ -1,5 +1,6 @@
 //! A registry that misbehaves on purpose: a reverse proxy in front of a real
-//! [`crate::Registry`] that changes bytes, truncates, or trickles responses.
+//! [`crate::Registry`] that changes bytes, truncates, trickles responses,
+//! sends blobs that never end, or tag lists that never end.
 //!
 //! No installable server does this, so it is the one fixture server the
 //! tests allow themselves. Everything not chosen for a fault passes through
@@ -25,7 +26,17 @@ pub enum Fault {
     CorruptManifest(String),
     /// Send blob bodies whose URL contains the text at about this many bytes per second.
     SlowBlob(String, u64),
+    /// Answer `GET`s of blobs whose URL contains the text with `200` and a
+    /// body of zeros that never ends (chunked, no `Content-Length`).
+    EndlessBlob(String),
+    /// Answer tag lists whose URL contains the text with pages of
+    /// [`HUGE_PAGE_TAGS`] long tags, each linking to another (`Link:
+    /// rel="next"`), for ever.
+    HugeListing(String),
 }
+
+/// Tags on each page of [`Fault::HugeListing`], each 1,000 characters.
+pub const HUGE_PAGE_TAGS: usize = 1000;
 
 /// A running misbehaving proxy, stopped on drop.
 #[derive(Debug)]
@@ -69,6 +80,15 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    if request.method() == axum::http::Method::GET
+        && path_and_query.contains("/tags/list")
+        && shared
+            .faults
+            .iter()
+            .any(|f| matches!(f, Fault::HugeListing(t) if path_and_query.contains(t.as_str())))
+    {
+        return huge_listing(&path_and_query);
+    }
     let url = format!("{}{path_and_query}", shared.upstream);
     let mut upstream = shared.http.request(request.method().clone(), &url);
     for (name, value) in request.headers() {
@@ -96,7 +116,17 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             is_blob && path_and_query.contains(t.as_str())
         }
         Fault::CorruptManifest(t) => is_manifest && path_and_query.contains(t.as_str()),
+        Fault::EndlessBlob(t) => is_blob && path_and_query.contains(t.as_str()),
+        Fault::HugeListing(_) => false,
     });
+    if let Some(Fault::EndlessBlob(_)) = fault
+        && status.is_success()
+    {
+        headers.remove(axum::http::header::CONTENT_LENGTH);
+        let zeros =
+            futures_util::stream::repeat_with(|| Ok::<_, std::io::Error>(vec![0u8; 64 << 10]));
+        return (status, headers, Body::from_stream(zeros)).into_response();
+    }
     let bytes = match response.bytes().await {
         Ok(b) => b.to_vec(),
         Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
@@ -136,4 +166,36 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         }
         _ => (status, headers, bytes).into_response(),
     }
+}
+
+/// Page `page=N` of an endless tag list, linking to page `N + 1`.
+fn huge_listing(path_and_query: &str) -> Response {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let page: u64 = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("page="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let name = path
+        .trim_start_matches("/v2/")
+        .trim_end_matches("/tags/list");
+    let tags: Vec<String> = (0..HUGE_PAGE_TAGS)
+        .map(|i| format!("p{page}-{i}-{}", "x".repeat(980)))
+        .collect();
+    let body = serde_json::json!({ "name": name, "tags": tags });
+    let link = format!("<{path}?page={}>; rel=\"next\"", page + 1);
+    (
+        StatusCode::OK,
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json".to_owned(),
+            ),
+            (axum::http::header::LINK, link),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }

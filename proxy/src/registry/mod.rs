@@ -44,7 +44,7 @@ pub use client::RegistryClient;
 pub use config::{ClientConfig, HUB_REGISTRY_ENV, INSECURE_REGISTRIES_ENV};
 pub use endpoint::HUB_REGISTRY;
 pub use error::RegistryError;
-pub use listing::{MAX_ENTRIES, MAX_PAGES};
+pub use listing::{MAX_ENTRIES, MAX_LISTING_BYTES, MAX_PAGES};
 pub use transport::{AllowAll, DestinationPolicy, MAX_REDIRECTS, RetryPolicy};
 
 /// The largest manifest or index read: 4 MiB, as containerd and the

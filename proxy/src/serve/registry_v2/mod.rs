@@ -59,6 +59,8 @@ pub mod tags;
 pub mod tee;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hostile;
 
 use std::sync::Arc;
 
@@ -78,7 +80,7 @@ use super::AppState;
 /// Every `/v2` route (mounted at the root by [`super::app`]), each with
 /// its own [`V2Context`], behind [`auth::private_needs_token`].
 pub fn routes(state: AppState) -> Router<AppState> {
-    let context = Arc::new(V2Context::default());
+    let context = Arc::new(V2Context::default().with_max_blob_size(state.max_blob_size()));
     context.cached.restore(state.store());
     routes_with(context).layer(axum::middleware::from_fn_with_state(
         state,

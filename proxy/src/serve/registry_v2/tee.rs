@@ -52,9 +52,8 @@ use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Completion;
 use super::flight::FlightKey;
-use super::response::blocking;
 use crate::serve::AppState;
-use crate::store::{BlobWriter, ContentWriter, Ingest, Ingester, StoreError};
+use crate::store::{BlobWriter, ContentWriter, Ingest, StoreError};
 
 /// Chunks queued for the hashing thread.
 const HASH_QUEUE: usize = 16;
@@ -145,26 +144,38 @@ async fn run(
     completion: &Completion<FlightKey, u64>,
     live: &mut Option<oneshot::Sender<Result<Start, V2Error>>>,
 ) -> Result<u64, V2Error> {
-    // Taking the writer first holds the digest against other processes
-    // (and other repositories' fetches) too; one waiting for another's
-    // write of the same digest does so before taking a transfer permit.
-    let store = fetch.state.store().clone();
-    let digest = fetch.digest.clone();
-    let writer = blocking("starting a blob write", move || {
-        store.content().writer(&digest, None)
-    })
-    .await?;
+    // The permit first: waiting for the digest's writer then costs a turn
+    // of this pool, never a thread, and a full pool answers 503.
+    let _permit = fetch.context.transfer_permit().await?;
+    let started = tokio::time::Instant::now();
+    let deadline = started + fetch.context.transfer_deadline;
+    // The digest's writer, waited for without a thread; a holder that
+    // trickles delays this fetch by the patience only (then it fetches
+    // beside it, and the first verified commit wins).
+    let writer = fetch
+        .state
+        .store()
+        .fetch_writer(&fetch.digest, None, fetch.context.writer_patience)
+        .await
+        .map_err(|e| V2Error::store("starting a blob write", &e))?;
     let writer = match writer {
         Ingest::Exists(size) => return Ok(size),
         Ingest::Writer(writer) => writer,
     };
-    let _permit = fetch.context.transfer_permit().await?;
-    let upstream = fetch
-        .state
-        .client()
-        .get_blob(&fetch.repository, &fetch.digest, None)
-        .await
-        .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
+    let upstream = tokio::time::timeout_at(
+        deadline,
+        fetch
+            .state
+            .client()
+            .get_blob(&fetch.repository, &fetch.digest, None),
+    )
+    .await
+    .map_err(|_| past_deadline(0, fetch.context.transfer_deadline))?
+    .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
+    let cap = upstream.size.unwrap_or(fetch.context.max_blob_size);
+    if cap > fetch.context.max_blob_size {
+        return Err(too_large(&fetch.digest, cap, fetch.context.max_blob_size));
+    }
 
     let mut writer = writer;
     let Some(verifier) = writer.detach_verifier() else {
@@ -197,9 +208,15 @@ async fn run(
 
     let mut held: Option<Bytes> = None;
     let mut stream = upstream.stream;
-    let started = std::time::Instant::now();
     let mut received: u64 = 0;
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            drop((to_hash, to_disk));
+            let _ = disk.await;
+            let error = past_deadline(received, fetch.context.transfer_deadline);
+            return Err(fail(client, error).await);
+        };
+        let Some(chunk) = next else { break };
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(e) => {
@@ -213,6 +230,12 @@ async fn run(
             continue;
         }
         received += chunk.len() as u64;
+        if received > cap {
+            drop((to_hash, to_disk));
+            let _ = disk.await;
+            let error = too_large(&fetch.digest, received, cap);
+            return Err(fail(client, error).await);
+        }
         if let Some(error) = too_slow(received, started.elapsed(), fetch.context.min_rate) {
             drop((to_hash, to_disk));
             let _ = disk.await;
@@ -289,6 +312,30 @@ fn too_slow(
         )
         .bad_gateway()
     })
+}
+
+/// The error for a transfer still running at its deadline.
+fn past_deadline(received: u64, deadline: std::time::Duration) -> V2Error {
+    V2Error::new(
+        ErrorCode::Unavailable,
+        format!(
+            "the upstream had sent {received} bytes when the transfer reached its limit of {} s; it was stopped (try again later)",
+            deadline.as_secs()
+        ),
+    )
+    .bad_gateway()
+}
+
+/// The error for a blob larger than strata fetches (`max`: the size the
+/// upstream declared, else `--max-blob-size`).
+fn too_large(digest: &Digest, size: u64, max: u64) -> V2Error {
+    V2Error::new(
+        ErrorCode::Unavailable,
+        format!(
+            "the upstream sent or declared {size} bytes for {digest}, more than the {max} bytes strata accepts for it (the declared size, else `strata serve --max-blob-size`); nothing was stored"
+        ),
+    )
+    .bad_gateway()
 }
 
 /// Sends `item` to the client; `None` once the client is gone, or has
