@@ -15,6 +15,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
 
 /// What to do to matching responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,9 @@ pub enum Fault {
     CorruptManifest(String),
     /// Send blob bodies whose URL contains the text at about this many bytes per second.
     SlowBlob(String, u64),
+    /// Send blob bodies whose URL contains the text one byte per interval
+    /// (a registry that holds a transfer open for as long as it likes).
+    TrickleBlob(String, Duration),
     /// Answer `GET`s of blobs whose URL contains the text with `200` and a
     /// body of zeros that never ends (chunked, no `Content-Length`).
     EndlessBlob(String),
@@ -116,7 +120,9 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             is_blob && path_and_query.contains(t.as_str())
         }
         Fault::CorruptManifest(t) => is_manifest && path_and_query.contains(t.as_str()),
-        Fault::EndlessBlob(t) => is_blob && path_and_query.contains(t.as_str()),
+        Fault::EndlessBlob(t) | Fault::TrickleBlob(t, _) => {
+            is_blob && path_and_query.contains(t.as_str())
+        }
         Fault::HugeListing(_) => false,
     });
     if let Some(Fault::EndlessBlob(_)) = fault
@@ -162,6 +168,14 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
                     let piece = bytes[at..end].to_vec();
                     Some((Ok::<_, std::io::Error>(piece), (bytes, end)))
                 });
+            (status, headers, Body::from_stream(stream)).into_response()
+        }
+        Some(Fault::TrickleBlob(_, interval)) if status.is_success() => {
+            let interval = *interval;
+            let stream = futures_util::stream::iter(bytes).then(move |byte| async move {
+                tokio::time::sleep(interval).await;
+                Ok::<_, std::io::Error>(vec![byte])
+            });
             (status, headers, Body::from_stream(stream)).into_response()
         }
         _ => (status, headers, bytes).into_response(),

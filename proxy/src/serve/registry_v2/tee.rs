@@ -149,19 +149,8 @@ async fn run(
     let _permit = fetch.context.transfer_permit().await?;
     let started = tokio::time::Instant::now();
     let deadline = started + fetch.context.transfer_deadline;
-    // The digest's writer, waited for without a thread; a holder that
-    // trickles delays this fetch by the patience only (then it fetches
-    // beside it, and the first verified commit wins).
-    let writer = fetch
-        .state
-        .store()
-        .fetch_writer(&fetch.digest, None, fetch.context.writer_patience)
-        .await
-        .map_err(|e| V2Error::store("starting a blob write", &e))?;
-    let writer = match writer {
-        Ingest::Exists(size) => return Ok(size),
-        Ingest::Writer(writer) => writer,
-    };
+    // The upstream's answer before the writer: a 404 (or 401) waits for
+    // nobody's write.
     let upstream = tokio::time::timeout_at(
         deadline,
         fetch
@@ -172,6 +161,19 @@ async fn run(
     .await
     .map_err(|_| past_deadline(0, fetch.context.transfer_deadline))?
     .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
+    // The digest's writer, waited for without a thread; a holder that
+    // trickles delays this fetch by the patience only (then it fetches
+    // beside it, and the first verified commit wins).
+    let writer = fetch
+        .state
+        .store()
+        .fetch_writer(&fetch.digest, upstream.size, fetch.context.writer_patience)
+        .await
+        .map_err(|e| disk_error(&fetch.digest, Ok(Err(e))))?;
+    let writer = match writer {
+        Ingest::Exists(size) => return Ok(size),
+        Ingest::Writer(writer) => writer,
+    };
     let cap = upstream.size.unwrap_or(fetch.context.max_blob_size);
     if cap > fetch.context.max_blob_size {
         return Err(too_large(&fetch.digest, cap, fetch.context.max_blob_size));
