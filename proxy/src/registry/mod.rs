@@ -7,7 +7,8 @@
 //! | `endpoint` | domain → base URL (`docker.io` → `https://registry-1.docker.io`; http only for insecure registries) |
 //! | `client` | [`RegistryClient`]: ping, credentials, the authenticated request path |
 //! | `challenge` | `WWW-Authenticate` parsing |
-//! | `token` | bearer tokens: fetch, cache per (registry, repository, actions) |
+//! | `token` | bearer tokens: fetch, cache per (registry, repository, actions), at most `MAX_TOKEN_SLOTS` scopes |
+//! | `registries` | the bound on the registries a client remembers |
 //! | [`transport`] | retries, redirects, and the destination check ([`DestinationPolicy`]) |
 //! | `manifest`, `blob`, `listing`, `login` | the operations |
 //! | [`error`] | [`RegistryError`] |
@@ -31,6 +32,7 @@ pub mod error;
 mod listing;
 mod login;
 mod manifest;
+mod registries;
 mod token;
 pub mod transport;
 

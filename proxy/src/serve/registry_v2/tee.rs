@@ -31,14 +31,25 @@
 //! - If the leading client goes away and no other request waits for the
 //!   blob, the fetch is abandoned and its partial content discarded.
 //! - The task holds a transfer permit ([`super::limits::MAX_BLOB_TRANSFERS`])
-//!   for its whole life.
+//!   for its whole life; a request that waits for one longer than
+//!   [`super::limits::PERMIT_WAIT`] gets `503` with `Retry-After`.
+//! - With the permit, it asks the upstream (a `404` waits for nobody),
+//!   then takes the digest's writer ([`crate::store::Store::fetch_writer`]):
+//!   waited for on the runtime, never on a blocking thread. If another
+//!   fetch (another repository, registry or process) holds it for longer
+//!   than the patience, this one writes beside it; the first verified
+//!   commit wins, so a trickling upstream delays others by the patience
+//!   at most.
+//! - A transfer ends at [`super::limits::TRANSFER_DEADLINE`] however fast
+//!   it goes, and a body longer than its `Content-Length` (or, without
+//!   one, than `--max-blob-size`) is cut: nothing is stored.
 //! - A client that takes no bytes for [`super::limits::CLIENT_STALL`] is dropped (its
 //!   response ends short), so a client that stops reading cannot hold a
 //!   transfer, and the requests waiting for the same blob, forever.
 //! - An upstream slower than [`super::limits::MIN_RATE`] on average (a registry that
 //!   trickles a byte a minute stays under the read timeout) is given up
-//!   once the window has passed: it would hold the digest's writer, and
-//!   everyone waiting for that blob, for as long as it liked.
+//!   once the window has passed: it would hold a transfer, and everyone
+//!   waiting for that blob in that repository, for as long as it liked.
 
 use std::io;
 

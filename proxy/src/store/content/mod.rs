@@ -7,7 +7,11 @@
 //!   [`ContentWriter`] for a digest. Bytes are hashed as they are written;
 //!   [`ContentWriter::commit`] checks the size and the digest and only then
 //!   makes the blob visible. A blob already present is success
-//!   ([`Ingest::Exists`]).
+//!   ([`Ingest::Exists`]). [`Ingester::writer_beside`] writes without the
+//!   digest's lock, for a fetch that must not wait behind a stalled
+//!   writer: the first verified commit wins.
+//! - Every writer keeps the store's free-space reserve
+//!   ([`MIN_FREE_SPACE`], `--min-free-space`): [`StoreError::LowSpace`].
 //! - [`Manager`] lists and deletes. Deleting does not look at references or
 //!   leases: that is the job of the [`Store`](super::Store), which decides
 //!   what is garbage.

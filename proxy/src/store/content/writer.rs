@@ -5,7 +5,10 @@
 //! the size, then the digest, fsyncs the file, renames it to
 //! `blobs/<algorithm>/<hex>` and fsyncs that folder, so a committed blob
 //! survives a power cut and a mismatching one is never visible. The
-//! writer holds the digest's lock from creation to commit or drop.
+//! writer holds the digest's lock from creation to commit or drop; a
+//! writer beside it ([`Ingester::writer_beside`](super::Ingester::writer_beside))
+//! holds a lock on its own ingest file instead, and its commit is a
+//! success when the blob is already there.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
