@@ -30,6 +30,9 @@ pub enum Fault {
     /// Send blob bodies whose URL contains the text one byte per interval
     /// (a registry that holds a transfer open for as long as it likes).
     TrickleBlob(String, Duration),
+    /// Send manifest bodies whose URL contains the text one byte per
+    /// interval.
+    TrickleManifest(String, Duration),
     /// Answer `GET`s of blobs whose URL contains the text with `200` and a
     /// body of zeros that never ends (chunked, no `Content-Length`).
     EndlessBlob(String),
@@ -119,7 +122,9 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         Fault::CorruptBlob(t) | Fault::SlowBlob(t, _) => {
             is_blob && path_and_query.contains(t.as_str())
         }
-        Fault::CorruptManifest(t) => is_manifest && path_and_query.contains(t.as_str()),
+        Fault::CorruptManifest(t) | Fault::TrickleManifest(t, _) => {
+            is_manifest && path_and_query.contains(t.as_str())
+        }
         Fault::EndlessBlob(t) | Fault::TrickleBlob(t, _) => {
             is_blob && path_and_query.contains(t.as_str())
         }
@@ -170,7 +175,9 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
                 });
             (status, headers, Body::from_stream(stream)).into_response()
         }
-        Some(Fault::TrickleBlob(_, interval)) if status.is_success() => {
+        Some(Fault::TrickleBlob(_, interval) | Fault::TrickleManifest(_, interval))
+            if status.is_success() =>
+        {
             let interval = *interval;
             let stream = futures_util::stream::iter(bytes).then(move |byte| async move {
                 tokio::time::sleep(interval).await;

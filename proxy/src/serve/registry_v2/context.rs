@@ -99,6 +99,13 @@ impl V2Context {
         self
     }
 
+    /// The same context giving short upstream requests `deadline`.
+    #[cfg(test)]
+    pub fn with_body_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.body_deadline = deadline;
+        self
+    }
+
     /// The same context with other waits: for a pool's turn, for another
     /// writer of a blob, and for a whole transfer.
     #[cfg(test)]

@@ -30,11 +30,13 @@
 //! | [`manifests`] | manifests by tag and digest |
 //! | [`blobs`] | blobs, whole or a range ([`range`]) |
 //! | [`tee`] | one upstream fetch streamed to a client and the store |
+//! | `stops` | why a transfer stops early: too slow, past its deadline, too large, the disk |
+//! | [`limits`] | how much `/v2` takes on at once, and for how long |
 //! | [`flight`] | one fetch per repository and digest, however many ask at once |
 //! | [`access`] | whether stored content may be served under a repository |
 //! | [`cached`] | images cached through `/v2` recorded as images |
 //! | [`tags`] | tag lists with paging |
-//! | [`context`] | what the handlers share: fetches in flight, the upstream cap |
+//! | [`context`] | what the handlers share: fetches in flight, the upstream cap, `503` when full |
 //! | [`response`] | caching headers, bodies streamed from the store |
 //! | [`error`] | the distribution spec's error shape |
 //! | [`auth`] | `--private`: the token for `/v2` too |
@@ -55,6 +57,7 @@ pub mod path;
 pub mod range;
 pub mod response;
 pub mod served_manifest;
+mod stops;
 pub mod tags;
 pub mod tee;
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `/v2` against upstreams that hold on: a full transfer pool answers
-//! `503` with `Retry-After`, and a transfer past its deadline is stopped.
+//! `503` with `Retry-After`, a transfer past its deadline is stopped, and
+//! a manifest that trickles is given up at its deadline.
 //! The upstream is the real registry, behind [`test_support::faulty`]
 //! where it must misbehave.
 
@@ -83,4 +84,43 @@ async fn a_transfer_past_its_deadline_is_stopped() {
     let digest: Digest = large.biggest.parse().expect("digest");
     let stored = slow.state.store().blob_size(&digest).expect("size");
     assert!(stored.is_none(), "nothing stored");
+}
+
+/// A manifest body that trickles (a byte a second) is given up at the
+/// deadline of short requests: `502`, and the upstream turn is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickling_manifest_is_given_up_at_its_deadline() {
+    let large = large_upstream();
+    let faulty = FaultyRegistry::start(
+        &large.registry.url(),
+        vec![Fault::TrickleManifest(
+            "/manifests/".to_owned(),
+            Duration::from_secs(1),
+        )],
+    )
+    .expect("faulty");
+    let slow = V2Client::new(faulty.host(), large.v2.repo);
+    let context = Arc::new(
+        V2Context::new(1)
+            .with_body_deadline(Duration::from_secs(2))
+            .with_waits(
+                Duration::from_secs(30),
+                Duration::from_secs(10),
+                Duration::from_secs(3600),
+            ),
+    );
+    for _ in 0..2 {
+        let response = tokio::time::timeout(
+            Duration::from_secs(60),
+            slow.get(&context, "manifests/latest"),
+        )
+        .await
+        .expect("the manifest was read past its deadline");
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("within 2 s"), "{text}");
+    }
 }
