@@ -36,10 +36,10 @@
 //! - With the permit, it asks the upstream (a `404` waits for nobody),
 //!   then takes the digest's writer ([`crate::store::Store::fetch_writer`]):
 //!   waited for on the runtime, never on a blocking thread. If another
-//!   fetch (another repository, registry or process) holds it for longer
-//!   than the patience, this one writes beside it; the first verified
-//!   commit wins, so a trickling upstream delays others by the patience
-//!   at most.
+//!   fetch (another repository, registry or process) holds it and makes
+//!   no progress within the patience, this one writes beside it; the
+//!   first verified commit wins, so a trickling upstream delays others by
+//!   the patience at most.
 //! - A transfer ends at [`super::limits::TRANSFER_DEADLINE`] however fast
 //!   it goes, and a body longer than its `Content-Length` (or, without
 //!   one, than `--max-blob-size`) is cut: nothing is stored.

@@ -58,6 +58,14 @@ impl LocalContent {
         self.space.set(bytes);
     }
 
+    /// How many bytes the digest's locked writer has written so far (as
+    /// far as they reached its ingest file), or `None` if nobody writes it.
+    pub fn ingest_size(&self, digest: &Digest) -> Option<u64> {
+        fs::metadata(self.layout.ingest_path(digest))
+            .ok()
+            .map(|m| m.len())
+    }
+
     /// The store folder.
     pub fn root(&self) -> &Path {
         self.layout.root()
