@@ -187,7 +187,8 @@ async fn a_trickling_upstream_stalls_nobody_else() {
 
 /// A blob whose body never ends (no `Content-Length`) is cut at
 /// `--max-blob-size`: the client's body fails, nothing is stored and no
-/// ingest file is left; `strata pull` cuts it at the layer's declared size.
+/// ingest file is left; a declared size above the limit is refused at
+/// once; `strata pull` cuts the endless blob at the layer's declared size.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_blob_is_cut_at_the_size_limit() {
     let Redis {
@@ -202,7 +203,7 @@ async fn an_endless_blob_is_cut_at_the_size_limit() {
     let capped = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
         .env("STRATA_INSECURE_REGISTRIES", endless.host())
         .arg("--max-blob-size")
-        .arg("1MiB")
+        .arg("1KiB")
         .start()
         .expect("strata serve --max-blob-size");
     let url = format!(
@@ -223,6 +224,17 @@ async fn an_endless_blob_is_cut_at_the_size_limit() {
     })
     .await
     .expect("the partial write is removed");
+    // A declared size above the limit (the config, 2 kB) is refused at once.
+    let config = &blobs[0].0;
+    let refused = get(&format!(
+        "{}/blobs/{config}",
+        v2(&capped, &endless.host(), "library/redis")
+    ))
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_GATEWAY);
+    let message = refused.json()["errors"][0]["message"].to_string();
+    assert!(message.contains("more than the 1024 bytes"), "{message}");
+    assert!(!stored(&capped, config));
 
     let image = format!("{}/library/redis:latest", endless.host());
     let (ok, stderr) = strata_within(

@@ -49,7 +49,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub private: bool,
 
-    /// The largest blob /v2 fetches when the upstream does not declare its size (`Content-Length`); a declared size is the cap otherwise.
+    /// The largest blob /v2 fetches; an upstream's `Content-Length` below it is the cap for that blob, and one above it is refused.
     #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = super::size_arg::parse_size)]
     pub max_blob_size: u64,
 }

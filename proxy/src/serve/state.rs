@@ -89,8 +89,7 @@ impl AppState {
         }
     }
 
-    /// `/v2` fetches blobs of undeclared size up to `bytes`
-    /// (`--max-blob-size`).
+    /// `/v2` fetches blobs of up to `bytes` (`--max-blob-size`).
     pub fn with_max_blob_size(self, bytes: u64) -> Self {
         match Arc::try_unwrap(self.inner) {
             Ok(inner) => Self {
@@ -103,7 +102,7 @@ impl AppState {
         }
     }
 
-    /// The largest blob `/v2` fetches when its size is not declared.
+    /// The largest blob `/v2` fetches.
     pub fn max_blob_size(&self) -> u64 {
         self.inner.max_blob_size
     }

@@ -45,8 +45,7 @@ pub struct V2Context {
     /// How long a fetch waits for another writer of the same blob before
     /// fetching beside it ([`crate::store::WRITER_PATIENCE`]).
     pub writer_patience: std::time::Duration,
-    /// The largest blob fetched when its size is not declared
-    /// ([`MAX_BLOB_SIZE`], `--max-blob-size`).
+    /// The largest blob fetched ([`MAX_BLOB_SIZE`], `--max-blob-size`).
     pub max_blob_size: u64,
 }
 
@@ -76,8 +75,7 @@ impl V2Context {
         }
     }
 
-    /// The same context fetching blobs of undeclared size up to
-    /// `max_blob_size` bytes.
+    /// The same context fetching blobs of up to `max_blob_size` bytes.
     pub fn with_max_blob_size(mut self, max_blob_size: u64) -> Self {
         self.max_blob_size = max_blob_size;
         self

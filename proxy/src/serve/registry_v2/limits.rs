@@ -31,6 +31,6 @@ pub const TRANSFER_DEADLINE: std::time::Duration = std::time::Duration::from_sec
 /// upstream answered.
 pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The largest blob strata fetches when no descriptor or `Content-Length`
-/// says its size (`strata serve --max-blob-size`).
+/// The largest blob `/v2` fetches (`strata serve --max-blob-size`): a
+/// body without `Content-Length` is cut there, a larger one is refused.
 pub const MAX_BLOB_SIZE: u64 = 16 << 30;
