@@ -165,7 +165,8 @@ fn page_query(page_size: Option<u32>) -> String {
 }
 
 /// Reads a page of at most [`PAGE_LIMIT`] bytes, and at most `budget`
-/// (what is left of [`MAX_LISTING_BYTES`]).
+/// (what is left of [`MAX_LISTING_BYTES`]), within
+/// [`super::BODY_DEADLINE`].
 async fn read_page(
     mut response: Response,
     registry: &str,
@@ -174,11 +175,8 @@ async fn read_page(
 ) -> Result<Vec<u8>, RegistryError> {
     let limit = PAGE_LIMIT.min(budget);
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| RegistryError::Stream {
-        registry: registry.to_owned(),
-        what: what.to_owned(),
-        reason: super::transport::error_chain(&e),
-    })? {
+    let deadline = tokio::time::Instant::now() + super::BODY_DEADLINE;
+    while let Some(chunk) = super::chunk_before(&mut response, deadline, registry, what).await? {
         if (body.len() + chunk.len()) as u64 > limit {
             let message = match limit < PAGE_LIMIT {
                 true => format!(
