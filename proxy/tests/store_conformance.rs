@@ -277,6 +277,43 @@ mod suite {
         assert_eq!(store.list().expect("list").len(), 1);
     }
 
+    /// Writers beside the locked one neither wait for it nor exclude
+    /// each other; the first verified commit wins and the others succeed
+    /// too, leaving one blob and no ingest file; a wrong one stays
+    /// invisible.
+    pub fn writers_beside_do_not_wait_and_the_first_commit_wins<S: ContentStore>(open: Open<S>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = open(dir.path());
+        let bytes = content(12, 300_000);
+        let digest = Digest::sha256_of(&bytes);
+        let size = Some(bytes.len() as u64);
+        let mut stalled = new_writer(&store, &digest, size);
+        write_all(&mut stalled, &bytes[..10]);
+        let beside = |store: &S| match store.writer_beside(&digest, size).expect("beside") {
+            Ingest::Writer(w) => w,
+            Ingest::Exists(_) => panic!("not stored yet"),
+        };
+        let (mut first, mut second, mut wrong) = (beside(&store), beside(&store), beside(&store));
+        write_all(&mut first, &bytes);
+        write_all(&mut second, &bytes);
+        wrong.write(&content(13, 300_000)).expect("write");
+        assert!(wrong.commit().is_err(), "a mismatch is refused");
+        assert_eq!(store.info(&digest).expect("info"), None);
+        assert_eq!(first.commit().expect("first"), bytes.len() as u64);
+        assert_eq!(second.commit().expect("second"), bytes.len() as u64);
+        write_all(&mut stalled, &bytes[10..]);
+        assert_eq!(
+            stalled.commit().expect("the stalled one"),
+            bytes.len() as u64
+        );
+        assert!(matches!(
+            store.writer_beside(&digest, size).expect("beside"),
+            Ingest::Exists(n) if n == bytes.len() as u64
+        ));
+        assert_eq!(read_all(&store, &digest), bytes);
+        assert_eq!(store.list().expect("list").len(), 1);
+    }
+
     pub fn ranges<S: ContentStore>(open: Open<S>) {
         let dir = tempfile::tempdir().expect("tmp");
         let store = open(dir.path());
@@ -398,6 +435,7 @@ macro_rules! conformance {
 
 mod local_content {
     use super::*;
+    use strata::store::Ingester as _;
 
     fn open(dir: &Path) -> LocalContent {
         LocalContent::open(dir).expect("open")
@@ -412,6 +450,7 @@ mod local_content {
         try_writer_reports_busy,
         drop_without_commit_discards,
         one_writer_per_digest_across_threads,
+        writers_beside_do_not_wait_and_the_first_commit_wins,
         ranges,
         delete_and_list;
         one_writer_per_digest_across_processes,
@@ -462,6 +501,19 @@ mod local_content {
         let mut too_long = new_writer(&store, &digest, Some(5));
         assert!(too_long.write(&bytes).is_err());
         assert!(ingest_files(dir.path()).is_empty(), "too long");
+        let Ingest::Writer(mut beside) = store.writer_beside(&digest, None).expect("beside") else {
+            panic!("not stored")
+        };
+        write_all(&mut beside, &bytes[..10]);
+        assert_eq!(ingest_files(dir.path()).len(), 1, "beside");
+        let held = LocalContent::open(dir.path()).expect("reopen");
+        assert_eq!(
+            ingest_files(dir.path()).len(),
+            1,
+            "a live writer's file stays"
+        );
+        drop((beside, held));
+        assert!(ingest_files(dir.path()).is_empty(), "dropped beside");
     }
 
     /// After a crash: the store opens (removing the dead writer's ingest

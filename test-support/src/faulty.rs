@@ -1,5 +1,6 @@
 //! A registry that misbehaves on purpose: a reverse proxy in front of a real
-//! [`crate::Registry`] that changes bytes, truncates, or trickles responses.
+//! [`crate::Registry`] that changes bytes, truncates, trickles responses,
+//! sends blobs that never end, or tag lists that never end.
 //!
 //! No installable server does this, so it is the one fixture server the
 //! tests allow themselves. Everything not chosen for a fault passes through
@@ -14,6 +15,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
 
 /// What to do to matching responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +27,23 @@ pub enum Fault {
     CorruptManifest(String),
     /// Send blob bodies whose URL contains the text at about this many bytes per second.
     SlowBlob(String, u64),
+    /// Send blob bodies whose URL contains the text one byte per interval
+    /// (a registry that holds a transfer open for as long as it likes).
+    TrickleBlob(String, Duration),
+    /// Send manifest bodies whose URL contains the text one byte per
+    /// interval.
+    TrickleManifest(String, Duration),
+    /// Answer `GET`s of blobs whose URL contains the text with `200` and a
+    /// body of zeros that never ends (chunked, no `Content-Length`).
+    EndlessBlob(String),
+    /// Answer tag lists whose URL contains the text with pages of
+    /// [`HUGE_PAGE_TAGS`] long tags, each linking to another (`Link:
+    /// rel="next"`), for ever.
+    HugeListing(String),
 }
+
+/// Tags on each page of [`Fault::HugeListing`], each 1,000 characters.
+pub const HUGE_PAGE_TAGS: usize = 1000;
 
 /// A running misbehaving proxy, stopped on drop.
 #[derive(Debug)]
@@ -69,6 +87,15 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    if request.method() == axum::http::Method::GET
+        && path_and_query.contains("/tags/list")
+        && shared
+            .faults
+            .iter()
+            .any(|f| matches!(f, Fault::HugeListing(t) if path_and_query.contains(t.as_str())))
+    {
+        return huge_listing(&path_and_query);
+    }
     let url = format!("{}{path_and_query}", shared.upstream);
     let mut upstream = shared.http.request(request.method().clone(), &url);
     for (name, value) in request.headers() {
@@ -95,8 +122,22 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         Fault::CorruptBlob(t) | Fault::SlowBlob(t, _) => {
             is_blob && path_and_query.contains(t.as_str())
         }
-        Fault::CorruptManifest(t) => is_manifest && path_and_query.contains(t.as_str()),
+        Fault::CorruptManifest(t) | Fault::TrickleManifest(t, _) => {
+            is_manifest && path_and_query.contains(t.as_str())
+        }
+        Fault::EndlessBlob(t) | Fault::TrickleBlob(t, _) => {
+            is_blob && path_and_query.contains(t.as_str())
+        }
+        Fault::HugeListing(_) => false,
     });
+    if let Some(Fault::EndlessBlob(_)) = fault
+        && status.is_success()
+    {
+        headers.remove(axum::http::header::CONTENT_LENGTH);
+        let zeros =
+            futures_util::stream::repeat_with(|| Ok::<_, std::io::Error>(vec![0u8; 64 << 10]));
+        return (status, headers, Body::from_stream(zeros)).into_response();
+    }
     let bytes = match response.bytes().await {
         Ok(b) => b.to_vec(),
         Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
@@ -134,6 +175,48 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
                 });
             (status, headers, Body::from_stream(stream)).into_response()
         }
+        Some(Fault::TrickleBlob(_, interval) | Fault::TrickleManifest(_, interval))
+            if status.is_success() =>
+        {
+            let interval = *interval;
+            let stream = futures_util::stream::iter(bytes).then(move |byte| async move {
+                tokio::time::sleep(interval).await;
+                Ok::<_, std::io::Error>(vec![byte])
+            });
+            (status, headers, Body::from_stream(stream)).into_response()
+        }
         _ => (status, headers, bytes).into_response(),
     }
+}
+
+/// Page `page=N` of an endless tag list, linking to page `N + 1`.
+fn huge_listing(path_and_query: &str) -> Response {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let page: u64 = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("page="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let name = path
+        .trim_start_matches("/v2/")
+        .trim_end_matches("/tags/list");
+    let tags: Vec<String> = (0..HUGE_PAGE_TAGS)
+        .map(|i| format!("p{page}-{i}-{}", "x".repeat(980)))
+        .collect();
+    let body = serde_json::json!({ "name": name, "tags": tags });
+    let link = format!("<{path}?page={}>; rel=\"next\"", page + 1);
+    (
+        StatusCode::OK,
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json".to_owned(),
+            ),
+            (axum::http::header::LINK, link),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }

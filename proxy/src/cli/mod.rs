@@ -17,6 +17,7 @@ mod ref_cmd;
 mod rm_cmd;
 mod search_cmd;
 mod serve_cmd;
+mod size_arg;
 mod tag_cmd;
 
 use std::path::PathBuf;
@@ -34,6 +35,10 @@ pub struct Cli {
     /// The store folder (default: $XDG_DATA_HOME/strata, else ~/.local/share/strata).
     #[arg(long, global = true, env = "STRATA_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
+
+    /// Free space to keep on the store's filesystem: blob writes that would go below it are refused (`0`: no reserve).
+    #[arg(long, global = true, env = "STRATA_MIN_FREE_SPACE", value_name = "SIZE", default_value = "1GiB", value_parser = size_arg::parse_size)]
+    pub min_free_space: u64,
 
     /// What to do.
     #[command(subcommand)]
@@ -111,10 +116,11 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let store_flag = cli.store;
-    let store = || open_store(store_flag.clone());
+    let keep_free = cli.min_free_space;
+    let store = || open_store(store_flag.clone(), keep_free);
     match cli.command {
         Command::Serve(args) => {
-            serve_cmd::run(store_dir(store_flag)?, args).map(|()| ExitCode::SUCCESS)
+            serve_cmd::run(store_dir(store_flag)?, keep_free, args).map(|()| ExitCode::SUCCESS)
         }
         Command::Ref(args) => ref_cmd::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Search(args) => search_cmd::run(&args),
@@ -150,7 +156,10 @@ fn store_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
     })
 }
 
-fn open_store(flag: Option<PathBuf>) -> Result<Store, String> {
+fn open_store(flag: Option<PathBuf>, keep_free: u64) -> Result<Store, String> {
     let dir = store_dir(flag)?;
-    Store::open(&dir).map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))
+    let store = Store::open(&dir)
+        .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))?;
+    store.content().keep_free(keep_free);
+    Ok(store)
 }

@@ -48,10 +48,14 @@ pub struct ServeArgs {
     /// Require the token for API reads too.
     #[arg(long)]
     pub private: bool,
+
+    /// The largest blob /v2 fetches; an upstream's `Content-Length` below it is the cap for that blob, and one above it is refused.
+    #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = super::size_arg::parse_size)]
+    pub max_blob_size: u64,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
-pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
+pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), String> {
     if !args.dist.join("index.html").is_file() {
         return Err(format!(
             "no dashboard at {}: build it with `trunk build --release --offline` (or `make run`), or pass --dist DIR",
@@ -81,6 +85,7 @@ pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
     }
     let store = Store::open(&store_dir)
         .map_err(|e| format!("cannot open the store at {}: {e}", store_dir.display()))?;
+    store.content().keep_free(keep_free);
     let mut config =
         ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
     // Upstreams named in requests may only be public hosts, except those the operator listed.
@@ -118,7 +123,8 @@ pub fn run(store_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         tracing::info!(store = %store_dir.display(), "strata serving on http://{local}");
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");
-        let mut state = AppState::new(args.dist, store, client, security);
+        let mut state = AppState::new(args.dist, store, client, security)
+            .with_max_blob_size(args.max_blob_size);
         if let Some(url) = &args.index_url {
             state = state.with_index_url(url);
         }

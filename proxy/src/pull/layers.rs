@@ -136,14 +136,16 @@ async fn download(
         id: id.clone(),
         status,
     };
-    // One writer per digest: this waits while another pull (in this process or
-    // another) downloads the same layer, then finds it stored.
-    let writer = {
-        let (store, digest, size) = (store.clone(), descriptor.digest.clone(), descriptor.size);
-        tokio::task::spawn_blocking(move || store.writer(&digest, Some(size)))
-            .await
-            .map_err(|e| PullError::Task(e.to_string()))??
-    };
+    // One writer per digest: this waits (without a thread) while another
+    // pull or `/v2` fetch downloads the same layer, then finds it stored;
+    // after `WRITER_PATIENCE` it fetches beside a writer that stalls.
+    let writer = store
+        .fetch_writer(
+            &descriptor.digest,
+            Some(descriptor.size),
+            crate::store::WRITER_PATIENCE,
+        )
+        .await?;
     let mut writer = match writer {
         Ingest::Exists(_) => {
             emit(status(LayerStatus::DownloadComplete));

@@ -175,6 +175,9 @@ impl RegistryClient {
             .registries
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        if !registries.contains_key(&name) {
+            super::registries::make_room(&mut registries);
+        }
         let registry = registries
             .entry(name.clone())
             .or_insert_with(|| Arc::new(Registry::new(name, endpoint)));

@@ -9,8 +9,10 @@
 //!
 //! The registry is not trusted to be small: a page is read up to
 //! [`PAGE_LIMIT`] bytes, and a listing stops with an error past
-//! [`MAX_ENTRIES`] names, so a hostile or broken registry cannot fill the
-//! memory of `strata serve` (the dashboard's search, `/v2/…/tags/list`).
+//! [`MAX_ENTRIES`] names or [`MAX_LISTING_BYTES`] of pages in total
+//! (a registry that sends endless pages of long names), so a hostile or
+//! broken registry cannot fill the memory of `strata serve` (the
+//! dashboard's search, `/v2/…/tags/list`).
 
 use reqwest::header::{HeaderMap, LINK};
 use reqwest::{Method, Response};
@@ -27,6 +29,8 @@ pub const MAX_PAGES: usize = 10_000;
 /// The largest page body read (Docker Hub's pages of 10,000 tags are
 /// about 200 kB).
 const PAGE_LIMIT: u64 = 8 << 20;
+/// The most bytes of pages one listing reads, all pages together.
+pub const MAX_LISTING_BYTES: u64 = 64 << 20;
 /// The most names one listing collects (Docker Hub's largest repositories
 /// have tens of thousands of tags).
 pub const MAX_ENTRIES: usize = 500_000;
@@ -114,6 +118,7 @@ impl RegistryClient {
             message,
         };
         let mut out = Vec::new();
+        let mut read: u64 = 0;
         let mut seen: Vec<Url> = Vec::new();
         let mut next = Some(first);
         while let Some(url) = next.take() {
@@ -140,7 +145,9 @@ impl RegistryClient {
                         .map_err(|e| invalid(format!("invalid Link {link:?}: {e}")))
                 })
                 .transpose()?;
-            let body = read_page(response, &registry.name, what).await?;
+            let budget = MAX_LISTING_BYTES - read;
+            let body = read_page(response, &registry.name, what, budget).await?;
+            read += body.len() as u64;
             let page: P = serde_json::from_slice(&body).map_err(|e| invalid(e.to_string()))?;
             out.extend(items(page));
             if out.len() > MAX_ENTRIES {
@@ -157,22 +164,30 @@ fn page_query(page_size: Option<u32>) -> String {
     page_size.map(|n| format!("?n={n}")).unwrap_or_default()
 }
 
+/// Reads a page of at most [`PAGE_LIMIT`] bytes, and at most `budget`
+/// (what is left of [`MAX_LISTING_BYTES`]), within
+/// [`super::BODY_DEADLINE`].
 async fn read_page(
     mut response: Response,
     registry: &str,
     what: &str,
+    budget: u64,
 ) -> Result<Vec<u8>, RegistryError> {
+    let limit = PAGE_LIMIT.min(budget);
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| RegistryError::Stream {
-        registry: registry.to_owned(),
-        what: what.to_owned(),
-        reason: super::transport::error_chain(&e),
-    })? {
-        if (body.len() + chunk.len()) as u64 > PAGE_LIMIT {
+    let deadline = tokio::time::Instant::now() + super::BODY_DEADLINE;
+    while let Some(chunk) = super::chunk_before(&mut response, deadline, registry, what).await? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            let message = match limit < PAGE_LIMIT {
+                true => format!(
+                    "its pages add up to more than {MAX_LISTING_BYTES} bytes, more than strata reads in one listing; name a narrower repository (or search term)"
+                ),
+                false => format!("a page is larger than {PAGE_LIMIT} bytes"),
+            };
             return Err(RegistryError::InvalidResponse {
                 registry: registry.to_owned(),
                 what: what.to_owned(),
-                message: format!("a page is larger than {PAGE_LIMIT} bytes"),
+                message,
             });
         }
         body.extend_from_slice(&chunk);

@@ -183,7 +183,7 @@ fn verify(bytes: &[u8], expected: &Digest) -> Result<(), RegistryError> {
 }
 
 /// Reads the body, refusing it once it passes [`MANIFEST_LIMIT`] (at once
-/// when `Content-Length` says so).
+/// when `Content-Length` says so) or [`super::BODY_DEADLINE`].
 async fn read_capped(
     mut response: Response,
     registry: &str,
@@ -199,11 +199,8 @@ async fn read_capped(
         return Err(too_large(Some(size)));
     }
     let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(MANIFEST_LIMIT) as usize);
-    while let Some(chunk) = response.chunk().await.map_err(|e| RegistryError::Stream {
-        registry: registry.to_owned(),
-        what: what.to_owned(),
-        reason: super::transport::error_chain(&e),
-    })? {
+    let deadline = tokio::time::Instant::now() + super::BODY_DEADLINE;
+    while let Some(chunk) = super::chunk_before(&mut response, deadline, registry, what).await? {
         if (body.len() + chunk.len()) as u64 > MANIFEST_LIMIT {
             return Err(too_large(None));
         }

@@ -7,7 +7,8 @@
 //! | `endpoint` | domain → base URL (`docker.io` → `https://registry-1.docker.io`; http only for insecure registries) |
 //! | `client` | [`RegistryClient`]: ping, credentials, the authenticated request path |
 //! | `challenge` | `WWW-Authenticate` parsing |
-//! | `token` | bearer tokens: fetch, cache per (registry, repository, actions) |
+//! | `token` | bearer tokens: fetch, cache per (registry, repository, actions), at most `MAX_TOKEN_SLOTS` scopes |
+//! | `registries` | the bound on the registries a client remembers |
 //! | [`transport`] | retries, redirects, and the destination check ([`DestinationPolicy`]) |
 //! | `manifest`, `blob`, `listing`, `login` | the operations |
 //! | [`error`] | [`RegistryError`] |
@@ -32,6 +33,7 @@ pub mod error;
 mod listing;
 mod login;
 mod manifest;
+mod registries;
 mod token;
 pub mod transport;
 
@@ -48,12 +50,40 @@ pub use client::RegistryClient;
 pub use config::{ClientConfig, HUB_REGISTRY_ENV, INSECURE_REGISTRIES_ENV};
 pub use endpoint::HUB_REGISTRY;
 pub use error::RegistryError;
-pub use listing::{MAX_ENTRIES, MAX_PAGES};
+pub use listing::{MAX_ENTRIES, MAX_LISTING_BYTES, MAX_PAGES};
 pub use transport::{AllowAll, DestinationPolicy, MAX_REDIRECTS, RetryPolicy};
 
 /// The largest manifest or index read: 4 MiB, as containerd and the
 /// distribution registry cap them.
 pub const MANIFEST_LIMIT: u64 = shared::walk::MAX_MANIFEST;
+
+/// How long the body of a manifest, or of one page of a listing, may take
+/// to arrive once the registry answered: a registry that trickles one
+/// cannot hold a pull (or a search) for ever.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Reads `response`'s next chunk, failing once `deadline` has passed.
+pub(crate) async fn chunk_before(
+    response: &mut reqwest::Response,
+    deadline: tokio::time::Instant,
+    registry: &str,
+    what: &str,
+) -> Result<Option<Bytes>, RegistryError> {
+    let stream_error = |reason: String| RegistryError::Stream {
+        registry: registry.to_owned(),
+        what: what.to_owned(),
+        reason,
+    };
+    tokio::time::timeout_at(deadline, response.chunk())
+        .await
+        .map_err(|_| {
+            stream_error(format!(
+                "the body did not arrive within {} s",
+                BODY_DEADLINE.as_secs()
+            ))
+        })?
+        .map_err(|e| stream_error(transport::error_chain(&e)))
+}
 
 /// A manifest as fetched: its exact bytes, checked against its digest.
 #[derive(Debug, Clone)]
@@ -94,5 +124,54 @@ impl std::fmt::Debug for BlobResponse {
         f.debug_struct("BlobResponse")
             .field("size", &self.size)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest body that trickles (a byte a second, from the real
+    /// registry behind the faulty proxy) fails at the deadline.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_trickling_body_fails_at_its_deadline() {
+        let registry = test_support::Registry::start(test_support::Auth::Open).expect("registry");
+        let pushed = registry
+            .push_fixture("library/redis:latest")
+            .expect("push redis");
+        let faulty = test_support::faulty::FaultyRegistry::start(
+            &registry.url(),
+            vec![test_support::faulty::Fault::TrickleManifest(
+                "/manifests/".to_owned(),
+                std::time::Duration::from_secs(1),
+            )],
+        )
+        .expect("faulty");
+        let url = format!(
+            "http://{}/v2/library/redis/manifests/{}",
+            faulty.host(),
+            pushed.digest
+        );
+        let mut response = reqwest::Client::new()
+            .get(&url)
+            .header(reqwest::header::ACCEPT, shared::media_type::MANIFEST_ACCEPT)
+            .send()
+            .await
+            .expect("headers");
+        assert!(response.status().is_success(), "{}", response.status());
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        let mut read = 0;
+        let error = loop {
+            match chunk_before(&mut response, deadline, "faulty", "a manifest").await {
+                Ok(Some(chunk)) => read += chunk.len(),
+                Ok(None) => panic!("the whole body arrived ({read} bytes)"),
+                Err(e) => break e,
+            }
+        };
+        assert!(read < 10, "{read} bytes");
+        assert!(
+            error.to_string().contains("did not arrive within"),
+            "{error}"
+        );
     }
 }

@@ -91,13 +91,56 @@ pub(crate) enum TokenError {
     Invalid(String),
 }
 
-/// Cached tokens of one registry, by scope.
+/// The most scopes (repositories) whose tokens one registry's cache
+/// keeps: `/v2` lets clients name any number of repositories, and each
+/// would otherwise keep a slot for good.
+pub(crate) const MAX_TOKEN_SLOTS: usize = 1024;
+
+type Slot = Arc<tokio::sync::Mutex<Option<Token>>>;
+
+/// Cached tokens of one registry, by scope; at most [`MAX_TOKEN_SLOTS`].
 #[derive(Debug, Default)]
 pub(crate) struct TokenCache {
-    slots: Mutex<HashMap<Scope, Arc<tokio::sync::Mutex<Option<Token>>>>>,
+    slots: Mutex<HashMap<Scope, Slot>>,
 }
 
 impl TokenCache {
+    /// The slot for `scope`. When the cache is full, slots nobody uses
+    /// are dropped, those with expired (or no) tokens first; if every
+    /// slot is in use, the token is fetched into a slot not kept.
+    fn slot(&self, scope: &Scope) -> Slot {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = slots.get(scope) {
+            return slot.clone();
+        }
+        if slots.len() >= MAX_TOKEN_SLOTS {
+            let now = Instant::now();
+            let in_use = |slot: &Slot| Arc::strong_count(slot) > 1;
+            slots.retain(|_, slot| {
+                in_use(slot)
+                    || slot
+                        .try_lock()
+                        .is_ok_and(|t| t.as_ref().is_some_and(|t| now < t.valid_until))
+            });
+            if slots.len() >= MAX_TOKEN_SLOTS {
+                slots.retain(|_, slot| in_use(slot));
+            }
+            if slots.len() >= MAX_TOKEN_SLOTS {
+                return Slot::default();
+            }
+        }
+        slots.entry(scope.clone()).or_default().clone()
+    }
+
+    /// How many scopes have a slot.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// The cached token for `scope`, or a new one from `fetch`. With
     /// `refresh`, the cached token (which the registry just refused) is
     /// replaced.
@@ -111,10 +154,7 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Token, TokenError>>,
     {
-        let slot = {
-            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-            slots.entry(scope.clone()).or_default().clone()
-        };
+        let slot = self.slot(scope);
         let mut cached = slot.lock().await;
         if !refresh
             && let Some(token) = cached.as_ref()
@@ -277,6 +317,32 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, TokenE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_cache_keeps_at_most_its_bound_of_scopes() {
+        let cache = TokenCache::default();
+        let token = |valid: u64| Token {
+            value: Secret::new("t".to_owned()),
+            valid_until: Instant::now() + std::time::Duration::from_secs(valid),
+        };
+        for n in 0..MAX_TOKEN_SLOTS * 3 {
+            let scope = Scope::Pull(format!("repo{n}"));
+            let got = cache
+                .get(&scope, false, || async {
+                    Ok(token(if n % 2 == 0 { 0 } else { 600 }))
+                })
+                .await
+                .expect("token");
+            assert_eq!(got.header(), token(1).header());
+            assert!(cache.len() <= MAX_TOKEN_SLOTS, "{} slots", cache.len());
+        }
+        // A slot in use stays; the next scope gets one not kept.
+        let held = cache.slot(&Scope::Pull("repo1".to_owned()));
+        let _guard = held.lock().await;
+        let fresh = cache.get(&Scope::Catalog, false, || async { Ok(token(600)) });
+        assert!(fresh.await.is_ok());
+        assert!(cache.len() <= MAX_TOKEN_SLOTS);
+    }
 
     #[test]
     fn scopes() {

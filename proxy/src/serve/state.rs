@@ -25,6 +25,7 @@ struct Inner {
     pulls: Pulls,
     index_url: String,
     summaries: crate::image_views::SummaryCache,
+    max_blob_size: u64,
 }
 
 impl std::fmt::Debug for AppState {
@@ -51,6 +52,7 @@ impl AppState {
                 pulls: Pulls::default(),
                 index_url: crate::search::index_url(None),
                 summaries: crate::image_views::SummaryCache::default(),
+                max_blob_size: crate::serve::registry_v2::limits::MAX_BLOB_SIZE,
             }),
         }
     }
@@ -85,6 +87,24 @@ impl AppState {
             },
             Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
         }
+    }
+
+    /// `/v2` fetches blobs of up to `bytes` (`--max-blob-size`).
+    pub fn with_max_blob_size(self, bytes: u64) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self {
+                inner: Arc::new(Inner {
+                    max_blob_size: bytes,
+                    ..inner
+                }),
+            },
+            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
+        }
+    }
+
+    /// The largest blob `/v2` fetches.
+    pub fn max_blob_size(&self) -> u64 {
+        self.inner.max_blob_size
     }
 
     /// The images list, cached while the store is unchanged.

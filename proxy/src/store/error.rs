@@ -119,6 +119,22 @@ pub enum StoreError {
         /// The size received (or, for a blob already stored, its size).
         actual: u64,
     },
+    /// Writing would leave less free space on the store's filesystem than
+    /// the reserve; nothing was stored.
+    #[error(
+        "the store's filesystem ({path}) has {available} bytes free, and strata keeps {reserve} free: it refuses to write {needed} more bytes. Free space (`strata gc`, `strata rm IMAGE`) or lower the reserve with --min-free-space (STRATA_MIN_FREE_SPACE)",
+        path = path.display()
+    )]
+    LowSpace {
+        /// The store folder.
+        path: std::path::PathBuf,
+        /// Bytes free on its filesystem (for unprivileged users).
+        available: u64,
+        /// Bytes the write would add (at least).
+        needed: u64,
+        /// Bytes strata keeps free.
+        reserve: u64,
+    },
     /// The store holds something it cannot read back.
     #[error("the store is damaged: {path}: {problem} (run `strata fsck`)", path = path.display())]
     Corrupt {

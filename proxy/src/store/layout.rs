@@ -4,6 +4,7 @@
 //! <store>/
 //!   blobs/<algorithm>/<hex>        immutable content, named by its digest
 //!   ingest/<algorithm>-<hex>       a write in progress (never read as content)
+//!   ingest/<algorithm>-<hex>.<tag> a write beside it (locked on itself)
 //!   locks/<algorithm>-<hex>.lock   held by the one writer of that digest
 //!   locks/lease-<id>.lock          held by a live lease's process
 //!   locks/delete.lock              deleters exclusive, lease holders shared
@@ -48,6 +49,13 @@ impl Layout {
 
     pub(crate) fn ingest_path(&self, digest: &Digest) -> PathBuf {
         self.ingest_dir().join(flat_name(digest))
+    }
+
+    /// `ingest/<algorithm>-<hex>.<tag>`: the ingest file of a writer
+    /// beside the digest's locked one; it holds a lock on itself.
+    pub(crate) fn ingest_beside_path(&self, digest: &Digest, tag: &str) -> PathBuf {
+        self.ingest_dir()
+            .join(format!("{}.{tag}", flat_name(digest)))
     }
 
     pub(crate) fn locks_dir(&self) -> PathBuf {

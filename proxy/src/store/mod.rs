@@ -64,6 +64,7 @@
 
 pub mod content;
 mod error;
+mod fetch_writer;
 mod fsck;
 mod gc;
 mod handle;
@@ -86,6 +87,7 @@ pub use content::{
     Manager, Provider,
 };
 pub use error::{Conflict, StoreError};
+pub use fetch_writer::WRITER_PATIENCE;
 pub use fsck::{BrokenReference, CorruptBlob, FsckReport};
 pub use handle::Store;
 pub use lease::{LeaseGuard, LeaseInfo};

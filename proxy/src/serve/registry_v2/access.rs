@@ -38,22 +38,23 @@ pub async fn check(
     {
         return Ok(());
     }
-    let found = {
-        let _permit = context.upstream_permit().await?;
-        match subject {
-            Subject::Blob => state
-                .client()
-                .head_blob(repository, digest)
-                .await
-                .map(|found| found.is_some()),
-            Subject::Manifest | Subject::Tags => state
-                .client()
-                .head_manifest(&repository.with_digest(digest.clone()))
-                .await
-                .map(|found| found.is_some_and(|head| &head.digest == digest)),
-        }
-    }
-    .map_err(|e| V2Error::upstream(&e, subject))?;
+    let found = context
+        .short_call(async {
+            match subject {
+                Subject::Blob => state
+                    .client()
+                    .head_blob(repository, digest)
+                    .await
+                    .map(|found| found.is_some()),
+                Subject::Manifest | Subject::Tags => state
+                    .client()
+                    .head_manifest(&repository.with_digest(digest.clone()))
+                    .await
+                    .map(|found| found.is_some_and(|head| &head.digest == digest)),
+            }
+        })
+        .await?
+        .map_err(|e| V2Error::upstream(&e, subject))?;
     if !found {
         return Err(unknown(repository, digest, subject));
     }

@@ -173,11 +173,9 @@ async fn upstream_size(
     repository: &Reference,
     digest: &Digest,
 ) -> Result<Option<u64>, V2Error> {
-    let _permit = context.upstream_permit().await?;
-    let response = state
-        .client()
-        .get_blob(repository, digest, None)
-        .await
+    let response = context
+        .short_call(state.client().get_blob(repository, digest, None))
+        .await?
         .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
     Ok(response.size)
 }

@@ -10,7 +10,10 @@ use super::cached::CachedImages;
 use super::error::{ErrorCode, V2Error};
 use super::flight::{FlightKey, SingleFlight};
 use super::known::KnownDigests;
-use super::limits::{CLIENT_STALL, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES, MIN_RATE};
+use super::limits::{
+    BODY_DEADLINE, CLIENT_STALL, MAX_BLOB_SIZE, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES, MIN_RATE,
+    PERMIT_WAIT, TRANSFER_DEADLINE,
+};
 use super::served_manifest::ManifestBytes;
 
 /// Shared by every `/v2` request of one service.
@@ -32,6 +35,18 @@ pub struct V2Context {
     /// The slowest upstream a blob transfer keeps: bytes per second on
     /// average, checked once the window has passed ([`MIN_RATE`]).
     pub min_rate: (u64, std::time::Duration),
+    /// The longest a blob transfer may take ([`TRANSFER_DEADLINE`]).
+    pub transfer_deadline: std::time::Duration,
+    /// The longest a manifest or tag list body may take ([`BODY_DEADLINE`]).
+    pub body_deadline: std::time::Duration,
+    /// How long a request waits for a turn in a full pool before `503`
+    /// ([`PERMIT_WAIT`]).
+    pub permit_wait: std::time::Duration,
+    /// How long a fetch waits for another writer of the same blob before
+    /// fetching beside it ([`crate::store::WRITER_PATIENCE`]).
+    pub writer_patience: std::time::Duration,
+    /// The largest blob fetched ([`MAX_BLOB_SIZE`], `--max-blob-size`).
+    pub max_blob_size: u64,
 }
 
 impl Default for V2Context {
@@ -52,7 +67,18 @@ impl V2Context {
             transfers: Arc::new(Semaphore::new(MAX_BLOB_TRANSFERS)),
             client_stall: CLIENT_STALL,
             min_rate: MIN_RATE,
+            transfer_deadline: TRANSFER_DEADLINE,
+            body_deadline: BODY_DEADLINE,
+            permit_wait: PERMIT_WAIT,
+            writer_patience: crate::store::WRITER_PATIENCE,
+            max_blob_size: MAX_BLOB_SIZE,
         }
+    }
+
+    /// The same context fetching blobs of up to `max_blob_size` bytes.
+    pub fn with_max_blob_size(mut self, max_blob_size: u64) -> Self {
+        self.max_blob_size = max_blob_size;
+        self
     }
 
     /// The same context with another floor on upstream speed.
@@ -71,21 +97,72 @@ impl V2Context {
         self
     }
 
+    /// The same context giving short upstream requests `deadline`.
+    #[cfg(test)]
+    pub fn with_body_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.body_deadline = deadline;
+        self
+    }
+
+    /// The same context with other waits: for a pool's turn, for another
+    /// writer of a blob, and for a whole transfer.
+    #[cfg(test)]
+    pub fn with_waits(
+        mut self,
+        permit_wait: std::time::Duration,
+        writer_patience: std::time::Duration,
+        transfer_deadline: std::time::Duration,
+    ) -> Self {
+        self.permit_wait = permit_wait;
+        self.writer_patience = writer_patience;
+        self.transfer_deadline = transfer_deadline;
+        self
+    }
+
     /// Waits for a turn to talk to an upstream registry; the turn lasts
     /// until the permit is dropped.
     pub async fn upstream_permit(&self) -> Result<OwnedSemaphorePermit, V2Error> {
-        permit(&self.upstream).await
+        permit(&self.upstream, self.permit_wait, "upstream requests").await
+    }
+
+    /// Runs `call`, a short upstream request (a manifest, a tag list, a
+    /// `HEAD`), in a turn of the upstream pool and within
+    /// [`V2Context::body_deadline`], body included: an upstream that
+    /// trickles a manifest cannot hold the turn for ever.
+    pub async fn short_call<F: std::future::Future>(&self, call: F) -> Result<F::Output, V2Error> {
+        let _permit = self.upstream_permit().await?;
+        tokio::time::timeout(self.body_deadline, call)
+            .await
+            .map_err(|_| {
+                V2Error::new(
+                    ErrorCode::Unavailable,
+                    format!(
+                        "the upstream registry did not finish answering within {} s; try again later",
+                        self.body_deadline.as_secs()
+                    ),
+                )
+                .bad_gateway()
+            })
     }
 
     /// Waits for a turn to run a blob transfer ([`MAX_BLOB_TRANSFERS`]).
     pub async fn transfer_permit(&self) -> Result<OwnedSemaphorePermit, V2Error> {
-        permit(&self.transfers).await
+        permit(&self.transfers, self.permit_wait, "blob transfers").await
     }
 }
 
-async fn permit(pool: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, V2Error> {
-    pool.clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| V2Error::new(ErrorCode::Unavailable, "strata is shutting down; try again"))
+/// A turn from `pool`, waiting at most `wait` ([`V2Error::busy`] then).
+async fn permit(
+    pool: &Arc<Semaphore>,
+    wait: std::time::Duration,
+    what: &str,
+) -> Result<OwnedSemaphorePermit, V2Error> {
+    match tokio::time::timeout(wait, pool.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(V2Error::new(
+            ErrorCode::Unavailable,
+            "strata is shutting down; try again",
+        )),
+        Err(_) => Err(V2Error::busy(what, wait)),
+    }
 }

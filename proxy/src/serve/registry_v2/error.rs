@@ -186,6 +186,23 @@ impl V2Error {
         .with_detail(json!({ "path": crate::serve::registry_v2::path::echo(path) }))
     }
 
+    /// Strata is at its limit of `what` and waited `waited` for a turn:
+    /// `503 Service Unavailable` with `Retry-After`, so clients back off
+    /// and try again rather than queue for ever.
+    pub fn busy(what: &str, waited: Duration) -> V2Error {
+        V2Error {
+            retry_after: Some(Duration::from_secs(5)),
+            ..V2Error::new(
+                ErrorCode::Unavailable,
+                format!(
+                    "strata is running as many {what} as it allows and none finished within {} s; try again in a few seconds",
+                    waited.as_secs()
+                ),
+            )
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+        }
+    }
+
     /// The upstream transfer of a blob was abandoned (its only client left).
     pub fn abandoned() -> V2Error {
         V2Error {
@@ -268,6 +285,17 @@ impl V2Error {
 
     /// A store failure: logged with its detail, reported generically.
     pub fn store(context: &str, error: &StoreError) -> V2Error {
+        if let StoreError::LowSpace { .. } = error {
+            tracing::warn!(error = %error, "{context}");
+            return V2Error {
+                retry_after: Some(Duration::from_secs(60)),
+                ..V2Error::new(
+                    ErrorCode::Unavailable,
+                    "strata's store is short of free disk space, so it stores no new content: its operator can free space (`strata gc`, `strata rm IMAGE`) or lower `--min-free-space`",
+                )
+                .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            };
+        }
         tracing::error!(error = %error, "{context}");
         V2Error::new(
             ErrorCode::Unknown,

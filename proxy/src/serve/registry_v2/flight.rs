@@ -10,7 +10,9 @@
 //!
 //! This is the in-process half of "one fetch per digest"; across
 //! repositories and processes, the store's per-digest writer lock does the
-//! same (a second fetch of the digest waits for the first's result).
+//! same while it makes progress (a second fetch of the digest waits for
+//! the first's result, and fetches beside it once the first made no
+//! progress for [`crate::store::WRITER_PATIENCE`]).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -27,8 +29,9 @@ type Outcome<T> = Option<Result<T, V2Error>>;
 /// What a fetch in flight is for: a repository (its canonical name) and a
 /// digest. Requests for the same content in other repositories fetch on
 /// their own: the upstream's answer for one repository (a 404, a 401, a
-/// trickle) is not another's. The store still lets one writer work on a
-/// digest, so the second of two such fetches waits for the first's result.
+/// trickle) is not another's. The store lets one writer work on a digest
+/// at a time, so the second of two such fetches waits for the first's
+/// result, unless the first stalls (then it writes beside it).
 pub type FlightKey = (String, Digest);
 
 /// Work in flight, by key.

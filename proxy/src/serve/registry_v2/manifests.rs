@@ -89,10 +89,9 @@ async fn by_tag(
     head: bool,
     request: &HeaderMap,
 ) -> Result<Response<Body>, V2Error> {
-    let found = {
-        let _permit = context.upstream_permit().await?;
-        state.client().head_manifest(repository).await
-    };
+    let found = context
+        .short_call(state.client().head_manifest(repository))
+        .await?;
     match found {
         Ok(Some(found)) => {
             // The upstream just said the repository holds it.
@@ -193,11 +192,10 @@ async fn fetch(
     context: &V2Context,
     repository: &Reference,
 ) -> Result<ManifestBytes, V2Error> {
-    let fetched = {
-        let _permit = context.upstream_permit().await?;
-        state.client().get_manifest(repository).await
-    }
-    .map_err(|e| V2Error::upstream(&e, Subject::Manifest))?;
+    let fetched = context
+        .short_call(state.client().get_manifest(repository))
+        .await?
+        .map_err(|e| V2Error::upstream(&e, Subject::Manifest))?;
     let manifest = ManifestBytes {
         bytes: fetched.bytes,
         media_type: fetched.media_type,
@@ -267,11 +265,10 @@ async fn head_upstream(
     repository: &Reference,
     caching: Caching,
 ) -> Result<Response<Body>, V2Error> {
-    let found = {
-        let _permit = context.upstream_permit().await?;
-        state.client().head_manifest(repository).await
-    }
-    .map_err(|e| V2Error::upstream(&e, Subject::Manifest))?;
+    let found = context
+        .short_call(state.client().head_manifest(repository))
+        .await?
+        .map_err(|e| V2Error::upstream(&e, Subject::Manifest))?;
     match found {
         Some(found) => Ok(head_response(&found, caching)),
         None => Err(unknown(repository)),

@@ -30,11 +30,13 @@
 //! | [`manifests`] | manifests by tag and digest |
 //! | [`blobs`] | blobs, whole or a range ([`range`]) |
 //! | [`tee`] | one upstream fetch streamed to a client and the store |
+//! | `stops` | why a transfer stops early: too slow, past its deadline, too large, the disk |
+//! | [`limits`] | how much `/v2` takes on at once, and for how long |
 //! | [`flight`] | one fetch per repository and digest, however many ask at once |
 //! | [`access`] | whether stored content may be served under a repository |
 //! | [`cached`] | images cached through `/v2` recorded as images |
 //! | [`tags`] | tag lists with paging |
-//! | [`context`] | what the handlers share: fetches in flight, the upstream cap |
+//! | [`context`] | what the handlers share: fetches in flight, the upstream cap, `503` when full |
 //! | [`response`] | caching headers, bodies streamed from the store |
 //! | [`error`] | the distribution spec's error shape |
 //! | [`auth`] | `--private`: the token for `/v2` too; no requests from other sites' pages |
@@ -55,10 +57,13 @@ pub mod path;
 pub mod range;
 pub mod response;
 pub mod served_manifest;
+mod stops;
 pub mod tags;
 pub mod tee;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hostile;
 
 use std::sync::Arc;
 
@@ -78,7 +83,7 @@ use super::AppState;
 /// Every `/v2` route (mounted at the root by [`super::app`]), each with
 /// its own [`V2Context`], behind [`auth::private_needs_token`].
 pub fn routes(state: AppState) -> Router<AppState> {
-    let context = Arc::new(V2Context::default());
+    let context = Arc::new(V2Context::default().with_max_blob_size(state.max_blob_size()));
     context.cached.restore(state.store());
     routes_with(context)
         .layer(axum::middleware::from_fn_with_state(

@@ -79,10 +79,9 @@ pub async fn serve(
     query: Option<&str>,
 ) -> Result<Response<Body>, V2Error> {
     let page = Page::parse(query)?;
-    let listed = {
-        let _permit = context.upstream_permit().await?;
-        state.client().list_tags(&path.reference).await
-    };
+    let listed = context
+        .short_call(state.client().list_tags(&path.reference))
+        .await?;
     let (mut tags, stale) = match listed {
         Ok(tags) => (tags, false),
         Err(e) if V2Error::upstream_is_down(&e) => {

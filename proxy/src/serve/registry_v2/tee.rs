@@ -31,14 +31,25 @@
 //! - If the leading client goes away and no other request waits for the
 //!   blob, the fetch is abandoned and its partial content discarded.
 //! - The task holds a transfer permit ([`super::limits::MAX_BLOB_TRANSFERS`])
-//!   for its whole life.
+//!   for its whole life; a request that waits for one longer than
+//!   [`super::limits::PERMIT_WAIT`] gets `503` with `Retry-After`.
+//! - With the permit, it asks the upstream (a `404` waits for nobody),
+//!   then takes the digest's writer ([`crate::store::Store::fetch_writer`]):
+//!   waited for on the runtime, never on a blocking thread. If another
+//!   fetch (another repository, registry or process) holds it and makes
+//!   no progress within the patience, this one writes beside it; the
+//!   first verified commit wins, so a trickling upstream delays others by
+//!   the patience at most.
+//! - A transfer ends at [`super::limits::TRANSFER_DEADLINE`] however fast
+//!   it goes, and a body longer than its `Content-Length` (or, without
+//!   one, than `--max-blob-size`) is cut: nothing is stored.
 //! - A client that takes no bytes for [`super::limits::CLIENT_STALL`] is dropped (its
 //!   response ends short), so a client that stops reading cannot hold a
 //!   transfer, and the requests waiting for the same blob, forever.
 //! - An upstream slower than [`super::limits::MIN_RATE`] on average (a registry that
 //!   trickles a byte a minute stays under the read timeout) is given up
-//!   once the window has passed: it would hold the digest's writer, and
-//!   everyone waiting for that blob, for as long as it liked.
+//!   once the window has passed: it would hold a transfer, and everyone
+//!   waiting for that blob in that repository, for as long as it liked.
 
 use std::io;
 
@@ -52,9 +63,9 @@ use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Completion;
 use super::flight::FlightKey;
-use super::response::blocking;
+use super::stops::{disk_error, past_deadline, too_large, too_slow};
 use crate::serve::AppState;
-use crate::store::{BlobWriter, ContentWriter, Ingest, Ingester, StoreError};
+use crate::store::{BlobWriter, ContentWriter, Ingest, StoreError};
 
 /// Chunks queued for the hashing thread.
 const HASH_QUEUE: usize = 16;
@@ -145,26 +156,40 @@ async fn run(
     completion: &Completion<FlightKey, u64>,
     live: &mut Option<oneshot::Sender<Result<Start, V2Error>>>,
 ) -> Result<u64, V2Error> {
-    // Taking the writer first holds the digest against other processes
-    // (and other repositories' fetches) too; one waiting for another's
-    // write of the same digest does so before taking a transfer permit.
-    let store = fetch.state.store().clone();
-    let digest = fetch.digest.clone();
-    let writer = blocking("starting a blob write", move || {
-        store.content().writer(&digest, None)
-    })
-    .await?;
+    // The permit first: waiting for the digest's writer then costs a turn
+    // of this pool, never a thread, and a full pool answers 503.
+    let _permit = fetch.context.transfer_permit().await?;
+    let started = tokio::time::Instant::now();
+    let deadline = started + fetch.context.transfer_deadline;
+    // The upstream's answer before the writer: a 404 (or 401) waits for
+    // nobody's write.
+    let upstream = tokio::time::timeout_at(
+        deadline,
+        fetch
+            .state
+            .client()
+            .get_blob(&fetch.repository, &fetch.digest, None),
+    )
+    .await
+    .map_err(|_| past_deadline(0, fetch.context.transfer_deadline))?
+    .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
+    // The digest's writer, waited for without a thread; a holder that
+    // trickles delays this fetch by the patience only (then it fetches
+    // beside it, and the first verified commit wins).
+    let writer = fetch
+        .state
+        .store()
+        .fetch_writer(&fetch.digest, upstream.size, fetch.context.writer_patience)
+        .await
+        .map_err(|e| disk_error(&fetch.digest, Ok(Err(e))))?;
     let writer = match writer {
         Ingest::Exists(size) => return Ok(size),
         Ingest::Writer(writer) => writer,
     };
-    let _permit = fetch.context.transfer_permit().await?;
-    let upstream = fetch
-        .state
-        .client()
-        .get_blob(&fetch.repository, &fetch.digest, None)
-        .await
-        .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
+    let cap = upstream.size.unwrap_or(fetch.context.max_blob_size);
+    if cap > fetch.context.max_blob_size {
+        return Err(too_large(&fetch.digest, cap, fetch.context.max_blob_size));
+    }
 
     let mut writer = writer;
     let Some(verifier) = writer.detach_verifier() else {
@@ -197,9 +222,15 @@ async fn run(
 
     let mut held: Option<Bytes> = None;
     let mut stream = upstream.stream;
-    let started = std::time::Instant::now();
     let mut received: u64 = 0;
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            drop((to_hash, to_disk));
+            let _ = disk.await;
+            let error = past_deadline(received, fetch.context.transfer_deadline);
+            return Err(fail(client, error).await);
+        };
+        let Some(chunk) = next else { break };
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(e) => {
@@ -213,6 +244,12 @@ async fn run(
             continue;
         }
         received += chunk.len() as u64;
+        if received > cap {
+            drop((to_hash, to_disk));
+            let _ = disk.await;
+            let error = too_large(&fetch.digest, received, cap);
+            return Err(fail(client, error).await);
+        }
         if let Some(error) = too_slow(received, started.elapsed(), fetch.context.min_rate) {
             drop((to_hash, to_disk));
             let _ = disk.await;
@@ -266,29 +303,6 @@ async fn run(
             Err(fail(client, error).await)
         }
     }
-}
-
-/// The error for an upstream that sent `received` bytes in `elapsed`, if
-/// that is below `floor` (bytes per second, checked after its window).
-fn too_slow(
-    received: u64,
-    elapsed: std::time::Duration,
-    (rate, window): (u64, std::time::Duration),
-) -> Option<V2Error> {
-    let expected = u64::try_from(elapsed.as_millis())
-        .unwrap_or(u64::MAX)
-        .saturating_mul(rate)
-        / 1000;
-    (elapsed >= window && received < expected).then(|| {
-        V2Error::new(
-            ErrorCode::Unavailable,
-            format!(
-                "the upstream sent {received} bytes in {} s, slower than the {rate} bytes/s strata waits for; the transfer was stopped (try again later)",
-                elapsed.as_secs()
-            ),
-        )
-        .bad_gateway()
-    })
 }
 
 /// Sends `item` to the client; `None` once the client is gone, or has
@@ -364,56 +378,4 @@ fn write_to_store(
         }
     }
     Ok(None)
-}
-
-/// The error a failed write or commit becomes.
-fn disk_error(
-    digest: &Digest,
-    outcome: Result<Result<Option<u64>, StoreError>, tokio::task::JoinError>,
-) -> V2Error {
-    match outcome {
-        Ok(Err(StoreError::DigestMismatch { expected, actual })) => V2Error::new(
-            ErrorCode::DigestInvalid,
-            format!(
-                "the upstream registry sent content for {expected} that hashes to {actual}; the transfer was aborted and nothing was stored"
-            ),
-        )
-        .bad_gateway(),
-        Ok(Err(StoreError::SizeMismatch { expected, actual, .. })) => V2Error::new(
-            ErrorCode::DigestInvalid,
-            format!(
-                "the upstream registry declared {expected} bytes for {digest} but sent {actual}; the transfer was aborted and nothing was stored"
-            ),
-        )
-        .bad_gateway(),
-        Ok(Err(e)) => V2Error::store("storing a blob", &e),
-        Ok(Ok(_)) => V2Error::abandoned(),
-        Err(e) => V2Error::task("storing a blob", &e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn the_rate_floor_applies_after_its_window() {
-        let floor = (1024, Duration::from_secs(300));
-        assert!(
-            too_slow(10, Duration::from_secs(299), floor).is_none(),
-            "too early to say"
-        );
-        assert!(
-            too_slow(400_000, Duration::from_secs(301), floor).is_none(),
-            "fast enough"
-        );
-        let slow = too_slow(10, Duration::from_secs(301), floor).expect("too slow");
-        assert_eq!(slow.status(), axum::http::StatusCode::BAD_GATEWAY);
-        assert!(
-            slow.message().contains("10 bytes in 301 s"),
-            "{}",
-            slow.message()
-        );
-    }
 }

@@ -337,14 +337,14 @@ async fn tag_list_paging_needs_a_number() {
 
 /// The real registry holding the large fixture, and a `/v2` reaching it:
 /// its largest layer's digest and its config's.
-struct Large {
-    registry: test_support::Registry,
-    biggest: String,
-    config: String,
-    v2: V2Client,
+pub(super) struct Large {
+    pub(super) registry: test_support::Registry,
+    pub(super) biggest: String,
+    pub(super) config: String,
+    pub(super) v2: V2Client,
 }
 
-fn large_upstream() -> Large {
+pub(super) fn large_upstream() -> Large {
     let registry = test_support::Registry::start(test_support::Auth::Open).expect("registry");
     let large = test_support::fixtures::large_image(64).expect("fixture");
     registry.push(&large).expect("push");
@@ -374,15 +374,15 @@ fn large_upstream() -> Large {
 
 /// `/v2` with a store of its own, for one repository of the upstream
 /// `host` (reached over plain http).
-struct V2Client {
+pub(super) struct V2Client {
     host: String,
-    repo: &'static str,
+    pub(super) repo: &'static str,
     _dir: tempfile::TempDir,
-    state: AppState,
+    pub(super) state: AppState,
 }
 
 impl V2Client {
-    fn new(host: String, repo: &'static str) -> V2Client {
+    pub(super) fn new(host: String, repo: &'static str) -> V2Client {
         let dir = tempfile::tempdir().expect("tmp");
         let store = Store::open(&dir.path().join("store")).expect("store");
         let client = RegistryClient::new(ClientConfig {
@@ -400,7 +400,11 @@ impl V2Client {
     }
 
     /// `GET /v2/<host>/<repo>/PATH` through `context`.
-    async fn get(&self, context: &Arc<V2Context>, path: &str) -> axum::response::Response {
+    pub(super) async fn get(
+        &self,
+        context: &Arc<V2Context>,
+        path: &str,
+    ) -> axum::response::Response {
         self.send(context, Method::GET, path).await
     }
 

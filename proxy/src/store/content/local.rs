@@ -6,9 +6,11 @@ use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use shared::digest::Digest;
 
+use super::space::SpaceReserve;
 use super::writer::WriterPaths;
 use super::{BlobInfo, BlobReader, BlobWriter, Ingest, Ingester, Manager, Provider};
 use crate::store::StoreError;
@@ -20,6 +22,7 @@ use crate::store::lock::{FileLock, Wait};
 #[derive(Clone, Debug)]
 pub struct LocalContent {
     layout: Arc<Layout>,
+    space: SpaceReserve,
 }
 
 impl LocalContent {
@@ -35,6 +38,7 @@ impl LocalContent {
             fs::create_dir_all(&dir).map_err(StoreError::io("creating", &dir))?;
         }
         let content = LocalContent {
+            space: SpaceReserve::new(layout.root()),
             layout: Arc::new(layout),
         };
         let removed = content.remove_stale_ingest()?;
@@ -45,6 +49,21 @@ impl LocalContent {
             );
         }
         Ok(content)
+    }
+
+    /// Keeps `bytes` free on the store's filesystem: writers refuse to
+    /// go below ([`StoreError::LowSpace`]); `0` turns the check off.
+    /// Default [`MIN_FREE_SPACE`](super::MIN_FREE_SPACE).
+    pub fn keep_free(&self, bytes: u64) {
+        self.space.set(bytes);
+    }
+
+    /// How many bytes the digest's locked writer has written so far (as
+    /// far as they reached its ingest file), or `None` if nobody writes it.
+    pub fn ingest_size(&self, digest: &Digest) -> Option<u64> {
+        fs::metadata(self.layout.ingest_path(digest))
+            .ok()
+            .map(|m| m.len())
     }
 
     /// The store folder.
@@ -96,6 +115,12 @@ impl LocalContent {
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                     Err(e) => return Err(StoreError::io("removing", &path)(e)),
                 }
+            }
+        }
+        for path in beside_entries(&self.layout.ingest_dir())? {
+            // Removed when nobody holds its lock.
+            if !FileLock::is_held(&path).map_err(StoreError::io("locking", &path))? {
+                removed.push(path);
             }
         }
         for (path, _) in flat_entries(&self.layout.locks_dir(), ".lock")? {
@@ -179,14 +204,35 @@ impl LocalContent {
             blob: self.layout.blob_path(digest),
             blobs_dir: self.layout.blobs_dir(digest.algorithm()),
         };
-        Ok(Some(Ingest::Writer(BlobWriter::new(
-            digest.clone(),
-            expected_size,
-            file,
-            paths,
-            Some(lock),
-        ))))
+        let writer = BlobWriter::new(digest.clone(), expected_size, file, paths, Some(lock));
+        Ok(Some(Ingest::Writer(
+            writer.keeping_free(self.space.clone())?,
+        )))
     }
+}
+
+/// The ingest files of writers beside the locked one
+/// (`<algorithm>-<hex>.<tag>`).
+fn beside_entries(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(StoreError::io("listing", dir)(e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(StoreError::io("listing", dir))?;
+        let name = entry.file_name();
+        if name
+            .to_str()
+            .and_then(|n| n.split_once('.'))
+            .and_then(|(flat, _)| parse_flat_name(flat))
+            .is_some()
+        {
+            out.push(entry.path());
+        }
+    }
+    Ok(out)
 }
 
 /// The files in `dir` named `<algorithm>-<hex><suffix>`, with their digest.
@@ -270,6 +316,45 @@ impl Ingester for LocalContent {
         expected_size: Option<u64>,
     ) -> Result<Option<Ingest<BlobWriter>>, StoreError> {
         self.writer_with(digest, expected_size, Wait::NoWait)
+    }
+
+    fn writer_beside(
+        &self,
+        digest: &Digest,
+        expected_size: Option<u64>,
+    ) -> Result<Ingest<BlobWriter>, StoreError> {
+        if let Some(size) = self.info(digest)? {
+            return match expected_size {
+                Some(expected) if expected != size => Err(StoreError::SizeMismatch {
+                    digest: digest.clone(),
+                    expected,
+                    actual: size,
+                }),
+                _ => Ok(Ingest::Exists(size)),
+            };
+        }
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let tag = format!(
+            "{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let ingest = self.layout.ingest_beside_path(digest, &tag);
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&ingest)
+            .map_err(StoreError::io("creating", &ingest))?;
+        // The file's own lock tells `remove_stale_ingest` it is alive.
+        let lock =
+            FileLock::persistent(&ingest, true).map_err(StoreError::io("locking", &ingest))?;
+        let paths = WriterPaths {
+            ingest,
+            blob: self.layout.blob_path(digest),
+            blobs_dir: self.layout.blobs_dir(digest.algorithm()),
+        };
+        let writer = BlobWriter::new(digest.clone(), expected_size, file, paths, Some(lock));
+        Ok(Ingest::Writer(writer.keeping_free(self.space.clone())?))
     }
 }
 

@@ -7,7 +7,11 @@
 //!   [`ContentWriter`] for a digest. Bytes are hashed as they are written;
 //!   [`ContentWriter::commit`] checks the size and the digest and only then
 //!   makes the blob visible. A blob already present is success
-//!   ([`Ingest::Exists`]).
+//!   ([`Ingest::Exists`]). [`Ingester::writer_beside`] writes without the
+//!   digest's lock, for a fetch that must not wait behind a stalled
+//!   writer: the first verified commit wins.
+//! - Every writer keeps the store's free-space reserve
+//!   ([`MIN_FREE_SPACE`], `--min-free-space`): [`StoreError::LowSpace`].
 //! - [`Manager`] lists and deletes. Deleting does not look at references or
 //!   leases: that is the job of the [`Store`](super::Store), which decides
 //!   what is garbage.
@@ -17,6 +21,7 @@
 //! conformance suite (`proxy/tests/store_conformance.rs`).
 
 mod local;
+mod space;
 mod writer;
 
 use std::io::Read;
@@ -24,6 +29,7 @@ use std::io::Read;
 use shared::digest::Digest;
 
 pub use local::LocalContent;
+pub use space::MIN_FREE_SPACE;
 pub use writer::BlobWriter;
 
 use super::StoreError;
@@ -109,6 +115,18 @@ pub trait Ingester {
         digest: &Digest,
         expected_size: Option<u64>,
     ) -> Result<Option<Ingest<Self::Writer>>, StoreError>;
+
+    /// A writer that neither waits for nor excludes the digest's other
+    /// writers: it writes into an ingest file of its own, and its commit
+    /// succeeds when the blob is already there (the first verified commit
+    /// wins; the others are discarded). For a fetch that must not wait
+    /// behind a stalled writer of the same digest (another upstream
+    /// trickling it). Never blocks on a lock.
+    fn writer_beside(
+        &self,
+        digest: &Digest,
+        expected_size: Option<u64>,
+    ) -> Result<Ingest<Self::Writer>, StoreError>;
 }
 
 /// The one writer of one digest. Dropping it without

@@ -5,7 +5,10 @@
 //! the size, then the digest, fsyncs the file, renames it to
 //! `blobs/<algorithm>/<hex>` and fsyncs that folder, so a committed blob
 //! survives a power cut and a mismatching one is never visible. The
-//! writer holds the digest's lock from creation to commit or drop.
+//! writer holds the digest's lock from creation to commit or drop; a
+//! writer beside it ([`Ingester::writer_beside`](super::Ingester::writer_beside))
+//! holds a lock on its own ingest file instead, and its commit is a
+//! success when the blob is already there.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -14,6 +17,7 @@ use std::path::PathBuf;
 use shared::digest::{Digest, Verifier, VerifyError};
 
 use super::ContentWriter;
+use super::space::{CHECK_EVERY, SpaceReserve};
 use crate::store::StoreError;
 use crate::store::lock::FileLock;
 
@@ -33,6 +37,8 @@ pub struct BlobWriter {
     blobs_dir: PathBuf,
     failed: bool,
     committed: bool,
+    /// The free-space reserve, and the byte count of the next look at it.
+    space: Option<(SpaceReserve, u64)>,
     // Last, so it is released after `Drop::drop` removed the ingest file.
     _lock: Option<FileLock>,
 }
@@ -63,8 +69,30 @@ impl BlobWriter {
             blobs_dir: paths.blobs_dir,
             failed: false,
             committed: false,
+            space: None,
             _lock: lock,
         }
+    }
+
+    /// The same writer, keeping `space`'s reserve free: checked now for
+    /// the expected size, then every [`CHECK_EVERY`] bytes.
+    pub(crate) fn keeping_free(mut self, space: SpaceReserve) -> Result<BlobWriter, StoreError> {
+        let expected = self.verifier.as_ref().and_then(Verifier::expected_size);
+        space.check(expected.unwrap_or(0))?;
+        self.space = Some((space, CHECK_EVERY));
+        Ok(self)
+    }
+
+    /// Looks at the free space when `len` more bytes reach the next check.
+    fn check_space(&mut self, len: u64) -> Result<(), StoreError> {
+        let Some((space, next)) = self.space.as_mut() else {
+            return Ok(());
+        };
+        if self.written + len < *next {
+            return Ok(());
+        }
+        *next = self.written + len + CHECK_EVERY;
+        space.check(CHECK_EVERY)
     }
 
     /// Discards the partial content after an error; the writer is spent.
@@ -91,6 +119,10 @@ impl ContentWriter for BlobWriter {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        if let Err(e) = self.check_space(bytes.len() as u64) {
+            self.fail();
+            return Err(e);
+        }
         let (Some(file), false) = (self.file.as_mut(), self.failed) else {
             return Err(self.spent());
         };
@@ -174,6 +206,11 @@ impl BlobWriter {
         };
         let size = verifier.bytes_seen();
         verdict(&self.digest, verifier)?;
+        if fs::metadata(&self.blob_path).is_ok_and(|m| m.len() == size) {
+            // A writer beside this one committed the same verified bytes
+            // first: success, and Drop removes this ingest file.
+            return Ok(size);
+        }
         // Any error from here on leaves `committed` false, so Drop removes
         // the ingest file.
         let file = file
