@@ -23,7 +23,7 @@ use leptos_router::path;
 
 use components::shell::Shell;
 use pages::{
-    explorer::ImageRoutes, images::ImagesPage, not_found::NotFoundPage, pull::PullPage,
+    explorer::ImageRoutes, local_images::ImagesPage, not_found::NotFoundPage, pull::PullPage,
     search::SearchPage,
 };
 

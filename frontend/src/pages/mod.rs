@@ -2,7 +2,7 @@
 
 pub mod explorer;
 pub mod image;
-pub mod images;
+pub mod local_images;
 pub mod not_found;
 pub mod pull;
 pub mod search;

@@ -232,16 +232,16 @@ pub(crate) async fn check_layer(
 /// How one blob's own digest is checked: by WebCrypto once it is all here
 /// (small blobs, when the page has WebCrypto), or by the streaming wasm
 /// hasher as it arrives.
-enum Check {
-    WebCrypto(webcrypto::Held),
+enum BlobHashing {
+    WebCrypto(webcrypto::JsChunks),
     Streaming(Box<Verified<()>>),
 }
 
-impl Check {
-    fn for_blob(descriptor: &Descriptor) -> Check {
-        match webcrypto::Held::for_blob(descriptor.digest.algorithm(), descriptor.size) {
-            Some(held) => Check::WebCrypto(held),
-            None => Check::Streaming(Box::new(Verified::new(
+impl BlobHashing {
+    fn for_blob(descriptor: &Descriptor) -> BlobHashing {
+        match webcrypto::JsChunks::for_blob(descriptor.digest.algorithm(), descriptor.size) {
+            Some(chunks) => BlobHashing::WebCrypto(chunks),
+            None => BlobHashing::Streaming(Box::new(Verified::new(
                 (),
                 descriptor.digest.clone(),
                 Some(descriptor.size),
@@ -251,19 +251,21 @@ impl Check {
 
     fn bytes_seen(&self) -> u64 {
         match self {
-            Check::WebCrypto(held) => held.len(),
-            Check::Streaming(v) => v.bytes_seen(),
+            BlobHashing::WebCrypto(chunks) => chunks.len(),
+            BlobHashing::Streaming(v) => v.bytes_seen(),
         }
     }
 
     async fn finish(self, descriptor: &Descriptor) -> NodeState {
         match self {
-            Check::Streaming(mut v) => NodeState::from_result(v.end()),
-            Check::WebCrypto(held) if held.len() != descriptor.size => NodeState::SizeMismatch {
-                expected: descriptor.size,
-                actual: held.len(),
-            },
-            Check::WebCrypto(held) => match held.sha256().await {
+            BlobHashing::Streaming(mut v) => NodeState::from_result(v.end()),
+            BlobHashing::WebCrypto(chunks) if chunks.len() != descriptor.size => {
+                NodeState::SizeMismatch {
+                    expected: descriptor.size,
+                    actual: chunks.len(),
+                }
+            }
+            BlobHashing::WebCrypto(chunks) => match chunks.sha256().await {
                 Ok(actual) => NodeState::compare(&descriptor.digest, actual),
                 Err(e) => NodeState::Failed {
                     message: e.to_string(),
@@ -273,7 +275,7 @@ impl Check {
     }
 }
 
-/// Streams one blob, checking its size and digest ([`Check`]), handing each
+/// Streams one blob, checking its size and digest ([`BlobHashing`]), handing each
 /// piece to `sink` and the running byte count to `progress` about once per
 /// [`CHUNK`]. Returns the node state it earned.
 async fn stream_blob(
@@ -290,7 +292,7 @@ async fn stream_blob(
             };
         }
     };
-    let mut check = Check::for_blob(descriptor);
+    let mut hashing = BlobHashing::for_blob(descriptor);
     let mut buffer = Vec::new();
     let mut reported = 0u64;
     loop {
@@ -301,14 +303,14 @@ async fn stream_blob(
                 return NodeState::Failed {
                     message: format!(
                         "the transfer broke after {} of {} bytes: {e}",
-                        check.bytes_seen(),
+                        hashing.bytes_seen(),
                         descriptor.size
                     ),
                 };
             }
         };
-        let fed = match &mut check {
-            Check::WebCrypto(held) => match held.push(&array) {
+        let fed = match &mut hashing {
+            BlobHashing::WebCrypto(chunks) => match chunks.push(&array) {
                 Ok(()) => feed_chunked(&array, &mut buffer, |piece| sink(piece).map_err(|()| None)),
                 Err(webcrypto::HeldError::TooLarge { expected, seen }) => {
                     return NodeState::SizeMismatch {
@@ -322,7 +324,7 @@ async fn stream_blob(
                     };
                 }
             },
-            Check::Streaming(verifier) => feed_chunked(&array, &mut buffer, |piece| {
+            BlobHashing::Streaming(verifier) => feed_chunked(&array, &mut buffer, |piece| {
                 verifier.pass(piece).map_err(Some)?;
                 sink(piece).map_err(|()| None)
             }),
@@ -332,11 +334,11 @@ async fn stream_blob(
             Err(Some(e)) => return NodeState::from_result(Err(e)),
             Err(None) => break,
         }
-        let done = check.bytes_seen();
+        let done = hashing.bytes_seen();
         if done - reported >= CHUNK as u64 {
             reported = done;
             progress(done);
         }
     }
-    check.finish(descriptor).await
+    hashing.finish(descriptor).await
 }

@@ -4,7 +4,7 @@
 //!
 //! WebCrypto has no streaming digest, so the blob's chunks are kept as the
 //! fetch reader handed them (JS memory, never copied into wasm) and joined
-//! once at the end. [`Held`] refuses to grow past the size the descriptor
+//! once at the end. [`JsChunks`] refuses to grow past the size the descriptor
 //! announced, so an upstream that sends more cannot make it hold more. Blobs
 //! above [`WEBCRYPTO_MAX`], or pages without WebCrypto (it only exists in
 //! secure contexts: https, `localhost`, `127.0.0.1`), stream through the
@@ -56,22 +56,22 @@ impl std::fmt::Display for HeldError {
     }
 }
 
-/// A blob's chunks, kept in JS memory until [`Held::sha256`] hashes them.
-pub struct Held {
+/// A blob's chunks, kept in JS memory until [`JsChunks::sha256`] hashes them.
+pub struct JsChunks {
     subtle: JsValue,
     parts: Vec<Uint8Array>,
     len: u64,
     limit: u64,
 }
 
-impl Held {
+impl JsChunks {
     /// Holds a blob of at most `limit` bytes, if WebCrypto is here and the
     /// blob's algorithm is SHA-256 and `limit` is within [`WEBCRYPTO_MAX`].
-    pub fn for_blob(algorithm: Algorithm, limit: u64) -> Option<Held> {
+    pub fn for_blob(algorithm: Algorithm, limit: u64) -> Option<JsChunks> {
         if algorithm != Algorithm::Sha256 || limit > WEBCRYPTO_MAX {
             return None;
         }
-        Some(Held {
+        Some(JsChunks {
             subtle: subtle()?,
             parts: Vec::new(),
             len: 0,
@@ -201,7 +201,8 @@ mod tests {
     #[wasm_bindgen_test]
     async fn held_chunks_hash_like_the_streaming_hasher() {
         let bytes = noise(5 * 1024 * 1024 + 17, 7);
-        let mut held = Held::for_blob(Algorithm::Sha256, bytes.len() as u64).expect("WebCrypto");
+        let mut held =
+            JsChunks::for_blob(Algorithm::Sha256, bytes.len() as u64).expect("WebCrypto");
         let mut hasher = Hasher::sha256();
         for piece in bytes.chunks(700_001) {
             held.push(&Uint8Array::from(piece))
@@ -214,7 +215,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn held_refuses_more_than_announced() {
-        let mut held = Held::for_blob(Algorithm::Sha256, 10).expect("WebCrypto");
+        let mut held = JsChunks::for_blob(Algorithm::Sha256, 10).expect("WebCrypto");
         held.push(&Uint8Array::from(&[0u8; 6][..]))
             .expect("6 of 10");
         let err = held
@@ -232,7 +233,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn large_blobs_take_the_streaming_path() {
-        assert!(Held::for_blob(Algorithm::Sha256, WEBCRYPTO_MAX + 1).is_none());
-        assert!(Held::for_blob(Algorithm::Sha512, 10).is_none());
+        assert!(JsChunks::for_blob(Algorithm::Sha256, WEBCRYPTO_MAX + 1).is_none());
+        assert!(JsChunks::for_blob(Algorithm::Sha512, 10).is_none());
     }
 }
