@@ -214,29 +214,26 @@ impl LocalContent {
 /// The ingest files of writers beside the locked one
 /// (`<algorithm>-<hex>.<tag>`).
 fn beside_entries(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(StoreError::io("listing", dir)(e)),
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(StoreError::io("listing", dir))?;
-        let name = entry.file_name();
-        if name
-            .to_str()
-            .and_then(|n| n.split_once('.'))
+    let entries = named_entries(dir, |name| {
+        name.split_once('.')
             .and_then(|(flat, _)| parse_flat_name(flat))
-            .is_some()
-        {
-            out.push(entry.path());
-        }
-    }
-    Ok(out)
+    })?;
+    Ok(entries.into_iter().map(|(path, _)| path).collect())
 }
 
 /// The files in `dir` named `<algorithm>-<hex><suffix>`, with their digest.
 fn flat_entries(dir: &Path, suffix: &str) -> Result<Vec<(PathBuf, Digest)>, StoreError> {
+    named_entries(dir, |name| {
+        name.strip_suffix(suffix).and_then(parse_flat_name)
+    })
+}
+
+/// The files in `dir` whose name `parse` accepts, with what it made of
+/// them; none when `dir` does not exist.
+fn named_entries<T>(
+    dir: &Path,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<(PathBuf, T)>, StoreError> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -245,13 +242,8 @@ fn flat_entries(dir: &Path, suffix: &str) -> Result<Vec<(PathBuf, Digest)>, Stor
     let mut out = Vec::new();
     for entry in entries {
         let entry = entry.map_err(StoreError::io("listing", dir))?;
-        let name = entry.file_name();
-        if let Some(digest) = name
-            .to_str()
-            .and_then(|n| n.strip_suffix(suffix))
-            .and_then(parse_flat_name)
-        {
-            out.push((entry.path(), digest));
+        if let Some(parsed) = entry.file_name().to_str().and_then(&parse) {
+            out.push((entry.path(), parsed));
         }
     }
     Ok(out)
