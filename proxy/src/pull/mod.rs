@@ -33,7 +33,7 @@ use shared::digest::Digest;
 use shared::manifest::Descriptor;
 use shared::platform::Platform;
 use shared::reference::Reference;
-use shared::walk::{Document, Fetched, MAX_CONFIG, Need, PlatformChoice, Walk};
+use shared::walk::{Document, Fetched, Need, PlatformChoice, Walk};
 
 pub use error::PullError;
 
@@ -219,7 +219,9 @@ impl Puller {
             let fetched = match &need {
                 Need::Top(_) => self.top(reference).await?,
                 Need::Manifest(d) => Fetched::new(self.manifest_bytes(reference, &d.digest).await?),
-                Need::Config(d) => Fetched::new(self.config_bytes(reference, d).await?),
+                Need::Config(d) => {
+                    Fetched::new(self.config_bytes(reference, d, need.limit()).await?)
+                }
             };
             walk.feed(fetched)?;
             let Some(doc) = walk.document(&need) else {
@@ -333,12 +335,13 @@ impl Puller {
     }
 
     /// The config blob: from the store if there, else fetched, reading no
-    /// more than its descriptor declares plus one byte (the walk's check
-    /// then names the size mismatch).
+    /// more than the walk's `limit` (its declared size) plus one byte (the
+    /// walk's check then names the size mismatch).
     async fn config_bytes(
         &self,
         reference: &Reference,
         descriptor: &Descriptor,
+        limit: u64,
     ) -> Result<Vec<u8>, PullError> {
         if let Some(bytes) = self.read_small(&descriptor.digest).await? {
             return Ok(bytes);
@@ -347,7 +350,7 @@ impl Puller {
             .client
             .get_blob(reference, &descriptor.digest, None)
             .await?;
-        let limit = usize::try_from(descriptor.size.min(MAX_CONFIG)).unwrap_or(0);
+        let limit = usize::try_from(limit).unwrap_or(0);
         let mut bytes = Vec::with_capacity(limit.min(1 << 20));
         use futures_util::StreamExt;
         while let Some(chunk) = response.stream.next().await {

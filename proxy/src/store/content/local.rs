@@ -26,6 +26,23 @@ pub struct LocalContent {
 }
 
 impl LocalContent {
+    /// The size of `digest` when the store already holds it, checked
+    /// against `expected_size` (a blob that is there counts as written).
+    fn existing(
+        &self,
+        digest: &Digest,
+        expected_size: Option<u64>,
+    ) -> Result<Option<u64>, StoreError> {
+        match (self.info(digest)?, expected_size) {
+            (Some(size), Some(expected)) if expected != size => Err(StoreError::SizeMismatch {
+                digest: digest.clone(),
+                expected,
+                actual: size,
+            }),
+            (size, _) => Ok(size),
+        }
+    }
+
     /// Opens (creating if needed) the content store in `root`, and removes
     /// ingest files that no live writer holds: the leftovers of a process
     /// that crashed mid-write, which never became visible.
@@ -181,15 +198,8 @@ impl LocalContent {
         else {
             return Ok(None);
         };
-        if let Some(size) = self.info(digest)? {
-            return match expected_size {
-                Some(expected) if expected != size => Err(StoreError::SizeMismatch {
-                    digest: digest.clone(),
-                    expected,
-                    actual: size,
-                }),
-                _ => Ok(Some(Ingest::Exists(size))),
-            };
+        if let Some(size) = self.existing(digest, expected_size)? {
+            return Ok(Some(Ingest::Exists(size)));
         }
         let ingest = self.layout.ingest_path(digest);
         // We hold the digest's lock, so any file here is a dead writer's.
@@ -315,15 +325,8 @@ impl Ingester for LocalContent {
         digest: &Digest,
         expected_size: Option<u64>,
     ) -> Result<Ingest<BlobWriter>, StoreError> {
-        if let Some(size) = self.info(digest)? {
-            return match expected_size {
-                Some(expected) if expected != size => Err(StoreError::SizeMismatch {
-                    digest: digest.clone(),
-                    expected,
-                    actual: size,
-                }),
-                _ => Ok(Ingest::Exists(size)),
-            };
+        if let Some(size) = self.existing(digest, expected_size)? {
+            return Ok(Ingest::Exists(size));
         }
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let tag = format!(
