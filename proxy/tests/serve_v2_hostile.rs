@@ -1,6 +1,7 @@
 //! `strata serve` against hostile upstreams (`test_support::faulty` in
 //! front of the real registry): one that trickles a blob stalls nobody
-//! else, a blob that never ends is cut at `--max-blob-size`, a store
+//! else, a blob that never ends is cut at the size its manifest declared
+//! (else at `--max-blob-size`), a store
 //! short of disk space refuses new blobs with a message that says what to
 //! do, and a tag list that never ends is cut at its total bound.
 
@@ -61,6 +62,53 @@ async fn strata_within(
 /// The open file descriptors of a process (its sockets among them).
 fn open_files(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+/// A blob sent without `Content-Length` after its image's manifest came
+/// through `/v2` is cut at the size that manifest declared, not at
+/// `--max-blob-size` (16 GiB by default): the client never gets more bytes
+/// than the image promised, and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_blob_is_cut_at_the_size_its_manifest_declared() {
+    let Redis {
+        registry, blobs, ..
+    } = redis_registry();
+    let (layer, declared) = blobs[1].clone();
+    let endless = FaultyRegistry::start(&registry.url(), vec![Fault::EndlessBlob(layer.clone())])
+        .expect("faulty registry");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
+    let server = serve_with(&[endless.host()], &cli, &[]);
+    let repository = v2(&server, &endless.host(), "library/redis");
+    let manifest = get(&format!("{repository}/manifests/latest")).await;
+    assert_eq!(manifest.status, StatusCode::OK);
+    // Cut before the response headers went out: the connection closes
+    // unanswered, and no byte arrived.
+    let mut answer = reqwest::get(format!("{repository}/blobs/{layer}")).await;
+    // Reads until the body fails or ends, and stops reading well past the
+    // declared size (where a body capped at 16 GiB would still be going).
+    let mut received: u64 = 0;
+    let ended = loop {
+        let Ok(answer) = &mut answer else { break false };
+        match answer.chunk().await {
+            Ok(Some(chunk)) => received += chunk.len() as u64,
+            Ok(None) => break true,
+            Err(_) => break false,
+        }
+        if received > declared + (8 << 20) {
+            break false;
+        }
+    };
+    assert!(
+        received <= declared,
+        "{received} bytes of a layer whose manifest declares {declared}"
+    );
+    assert!(!ended || received < declared, "a complete body of zeros");
+    assert!(!stored(&server, &layer));
+    poll_async(Duration::from_secs(10), async || {
+        ingest_files(&server).is_empty()
+    })
+    .await
+    .expect("the partial write is removed");
 }
 
 /// A registry trickles two layers of redis (a byte a second); 300 more

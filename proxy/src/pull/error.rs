@@ -19,6 +19,9 @@ pub enum PullError {
     /// limits, platform, layers), or no index entry fits the platform.
     #[error("{0}")]
     Walk(#[from] shared::walk::WalkError),
+    /// A layer download was slower or longer than its pace allows.
+    #[error("{0}")]
+    Stalled(#[from] crate::registry::pace::Stalled),
     /// A background task failed unexpectedly.
     #[error("internal error during the pull: {0}")]
     Task(String),

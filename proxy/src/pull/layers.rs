@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use super::undo_log::UndoLog;
 use super::{Emit, PullError};
 use crate::registry::RegistryClient;
+use crate::registry::pace::Pace;
 use crate::store::{ContentWriter, Ingest, LeaseGuard, Store, StoreError};
 
 /// How many layers download at once, as Docker does.
@@ -38,6 +39,7 @@ pub async fn fetch_all(
     emit: &Emit,
     undo: &UndoLog,
     silent_if_stored: bool,
+    pace: Pace,
 ) -> Result<bool, PullError> {
     let layer = |d: &Descriptor, status| PullEvent::Layer {
         id: d.digest.short().to_owned(),
@@ -94,7 +96,7 @@ pub async fn fetch_all(
                 .acquire_owned()
                 .await
                 .map_err(|e| PullError::Task(e.to_string()))?;
-            download(&client, &store, &reference, &descriptor, &emit, &undo)
+            download(&client, &store, &reference, &descriptor, &emit, &undo, pace)
                 .await
                 .map(|()| position)
         });
@@ -130,6 +132,7 @@ async fn download(
     descriptor: &Descriptor,
     emit: &Emit,
     undo: &UndoLog,
+    pace: Pace,
 ) -> Result<(), PullError> {
     let id = descriptor.digest.short().to_owned();
     let status = |status| PullEvent::Layer {
@@ -154,14 +157,28 @@ async fn download(
         Ingest::Writer(writer) => writer,
     };
     let total = descriptor.size;
-    let mut response = client.get_blob(reference, &descriptor.digest, None).await?;
+    // The pace's deadline covers the request and the whole body; its
+    // minimum rate is checked as bytes arrive.
+    let started = tokio::time::Instant::now();
+    let deadline = started + pace.deadline;
+    let mut response = tokio::time::timeout_at(
+        deadline,
+        client.get_blob(reference, &descriptor.digest, None),
+    )
+    .await
+    .map_err(|_| pace.past_deadline(0))??;
     // The store's writer hashes every byte as it is written, refuses more
     // bytes than the descriptor's size at once, and commits only when size
     // and digest match: the one check, not a second hash beside it.
     let mut last_report = Instant::now();
     emit(status(LayerStatus::Downloading { current: 0, total }));
-    while let Some(chunk) = response.stream.next().await {
+    loop {
+        let next = tokio::time::timeout_at(deadline, response.stream.next())
+            .await
+            .map_err(|_| pace.past_deadline(writer.bytes_written()))?;
+        let Some(chunk) = next else { break };
         writer.write(&chunk?)?;
+        pace.check_rate(writer.bytes_written(), started.elapsed())?;
         if last_report.elapsed() >= PROGRESS_EVERY {
             last_report = Instant::now();
             emit(status(LayerStatus::Downloading {

@@ -38,6 +38,7 @@ use shared::walk::{Document, Fetched, Need, PlatformChoice, Walk};
 pub use error::PullError;
 
 use crate::registry::RegistryClient;
+pub use crate::registry::pace::Pace;
 use crate::store::{BlobRef, ImageRecord, LeaseGuard, Store, StoreError};
 use undo_log::UndoLog;
 
@@ -78,6 +79,7 @@ pub struct Puller {
     client: RegistryClient,
     store: Arc<Store>,
     host_platform: Platform,
+    pace: Pace,
 }
 
 impl std::fmt::Debug for Puller {
@@ -96,7 +98,15 @@ impl Puller {
             client,
             store,
             host_platform,
+            pace: Pace::default(),
         }
+    }
+
+    /// The same puller stopping each layer download that is slower or
+    /// longer than `pace` allows (default: [`Pace::default`]).
+    pub fn with_pace(mut self, pace: Pace) -> Self {
+        self.pace = pace;
+        self
     }
 
     /// Pulls `request`, reporting progress to `emit`.
@@ -254,6 +264,7 @@ impl Puller {
             emit,
             undo,
             !new_content,
+            self.pace,
         )
         .await?;
 

@@ -33,6 +33,7 @@ pub mod error;
 mod listing;
 mod login;
 mod manifest;
+pub mod pace;
 mod registries;
 mod token;
 pub mod transport;

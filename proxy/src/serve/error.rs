@@ -107,6 +107,7 @@ impl From<PullError> for ApiError {
                 Self::new(ErrorCode::DigestMismatch, e.to_string())
             }
             PullError::Walk(e) => Self::new(ErrorCode::Upstream, e.to_string()),
+            PullError::Stalled(e) => Self::new(ErrorCode::Upstream, e.to_string()),
             PullError::Task(detail) => Self::internal("the pull", detail),
         }
     }

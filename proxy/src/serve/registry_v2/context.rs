@@ -7,14 +7,16 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::cached::CachedImages;
+use super::declared::DeclaredSizes;
 use super::error::{ErrorCode, V2Error};
 use super::flight::{FlightKey, SingleFlight};
 use super::known::KnownDigests;
 use super::limits::{
-    BODY_DEADLINE, CLIENT_STALL, MAX_BLOB_SIZE, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES, MIN_RATE,
-    PERMIT_WAIT, TRANSFER_DEADLINE,
+    BODY_DEADLINE, CLIENT_STALL, MAX_BLOB_SIZE, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES,
+    PERMIT_WAIT,
 };
 use super::served_manifest::ManifestBytes;
+use crate::registry::pace::Pace;
 
 /// Shared by every `/v2` request of one service.
 #[derive(Debug)]
@@ -25,6 +27,8 @@ pub struct V2Context {
     pub manifests: Arc<SingleFlight<FlightKey, ManifestBytes>>,
     /// Digests seen upstream in a repository ([`super::access`]).
     pub known: KnownDigests,
+    /// Blob sizes the image manifests served declare ([`super::declared`]).
+    pub declared: DeclaredSizes,
     /// Image manifests waiting for their blobs ([`super::cached`]).
     pub cached: CachedImages,
     upstream: Arc<Semaphore>,
@@ -32,11 +36,9 @@ pub struct V2Context {
     /// How long a blob's leading client may take no bytes before the
     /// transfer drops it ([`CLIENT_STALL`]).
     pub client_stall: std::time::Duration,
-    /// The slowest upstream a blob transfer keeps: bytes per second on
-    /// average, checked once the window has passed ([`MIN_RATE`]).
-    pub min_rate: (u64, std::time::Duration),
-    /// The longest a blob transfer may take ([`TRANSFER_DEADLINE`]).
-    pub transfer_deadline: std::time::Duration,
+    /// The slowest and longest a blob transfer may be
+    /// ([`crate::registry::pace::MIN_RATE`], [`crate::registry::pace::TRANSFER_DEADLINE`]).
+    pub pace: Pace,
     /// The longest a manifest or tag list body may take ([`BODY_DEADLINE`]).
     pub body_deadline: std::time::Duration,
     /// How long a request waits for a turn in a full pool before `503`
@@ -62,12 +64,12 @@ impl V2Context {
             blobs: Arc::default(),
             manifests: Arc::default(),
             known: KnownDigests::default(),
+            declared: DeclaredSizes::default(),
             cached: CachedImages::default(),
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
             transfers: Arc::new(Semaphore::new(MAX_BLOB_TRANSFERS)),
             client_stall: CLIENT_STALL,
-            min_rate: MIN_RATE,
-            transfer_deadline: TRANSFER_DEADLINE,
+            pace: Pace::default(),
             body_deadline: BODY_DEADLINE,
             permit_wait: PERMIT_WAIT,
             writer_patience: crate::store::WRITER_PATIENCE,
@@ -84,7 +86,7 @@ impl V2Context {
     /// The same context with another floor on upstream speed.
     #[cfg(test)]
     pub fn with_min_rate(mut self, bytes_per_second: u64, window: std::time::Duration) -> Self {
-        self.min_rate = (bytes_per_second, window);
+        self.pace.min_rate = (bytes_per_second, window);
         self
     }
 
@@ -115,7 +117,7 @@ impl V2Context {
     ) -> Self {
         self.permit_wait = permit_wait;
         self.writer_patience = writer_patience;
-        self.transfer_deadline = transfer_deadline;
+        self.pace.deadline = transfer_deadline;
         self
     }
 

@@ -1,4 +1,6 @@
-//! How much `/v2` takes on at once, and the slowest peers it keeps.
+//! How much `/v2` takes on at once, and the slowest peers it keeps (the
+//! pace of one blob transfer is the registry client's:
+//! [`crate::registry::pace`]).
 
 /// The most short upstream requests (manifests, tag lists, `HEAD`s) `/v2`
 /// has open at once; more wait their turn.
@@ -14,18 +16,9 @@ pub const MAX_BLOB_TRANSFERS: usize = 16;
 /// How long the leading client may take no bytes before it is dropped.
 pub const CLIENT_STALL: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The slowest upstream a transfer keeps: 1 KiB/s on average, checked
-/// after 5 minutes.
-pub const MIN_RATE: (u64, std::time::Duration) = (1024, std::time::Duration::from_secs(300));
-
 /// How long a request waits for a turn in a full pool (transfers or short
 /// upstream requests) before it is answered `503` with `Retry-After`.
 pub const PERMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// The longest one blob transfer may take, however fast it goes: on top
-/// of [`MIN_RATE`], it bounds how long an upstream can hold a transfer
-/// (and its permit) by sending just fast enough.
-pub const TRANSFER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3 * 3600);
 
 /// How long a manifest (or tag list) body may take to arrive once the
 /// upstream answered.

@@ -73,6 +73,9 @@ pub async fn serve(
                 return head_upstream(state, context, repository, Caching::Immutable).await;
             }
             let manifest = by_digest(state, context, repository, digest).await?;
+            context
+                .declared
+                .note(repository, &manifest.bytes, manifest.media_type.as_str());
             if !head && records(request) {
                 context.cached.served(state, repository, None, &manifest);
             }
@@ -104,6 +107,9 @@ async fn by_tag(
             }
             let pinned = repository.with_digest(found.digest.clone());
             let manifest = by_digest(state, context, &pinned, &found.digest).await?;
+            context
+                .declared
+                .note(repository, &manifest.bytes, manifest.media_type.as_str());
             if records(request) {
                 context
                     .cached

@@ -48,6 +48,7 @@ pub mod auth;
 pub mod blobs;
 pub mod cached;
 pub mod context;
+pub mod declared;
 pub mod error;
 pub mod flight;
 pub mod known;

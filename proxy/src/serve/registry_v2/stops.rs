@@ -5,41 +5,12 @@
 use shared::digest::Digest;
 
 use super::error::{ErrorCode, V2Error};
+use crate::registry::pace::Stalled;
 use crate::store::StoreError;
 
-/// The error for an upstream that sent `received` bytes in `elapsed`, if
-/// that is below `floor` (bytes per second, checked after its window).
-pub(super) fn too_slow(
-    received: u64,
-    elapsed: std::time::Duration,
-    (rate, window): (u64, std::time::Duration),
-) -> Option<V2Error> {
-    let expected = u64::try_from(elapsed.as_millis())
-        .unwrap_or(u64::MAX)
-        .saturating_mul(rate)
-        / 1000;
-    (elapsed >= window && received < expected).then(|| {
-        V2Error::new(
-            ErrorCode::Unavailable,
-            format!(
-                "the upstream sent {received} bytes in {} s, slower than the {rate} bytes/s strata waits for; the transfer was stopped (try again later)",
-                elapsed.as_secs()
-            ),
-        )
-        .bad_gateway()
-    })
-}
-
-/// The error for a transfer still running at its deadline.
-pub(super) fn past_deadline(received: u64, deadline: std::time::Duration) -> V2Error {
-    V2Error::new(
-        ErrorCode::Unavailable,
-        format!(
-            "the upstream had sent {received} bytes when the transfer reached its limit of {} s; it was stopped (try again later)",
-            deadline.as_secs()
-        ),
-    )
-    .bad_gateway()
+/// The error a transfer stopped by its [`Pace`] becomes.
+pub(super) fn stalled(why: Stalled) -> V2Error {
+    V2Error::new(ErrorCode::Unavailable, why.to_string()).bad_gateway()
 }
 
 /// The error for a blob larger than strata fetches (`max`: the size the
@@ -83,20 +54,16 @@ pub(super) fn disk_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::pace::Pace;
     use std::time::Duration;
 
     #[test]
-    fn the_rate_floor_applies_after_its_window() {
-        let floor = (1024, Duration::from_secs(300));
-        assert!(
-            too_slow(10, Duration::from_secs(299), floor).is_none(),
-            "too early to say"
-        );
-        assert!(
-            too_slow(400_000, Duration::from_secs(301), floor).is_none(),
-            "fast enough"
-        );
-        let slow = too_slow(10, Duration::from_secs(301), floor).expect("too slow");
+    fn a_stalled_transfer_is_a_bad_gateway_that_says_why() {
+        let pace = Pace::default();
+        let slow = pace
+            .check_rate(10, Duration::from_secs(301))
+            .map_err(stalled)
+            .expect_err("too slow");
         assert_eq!(slow.status(), axum::http::StatusCode::BAD_GATEWAY);
         assert!(
             slow.message().contains("10 bytes in 301 s"),

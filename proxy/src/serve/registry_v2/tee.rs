@@ -40,13 +40,14 @@
 //!   no progress within the patience, this one writes beside it; the
 //!   first verified commit wins, so a trickling upstream delays others by
 //!   the patience at most.
-//! - A transfer ends at [`super::limits::TRANSFER_DEADLINE`] however fast
-//!   it goes, and a body longer than its `Content-Length` (or, without
-//!   one, than `--max-blob-size`) is cut: nothing is stored.
+//! - A transfer ends at [`crate::registry::pace::TRANSFER_DEADLINE`] however fast
+//!   it goes, and a body longer than its `Content-Length`, or than the size
+//!   the image's manifest declared ([`super::declared`]), or (without
+//!   either) than `--max-blob-size`, is cut: nothing is stored.
 //! - A client that takes no bytes for [`super::limits::CLIENT_STALL`] is dropped (its
 //!   response ends short), so a client that stops reading cannot hold a
 //!   transfer, and the requests waiting for the same blob, forever.
-//! - An upstream slower than [`super::limits::MIN_RATE`] on average (a registry that
+//! - An upstream slower than [`crate::registry::pace::MIN_RATE`] on average (a registry that
 //!   trickles a byte a minute stays under the read timeout) is given up
 //!   once the window has passed: it would hold a transfer, and everyone
 //!   waiting for that blob in that repository, for as long as it liked.
@@ -63,7 +64,7 @@ use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Completion;
 use super::flight::FlightKey;
-use super::stops::{disk_error, past_deadline, too_large, too_slow};
+use super::stops::{disk_error, stalled, too_large};
 use crate::serve::AppState;
 use crate::store::{BlobWriter, ContentWriter, Ingest, StoreError};
 
@@ -160,7 +161,7 @@ async fn run(
     // of this pool, never a thread, and a full pool answers 503.
     let _permit = fetch.context.transfer_permit().await?;
     let started = tokio::time::Instant::now();
-    let deadline = started + fetch.context.transfer_deadline;
+    let deadline = started + fetch.context.pace.deadline;
     // The upstream's answer before the writer: a 404 (or 401) waits for
     // nobody's write.
     let upstream = tokio::time::timeout_at(
@@ -171,7 +172,7 @@ async fn run(
             .get_blob(&fetch.repository, &fetch.digest, None),
     )
     .await
-    .map_err(|_| past_deadline(0, fetch.context.transfer_deadline))?
+    .map_err(|_| stalled(fetch.context.pace.past_deadline(0)))?
     .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
     // The digest's writer, waited for without a thread; a holder that
     // trickles delays this fetch by the patience only (then it fetches
@@ -186,7 +187,17 @@ async fn run(
         Ingest::Exists(size) => return Ok(size),
         Ingest::Writer(writer) => writer,
     };
-    let cap = upstream.size.unwrap_or(fetch.context.max_blob_size);
+    // The smallest of what the upstream and the image's manifest declared,
+    // else `--max-blob-size`.
+    let declared = fetch
+        .context
+        .declared
+        .size(&fetch.repository, &fetch.digest);
+    let cap = [upstream.size, declared]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(fetch.context.max_blob_size);
     if cap > fetch.context.max_blob_size {
         return Err(too_large(&fetch.digest, cap, fetch.context.max_blob_size));
     }
@@ -227,7 +238,7 @@ async fn run(
         let Ok(next) = tokio::time::timeout_at(deadline, stream.next()).await else {
             drop((to_hash, to_disk));
             let _ = disk.await;
-            let error = past_deadline(received, fetch.context.transfer_deadline);
+            let error = stalled(fetch.context.pace.past_deadline(received));
             return Err(fail(client, error).await);
         };
         let Some(chunk) = next else { break };
@@ -250,7 +261,8 @@ async fn run(
             let error = too_large(&fetch.digest, received, cap);
             return Err(fail(client, error).await);
         }
-        if let Some(error) = too_slow(received, started.elapsed(), fetch.context.min_rate) {
+        if let Err(why) = fetch.context.pace.check_rate(received, started.elapsed()) {
+            let error = stalled(why);
             drop((to_hash, to_disk));
             let _ = disk.await;
             return Err(fail(client, error).await);
