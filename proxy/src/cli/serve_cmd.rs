@@ -52,6 +52,14 @@ pub struct ServeArgs {
     /// The largest blob /v2 fetches; an upstream's `Content-Length` below it is the cap for that blob, and one above it is refused.
     #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = super::size_arg::parse_size)]
     pub max_blob_size: u64,
+
+    /// The registry that /v2 names without a host are on, as Docker's and podman's mirror requests send them (`/v2/library/redis/…`); containerd's `?ns=HOST` overrides it per request.
+    #[arg(long, value_name = "REGISTRY", default_value = "docker.io", env = "STRATA_MIRROR_DEFAULT", value_parser = parse_mirror_default)]
+    pub mirror_default: String,
+}
+
+fn parse_mirror_default(s: &str) -> Result<String, String> {
+    shared::reference::mirror_registry(s).map_err(|e| e.to_string())
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -124,7 +132,8 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");
         let mut state = AppState::new(args.dist, store, client, security)
-            .with_max_blob_size(args.max_blob_size);
+            .with_max_blob_size(args.max_blob_size)
+            .with_mirror_default(&args.mirror_default);
         if let Some(url) = &args.index_url {
             state = state.with_index_url(url);
         }

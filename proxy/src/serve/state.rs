@@ -26,6 +26,7 @@ struct Inner {
     index_url: String,
     summaries: crate::image_views::SummaryCache,
     max_blob_size: u64,
+    mirror_default: String,
 }
 
 impl std::fmt::Debug for AppState {
@@ -53,6 +54,7 @@ impl AppState {
                 index_url: crate::search::index_url(None),
                 summaries: crate::image_views::SummaryCache::default(),
                 max_blob_size: crate::serve::registry_v2::limits::MAX_BLOB_SIZE,
+                mirror_default: shared::reference::DEFAULT_DOMAIN.to_owned(),
             }),
         }
     }
@@ -100,6 +102,25 @@ impl AppState {
             },
             Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
         }
+    }
+
+    /// `/v2` names without a host are on `registry` (`--mirror-default`,
+    /// already checked with [`shared::reference::mirror_registry`]).
+    pub fn with_mirror_default(self, registry: &str) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self {
+                inner: Arc::new(Inner {
+                    mirror_default: registry.to_owned(),
+                    ..inner
+                }),
+            },
+            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
+        }
+    }
+
+    /// The registry `/v2` names without a host are on.
+    pub fn mirror_default(&self) -> &str {
+        &self.inner.mirror_default
     }
 
     /// The largest blob `/v2` fetches.

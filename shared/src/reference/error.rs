@@ -135,6 +135,16 @@ pub enum ReferenceError {
         /// The rejected proxy path.
         path: String,
     },
+
+    /// A registry a mirror was told about (`ns=`, `--mirror-default`) is
+    /// not a `host[:port]`.
+    #[error(
+        "\"{input}\" is not a registry host: give a host name with a dot, or a port, such as \"docker.io\", \"ghcr.io\" or \"registry.example:5000\" (no scheme, no path)"
+    )]
+    NotARegistry {
+        /// The rejected host.
+        input: String,
+    },
 }
 
 /// Cuts untrusted input that is echoed back in an error.

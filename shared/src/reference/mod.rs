@@ -62,6 +62,7 @@
 mod domain;
 mod error;
 mod glob;
+mod mirror;
 mod name;
 mod parse;
 mod path;
@@ -79,6 +80,7 @@ mod proptests;
 pub use domain::{DEFAULT_DOMAIN, DomainProblem, LEGACY_DEFAULT_DOMAIN, OFFICIAL_REPO_PREFIX};
 pub use error::ReferenceError;
 pub use glob::PatternError;
+pub use mirror::{MirrorRoute, mirror_registry};
 pub use name::Reference;
 pub use path::NAME_MAX_LEN;
 pub use pattern::ReferencePattern;

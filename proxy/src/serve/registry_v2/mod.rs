@@ -3,16 +3,21 @@
 //!
 //! ```text
 //! GET      /v2/                                      200 {}
-//! GET|HEAD /v2/<host>/<repo…>/manifests/<tag|digest>
-//! GET|HEAD /v2/<host>/<repo…>/blobs/<digest>         (Range: bytes=…)
-//! GET      /v2/<host>/<repo…>/tags/list              (?n=&last=, Link)
-//! PUT|POST|PATCH|DELETE …                            405 UNSUPPORTED
+//! GET|HEAD /v2/<name>/manifests/<tag|digest>
+//! GET|HEAD /v2/<name>/blobs/<digest>         (Range: bytes=…)
+//! GET      /v2/<name>/tags/list              (?n=&last=, Link)
+//! PUT|POST|PATCH|DELETE …                    405 UNSUPPORTED
 //! ```
 //!
-//! The first path component names the upstream registry, `:` written `_`
+//! A name either starts with the upstream registry, `:` written `_`
 //! (`/v2/127.0.0.1_5000/team/app/…`, `/v2/docker.io/library/redis/…`), so
 //! `127.0.0.1:8080/docker.io/library/redis:latest` is an image reference
-//! skopeo, podman and docker can pull.
+//! skopeo, podman and docker can pull; or it has no host, as a mirror is
+//! asked (`/v2/library/redis/…`), and is on the registry the request's
+//! `?ns=` names (containerd), else on `--mirror-default` (Docker Hub by
+//! default; Docker's `registry-mirrors`, podman's `[[registry.mirror]]`).
+//! A response to a request whose `ns` chose the registry carries
+//! `OCI-Namespace: <registry>`.
 //!
 //! Content the store holds is served from the store; anything else is
 //! fetched through the registry client (with its credentials, which never
@@ -80,6 +85,7 @@ use self::context::V2Context;
 use self::error::V2Error;
 use self::path::{Target, V2Path};
 use super::AppState;
+use shared::reference::MirrorRoute;
 
 /// Every `/v2` route (mounted at the root by [`super::app`]), each with
 /// its own [`V2Context`], behind [`auth::private_needs_token`].
@@ -139,7 +145,7 @@ pub async fn dispatch(
         Method::HEAD => true,
         other => return V2Error::read_only(&other).into_response(),
     };
-    let path = match V2Path::parse(uri.path()) {
+    let path = match V2Path::parse(uri.path(), uri.query(), state.mirror_default()) {
         Ok(path) => path,
         Err(e) => return e.into_response(),
     };
@@ -152,5 +158,16 @@ pub async fn dispatch(
         }
         Target::Tags => tags::serve(&state, &context, &path, uri.query()).await,
     };
-    result.unwrap_or_else(IntoResponse::into_response)
+    let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    // The distribution spec's "Registry Proxying": the namespace `ns` chose.
+    if let MirrorRoute::Namespace(ns) = &path.route
+        && let Ok(value) = HeaderValue::from_str(ns)
+    {
+        response.headers_mut().insert(OCI_NAMESPACE_HEADER, value);
+    }
+    response
 }
+
+/// The header naming the registry a mirror served a request from, when
+/// the request's `ns` chose it.
+pub const OCI_NAMESPACE_HEADER: HeaderName = HeaderName::from_static("oci-namespace");

@@ -1,10 +1,11 @@
 //! Reading a `/v2` request path.
 //!
 //! ```text
-//! /v2/<name>/manifests/<tag or digest>
-//! /v2/<name>/blobs/<digest>
-//! /v2/<name>/tags/list
-//! name := <host>/<repository>        (a proxy path, see Reference::proxy_path)
+//! /v2/<name>/manifests/<tag or digest>[?ns=<registry>]
+//! /v2/<name>/blobs/<digest>[?ns=<registry>]
+//! /v2/<name>/tags/list[?ns=<registry>]
+//! name := <host>/<repository>   a proxy path (Reference::proxy_path)
+//!       | <repository>          on ?ns=, else on --mirror-default
 //! host := registry host, ':' written '_'   (127.0.0.1_5000, docker.io)
 //! ```
 //!
@@ -12,12 +13,16 @@
 //! itself hold components named `manifests` or `blobs`; a tag or digest
 //! never holds `/`. The path is read as sent (not percent-decoded): no
 //! valid name, tag or digest needs escaping. Names are parsed with
-//! [`Reference::from_proxy_path`], so `docker.io/redis` means
-//! `docker.io/library/redis` and hosts are lower-cased.
+//! [`Reference::from_mirror_path`]: a first component that is a host
+//! (Docker's rule: it holds `.` or `_` for `:`, or is `localhost`) makes a
+//! proxy path, so `docker.io/redis` means `docker.io/library/redis`;
+//! otherwise the name is a repository on the registry `ns` names, or on
+//! the mirror's default registry, normalised as Docker does (`redis` is
+//! `docker.io/library/redis`).
 
 use serde_json::json;
 use shared::digest::Digest;
-use shared::reference::{Reference, TagOrDigest};
+use shared::reference::{MirrorRoute, Reference, TagOrDigest};
 
 use super::error::{ErrorCode, V2Error};
 
@@ -45,13 +50,22 @@ pub struct V2Path {
     pub reference: Reference,
     /// The operation.
     pub target: Target,
+    /// How the name found its registry (a proxy path, `ns`, or the
+    /// mirror's default).
+    pub route: MirrorRoute,
 }
 
 impl V2Path {
-    /// Parses a request path (`/v2/…`). Fails with `NAME_INVALID`,
+    /// Parses a request path (`/v2/…`) and its query's `ns`, names
+    /// without a host being on `default_registry`
+    /// ([`Reference::from_mirror_path`]). Fails with `NAME_INVALID`,
     /// `TAG_INVALID`, `DIGEST_INVALID`, or `NAME_UNKNOWN` for a path that is
     /// no route at all.
-    pub fn parse(path: &str) -> Result<V2Path, V2Error> {
+    pub fn parse(
+        path: &str,
+        query: Option<&str>,
+        default_registry: &str,
+    ) -> Result<V2Path, V2Error> {
         let rest = path
             .strip_prefix("/v2/")
             .ok_or_else(|| V2Error::no_route(path))?;
@@ -72,10 +86,21 @@ impl V2Path {
             Some(Target::Manifest(r)) => Some(r.clone()),
             _ => None,
         };
-        let reference = Reference::from_proxy_path(&name, manifest_reference).map_err(|e| {
+        let ns = query.and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(key, _)| key == "ns")
+                .map(|(_, value)| value.into_owned())
+        });
+        let (reference, route) = Reference::from_mirror_path(
+            &name,
+            manifest_reference,
+            ns.as_deref(),
+            default_registry,
+        )
+        .map_err(|e| {
             V2Error::new(
                 ErrorCode::NameInvalid,
-                format!("{e} (strata's /v2 names start with the upstream host, ':' written '_': /v2/docker.io/library/redis/…, /v2/127.0.0.1_5000/team/app/…)"),
+                format!("{e} (a /v2 name is an image's repository, on the registry `?ns=` names or else on strata's --mirror-default, or starts with the upstream host, ':' written '_': /v2/library/redis/…, /v2/docker.io/library/redis/…, /v2/127.0.0.1_5000/team/app/…)"),
             )
             .with_detail(json!({ "name": echo(&name) }))
         })?;
@@ -83,6 +108,7 @@ impl V2Path {
             name,
             reference,
             target: target.unwrap_or(Target::Tags),
+            route,
         })
     }
 }
@@ -129,7 +155,8 @@ mod tests {
             ("/v2/quay.io/tags/list/tags/list", "quay.io/tags/list", "quay.io/tags/list", Target::Tags),
         ];
         for (path, name, reference, target) in cases {
-            let parsed = V2Path::parse(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let parsed =
+                V2Path::parse(path, None, "docker.io").unwrap_or_else(|e| panic!("{path}: {e}"));
             assert_eq!(parsed.name, name, "{path}");
             assert_eq!(parsed.reference.to_string(), reference, "{path}");
             assert_eq!(parsed.target, target, "{path}");
@@ -137,12 +164,34 @@ mod tests {
     }
 
     #[test]
+    fn names_without_a_host_are_mirror_requests() {
+        #[rustfmt::skip]
+        let cases = [
+            ("/v2/library/redis/manifests/latest", None, "docker.io/library/redis:latest", MirrorRoute::Default),
+            ("/v2/redis/manifests/7", None, "docker.io/library/redis:7", MirrorRoute::Default),
+            ("/v2/library/redis/manifests/latest", Some("ns=docker.io"), "docker.io/library/redis:latest", MirrorRoute::Namespace("docker.io".into())),
+            ("/v2/owner/app/tags/list", Some("n=10&ns=ghcr.io"), "ghcr.io/owner/app", MirrorRoute::Namespace("ghcr.io".into())),
+            ("/v2/team/app/manifests/v1", Some("ns=127.0.0.1%3A5000"), "127.0.0.1:5000/team/app:v1", MirrorRoute::Namespace("127.0.0.1:5000".into())),
+            ("/v2/docker.io/library/redis/manifests/latest", Some("ns=docker.io"), "docker.io/library/redis:latest", MirrorRoute::ProxyPath),
+        ];
+        for (path, query, reference, route) in cases {
+            let parsed =
+                V2Path::parse(path, query, "docker.io").unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(parsed.reference.to_string(), reference, "{path}");
+            assert_eq!(parsed.route, route, "{path}");
+        }
+        let err = V2Path::parse("/v2/redis/manifests/latest", Some("ns=nohost"), "docker.io")
+            .expect_err("an ns that is no host");
+        assert_eq!(err.code(), ErrorCode::NameInvalid);
+        assert!(err.message().contains("not a registry host"), "{err}");
+    }
+
+    #[test]
     fn rejects_bad_paths() {
         use ErrorCode::*;
         #[rustfmt::skip]
         let cases = [
-            ("/v2/library/redis/manifests/latest", NameInvalid),
-            ("/v2/redis/manifests/latest", NameInvalid),
+            ("/v2/Redis/manifests/latest", NameInvalid),
             ("/v2/docker.io/Library/redis/manifests/latest", NameInvalid),
             ("/v2/docker.io//redis/manifests/latest", NameInvalid),
             ("/v2/docker.io/library/redis:7/manifests/latest", NameInvalid),
@@ -159,7 +208,7 @@ mod tests {
             ("/v3/docker.io/library/redis/manifests/latest", NameUnknown),
         ];
         for (path, code) in cases {
-            let err = V2Path::parse(path).expect_err(path);
+            let err = V2Path::parse(path, None, "docker.io").expect_err(path);
             assert_eq!(err.code(), code, "{path}: {err}");
         }
     }

@@ -16,6 +16,7 @@ use axum::http::Response;
 use axum::http::header::{self, HeaderValue};
 use axum::response::IntoResponse;
 use serde_json::json;
+use shared::reference::{MirrorRoute, Reference};
 
 use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
@@ -23,7 +24,6 @@ use super::path::{V2Path, echo};
 use super::response::blocking;
 use crate::serve::AppState;
 use crate::store::Store;
-use shared::reference::Reference;
 
 /// The `n` and `last` of a tag list request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -109,10 +109,15 @@ pub async fn serve(
         );
     }
     if let (true, Some(n), Some(last)) = (more, page.n, tags.last()) {
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query
             .append_pair("n", &n.to_string())
-            .append_pair("last", last)
-            .finish();
+            .append_pair("last", last);
+        // The next page is on the same registry.
+        if let MirrorRoute::Namespace(ns) = &path.route {
+            query.append_pair("ns", ns);
+        }
+        let query = query.finish();
         let link = format!("</v2/{}/tags/list?{query}>; rel=\"next\"", path.name);
         if let Ok(value) = HeaderValue::from_str(&link) {
             headers.insert(header::LINK, value);

@@ -158,8 +158,8 @@ async fn bad_paths_have_distribution_errors() {
     let f = fixture();
     #[rustfmt::skip]
     let cases = [
-        ("/v2/library/redis/manifests/latest", StatusCode::BAD_REQUEST, "NAME_INVALID"),
-        ("/v2/nothing/here/manifests/latest", StatusCode::BAD_REQUEST, "NAME_INVALID"),
+        ("/v2/redis:7/manifests/latest", StatusCode::BAD_REQUEST, "NAME_INVALID"),
+        ("/v2/nothing/here/manifests/latest?ns=nohost", StatusCode::BAD_REQUEST, "NAME_INVALID"),
         ("/v2/docker.io/Library/redis/manifests/latest", StatusCode::BAD_REQUEST, "NAME_INVALID"),
         ("/v2/docker.io/library/redis/manifests/sha256:123", StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
         ("/v2/docker.io/library/redis/blobs/latest", StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
