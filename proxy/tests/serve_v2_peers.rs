@@ -9,25 +9,12 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use test_support::cli::Cli;
 use test_support::fixtures::layer::sha256;
-use test_support::{Auth, Registry, fixtures};
+use test_support::{Auth, Registry, fixtures, run};
 
 #[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
 
 use serve_v2_support::{get, serve, v2};
-
-/// Runs a tool and returns its stdout, failing with its stderr.
-fn run(command: &mut Command) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 fn skopeo_inspect_digest(reference: &str) -> String {
     let out = run(Command::new("skopeo").args([

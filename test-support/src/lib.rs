@@ -10,6 +10,8 @@
 //!   layers), written as OCI layouts and pushed with `skopeo copy`.
 //! - [`StrataServer`]: `strata serve` on a temporary store.
 //! - [`Browser`]: headless Chromium driven through chromedriver.
+//! - [`containerd::Containerd`]: a containerd of the test's own, for `ctr`
+//!   pulls through a mirror.
 //! - [`DashboardStack`]: all three for a browser test: an open registry
 //!   with fixtures pushed, `strata serve` with the built dashboard, Chromium.
 //! - [`eventually`](mod@eventually): waiting until a condition holds, the
@@ -21,6 +23,7 @@
 mod background;
 pub mod browser;
 pub mod cli;
+pub mod containerd;
 pub mod eventually;
 pub mod faulty;
 pub mod fixtures;
@@ -28,6 +31,7 @@ mod net;
 pub mod page;
 mod process;
 pub mod registry;
+mod run;
 pub mod scratch;
 pub mod search_index;
 pub mod stack;
@@ -38,6 +42,7 @@ pub use background::spawn_router;
 pub use browser::Browser;
 pub use eventually::{eventually, eventually_async, poll, poll_async};
 pub use registry::{Auth, Registry};
+pub use run::run;
 pub use stack::DashboardStack;
 pub use strata::StrataServer;
 pub use token::TokenIssuer;

@@ -8,7 +8,9 @@
 //!
 //! - fetched by tag: the tag (`name:tag`) and the repo digest
 //!   (`name@<digest the tag named>`, the index's when the tag names one);
-//! - fetched by digest: the repo digest only, no tag;
+//! - fetched by digest: the repo digest only, no tag, unless a `HEAD` on
+//!   a tag of the repository resolved that digest before
+//!   ([`super::resolved_tags`], as containerd pulls): then as by that tag;
 //! - a platform manifest of an index the tag named: the first platform
 //!   recorded gets the tag and `name@<index digest>`; other platforms of
 //!   the same index are recorded under `name@<their manifest digest>`, so

@@ -15,6 +15,7 @@ use super::limits::{
     BODY_DEADLINE, CLIENT_STALL, MAX_BLOB_SIZE, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES,
     PERMIT_WAIT,
 };
+use super::resolved_tags::ResolvedTags;
 use super::served_manifest::ManifestBytes;
 use crate::registry::pace::Pace;
 
@@ -29,6 +30,8 @@ pub struct V2Context {
     pub known: KnownDigests,
     /// Blob sizes the image manifests served declare ([`super::declared`]).
     pub declared: DeclaredSizes,
+    /// Tags a `HEAD` resolved ([`super::resolved_tags`]).
+    pub resolved: ResolvedTags,
     /// Image manifests waiting for their blobs ([`super::cached`]).
     pub cached: CachedImages,
     upstream: Arc<Semaphore>,
@@ -65,6 +68,7 @@ impl V2Context {
             manifests: Arc::default(),
             known: KnownDigests::default(),
             declared: DeclaredSizes::default(),
+            resolved: ResolvedTags::default(),
             cached: CachedImages::default(),
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
             transfers: Arc::new(Semaphore::new(MAX_BLOB_TRANSFERS)),

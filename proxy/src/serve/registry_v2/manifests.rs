@@ -77,7 +77,11 @@ pub async fn serve(
                 .declared
                 .note(repository, &manifest.bytes, manifest.media_type.as_str());
             if !head && records(request) {
-                context.cached.served(state, repository, None, &manifest);
+                // Resolved by a `HEAD` on its tag just before (containerd)?
+                let tag = context.resolved.tag_for(repository, digest);
+                context
+                    .cached
+                    .served(state, repository, tag.as_ref(), &manifest);
             }
             Ok(respond(&manifest, head, Caching::Immutable))
         }
@@ -103,6 +107,9 @@ async fn by_tag(
                 return Ok(not_modified(&found.digest, Caching::Revalidate));
             }
             if head {
+                if let (Some(tag), true) = (repository.tag(), records(request)) {
+                    context.resolved.note(repository, tag, &found.digest);
+                }
                 return Ok(head_response(&found, Caching::Revalidate));
             }
             let pinned = repository.with_digest(found.digest.clone());

@@ -40,6 +40,8 @@
 //! | [`flight`] | one fetch per repository and digest, however many ask at once |
 //! | [`access`] | whether stored content may be served under a repository |
 //! | [`cached`] | images cached through `/v2` recorded as images |
+//! | [`resolved_tags`] | the tag a `HEAD` resolved, for the `GET` by digest that follows |
+//! | [`declared`] | blob sizes the manifests served declare, the cap of a transfer |
 //! | [`tags`] | tag lists with paging |
 //! | [`context`] | what the handlers share: fetches in flight, the upstream cap, `503` when full |
 //! | [`response`] | caching headers, bodies streamed from the store |
@@ -61,6 +63,7 @@ pub mod limits;
 pub mod manifests;
 pub mod path;
 pub mod range;
+pub mod resolved_tags;
 pub mod response;
 pub mod served_manifest;
 mod stops;
