@@ -415,7 +415,7 @@ async fn errors_have_the_distribution_shape() {
         (format!("{open_base}/manifests/{unknown_digest}"), StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN"),
         (format!("{open_base}/blobs/{unknown_digest}"), StatusCode::NOT_FOUND, "BLOB_UNKNOWN"),
         (format!("{}/tags/list", v2(&server, &open.host(), "no/such")), StatusCode::NOT_FOUND, "NAME_UNKNOWN"),
-        (format!("{}/v2/library/alpine/manifests/latest", server.url()), StatusCode::BAD_REQUEST, "NAME_INVALID"),
+        (format!("{}/v2/library/alpine/manifests/latest?ns=nohost", server.url()), StatusCode::BAD_REQUEST, "NAME_INVALID"),
         (format!("{open_base}/blobs/sha256:abc"), StatusCode::BAD_REQUEST, "DIGEST_INVALID"),
         // An upstream's 401 (strata's credentials missing or wrong) is no challenge for the client.
         (format!("{}/manifests/latest", v2(&server, &token.host(), "library/alpine")), StatusCode::FORBIDDEN, "DENIED"),

@@ -151,6 +151,10 @@ impl StrataServer {
             .arg(format!("--store={}", store.path().display()))
             .args(&options.args)
             .env("STRATA_LOG", "warn")
+            // Docker Hub is a closed loopback port unless the test names
+            // one: a name without a host (a mirror request) never leaves
+            // this machine.
+            .env("STRATA_HUB_REGISTRY", "http://127.0.0.1:1")
             .envs(options.env.iter().cloned())
             .stdout(Stdio::piped());
         let mut process =
