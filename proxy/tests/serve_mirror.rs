@@ -203,3 +203,29 @@ insecure = true
         "{hub:?}"
     );
 }
+
+/// Docker's `registry-mirrors` (dockerd from Debian's `docker.io`), in a
+/// network namespace of its own (`mirror_docker/run.sh`): `docker pull
+/// redis` gets the digest that was pushed, through strata, which records
+/// the image.
+#[test]
+fn docker_pulls_through_strata_as_its_registry_mirror() {
+    let fixture = test_support::fixtures::get("library/redis:latest").expect("fixture");
+    let work = test_support::scratch::dir("docker-mirror").expect("scratch");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mirror_docker/run.sh");
+    let out = run(Command::new(script)
+        .arg(env!("CARGO_BIN_EXE_strata"))
+        .arg(&fixture.layout)
+        .arg(work.path()));
+    let field = |key: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in {out}"))
+            .trim()
+            .to_owned()
+    };
+    let pushed = field("pushed=");
+    assert_eq!(field("docker="), format!("redis@{pushed}"), "{out}");
+    assert!(out.contains(&format!("redis:latest {pushed}")), "{out}");
+}
