@@ -184,7 +184,7 @@ fn verify(bytes: &[u8], expected: &Digest) -> Result<(), RegistryError> {
 
 /// Reads the body, refusing it once it passes [`MANIFEST_LIMIT`] (at once
 /// when `Content-Length` says so) or [`super::BODY_DEADLINE`].
-async fn read_capped(
+pub(super) async fn read_capped(
     mut response: Response,
     registry: &str,
     what: &str,

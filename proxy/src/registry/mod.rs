@@ -34,6 +34,7 @@ mod listing;
 mod login;
 mod manifest;
 pub mod pace;
+mod referrers;
 mod registries;
 mod token;
 pub mod transport;
@@ -52,6 +53,7 @@ pub use config::{ClientConfig, HUB_REGISTRY_ENV, INSECURE_REGISTRIES_ENV};
 pub use endpoint::HUB_REGISTRY;
 pub use error::RegistryError;
 pub use listing::{MAX_ENTRIES, MAX_LISTING_BYTES, MAX_PAGES};
+pub use referrers::{Referrers, ReferrersSource};
 pub use transport::{AllowAll, DestinationPolicy, MAX_REDIRECTS, RetryPolicy};
 
 /// The largest manifest or index read: 4 MiB, as containerd and the

@@ -21,6 +21,7 @@
 mod descriptor;
 mod image_manifest;
 mod index;
+mod referrers;
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,7 @@ use serde_json::Value;
 pub use descriptor::Descriptor;
 pub use image_manifest::ImageManifest;
 pub use index::ImageIndex;
+pub use referrers::{filter_referrers, no_referrers, referrers_tag};
 
 use crate::digest::cut;
 use crate::media_type::{MediaType, SCHEMA1_UNSUPPORTED};

@@ -15,6 +15,7 @@ use super::limits::{
     BODY_DEADLINE, CLIENT_STALL, MAX_BLOB_SIZE, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES,
     PERMIT_WAIT,
 };
+use super::referrers::CachedReferrers;
 use super::resolved_tags::ResolvedTags;
 use super::served_manifest::ManifestBytes;
 use crate::registry::pace::Pace;
@@ -32,6 +33,8 @@ pub struct V2Context {
     pub declared: DeclaredSizes,
     /// Tags a `HEAD` resolved ([`super::resolved_tags`]).
     pub resolved: ResolvedTags,
+    /// The latest referrers list per manifest ([`super::referrers`]).
+    pub referrers: CachedReferrers,
     /// Image manifests waiting for their blobs ([`super::cached`]).
     pub cached: CachedImages,
     upstream: Arc<Semaphore>,
@@ -69,6 +72,7 @@ impl V2Context {
             known: KnownDigests::default(),
             declared: DeclaredSizes::default(),
             resolved: ResolvedTags::default(),
+            referrers: CachedReferrers::default(),
             cached: CachedImages::default(),
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
             transfers: Arc::new(Semaphore::new(MAX_BLOB_TRANSFERS)),

@@ -6,6 +6,7 @@
 //! GET|HEAD /v2/<name>/manifests/<tag|digest>
 //! GET|HEAD /v2/<name>/blobs/<digest>         (Range: bytes=…)
 //! GET      /v2/<name>/tags/list              (?n=&last=, Link)
+//! GET      /v2/<name>/referrers/<digest>     (?artifactType=)
 //! PUT|POST|PATCH|DELETE …                    405 UNSUPPORTED
 //! ```
 //!
@@ -43,6 +44,7 @@
 //! | [`resolved_tags`] | the tag a `HEAD` resolved, for the `GET` by digest that follows |
 //! | [`declared`] | blob sizes the manifests served declare, the cap of a transfer |
 //! | [`tags`] | tag lists with paging |
+//! | [`referrers`] | the referrers of a manifest, passed through and cached |
 //! | [`context`] | what the handlers share: fetches in flight, the upstream cap, `503` when full |
 //! | [`response`] | caching headers, bodies streamed from the store |
 //! | [`error`] | the distribution spec's error shape |
@@ -63,6 +65,7 @@ pub mod limits;
 pub mod manifests;
 pub mod path;
 pub mod range;
+pub mod referrers;
 pub mod resolved_tags;
 pub mod response;
 pub mod served_manifest;
@@ -160,6 +163,9 @@ pub async fn dispatch(
             blobs::serve(&state, &context, &path.reference, digest, head, &headers).await
         }
         Target::Tags => tags::serve(&state, &context, &path, uri.query()).await,
+        Target::Referrers(subject) => {
+            referrers::serve(&state, &context, &path.reference, subject, uri.query()).await
+        }
     };
     let mut response = result.unwrap_or_else(IntoResponse::into_response);
     // The distribution spec's "Registry Proxying": the namespace `ns` chose.

@@ -4,6 +4,7 @@
 //! /v2/<name>/manifests/<tag or digest>[?ns=<registry>]
 //! /v2/<name>/blobs/<digest>[?ns=<registry>]
 //! /v2/<name>/tags/list[?ns=<registry>]
+//! /v2/<name>/referrers/<digest>[?artifactType=<type>&ns=<registry>]
 //! name := <host>/<repository>   a proxy path (Reference::proxy_path)
 //!       | <repository>          on ?ns=, else on --mirror-default
 //! host := registry host, ':' written '_'   (127.0.0.1_5000, docker.io)
@@ -38,6 +39,8 @@ pub enum Target {
     Blob(Digest),
     /// `tags/list`.
     Tags,
+    /// `referrers/<digest>`.
+    Referrers(Digest),
 }
 
 /// A parsed `/v2` path.
@@ -78,6 +81,9 @@ impl V2Path {
             ),
             [name @ .., "blobs", digest] if !name.is_empty() => {
                 (name.len(), Some(Target::Blob(digest_in_path(digest)?)))
+            }
+            [name @ .., "referrers", digest] if !name.is_empty() => {
+                (name.len(), Some(Target::Referrers(digest_in_path(digest)?)))
             }
             _ => return Err(V2Error::no_route(path)),
         };
