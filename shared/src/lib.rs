@@ -30,6 +30,7 @@ pub mod api;
 pub mod config;
 pub mod digest;
 pub mod display;
+pub mod duration;
 pub mod explorer;
 pub mod filter;
 pub mod format;

@@ -49,6 +49,7 @@ pub const HUGE_PAGE_TAGS: usize = 1000;
 #[derive(Debug)]
 pub struct FaultyRegistry {
     server: crate::background::BackgroundServer,
+    shared: Arc<Shared>,
 }
 
 #[derive(Debug)]
@@ -56,6 +57,8 @@ struct Shared {
     upstream: String,
     faults: Vec<Fault>,
     http: reqwest::Client,
+    /// Every request, as `METHOD path?query`.
+    requests: std::sync::Mutex<Vec<String>>,
 }
 
 impl FaultyRegistry {
@@ -68,11 +71,22 @@ impl FaultyRegistry {
             upstream: upstream.trim_end_matches('/').to_owned(),
             faults,
             http,
+            requests: std::sync::Mutex::default(),
         });
-        let app = Router::new().fallback(forward).with_state(shared);
+        let app = Router::new().fallback(forward).with_state(shared.clone());
         Ok(Self {
             server: crate::background::BackgroundServer::start("faulty-registry", 2, app)?,
+            shared,
         })
+    }
+
+    /// Every request it received so far, as `METHOD path?query`.
+    pub fn requests(&self) -> Vec<String> {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// `127.0.0.1:PORT`, as it appears in image references.
@@ -87,6 +101,11 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    shared
+        .requests
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(format!("{} {path_and_query}", request.method()));
     if request.method() == axum::http::Method::GET
         && path_and_query.contains("/tags/list")
         && shared

@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::registry::{ClientConfig, RegistryClient};
 use crate::serve::security::Security;
-use crate::serve::{self, AppState};
+use crate::serve::{self, AppState, V2Settings};
 use crate::store::Store;
 
 /// Options of `strata serve`.
@@ -56,6 +56,14 @@ pub struct ServeArgs {
     /// The registry that /v2 names without a host are on, as Docker's and podman's mirror requests send them (`/v2/library/redis/…`); containerd's `?ns=HOST` overrides it per request.
     #[arg(long, value_name = "REGISTRY", default_value = "docker.io", env = "STRATA_MIRROR_DEFAULT", value_parser = parse_mirror_default)]
     pub mirror_default: String,
+
+    /// How long a tag the upstream confirmed is served from the store without asking it again (`0`: ask every time, with a HEAD, which Docker Hub does not count against its rate limit).
+    #[arg(long, value_name = "DURATION", default_value = "5m", env = "STRATA_TAG_TTL", value_parser = parse_tag_ttl)]
+    pub tag_ttl: std::time::Duration,
+}
+
+fn parse_tag_ttl(s: &str) -> Result<std::time::Duration, String> {
+    shared::duration::parse_duration(s).map_err(|e| e.to_string())
 }
 
 fn parse_mirror_default(s: &str) -> Result<String, String> {
@@ -131,9 +139,11 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
         tracing::info!(store = %store_dir.display(), "strata serving on http://{local}");
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");
-        let mut state = AppState::new(args.dist, store, client, security)
-            .with_max_blob_size(args.max_blob_size)
-            .with_mirror_default(&args.mirror_default);
+        let mut state = AppState::new(args.dist, store, client, security).with_v2(V2Settings {
+            max_blob_size: args.max_blob_size,
+            mirror_default: args.mirror_default.clone(),
+            tag_ttl: args.tag_ttl,
+        });
         if let Some(url) = &args.index_url {
             state = state.with_index_url(url);
         }

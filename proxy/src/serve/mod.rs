@@ -16,4 +16,4 @@ pub mod ssrf;
 mod state;
 
 pub use router::app;
-pub use state::AppState;
+pub use state::{AppState, V2Settings};

@@ -25,8 +25,30 @@ struct Inner {
     pulls: Pulls,
     index_url: String,
     summaries: crate::image_views::SummaryCache,
-    max_blob_size: u64,
-    mirror_default: String,
+    v2: V2Settings,
+}
+
+/// How `strata serve`'s `/v2` is configured (its flags).
+#[derive(Debug, Clone)]
+pub struct V2Settings {
+    /// The largest blob fetched (`--max-blob-size`).
+    pub max_blob_size: u64,
+    /// The registry names without a host are on (`--mirror-default`,
+    /// checked with [`shared::reference::mirror_registry`]).
+    pub mirror_default: String,
+    /// How long a tag the upstream confirmed is served without asking it
+    /// again (`--tag-ttl`).
+    pub tag_ttl: std::time::Duration,
+}
+
+impl Default for V2Settings {
+    fn default() -> Self {
+        V2Settings {
+            max_blob_size: crate::serve::registry_v2::limits::MAX_BLOB_SIZE,
+            mirror_default: shared::reference::DEFAULT_DOMAIN.to_owned(),
+            tag_ttl: crate::serve::registry_v2::fresh_tags::TAG_TTL,
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -53,8 +75,7 @@ impl AppState {
                 pulls: Pulls::default(),
                 index_url: crate::search::index_url(None),
                 summaries: crate::image_views::SummaryCache::default(),
-                max_blob_size: crate::serve::registry_v2::limits::MAX_BLOB_SIZE,
-                mirror_default: shared::reference::DEFAULT_DOMAIN.to_owned(),
+                v2: V2Settings::default(),
             }),
         }
     }
@@ -91,12 +112,12 @@ impl AppState {
         }
     }
 
-    /// `/v2` fetches blobs of up to `bytes` (`--max-blob-size`).
-    pub fn with_max_blob_size(self, bytes: u64) -> Self {
+    /// `/v2` configured by `settings` (its flags).
+    pub fn with_v2(self, settings: V2Settings) -> Self {
         match Arc::try_unwrap(self.inner) {
             Ok(inner) => Self {
                 inner: Arc::new(Inner {
-                    max_blob_size: bytes,
+                    v2: settings,
                     ..inner
                 }),
             },
@@ -104,28 +125,9 @@ impl AppState {
         }
     }
 
-    /// `/v2` names without a host are on `registry` (`--mirror-default`,
-    /// already checked with [`shared::reference::mirror_registry`]).
-    pub fn with_mirror_default(self, registry: &str) -> Self {
-        match Arc::try_unwrap(self.inner) {
-            Ok(inner) => Self {
-                inner: Arc::new(Inner {
-                    mirror_default: registry.to_owned(),
-                    ..inner
-                }),
-            },
-            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
-        }
-    }
-
-    /// The registry `/v2` names without a host are on.
-    pub fn mirror_default(&self) -> &str {
-        &self.inner.mirror_default
-    }
-
-    /// The largest blob `/v2` fetches.
-    pub fn max_blob_size(&self) -> u64 {
-        self.inner.max_blob_size
+    /// How `/v2` is configured.
+    pub fn v2(&self) -> &V2Settings {
+        &self.inner.v2
     }
 
     /// The images list, cached while the store is unchanged.

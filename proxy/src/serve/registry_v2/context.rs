@@ -10,6 +10,7 @@ use super::cached::CachedImages;
 use super::declared::DeclaredSizes;
 use super::error::{ErrorCode, V2Error};
 use super::flight::{FlightKey, SingleFlight};
+use super::fresh_tags::FreshTags;
 use super::known::KnownDigests;
 use super::limits::{
     BODY_DEADLINE, CLIENT_STALL, MAX_BLOB_SIZE, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES,
@@ -33,6 +34,8 @@ pub struct V2Context {
     pub declared: DeclaredSizes,
     /// Tags a `HEAD` resolved ([`super::resolved_tags`]).
     pub resolved: ResolvedTags,
+    /// Tags confirmed upstream within `--tag-ttl` ([`super::fresh_tags`]).
+    pub fresh_tags: FreshTags,
     /// The latest referrers list per manifest ([`super::referrers`]).
     pub referrers: CachedReferrers,
     /// Image manifests waiting for their blobs ([`super::cached`]).
@@ -72,6 +75,7 @@ impl V2Context {
             known: KnownDigests::default(),
             declared: DeclaredSizes::default(),
             resolved: ResolvedTags::default(),
+            fresh_tags: FreshTags::default(),
             referrers: CachedReferrers::default(),
             cached: CachedImages::default(),
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
@@ -88,6 +92,13 @@ impl V2Context {
     /// The same context fetching blobs of up to `max_blob_size` bytes.
     pub fn with_max_blob_size(mut self, max_blob_size: u64) -> Self {
         self.max_blob_size = max_blob_size;
+        self
+    }
+
+    /// The same context keeping a tag fresh for `ttl` after the upstream
+    /// confirmed it (`--tag-ttl`).
+    pub fn with_tag_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.fresh_tags = FreshTags::new(ttl);
         self
     }
 

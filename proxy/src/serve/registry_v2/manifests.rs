@@ -96,12 +96,22 @@ async fn by_tag(
     head: bool,
     request: &HeaderMap,
 ) -> Result<Response<Body>, V2Error> {
-    let found = context
-        .short_call(state.client().head_manifest(repository))
-        .await?;
+    let found = match fresh(state, context, repository).await? {
+        Some(found) => Ok(Some(found)),
+        None => {
+            let found = context
+                .short_call(state.client().head_manifest(repository))
+                .await?;
+            if let (Ok(Some(found)), Some(tag)) = (&found, repository.tag()) {
+                context.fresh_tags.confirmed(repository, tag, &found.digest);
+            }
+            found
+        }
+    };
     match found {
         Ok(Some(found)) => {
-            // The upstream just said the repository holds it.
+            // The upstream said the repository holds it (now, or within
+            // the tag's TTL).
             context.known.insert(repository, &found.digest);
             if etag_matches(request, &found.digest) {
                 return Ok(not_modified(&found.digest, Caching::Revalidate));
@@ -146,6 +156,29 @@ async fn by_tag(
         }
         Err(e) => Err(V2Error::upstream(&e, Subject::Manifest)),
     }
+}
+
+/// The stored manifest `repository`'s tag named when the upstream
+/// confirmed it within `--tag-ttl` ([`super::fresh_tags`]), described as a
+/// `HEAD` would; `None` when the upstream must be asked.
+async fn fresh(
+    state: &AppState,
+    context: &V2Context,
+    repository: &Reference,
+) -> Result<Option<ManifestHead>, V2Error> {
+    let Some(digest) = repository
+        .tag()
+        .and_then(|tag| context.fresh_tags.fresh(repository, tag))
+    else {
+        return Ok(None);
+    };
+    Ok(stored(state.store(), &digest)
+        .await?
+        .map(|manifest| ManifestHead {
+            size: manifest.bytes.len() as u64,
+            media_type: manifest.media_type,
+            digest: manifest.digest,
+        }))
 }
 
 /// The manifest `digest`, from the store (if it belongs to `repository`:

@@ -41,6 +41,7 @@
 //! | [`flight`] | one fetch per repository and digest, however many ask at once |
 //! | [`access`] | whether stored content may be served under a repository |
 //! | [`cached`] | images cached through `/v2` recorded as images |
+//! | [`fresh_tags`] | tags confirmed within `--tag-ttl`, served without asking upstream |
 //! | [`resolved_tags`] | the tag a `HEAD` resolved, for the `GET` by digest that follows |
 //! | [`declared`] | blob sizes the manifests served declare, the cap of a transfer |
 //! | [`tags`] | tag lists with paging |
@@ -60,6 +61,7 @@ pub mod context;
 pub mod declared;
 pub mod error;
 pub mod flight;
+pub mod fresh_tags;
 pub mod known;
 pub mod limits;
 pub mod manifests;
@@ -96,7 +98,12 @@ use shared::reference::MirrorRoute;
 /// Every `/v2` route (mounted at the root by [`super::app`]), each with
 /// its own [`V2Context`], behind [`auth::private_needs_token`].
 pub fn routes(state: AppState) -> Router<AppState> {
-    let context = Arc::new(V2Context::default().with_max_blob_size(state.max_blob_size()));
+    let settings = state.v2();
+    let context = Arc::new(
+        V2Context::default()
+            .with_max_blob_size(settings.max_blob_size)
+            .with_tag_ttl(settings.tag_ttl),
+    );
     context.cached.restore(state.store());
     routes_with(context)
         .layer(axum::middleware::from_fn_with_state(
@@ -151,7 +158,7 @@ pub async fn dispatch(
         Method::HEAD => true,
         other => return V2Error::read_only(&other).into_response(),
     };
-    let path = match V2Path::parse(uri.path(), uri.query(), state.mirror_default()) {
+    let path = match V2Path::parse(uri.path(), uri.query(), &state.v2().mirror_default) {
         Ok(path) => path,
         Err(e) => return e.into_response(),
     };
