@@ -13,7 +13,7 @@ STRATA = os.path.join(ROOT, "target/release/strata")
 FIXTURE_REGISTRY = os.path.join(ROOT, "target/release/fixture-registry")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 LARGE_MIB = int(os.environ.get("BENCH_LARGE_MIB", "384"))
-# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, images, browser).
+# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, mirror, images, browser).
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 
 
@@ -104,6 +104,8 @@ def main():
             dist = tempfile.mkdtemp(); open(os.path.join(dist, "index.html"), "w").write("<!DOCTYPE html>")
         if section("proxy"):
             proxy_rows(rows, host, largest, dist)
+        if section("mirror") and shutil.which("containerd"):
+            mirror_rows(rows, host, dist)
         if section("images"):
             images_rows(rows, host, dist)
         if section("browser"):
@@ -178,6 +180,66 @@ def proxy_rows(rows, host, largest, dist):
     rows.append(("proxy blob: ceiling (direct, hashed by openssl meanwhile)", fmt(c), f"{size/c/1e6:.0f} MB/s ({direct/c:.2f} × direct)", "what hashing alone allows here"))
     rows.append(("proxy blob: through strata, cold", fmt(statistics.median(cold)), f"{size/statistics.median(cold)/1e6:.0f} MB/s ({direct/statistics.median(cold):.2f} × direct)", "≥ 0.8 × direct"))
     rows.append(("proxy blob: through strata, warm", fmt(statistics.median(warm)), f"{size/statistics.median(warm)/1e6:.0f} MB/s ({direct/statistics.median(warm):.2f} × direct)", "≥ 1 × direct"))
+
+
+def start_containerd(root):
+    """A containerd of the bench's own under `root`; returns (process, ctr argv)."""
+    for sub in ("root", "state", "opt"):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    config = os.path.join(root, "config.toml")
+    open(config, "w").write(f"""version = 2
+root = "{root}/root"
+state = "{root}/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.internal.v1.tracing", "io.containerd.tracing.processor.v1.otlp"]
+[grpc]
+  address = "{root}/c.sock"
+[ttrpc]
+  address = "{root}/c.sock.ttrpc"
+[debug]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "{root}/opt"
+""")
+    proc = subprocess.Popen(["containerd", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ctr = ["ctr", "--address", f"{root}/c.sock", "--namespace", "bench"]
+    for _ in range(150):
+        if subprocess.run(ctr + ["version"], capture_output=True).returncode == 0:
+            return proc, ctr
+        time.sleep(0.1)
+    proc.terminate()
+    sys.exit("bench: containerd did not start")
+
+
+def mirror_rows(rows, host, dist):
+    # A Kubernetes node's pull (containerd, fetch and unpack with the native
+    # snapshotter), straight from the registry vs through a warm strata
+    # configured as its mirror (`_default` hosts.toml, `?ns=`). A fresh
+    # containerd for every pull, the two arms alternating.
+    ref = f"{host}/bench/large:latest"
+    direct, mirrored = [], []
+    with tempfile.TemporaryDirectory() as d:
+        proc, url = start_serve(os.path.join(d, "s"), host, dist)
+        hosts = os.path.join(d, "hosts")
+        os.makedirs(os.path.join(hosts, "_default"))
+        open(os.path.join(hosts, "_default", "hosts.toml"), "w").write(
+            f'[host."{url}"]\n  capabilities = ["pull", "resolve"]\n')
+        try:
+            for i in range(RUNS + 1):
+                for arm, argv, times in (("direct", ["--plain-http"], direct), ("mirror", ["--hosts-dir", hosts], mirrored)):
+                    root = os.path.join(d, f"ctd-{arm}-{i}")
+                    ctd, ctr = start_containerd(root)
+                    try:
+                        t = clock(ctr + ["images", "pull", "--snapshotter", "native"] + argv + [ref])
+                    finally:
+                        ctd.terminate(); ctd.wait()
+                        shutil.rmtree(root, ignore_errors=True)
+                    if i > 0:  # the first round warms strata (and the page cache)
+                        times.append(t)
+        finally:
+            proc.terminate(); proc.wait()
+    dt, mt = statistics.median(direct), statistics.median(mirrored)
+    rows.append(("mirror: containerd pull, straight from the registry", fmt(dt), "fetch + unpack (native snapshotter)", ""))
+    rows.append(("mirror: containerd pull through warm strata", fmt(mt), f"{mt/dt:.2f} × direct", "report"))
 
 
 def images_rows(rows, host, dist):
