@@ -112,7 +112,14 @@ async fn passes_every_fixture_through_in_every_auth_variant() {
 async fn caches_verified_content_and_serves_it_with_the_upstream_stopped() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
-    let server = serve(&[registry.host()], &cli);
+    // Tags asked about every time (no --tag-ttl), so the tag below meets
+    // the stopped upstream.
+    let server = test_support::strata::StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .env("STRATA_INSECURE_REGISTRIES", registry.host())
+        .arg("--tag-ttl")
+        .arg("0")
+        .start()
+        .expect("strata serve");
     let mut fetched = Vec::new();
     let mut redis_digest = String::new();
     for name in ["library/redis:latest", "library/multi:latest"] {
