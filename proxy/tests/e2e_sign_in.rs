@@ -85,17 +85,18 @@ async fn the_printed_link_and_a_pasted_token_sign_in_to_a_private_server() {
     let browser = Browser::start().await.expect("chromium");
     browser.open(&link).await.expect("open the sign-in link");
     images_listed(&browser, &["v1"]).await;
+    browser
+        .wait_text("[data-test=sign-out]", SHORT)
+        .await
+        .expect("a sign-out button");
     assert!(
         browser
             .texts("[data-test=sign-in-banner]")
             .await
             .expect("banner")
-            .is_empty()
+            .is_empty(),
+        "no sign-in banner once signed in"
     );
-    browser
-        .wait_text("[data-test=sign-out]", SHORT)
-        .await
-        .expect("a sign-out button");
     // The image page reads the manifest through /v2 with the session.
     browser
         .open(&format!("{}/i/{}", server.url(), pushed.reference))

@@ -5,7 +5,7 @@
 //! wrong token is refused, and sign-out ends the session. Without a token
 //! nothing changes.
 
-use reqwest::header::{AUTHORIZATION, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::header::{AUTHORIZATION, COOKIE, ORIGIN, SET_COOKIE, WWW_AUTHENTICATE};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 use test_support::strata::StrataOptions;
@@ -189,6 +189,14 @@ async fn the_printed_code_signs_in_once_and_the_session_reads_a_private_server()
     let manifest = p.v2_manifest();
     let (status, _) = p.call(Method::GET, &manifest, &[], None).await;
     assert_eq!(status, 401);
+    // The page's own fetch gets no Basic challenge (no password dialog).
+    let response = p
+        .request(Method::GET, &manifest, &[("sec-fetch-mode", "cors")])
+        .send()
+        .await
+        .expect("manifest");
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
     // The dashboard's files load without the token, so the sign-in page can.
     for path in ["/", "/sign-in?code=x"] {
         let response = p

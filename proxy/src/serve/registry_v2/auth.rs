@@ -68,11 +68,19 @@ pub async fn private_needs_token(
          skopeo --creds strata:TOKEN --tls-verify=false), or send Authorization: Bearer TOKEN; in a browser, sign in at /sign-in",
     )
     .into_response();
+    // A page's fetch gets no challenge: the browser would pop up a password
+    // dialog over the dashboard, whose way in is /sign-in.
+    let from_script = request
+        .headers()
+        .get("sec-fetch-mode")
+        .is_some_and(|mode| mode != "navigate");
     let headers = response.headers_mut();
-    headers.insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"strata\""),
-    );
+    if !from_script {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"strata\""),
+        );
+    }
     headers.insert(API_VERSION_HEADER, HeaderValue::from_static("registry/2.0"));
     response
 }
