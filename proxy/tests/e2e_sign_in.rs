@@ -56,9 +56,7 @@ async fn images_listed(browser: &Browser, tags: &[&str]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_printed_link_and_a_pasted_token_sign_in_to_a_private_server() {
     let Some(ip) = non_loopback_ipv4() else {
-        eprintln!(
-            "skipped: this machine has no non-loopback IPv4 address to bind strata serve to"
-        );
+        eprintln!("skipped: this machine has no non-loopback IPv4 address to bind strata serve to");
         return;
     };
     let registry = Registry::start(Auth::Open).expect("registry");
@@ -79,7 +77,10 @@ async fn the_printed_link_and_a_pasted_token_sign_in_to_a_private_server() {
         .sign_in_url()
         .expect("strata serve prints a sign-in link")
         .to_owned();
-    assert!(link.starts_with(&format!("{}/sign-in?code=", server.url())), "{link}");
+    assert!(
+        link.starts_with(&format!("{}/sign-in?code=", server.url())),
+        "{link}"
+    );
 
     // The printed link: signed in, the images listed, no banner.
     let browser = Browser::start().await.expect("chromium");
@@ -125,7 +126,11 @@ async fn the_printed_link_and_a_pasted_token_sign_in_to_a_private_server() {
         .await
         .expect("pinned from the page");
     let detail: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/images/{}", server.url(), pushed.reference))
+        .get(format!(
+            "{}/api/v1/images/{}",
+            server.url(),
+            pushed.reference
+        ))
         .bearer_auth(TOKEN)
         .send()
         .await
@@ -155,10 +160,7 @@ async fn the_printed_link_and_a_pasted_token_sign_in_to_a_private_server() {
         .wait_text("[data-test=sign-in-page]", SHORT)
         .await
         .expect("the sign-in page");
-    other
-        .screenshot("sign-in-page")
-        .await
-        .expect("screenshot");
+    other.screenshot("sign-in-page").await.expect("screenshot");
     // The printed code was used up; a wrong token is refused too.
     other.open(&link).await.expect("open the used link");
     let error = other

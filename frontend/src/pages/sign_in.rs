@@ -42,7 +42,9 @@ pub fn SignInPage() -> impl IntoView {
         ev.prevent_default();
         let pasted = token.get_untracked().trim().to_owned();
         if pasted.is_empty() {
-            error.set(Some("paste the token strata serve was started with".to_owned()));
+            error.set(Some(
+                "paste the token strata serve was started with".to_owned(),
+            ));
             return;
         }
         send(SignInRequest::Token(pasted));
