@@ -239,6 +239,34 @@ async fn the_printed_code_signs_in_once_and_the_session_reads_a_private_server()
     );
     let (status, _, _) = p.sign_in(json!({"code": "0".repeat(64)})).await;
     assert_eq!(status, 401);
+    // Signing in again replaces the browser's session.
+    let response = p
+        .request(Method::POST, "/api/v1/session/sign-in", &with_cookie)
+        .json(&json!({"token": TOKEN}))
+        .send()
+        .await
+        .expect("sign in again");
+    let set_cookie = response
+        .headers()
+        .get(SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let session: Value = response.json().await.expect("json");
+    let (renewed, _) = cookie_and_csrf(set_cookie, &session);
+    assert_ne!(renewed, cookie);
+    let (status, _) = p
+        .call(Method::GET, "/api/v1/images", &with_cookie, None)
+        .await;
+    assert_eq!(status, 401, "the old session ended");
+    let (status, _) = p
+        .call(
+            Method::GET,
+            "/api/v1/images",
+            &[(COOKIE.as_str(), &renewed)],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
     // A made-up cookie reads nothing.
     let forged = [(COOKIE.as_str(), "strata_session=00ff")];
     let (status, _) = p.call(Method::GET, "/api/v1/images", &forged, None).await;

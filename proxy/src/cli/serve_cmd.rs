@@ -45,7 +45,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub index_url: Option<String>,
 
-    /// Require the token for API reads too.
+    /// Require the token (or a signed-in dashboard session) for reads too, of /api/v1 and /v2.
     #[arg(long)]
     pub private: bool,
 

@@ -26,6 +26,7 @@ pub async fn info(
 /// session; the answer sets its cookie.
 pub async fn sign_in(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(request): Json<SignInRequest>,
 ) -> Result<Response, ApiError> {
     let security = state.security();
@@ -40,6 +41,10 @@ pub async fn sign_in(
     };
     if !accepted {
         return Err(ApiError::new(ErrorCode::Unauthorized, refusal(&request)));
+    }
+    // A new session replaces the one this browser had, if any.
+    if let Some(id) = sessions::cookie(&headers) {
+        state.sessions().close(id);
     }
     let session = state.sessions().open();
     let info = session_info(&state, &Caller::Session(session.clone()));
