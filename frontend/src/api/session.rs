@@ -43,3 +43,32 @@ pub(super) fn note(status: u16, message: &str) {
         REFUSALS.with(|r| r.update(|n| *n = n.wrapping_add(1)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use leptos::prelude::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn refusals_asking_for_sign_in_tick() {
+        let cases = [
+            (401, "this server is private: sign in …", true),
+            (401, "", true),
+            (403, "writes need a token: sign in (open …)", true),
+            (
+                403,
+                "writes need a token: send the X-Strata-Csrf header",
+                false,
+            ),
+            (403, "cross-origin requests are refused", false),
+            (404, "no such image", false),
+            (500, "failed inside strata", false),
+        ];
+        for (status, message, ticks) in cases {
+            let before = super::refusals().get_untracked();
+            super::note(status, message);
+            let after = super::refusals().get_untracked();
+            assert_eq!(after != before, ticks, "{status} {message}");
+        }
+    }
+}
