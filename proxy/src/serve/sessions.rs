@@ -193,6 +193,15 @@ pub fn clear_cookie() -> String {
     format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
 }
 
+/// `uri` as the log shows it: `/sign-in?code=<redacted>` for the sign-in
+/// link, any other URI as it is.
+pub fn redacted(uri: &axum::http::Uri) -> std::borrow::Cow<'_, str> {
+    match uri.query() {
+        Some(_) if uri.path() == "/sign-in" => format!("{}?code=<redacted>", uri.path()).into(),
+        _ => uri.to_string().into(),
+    }
+}
+
 fn alive(since: Stamp, lifetime: Duration) -> bool {
     since.at.elapsed() < lifetime
 }
@@ -271,6 +280,20 @@ mod tests {
         let codes: Vec<String> = (0..MAX_CODES).map(|_| sessions.mint_code()).collect();
         assert!(!sessions.redeem(&first_code), "evicted");
         assert!(codes.iter().all(|c| sessions.redeem(c)));
+    }
+
+    #[test]
+    fn sign_in_codes_stay_out_of_the_log() {
+        let cases = [
+            ("/sign-in?code=abc123", "/sign-in?code=<redacted>"),
+            ("/sign-in", "/sign-in"),
+            ("/api/v1/images?filter=a%3Db", "/api/v1/images?filter=a%3Db"),
+            ("/", "/"),
+        ];
+        for (uri, want) in cases {
+            let uri: axum::http::Uri = uri.parse().expect("uri");
+            assert_eq!(redacted(&uri), want);
+        }
     }
 
     #[test]
