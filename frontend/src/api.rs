@@ -4,7 +4,9 @@
 //! plain `GET`s; writes send the `X-Strata-Csrf` token from
 //! `GET /api/v1/session` (fetched once, refetched once if refused). Every
 //! request is aborted when the future awaiting it is dropped (a resource
-//! refetching, a page unmounting).
+//! refetching, a page unmounting). Sign-in and sign-out are in `session`.
+
+mod session;
 
 use std::cell::RefCell;
 
@@ -15,6 +17,8 @@ use shared::api::{
     ImageDetail, ImageListResponse, ImageSort, PinRequest, PullInfo, PullStart, RemoveOutcome,
     RemoveRequest, SearchResponse, SessionInfo, TagRequest, UsageInfo, VersionInfo,
 };
+
+pub use session::{SIGN_IN_PAGE, refusals, session, sign_in, sign_out};
 use shared::digest::Digest;
 use shared::media_type::MANIFEST_ACCEPT;
 use shared::reference::{Reference, TagOrDigest};
@@ -325,10 +329,9 @@ async fn check_status(
     }
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
-    Err(ApiError::Status {
-        status,
-        message: error_message(&body),
-    })
+    let message = error_message(&body);
+    session::note(status, &message);
+    Err(ApiError::Status { status, message })
 }
 
 fn js_message(value: &wasm_bindgen::JsValue) -> String {
@@ -422,8 +425,15 @@ async fn csrf_token(refresh: bool) -> Result<String, ApiError> {
         return Ok(token);
     }
     let session: SessionInfo = fetch(Request::get("/api/v1/session")).await?;
-    CSRF.with(|c| *c.borrow_mut() = Some(session.csrf_token.clone()));
-    Ok(session.csrf_token)
+    let Some(token) = session.csrf_token else {
+        session::note(401, "");
+        return Err(ApiError::Status {
+            status: 401,
+            message: format!("sign in to make changes: open {SIGN_IN_PAGE}"),
+        });
+    };
+    CSRF.with(|c| *c.borrow_mut() = Some(token.clone()));
+    Ok(token)
 }
 
 /// A write: JSON body, CSRF header; a refused token (server restarted) is
@@ -473,10 +483,9 @@ async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result
     if !response.ok() {
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
-        return Err(ApiError::Status {
-            status,
-            message: error_message(&body),
-        });
+        let message = error_message(&body);
+        session::note(status, &message);
+        return Err(ApiError::Status { status, message });
     }
     response
         .json::<T>()

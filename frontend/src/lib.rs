@@ -24,7 +24,7 @@ use leptos_router::path;
 use components::shell::Shell;
 use pages::{
     explorer::ImageRoutes, local_images::ImagesPage, not_found::NotFoundPage, pull::PullPage,
-    search::SearchPage,
+    search::SearchPage, sign_in::SignInPage,
 };
 
 /// The whole app: the shell around the routed page.
@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| lazy::page(images_page()) />
                     <Route path=path!("/pull") view=|| lazy::page(pull_page()) />
                     <Route path=path!("/search") view=|| lazy::page(search_page()) />
+                    <Route path=path!("/sign-in") view=SignInPage />
                     <Route path=path!("/i/*reference") view=ImageRoutes />
                 </Routes>
             </Shell>

@@ -41,6 +41,7 @@ pub mod token;
 pub use background::spawn_router;
 pub use browser::Browser;
 pub use eventually::{eventually, eventually_async, poll, poll_async};
+pub use net::non_loopback_ipv4;
 pub use registry::{Auth, Registry};
 pub use run::run;
 pub use stack::DashboardStack;

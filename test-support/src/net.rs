@@ -1,4 +1,5 @@
-//! Loopback helpers: free ports and a tiny HTTP status probe.
+//! Local network helpers: free ports, this machine's non-loopback address,
+//! and a tiny HTTP status probe.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -7,6 +8,20 @@ use std::time::Duration;
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// An IPv4 address of this machine that is not loopback (from
+/// `hostname -I`), for tests of a server bound to one; `None` when the
+/// machine has none.
+pub fn non_loopback_ipv4() -> Option<std::net::Ipv4Addr> {
+    let output = std::process::Command::new("hostname")
+        .arg("-I")
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .filter_map(|a| a.parse::<std::net::Ipv4Addr>().ok())
+        .find(|ip| !ip.is_loopback() && !ip.is_unspecified() && !ip.is_link_local())
 }
 
 /// The status code of `GET path` on `addr`, or an error if nothing answers.

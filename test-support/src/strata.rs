@@ -13,6 +13,7 @@ use crate::process::ChildGuard;
 pub struct StrataOptions {
     bin: PathBuf,
     dist: Option<PathBuf>,
+    listen: String,
     args: Vec<String>,
     env: Vec<(String, String)>,
 }
@@ -23,6 +24,7 @@ impl StrataOptions {
         Self {
             bin: bin.into(),
             dist: None,
+            listen: "127.0.0.1:0".to_owned(),
             args: Vec::new(),
             env: Vec::new(),
         }
@@ -46,6 +48,13 @@ impl StrataOptions {
     /// Serve the dashboard files in `dist` (e.g. a copy a test changes).
     pub fn with_dashboard(mut self, dist: impl Into<PathBuf>) -> Self {
         self.dist = Some(dist.into());
+        self
+    }
+
+    /// Listens on `addr` (`IP:PORT`) instead of `127.0.0.1:0`; a
+    /// non-loopback address needs a token (`STRATA_TOKEN`).
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = addr.into();
         self
     }
 
@@ -99,6 +108,7 @@ pub fn built_dashboard() -> crate::Result<PathBuf> {
 #[derive(Debug)]
 pub struct StrataServer {
     addr: SocketAddr,
+    sign_in_url: Option<String>,
     process: ChildGuard,
     store: tempfile::TempDir,
     _scratch: tempfile::TempDir,
@@ -146,7 +156,7 @@ impl StrataServer {
         let mut command = Command::new(&options.bin);
         command
             .arg("serve")
-            .arg("--listen=127.0.0.1:0")
+            .arg(format!("--listen={}", options.listen))
             .arg(format!("--dist={}", dist.display()))
             .arg(format!("--store={}", store.path().display()))
             .args(&options.args)
@@ -164,16 +174,21 @@ impl StrataServer {
             .stdout
             .take()
             .ok_or("strata serve has no stdout")?;
+        // The sign-in link (with a token) comes before the address.
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            let mut sign_in = None;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Dashboard sign-in: ") {
+                    sign_in = rest.split_whitespace().next().map(str::to_owned);
+                }
                 if let Some(url) = line.strip_prefix("strata listening on http://") {
-                    let _ = tx.send(url.to_owned());
+                    let _ = tx.send((url.to_owned(), sign_in.take()));
                 }
             }
         });
-        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(addr) => addr.parse()?,
+        let (addr, sign_in_url) = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok((addr, sign_in_url)) => (addr.parse()?, sign_in_url),
             Err(_) => {
                 process.check_alive()?;
                 return Err("strata serve did not report its address within 30 s".into());
@@ -181,6 +196,7 @@ impl StrataServer {
         };
         Ok(Self {
             addr,
+            sign_in_url,
             process,
             store,
             _scratch: scratch,
@@ -188,7 +204,12 @@ impl StrataServer {
         })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// The one-time sign-in link `strata serve` printed (with a token).
+    pub fn sign_in_url(&self) -> Option<&str> {
+        self.sign_in_url.as_deref()
+    }
+
+    /// `http://127.0.0.1:PORT` (or the address given with [`StrataOptions::listen`]).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }

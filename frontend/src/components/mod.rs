@@ -8,6 +8,7 @@ pub mod image_buttons;
 pub mod platform_picker;
 pub mod pull_card;
 pub mod raw_json;
+pub mod session;
 pub mod shell;
 pub mod verify_panel;
 

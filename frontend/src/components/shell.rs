@@ -1,14 +1,17 @@
-//! The frame around every page: header, navigation, footer with the server version.
+//! The frame around every page: header, navigation and sign-out, the
+//! sign-in banner, and a footer with the server version.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::session::{SignInBanner, SignOutButton, session_resource};
 
 /// The app shell: a header with the navigation, the page, and a footer.
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
     let version = LocalResource::new(api::version);
+    let session = session_resource();
     view! {
         <header class="shell-header">
             <a class="brand" href="/">"strata"</a>
@@ -17,7 +20,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                 <A href="/pull">"Pull"</A>
                 <A href="/search">"Search"</A>
             </nav>
+            <SignOutButton session />
         </header>
+        <SignInBanner session />
         <main id="main">{children()}</main>
         <footer class="shell-footer">
             <Transition fallback=|| view! { <span>"connecting…"</span> }>

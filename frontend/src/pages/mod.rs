@@ -6,3 +6,4 @@ pub mod local_images;
 pub mod not_found;
 pub mod pull;
 pub mod search;
+pub mod sign_in;

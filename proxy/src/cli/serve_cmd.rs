@@ -37,7 +37,7 @@ pub struct ServeArgs {
     #[arg(long = "allow-host", value_name = "NAME")]
     pub allow_hosts: Vec<String>,
 
-    /// A file holding the API token: writes (and reads with --private) then need `Authorization: Bearer TOKEN`.
+    /// A file holding the API token: writes (and reads with --private) then need `Authorization: Bearer TOKEN`, or a dashboard session (the sign-in link printed at start, or the token pasted at /sign-in).
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 
@@ -45,7 +45,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub index_url: Option<String>,
 
-    /// Require the token for API reads too.
+    /// Require the token (or a signed-in dashboard session) for reads too, of /api/v1 and /v2.
     #[arg(long)]
     pub private: bool,
 
@@ -137,8 +137,7 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
             .local_addr()
             .map_err(|e| format!("cannot read the listening address: {e}"))?;
         tracing::info!(store = %store_dir.display(), "strata serving on http://{local}");
-        // Printed on stdout so scripts and tests can find the port when listening on :0.
-        println!("strata listening on http://{local}");
+        let has_token = security.has_api_token();
         let mut state = AppState::new(args.dist, store, client, security).with_v2(V2Settings {
             max_blob_size: args.max_blob_size,
             mirror_default: args.mirror_default.clone(),
@@ -147,11 +146,33 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
         if let Some(url) = &args.index_url {
             state = state.with_index_url(url);
         }
+        if has_token {
+            print_sign_in(local, &state.sessions().mint_code());
+        }
+        // Printed on stdout so scripts and tests can find the port when listening on :0.
+        println!("strata listening on http://{local}");
         axum::serve(listener, serve::app(state))
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| format!("server error: {e}"))
     })
+}
+
+/// The dashboard's sign-in link, as Jupyter prints one: it signs in once,
+/// within [`crate::serve::sessions::CODE_LIFETIME`].
+fn print_sign_in(local: SocketAddr, code: &str) {
+    let minutes = crate::serve::sessions::CODE_LIFETIME.as_secs() / 60;
+    println!(
+        "Dashboard sign-in: http://{local}{} (works once, within {minutes} minutes; \
+         POST /api/v1/session/codes with the token mints another)",
+        shared::api::sign_in_path(code)
+    );
+    if local.ip().is_unspecified() {
+        println!(
+            "  (replace {} in that link with an address or name of this machine)",
+            local.ip()
+        );
+    }
 }
 
 fn init_tracing() {

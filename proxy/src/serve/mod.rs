@@ -5,6 +5,7 @@
 //! `router`.
 
 mod api_v1;
+mod caller;
 pub mod cross_site;
 mod error;
 mod headers;
@@ -12,6 +13,7 @@ mod host_check;
 mod registry_v2;
 mod router;
 pub mod security;
+pub mod sessions;
 pub mod ssrf;
 mod state;
 

@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, header};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use super::state::AppState;
@@ -53,10 +53,18 @@ pub fn app(state: AppState) -> Router {
     }
     app
         // One line per request at INFO: method, path, status, latency. Headers
-        // (and so credentials and tokens) are never logged.
+        // (and so credentials and tokens) are never logged, nor sign-in codes.
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    // As DefaultMakeSpan at INFO, but the sign-in link's code never reaches the log.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        uri = %super::sessions::redacted(request.uri()),
+                        version = ?request.version(),
+                    )
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)

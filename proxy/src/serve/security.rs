@@ -3,11 +3,13 @@
 //!
 //! - Reads of `/v2` and `/api/v1` are open to same-origin pages and to
 //!   clients that send no `Origin` (curl, skopeo, podman), unless
-//!   `--private` is set, in which case the API wants the bearer token.
-//! - Writes (pull, tag, rm, pin, login) must carry either the bearer token
-//!   (`Authorization: Bearer …`) or the CSRF token (`X-Strata-Csrf`) that
-//!   `GET /api/v1/session` hands to same-origin pages, and must not come
-//!   from a foreign `Origin`.
+//!   `--private` is set, in which case the API wants the bearer token or a
+//!   signed-in dashboard session ([`crate::serve::sessions`]).
+//! - Writes (pull, tag, rm, pin, login) must carry the bearer token
+//!   (`Authorization: Bearer …`); or, from the dashboard, the CSRF token
+//!   (`X-Strata-Csrf`) that `GET /api/v1/session` hands to same-origin
+//!   pages, together with a session cookie when a token is configured.
+//!   They must not come from a foreign `Origin`.
 //! - CORS answers only for origins listed with `--allow-origin`; never `*`.
 //! - With `--private`, `/v2` wants the token too (`Bearer`, or `Basic` with
 //!   the token as password, as `docker login` and `skopeo --creds` send it).
@@ -152,12 +154,13 @@ impl Security {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether `a` and `b` are equal, in a time that depends on their lengths only.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// 32 random bytes from the OS, hex-encoded.
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     use std::io::Read;
     let mut bytes = [0u8; 32];
     let filled = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));

@@ -9,6 +9,7 @@ use crate::store::Store;
 
 use super::api_v1::Pulls;
 use super::security::Security;
+use super::sessions::Sessions;
 
 /// Shared, cheaply cloned state of the service.
 #[derive(Clone)]
@@ -22,6 +23,7 @@ struct Inner {
     client: RegistryClient,
     puller: Puller,
     security: Security,
+    sessions: Sessions,
     pulls: Pulls,
     index_url: String,
     summaries: crate::image_views::SummaryCache,
@@ -72,6 +74,7 @@ impl AppState {
                 client,
                 puller,
                 security,
+                sessions: Sessions::default(),
                 pulls: Pulls::default(),
                 index_url: crate::search::index_url(None),
                 summaries: crate::image_views::SummaryCache::default(),
@@ -148,5 +151,10 @@ impl AppState {
     /// CORS, CSRF, token and origin settings.
     pub fn security(&self) -> &Security {
         &self.inner.security
+    }
+
+    /// The dashboard's sign-in codes and sessions.
+    pub fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
     }
 }

@@ -1,17 +1,10 @@
 //! Requests and answers of the dashboard's store-management endpoints:
-//! the images list, one image's detail, tag, rm, pins, usage and session.
+//! the images list, one image's detail, tag, rm, pins and usage.
 
 use serde::{Deserialize, Serialize};
 
 use super::{HistoryRow, ImageInspect, ImageRow};
 use crate::digest::Digest;
-
-/// `GET /api/v1/session`: what a same-origin page needs before writing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    /// Send this in the `X-Strata-Csrf` header with every write.
-    pub csrf_token: String,
-}
 
 /// The column `GET /api/v1/images` sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

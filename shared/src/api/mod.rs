@@ -8,6 +8,7 @@ mod inspect;
 mod manage;
 mod pull;
 mod search;
+mod session;
 mod version;
 
 pub use error::{ApiErrorBody, ErrorCode};
@@ -16,8 +17,9 @@ pub use image_rows::{ImageRow, ImageSummary, NONE, image_rows};
 pub use inspect::{ImageInspect, InspectRootFs};
 pub use manage::{
     ImageDetail, ImageListResponse, ImageSort, LayerDetail, PinRequest, RemoveOutcome,
-    RemoveRequest, SessionInfo, TagRequest, UsageInfo, compare_rows, sort_rows,
+    RemoveRequest, TagRequest, UsageInfo, compare_rows, sort_rows,
 };
 pub use pull::{LayerStatus, PullEvent, PullInfo, PullStart};
 pub use search::{DESCRIPTION_WIDTH, SearchResponse, SearchResult};
+pub use session::{SessionInfo, SessionState, SignInCode, SignInRequest, sign_in_path};
 pub use version::VersionInfo;

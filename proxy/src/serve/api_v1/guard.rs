@@ -1,17 +1,19 @@
 //! The defences in front of `/api/v1` (see [`crate::serve::security`]).
 
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::serve::AppState;
+use crate::serve::caller::Caller;
 use crate::serve::cross_site::{self, is_same_origin};
 use crate::serve::error::ApiError;
-use crate::serve::security::CSRF_HEADER;
+use crate::serve::security::{CSRF_HEADER, constant_time_eq};
 
 /// Refuses foreign origins, unauthenticated writes, and (with `--private`)
-/// unauthenticated reads; answers CORS for `--allow-origin` origins.
+/// unauthenticated reads; answers CORS for `--allow-origin` origins. The
+/// [`Caller`] goes on to the handlers as a request extension.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let security = state.security();
     let headers = request.headers().clone();
@@ -39,38 +41,57 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             true,
         );
     }
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| security.bearer_ok(t.trim()));
-    let csrf = headers
-        .get(CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| security.csrf_ok(t));
+    let caller = Caller::of(&headers, &state);
+    let endpoint = request
+        .uri()
+        .path()
+        .strip_prefix("/api/v1")
+        .unwrap_or(request.uri().path());
+    // What the page needs before it is signed in: its version, whether it
+    // must sign in, and the way to do it.
+    let open = matches!(
+        endpoint,
+        "/version" | "/session" | "/session/sign-in" | "/session/sign-out"
+    );
     let write = !matches!(*request.method(), Method::GET | Method::HEAD);
-    let public_read = matches!(request.uri().path(), "/api/v1/version" | "/version");
-    if write {
-        // A bearer token alone suffices; otherwise the page's CSRF token, and
-        // with a token configured (non-loopback binding) the token is required.
-        let ok = bearer || (csrf && !security.has_api_token());
-        if !ok {
-            let how = if security.has_api_token() {
-                "send Authorization: Bearer <token from --token-file>"
-            } else {
-                "send the X-Strata-Csrf header with the token from GET /api/v1/session"
-            };
-            return ApiError::forbidden(format!("writes need a token: {how}")).into_response();
+    if write && !open {
+        if let Err(refusal) = may_write(&caller, &headers, &state) {
+            return refusal.into_response();
         }
-    } else if security.private() && !bearer && !public_read {
+    } else if !write && !open && security.private() && !caller.signed_in() {
         return ApiError::new(
             shared::api::ErrorCode::Unauthorized,
-            "this server is private: send Authorization: Bearer <token>",
+            "this server is private: sign in (open the sign-in link strata serve printed, or paste the token at /sign-in), or send Authorization: Bearer <token>",
         )
         .into_response();
     }
+    let mut request = request;
+    request.extensions_mut().insert(caller);
     let response = next.run(request).await;
     cors(response, allowed_origin.as_deref(), false)
+}
+
+/// Writes need the bearer token; or a session and its CSRF token; or, on
+/// a server without a token, the page's CSRF token.
+fn may_write(caller: &Caller, headers: &HeaderMap, state: &AppState) -> Result<(), ApiError> {
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let security = state.security();
+    let ok = match caller {
+        Caller::Bearer => true,
+        Caller::Session(session) => {
+            csrf.is_some_and(|t| constant_time_eq(t.as_bytes(), session.csrf.as_bytes()))
+        }
+        Caller::Anonymous => !security.has_api_token() && csrf.is_some_and(|t| security.csrf_ok(t)),
+    };
+    if ok {
+        return Ok(());
+    }
+    let how = if matches!(caller, Caller::Anonymous) && security.has_api_token() {
+        "sign in (open the sign-in link strata serve printed, or paste the token at /sign-in), or send Authorization: Bearer <token from --token-file>"
+    } else {
+        "send the X-Strata-Csrf header with the token from GET /api/v1/session"
+    };
+    Err(ApiError::forbidden(format!("writes need a token: {how}")))
 }
 
 fn cors(mut response: Response, origin: Option<&str>, preflight: bool) -> Response {

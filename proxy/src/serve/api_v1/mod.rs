@@ -4,7 +4,10 @@
 //! | route | what |
 //! | --- | --- |
 //! | `GET /version` | the server version |
-//! | `GET /session` | the CSRF token for writes |
+//! | `GET /session` | signed in or not, and the CSRF token for writes |
+//! | `POST /session/sign-in` | a one-time code or the token: sets the session cookie |
+//! | `POST /session/sign-out` | ends the session |
+//! | `POST /session/codes` | a new one-time sign-in code (bearer token only) |
 //! | `GET /ref?reference=R` | a parsed reference |
 //! | `GET /images?filter=K=V&digests=&sort=&order=&offset=&limit=` | the images table |
 //! | `GET /images/{name}` | one image: inspect, history, layers and sharing, pins |
@@ -21,13 +24,14 @@ mod image_handlers;
 mod manage;
 mod pulls;
 mod search;
+mod session;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::Query;
 use axum::http::Uri;
 use axum::routing::{get, post};
-use shared::api::{ErrorCode, SessionInfo, VersionInfo};
+use shared::api::{ErrorCode, VersionInfo};
 use shared::reference::{Reference, ReferenceSummary};
 
 use super::AppState;
@@ -42,7 +46,10 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/version", get(version))
-        .route("/session", get(session))
+        .route("/session", get(session::info))
+        .route("/session/sign-in", post(session::sign_in))
+        .route("/session/sign-out", post(session::sign_out))
+        .route("/session/codes", post(session::mint_code))
         .route("/ref", get(parse_ref))
         .route("/images", get(image_handlers::list))
         .route("/images/{*name}", get(image_handlers::detail))
@@ -62,13 +69,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
 /// `GET /api/v1/version`.
 pub async fn version() -> Json<VersionInfo> {
     Json(VersionInfo::new(crate::VERSION))
-}
-
-/// `GET /api/v1/session`: the CSRF token (the guard has already refused foreign origins).
-async fn session(axum::extract::State(state): axum::extract::State<AppState>) -> Json<SessionInfo> {
-    Json(SessionInfo {
-        csrf_token: state.security().csrf_token().to_owned(),
-    })
 }
 
 #[derive(Debug, serde::Deserialize)]
