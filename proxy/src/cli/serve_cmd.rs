@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
+use shared::retention::RetentionPolicy;
 
 use crate::registry::{ClientConfig, RegistryClient};
 use crate::serve::security::Security;
@@ -56,6 +57,18 @@ pub struct ServeArgs {
     /// The registry that /v2 names without a host are on, as Docker's and podman's mirror requests send them (`/v2/library/redis/…`); containerd's `?ns=HOST` overrides it per request.
     #[arg(long, value_name = "REGISTRY", default_value = "docker.io", env = "STRATA_MIRROR_DEFAULT", value_parser = parse_mirror_default)]
     pub mirror_default: String,
+
+    /// Evict the images this retention policy does not keep, then collect garbage, every --retain-every (`pulledWithin=168h,mostRecentlyPulledCount=5,maxStoreBytes=50GiB`; see the README).
+    #[arg(long, value_name = "POLICY", env = "STRATA_RETAIN", value_parser = super::retain_arg::parse_policy, conflicts_with = "retain_file")]
+    pub retain: Option<RetentionPolicy>,
+
+    /// The retention policy from a file: one `key=value` a line, `#` comments.
+    #[arg(long, value_name = "FILE")]
+    pub retain_file: Option<PathBuf>,
+
+    /// How often the retention policy runs (`10m`, `1h`, `30s`).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = super::retain_arg::parse_every)]
+    pub retain_every: std::time::Duration,
 }
 
 fn parse_mirror_default(s: &str) -> Result<String, String> {
@@ -91,6 +104,7 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
             "--private needs a token: pass --token-file FILE or set STRATA_TOKEN".to_owned(),
         );
     }
+    let retain = super::retain_arg::policy(args.retain, args.retain_file.as_deref())?;
     let store = Store::open(&store_dir)
         .map_err(|e| format!("cannot open the store at {}: {e}", store_dir.display()))?;
     store.content().keep_free(keep_free);
@@ -137,6 +151,9 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
         if let Some(url) = &args.index_url {
             state = state.with_index_url(url);
         }
+        let _retention = retain.map(|policy| {
+            serve::retention::spawn(state.store().clone(), policy, args.retain_every)
+        });
         axum::serve(listener, serve::app(state))
             .with_graceful_shutdown(shutdown_signal())
             .await
