@@ -1,7 +1,9 @@
 //! Retention (`strata gc --retain POLICY [--dry-run]`) against the real
 //! distribution registry: which images a policy selects by last pull time,
 //! per repository and by size; pins; the real run and `fsck`; and a real
-//! run in a loop while 20 pulls go on in other processes.
+//! run in a loop while 20 pulls go on in other processes; and
+//! `strata serve --retain` on a schedule, with an image pulled through
+//! `/v2` counting as pulled.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -10,7 +12,13 @@ use std::time::{Duration, Instant};
 
 use test_support::cli::{Cli, at};
 use test_support::eventually::eventually;
-use test_support::{Auth, Registry, fixtures};
+use test_support::strata::StrataOptions;
+use test_support::{Auth, Registry, fixtures, poll_async};
+
+#[expect(dead_code, reason = "each test file uses its own part of these")]
+mod serve_v2_support;
+
+use serve_v2_support::{children, get, strata, v2};
 
 const IMAGES: [&str; 4] = [
     "lovelearnlinux/webserver:v1",
@@ -50,7 +58,10 @@ fn image_ids(registry: &Registry, cli: &Cli) -> BTreeMap<String, String> {
 /// The lines `strata gc --retain POLICY --dry-run` prints about images.
 fn dry_run(registry: &Registry, cli: &Cli, policy: &str) -> Vec<String> {
     let out = cli.ok(registry, &["gc", "--retain", policy, "--dry-run"]);
-    assert!(!out.contains("Deleted:"), "a dry run deletes nothing: {out}");
+    assert!(
+        !out.contains("Deleted:"),
+        "a dry run deletes nothing: {out}"
+    );
     out.lines()
         .filter_map(|l| l.strip_prefix("Would evict: "))
         .map(str::to_owned)
@@ -107,7 +118,10 @@ fn most_recently_pulled_per_repository_pins_and_the_size_cap() {
     );
 
     // A pinned image is never selected, by any rule.
-    cli.ok(&registry, &["pin", &at(&registry, IMAGES[0]), "--by", "prod"]);
+    cli.ok(
+        &registry,
+        &["pin", &at(&registry, IMAGES[0]), "--by", "prod"],
+    );
     assert_eq!(
         dry_run(&registry, &cli, "mostRecentlyPulledCount=1"),
         Vec::<String>::new()
@@ -137,10 +151,7 @@ fn most_recently_pulled_per_repository_pins_and_the_size_cap() {
 
     // The real run removes exactly that, and collects its blobs.
     let blobs_before = cli.blobs().len();
-    let out = cli.ok(
-        &registry,
-        &["gc", "--retain", "mostRecentlyPulledCount=1"],
-    );
+    let out = cli.ok(&registry, &["gc", "--retain", "mostRecentlyPulledCount=1"]);
     let evicted: Vec<String> = out
         .lines()
         .filter_map(|l| l.strip_prefix("Evicted: "))
@@ -256,9 +267,8 @@ fn a_real_run_during_20_concurrent_pulls_fails_none_of_them() {
             .into_iter()
             .filter_map(|(reference, child)| {
                 let out = child.wait_with_output().expect("wait");
-                (!out.status.success()).then(|| {
-                    format!("{reference}: {}", String::from_utf8_lossy(&out.stderr))
-                })
+                (!out.status.success())
+                    .then(|| format!("{reference}: {}", String::from_utf8_lossy(&out.stderr)))
             })
             .collect();
         pulls_done.store(true, Ordering::SeqCst);
@@ -279,3 +289,55 @@ fn a_real_run_during_20_concurrent_pulls_fails_none_of_them() {
     fsck_passes(&registry, &cli);
 }
 
+/// `strata serve` with `STRATA_RETAIN=mostRecentlyPulledCount=1` and
+/// `--retain-every 1s`: webserver:v1 pulled with `strata pull`, then v2
+/// pulled through `/v2`; the schedule evicts v1, the older of the two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_applies_the_policy_on_a_schedule_and_v2_pulls_count() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    for name in &IMAGES[..2] {
+        registry
+            .push(fixtures::get(name).expect("fixture"))
+            .expect("push");
+    }
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let server = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
+        .env("STRATA_INSECURE_REGISTRIES", registry.host())
+        .env(
+            "DOCKER_CONFIG",
+            cli.dir.path().join("docker").display().to_string(),
+        )
+        .env("STRATA_RETAIN", "mostRecentlyPulledCount=1")
+        .arg("--retain-every")
+        .arg("1s")
+        .start()
+        .expect("strata serve");
+    let pulled = cli
+        .command(&[&registry])
+        .env("STRATA_STORE", server.store())
+        .args(["pull", "-q", &at(&registry, IMAGES[0])])
+        .output()
+        .expect("pull");
+    assert!(pulled.status.success(), "{pulled:?}");
+
+    let base = v2(&server, &registry.host(), "lovelearnlinux/webserver");
+    let top = get(&format!("{base}/manifests/v2")).await;
+    assert!(top.status.is_success(), "{}", top.status);
+    for (digest, _) in children(&top.json()).1 {
+        let got = get(&format!("{base}/blobs/{digest}")).await;
+        assert!(got.status.is_success(), "{digest}: {}", got.status);
+    }
+
+    let tags = poll_async(Duration::from_secs(30), async || {
+        let (ok, out, err) = strata(&cli, &server, &["images", "--format", "{{.Tag}}"]);
+        assert!(ok, "{err}");
+        if out == "v2\n" { Ok(out) } else { Err(out) }
+    })
+    .await;
+    assert!(
+        tags.is_ok(),
+        "the schedule should leave only v2, pulled last: {tags:?}"
+    );
+    let (ok, out, err) = strata(&cli, &server, &["fsck"]);
+    assert!(ok, "fsck: {out}{err}");
+}

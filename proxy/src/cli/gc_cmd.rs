@@ -61,7 +61,11 @@ pub fn run(store: &Store, args: &GcArgs) -> Result<ExitCode, String> {
     let report = store
         .retain(&policy, args.dry_run)
         .map_err(|e| e.to_string())?;
-    let verb = if args.dry_run { "Would evict" } else { "Evicted" };
+    let verb = if args.dry_run {
+        "Would evict"
+    } else {
+        "Evicted"
+    };
     if !args.quiet {
         for eviction in &report.evicted {
             println!("{verb}: {}", line(eviction));

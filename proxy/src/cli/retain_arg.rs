@@ -11,7 +11,8 @@ use shared::retention::RetentionPolicy;
 
 /// Parses `--retain` for clap.
 pub fn parse_policy(text: &str) -> Result<RetentionPolicy, String> {
-    text.parse().map_err(|e: shared::retention::PolicyError| e.to_string())
+    text.parse()
+        .map_err(|e: shared::retention::PolicyError| e.to_string())
 }
 
 /// Parses `--retain-every` for clap: a duration of at least a second.
@@ -32,7 +33,10 @@ pub fn policy(
         (Some(policy), _) => Ok(Some(policy)),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                format!("cannot read the retention policy file {}: {e}", path.display())
+                format!(
+                    "cannot read the retention policy file {}: {e}",
+                    path.display()
+                )
             })?;
             RetentionPolicy::from_lines(&text)
                 .map(Some)

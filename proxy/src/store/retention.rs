@@ -147,14 +147,21 @@ impl Store {
         for eviction in planned {
             let sizes: Vec<(Digest, u64)> = self
                 .get(&eviction.id)
-                .map(|r| r.blobs().into_iter().map(|(_, d, size)| (d.clone(), size)).collect())
+                .map(|r| {
+                    r.blobs()
+                        .into_iter()
+                        .map(|(_, d, size)| (d.clone(), size))
+                        .collect()
+                })
                 .unwrap_or_default();
             match self.evict(&eviction.id) {
                 Ok(deleted) => {
-                    report.reclaimed.extend(deleted.into_iter().filter_map(|digest| {
-                        let size = sizes.iter().find(|(d, _)| *d == digest)?.1;
-                        Some(BlobInfo { digest, size })
-                    }));
+                    report
+                        .reclaimed
+                        .extend(deleted.into_iter().filter_map(|digest| {
+                            let size = sizes.iter().find(|(d, _)| *d == digest)?.1;
+                            Some(BlobInfo { digest, size })
+                        }));
                     report.evicted.push(eviction);
                 }
                 Err(error) if error.is_not_found() || error.is_conflict() => {

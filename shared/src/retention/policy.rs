@@ -189,7 +189,11 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(text.parse::<RetentionPolicy>(), Ok(want), "{text:?}");
-            assert_eq!(want.to_string().parse::<RetentionPolicy>(), Ok(want), "{want}");
+            assert_eq!(
+                want.to_string().parse::<RetentionPolicy>(),
+                Ok(want),
+                "{want}"
+            );
         }
     }
 

@@ -83,7 +83,9 @@ impl fmt::Display for Reason {
                 }
                 match beyond {
                     Some((n, repos)) if repos.is_empty() => {
-                        parts.push(format!("in no repository, so not among the {n} most recently pulled of one"));
+                        parts.push(format!(
+                            "in no repository, so not among the {n} most recently pulled of one"
+                        ));
                     }
                     Some((n, repos)) => {
                         parts.push(format!(
@@ -125,11 +127,7 @@ pub struct Selection {
 }
 
 /// Decides which of `images` `policy` evicts at `now`; see the module doc.
-pub fn select(
-    policy: &RetentionPolicy,
-    images: &[Candidate],
-    now: OffsetDateTime,
-) -> Selection {
+pub fn select(policy: &RetentionPolicy, images: &[Candidate], now: OffsetDateTime) -> Selection {
     // Most recently pulled first.
     let mut order: Vec<&Candidate> = images.iter().collect();
     order.sort_by(|a, b| {

@@ -191,7 +191,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let mut conn = Connection::open(dir.path().join("meta.db")).expect("open");
         conn.execute_batch(SCHEMA_V1).expect("v2 schema");
-        conn.pragma_update(None, "user_version", 2).expect("version");
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version");
         for (id, recorded) in [
             ("sha256:aa", "2024-04-10T19:52:11.471623187Z"),
             ("sha256:bb", "not a time"),
