@@ -84,7 +84,7 @@ impl fmt::Display for Reason {
                 match beyond {
                     Some((n, repos)) if repos.is_empty() => {
                         parts.push(format!(
-                            "in no repository, so not among the {n} most recently pulled of one"
+                            "no repository names it, so mostRecentlyPulledCount={n} keeps it in none"
                         ));
                     }
                     Some((n, repos)) => {
@@ -324,7 +324,7 @@ mod tests {
             (Reason::NotKept { pulled_within: Some(Duration::seconds(2)), beyond: Some((1, redis)) },
              "not pulled within 2s and beyond the 1 most recently pulled of docker.io/library/redis"),
             (Reason::NotKept { pulled_within: None, beyond: Some((1, vec![])) },
-             "in no repository, so not among the 1 most recently pulled of one"),
+             "no repository names it, so mostRecentlyPulledCount=1 keeps it in none"),
             (Reason::OverSize { max_store_bytes: 50 << 30 },
              "store over 50GiB: least recently pulled"),
         ];

@@ -3,7 +3,8 @@
 //!
 //! - [`ImageRecords`]: image records, recorded with their tag and repo
 //!   digest in one step; read, listed, found by ID prefix; removed as one
-//!   read-decide-write step ([`ImageRecords::remove`]).
+//!   read-decide-write step ([`ImageRecords::remove`]); each with its last
+//!   pull time ([`ImageRecords::pulled`]).
 //! - [`References`]: what a repository's tags and repo digests name.
 //! - [`Pins`]: named users of an image.
 //! - [`Leases`]: operations in flight and the digests they hold.
