@@ -19,6 +19,7 @@ pub fn summary(row: ImageRow) -> ImageSummary {
             created: row.created.unwrap_or(OffsetDateTime::UNIX_EPOCH),
         },
         size: row.size,
+        last_pulled: row.last_pulled,
     }
 }
 

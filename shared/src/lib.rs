@@ -24,13 +24,14 @@
 //! | [`explorer`] | the layer explorer's URLs, previews and layer sharing |
 //! | [`api`] | the `/api/v1` request and response types |
 //! | [`verify`] | the trust chain the dashboard verifies: nodes, states, verdict |
+//! | [`retention`] | `--retain` policies and which images they evict |
+//! | [`units`] | byte sizes and durations as typed on a command line |
 //! | [`walk`] | the image walk from a reference to a verified image, which pull, `/v2` recording and every dashboard page drive |
 
 pub mod api;
 pub mod config;
 pub mod digest;
 pub mod display;
-pub mod duration;
 pub mod explorer;
 pub mod filter;
 pub mod format;
@@ -41,6 +42,8 @@ pub mod media_type;
 pub mod merged;
 pub mod platform;
 pub mod reference;
+pub mod retention;
+pub mod units;
 pub mod verify;
 pub mod walk;
 

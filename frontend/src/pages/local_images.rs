@@ -436,6 +436,7 @@ mod tests {
             digest: d.cloned(),
             created: time::OffsetDateTime::UNIX_EPOCH,
             size: 1,
+            last_pulled: None,
         };
         assert_eq!(row_ref(&row("redis", "7", None)), "redis:7");
         assert_eq!(

@@ -14,6 +14,7 @@ mod pin_cmd;
 pub mod progress;
 mod pull_cmd;
 mod ref_cmd;
+mod retain_arg;
 mod rm_cmd;
 mod search_cmd;
 mod serve_cmd;
@@ -69,7 +70,7 @@ pub enum Command {
     Unpin(pin_cmd::UnpinArgs),
     /// Re-hash every blob and check every reference in the store.
     Fsck(fsck_cmd::FsckArgs),
-    /// Delete the blobs no image references (cache from /v2, leftovers).
+    /// Delete the blobs no image references (cache from /v2, leftovers); with --retain, evict images first.
     Gc(gc_cmd::GcArgs),
     /// Store credentials for a registry in the Docker config.
     Login(login_cmd::LoginArgs),

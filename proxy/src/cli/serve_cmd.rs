@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
+use shared::retention::RetentionPolicy;
 
 use crate::registry::{ClientConfig, RegistryClient};
 use crate::serve::security::Security;
@@ -60,10 +61,23 @@ pub struct ServeArgs {
     /// How long a tag the upstream confirmed is served from the store without asking it again (`0`: ask every time, with a HEAD, which Docker Hub does not count against its rate limit).
     #[arg(long, value_name = "DURATION", default_value = "5m", env = "STRATA_TAG_TTL", value_parser = parse_tag_ttl)]
     pub tag_ttl: std::time::Duration,
+
+    /// Evict the images this retention policy does not keep, then collect garbage, every --retain-every (`pulledWithin=168h,mostRecentlyPulledCount=5,maxStoreBytes=50GiB`; see the README).
+    #[arg(long, value_name = "POLICY", env = "STRATA_RETAIN", value_parser = super::retain_arg::parse_policy, conflicts_with = "retain_file")]
+    pub retain: Option<RetentionPolicy>,
+
+    /// The retention policy from a file: one `key=value` a line, `#` comments.
+    #[arg(long, value_name = "FILE")]
+    pub retain_file: Option<PathBuf>,
+
+    /// How often the retention policy runs (`10m`, `1h`, `30s`).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = super::retain_arg::parse_every)]
+    pub retain_every: std::time::Duration,
 }
 
 fn parse_tag_ttl(s: &str) -> Result<std::time::Duration, String> {
-    shared::duration::parse_duration(s).map_err(|e| e.to_string())
+    let ttl = shared::units::parse_duration(s).map_err(|e| e.to_string())?;
+    std::time::Duration::try_from(ttl).map_err(|_| format!("--tag-ttl {s}: give a duration of 0 or more"))
 }
 
 fn parse_mirror_default(s: &str) -> Result<String, String> {
@@ -99,6 +113,7 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
             "--private needs a token: pass --token-file FILE or set STRATA_TOKEN".to_owned(),
         );
     }
+    let retain = super::retain_arg::policy(args.retain, args.retain_file.as_deref())?;
     let store = Store::open(&store_dir)
         .map_err(|e| format!("cannot open the store at {}: {e}", store_dir.display()))?;
     store.content().keep_free(keep_free);
@@ -149,6 +164,9 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
         if has_token {
             print_sign_in(local, &state.sessions().mint_code());
         }
+        let _retention = retain.map(|policy| {
+            serve::retention::spawn(state.store().clone(), policy, args.retain_every)
+        });
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");
         axum::serve(listener, serve::app(state))

@@ -11,6 +11,7 @@ mod error;
 mod headers;
 mod host_check;
 mod registry_v2;
+pub mod retention;
 mod router;
 pub mod security;
 pub mod sessions;

@@ -11,6 +11,11 @@ use super::record::{ImageId, ImageRecord, ImageRow};
 use super::resolve::resolve_in;
 use super::{Store, StoreError};
 
+/// How far apart two pulls of an image must be for the second to move its
+/// last pull time: serving an image through `/v2` writes at most once a
+/// minute per image.
+pub const PULL_TIME_GRANULARITY: time::Duration = time::Duration::minutes(1);
+
 impl Store {
     /// Records an image whose blobs (config, manifest, layers, index) are
     /// all stored, and optionally names it: `tag` is `(repository, tag)`,
@@ -75,6 +80,15 @@ impl Store {
             tag.as_ref().map(|t| (reference, t)),
             Some((reference, top_digest)),
         )
+    }
+
+    /// Notes that image `id` was pulled again (served through `/v2`, say)
+    /// just now: its last pull time moves, unless it moved less than
+    /// [`PULL_TIME_GRANULARITY`] ago, in which case nothing is written.
+    /// `false` when nothing changed (or no such image is recorded).
+    pub fn note_pulled(&self, id: &ImageId) -> Result<bool, StoreError> {
+        self.metadata()
+            .pulled(id, OffsetDateTime::now_utc(), PULL_TIME_GRANULARITY)
     }
 
     /// `docker tag SOURCE TARGET`: names the image `source` resolves to

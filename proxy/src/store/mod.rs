@@ -29,6 +29,7 @@
 //!   `lease.rs` ([`Store::lease`]), `gc.rs` ([`Store::gc`]), `fsck.rs`
 //!   ([`Store::fsck`]), `usage.rs` ([`Store::usage`]), `repository.rs`
 //!   (which blobs a repository's images hold, [`Store::repository_has`]),
+//!   `retention.rs` ([`Store::retain`]: a `--retain` policy applied),
 //!   `small_blobs.rs` (manifests and configs read and written whole).
 //! - Coordination through files in the folder (`lock.rs`): one writer
 //!   per digest, lease holders' locks, and the delete lock that orders
@@ -78,6 +79,7 @@ mod record;
 mod remove;
 mod repository;
 mod resolve;
+mod retention;
 mod small_blobs;
 mod usage;
 mod waiting;
@@ -90,6 +92,7 @@ pub use error::{Conflict, StoreError};
 pub use fetch_writer::WRITER_PATIENCE;
 pub use fsck::{BrokenReference, CorruptBlob, FsckReport};
 pub use handle::Store;
+pub use image_records::PULL_TIME_GRANULARITY;
 pub use lease::{LeaseGuard, LeaseInfo};
 pub use metadata::{
     BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, RepoName,
@@ -97,5 +100,6 @@ pub use metadata::{
 };
 pub use record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 pub use remove::RemoveLine;
+pub use retention::{Eviction, RetentionReport, Skipped};
 pub use small_blobs::SMALL_BLOB_MAX;
 pub use usage::StoreUsage;

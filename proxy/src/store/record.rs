@@ -175,6 +175,9 @@ pub struct ImageRow {
     /// No tag names the image (`<none>:<none>` in `images`). It may still
     /// have repo digests, as in Docker after a tag moved.
     pub dangling: bool,
+    /// When it was last pulled, by `strata pull`, the API or through `/v2`
+    /// (to the minute for repeated pulls); `None` if unknown.
+    pub last_pulled: Option<OffsetDateTime>,
 }
 
 #[cfg(test)]

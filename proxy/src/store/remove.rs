@@ -25,6 +25,10 @@
 //! leaves unreferenced blobs, which are harmless: `fsck` lists them and
 //! `gc` removes them.
 //!
+//! **Evicting** ([`Store::evict`], retention): removing by ID with every
+//! reference, as `rm -f` would, except that a pinned image is refused, as
+//! is one in use; the check and the removal are one transaction.
+//!
 //! **Operations in flight**: an image held by a live lease is never
 //! deleted, forced or not; the error names the holder and its pid. Untags
 //! that leave the image in place are allowed. A refused `rm` changes
@@ -36,6 +40,7 @@ use shared::digest::Digest;
 
 use super::error::Conflict;
 use super::metadata::{ImageState, Named, Removal, RepoName};
+use super::record::ImageId;
 use super::resolve::{Resolved, resolve_in};
 use super::{Store, StoreError};
 
@@ -111,6 +116,37 @@ impl Store {
         Err(StoreError::NoSuchImage {
             reference: arg.to_owned(),
         })
+    }
+}
+
+impl Store {
+    /// Evicts image `id` (retention): every tag and repo digest goes and
+    /// the image is deleted, with the blobs no other image uses and no
+    /// lease holds. Refused, changing nothing, when the image is pinned
+    /// ([`Conflict::PinnedImage`]) or a live lease holds it
+    /// ([`Conflict::InUse`]); [`StoreError::NoSuchImage`] when it is gone.
+    /// Returns the blobs deleted.
+    pub fn evict(&self, id: &ImageId) -> Result<Vec<Digest>, StoreError> {
+        let orphans = self.metadata().remove(id, &mut |state| {
+            check_not_in_use(self, &id.to_string(), state)?;
+            if !state.pins.is_empty() {
+                return Err(Conflict::PinnedImage {
+                    image: id.clone(),
+                    pins: state.pins.clone(),
+                }
+                .into());
+            }
+            Ok(Removal {
+                untag: state.references.clone(),
+                delete_image: true,
+            })
+        })?;
+        match orphans {
+            Some(orphans) => self.delete_unreferenced(&orphans),
+            None => Err(StoreError::NoSuchImage {
+                reference: id.to_string(),
+            }),
+        }
     }
 }
 

@@ -31,6 +31,7 @@ mod store_support;
 mod handles;
 mod images;
 mod lifecycle;
+mod pulls;
 mod waiting;
 
 use store_support::{CHILD_ENV, DIR_ENV, run_at_once, wait_for_parent};
@@ -152,6 +153,7 @@ mod suite {
     pub use super::handles::*;
     pub use super::images::*;
     pub use super::lifecycle::*;
+    pub use super::pulls::*;
     pub use super::waiting::*;
 }
 
@@ -182,6 +184,7 @@ mod sqlite {
         totals_count_shared_blobs_once,
         waiting_images_are_kept_bounded_and_forgotten,
         generation_changes_with_commits_from_any_handle,
+        last_pull_times_move_forward_at_most_once_per_granularity,
         a_sound_backend_has_no_problems;
         two_processes_record_at_once
     );

@@ -18,6 +18,10 @@ pub struct ImageSummary {
     pub subject: ImageSubject,
     /// Compressed layers plus config, in bytes, as Docker reports pulled images.
     pub size: u64,
+    /// When it was last pulled (`strata pull`, the API, or through `/v2`),
+    /// if known: what retention ranks images by.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_pulled: Option<OffsetDateTime>,
 }
 
 /// One row of the images table.
@@ -36,6 +40,9 @@ pub struct ImageRow {
     pub created: OffsetDateTime,
     /// Size in bytes.
     pub size: u64,
+    /// When the image was last pulled, if known.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_pulled: Option<OffsetDateTime>,
 }
 
 /// Shown where a row has no repository, tag or digest.
@@ -70,6 +77,7 @@ pub fn image_rows(
             digest,
             created: image.subject.created,
             size: image.size,
+            last_pulled: image.last_pulled,
         };
         let keep = |r: &&Reference| predicate.is_none_or(|p| p.reference_matches(r));
         let tags: Vec<&Reference> = image.subject.repo_tags.iter().filter(keep).collect();
@@ -125,6 +133,8 @@ impl ImageRow {
     /// The row as `--format` templates see it (`{{.ID}}`, `{{.Repository}}`,
     /// `{{.Tag}}`, `{{.Digest}}`, `{{.CreatedSince}}`, `{{.CreatedAt}}`,
     /// `{{.Size}}`), as Docker fills them: ID short unless `no_trunc`.
+    /// strata adds `{{.LastPulled}}` (as `CreatedAt`) and
+    /// `{{.LastPulledSince}}` (as `CreatedSince`), `<none>` when unknown.
     pub fn template_value(&self, no_trunc: bool, now: OffsetDateTime) -> serde_json::Value {
         let id = if no_trunc {
             self.id.to_string()
@@ -138,6 +148,10 @@ impl ImageRow {
             "Digest": self.digest.as_ref().map_or_else(|| NONE.to_owned(), Digest::to_string),
             "CreatedSince": created_since(self.created, now),
             "CreatedAt": created_at(self.created),
+            "LastPulled": self.last_pulled.map_or_else(|| NONE.to_owned(), created_at),
+            "LastPulledSince": self
+                .last_pulled
+                .map_or_else(|| NONE.to_owned(), |t| created_since(t, now)),
             "Size": human_size(self.size),
             "VirtualSize": human_size(self.size),
             "SharedSize": "N/A",
@@ -170,6 +184,8 @@ mod tests {
                 created: OffsetDateTime::from_unix_timestamp(created).expect("time"),
             },
             size: 277_000_000,
+            last_pulled: (created == 100)
+                .then(|| OffsetDateTime::from_unix_timestamp(100 + 3600).expect("time")),
         }
     }
 
@@ -250,6 +266,9 @@ mod tests {
         assert_eq!(value["CreatedSince"], "3 hours ago");
         assert_eq!(value["CreatedAt"], "1970-01-01 00:01:40 +0000 UTC");
         assert_eq!(value["Size"], "277MB");
+        assert_eq!(value["LastPulled"], "1970-01-01 01:01:40 +0000 UTC");
+        assert_eq!(value["LastPulledSince"], "2 hours ago");
+        assert_eq!(rows[0].template_value(false, now)["LastPulled"], "<none>");
         assert_eq!(rows[3].template_value(true, now)["ID"], A);
         assert_eq!(rows[0].template_value(false, now)["Digest"], "<none>");
     }

@@ -130,6 +130,8 @@ impl HeaderMap {
             ("VirtualSize", "SIZE"),
             ("SharedSize", "SHARED SIZE"),
             ("UniqueSize", "UNIQUE SIZE"),
+            ("LastPulled", "LAST PULLED AT"),
+            ("LastPulledSince", "LAST PULLED"),
         ]
         .into_iter()
         .collect()

@@ -16,6 +16,10 @@
 //!   the same index are recorded under `name@<their manifest digest>`, so
 //!   the tag does not jump between them.
 //!
+//! Recording sets the image's last pull time; serving a recorded image
+//! again moves it ([`Store::note_pulled`], at most once a minute), which
+//! retention (`--retain`) ranks images by.
+//!
 //! So cached content shows in `strata images`, survives garbage
 //! collection like any pulled image (its blobs are referenced), and is
 //! evicted with `strata rm`, like Docker's pull-through semantics on a
@@ -485,7 +489,9 @@ fn record(store: &Store, p: &Pending) -> Result<bool, StoreError> {
         false => (p.tag.as_ref(), &top),
     };
     if up_to_date(store, p, &record, tag, repo_digest)? {
-        return Ok(true); // pulled again: no write
+        // Pulled again: only its last pull time moves (at most once a minute).
+        store.note_pulled(&record.id)?;
+        return Ok(true);
     }
     let repository = &p.repository;
     let outcome = store.record_image(

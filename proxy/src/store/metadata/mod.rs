@@ -3,7 +3,8 @@
 //!
 //! - [`ImageRecords`]: image records, recorded with their tag and repo
 //!   digest in one step; read, listed, found by ID prefix; removed as one
-//!   read-decide-write step ([`ImageRecords::remove`]).
+//!   read-decide-write step ([`ImageRecords::remove`]); each with its last
+//!   pull time ([`ImageRecords::pulled`]).
 //! - [`References`]: what a repository's tags and repo digests name.
 //! - [`Pins`]: named users of an image.
 //! - [`Leases`]: operations in flight and the digests they hold.
@@ -39,7 +40,7 @@ use std::collections::HashSet;
 
 use shared::digest::Digest;
 use shared::reference::{Tag, TagOrDigest};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 pub use named::{Named, RepoName};
 pub use sqlite::SqliteMetadata;
@@ -62,6 +63,8 @@ pub trait ImageRecords {
     /// dangling `<none>:<none>`); its other repo digests stay.
     /// [`RecordOutcome::up_to_date`]: the image was known and the tag and
     /// repo digest already named it (the tag with the same target).
+    /// Recording is a pull: the image's last pull time becomes `at` (if
+    /// later).
     fn record(
         &self,
         record: &ImageRecord,
@@ -69,6 +72,19 @@ pub trait ImageRecords {
         repo_digest: Option<(&RepoName, &Digest)>,
         at: OffsetDateTime,
     ) -> Result<RecordOutcome, StoreError>;
+
+    /// Notes that image `id` was pulled (or served through `/v2`) at
+    /// `at`: its [`ImageRow::last_pulled`] becomes `at`, unless it is
+    /// already within `granularity` before `at`, or later, or no such
+    /// image is recorded. Returns whether it changed; a call that changes
+    /// nothing does not write. ([`ImageRecords::record`] sets the time
+    /// too.)
+    fn pulled(
+        &self,
+        id: &ImageId,
+        at: OffsetDateTime,
+        granularity: Duration,
+    ) -> Result<bool, StoreError>;
 
     /// Points `name:tag` at image `id`, with the image's first manifest as
     /// the digest the tag resolves to. `None`, changing nothing, when no

@@ -5,10 +5,10 @@
 
 use shared::digest::Digest;
 use shared::reference::Tag;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use super::columns::format_time;
-use super::{SqliteMetadata, load, record, removal};
+use super::{SqliteMetadata, load, pulls, record, removal};
 use crate::store::StoreError;
 use crate::store::metadata::{
     ImageRecords, ImageState, ImageTotals, RecordOutcome, Removal, RepoName,
@@ -24,7 +24,20 @@ impl ImageRecords for SqliteMetadata {
         at: OffsetDateTime,
     ) -> Result<RecordOutcome, StoreError> {
         let now = format_time(at);
-        self.write(|tx| record::record(tx, image, tag, repo_digest, &now))
+        self.write(|tx| {
+            let outcome = record::record(tx, image, tag, repo_digest, &now)?;
+            pulls::set_last_pulled(tx, &image.id.to_string(), at)?;
+            Ok(outcome)
+        })
+    }
+
+    fn pulled(
+        &self,
+        id: &ImageId,
+        at: OffsetDateTime,
+        granularity: Duration,
+    ) -> Result<bool, StoreError> {
+        pulls::pulled(self, id, at, granularity)
     }
 
     fn tag(

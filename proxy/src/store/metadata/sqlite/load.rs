@@ -21,7 +21,8 @@ SELECT i.id, i.manifest_digest, i.created, i.size, i.os, i.architecture, i.varia
     (SELECT json_group_array(x) FROM
         (SELECT name || '@' || digest AS x FROM repo_digests WHERE image_id = i.id ORDER BY name, digest)),
     (SELECT json_group_array(by) FROM
-        (SELECT by FROM pins WHERE image_id = i.id ORDER BY by))
+        (SELECT by FROM pins WHERE image_id = i.id ORDER BY by)),
+    i.last_pulled
 FROM images i";
 
 /// Every row, newest first.
@@ -55,6 +56,7 @@ fn row_from(row: &Row<'_>) -> rusqlite::Result<ImageRow> {
         platform: platform_at(row, 4)?,
         labels: json_at(row, 7)?,
         pins: json_at(row, 10)?,
+        last_pulled: time_opt_at(row, 11)?,
     })
 }
 

@@ -17,6 +17,7 @@
 //! | `error.rs` | SQLite's errors as [`StoreError`]s |
 //! | `images.rs` | [`ImageRecords`](super::ImageRecords) |
 //! | `record.rs`, `load.rs`, `removal.rs` | its writes, reads and removal |
+//! | `pulls.rs` | images' last pull times |
 //! | `references.rs`, `pins.rs`, `leases.rs`, `blob_refs.rs` | the other roles |
 
 mod blob_refs;
@@ -26,6 +27,7 @@ mod images;
 mod leases;
 mod load;
 mod pins;
+mod pulls;
 mod record;
 mod references;
 mod removal;

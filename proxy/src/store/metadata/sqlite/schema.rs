@@ -2,7 +2,7 @@
 //!
 //! | table | one row per | key |
 //! | --- | --- | --- |
-//! | `images` | image (ID = config digest) | `id` |
+//! | `images` | image (ID = config digest), with its last pull time (version 3) | `id` |
 //! | `manifests` | image manifest recorded for an image | `digest` |
 //! | `layers` | layer of a manifest, base first | `manifest_digest, position` |
 //! | `indexes` | index a manifest was chosen from | `digest, manifest_digest` |
@@ -18,11 +18,13 @@
 //! reference count is its number of rows in the `blob_refs` view (images'
 //! configs, manifests, layers, indexes).
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::store::StoreError;
 
-const VERSION: i64 = 2;
+const VERSION: i64 = 3;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS images (
@@ -129,6 +131,28 @@ CREATE VIEW IF NOT EXISTS blob_refs(digest) AS
     UNION ALL SELECT digest FROM indexes;
 ";
 
+/// Version 3: `images.last_pulled` (RFC 3339) and `last_pulled_ns` (for
+/// ordering), when the image was last pulled ([`super::pulls`]). An image
+/// recorded before gets the time it was recorded.
+fn add_last_pulled(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "ALTER TABLE images ADD COLUMN last_pulled TEXT;
+         ALTER TABLE images ADD COLUMN last_pulled_ns INTEGER;",
+    )?;
+    let recorded: Vec<(String, String)> = tx
+        .prepare("SELECT id, recorded FROM images")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, recorded) in recorded {
+        // A time this strata did not write stays unknown (least recent).
+        let Ok(at) = OffsetDateTime::parse(&recorded, &Rfc3339) else {
+            continue;
+        };
+        super::pulls::set_last_pulled(tx, &id, at)?;
+    }
+    Ok(())
+}
+
 /// Brings the schema to [`VERSION`]; safe when several processes open a
 /// new store at once (the check and the change share one write
 /// transaction).
@@ -143,12 +167,66 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             ),
         });
     }
-    if version < VERSION {
+    if version < 2 {
         // Every statement is `IF NOT EXISTS`: a version-1 store gains the
         // `waiting` table, and a new one gets everything.
         tx.execute_batch(SCHEMA_V1)?;
+    }
+    if version < 3 {
+        add_last_pulled(&tx)?;
+    }
+    if version < VERSION {
         tx.pragma_update(None, "user_version", VERSION)?;
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_2_stores_gain_last_pull_times_from_record_times() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut conn = Connection::open(dir.path().join("meta.db")).expect("open");
+        conn.execute_batch(SCHEMA_V1).expect("v2 schema");
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version");
+        for (id, recorded) in [
+            ("sha256:aa", "2024-04-10T19:52:11.471623187Z"),
+            ("sha256:bb", "not a time"),
+        ] {
+            conn.execute(
+                "INSERT INTO images (id, config_size, manifest_digest, size, os, architecture, labels, recorded)
+                 VALUES (?1, 1, 'sha256:m', 1, 'linux', 'amd64', '{}', ?2)",
+                [id, recorded],
+            )
+            .expect("insert");
+        }
+        migrate(&mut conn).expect("migrate");
+        migrate(&mut conn).expect("migrate again changes nothing");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .expect("version");
+        assert_eq!(version, VERSION);
+        let rows: Vec<(String, Option<String>, Option<i64>)> = conn
+            .prepare("SELECT id, last_pulled, last_pulled_ns FROM images ORDER BY id")
+            .expect("prepare")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [
+                (
+                    "sha256:aa".to_owned(),
+                    Some("2024-04-10T19:52:11.471623187Z".to_owned()),
+                    Some(1_712_778_731_471_623_187)
+                ),
+                ("sha256:bb".to_owned(), None, None),
+            ]
+        );
+    }
 }
