@@ -3,7 +3,7 @@
 //! falls back to the referrers tag schema (`sha256-<hex>`), filters by
 //! `artifactType` itself and says so, answers an empty index for a
 //! manifest nothing refers to, and serves the last list it saw while the
-//! upstream is down.
+//! upstream is down, after a restart and a garbage collection too.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -169,7 +169,8 @@ async fn referrers_pass_through_filter_and_outlive_the_upstream() {
 
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
     let server = serve(&[registry.host()], &cli);
-    let base = v2(&server, &registry.host(), "library/redis");
+    let host = registry.host();
+    let base = v2(&server, &host, "library/redis");
     let all_url = format!("{base}/referrers/{}", redis.digest);
     let (status, headers, all) = referrers(&all_url).await;
     assert_eq!(status, StatusCode::OK, "{all}");
@@ -214,4 +215,24 @@ async fn referrers_pass_through_filter_and_outlive_the_upstream() {
             .is_ok_and(|w| w.contains("upstream unreachable")),
         "{headers:?}"
     );
+
+    // Kept across a restart (kill -9) and a garbage collection.
+    let server = server.restart().expect("restart");
+    let gc = cli
+        .command(&[])
+        .env("STRATA_STORE", server.store())
+        .arg("gc")
+        .output()
+        .expect("strata gc");
+    assert!(
+        gc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
+    let base = v2(&server, &host, "library/redis");
+    let (status, headers, restarted) =
+        referrers(&format!("{base}/referrers/{}", redis.digest)).await;
+    assert_eq!(status, StatusCode::OK, "{restarted}");
+    assert_eq!(digests(&restarted), digests(&all));
+    assert!(headers.contains_key("warning"), "{headers:?}");
 }

@@ -77,7 +77,8 @@ pub struct ServeArgs {
 
 fn parse_tag_ttl(s: &str) -> Result<std::time::Duration, String> {
     let ttl = shared::units::parse_duration(s).map_err(|e| e.to_string())?;
-    std::time::Duration::try_from(ttl).map_err(|_| format!("--tag-ttl {s}: give a duration of 0 or more"))
+    std::time::Duration::try_from(ttl)
+        .map_err(|_| format!("--tag-ttl {s}: give a duration of 0 or more"))
 }
 
 fn parse_mirror_default(s: &str) -> Result<String, String> {

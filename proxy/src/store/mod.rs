@@ -76,6 +76,7 @@ mod lock;
 pub mod metadata;
 mod pins;
 mod record;
+mod referrer_lists;
 mod remove;
 mod repository;
 mod resolve;
@@ -95,8 +96,8 @@ pub use handle::Store;
 pub use image_records::PULL_TIME_GRANULARITY;
 pub use lease::{LeaseGuard, LeaseInfo};
 pub use metadata::{
-    BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, RepoName,
-    SqliteMetadata, WaitingImage, WaitingImages,
+    BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, ReferrerLists,
+    RepoName, SqliteMetadata, WaitingImage, WaitingImages,
 };
 pub use record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 pub use remove::RemoveLine;

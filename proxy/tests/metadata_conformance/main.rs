@@ -32,6 +32,7 @@ mod handles;
 mod images;
 mod lifecycle;
 mod pulls;
+mod referrers;
 mod waiting;
 
 use store_support::{CHILD_ENV, DIR_ENV, run_at_once, wait_for_parent};
@@ -154,6 +155,7 @@ mod suite {
     pub use super::images::*;
     pub use super::lifecycle::*;
     pub use super::pulls::*;
+    pub use super::referrers::*;
     pub use super::waiting::*;
 }
 
@@ -183,6 +185,7 @@ mod sqlite {
         blob_references_are_the_marks,
         totals_count_shared_blobs_once,
         waiting_images_are_kept_bounded_and_forgotten,
+        referrer_lists_are_kept_bounded_and_referenced,
         generation_changes_with_commits_from_any_handle,
         last_pull_times_move_forward_at_most_once_per_granularity,
         a_sound_backend_has_no_problems;

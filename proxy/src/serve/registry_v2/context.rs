@@ -16,7 +16,6 @@ use super::limits::{
     BODY_DEADLINE, CLIENT_STALL, MAX_BLOB_SIZE, MAX_BLOB_TRANSFERS, MAX_UPSTREAM_FETCHES,
     PERMIT_WAIT,
 };
-use super::referrers::CachedReferrers;
 use super::resolved_tags::ResolvedTags;
 use super::served_manifest::ManifestBytes;
 use crate::registry::pace::Pace;
@@ -36,8 +35,6 @@ pub struct V2Context {
     pub resolved: ResolvedTags,
     /// Tags confirmed upstream within `--tag-ttl` ([`super::fresh_tags`]).
     pub fresh_tags: FreshTags,
-    /// The latest referrers list per manifest ([`super::referrers`]).
-    pub referrers: CachedReferrers,
     /// Image manifests waiting for their blobs ([`super::cached`]).
     pub cached: CachedImages,
     upstream: Arc<Semaphore>,
@@ -76,7 +73,6 @@ impl V2Context {
             declared: DeclaredSizes::default(),
             resolved: ResolvedTags::default(),
             fresh_tags: FreshTags::default(),
-            referrers: CachedReferrers::default(),
             cached: CachedImages::default(),
             upstream: Arc::new(Semaphore::new(max_upstream.max(1))),
             transfers: Arc::new(Semaphore::new(MAX_BLOB_TRANSFERS)),

@@ -9,15 +9,13 @@
 //! - The answer is always `200` with an image index, empty when nothing
 //!   refers to the manifest, as the distribution spec asks of a registry
 //!   with the referrers API.
-//! - The latest list per repository and manifest is stored (a small blob,
-//!   named by its digest) and remembered in memory ([`CachedReferrers`],
-//!   bounded): when the upstream is down, that list is served with a
-//!   `Warning`, so `cosign verify` or `notation verify` pointed at strata
-//!   work for a cached image. After a restart, or once `strata gc`
-//!   collected the list, an upstream that is down gets the client an error.
-
-use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+//! - The latest non-empty list per repository and manifest is kept in the
+//!   store (a small blob, named in the metadata:
+//!   [`crate::store::ReferrerLists`], the last 10,000): when the upstream
+//!   is down, that list is served with a `Warning`, across restarts too,
+//!   so `cosign verify` or `notation verify` pointed at strata work for a
+//!   cached image. Garbage collection keeps kept lists; the artifacts they
+//!   name are cache until they are pulled as images.
 
 use axum::body::Body;
 use axum::http::header::{self, HeaderName, HeaderValue};
@@ -32,40 +30,8 @@ use super::error::{Subject, V2Error};
 use super::response::blocking;
 use crate::serve::AppState;
 
-/// Most `(repository, manifest)` lists remembered.
-pub const REFERRERS_LIMIT: usize = 4096;
-
 /// The header saying which filters an answer applied.
 pub const FILTERS_APPLIED: HeaderName = HeaderName::from_static("oci-filters-applied");
-
-/// The latest referrers list of each `(repository, manifest)`: the digest
-/// of its stored copy.
-#[derive(Debug, Default)]
-pub struct CachedReferrers {
-    lists: Mutex<VecDeque<(String, Digest, Digest)>>,
-}
-
-impl CachedReferrers {
-    fn remember(&self, repository: &Reference, subject: &Digest, list: Digest) {
-        let name = repository.canonical_name();
-        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
-        lists.retain(|(n, s, _)| !(*n == name && s == subject));
-        while lists.len() >= REFERRERS_LIMIT {
-            lists.pop_front();
-        }
-        lists.push_back((name, subject.clone(), list));
-    }
-
-    fn stored(&self, repository: &Reference, subject: &Digest) -> Option<Digest> {
-        let name = repository.canonical_name();
-        self.lists
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|(n, s, _)| *n == name && s == subject)
-            .map(|(_, _, list)| list.clone())
-    }
-}
 
 /// Serves the referrers of `subject` in `repository`; `query` may carry
 /// `artifactType`.
@@ -87,18 +53,16 @@ pub async fn serve(
     let (index, stale) = match fetched {
         Ok(found) => {
             let index = found.map_or_else(no_referrers, |r| r.index);
-            keep(state, context, repository, subject, &index).await;
+            keep(state, repository, subject, &index).await;
             (index, false)
         }
-        Err(e) if V2Error::upstream_is_down(&e) => {
-            match kept(state, context, repository, subject).await {
-                Some(index) => {
-                    tracing::warn!(repository = %repository, subject = %subject, error = %e, "upstream is down; serving the referrers listed at the last request");
-                    (index, true)
-                }
-                None => return Err(V2Error::upstream(&e, Subject::Manifest)),
+        Err(e) if V2Error::upstream_is_down(&e) => match kept(state, repository, subject).await {
+            Some(index) => {
+                tracing::warn!(repository = %repository, subject = %subject, error = %e, "upstream is down; serving the referrers listed at the last request");
+                (index, true)
             }
-        }
+            None => return Err(V2Error::upstream(&e, Subject::Manifest)),
+        },
         Err(e) => return Err(V2Error::upstream(&e, Subject::Manifest)),
     };
     let answer = filter_referrers(&index, artifact_type.as_ref());
@@ -130,44 +94,29 @@ pub async fn serve(
     Ok(response)
 }
 
-/// Stores `index` and remembers it as the list of `subject`; a failure
-/// is logged, never the client's.
-async fn keep(
-    state: &AppState,
-    context: &V2Context,
-    repository: &Reference,
-    subject: &Digest,
-    index: &ImageIndex,
-) {
+/// Keeps `index` as the list of `subject` (forgets it when empty); a
+/// failure is logged, never the client's.
+async fn keep(state: &AppState, repository: &Reference, subject: &Digest, index: &ImageIndex) {
     let Ok(bytes) = serde_json::to_vec(index) else {
         return;
     };
-    let digest = Digest::sha256_of(&bytes);
-    let (store, key) = (state.store().clone(), digest.clone());
-    match blocking("storing a referrers list", move || {
-        store.put_small(&key, &bytes)
+    let empty = index.manifests.is_empty();
+    let (store, name, key) = (state.store().clone(), repository.clone(), subject.clone());
+    let kept = blocking("keeping a referrers list", move || {
+        store.keep_referrers(&name, &key, &bytes, empty)
     })
-    .await
-    {
-        Ok(_) => context.referrers.remember(repository, subject, digest),
-        Err(e) => {
-            tracing::warn!(repository = %repository, subject = %subject, error = %e, "a referrers list could not be stored; it is not served while the upstream is down")
-        }
+    .await;
+    if let Err(e) = kept {
+        tracing::warn!(repository = %repository, subject = %subject, error = %e, "a referrers list could not be kept; it is not served while the upstream is down");
     }
 }
 
-/// The list stored for `subject` at the last request, if it is still
-/// in the store and reads as an index.
-async fn kept(
-    state: &AppState,
-    context: &V2Context,
-    repository: &Reference,
-    subject: &Digest,
-) -> Option<ImageIndex> {
-    let digest = context.referrers.stored(repository, subject)?;
-    let store = state.store().clone();
+/// The list kept for `subject`, if the store still has it and it reads
+/// as an index.
+async fn kept(state: &AppState, repository: &Reference, subject: &Digest) -> Option<ImageIndex> {
+    let (store, name, key) = (state.store().clone(), repository.clone(), subject.clone());
     let bytes = blocking("reading a referrers list", move || {
-        store.read_small(&digest)
+        store.kept_referrers(&name, &key)
     })
     .await
     .ok()

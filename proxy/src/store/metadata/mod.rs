@@ -49,7 +49,7 @@ pub use values::{
 };
 
 use super::StoreError;
-use super::record::{ImageId, ImageRecord, ImageRow};
+use super::record::{BlobRef, ImageId, ImageRecord, ImageRow};
 
 /// Image records: recording, reading, listing, removing.
 pub trait ImageRecords {
@@ -212,9 +212,42 @@ pub trait WaitingImages {
     fn done_waiting(&self, repository: &RepoName, manifest: &Digest) -> Result<bool, StoreError>;
 }
 
+/// The latest referrers list `/v2` saw per repository and manifest (the
+/// list itself is a small blob in the store), bounded: so a restarted
+/// `strata serve` still answers `GET /v2/<name>/referrers/<digest>` while
+/// the upstream is down. A kept list counts as referenced, so garbage
+/// collection leaves it.
+pub trait ReferrerLists {
+    /// Keeps `list` as `subject`'s referrers in `repository` (replacing
+    /// the one kept before), then forgets the oldest beyond `limit`;
+    /// `None` forgets it (nothing refers to `subject`).
+    fn keep_referrers(
+        &self,
+        repository: &RepoName,
+        subject: &Digest,
+        list: Option<&BlobRef>,
+        limit: usize,
+    ) -> Result<(), StoreError>;
+
+    /// The list kept for `subject` in `repository`.
+    fn referrers(
+        &self,
+        repository: &RepoName,
+        subject: &Digest,
+    ) -> Result<Option<BlobRef>, StoreError>;
+}
+
 /// A complete metadata backend: every role, shareable between threads.
 pub trait Metadata:
-    ImageRecords + References + Pins + Leases + BlobReferences + WaitingImages + Send + Sync
+    ImageRecords
+    + References
+    + Pins
+    + Leases
+    + BlobReferences
+    + WaitingImages
+    + ReferrerLists
+    + Send
+    + Sync
 {
     /// A value that changes whenever the metadata may have changed, by
     /// this handle or any other (another process's included). Equal

@@ -18,6 +18,7 @@
 //! | `images.rs` | [`ImageRecords`](super::ImageRecords) |
 //! | `record.rs`, `load.rs`, `removal.rs` | its writes, reads and removal |
 //! | `pulls.rs` | images' last pull times |
+//! | `waiting.rs`, `referrer_lists.rs` | what `/v2` keeps across restarts |
 //! | `references.rs`, `pins.rs`, `leases.rs`, `blob_refs.rs` | the other roles |
 
 mod blob_refs;
@@ -30,6 +31,7 @@ mod pins;
 mod pulls;
 mod record;
 mod references;
+mod referrer_lists;
 mod removal;
 mod schema;
 mod waiting;

@@ -12,11 +12,13 @@
 //! | `leases` | operation in flight | `id` |
 //! | `lease_resources` | digest a lease holds | `lease_id, digest` |
 //! | `waiting` | image manifest `/v2` served, waiting for its blobs (version 2) | `name, manifest_digest` |
+//! | `referrer_lists` | the referrers list `/v2` last saw for a manifest (version 4) | `name, subject` |
 //!
 //! Names are canonical repository names (`docker.io/library/redis`).
 //! Deleting an image cascades to everything that names it. A blob's
 //! reference count is its number of rows in the `blob_refs` view (images'
-//! configs, manifests, layers, indexes).
+//! configs, manifests, layers, indexes, and, from version 4, kept
+//! referrers lists).
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use time::OffsetDateTime;
@@ -24,7 +26,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::store::StoreError;
 
-const VERSION: i64 = 3;
+const VERSION: i64 = 4;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS images (
@@ -153,6 +155,28 @@ fn add_last_pulled(tx: &Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Version 4: `referrer_lists` ([`super::referrer_lists`]), which the
+/// `blob_refs` view now counts.
+const REFERRER_LISTS: &str = "
+CREATE TABLE IF NOT EXISTS referrer_lists (
+    name TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    list_digest TEXT NOT NULL,
+    list_size INTEGER NOT NULL,
+    list_media_type TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (name, subject)
+);
+CREATE INDEX IF NOT EXISTS referrer_lists_digest ON referrer_lists(list_digest);
+DROP VIEW IF EXISTS blob_refs;
+CREATE VIEW blob_refs(digest) AS
+    SELECT id FROM images
+    UNION ALL SELECT digest FROM manifests
+    UNION ALL SELECT digest FROM layers
+    UNION ALL SELECT digest FROM indexes
+    UNION ALL SELECT list_digest FROM referrer_lists;
+";
+
 /// Brings the schema to [`VERSION`]; safe when several processes open a
 /// new store at once (the check and the change share one write
 /// transaction).
@@ -174,6 +198,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if version < 3 {
         add_last_pulled(&tx)?;
+    }
+    if version < 4 {
+        tx.execute_batch(REFERRER_LISTS)?;
     }
     if version < VERSION {
         tx.pragma_update(None, "user_version", VERSION)?;
