@@ -52,10 +52,11 @@ pub enum Fault {
     /// with this status and a distribution error body, without asking the
     /// registry (`429` comes with `Retry-After: 1`).
     Status(String, u16),
-    /// Apply one of `faults`, picked at random, to about one in `one_in`
-    /// requests for blobs and manifests. The generator is seeded, so a run
-    /// draws the same sequence (which request gets which draw still
-    /// depends on the order concurrent requests arrive in).
+    /// Apply one of `faults` to about one in `one_in` requests for blobs
+    /// and manifests, picked by a seeded generator (which request gets
+    /// which draw still depends on the order concurrent requests arrive
+    /// in). The faults that can change a request take turns, so every kind
+    /// comes up once a few requests of that sort drew one.
     AtRandom {
         /// The generator's seed.
         seed: u64,
@@ -83,6 +84,21 @@ impl Fault {
             Fault::AtRandom { .. } => "at random".to_owned(),
         }
     }
+
+    /// Whether this fault can change a request for a blob (else a
+    /// manifest), by `GET` (else `HEAD` and the like).
+    fn applies(&self, is_blob: bool, is_get: bool) -> bool {
+        match self {
+            Fault::CorruptBlob(_)
+            | Fault::SlowBlob(..)
+            | Fault::TrickleBlob(..)
+            | Fault::EndlessBlob(_)
+            | Fault::ResetBlob(_) => is_blob && is_get,
+            Fault::CorruptManifest(_) | Fault::TrickleManifest(..) => !is_blob && is_get,
+            Fault::Status(..) => true,
+            Fault::HugeListing(_) | Fault::AtRandom { .. } => false,
+        }
+    }
 }
 
 /// Tags on each page of [`Fault::HugeListing`], each 1,000 characters.
@@ -102,15 +118,20 @@ struct Shared {
     http: reqwest::Client,
     /// Draws so far, for [`Fault::AtRandom`].
     draws: AtomicU64,
+    /// Faults dealt so far by [`Fault::AtRandom`], by sort of request
+    /// (blob or manifest, `GET` or not), for taking turns.
+    dealt: [AtomicU64; 4],
     /// Faults applied, by [`Fault::kind`].
     injected: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Shared {
-    /// The faults for one request to `path`: the configured ones, with each
-    /// [`Fault::AtRandom`] replaced by the fault it draws, if any.
-    fn draw(&self, path: &str) -> Vec<Fault> {
-        let eligible = path.contains("/blobs/") || path.contains("/manifests/");
+    /// The faults for one `method` request to `path`: the configured ones,
+    /// with each [`Fault::AtRandom`] replaced by the fault it deals, if any.
+    fn draw(&self, method: &axum::http::Method, path: &str) -> Vec<Fault> {
+        let is_blob = path.contains("/blobs/");
+        let is_get = method == axum::http::Method::GET;
+        let eligible = is_blob || path.contains("/manifests/");
         let mut out = Vec::new();
         for fault in &self.faults {
             match fault {
@@ -119,14 +140,20 @@ impl Shared {
                     one_in,
                     faults,
                 } => {
-                    if !eligible || faults.is_empty() {
+                    let applicable: Vec<&Fault> = faults
+                        .iter()
+                        .filter(|f| f.applies(is_blob, is_get))
+                        .collect();
+                    if !eligible || applicable.is_empty() {
                         continue;
                     }
                     let n = self.draws.fetch_add(1, Ordering::Relaxed);
                     let r = splitmix64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                    if r % (*one_in).max(1) == 0 {
-                        let pick = (r >> 32) % faults.len() as u64;
-                        out.extend(faults.get(pick as usize).cloned());
+                    if r.is_multiple_of((*one_in).max(1)) {
+                        let sort = usize::from(is_blob) * 2 + usize::from(is_get);
+                        let turn = self.dealt[sort].fetch_add(1, Ordering::Relaxed);
+                        let pick = (turn % applicable.len() as u64) as usize;
+                        out.extend(applicable.get(pick).map(|f| (*f).clone()));
                     }
                 }
                 other => out.push(other.clone()),
@@ -162,6 +189,7 @@ impl FaultyRegistry {
             faults,
             http,
             draws: AtomicU64::new(0),
+            dealt: Default::default(),
             injected: Mutex::default(),
         });
         let app = Router::new().fallback(forward).with_state(shared.clone());
@@ -194,7 +222,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let faults = shared.draw(&path_and_query);
+    let faults = shared.draw(request.method(), &path_and_query);
     let is_blob = path_and_query.contains("/blobs/");
     let is_manifest = path_and_query.contains("/manifests/");
     if request.method() == axum::http::Method::GET
@@ -336,9 +364,10 @@ fn status_error(status: u16) -> Response {
     )
         .into_response();
     if status == StatusCode::TOO_MANY_REQUESTS {
-        response
-            .headers_mut()
-            .insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            HeaderValue::from_static("1"),
+        );
     }
     response
 }
