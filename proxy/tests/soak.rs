@@ -231,14 +231,17 @@ async fn soak() {
         vec![Fault::AtRandom {
             seed,
             one_in: 6,
+            // Faults take turns in this order among those that fit a
+            // request, so the rarer sorts (a manifest GET that reaches the
+            // upstream) start with the faults only they can get.
             faults: vec![
-                Fault::CorruptBlob(String::new()),
                 Fault::CorruptManifest(String::new()),
+                Fault::TrickleManifest(String::new(), Duration::from_millis(3)),
+                Fault::CorruptBlob(String::new()),
                 Fault::ResetBlob(String::new()),
+                Fault::SlowBlob(String::new(), 1 << 20),
                 Fault::Status(String::new(), 500),
                 Fault::Status(String::new(), 429),
-                Fault::TrickleManifest(String::new(), Duration::from_millis(3)),
-                Fault::SlowBlob(String::new(), 1 << 20),
             ],
         }],
     )

@@ -332,13 +332,16 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             let half = bytes.len() / 2;
             let mut bytes = bytes;
             bytes.truncate(half);
-            let stream = futures_util::stream::iter([
-                Ok(bytes),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "reset mid-body on purpose",
-                )),
-            ]);
+            // The pause lets the headers and the first half go out before the cut.
+            let stream = futures_util::stream::once(async move { Ok(bytes) }).chain(
+                futures_util::stream::once(async {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "reset mid-body on purpose",
+                    ))
+                }),
+            );
             (status, headers, Body::from_stream(stream)).into_response()
         }
         _ => (status, headers, bytes).into_response(),
