@@ -111,12 +111,13 @@ fn cli(store: &std::path::Path, args: &[&str]) -> (bool, String) {
 
 /// What the run did, for the table.
 struct Figures {
+    start: Instant,
     seconds: u64,
     seed: u64,
     tally: Arc<Tally>,
     injected: BTreeMap<String, u64>,
-    registry_restarts: u64,
-    kills: u64,
+    registry_restarts: Vec<Duration>,
+    kills: Vec<Duration>,
     gc: GcRuns,
     images: usize,
     lost: usize,
@@ -134,8 +135,19 @@ fn table(f: &Figures) -> String {
     let at = |q: f64| {
         latencies
             .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
+            .map(|(took, _)| *took)
             .unwrap_or_default()
+    };
+    let (max, max_sent) = latencies
+        .last()
+        .map(|(took, sent)| (*took, sent.duration_since(f.start)))
+        .unwrap_or_default();
+    let seconds = |moments: &[Duration]| {
+        moments
+            .iter()
+            .map(|m| format!("{:.1} s", m.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let clients = f
         .tally
@@ -148,7 +160,11 @@ fn table(f: &Figures) -> String {
         .injected
         .iter()
         .map(|(kind, n)| format!("{kind} {n}"))
-        .chain([format!("registry restart {}", f.registry_restarts)])
+        .chain([format!(
+            "registry restart {} (at {})",
+            f.registry_restarts.len(),
+            seconds(&f.registry_restarts)
+        )])
         .collect::<Vec<_>>()
         .join(", ");
     let rows = [
@@ -168,11 +184,12 @@ fn table(f: &Figures) -> String {
         (
             "GET /api/v1/version under load".to_owned(),
             format!(
-                "{} answers; p50 {}, p99 {}, max {}",
+                "{} answers; p50 {}, p99 {}, max {} (sent at {:.1} s)",
                 latencies.len(),
                 ms(at(0.5)),
                 ms(at(0.99)),
-                ms(latencies.last().copied().unwrap_or_default())
+                ms(max),
+                max_sent.as_secs_f64()
             ),
         ),
         (
@@ -183,7 +200,7 @@ fn table(f: &Figures) -> String {
         ("faults injected".to_owned(), faults),
         (
             "strata serve kill -9 survived".to_owned(),
-            f.kills.to_string(),
+            format!("{} (at {})", f.kills.len(), seconds(&f.kills)),
         ),
         (
             "strata gc runs (another process)".to_owned(),
@@ -302,7 +319,7 @@ async fn soak() {
     .map(|(at, what)| (Duration::from_secs_f64(seconds as f64 * at), what))
     .collect();
     moments.sort();
-    let (mut kills, mut registry_restarts) = (0u64, 0u64);
+    let (mut kills, mut registry_restarts) = (Vec::new(), Vec::new());
     for (at, what) in moments {
         tokio::time::sleep_until((start + at).into()).await;
         if what == "kill" {
@@ -316,11 +333,11 @@ async fn soak() {
             server = tokio::task::block_in_place(move || server.restart_in_place())
                 .expect("strata serve starts again on the same store and port");
             assert_eq!(server.url(), soak.strata);
-            kills += 1;
+            kills.push(at);
         } else {
             eprintln!("soak: registry restart at {:.1} s", at.as_secs_f64());
             tokio::task::block_in_place(|| registry.restart()).expect("registry restart");
-            registry_restarts += 1;
+            registry_restarts.push(at);
         }
     }
 
@@ -345,6 +362,7 @@ async fn soak() {
         .filter(|l| l.contains("is missing") || l.contains("the record says"))
         .count();
     let figures = Figures {
+        start,
         seconds,
         seed,
         tally: soak.tally.clone(),
@@ -366,8 +384,8 @@ async fn soak() {
     assert_eq!(soak.tally.corrupt_deliveries(), Vec::<String>::new());
     assert!(fsck_ok, "strata fsck failed:\n{fsck}");
     assert_eq!(lost, 0, "{fsck}");
-    assert_eq!(kills, 2);
-    assert_eq!(registry_restarts, 1);
+    assert_eq!(figures.kills.len(), 2);
+    assert_eq!(figures.registry_restarts.len(), 1);
     assert_eq!(figures.gc.failed, 0, "strata gc failed meanwhile");
     for kind in KINDS {
         assert!(

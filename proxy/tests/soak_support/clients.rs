@@ -184,7 +184,7 @@ pub async fn api_poller(soak: Arc<Soak>) {
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let ok = response.status().is_success() && response.bytes().await.is_ok();
                 if ok {
-                    soak.tally.latency(started.elapsed());
+                    soak.tally.latency(started.elapsed(), started);
                     soak.tally.ok("api version");
                 } else {
                     soak.tally.error("api version");
@@ -239,6 +239,7 @@ fn dir_verifies(dir: &Path, digest: &str) -> Result<(), String> {
     if sha256(&top) != digest {
         return Err(format!("manifest.json is {}, not {digest}", sha256(&top)));
     }
+    let mut checked = 0;
     for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
         let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -250,6 +251,11 @@ fn dir_verifies(dir: &Path, digest: &str) -> Result<(), String> {
         if sha256(&bytes) != format!("sha256:{hex}") {
             return Err(format!("{name} hashes to {}", sha256(&bytes)));
         }
+        checked += 1;
+    }
+    // At least a config and a layer.
+    if checked < 2 {
+        return Err(format!("only {checked} files named by digest"));
     }
     Ok(())
 }
@@ -396,7 +402,7 @@ pub struct GcRuns {
 }
 
 /// `strata gc` in a loop, as another process on the server's store; every
-/// third round first removes a random image (`strata rm -f`), so its blobs
+/// other round first removes a random image (`strata rm -f`), so its blobs
 /// go and the next client fetches them from the faulty upstream again.
 pub fn gc_loop(soak: &Soak, strata: &Path, store: &Path) -> GcRuns {
     let mut rng = Rng::new(soak.seed, 600);
@@ -411,7 +417,7 @@ pub fn gc_loop(soak: &Soak, strata: &Path, store: &Path) -> GcRuns {
     let mut round = 0u64;
     while soak.running() {
         round += 1;
-        if round.is_multiple_of(3) {
+        if round.is_multiple_of(2) {
             let listed = cli(&["images", "-q", "--no-trunc"]);
             let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
                 .lines()

@@ -131,7 +131,7 @@ pub struct Tally {
     corrupt: Mutex<Vec<String>>,
     /// HTTP responses strata sent the test's own clients (any status).
     pub answered: AtomicU64,
-    latencies: Mutex<Vec<Duration>>,
+    latencies: Mutex<Vec<(Duration, Instant)>>,
     in_flight: AtomicUsize,
     /// The most blob requests in flight at once.
     pub peak: AtomicUsize,
@@ -176,13 +176,13 @@ impl Tally {
         self.by_client.lock().expect("lock").clone()
     }
 
-    /// Records one `/api/v1/version` answer's latency.
-    pub fn latency(&self, took: Duration) {
-        self.latencies.lock().expect("lock").push(took);
+    /// Records one `/api/v1/version` answer's latency, for a request sent at `sent`.
+    pub fn latency(&self, took: Duration, sent: Instant) {
+        self.latencies.lock().expect("lock").push((took, sent));
     }
 
-    /// The latencies recorded, sorted.
-    pub fn latencies(&self) -> Vec<Duration> {
+    /// The latencies recorded with when each request was sent, sorted by latency.
+    pub fn latencies(&self) -> Vec<(Duration, Instant)> {
         let mut all = self.latencies.lock().expect("lock").clone();
         all.sort();
         all
