@@ -51,7 +51,7 @@ bench: setup frontend proxy
 
 # The soak test for about ten minutes (cargo test runs a 40 s version);
 # writes its table into bench/results.md under "Soak".
-soak: setup frontend
+soak: setup frontend proxy
 	scripts/soak.sh
 
 clean:

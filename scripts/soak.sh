@@ -8,12 +8,16 @@
 #
 #   STRATA_SOAK_SECONDS  length (default 600)
 #   STRATA_SOAK_SEED     the seed of every random choice (printed; default: the clock)
+#   STRATA_SOAK_BIN      the strata binary to serve with (default: the release
+#                        build, which make soak builds; the test itself is a debug build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${STRATA_SOAK_SECONDS:-600}"
+bin="${STRATA_SOAK_BIN:-$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/strata}"
+[ -x "$bin" ] || { echo "no $bin: run cargo build --release -p strata (make soak does)" >&2; exit 1; }
 report="$(mktemp)"
 trap 'rm -f "$report"' EXIT
-STRATA_SOAK_SECONDS="$seconds" STRATA_SOAK_REPORT="$report" \
+STRATA_SOAK_SECONDS="$seconds" STRATA_SOAK_REPORT="$report" STRATA_SOAK_BIN="$bin" \
   STRATA_SOAK_BROWSER="${STRATA_SOAK_BROWSER:-1}" \
   cargo test -p strata --test soak -- --nocapture
 python3 - "$report" "$seconds" <<'PY'

@@ -17,7 +17,7 @@
 //!
 //! `STRATA_SOAK_SECONDS` sets the length (default 40, what `cargo test`
 //! runs), `STRATA_SOAK_SEED` the seed (printed), `STRATA_SOAK_REPORT` a
-//! file to write the table to. `make soak` (`scripts/soak.sh`) runs it for
+//! file to write the table to, `STRATA_SOAK_BIN` another `strata` binary. `make soak` (`scripts/soak.sh`) runs it for
 //! 600 s and puts the table in `bench/results.md`.
 
 mod soak_support;
@@ -35,7 +35,12 @@ use test_support::fixtures::{self, large_image};
 use test_support::strata::{StrataOptions, built_dashboard};
 use test_support::{Auth, Registry};
 
-const STRATA: &str = env!("CARGO_BIN_EXE_strata");
+/// The `strata` binary: this build's, or `STRATA_SOAK_BIN` (`make soak`
+/// runs the release build, so the figures are the server's, not a debug
+/// build's).
+fn strata_bin() -> String {
+    std::env::var("STRATA_SOAK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_strata").to_owned())
+}
 
 /// The fault kinds every run must inject at least once.
 const KINDS: [&str; 6] = [
@@ -97,7 +102,7 @@ fn push(registry: &Registry) -> Vec<Image> {
 
 /// `strata ARGS` on `store`: (success, stdout).
 fn cli(store: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(STRATA)
+    let output = Command::new(strata_bin())
         .env("STRATA_STORE", store)
         .args(args)
         .output()
@@ -171,9 +176,14 @@ fn table(f: &Figures) -> String {
         (
             "run".to_owned(),
             format!(
-                "{} s, seed {}, browser {}",
+                "{} s, seed {}, strata {} build, browser {}",
                 f.seconds,
                 f.seed,
+                if strata_bin().contains("/release/") {
+                    "release"
+                } else {
+                    "debug"
+                },
                 if f.browser { "on" } else { "off" }
             ),
         ),
@@ -263,7 +273,8 @@ async fn soak() {
         }],
     )
     .expect("faulty registry");
-    let mut options = StrataOptions::new(STRATA).env("STRATA_INSECURE_REGISTRIES", faulty.host());
+    let mut options =
+        StrataOptions::new(strata_bin()).env("STRATA_INSECURE_REGISTRIES", faulty.host());
     if browser {
         options = options.with_built_dashboard().expect("dashboard");
     }
@@ -305,7 +316,9 @@ async fn soak() {
     });
     let gc = {
         let (soak, store) = (soak.clone(), store.clone());
-        std::thread::spawn(move || clients::gc_loop(&soak, std::path::Path::new(STRATA), &store))
+        std::thread::spawn(move || {
+            clients::gc_loop(&soak, std::path::Path::new(&strata_bin()), &store)
+        })
     };
 
     // The disruptions, at seeded moments: two kill -9s of strata serve and
