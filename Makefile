@@ -8,7 +8,7 @@ SHELL := /bin/bash
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test setup frontend proxy lint unit wasm-test fuzz demo bench clean
+.PHONY: run test setup frontend proxy lint unit wasm-test fuzz demo bench soak clean
 
 run: setup frontend proxy
 	./target/release/strata serve --listen $(LISTEN) --dist dist
@@ -48,6 +48,11 @@ demo: setup frontend proxy
 
 bench: setup frontend proxy
 	scripts/bench.sh
+
+# The soak test for about ten minutes (cargo test runs a 40 s version);
+# writes its table into bench/results.md under "Soak".
+soak: setup frontend proxy
+	scripts/soak.sh
 
 clean:
 	cargo clean

@@ -322,8 +322,15 @@ def write_results(rows, total):
     table = "| measurement | median | detail | goal |\n| --- | --- | --- | --- |\n" + "".join(f"| {a} | {b} | {c} | {g} |\n" for a, b, c, g in rows)
     print("\n" + header + table)
     os.makedirs(os.path.join(ROOT, "bench"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench/results.md"), "w") as f:
-        f.write("# strata benchmark results\n\nReproduce with `make bench`.\n\n" + header + table)
+    path = os.path.join(ROOT, "bench/results.md")
+    # make soak's section stays as it was.
+    soak = ""
+    if os.path.exists(path):
+        previous = open(path).read()
+        if "\n## Soak\n" in previous:
+            soak = "\n## Soak\n" + previous.split("\n## Soak\n", 1)[1]
+    with open(path, "w") as f:
+        f.write("# strata benchmark results\n\nReproduce with `make bench`.\n\n" + header + table + soak)
 
 
 def native_pipeline(host, layers):

@@ -1,13 +1,18 @@
 //! A registry that misbehaves on purpose: a reverse proxy in front of a real
 //! [`crate::Registry`] that changes bytes, truncates, trickles responses,
-//! sends blobs that never end, or tag lists that never end.
+//! resets connections mid-body, answers `500` or `429`, sends blobs that
+//! never end, or tag lists that never end; always, or for a seeded random
+//! fraction of requests ([`Fault::AtRandom`]). It counts what it injected
+//! ([`FaultyRegistry::injected`]).
 //!
 //! No installable server does this, so it is the one fixture server the
 //! tests allow themselves. Everything not chosen for a fault passes through
 //! unchanged (status, headers and body), so auth and the rest of the
 //! protocol stay the real registry's.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -40,6 +45,60 @@ pub enum Fault {
     /// [`HUGE_PAGE_TAGS`] long tags, each linking to another (`Link:
     /// rel="next"`), for ever.
     HugeListing(String),
+    /// Send half of each blob body whose URL contains the text, then reset
+    /// the connection (`Content-Length` still announces the whole body).
+    ResetBlob(String),
+    /// Answer requests for blobs and manifests whose URL contains the text
+    /// with this status and a distribution error body, without asking the
+    /// registry (`429` comes with `Retry-After: 1`).
+    Status(String, u16),
+    /// Apply one of `faults` to about one in `one_in` requests for blobs
+    /// and manifests, picked by a seeded generator (which request gets
+    /// which draw still depends on the order concurrent requests arrive
+    /// in). The faults that can change a request take turns, so every kind
+    /// comes up once a few requests of that sort drew one.
+    AtRandom {
+        /// The generator's seed.
+        seed: u64,
+        /// About one request in this many gets a fault.
+        one_in: u64,
+        /// The faults to pick from.
+        faults: Vec<Fault>,
+    },
+}
+
+impl Fault {
+    /// What [`FaultyRegistry::injected`] counts this fault under: `corrupt
+    /// blob`, `reset`, `status 500`, …
+    pub fn kind(&self) -> String {
+        match self {
+            Fault::CorruptBlob(_) => "corrupt blob".to_owned(),
+            Fault::CorruptManifest(_) => "corrupt manifest".to_owned(),
+            Fault::SlowBlob(..) => "slow blob".to_owned(),
+            Fault::TrickleBlob(..) => "trickle blob".to_owned(),
+            Fault::TrickleManifest(..) => "trickle manifest".to_owned(),
+            Fault::EndlessBlob(_) => "endless blob".to_owned(),
+            Fault::HugeListing(_) => "huge listing".to_owned(),
+            Fault::ResetBlob(_) => "reset".to_owned(),
+            Fault::Status(_, status) => format!("status {status}"),
+            Fault::AtRandom { .. } => "at random".to_owned(),
+        }
+    }
+
+    /// Whether this fault can change a request for a blob (else a
+    /// manifest), by `GET` (else `HEAD` and the like).
+    fn applies(&self, is_blob: bool, is_get: bool) -> bool {
+        match self {
+            Fault::CorruptBlob(_)
+            | Fault::SlowBlob(..)
+            | Fault::TrickleBlob(..)
+            | Fault::EndlessBlob(_)
+            | Fault::ResetBlob(_) => is_blob && is_get,
+            Fault::CorruptManifest(_) | Fault::TrickleManifest(..) => !is_blob && is_get,
+            Fault::Status(..) => true,
+            Fault::HugeListing(_) | Fault::AtRandom { .. } => false,
+        }
+    }
 }
 
 /// Tags on each page of [`Fault::HugeListing`], each 1,000 characters.
@@ -59,6 +118,66 @@ struct Shared {
     http: reqwest::Client,
     /// Every request, as `METHOD path?query`.
     requests: std::sync::Mutex<Vec<String>>,
+    /// Draws so far, for [`Fault::AtRandom`].
+    draws: AtomicU64,
+    /// Faults dealt so far by [`Fault::AtRandom`], by sort of request
+    /// (blob or manifest, `GET` or not), for taking turns.
+    dealt: [AtomicU64; 4],
+    /// Faults applied, by [`Fault::kind`].
+    injected: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Shared {
+    /// The faults for one `method` request to `path`: the configured ones,
+    /// with each [`Fault::AtRandom`] replaced by the fault it deals, if any.
+    fn draw(&self, method: &axum::http::Method, path: &str) -> Vec<Fault> {
+        let is_blob = path.contains("/blobs/");
+        let is_get = method == axum::http::Method::GET;
+        let eligible = is_blob || path.contains("/manifests/");
+        let mut out = Vec::new();
+        for fault in &self.faults {
+            match fault {
+                Fault::AtRandom {
+                    seed,
+                    one_in,
+                    faults,
+                } => {
+                    let applicable: Vec<&Fault> = faults
+                        .iter()
+                        .filter(|f| f.applies(is_blob, is_get))
+                        .collect();
+                    if !eligible || applicable.is_empty() {
+                        continue;
+                    }
+                    let n = self.draws.fetch_add(1, Ordering::Relaxed);
+                    let r = splitmix64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    if r.is_multiple_of((*one_in).max(1)) {
+                        let sort = usize::from(is_blob) * 2 + usize::from(is_get);
+                        let turn = self.dealt[sort].fetch_add(1, Ordering::Relaxed);
+                        let pick = (turn % applicable.len() as u64) as usize;
+                        out.extend(applicable.get(pick).map(|f| (*f).clone()));
+                    }
+                }
+                other => out.push(other.clone()),
+            }
+        }
+        out
+    }
+
+    /// Counts one `fault` applied.
+    fn count(&self, fault: &Fault) {
+        if let Ok(mut injected) = self.injected.lock() {
+            *injected.entry(fault.kind()).or_default() += 1;
+        }
+    }
+}
+
+/// SplitMix64: a small, good enough generator for picking faults.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 impl FaultyRegistry {
@@ -72,6 +191,9 @@ impl FaultyRegistry {
             faults,
             http,
             requests: std::sync::Mutex::default(),
+            draws: AtomicU64::new(0),
+            dealt: Default::default(),
+            injected: Mutex::default(),
         });
         let app = Router::new().fallback(forward).with_state(shared.clone());
         Ok(Self {
@@ -87,6 +209,17 @@ impl FaultyRegistry {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// How many times each kind of fault was applied so far, by
+    /// [`Fault::kind`] (a fault that had nothing to change, such as a
+    /// corruption drawn for a `HEAD`, is not counted).
+    pub fn injected(&self) -> BTreeMap<String, u64> {
+        self.shared
+            .injected
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 
     /// `127.0.0.1:PORT`, as it appears in image references.
@@ -106,14 +239,23 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(format!("{} {path_and_query}", request.method()));
+    let faults = shared.draw(request.method(), &path_and_query);
+    let is_blob = path_and_query.contains("/blobs/");
+    let is_manifest = path_and_query.contains("/manifests/");
     if request.method() == axum::http::Method::GET
         && path_and_query.contains("/tags/list")
-        && shared
-            .faults
+        && let Some(fault) = faults
             .iter()
-            .any(|f| matches!(f, Fault::HugeListing(t) if path_and_query.contains(t.as_str())))
+            .find(|f| matches!(f, Fault::HugeListing(t) if path_and_query.contains(t.as_str())))
     {
+        shared.count(fault);
         return huge_listing(&path_and_query);
+    }
+    if let Some(fault @ Fault::Status(_, status)) = faults.iter().find(|f| {
+        matches!(f, Fault::Status(t, _) if (is_blob || is_manifest) && path_and_query.contains(t.as_str()))
+    }) {
+        shared.count(fault);
+        return status_error(*status);
     }
     let url = format!("{}{path_and_query}", shared.upstream);
     let mut upstream = shared.http.request(request.method().clone(), &url);
@@ -135,23 +277,22 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     for (name, value) in response.headers() {
         headers.insert(name, value.clone());
     }
-    let is_blob = path_and_query.contains("/blobs/");
-    let is_manifest = path_and_query.contains("/manifests/");
-    let fault = shared.faults.iter().find(|f| match f {
+    let fault = faults.iter().find(|f| match f {
         Fault::CorruptBlob(t) | Fault::SlowBlob(t, _) => {
             is_blob && path_and_query.contains(t.as_str())
         }
         Fault::CorruptManifest(t) | Fault::TrickleManifest(t, _) => {
             is_manifest && path_and_query.contains(t.as_str())
         }
-        Fault::EndlessBlob(t) | Fault::TrickleBlob(t, _) => {
+        Fault::EndlessBlob(t) | Fault::TrickleBlob(t, _) | Fault::ResetBlob(t) => {
             is_blob && path_and_query.contains(t.as_str())
         }
-        Fault::HugeListing(_) => false,
+        Fault::HugeListing(_) | Fault::Status(..) | Fault::AtRandom { .. } => false,
     });
-    if let Some(Fault::EndlessBlob(_)) = fault
+    if let Some(endless @ Fault::EndlessBlob(_)) = fault
         && status.is_success()
     {
+        shared.count(endless);
         headers.remove(axum::http::header::CONTENT_LENGTH);
         let zeros =
             futures_util::stream::repeat_with(|| Ok::<_, std::io::Error>(vec![0u8; 64 << 10]));
@@ -170,16 +311,18 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     {
         headers.insert(axum::http::header::LOCATION, v);
     }
+    let fault = fault.filter(|_| status.is_success() && !bytes.is_empty());
+    if let Some(fault) = fault {
+        shared.count(fault);
+    }
     match fault {
-        Some(Fault::CorruptBlob(_) | Fault::CorruptManifest(_))
-            if status.is_success() && !bytes.is_empty() =>
-        {
+        Some(Fault::CorruptBlob(_) | Fault::CorruptManifest(_)) => {
             let mut bytes = bytes;
             let middle = bytes.len() / 2;
             bytes[middle] ^= 0x01;
             (status, headers, bytes).into_response()
         }
-        Some(Fault::SlowBlob(_, rate)) if status.is_success() => {
+        Some(Fault::SlowBlob(_, rate)) => {
             let rate = (*rate).max(1);
             let chunk = usize::try_from((rate / 20).max(1)).unwrap_or(1);
             let stream =
@@ -194,9 +337,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
                 });
             (status, headers, Body::from_stream(stream)).into_response()
         }
-        Some(Fault::TrickleBlob(_, interval) | Fault::TrickleManifest(_, interval))
-            if status.is_success() =>
-        {
+        Some(Fault::TrickleBlob(_, interval) | Fault::TrickleManifest(_, interval)) => {
             let interval = *interval;
             let stream = futures_util::stream::iter(bytes).then(move |byte| async move {
                 tokio::time::sleep(interval).await;
@@ -204,8 +345,51 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             });
             (status, headers, Body::from_stream(stream)).into_response()
         }
+        Some(Fault::ResetBlob(_)) => {
+            let half = bytes.len() / 2;
+            let mut bytes = bytes;
+            bytes.truncate(half);
+            // The pause lets the headers and the first half go out before the cut.
+            let stream = futures_util::stream::once(async move { Ok(bytes) }).chain(
+                futures_util::stream::once(async {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "reset mid-body on purpose",
+                    ))
+                }),
+            );
+            (status, headers, Body::from_stream(stream)).into_response()
+        }
         _ => (status, headers, bytes).into_response(),
     }
+}
+
+/// A distribution error answer with `status`, as a registry under strain
+/// sends it (`429` with `Retry-After: 1`).
+fn status_error(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = if status == StatusCode::TOO_MANY_REQUESTS {
+        "TOOMANYREQUESTS"
+    } else {
+        "UNKNOWN"
+    };
+    let body = serde_json::json!({
+        "errors": [{ "code": code, "message": "injected by the faulty registry" }]
+    });
+    let mut response = (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            HeaderValue::from_static("1"),
+        );
+    }
+    response
 }
 
 /// Page `page=N` of an endless tag list, linking to page `N + 1`.

@@ -47,6 +47,14 @@ impl ChildGuard {
         self.child.id()
     }
 
+    /// Kills the process (`SIGKILL`) and reaps it; harmless if it already
+    /// exited.
+    pub fn kill(&mut self) {
+        // Killing a process that already exited is harmless; nothing to report.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Mutable access to the child, e.g. to take its stdout.
     pub fn child_mut(&mut self) -> &mut Child {
         &mut self.child
@@ -55,8 +63,6 @@ impl ChildGuard {
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        // Killing a process that already exited is harmless; nothing to report in a drop.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }

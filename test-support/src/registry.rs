@@ -34,7 +34,7 @@ pub struct Registry {
     tls: bool,
     addr: SocketAddr,
     // Fields drop in order: the process first, then the issuer, then the folder.
-    _process: ChildGuard,
+    process: ChildGuard,
     token_issuer: Option<TokenIssuer>,
     dir: tempfile::TempDir,
 }
@@ -98,29 +98,41 @@ impl Registry {
              {auth_yaml}",
             root = dir.path().join("data").display(),
         );
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config)?;
+        std::fs::write(dir.path().join("config.yml"), config)?;
+        let process = Self::spawn(dir.path(), addr, tls)?;
+        Ok(Self {
+            auth,
+            tls,
+            addr,
+            process,
+            token_issuer,
+            dir,
+        })
+    }
 
+    /// Starts `docker-registry` with the config in `dir` and waits until
+    /// `/v2/` answers on `addr`.
+    fn spawn(dir: &Path, addr: SocketAddr, tls: bool) -> crate::Result<ChildGuard> {
         let mut command = Command::new("docker-registry");
         command
             .arg("serve")
-            .arg(&config_path)
+            .arg(dir.join("config.yml"))
             .stdout(std::process::Stdio::null());
-        let mut process =
-            ChildGuard::spawn("docker-registry", command, dir.path().join("stderr.log"))?;
+        let mut process = ChildGuard::spawn("docker-registry", command, dir.join("stderr.log"))?;
         // A TLS registry answers plain HTTP with 400 once it listens.
         let ready: &[u16] = if tls { &[400] } else { &[200, 401] };
         wait_for_http(addr, "/v2/", ready, Duration::from_secs(20), || {
             process.check_alive()
         })?;
-        Ok(Self {
-            auth,
-            tls,
-            addr,
-            _process: process,
-            token_issuer,
-            dir,
-        })
+        Ok(process)
+    }
+
+    /// Kills the registry (as a crash would) and starts it again on the
+    /// same port with the same storage and config; waits until it answers.
+    pub fn restart(&mut self) -> crate::Result<()> {
+        self.process.kill();
+        self.process = Self::spawn(self.dir.path(), self.addr, self.tls)?;
+        Ok(())
     }
 
     /// The auth variant.

@@ -123,7 +123,8 @@ impl StrataServer {
 
     fn start_with(options: StrataOptions) -> crate::Result<Self> {
         let store = crate::scratch::dir("strata-store")?;
-        Self::start_on(options, store)
+        let listen = options.listen.clone();
+        Self::start_on(options, store, &listen)
     }
 
     /// Kills the server (as a crash or `kill -9` would) and starts it again
@@ -136,10 +137,30 @@ impl StrataServer {
             ..
         } = self;
         drop(process);
-        Self::start_on(options, store)
+        let listen = options.listen.clone();
+        Self::start_on(options, store, &listen)
     }
 
-    fn start_on(options: StrataOptions, store: tempfile::TempDir) -> crate::Result<Self> {
+    /// Kills the server (`SIGKILL`, as `kill -9` would) and starts it again
+    /// on the same store, with the same options, on the same port, so
+    /// clients that retry find it where it was.
+    pub fn restart_in_place(self) -> crate::Result<Self> {
+        let StrataServer {
+            addr,
+            process,
+            store,
+            options,
+            ..
+        } = self;
+        drop(process);
+        Self::start_on(options, store, &addr.to_string())
+    }
+
+    fn start_on(
+        options: StrataOptions,
+        store: tempfile::TempDir,
+        listen: &str,
+    ) -> crate::Result<Self> {
         let scratch = crate::scratch::dir("strata-serve")?;
         let dist = match options.dist.clone() {
             Some(dist) => dist,
@@ -156,7 +177,7 @@ impl StrataServer {
         let mut command = Command::new(&options.bin);
         command
             .arg("serve")
-            .arg(format!("--listen={}", options.listen))
+            .arg(format!("--listen={listen}"))
             .arg(format!("--dist={}", dist.display()))
             .arg(format!("--store={}", store.path().display()))
             .args(&options.args)
