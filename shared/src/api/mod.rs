@@ -1,6 +1,7 @@
 //! The `/api/v1` request and response types, written once for the proxy
 //! (which serialises them) and the dashboard (which deserialises them).
 
+mod cache;
 mod error;
 mod history;
 mod image_rows;
@@ -10,6 +11,7 @@ mod pull;
 mod search;
 mod version;
 
+pub use cache::{CacheCounts, CacheInfo, CachedImage, RateLimit, RecencyBasis};
 pub use error::{ApiErrorBody, ErrorCode};
 pub use history::{HistoryRow, history_rows};
 pub use image_rows::{ImageRow, ImageSummary, NONE, image_rows};
