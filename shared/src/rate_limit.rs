@@ -119,10 +119,13 @@ impl RateLimitReading {
 mod tests {
     use super::*;
 
+    /// A count and a window.
+    type Pair = (u64, Option<u64>);
+
     #[test]
     fn values() {
         #[rustfmt::skip]
-        let cases: &[(&str, Option<(u64, Option<u64>)>)] = &[
+        let cases: &[(&str, Option<Pair>)] = &[
             ("100;w=21600", Some((100, Some(21600)))),
             ("76;w=21600", Some((76, Some(21600)))),
             ("0;w=21600", Some((0, Some(21600)))),

@@ -40,6 +40,10 @@ pub enum Fault {
     /// [`HUGE_PAGE_TAGS`] long tags, each linking to another (`Link:
     /// rel="next"`), for ever.
     HugeListing(String),
+    /// Add Docker Hub's rate-limit headers to manifest responses whose URL
+    /// contains the text: `ratelimit-remaining: <remaining>;w=21600` and
+    /// `ratelimit-limit: <limit>;w=21600` (the `u64`s, in that order).
+    RateLimitHeaders(String, u64, u64),
 }
 
 /// Tags on each page of [`Fault::HugeListing`], each 1,000 characters.
@@ -129,6 +133,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             is_blob && path_and_query.contains(t.as_str())
         }
         Fault::HugeListing(_) => false,
+        Fault::RateLimitHeaders(t, ..) => is_manifest && path_and_query.contains(t.as_str()),
     });
     if let Some(Fault::EndlessBlob(_)) = fault
         && status.is_success()
@@ -150,6 +155,16 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         && let Ok(v) = HeaderValue::from_str(rest)
     {
         headers.insert(axum::http::header::LOCATION, v);
+    }
+    if let Some(Fault::RateLimitHeaders(_, remaining, limit)) = fault {
+        for (name, count) in [
+            ("ratelimit-remaining", remaining),
+            ("ratelimit-limit", limit),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&format!("{count};w=21600")) {
+                headers.insert(name, v);
+            }
+        }
     }
     match fault {
         Some(Fault::CorruptBlob(_) | Fault::CorruptManifest(_))

@@ -9,6 +9,7 @@ pub mod cross_site;
 mod error;
 mod headers;
 mod host_check;
+pub mod metrics;
 mod registry_v2;
 mod router;
 pub mod security;

@@ -8,6 +8,7 @@ use crate::registry::RegistryClient;
 use crate::store::Store;
 
 use super::api_v1::Pulls;
+use super::metrics::Metrics;
 use super::security::Security;
 
 /// Shared, cheaply cloned state of the service.
@@ -27,6 +28,7 @@ struct Inner {
     summaries: crate::image_views::SummaryCache,
     max_blob_size: u64,
     mirror_default: String,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,6 +57,7 @@ impl AppState {
                 summaries: crate::image_views::SummaryCache::default(),
                 max_blob_size: crate::serve::registry_v2::limits::MAX_BLOB_SIZE,
                 mirror_default: shared::reference::DEFAULT_DOMAIN.to_owned(),
+                metrics: Metrics::new(),
             }),
         }
     }
@@ -136,6 +139,11 @@ impl AppState {
     /// The search index URL.
     pub fn index_url(&self) -> &str {
         &self.inner.index_url
+    }
+
+    /// The server's metrics (`/metrics`, `/api/v1/cache`).
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// Pulls started through the API.

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::ImageSummary;
 use crate::digest::Digest;
 
 /// Requests `/v2` answered for one kind of content (blobs or manifests).
@@ -88,6 +89,48 @@ pub struct CachedImage {
     pub at: OffsetDateTime,
 }
 
+impl CachedImage {
+    /// `image` as the lists show it, at `at`.
+    pub fn of(image: &ImageSummary, at: OffsetDateTime) -> CachedImage {
+        let subject = &image.subject;
+        CachedImage {
+            id: subject.id.clone(),
+            name: subject
+                .repo_tags
+                .first()
+                .map_or_else(|| subject.id.short().to_owned(), |r| r.familiar()),
+            size: image.size,
+            at,
+        }
+    }
+}
+
+/// The `n` largest of `images`, largest first (ties by ID).
+pub fn largest(images: &[ImageSummary], n: usize) -> Vec<CachedImage> {
+    first(images, n, |a, b| b.size.cmp(&a.size))
+}
+
+/// The `n` least recently used of `images`, least recent first, by
+/// [`RecencyBasis::Created`] (ties by ID).
+pub fn least_recently_used(images: &[ImageSummary], n: usize) -> Vec<CachedImage> {
+    first(images, n, |a, b| a.subject.created.cmp(&b.subject.created))
+}
+
+/// The first `n` of `images` in `order` (ties by ID), at their build time.
+fn first(
+    images: &[ImageSummary],
+    n: usize,
+    order: impl Fn(&ImageSummary, &ImageSummary) -> std::cmp::Ordering,
+) -> Vec<CachedImage> {
+    let mut sorted: Vec<&ImageSummary> = images.iter().collect();
+    sorted.sort_by(|a, b| order(a, b).then_with(|| a.subject.id.cmp(&b.subject.id)));
+    sorted
+        .into_iter()
+        .take(n)
+        .map(|i| CachedImage::of(i, i.subject.created))
+        .collect()
+}
+
 /// What the "least recently used" list is ordered by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -150,6 +193,46 @@ mod tests {
         for (counts, want) in cases {
             assert_eq!(counts.hit_ratio(), want, "{counts:?}");
         }
+    }
+
+    fn image(hex: char, tag: Option<&str>, size: u64, created: i64) -> ImageSummary {
+        use crate::filter::ImageSubject;
+        ImageSummary {
+            subject: ImageSubject {
+                id: format!("sha256:{}", hex.to_string().repeat(64))
+                    .parse()
+                    .expect("digest"),
+                repo_tags: tag
+                    .map(|t| t.parse().expect("reference"))
+                    .into_iter()
+                    .collect(),
+                repo_digests: Vec::new(),
+                labels: Default::default(),
+                created: OffsetDateTime::from_unix_timestamp(created).expect("time"),
+            },
+            size,
+        }
+    }
+
+    #[test]
+    fn largest_and_least_recently_used() {
+        let images = [
+            image('a', Some("redis:7"), 30, 300),
+            image('b', None, 10, 100),
+            image('c', Some("ghcr.io/x/y:1"), 20, 200),
+            image('d', Some("alpine"), 30, 50),
+        ];
+        let names = |list: Vec<CachedImage>| list.into_iter().map(|i| i.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(largest(&images, 3)),
+            ["redis:7", "alpine", "ghcr.io/x/y:1"]
+        );
+        assert_eq!(
+            names(least_recently_used(&images, 2)),
+            ["alpine", "bbbbbbbbbbbb"]
+        );
+        assert_eq!(largest(&images, 0), Vec::new());
+        assert_eq!(largest(&[], 5), Vec::new());
     }
 
     #[test]

@@ -11,7 +11,9 @@ mod pull;
 mod search;
 mod version;
 
-pub use cache::{CacheCounts, CacheInfo, CachedImage, RateLimit, RecencyBasis};
+pub use cache::{
+    CacheCounts, CacheInfo, CachedImage, RateLimit, RecencyBasis, largest, least_recently_used,
+};
 pub use error::{ApiErrorBody, ErrorCode};
 pub use history::{HistoryRow, history_rows};
 pub use image_rows::{ImageRow, ImageSummary, NONE, image_rows};
