@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| lazy::page(images_page()) />
                     <Route path=path!("/pull") view=|| lazy::page(pull_page()) />
                     <Route path=path!("/search") view=|| lazy::page(search_page()) />
+                    <Route path=path!("/cache") view=|| lazy::page(cache_page()) />
                     <Route path=path!("/i/*reference") view=ImageRoutes />
                 </Routes>
             </Shell>
@@ -58,6 +59,11 @@ lazy::lazy_view! {
 lazy::lazy_view! {
     /// `/search`, fetched the first time it opens.
     fn search_page() { view! { <SearchPage /> } }
+}
+
+lazy::lazy_view! {
+    /// `/cache`, fetched the first time it opens.
+    fn cache_page() { view! { <pages::cache::CachePage /> } }
 }
 
 #[cfg(test)]
