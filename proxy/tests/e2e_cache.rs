@@ -22,7 +22,9 @@ fn skopeo_pull(reference: &str) {
 async fn number(stack: &DashboardStack, css: &str) -> u64 {
     let texts = stack
         .browser()
-        .wait_texts(css, SHORT, |t| t.first().is_some_and(|n| n.parse::<u64>().is_ok()))
+        .wait_texts(css, SHORT, |t| {
+            t.first().is_some_and(|n| n.parse::<u64>().is_ok())
+        })
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"));
     texts[0].parse().unwrap_or_default()
@@ -60,11 +62,7 @@ async fn the_cache_page_shows_hits_after_a_second_pull() {
     let misses = number(&stack, "[data-test=cache-misses]").await;
     assert!(hits > 0, "the second pull was served from the store");
     assert!(misses > 0, "the first pull fetched from the registry");
-    let nav = stack
-        .browser()
-        .texts("nav a")
-        .await
-        .expect("navigation");
+    let nav = stack.browser().texts("nav a").await.expect("navigation");
     assert!(nav.iter().any(|a| a == "Cache"), "{nav:?}");
     let largest = stack
         .browser()

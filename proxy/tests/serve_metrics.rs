@@ -264,3 +264,43 @@ async fn an_upstream_rate_limit_shows_in_metrics_and_the_cache_api() {
     assert_eq!(cache.rate_limits[0].headroom(), Some(0.76));
     assert_eq!(cache.retention_next, None, "no retention policy yet");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_gauges_follow_the_images_recorded() {
+    let Redis {
+        registry, blobs, ..
+    } = redis_registry();
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[]);
+    let server = serve(&[registry.host()], &cli);
+    let empty = samples(&scrape(&server).await);
+    assert_eq!(value(&empty, "strata_store_images"), 0.0);
+    assert_eq!(value(&empty, "strata_store_bytes"), 0.0);
+
+    // A pull through /v2: the manifest by tag, then every blob it names.
+    let repo = v2(&server, &registry.host(), "library/redis");
+    assert_eq!(
+        get(&format!("{repo}/manifests/latest")).await.status,
+        StatusCode::OK
+    );
+    for (digest, _) in &blobs {
+        assert_eq!(
+            get(&format!("{repo}/blobs/{digest}")).await.status,
+            StatusCode::OK
+        );
+    }
+    let want = blobs.iter().map(|(_, size)| *size as f64).sum::<f64>();
+    let recorded = eventually_async(
+        Duration::from_secs(30),
+        "the image recorded in the scrape",
+        || async {
+            let now = samples(&scrape(&server).await);
+            if value(&now, "strata_store_images") == 1.0 {
+                Ok(now)
+            } else {
+                Err(now)
+            }
+        },
+    )
+    .await;
+    assert_eq!(value(&recorded, "strata_store_bytes"), want);
+}

@@ -1,7 +1,10 @@
 //! `GET /metrics`: the Prometheus scrape. The gauges that describe state
 //! (the store's size, each upstream's rate limit) are read when scraped:
-//! the store's figures from its metadata database (one query, no walk of
-//! the blob files), the rate limits from the registry client.
+//! the store's figures from its metadata database (no walk of the blob
+//! files), summed again only when the store changed since the last scrape
+//! (its [`Generation`]); the rate limits from the registry client.
+
+use std::sync::{Mutex, PoisonError};
 
 use axum::body::Body;
 use axum::extract::State;
@@ -15,6 +18,7 @@ use shared::api::RateLimit;
 use crate::serve::AppState;
 use crate::serve::error::ApiError;
 use crate::store::Store;
+use crate::store::metadata::{Generation, ImageTotals};
 
 /// The media type of the exposition (OpenMetrics text).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -31,6 +35,8 @@ pub struct StateGauges {
     store_images: Gauge,
     remaining: Family<RegistryLabel, Gauge>,
     limit: Family<RegistryLabel, Gauge>,
+    /// The store's totals at the generation they were summed at.
+    totals: Mutex<Option<(Generation, ImageTotals)>>,
 }
 
 impl StateGauges {
@@ -61,7 +67,7 @@ impl StateGauges {
 
     /// Sets every gauge from `store` and `rate_limits`.
     fn refresh(&self, store: &Store, rate_limits: &[RateLimit]) -> Result<(), ApiError> {
-        let totals = store.metadata().totals()?;
+        let totals = self.totals(store)?;
         self.store_bytes.set(clamp(totals.unique_bytes));
         self.store_images.set(clamp(totals.images));
         self.remaining.clear();
@@ -78,6 +84,20 @@ impl StateGauges {
             }
         }
         Ok(())
+    }
+
+    /// The store's totals: summed again only if the store changed.
+    fn totals(&self, store: &Store) -> Result<ImageTotals, ApiError> {
+        let generation = store.generation()?;
+        let mut cached = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((at, totals)) = *cached
+            && at == generation
+        {
+            return Ok(totals);
+        }
+        let totals = store.metadata().totals()?;
+        *cached = Some((generation, totals));
+        Ok(totals)
     }
 }
 
