@@ -9,8 +9,10 @@ row shows the goal from the issue that names it.
 import json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STRATA = os.path.join(ROOT, "target/release/strata")
-FIXTURE_REGISTRY = os.path.join(ROOT, "target/release/fixture-registry")
+# Where cargo put the release builds (CARGO_TARGET_DIR, as cargo reads it).
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+STRATA = os.path.join(TARGET, "release/strata")
+FIXTURE_REGISTRY = os.path.join(TARGET, "release/fixture-registry")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 LARGE_MIB = int(os.environ.get("BENCH_LARGE_MIB", "384"))
 # BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, mirror, images, browser).
@@ -243,7 +245,7 @@ def mirror_rows(rows, host, dist):
 
 
 def images_rows(rows, host, dist):
-    # 10,000 images: the CLI table, a filter, and wrk on the API.
+    # 10,000 images: the CLI table, a filter, wrk on the API, and /metrics scrapes.
     with tempfile.TemporaryDirectory() as d:
         store = os.path.join(d, "s")
         small = f"{host}/library/alpine:latest"
@@ -254,17 +256,36 @@ def images_rows(rows, host, dist):
         t_filter = statistics.median(clock([STRATA, "--store", store, "images", "--filter", "reference=*/*/*:v*"]) for _ in range(RUNS))
         rows.append((f"strata images ({n:,} images)", fmt(t_images), "", ""))
         rows.append((f"strata images --filter reference='*/*/*:v*'", fmt(t_filter), "", ""))
-        if shutil.which("wrk"):
-            proc, url = start_serve(store, host, dist)
-            try:
+        proc, url = start_serve(store, host, dist)
+        try:
+            if shutil.which("wrk"):
                 out = subprocess.run(["wrk", "-t2", "-c8", "-d10s", "--latency", f"{url}/api/v1/images?limit=100"],
                                      capture_output=True, text=True, check=True).stdout
                 p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)
                 p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)
                 rps = re.search(r"Requests/sec:\s+(\S+)", out).group(1)
                 rows.append(("wrk GET /api/v1/images (10k images, page of 100)", f"p50 {p50}", f"p99 {p99}, {rps} req/s", "report"))
-            finally:
-                proc.terminate(); proc.wait()
+            rows.append(metrics_row(url, n))
+        finally:
+            proc.terminate(); proc.wait()
+
+
+def metrics_row(url, images, scrapes=50):
+    """GET /metrics one after another over a store of `images` images. The
+    first scrape sums the store's totals in its metadata database; later
+    ones reuse them while the store is unchanged."""
+    times, size = [], 0
+    for _ in range(scrapes):
+        start = time.perf_counter()
+        with urllib.request.urlopen(f"{url}/metrics") as r:
+            size = len(r.read())
+        times.append(time.perf_counter() - start)
+    first = times[0]
+    times.sort()
+    p50, p99 = statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+    return (f"GET /metrics ({images:,} images)", f"{p50 * 1000:.1f} ms",
+            f"p99 {p99 * 1000:.1f} ms over {scrapes} scrapes; the first (summing the store's totals) {first * 1000:.1f} ms; {size:,} bytes",
+            "report")
 
 
 def bundle_rows(rows, dist):

@@ -13,7 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # 1. Debian packages: the wasm optimiser, the test browser and driver, and the
 #    real peers (registry, skopeo, umoci, podman), plus tools the tests and
 #    benchmarks call.
-apt_packages=(binaryen chromium chromium-driver docker-registry skopeo umoci podman containerd docker.io iproute2 openssl curl wrk time ca-certificates pkg-config nodejs zstd python3)
+apt_packages=(binaryen chromium chromium-driver docker-registry skopeo umoci podman containerd docker.io iproute2 prometheus openssl curl wrk time ca-certificates pkg-config nodejs zstd python3)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

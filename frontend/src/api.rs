@@ -14,8 +14,8 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    ImageDetail, ImageListResponse, ImageSort, PinRequest, PullInfo, PullStart, RemoveOutcome,
-    RemoveRequest, SearchResponse, SessionInfo, TagRequest, UsageInfo, VersionInfo,
+    CacheInfo, ImageDetail, ImageListResponse, ImageSort, PinRequest, PullInfo, PullStart,
+    RemoveOutcome, RemoveRequest, SearchResponse, SessionInfo, TagRequest, UsageInfo, VersionInfo,
 };
 
 pub use session::{SIGN_IN_PAGE, refusals, session, sign_in, sign_out};
@@ -147,6 +147,11 @@ pub async fn image(name: String) -> Result<ImageDetail, ApiError> {
 /// `GET /api/v1/usage`.
 pub async fn usage() -> Result<UsageInfo, ApiError> {
     fetch(Request::get("/api/v1/usage")).await
+}
+
+/// `GET /api/v1/cache`: the pull-through cache's figures.
+pub async fn cache() -> Result<CacheInfo, ApiError> {
+    fetch(Request::get("/api/v1/cache")).await
 }
 
 /// `POST /api/v1/rm`: one outcome per image.

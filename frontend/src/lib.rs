@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pull") view=|| lazy::page(pull_page()) />
                     <Route path=path!("/search") view=|| lazy::page(search_page()) />
                     <Route path=path!("/sign-in") view=SignInPage />
+                    <Route path=path!("/cache") view=|| lazy::page(cache_page()) />
                     <Route path=path!("/i/*reference") view=ImageRoutes />
                 </Routes>
             </Shell>
@@ -59,6 +60,11 @@ lazy::lazy_view! {
 lazy::lazy_view! {
     /// `/search`, fetched the first time it opens.
     fn search_page() { view! { <SearchPage /> } }
+}
+
+lazy::lazy_view! {
+    /// `/cache`, fetched the first time it opens.
+    fn cache_page() { view! { <pages::cache::CachePage /> } }
 }
 
 #[cfg(test)]

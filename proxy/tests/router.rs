@@ -196,9 +196,9 @@ async fn writes_need_the_csrf_token_and_the_same_origin() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn bearer_token_and_private_mode() {
-    let f = state();
+/// `--private` with the token `s3cret` and the allowed origin
+/// `https://dash.example`, serving `f`'s dashboard over a store of its own.
+fn private_state(f: &Fixture) -> (tempfile::TempDir, AppState) {
     let dir = tempfile::tempdir().expect("tmp");
     let store = strata::store::Store::open(dir.path()).expect("store");
     // Docker Hub is a closed loopback port: nothing here leaves the machine.
@@ -214,7 +214,14 @@ async fn bearer_token_and_private_mode() {
         true,
     )
     .with_local_names_only(false);
-    let private = AppState::new(f.state.dist().to_path_buf(), store, client, security);
+    let state = AppState::new(f.state.dist().to_path_buf(), store, client, security);
+    (dir, state)
+}
+
+#[tokio::test]
+async fn bearer_token_and_private_mode() {
+    let f = state();
+    let (_dir, private) = private_state(&f);
 
     let (status, _) = send(
         &private,
@@ -336,4 +343,49 @@ async fn oversized_bodies_are_refused() {
         .await
         .expect("infallible");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// `/metrics` sits behind the API's guard: the token with `--private`,
+/// and no requests from other sites' pages.
+#[tokio::test]
+async fn metrics_sit_behind_the_api_guard() {
+    let f = state();
+    let (status, headers, body) = get(&f.state, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .is_ok_and(|v| v.starts_with("application/openmetrics-text"))
+    );
+    let text = String::from_utf8(body).expect("utf-8");
+    assert!(text.contains("# TYPE strata_proxy_hits counter"), "{text}");
+    assert!(text.contains("strata_store_images 0\n"), "{text}");
+
+    let foreign = app(f.state.clone())
+        .oneshot(
+            Request::get("/metrics")
+                .header("origin", "https://evil.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+
+    let (_dir, private) = private_state(&f);
+    let (status, _) = send(
+        &private,
+        Request::get("/metrics").body(Body::empty()).expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = send(
+        &private,
+        Request::get("/metrics")
+            .header("authorization", "Bearer s3cret")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -16,6 +16,7 @@
 //! | [`config`] | the image config (history, rootfs, runtime config) |
 //! | [`platform`] | `os/arch[/variant]` parsing, normalisation and matching |
 //! | [`image`] | image facts: ID, chain IDs, size, created |
+//! | [`rate_limit`] | Docker Hub's `ratelimit-limit` / `ratelimit-remaining` headers |
 //! | [`image_view`] | the image page for any image: index entries, facts read through `/v2`, raw JSON with linked digests |
 //! | [`display`] | Docker's size, relative time and short-ID formats |
 //! | [`filter`] | `images --filter` and `search --filter` languages |
@@ -41,6 +42,7 @@ pub mod manifest;
 pub mod media_type;
 pub mod merged;
 pub mod platform;
+pub mod rate_limit;
 pub mod reference;
 pub mod retention;
 pub mod units;

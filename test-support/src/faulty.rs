@@ -65,6 +65,10 @@ pub enum Fault {
         /// The faults to pick from.
         faults: Vec<Fault>,
     },
+    /// Add Docker Hub's rate-limit headers to manifest responses whose URL
+    /// contains the text: `ratelimit-remaining: <remaining>;w=21600` and
+    /// `ratelimit-limit: <limit>;w=21600` (the `u64`s, in that order).
+    RateLimitHeaders(String, u64, u64),
 }
 
 impl Fault {
@@ -82,6 +86,7 @@ impl Fault {
             Fault::ResetBlob(_) => "reset".to_owned(),
             Fault::Status(_, status) => format!("status {status}"),
             Fault::AtRandom { .. } => "at random".to_owned(),
+            Fault::RateLimitHeaders(..) => "rate limit headers".to_owned(),
         }
     }
 
@@ -96,7 +101,7 @@ impl Fault {
             | Fault::ResetBlob(_) => is_blob && is_get,
             Fault::CorruptManifest(_) | Fault::TrickleManifest(..) => !is_blob && is_get,
             Fault::Status(..) => true,
-            Fault::HugeListing(_) | Fault::AtRandom { .. } => false,
+            Fault::HugeListing(_) | Fault::AtRandom { .. } | Fault::RateLimitHeaders(..) => false,
         }
     }
 }
@@ -288,6 +293,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             is_blob && path_and_query.contains(t.as_str())
         }
         Fault::HugeListing(_) | Fault::Status(..) | Fault::AtRandom { .. } => false,
+        Fault::RateLimitHeaders(t, ..) => is_manifest && path_and_query.contains(t.as_str()),
     });
     if let Some(endless @ Fault::EndlessBlob(_)) = fault
         && status.is_success()
@@ -310,6 +316,16 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         && let Ok(v) = HeaderValue::from_str(rest)
     {
         headers.insert(axum::http::header::LOCATION, v);
+    }
+    if let Some(Fault::RateLimitHeaders(_, remaining, limit)) = fault {
+        for (name, count) in [
+            ("ratelimit-remaining", remaining),
+            ("ratelimit-limit", limit),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&format!("{count};w=21600")) {
+                headers.insert(name, v);
+            }
+        }
     }
     let fault = fault.filter(|_| status.is_success() && !bytes.is_empty());
     if let Some(fault) = fault {

@@ -14,6 +14,7 @@
 //!   pulls through a mirror.
 //! - [`DashboardStack`]: all three for a browser test: an open registry
 //!   with fixtures pushed, `strata serve` with the built dashboard, Chromium.
+//! - [`prometheus::Prometheus`]: a real Prometheus scraping a `/metrics`.
 //! - [`eventually`](mod@eventually): waiting until a condition holds, the
 //!   one poll loop tests use instead of writing their own.
 //!
@@ -30,6 +31,7 @@ pub mod fixtures;
 mod net;
 pub mod page;
 mod process;
+pub mod prometheus;
 pub mod registry;
 mod run;
 pub mod scratch;

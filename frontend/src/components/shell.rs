@@ -19,6 +19,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 <A href="/" exact=true>"Images"</A>
                 <A href="/pull">"Pull"</A>
                 <A href="/search">"Search"</A>
+                <A href="/cache">"Cache"</A>
             </nav>
             <SignOutButton session />
         </header>

@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod cache;
 pub mod explorer;
 pub mod image;
 pub mod local_images;

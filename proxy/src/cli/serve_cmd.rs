@@ -165,8 +165,16 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
         if has_token {
             print_sign_in(local, &state.sessions().mint_code());
         }
+        if let Some(policy) = retain {
+            state = state.with_retention(policy);
+        }
         let _retention = retain.map(|policy| {
-            serve::retention::spawn(state.store().clone(), policy, args.retain_every)
+            serve::retention::spawn(
+                state.store().clone(),
+                policy,
+                args.retain_every,
+                state.metrics().clone(),
+            )
         });
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");

@@ -34,6 +34,7 @@ use super::challenge::Challenge;
 use super::config::ClientConfig;
 use super::endpoint::Endpoint;
 use super::error::{self, RegistryError};
+use super::rate_limits::RateLimits;
 use super::token::{self, Scope, TokenCache, TokenError};
 use super::transport::{Probe, Transport, TransportError};
 
@@ -50,6 +51,7 @@ struct Inner {
     config: ClientConfig,
     transport: Transport,
     registries: Mutex<HashMap<String, Arc<Registry>>>,
+    rate_limits: RateLimits,
 }
 
 /// What the client knows about one registry.
@@ -131,6 +133,7 @@ impl RegistryClient {
                 config,
                 transport,
                 registries: Mutex::new(HashMap::new()),
+                rate_limits: RateLimits::default(),
             }),
         })
     }
@@ -138,6 +141,12 @@ impl RegistryClient {
     /// The configuration the client was built with.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
+    }
+
+    /// The latest rate limit each registry announced (`ratelimit-remaining`
+    /// and `ratelimit-limit` on any response), by registry name.
+    pub fn rate_limits(&self) -> Vec<shared::api::RateLimit> {
+        self.inner.rate_limits.all()
     }
 
     /// The state of the registry `domain`, made on first use.
@@ -419,6 +428,11 @@ impl RegistryClient {
             )
             .await
             .map_err(|e| transport_error(&registry.name, e))
+            .inspect(|response| {
+                self.inner
+                    .rate_limits
+                    .observe(&registry.name, response.headers())
+            })
     }
 
     pub(crate) fn token_error(

@@ -9,6 +9,7 @@
 //! | `challenge` | `WWW-Authenticate` parsing |
 //! | `token` | bearer tokens: fetch, cache per (registry, repository, actions), at most `MAX_TOKEN_SLOTS` scopes |
 //! | `registries` | the bound on the registries a client remembers |
+//! | `rate_limits` | the latest `ratelimit-*` headers per registry (Docker Hub's pull limit) |
 //! | [`transport`] | retries, redirects, and the destination check ([`DestinationPolicy`]) |
 //! | `manifest`, `blob`, `listing`, `login` | the operations |
 //! | [`error`] | [`RegistryError`] |
@@ -34,6 +35,7 @@ mod listing;
 mod login;
 mod manifest;
 pub mod pace;
+mod rate_limits;
 mod referrers;
 mod registries;
 mod token;

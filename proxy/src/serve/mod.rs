@@ -10,6 +10,7 @@ pub mod cross_site;
 mod error;
 mod headers;
 mod host_check;
+pub mod metrics;
 mod registry_v2;
 pub mod retention;
 mod router;

@@ -16,19 +16,28 @@ use shared::retention::RetentionPolicy;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
+use crate::serve::metrics::Metrics;
 use crate::store::{RetentionReport, Store, StoreError};
 
 /// Starts the schedule on the current runtime; it runs until aborted or
 /// the runtime ends.
-pub fn spawn(store: Store, policy: RetentionPolicy, every: Duration) -> JoinHandle<()> {
+pub fn spawn(
+    store: Store,
+    policy: RetentionPolicy,
+    every: Duration,
+    metrics: Metrics,
+) -> JoinHandle<()> {
     tracing::info!(policy = %policy, every = ?every, "retention scheduled");
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if let Err(e) = run_once(&store, policy).await {
-                tracing::warn!(error = %e, "retention run failed; trying again at the next one");
+            match run_once(&store, policy).await {
+                Ok(report) => metrics.gc_ran(report.bytes_reclaimed()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention run failed; trying again at the next one");
+                }
             }
         }
     })

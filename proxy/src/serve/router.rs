@@ -9,7 +9,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use super::state::AppState;
-use super::{api_v1, headers, host_check, registry_v2};
+use super::{api_v1, headers, host_check, metrics, registry_v2};
 
 /// Builds the whole service.
 ///
@@ -17,6 +17,7 @@ use super::{api_v1, headers, host_check, registry_v2};
 ///   (`registry_v2::routes`).
 /// - `/api/v1/…`: the dashboard's JSON API (`api_v1::routes`), behind the
 ///   write and origin defences.
+/// - `/metrics`: the Prometheus scrape (`metrics`), behind the same guard.
 /// - anything else: the dashboard's files, with `index.html` for every path
 ///   that is not a file, so deep links like `/i/redis` load the app.
 ///
@@ -34,8 +35,17 @@ pub fn app(state: AppState) -> Router {
                 |response: &axum::response::Response| cache_policy(response),
             ));
 
+    // Behind the API's guard: the token with --private, no foreign origins.
+    let scrape = Router::new()
+        .route("/metrics", axum::routing::get(metrics::scrape::scrape))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api_v1::guard::guard,
+        ));
+
     let mut app = Router::new()
         .nest("/api/v1", api_v1::routes(state.clone()))
+        .merge(scrape)
         .merge(dashboard)
         // Compression covers what is added above only: /v2 bodies are sent as
         // stored (blobs are compressed already, and digests name exact bytes).
@@ -52,6 +62,11 @@ pub fn app(state: AppState) -> Router {
         app = app.layer(SetResponseHeaderLayer::overriding(name, value));
     }
     app
+        // Every request counted and timed (strata_http_*), by route label.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::http::track,
+        ))
         // One line per request at INFO: method, path, status, latency. Headers
         // (and so credentials and tokens) are never logged, nor sign-in codes.
         .layer(

@@ -8,6 +8,7 @@ use crate::registry::RegistryClient;
 use crate::store::Store;
 
 use super::api_v1::Pulls;
+use super::metrics::Metrics;
 use super::security::Security;
 use super::sessions::Sessions;
 
@@ -28,6 +29,8 @@ struct Inner {
     index_url: String,
     summaries: crate::image_views::SummaryCache,
     v2: V2Settings,
+    metrics: Metrics,
+    retention: Option<shared::retention::RetentionPolicy>,
 }
 
 /// How `strata serve`'s `/v2` is configured (its flags).
@@ -79,6 +82,8 @@ impl AppState {
                 index_url: crate::search::index_url(None),
                 summaries: crate::image_views::SummaryCache::default(),
                 v2: V2Settings::default(),
+                metrics: Metrics::new(),
+                retention: None,
             }),
         }
     }
@@ -128,6 +133,25 @@ impl AppState {
         }
     }
 
+    /// The retention policy `strata serve --retain` runs, for the cache
+    /// page's preview.
+    pub fn with_retention(self, policy: shared::retention::RetentionPolicy) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self {
+                inner: Arc::new(Inner {
+                    retention: Some(policy),
+                    ..inner
+                }),
+            },
+            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
+        }
+    }
+
+    /// The retention policy, if one runs.
+    pub fn retention(&self) -> Option<shared::retention::RetentionPolicy> {
+        self.inner.retention
+    }
+
     /// How `/v2` is configured.
     pub fn v2(&self) -> &V2Settings {
         &self.inner.v2
@@ -141,6 +165,11 @@ impl AppState {
     /// The search index URL.
     pub fn index_url(&self) -> &str {
         &self.inner.index_url
+    }
+
+    /// The server's metrics (`/metrics`, `/api/v1/cache`).
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// Pulls started through the API.

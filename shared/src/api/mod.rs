@@ -1,6 +1,7 @@
 //! The `/api/v1` request and response types, written once for the proxy
 //! (which serialises them) and the dashboard (which deserialises them).
 
+mod cache;
 mod error;
 mod history;
 mod image_rows;
@@ -11,6 +12,9 @@ mod search;
 mod session;
 mod version;
 
+pub use cache::{
+    CacheCounts, CacheInfo, CachedImage, RateLimit, RecencyBasis, largest, least_recently_used,
+};
 pub use error::{ApiErrorBody, ErrorCode};
 pub use history::{HistoryRow, history_rows};
 pub use image_rows::{ImageRow, ImageSummary, NONE, image_rows};

@@ -12,6 +12,7 @@
 //! | `GET /images?filter=K=V&digests=&sort=&order=&offset=&limit=` | the images table |
 //! | `GET /images/{name}` | one image: inspect, history, layers and sharing, pins |
 //! | `GET /usage` | store size and bytes saved by sharing |
+//! | `GET /cache` | the pull-through cache: hits and misses, bytes, upstream rate limits, largest and least recently used images |
 //! | `POST /tag` | tag an image |
 //! | `POST /rm` | remove images |
 //! | `POST /pins`, `DELETE /pins` | pin or unpin |
@@ -19,7 +20,8 @@
 //! | `GET /pulls/{id}/events` | a pull's progress as Server-Sent Events |
 //! | `GET /search?term=T&limit=N&filter=K=V` | Docker Hub's index or a registry catalog |
 
-mod guard;
+mod cache;
+pub(crate) mod guard;
 mod image_handlers;
 mod manage;
 mod pulls;
@@ -54,6 +56,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/images", get(image_handlers::list))
         .route("/images/{*name}", get(image_handlers::detail))
         .route("/usage", get(image_handlers::usage))
+        .route("/cache", get(cache::cache))
         .route("/tag", post(manage::tag))
         .route("/rm", post(manage::remove))
         .route("/pins", post(manage::pin).delete(manage::unpin))

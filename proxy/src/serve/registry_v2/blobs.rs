@@ -35,6 +35,7 @@ use super::response::{
 };
 use super::tee::{self, Fetch, Start};
 use crate::serve::AppState;
+use crate::serve::metrics::proxy::Kind;
 
 /// Rounds of "look in the store, else fetch or wait" before giving up
 /// (a fetch abandoned by its client, a blob deleted right after its fetch).
@@ -56,10 +57,12 @@ pub async fn serve(
         true => None,
         false => request.get(header::RANGE).and_then(|v| v.to_str().ok()),
     };
+    let tally = state.metrics().tally(Kind::Blob);
     for _ in 0..ATTEMPTS {
         if let Some(size) = stored_size(state.store(), digest).await? {
             access::check(state, context, repository, digest, Subject::Blob).await?;
             if let Some(response) = from_store(state, digest, size, head, range).await? {
+                tally.hit_response(&response, head);
                 return Ok(response);
             }
         }
@@ -79,6 +82,7 @@ pub async fn serve(
         let key = (repository.canonical_name(), digest.clone());
         let waiter = match context.blobs.join(&key) {
             Joined::Leader(completion) if range.is_none() && !head => {
+                tally.miss();
                 match tee::spawn_live(fetch, completion).await {
                     Ok(Ok(Start::Live { size, body })) => {
                         let body = Body::from_stream(receiver_stream(body));
@@ -94,11 +98,12 @@ pub async fn serve(
                 }
             }
             Joined::Leader(completion) => {
+                tally.miss();
                 let waiter = completion.waiter();
                 tee::spawn_detached(fetch, completion);
                 waiter
             }
-            Joined::Follower(waiter) => waiter,
+            Joined::Follower(waiter) => tally.joined(waiter),
         };
         match waiter.wait().await {
             Ok(_) => continue,

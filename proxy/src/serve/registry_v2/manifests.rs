@@ -38,6 +38,7 @@ use super::response::{
 use super::served_manifest::ManifestBytes;
 use crate::registry::{MANIFEST_LIMIT, ManifestHead};
 use crate::serve::AppState;
+use crate::serve::metrics::proxy::Kind;
 use crate::store::{Provider, Store};
 
 /// Rounds of joining a manifest fetch whose leader went away.
@@ -190,14 +191,17 @@ async fn by_digest(
     repository: &Reference,
     digest: &Digest,
 ) -> Result<ManifestBytes, V2Error> {
+    let tally = state.metrics().tally(Kind::Manifest);
     for _ in 0..ATTEMPTS {
         if let Some(manifest) = stored(state.store(), digest).await? {
             access::check(state, context, repository, digest, Subject::Manifest).await?;
+            tally.hit(manifest.bytes.len() as u64);
             return Ok(manifest);
         }
         let key = (repository.canonical_name(), digest.clone());
         let waiter = match context.manifests.join(&key) {
             Joined::Leader(completion) => {
+                tally.miss();
                 let waiter = completion.waiter();
                 let (state, context, repository, digest) = (
                     state.clone(),
@@ -217,7 +221,7 @@ async fn by_digest(
                 });
                 waiter
             }
-            Joined::Follower(waiter) => waiter,
+            Joined::Follower(waiter) => tally.joined(waiter),
         };
         match waiter.wait().await {
             Err(e) if e.is_abandoned() => continue,
@@ -260,6 +264,8 @@ async fn fetch(
     .await
     {
         tracing::warn!(digest = %manifest.digest, error = %e, "serving a manifest that could not be stored");
+    } else {
+        state.metrics().proxy().pulled(manifest.bytes.len() as u64);
     }
     Ok(manifest)
 }

@@ -309,7 +309,10 @@ async fn run(
     let asked = to_disk.send(Disk::Commit(Box::new(verifier))).await.is_ok();
     drop(to_disk);
     match (asked, disk.await) {
-        (true, Ok(Ok(Some(size)))) => Ok(size),
+        (true, Ok(Ok(Some(size)))) => {
+            fetch.state.metrics().proxy().pulled(size);
+            Ok(size)
+        }
         (_, outcome) => {
             let error = disk_error(&fetch.digest, outcome);
             Err(fail(client, error).await)
