@@ -285,6 +285,12 @@ impl Registry {
         }
         if fixture.format == crate::fixtures::Format::DockerV2S2 {
             command.arg("--format=v2s2");
+        } else {
+            // Without it, skopeo's blob-info cache (shared with podman, in
+            // /var/lib/containers/cache) may swap a layer for another
+            // compression of the same content the registry already holds,
+            // pushing a different manifest than the fixture's.
+            command.arg("--preserve-digests");
         }
         command
             .arg(format!("oci:{}:{}", fixture.layout.display(), fixture.tag))

@@ -73,7 +73,9 @@ fn every_fixture_parses_with_shared_types() {
                 assert!(
                     image.layers.iter().all(
                         |l| l.media_type.compression() == shared::media_type::Compression::Zstd
-                    )
+                    ),
+                    "{:?}",
+                    image.layers.iter().map(|l| &l.media_type).collect::<Vec<_>>()
                 );
             }
             "library/redis:latest" => {

@@ -48,7 +48,7 @@ docker-registry serve "$work/registry.yml" 2> "$work/registry.log" &
 pids+=($!)
 wait_for "the registry" curl -fsS http://127.0.0.1:5000/v2/
 
-skopeo copy --quiet --dest-tls-verify=false --digestfile "$work/pushed" \
+skopeo copy --quiet --preserve-digests --dest-tls-verify=false --digestfile "$work/pushed" \
   "oci:$layout" docker://127.0.0.1:5000/library/redis:latest
 echo "pushed=$(cat "$work/pushed")"
 
