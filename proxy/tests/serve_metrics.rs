@@ -47,6 +47,22 @@ async fn cache_info(server: &StrataServer) -> CacheInfo {
         .expect("json")
 }
 
+/// A pull of redis through `/v2`: the manifest by tag, then every blob
+/// it names.
+async fn pull_redis(server: &StrataServer, upstream: &str, blobs: &[(String, u64)]) {
+    let repo = v2(server, upstream, "library/redis");
+    assert_eq!(
+        get(&format!("{repo}/manifests/latest")).await.status,
+        StatusCode::OK
+    );
+    for (digest, _) in blobs {
+        assert_eq!(
+            get(&format!("{repo}/blobs/{digest}")).await.status,
+            StatusCode::OK
+        );
+    }
+}
+
 /// Every sample of an exposition, by `name{labels}` as written; panics on
 /// a line that is neither a comment nor `series value`.
 fn samples(text: &str) -> BTreeMap<String, f64> {
@@ -276,18 +292,7 @@ async fn the_store_gauges_follow_the_images_recorded() {
     assert_eq!(value(&empty, "strata_store_images"), 0.0);
     assert_eq!(value(&empty, "strata_store_bytes"), 0.0);
 
-    // A pull through /v2: the manifest by tag, then every blob it names.
-    let repo = v2(&server, &registry.host(), "library/redis");
-    assert_eq!(
-        get(&format!("{repo}/manifests/latest")).await.status,
-        StatusCode::OK
-    );
-    for (digest, _) in &blobs {
-        assert_eq!(
-            get(&format!("{repo}/blobs/{digest}")).await.status,
-            StatusCode::OK
-        );
-    }
+    pull_redis(&server, &registry.host(), &blobs).await;
     let want = blobs.iter().map(|(_, size)| *size as f64).sum::<f64>();
     let recorded = eventually_async(
         Duration::from_secs(30),
@@ -322,17 +327,7 @@ async fn the_cache_api_previews_what_retention_would_evict() {
         .start()
         .expect("strata serve --retain");
     assert_eq!(cache_info(&server).await.retention_next, Some(Vec::new()));
-    let repo = v2(&server, &registry.host(), "library/redis");
-    assert_eq!(
-        get(&format!("{repo}/manifests/latest")).await.status,
-        StatusCode::OK
-    );
-    for (digest, _) in &blobs {
-        assert_eq!(
-            get(&format!("{repo}/blobs/{digest}")).await.status,
-            StatusCode::OK
-        );
-    }
+    pull_redis(&server, &registry.host(), &blobs).await;
     let info = eventually_async(Duration::from_secs(30), "the image recorded", || async {
         let info = cache_info(&server).await;
         if info.images == 1 {

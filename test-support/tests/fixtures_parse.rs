@@ -75,7 +75,11 @@ fn every_fixture_parses_with_shared_types() {
                         |l| l.media_type.compression() == shared::media_type::Compression::Zstd
                     ),
                     "{:?}",
-                    image.layers.iter().map(|l| &l.media_type).collect::<Vec<_>>()
+                    image
+                        .layers
+                        .iter()
+                        .map(|l| &l.media_type)
+                        .collect::<Vec<_>>()
                 );
             }
             "library/redis:latest" => {
