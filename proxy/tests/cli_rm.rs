@@ -67,6 +67,55 @@ fn pins_conflict_unless_forced_and_multiple_args_report_each() {
     assert!(err.contains("must force") && err.contains("prod"), "{err}");
     assert!(cli.ok(&registry, &["images", "-q"]).lines().count() == 2);
 
+    // `pin ls` lists every pin, so `unpin --by` needs no guessing.
+    let v2 = at(&registry, "lovelearnlinux/webserver:v2");
+    cli.ok(&registry, &["pin", &v2, "--by", "ci"]);
+    cli.ok(&registry, &["pin", &v1, "--by", "staging"]);
+    let id = |image: &str| {
+        cli.ok(&registry, &["images", "-q", image])
+            .trim()
+            .to_owned()
+    };
+    let (v1_id, v2_id) = (id(&v1), id(&v2));
+    let listed = cli.ok(&registry, &["pin", "ls"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 4, "{listed}");
+    assert!(
+        lines[0].starts_with("IMAGE ID") && lines[0].contains("PINNED BY"),
+        "{listed}"
+    );
+    for (pinned_id, name, by) in [
+        (&v1_id, &v1, "prod"),
+        (&v2_id, &v2, "ci"),
+        (&v1_id, &v1, "staging"),
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(pinned_id.as_str())
+                && l.contains(&format!(" {by} "))
+                && l.contains(name.trim_start_matches("docker.io/"))
+                && l.ends_with("ago")),
+            "{by} on {name}: {listed}"
+        );
+    }
+    let quiet = cli.ok(&registry, &["pin", "ls", "-q"]);
+    let mut quiet: Vec<&str> = quiet.lines().collect();
+    quiet.sort_unstable();
+    let mut want = vec![
+        format!("{v1_id} prod"),
+        format!("{v1_id} staging"),
+        format!("{v2_id} ci"),
+    ];
+    want.sort();
+    assert_eq!(quiet, want);
+    cli.ok(&registry, &["unpin", &v1, "--by", "staging"]);
+    cli.ok(&registry, &["unpin", &v2]);
+    assert_eq!(
+        cli.ok(&registry, &["pin", "ls", "-q"]).trim(),
+        format!("{v1_id} prod")
+    );
+    let usage = cli.fails(&registry, &["pin", &v1]);
+    assert!(usage.contains("--by"), "{usage}");
+
     cli.ok(&registry, &["unpin", &v1]);
     cli.ok(&registry, &["pin", &v1, "--by", "prod"]);
     let forced = cli.ok(&registry, &["rm", "-f", &v1]);

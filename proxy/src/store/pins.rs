@@ -9,6 +9,11 @@ use super::resolve::resolve_in;
 use super::{Store, StoreError};
 
 impl Store {
+    /// Every pin on every image, oldest first.
+    pub fn all_pins(&self) -> Result<Vec<super::metadata::PinRecord>, StoreError> {
+        self.metadata().all_pins()
+    }
+
     /// Pins the image `image` names (any form [`Store::resolve`] takes) by
     /// `by`. Pinning twice by the same name is one pin.
     pub fn pin(&self, image: &str, by: &str) -> Result<ImageId, StoreError> {

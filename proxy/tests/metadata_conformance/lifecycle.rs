@@ -12,6 +12,25 @@ pub fn pins<M: Metadata>(open: Open<M>) {
         assert!(m.pin(&a.id, by, NOW).expect("pin"));
     }
     assert_eq!(m.pins(&a.id).expect("pins"), ["ci", "prod", "team ci"]);
+    let b = image("b", &["y"], None);
+    m.record(&b, None, None, NOW).expect("record");
+    let earlier = datetime!(2024-05-06 07:08:08 UTC);
+    assert!(m.pin(&b.id, "ops", earlier).expect("pin"));
+    let all: Vec<(ImageId, String)> = m
+        .all_pins()
+        .expect("all pins")
+        .into_iter()
+        .map(|p| (p.image, p.by))
+        .collect();
+    let mut rest = vec![
+        (a.id.clone(), "ci".to_owned()),
+        (a.id.clone(), "prod".to_owned()),
+        (a.id.clone(), "team ci".to_owned()),
+    ];
+    rest.insert(0, (b.id.clone(), "ops".to_owned()));
+    assert_eq!(all, rest, "oldest first, then by image and name");
+    assert_eq!(m.all_pins().expect("all pins")[0].since, earlier);
+    assert_eq!(m.unpin(&b.id, None).expect("unpin"), ["ops"]);
     assert_eq!(m.unpin(&a.id, Some("prod")).expect("unpin"), ["prod"]);
     assert!(m.unpin(&a.id, Some("prod")).expect("unpin").is_empty());
     assert_eq!(m.unpin(&a.id, None).expect("unpin"), ["ci", "team ci"]);

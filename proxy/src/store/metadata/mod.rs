@@ -45,7 +45,8 @@ use time::{Duration, OffsetDateTime};
 pub use named::{Named, RepoName};
 pub use sqlite::SqliteMetadata;
 pub use values::{
-    BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, RecordOutcome, Removal, WaitingImage,
+    BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, PinRecord, RecordOutcome, Removal,
+    WaitingImage,
 };
 
 use super::StoreError;
@@ -163,6 +164,9 @@ pub trait Pins {
 
     /// The names of the pins on image `id`, sorted.
     fn pins(&self, id: &ImageId) -> Result<Vec<String>, StoreError>;
+
+    /// Every pin on every image, oldest first (then by image and name).
+    fn all_pins(&self) -> Result<Vec<PinRecord>, StoreError>;
 }
 
 /// Leases: records of operations in flight and the digests they hold.

@@ -111,3 +111,14 @@ pub struct WaitingImage {
     /// When it was (last) served.
     pub since: OffsetDateTime,
 }
+
+/// One pin on an image: who said it is in use, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinRecord {
+    /// The pinned image.
+    pub image: ImageId,
+    /// The pin's name (`--by`).
+    pub by: String,
+    /// When it was pinned.
+    pub since: OffsetDateTime,
+}

@@ -4,10 +4,10 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
 use super::SqliteMetadata;
-use super::columns::format_time;
+use super::columns::{format_time, image_id_at, time_at};
 use super::load::image_exists;
 use crate::store::StoreError;
-use crate::store::metadata::Pins;
+use crate::store::metadata::{PinRecord, Pins};
 use crate::store::record::ImageId;
 
 impl Pins for SqliteMetadata {
@@ -42,6 +42,23 @@ impl Pins for SqliteMetadata {
 
     fn pins(&self, id: &ImageId) -> Result<Vec<String>, StoreError> {
         self.read(|tx| pin_names(tx, id))
+    }
+
+    fn all_pins(&self) -> Result<Vec<PinRecord>, StoreError> {
+        self.read(|tx| {
+            let mut stmt = tx
+                .prepare("SELECT image_id, by, created FROM pins ORDER BY created, image_id, by")?;
+            let pins = stmt
+                .query_map([], |row| {
+                    Ok(PinRecord {
+                        image: image_id_at(row, 0)?,
+                        by: row.get(1)?,
+                        since: time_at(row, 2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(pins)
+        })
     }
 }
 
