@@ -68,37 +68,38 @@ fn left_behind(dir: &std::path::Path, layer: &str) -> (usize, bool, usize) {
     (images, stored, ingest)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_trickling_layer_is_given_up_below_the_minimum_rate() {
+/// Pulls redis with `pace` while its largest layer trickles (a byte
+/// every 20 ms); the error's text, and what the failed pull left.
+async fn trickled_pull(pace: Pace) -> (String, (usize, bool, usize)) {
     let (registry, layer) = trickled();
     let faulty = FaultyRegistry::start(
         &registry.url(),
         vec![Fault::TrickleBlob(layer.clone(), Duration::from_millis(20))],
     )
     .expect("faulty registry");
-    let pace = Pace {
+    let (error, dir) = pull_with(&faulty, pace).await;
+    (error, left_behind(dir.path(), &layer))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickling_layer_is_given_up_below_the_minimum_rate() {
+    let (error, left) = trickled_pull(Pace {
         min_rate: (64 << 10, Duration::from_secs(2)),
         deadline: Duration::from_secs(600),
-    };
-    let (error, dir) = pull_with(&faulty, pace).await;
+    })
+    .await;
     assert!(error.contains("slower than the 65536 bytes/s"), "{error}");
-    assert_eq!(left_behind(dir.path(), &layer), (0, false, 0));
+    assert_eq!(left, (0, false, 0), "images, the layer, ingest files");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_layer_still_arriving_at_the_deadline_is_given_up() {
-    let (registry, layer) = trickled();
-    let faulty = FaultyRegistry::start(
-        &registry.url(),
-        vec![Fault::TrickleBlob(layer.clone(), Duration::from_millis(20))],
-    )
-    .expect("faulty registry");
     // A rate floor it meets (none), so only the deadline stops it.
-    let pace = Pace {
+    let (error, left) = trickled_pull(Pace {
         min_rate: (0, Duration::from_secs(1)),
         deadline: Duration::from_secs(3),
-    };
-    let (error, dir) = pull_with(&faulty, pace).await;
+    })
+    .await;
     assert!(error.contains("reached its limit of 3 s"), "{error}");
-    assert_eq!(left_behind(dir.path(), &layer), (0, false, 0));
+    assert_eq!(left, (0, false, 0), "images, the layer, ingest files");
 }
