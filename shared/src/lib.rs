@@ -38,6 +38,7 @@ pub mod filter;
 pub mod format;
 pub mod image;
 pub mod image_view;
+pub mod layer;
 pub mod manifest;
 pub mod media_type;
 pub mod merged;

@@ -9,13 +9,12 @@
 //! chunk by chunk and copied into wasm at most [`CHUNK`] bytes at a time,
 //! so memory stays bounded whatever the size.
 
-mod decode;
 pub mod pool;
 mod record;
 pub mod webcrypto;
 mod worker;
 
-pub use decode::{DecodeError, LayerDecoder, SINK_ERROR};
+pub use shared::layer::{DecodeError, LayerDecoder, SINK_ERROR};
 
 pub use record::record;
 
@@ -341,4 +340,50 @@ async fn stream_blob(
         }
     }
     hashing.finish(descriptor).await
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::digest::Digest;
+    use shared::media_type::Compression;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::{CHUNK, LayerDecoder, feed_chunked};
+
+    #[test]
+    fn chunked_feeding_copies_at_most_one_chunk_at_a_time() {
+        let data: Vec<u8> = (0..(2 * CHUNK + 5)).map(|i| (i % 251) as u8).collect();
+        let array = js_sys::Uint8Array::from(&data[..]);
+        let mut sizes = Vec::new();
+        let mut hasher = shared::digest::Hasher::sha256();
+        let mut buffer = Vec::new();
+        feed_chunked::<()>(&array, &mut buffer, |piece| {
+            sizes.push(piece.len());
+            hasher.update(piece);
+            Ok(())
+        })
+        .expect("feed");
+        assert_eq!(sizes, vec![CHUNK, CHUNK, 5]);
+        assert_eq!(hasher.finish(), Digest::sha256_of(&data));
+    }
+
+    #[test]
+    fn a_layer_fed_from_js_memory_decodes_in_the_browser() {
+        let plain: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, &plain).expect("gzip");
+        let gz = encoder.finish().expect("gzip");
+        let mut decoder = LayerDecoder::new(Compression::Gzip);
+        let mut buffer = Vec::new();
+        for part in gz.chunks(777) {
+            let array = js_sys::Uint8Array::from(part);
+            feed_chunked(&array, &mut buffer, |piece| decoder.update(piece)).expect("feed");
+        }
+        assert_eq!(
+            decoder.finish().map(|h| h.finish()),
+            Ok(Digest::sha256_of(&plain))
+        );
+    }
 }

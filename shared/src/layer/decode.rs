@@ -11,8 +11,8 @@
 
 use std::io::Write;
 
-use shared::digest::Hasher;
-use shared::media_type::Compression;
+use crate::digest::Hasher;
+use crate::media_type::Compression;
 
 /// Largest piece the zstd path hands to the sink at once.
 const OUT: usize = 256 << 10;
@@ -208,12 +208,9 @@ impl<W: Write> Zstd<W> {
 mod tests {
     use std::io::Write as _;
 
-    use shared::digest::Digest;
-    use shared::media_type::Compression;
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
     use super::{DecodeError, LayerDecoder};
-    use crate::verify::feed_chunked;
+    use crate::digest::Digest;
+    use crate::media_type::Compression;
 
     /// What `testdata/two-frames.zst` decompresses to (made with the zstd
     /// CLI: `-3 --check` of the first 300,000 bytes, then `-19 --no-check`
@@ -232,14 +229,10 @@ mod tests {
         encoder.finish().expect("gzip")
     }
 
-    /// Feeds `input` through a `Uint8Array` in JS memory, split at `split`.
     fn decode(compression: Compression, input: &[u8], split: usize) -> Result<Digest, DecodeError> {
         let mut decoder = LayerDecoder::new(compression);
-        let mut buffer = Vec::new();
         for part in input.chunks(split.max(1)) {
-            let array = js_sys::Uint8Array::from(part);
-            feed_chunked(&array, &mut buffer, |piece| decoder.update(piece))?;
-            assert!(buffer.len() <= shared::verify::CHUNK);
+            decoder.update(part)?;
         }
         decoder.finish().map(|h| h.finish())
     }
@@ -350,24 +343,5 @@ mod tests {
             let got = decode(compression, input, 4096);
             assert!(got != Ok(Digest::sha256_of(&plain)), "{name}: {got:?}");
         }
-    }
-
-    #[test]
-    fn chunked_feeding_copies_at_most_one_chunk_at_a_time() {
-        let data: Vec<u8> = (0..(2 * shared::verify::CHUNK + 5))
-            .map(|i| (i % 251) as u8)
-            .collect();
-        let array = js_sys::Uint8Array::from(&data[..]);
-        let mut sizes = Vec::new();
-        let mut hasher = shared::digest::Hasher::sha256();
-        let mut buffer = Vec::new();
-        feed_chunked::<()>(&array, &mut buffer, |piece| {
-            sizes.push(piece.len());
-            hasher.update(piece);
-            Ok(())
-        })
-        .expect("feed");
-        assert_eq!(sizes, vec![shared::verify::CHUNK, shared::verify::CHUNK, 5]);
-        assert_eq!(hasher.finish(), Digest::sha256_of(&data));
     }
 }

@@ -1,0 +1,7 @@
+//! Layers as bytes: the streaming decompression that turns a layer blob
+//! into its tar, for the diff_id check (`strata pull`, `load`, the
+//! browser's verification) and the layer explorer.
+
+mod decode;
+
+pub use decode::{DecodeError, LayerDecoder, SINK_ERROR};
