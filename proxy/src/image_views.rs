@@ -18,7 +18,8 @@ pub fn summary(row: ImageRow) -> ImageSummary {
             labels: row.labels,
             created: row.created.unwrap_or(OffsetDateTime::UNIX_EPOCH),
         },
-        size: row.size,
+        size: row.unpacked_size,
+        blob_size: row.size,
         last_pulled: row.last_pulled,
     }
 }
@@ -59,7 +60,7 @@ pub fn inspect(store: &Store, name: &str) -> Result<ImageInspect, StoreError> {
         &config,
         &row.repo_tags,
         &row.repo_digests,
-        record.size,
+        record.unpacked_size(),
     ))
 }
 

@@ -45,10 +45,15 @@ pub fn run(store: &Store, args: &HistoryArgs) -> Result<ExitCode, String> {
     };
     let format = Format::parse_or_default(text, default).map_err(|e| e.to_string())?;
     let now = OffsetDateTime::now_utc();
-    let rows: Vec<serde_json::Value> = history_rows(image.id.digest(), &manifest, &config)
-        .iter()
-        .map(|r| r.template_value(args.no_trunc, args.human, now))
-        .collect();
+    let rows: Vec<serde_json::Value> = history_rows(
+        image.id.digest(),
+        &manifest,
+        &config,
+        &image.unpacked_sizes(),
+    )
+    .iter()
+    .map(|r| r.template_value(args.no_trunc, args.human, now))
+    .collect();
     print!(
         "{}",
         render_rows(&format, &HeaderMap::history(), &rows).map_err(|e| e.to_string())?

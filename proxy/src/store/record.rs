@@ -70,6 +70,10 @@ pub struct LayerRecord {
     /// The config's `rootfs.diff_ids` entry at the same position, if the
     /// config has one.
     pub diff_id: Option<Digest>,
+    /// The uncompressed tar's size, once the layer was read
+    /// ([`UnpackedLayers`](super::metadata::UnpackedLayers)); `None` in a
+    /// record about to be written.
+    pub unpacked_size: Option<u64>,
 }
 
 /// Everything the store records about one image.
@@ -88,7 +92,8 @@ pub struct ImageRecord {
     pub layers: Vec<LayerRecord>,
     /// When the image was built, if its config says.
     pub created: Option<OffsetDateTime>,
-    /// Compressed layers plus config, in bytes (Docker's SIZE).
+    /// Compressed layers plus config, in bytes (the blobs' size; Docker's
+    /// SIZE is the unpacked size, [`ImageRow::unpacked_size`]).
     pub size: u64,
     /// The config's OS, architecture and variant.
     pub platform: Platform,
@@ -116,6 +121,7 @@ impl ImageRecord {
                 size: l.size,
                 media_type: l.media_type.clone(),
                 diff_id: config.rootfs.diff_ids.get(i).cloned(),
+                unpacked_size: None,
             })
             .collect();
         ImageRecord {
@@ -133,6 +139,19 @@ impl ImageRecord {
                 .map(|c| c.labels.clone())
                 .unwrap_or_default(),
         }
+    }
+
+    /// Each layer's unpacked size, base first, where known.
+    pub fn unpacked_sizes(&self) -> Vec<Option<u64>> {
+        self.layers.iter().map(|l| l.unpacked_size).collect()
+    }
+
+    /// The layers' unpacked sizes added up (Docker's SIZE), once every
+    /// layer's is known.
+    pub fn unpacked_size(&self) -> Option<u64> {
+        self.layers
+            .iter()
+            .try_fold(0u64, |sum, l| Some(sum.saturating_add(l.unpacked_size?)))
     }
 
     /// Every blob the image needs, with what it is to the image: config,
@@ -164,8 +183,11 @@ pub struct ImageRow {
     pub repo_digests: Vec<Reference>,
     /// When the image was built.
     pub created: Option<OffsetDateTime>,
-    /// Compressed layers plus config, in bytes.
+    /// Compressed layers plus config, in bytes (the blobs' size).
     pub size: u64,
+    /// The layers' unpacked sizes added up (Docker's SIZE), once every
+    /// layer's is known.
+    pub unpacked_size: Option<u64>,
     /// OS, architecture and variant.
     pub platform: Platform,
     /// The config's labels.

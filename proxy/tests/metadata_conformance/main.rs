@@ -33,6 +33,7 @@ mod images;
 mod lifecycle;
 mod pulls;
 mod referrers;
+mod unpacked;
 mod waiting;
 
 use store_support::{CHILD_ENV, DIR_ENV, run_at_once, wait_for_parent};
@@ -80,6 +81,7 @@ fn image(label: &str, layers: &[&str], created: Option<OffsetDateTime>) -> Image
             size: 1000 + l.len() as u64,
             media_type: MediaType::OciLayerGzip,
             diff_id: Some(digest(&format!("diff {l}"))),
+            unpacked_size: None,
         })
         .collect();
     let config_size = 100 + label.len() as u64;
@@ -156,6 +158,7 @@ mod suite {
     pub use super::lifecycle::*;
     pub use super::pulls::*;
     pub use super::referrers::*;
+    pub use super::unpacked::*;
     pub use super::waiting::*;
 }
 
@@ -186,6 +189,7 @@ mod sqlite {
         totals_count_shared_blobs_once,
         waiting_images_are_kept_bounded_and_forgotten,
         referrer_lists_are_kept_bounded_and_referenced,
+        unpacked_layers_size_images_once_every_layer_is_known,
         generation_changes_with_commits_from_any_handle,
         last_pull_times_move_forward_at_most_once_per_granularity,
         a_sound_backend_has_no_problems;

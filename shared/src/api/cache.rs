@@ -82,7 +82,7 @@ pub struct CachedImage {
     pub id: Digest,
     /// Its first tag (familiar form), else its short ID.
     pub name: String,
-    /// Compressed layers plus config, in bytes.
+    /// Compressed layers plus config, in bytes: what it takes in the store.
     pub size: u64,
     /// The time the list is ordered by (see [`CacheInfo::least_recently_used_by`]).
     #[serde(with = "time::serde::rfc3339")]
@@ -99,7 +99,7 @@ impl CachedImage {
                 .repo_tags
                 .first()
                 .map_or_else(|| subject.id.short().to_owned(), |r| r.familiar()),
-            size: image.size,
+            size: image.blob_size,
             at,
         }
     }
@@ -108,7 +108,12 @@ impl CachedImage {
 /// The `n` largest of `images`, largest first (ties by ID), each at its
 /// build time.
 pub fn largest(images: &[ImageSummary], n: usize) -> Vec<CachedImage> {
-    first(images, n, |a, b| b.size.cmp(&a.size), |i| i.subject.created)
+    first(
+        images,
+        n,
+        |a, b| b.blob_size.cmp(&a.blob_size),
+        |i| i.subject.created,
+    )
 }
 
 /// The `n` least recently used of `images`, least recent first, by
@@ -228,7 +233,8 @@ mod tests {
                 labels: Default::default(),
                 created: OffsetDateTime::from_unix_timestamp(created).expect("time"),
             },
-            size,
+            size: None,
+            blob_size: size,
             last_pulled: pulled.map(|t| OffsetDateTime::from_unix_timestamp(t).expect("time")),
         }
     }

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::config::ImageConfig;
 use crate::digest::Digest;
-use crate::display::{created_since, ellipsis, human_size};
+use crate::display::{UNKNOWN_SIZE, created_since, ellipsis, human_size};
 use crate::manifest::ImageManifest;
 
 /// One build step.
@@ -20,8 +20,13 @@ pub struct HistoryRow {
     pub created: Option<OffsetDateTime>,
     /// The command of the step.
     pub created_by: String,
-    /// The (compressed) size of the layer it made; 0 for empty layers.
-    pub size: u64,
+    /// The unpacked (tar) size of the layer it made, as Docker shows it: 0
+    /// for empty layers, `None` while not known.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// The compressed size of the layer blob it made; 0 for empty layers.
+    #[serde(default)]
+    pub blob_size: u64,
     /// The step's comment.
     pub comment: String,
     /// Whether the step made no layer.
@@ -32,14 +37,21 @@ pub struct HistoryRow {
 
 /// The history rows of an image, newest first.
 ///
-/// Layer sizes are the compressed sizes from the manifest (the store keeps
-/// layers compressed); Docker shows the unpacked size.
+/// `unpacked` holds each layer's unpacked size, in manifest order, where
+/// known (the store learns them at pull; the browser does not read every
+/// layer): a layer without one has an unknown size, never its compressed
+/// size in its place.
 pub fn history_rows(
     image_id: &Digest,
     manifest: &ImageManifest,
     config: &ImageConfig,
+    unpacked: &[Option<u64>],
 ) -> Vec<HistoryRow> {
-    let mut layers = manifest.layers.iter();
+    let mut layers = manifest
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l, unpacked.get(i).copied().flatten()));
     let mut rows: Vec<HistoryRow> = config
         .history
         .iter()
@@ -49,10 +61,14 @@ pub fn history_rows(
                 id: None,
                 created: h.created,
                 created_by: h.created_by.clone().unwrap_or_default(),
-                size: layer.map_or(0, |l| l.size),
+                size: match layer {
+                    None => Some(0),
+                    Some((_, unpacked)) => unpacked,
+                },
+                blob_size: layer.map_or(0, |(l, _)| l.size),
                 comment: h.comment.clone().unwrap_or_default(),
                 empty_layer: h.empty_layer,
-                layer: layer.map(|l| l.digest.clone()),
+                layer: layer.map(|(l, _)| l.digest.clone()),
             }
         })
         .collect();
@@ -96,7 +112,11 @@ impl HistoryRow {
             "CreatedSince": since,
             "CreatedAt": at,
             "CreatedBy": created_by,
-            "Size": if human { human_size(self.size) } else { self.size.to_string() },
+            "Size": match self.size {
+                Some(size) if human => human_size(size),
+                Some(size) => size.to_string(),
+                None => UNKNOWN_SIZE.to_owned(),
+            },
             "Comment": self.comment,
         })
     }
@@ -138,13 +158,14 @@ mod tests {
     #[test]
     fn rows_are_newest_first_with_layer_sizes() {
         let (manifest, config) = image();
-        let rows = history_rows(&digest('c'), &manifest, &config);
-        let summary: Vec<(Option<String>, u64, bool)> = rows
+        let rows = history_rows(&digest('c'), &manifest, &config, &[Some(9_216_000), None]);
+        let summary: Vec<(Option<String>, Option<u64>, u64, bool)> = rows
             .iter()
             .map(|r| {
                 (
                     r.id.as_ref().map(|d| d.short().to_owned()),
                     r.size,
+                    r.blob_size,
                     r.empty_layer,
                 )
             })
@@ -152,9 +173,9 @@ mod tests {
         assert_eq!(
             summary,
             [
-                (Some("cccccccccccc".into()), 1234, false),
-                (None, 0, true),
-                (None, 5_570_000, false)
+                (Some("cccccccccccc".into()), None, 1234, false),
+                (None, Some(0), 0, true),
+                (None, Some(9_216_000), 5_570_000, false)
             ]
         );
         assert_eq!(rows[0].layer, Some(digest('2')));
@@ -163,7 +184,12 @@ mod tests {
     #[test]
     fn template_values_like_docker_history() {
         let (manifest, config) = image();
-        let rows = history_rows(&digest('c'), &manifest, &config);
+        let rows = history_rows(
+            &digest('c'),
+            &manifest,
+            &config,
+            &[Some(5_570_000), Some(1234)],
+        );
         let now = OffsetDateTime::parse(
             "2024-01-10T11:00:00Z",
             &time::format_description::well_known::Rfc3339,
@@ -189,6 +215,12 @@ mod tests {
         assert_eq!(empty["ID"], "<missing>");
         assert_eq!(empty["CreatedBy"], "ENV A=1");
         assert_eq!(empty["Size"], "0B");
+        let unknown = history_rows(&digest('c'), &manifest, &config, &[]);
+        assert_eq!(
+            unknown[0].template_value(false, true, now)["Size"],
+            "unknown"
+        );
+        assert_eq!(unknown[1].template_value(false, true, now)["Size"], "0B");
         let raw = rows[2].template_value(true, false, now);
         assert_eq!(raw["Size"], "5570000");
         assert_eq!(raw["CreatedAt"], "2024-01-10T07:00:00Z");

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::digest::Digest;
-use crate::display::{created_at, created_since, human_size};
+use crate::display::{created_at, created_since, human_size, human_size_or_unknown};
 use crate::filter::{ImagePredicate, ImageSubject};
 use crate::reference::Reference;
 
@@ -16,8 +16,13 @@ pub struct ImageSummary {
     /// ID, names, labels and created time: what filters look at.
     #[serde(flatten)]
     pub subject: ImageSubject,
-    /// Compressed layers plus config, in bytes, as Docker reports pulled images.
-    pub size: u64,
+    /// The layers' unpacked (tar) sizes added up, as Docker's and podman's
+    /// SIZE; `None` until every layer's is known.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Compressed layers plus config, in bytes: what the image's blobs take
+    /// (nerdctl's BLOB SIZE).
+    pub blob_size: u64,
     /// When it was last pulled (`strata pull`, the API, or through `/v2`),
     /// if known: what retention ranks images by.
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -38,8 +43,11 @@ pub struct ImageRow {
     /// When the image was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,
-    /// Size in bytes.
-    pub size: u64,
+    /// The unpacked size in bytes, when known.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// The compressed size of its blobs in bytes.
+    pub blob_size: u64,
     /// When the image was last pulled, if known.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub last_pulled: Option<OffsetDateTime>,
@@ -77,6 +85,7 @@ pub fn image_rows(
             digest,
             created: image.subject.created,
             size: image.size,
+            blob_size: image.blob_size,
             last_pulled: image.last_pulled,
         };
         let keep = |r: &&Reference| predicate.is_none_or(|p| p.reference_matches(r));
@@ -132,7 +141,9 @@ pub fn image_rows(
 impl ImageRow {
     /// The row as `--format` templates see it (`{{.ID}}`, `{{.Repository}}`,
     /// `{{.Tag}}`, `{{.Digest}}`, `{{.CreatedSince}}`, `{{.CreatedAt}}`,
-    /// `{{.Size}}`), as Docker fills them: ID short unless `no_trunc`.
+    /// `{{.Size}}`), as Docker fills them: ID short unless `no_trunc`;
+    /// `Size` is the unpacked size, `unknown` until known. strata adds
+    /// `{{.BlobSize}}`, the compressed size, as nerdctl does.
     /// strata adds `{{.LastPulled}}` (as `CreatedAt`) and
     /// `{{.LastPulledSince}}` (as `CreatedSince`), `<none>` when unknown.
     pub fn template_value(&self, no_trunc: bool, now: OffsetDateTime) -> serde_json::Value {
@@ -152,8 +163,9 @@ impl ImageRow {
             "LastPulledSince": self
                 .last_pulled
                 .map_or_else(|| NONE.to_owned(), |t| created_since(t, now)),
-            "Size": human_size(self.size),
-            "VirtualSize": human_size(self.size),
+            "Size": human_size_or_unknown(self.size),
+            "VirtualSize": human_size_or_unknown(self.size),
+            "BlobSize": human_size(self.blob_size),
             "SharedSize": "N/A",
             "UniqueSize": "N/A",
             "Containers": "N/A",
@@ -183,7 +195,8 @@ mod tests {
                 labels: Default::default(),
                 created: OffsetDateTime::from_unix_timestamp(created).expect("time"),
             },
-            size: 277_000_000,
+            size: (created != 300).then_some(277_000_000),
+            blob_size: 99_100_000,
             last_pulled: (created == 100)
                 .then(|| OffsetDateTime::from_unix_timestamp(100 + 3600).expect("time")),
         }
@@ -266,6 +279,8 @@ mod tests {
         assert_eq!(value["CreatedSince"], "3 hours ago");
         assert_eq!(value["CreatedAt"], "1970-01-01 00:01:40 +0000 UTC");
         assert_eq!(value["Size"], "277MB");
+        assert_eq!(value["BlobSize"], "99.1MB");
+        assert_eq!(rows[0].template_value(false, now)["Size"], "unknown");
         assert_eq!(value["LastPulled"], "1970-01-01 01:01:40 +0000 UTC");
         assert_eq!(value["LastPulledSince"], "2 hours ago");
         assert_eq!(rows[0].template_value(false, now)["LastPulled"], "<none>");

@@ -36,8 +36,9 @@ pub struct ImageInspect {
     pub variant: Option<String>,
     /// Operating system.
     pub os: String,
-    /// Size in bytes (compressed layers plus config).
-    pub size: u64,
+    /// The layers' unpacked size in bytes, as Docker's; `null` until every
+    /// layer's is known.
+    pub size: Option<u64>,
     /// The layers' uncompressed digests.
     #[serde(rename = "RootFS")]
     pub root_fs: InspectRootFs,
@@ -56,13 +57,13 @@ pub struct InspectRootFs {
 
 impl ImageInspect {
     /// The inspect record of the image `id` with config `config`, named by
-    /// `repo_tags` and `repo_digests`, of `size` bytes.
+    /// `repo_tags` and `repo_digests`, of `size` bytes unpacked (if known).
     pub fn new(
         id: &Digest,
         config: &ImageConfig,
         repo_tags: &[Reference],
         repo_digests: &[Reference],
-        size: u64,
+        size: Option<u64>,
     ) -> ImageInspect {
         ImageInspect {
             id: id.clone(),
@@ -164,8 +165,14 @@ mod tests {
         let by_digest: Reference = format!("redis@sha256:{}", "d".repeat(64))
             .parse()
             .expect("ref");
-        let value = serde_json::to_value(ImageInspect::new(&id, &config, &[tag], &[by_digest], 42))
-            .expect("json");
+        let value = serde_json::to_value(ImageInspect::new(
+            &id,
+            &config,
+            &[tag],
+            &[by_digest],
+            Some(42),
+        ))
+        .expect("json");
         assert_eq!(value["Id"], id.to_string());
         assert_eq!(value["RepoTags"], serde_json::json!(["redis:latest"]));
         assert_eq!(
@@ -207,7 +214,7 @@ mod tests {
         let id: Digest = format!("sha256:{}", "c".repeat(64))
             .parse()
             .expect("digest");
-        let inspect = ImageInspect::new(&id, &config, &[], &[], 1);
+        let inspect = ImageInspect::new(&id, &config, &[], &[], Some(1));
         let value = serde_json::to_value(&inspect).expect("json");
         assert_eq!(
             value["Config"],

@@ -79,6 +79,9 @@ pub struct LayerDetail {
     pub digest: Digest,
     /// Compressed size.
     pub size: u64,
+    /// The unpacked (tar) size, when known.
+    #[serde(default)]
+    pub unpacked_size: Option<u64>,
     /// Media type (says the compression).
     pub media_type: String,
     /// The uncompressed digest (the config's diff_id).

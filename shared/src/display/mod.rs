@@ -20,6 +20,6 @@ mod text;
 mod timestamp;
 
 pub use id::{short_id, truncate_id};
-pub use size::human_size;
+pub use size::{UNKNOWN_SIZE, human_size, human_size_or_unknown};
 pub use text::{display_width, ellipsis};
 pub use timestamp::{created_at, created_since, human_duration, rfc3339};

@@ -75,3 +75,12 @@ mod tests {
         }
     }
 }
+
+/// What a size column shows while the size is not known yet (an unpacked
+/// size before the layer was read): never a guess.
+pub const UNKNOWN_SIZE: &str = "unknown";
+
+/// [`human_size`], or [`UNKNOWN_SIZE`].
+pub fn human_size_or_unknown(bytes: Option<u64>) -> String {
+    bytes.map_or_else(|| UNKNOWN_SIZE.to_owned(), human_size)
+}

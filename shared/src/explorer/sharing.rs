@@ -76,6 +76,7 @@ mod tests {
         LayerDetail {
             digest: Digest::sha256_of(&size.to_be_bytes()),
             size,
+            unpacked_size: None,
             media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
             diff_id: None,
             shared_with: shared_with.iter().map(|s| (*s).to_owned()).collect(),

@@ -5,7 +5,6 @@
 use crate::api::{ImageDetail, ImageInspect, LayerDetail, history_rows};
 use crate::config::ImageConfig;
 use crate::digest::Digest;
-use crate::image::total_size;
 use crate::manifest::ImageManifest;
 
 /// The detail of the image `manifest_digest` names, from its manifest and config.
@@ -15,7 +14,7 @@ pub fn detail_from_registry(
     config: &ImageConfig,
 ) -> ImageDetail {
     let id = &manifest.config.digest;
-    let inspect = ImageInspect::new(id, config, &[], &[], total_size(manifest));
+    let inspect = ImageInspect::new(id, config, &[], &[], None);
     let layers = manifest
         .layers
         .iter()
@@ -23,6 +22,7 @@ pub fn detail_from_registry(
         .map(|(i, l)| LayerDetail {
             digest: l.digest.clone(),
             size: l.size,
+            unpacked_size: None,
             media_type: l.media_type.as_str().to_owned(),
             diff_id: config.rootfs.diff_ids.get(i).cloned(),
             shared_with: Vec::new(),
@@ -31,7 +31,7 @@ pub fn detail_from_registry(
     ImageDetail {
         inspect,
         manifest_digest: manifest_digest.clone(),
-        history: history_rows(id, manifest, config),
+        history: history_rows(id, manifest, config, &[]),
         layers,
         pins: Vec::new(),
     }
@@ -73,7 +73,7 @@ mod tests {
         let d = detail_from_registry(&manifest_digest, &manifest, &config);
         assert_eq!(d.manifest_digest, manifest_digest);
         assert_eq!(d.inspect.id.to_string(), a);
-        assert_eq!(d.inspect.size, 1100);
+        assert_eq!(d.inspect.size, None, "unknown until the layers are read");
         assert_eq!(
             (d.inspect.os.as_str(), d.inspect.architecture.as_str()),
             ("linux", "arm64")
@@ -96,6 +96,6 @@ mod tests {
             .map(|h| (h.created_by.as_str(), h.empty_layer))
             .collect();
         assert_eq!(steps, [("USER app", true), ("ADD x /", false)]);
-        assert_eq!(d.history[1].size, 1000);
+        assert_eq!((d.history[1].size, d.history[1].blob_size), (None, 1000));
     }
 }

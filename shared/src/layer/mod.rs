@@ -3,5 +3,7 @@
 //! browser's verification) and the layer explorer.
 
 mod decode;
+mod unpacked;
 
 pub use decode::{DecodeError, LayerDecoder, SINK_ERROR};
+pub use unpacked::{DiffIdMismatch, Unpacked};

@@ -120,7 +120,7 @@ pub async fn detail(
             &config,
             &row.repo_tags,
             &row.repo_digests,
-            record.size,
+            record.unpacked_size(),
         );
         // Which other images hold each layer: one pass over every image's layers.
         let mut holders: BTreeMap<shared::digest::Digest, Vec<String>> = BTreeMap::new();
@@ -142,13 +142,19 @@ pub async fn detail(
             .map(|l| LayerDetail {
                 digest: l.digest.clone(),
                 size: l.size,
+                unpacked_size: l.unpacked_size,
                 media_type: l.media_type.as_str().to_owned(),
                 diff_id: l.diff_id.clone(),
                 shared_with: holders.get(&l.digest).cloned().unwrap_or_default(),
             })
             .collect();
         Ok(Json(ImageDetail {
-            history: history_rows(record.id.digest(), &manifest, &config),
+            history: history_rows(
+                record.id.digest(),
+                &manifest,
+                &config,
+                &record.unpacked_sizes(),
+            ),
             manifest_digest: record.manifest.digest.clone(),
             inspect,
             layers,

@@ -12,6 +12,8 @@
 //!   collection's marks), and each reference with its size (`fsck`).
 //! - [`WaitingImages`]: image manifests `/v2` served that wait for their
 //!   blobs before they are recorded.
+//! - [`UnpackedLayers`]: what each layer unpacks to (diff_id and tar
+//!   size), learned by reading it: the SIZE `images` and `history` show.
 //! - [`Metadata`]: all of them, plus a change [`Generation`] and the
 //!   backend's own consistency check.
 //!
@@ -39,6 +41,7 @@ mod values;
 use std::collections::HashSet;
 
 use shared::digest::Digest;
+use shared::layer::Unpacked;
 use shared::reference::{Tag, TagOrDigest};
 use time::{Duration, OffsetDateTime};
 
@@ -50,7 +53,7 @@ pub use values::{
 };
 
 use super::StoreError;
-use super::record::{BlobRef, ImageId, ImageRecord, ImageRow};
+use super::record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 
 /// Image records: recording, reading, listing, removing.
 pub trait ImageRecords {
@@ -241,6 +244,24 @@ pub trait ReferrerLists {
     ) -> Result<Option<BlobRef>, StoreError>;
 }
 
+/// What layers unpack to, learned by reading them (at pull, `load`, or
+/// later by `fsck --repair` and `strata serve`): the diff_id, checked
+/// against the config, and the tar's size. Keyed by the layer blob's
+/// digest, so a fact is true of every image that uses the layer.
+pub trait UnpackedLayers {
+    /// Notes what each `(layer, unpacked)` unpacks to (replacing what was
+    /// noted before; facts about the same bytes never differ).
+    fn set_unpacked(&self, layers: &[(Digest, Unpacked)]) -> Result<(), StoreError>;
+
+    /// What `layer` unpacks to, if noted.
+    fn unpacked(&self, layer: &Digest) -> Result<Option<Unpacked>, StoreError>;
+
+    /// The layers recorded images use whose unpacking is not noted, each
+    /// once, with its media type and the diff_id the first image's config
+    /// names for it.
+    fn unknown_unpacked(&self) -> Result<Vec<LayerRecord>, StoreError>;
+}
+
 /// A complete metadata backend: every role, shareable between threads.
 pub trait Metadata:
     ImageRecords
@@ -250,6 +271,7 @@ pub trait Metadata:
     + BlobReferences
     + WaitingImages
     + ReferrerLists
+    + UnpackedLayers
     + Send
     + Sync
 {

@@ -22,7 +22,10 @@ SELECT i.id, i.manifest_digest, i.created, i.size, i.os, i.architecture, i.varia
         (SELECT name || '@' || digest AS x FROM repo_digests WHERE image_id = i.id ORDER BY name, digest)),
     (SELECT json_group_array(by) FROM
         (SELECT by FROM pins WHERE image_id = i.id ORDER BY by)),
-    i.last_pulled
+    i.last_pulled,
+    (SELECT CASE WHEN COUNT(*) = COUNT(u.digest) THEN COALESCE(SUM(u.size), 0) END
+        FROM layers l LEFT JOIN unpacked_layers u ON u.digest = l.digest
+        WHERE l.manifest_digest = i.manifest_digest)
 FROM images i";
 
 /// Every row, newest first.
@@ -57,6 +60,7 @@ fn row_from(row: &Row<'_>) -> rusqlite::Result<ImageRow> {
         labels: json_at(row, 7)?,
         pins: json_at(row, 10)?,
         last_pulled: time_opt_at(row, 11)?,
+        unpacked_size: row.get(12)?,
     })
 }
 
@@ -144,8 +148,9 @@ pub(super) fn load_record(
         return Ok(None);
     };
     let mut stmt = db.prepare(
-        "SELECT digest, size, media_type, diff_id FROM layers
-         WHERE manifest_digest = ?1 ORDER BY position",
+        "SELECT l.digest, l.size, l.media_type, l.diff_id, u.size FROM layers l
+         LEFT JOIN unpacked_layers u ON u.digest = l.digest
+         WHERE l.manifest_digest = ?1 ORDER BY l.position",
     )?;
     let layers = stmt
         .query_map([manifest.digest.to_string()], |row| {
@@ -155,6 +160,7 @@ pub(super) fn load_record(
                 size: row.get(1)?,
                 media_type: MediaType::parse(&row.get::<_, String>(2)?),
                 diff_id: diff_id.and_then(|d| d.parse().ok()),
+                unpacked_size: row.get(4)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -19,6 +19,7 @@
 //! | `record.rs`, `load.rs`, `removal.rs` | its writes, reads and removal |
 //! | `pulls.rs` | images' last pull times |
 //! | `waiting.rs`, `referrer_lists.rs` | what `/v2` keeps across restarts |
+//! | `unpacked.rs` | [`UnpackedLayers`](super::UnpackedLayers) |
 //! | `references.rs`, `pins.rs`, `leases.rs`, `blob_refs.rs` | the other roles |
 
 mod blob_refs;
@@ -34,6 +35,7 @@ mod references;
 mod referrer_lists;
 mod removal;
 mod schema;
+mod unpacked;
 mod waiting;
 
 use std::path::{Path, PathBuf};

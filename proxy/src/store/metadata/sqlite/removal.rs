@@ -53,6 +53,13 @@ pub(super) fn remove(
             orphans.push(digest);
         }
     }
+    // What a layer unpacks to is kept while some image uses the layer.
+    for digest in &orphans {
+        db.execute(
+            "DELETE FROM unpacked_layers WHERE digest = ?1",
+            [digest.to_string()],
+        )?;
+    }
     Ok(Some(orphans))
 }
 

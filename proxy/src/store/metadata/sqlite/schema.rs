@@ -13,6 +13,7 @@
 //! | `lease_resources` | digest a lease holds | `lease_id, digest` |
 //! | `waiting` | image manifest `/v2` served, waiting for its blobs (version 2) | `name, manifest_digest` |
 //! | `referrer_lists` | the referrers list `/v2` last saw for a manifest (version 4) | `name, subject` |
+//! | `unpacked_layers` | what a layer blob unpacks to: diff_id and tar size (version 5) | `digest` |
 //!
 //! Names are canonical repository names (`docker.io/library/redis`).
 //! Deleting an image cascades to everything that names it. A blob's
@@ -26,7 +27,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::store::StoreError;
 
-const VERSION: i64 = 4;
+const VERSION: i64 = 5;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS images (
@@ -177,6 +178,16 @@ CREATE VIEW blob_refs(digest) AS
     UNION ALL SELECT list_digest FROM referrer_lists;
 ";
 
+/// Version 5: `unpacked_layers` ([`super::unpacked`]). Not a reference:
+/// a fact about bytes, forgotten when no layer row names them.
+const UNPACKED_LAYERS: &str = "
+CREATE TABLE IF NOT EXISTS unpacked_layers (
+    digest TEXT PRIMARY KEY NOT NULL,
+    diff_id TEXT NOT NULL,
+    size INTEGER NOT NULL
+);
+";
+
 /// Brings the schema to [`VERSION`]; safe when several processes open a
 /// new store at once (the check and the change share one write
 /// transaction).
@@ -201,6 +212,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if version < 4 {
         tx.execute_batch(REFERRER_LISTS)?;
+    }
+    if version < 5 {
+        tx.execute_batch(UNPACKED_LAYERS)?;
     }
     if version < VERSION {
         tx.pragma_update(None, "user_version", VERSION)?;
