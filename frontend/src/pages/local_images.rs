@@ -10,7 +10,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use shared::api::{ImageListResponse, ImageRow, ImageSort, NONE};
-use shared::display::{created_at, created_since, human_size};
+use shared::display::{created_at, created_since, human_size, human_size_or_unknown};
 
 use crate::api::{self, ImageQuery, sort_name};
 use crate::clock::now;
@@ -297,7 +297,8 @@ fn ImageTable(
                         <td class="mono digest" data-test="col-digest">{row.digest.as_ref().map_or_else(|| NONE.to_owned(), ToString::to_string)}</td>
                     })}
                     <td title=created_at(row.created) data-test="col-created">{created_since(row.created, now)}</td>
-                    <td class="num" data-test="col-size">{human_size(row.size)}</td>
+                    <td class="num" data-test="col-size" title="unpacked, as Docker's SIZE">{human_size_or_unknown(row.size)}</td>
+                    <td class="num" data-test="col-blob-size" title="compressed: what the store holds">{human_size(row.blob_size)}</td>
                 </tr>
             }
         })
@@ -326,6 +327,7 @@ fn ImageTable(
                     {digests.then(|| view! { <th scope="col">"DIGEST"</th> })}
                     {header("CREATED", ImageSort::Created)}
                     {header("SIZE", ImageSort::Size)}
+                    <th scope="col" class="num">"BLOB SIZE"</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>

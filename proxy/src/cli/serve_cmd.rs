@@ -176,6 +176,7 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
                 state.metrics().clone(),
             )
         });
+        let _unpacked_sizes = serve::unpacked_sizes::spawn(state.store().clone());
         // Printed on stdout so scripts and tests can find the port when listening on :0.
         println!("strata listening on http://{local}");
         axum::serve(listener, serve::app(state))

@@ -1,4 +1,8 @@
-//! Downloading layers: three at a time, hashed as they stream into the store.
+//! Downloading layers: three at a time, hashed as they stream into the
+//! store and decompressed beside it ([`Unpacking`]), so every layer is
+//! checked against its config's diff_id before it is kept; a layer the
+//! store already holds is checked from what the store noted when it was
+//! first read (or read now, once).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -6,11 +10,13 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use shared::api::{LayerStatus, PullEvent};
 use shared::digest::Digest;
-use shared::manifest::{Descriptor, ImageManifest};
+use shared::layer::Unpacked;
+use shared::manifest::Descriptor;
 use shared::reference::Reference;
 use tokio::sync::Semaphore;
 
 use super::undo_log::UndoLog;
+use super::unpack::Unpacking;
 use super::{Emit, PullError};
 use crate::registry::RegistryClient;
 use crate::registry::pace::Pace;
@@ -22,7 +28,18 @@ pub const CONCURRENT_DOWNLOADS: usize = 3;
 /// How often a download reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
-/// Fetches every layer the store lacks; returns whether any was downloaded.
+/// What [`fetch_all`] did.
+#[derive(Debug)]
+pub struct FetchedLayers {
+    /// Whether any layer was downloaded.
+    pub downloaded: bool,
+    /// What each layer unpacks to, checked against its diff_id, each once.
+    pub unpacked: Vec<(Digest, Unpacked)>,
+}
+
+/// Fetches every layer the store lacks, and checks every layer (`layers`:
+/// each descriptor with its config's diff_id, base first) against its
+/// diff_id.
 ///
 /// With `silent_if_stored` and every layer in the store, it reports
 /// nothing: Docker prints no layer lines for an image it already has.
@@ -34,20 +51,20 @@ pub async fn fetch_all(
     client: &RegistryClient,
     store: &Arc<Store>,
     reference: &Reference,
-    manifest: &ImageManifest,
+    layers: &[(Descriptor, Digest)],
     lease: &Arc<LeaseGuard>,
     emit: &Emit,
     undo: &UndoLog,
     silent_if_stored: bool,
     pace: Pace,
-) -> Result<bool, PullError> {
+) -> Result<FetchedLayers, PullError> {
     let layer = |d: &Descriptor, status| PullEvent::Layer {
         id: d.digest.short().to_owned(),
         status,
     };
     // Held before the first byte (in one write), so rm and gc leave a
     // half-pulled image alone; then which layers the store has.
-    let digests: Vec<Digest> = manifest.layers.iter().map(|d| d.digest.clone()).collect();
+    let digests: Vec<Digest> = layers.iter().map(|(d, _)| d.digest.clone()).collect();
     let stored = {
         let (store, lease) = (store.clone(), lease.clone());
         tokio::task::spawn_blocking(move || {
@@ -60,28 +77,42 @@ pub async fn fetch_all(
         .await
         .map_err(|e| PullError::Task(e.to_string()))??
     };
-    if silent_if_stored && stored.iter().all(|s| *s) {
-        return Ok(false);
-    }
-    let mut missing = Vec::new();
-    for (descriptor, stored) in manifest.layers.iter().zip(stored) {
+    let silent = silent_if_stored && stored.iter().all(|s| *s);
+    let mut missing: Vec<&(Descriptor, Digest)> = Vec::new();
+    let mut present: Vec<&(Descriptor, Digest)> = Vec::new();
+    for (pair, stored) in layers.iter().zip(stored) {
+        let descriptor = &pair.0;
         if stored {
-            emit(layer(descriptor, LayerStatus::AlreadyExists));
-        } else if !missing
-            .iter()
-            .any(|d: &&Descriptor| d.digest == descriptor.digest)
-        {
+            if !silent {
+                emit(layer(descriptor, LayerStatus::AlreadyExists));
+            }
+            present.push(pair);
+        } else if !missing.iter().any(|(d, _)| d.digest == descriptor.digest) {
             emit(layer(descriptor, LayerStatus::PullingFsLayer));
-            missing.push(descriptor);
+            missing.push(pair);
         }
     }
-    for descriptor in missing.iter().skip(CONCURRENT_DOWNLOADS) {
+    // Stored layers: what the store noted (or reads now, once).
+    let mut unpacked = Vec::new();
+    for (descriptor, diff_id) in present {
+        unpacked.push((
+            descriptor.digest.clone(),
+            stored_unpacked(store, descriptor, diff_id).await?,
+        ));
+    }
+    if silent {
+        return Ok(FetchedLayers {
+            downloaded: false,
+            unpacked,
+        });
+    }
+    for (descriptor, _) in missing.iter().skip(CONCURRENT_DOWNLOADS) {
         emit(layer(descriptor, LayerStatus::Waiting));
     }
 
     let slots = Arc::new(Semaphore::new(CONCURRENT_DOWNLOADS));
     let mut tasks = tokio::task::JoinSet::new();
-    for (position, descriptor) in missing.iter().enumerate() {
+    for (position, (descriptor, diff_id)) in missing.iter().enumerate() {
         let (client, store, reference, emit, slots, undo) = (
             client.clone(),
             store.clone(),
@@ -90,22 +121,29 @@ pub async fn fetch_all(
             slots.clone(),
             undo.clone(),
         );
-        let descriptor = (*descriptor).clone();
+        let (descriptor, diff_id) = (descriptor.clone(), diff_id.clone());
         tasks.spawn(async move {
             let _slot = slots
                 .acquire_owned()
                 .await
                 .map_err(|e| PullError::Task(e.to_string()))?;
-            download(&client, &store, &reference, &descriptor, &emit, &undo, pace)
+            let layer = Layer {
+                descriptor: &descriptor,
+                diff_id: &diff_id,
+            };
+            download(&client, &store, &reference, layer, &emit, &undo, pace)
                 .await
-                .map(|()| position)
+                .map(|unpacked| (position, descriptor.digest.clone(), unpacked))
         });
     }
     let mut done = vec![false; missing.len()];
     let mut reported = 0;
     while let Some(joined) = tasks.join_next().await {
         let position = match joined {
-            Ok(Ok(position)) => position,
+            Ok(Ok((position, digest, layer_unpacked))) => {
+                unpacked.push((digest, layer_unpacked));
+                position
+            }
             Ok(Err(e)) => {
                 tasks.abort_all();
                 return Err(e);
@@ -118,22 +156,56 @@ pub async fn fetch_all(
         done[position] = true;
         // "Pull complete" in manifest order, as Docker reports extraction.
         while reported < missing.len() && done[reported] {
-            emit(layer(missing[reported], LayerStatus::PullComplete));
+            emit(layer(&missing[reported].0, LayerStatus::PullComplete));
             reported += 1;
         }
     }
-    Ok(!missing.is_empty())
+    Ok(FetchedLayers {
+        downloaded: !missing.is_empty(),
+        unpacked,
+    })
+}
+
+/// What the stored layer `descriptor` unpacks to, checked against
+/// `diff_id`.
+async fn stored_unpacked(
+    store: &Arc<Store>,
+    descriptor: &Descriptor,
+    diff_id: &Digest,
+) -> Result<Unpacked, PullError> {
+    let (store, digest, media_type) = (
+        store.clone(),
+        descriptor.digest.clone(),
+        descriptor.media_type.clone(),
+    );
+    let unpacked = tokio::task::spawn_blocking(move || store.unpacked(&digest, &media_type))
+        .await
+        .map_err(|e| PullError::Task(e.to_string()))??;
+    unpacked
+        .check(&descriptor.digest, diff_id)
+        .map_err(StoreError::from)?;
+    Ok(unpacked)
+}
+
+/// A layer to download: its descriptor and its config's diff_id.
+#[derive(Clone, Copy)]
+struct Layer<'a> {
+    descriptor: &'a Descriptor,
+    diff_id: &'a Digest,
 }
 
 async fn download(
     client: &RegistryClient,
     store: &Arc<Store>,
     reference: &Reference,
-    descriptor: &Descriptor,
+    Layer {
+        descriptor,
+        diff_id,
+    }: Layer<'_>,
     emit: &Emit,
     undo: &UndoLog,
     pace: Pace,
-) -> Result<(), PullError> {
+) -> Result<Unpacked, PullError> {
     let id = descriptor.digest.short().to_owned();
     let status = |status| PullEvent::Layer {
         id: id.clone(),
@@ -151,8 +223,9 @@ async fn download(
         .await?;
     let mut writer = match writer {
         Ingest::Exists(_) => {
+            let unpacked = stored_unpacked(store, descriptor, diff_id).await?;
             emit(status(LayerStatus::DownloadComplete));
-            return Ok(());
+            return Ok(unpacked);
         }
         Ingest::Writer(writer) => writer,
     };
@@ -171,13 +244,16 @@ async fn download(
     // bytes than the descriptor's size at once, and commits only when size
     // and digest match: the one check, not a second hash beside it.
     let mut last_report = Instant::now();
+    let mut unpacking = Unpacking::start(&descriptor.digest, &descriptor.media_type);
     emit(status(LayerStatus::Downloading { current: 0, total }));
     loop {
         let next = tokio::time::timeout_at(deadline, response.stream.next())
             .await
             .map_err(|_| pace.past_deadline(writer.bytes_written()))?;
         let Some(chunk) = next else { break };
-        writer.write(&chunk?)?;
+        let chunk = chunk?;
+        writer.write(&chunk)?;
+        unpacking.feed(chunk).await;
         pace.check_rate(writer.bytes_written(), started.elapsed())?;
         if last_report.elapsed() >= PROGRESS_EVERY {
             last_report = Instant::now();
@@ -192,6 +268,10 @@ async fn download(
         total,
     }));
     emit(status(LayerStatus::VerifyingChecksum));
+    // The digest and size are checked by the commit; the diff_id first, so
+    // a layer that does not unpack to it is never kept.
+    writer.check()?;
+    let unpacked = unpacking.finish(diff_id).await?;
     // Noted before the commit, which finishes on the blocking pool even if
     // this task is aborted; the clean-up after a failure waits for it.
     undo.add(descriptor.digest.clone());
@@ -203,5 +283,5 @@ async fn download(
     .await
     .map_err(|e| PullError::Task(e.to_string()))??;
     emit(status(LayerStatus::DownloadComplete));
-    Ok(())
+    Ok(unpacked)
 }

@@ -25,6 +25,7 @@
 mod error;
 mod layers;
 mod undo_log;
+mod unpack;
 
 use std::sync::Arc;
 
@@ -255,11 +256,15 @@ impl Puller {
             });
         }
 
-        new_content |= layers::fetch_all(
+        let layers: Vec<(Descriptor, Digest)> = image
+            .layers()
+            .map(|(d, diff_id)| (d.clone(), diff_id.clone()))
+            .collect();
+        let fetched = layers::fetch_all(
             &self.client,
             &self.store,
             reference,
-            &image.manifest,
+            &layers,
             lease,
             emit,
             undo,
@@ -267,6 +272,7 @@ impl Puller {
             self.pace,
         )
         .await?;
+        new_content |= fetched.downloaded;
 
         let blob_ref = |doc: &Document| BlobRef {
             digest: doc.digest.clone(),
@@ -283,7 +289,12 @@ impl Puller {
         let outcome = {
             let (store, reference, top) =
                 (self.store.clone(), reference.clone(), top_digest.clone());
-            on_store(move || store.record_pull(&record, &reference, &top)).await?
+            let unpacked = fetched.unpacked;
+            on_store(move || {
+                store.note_unpacked(&unpacked)?;
+                store.record_pull(&record, &reference, &top)
+            })
+            .await?
         };
         emit(PullEvent::Digest {
             digest: top_digest.clone(),

@@ -18,6 +18,7 @@ pub mod security;
 pub mod sessions;
 pub mod ssrf;
 mod state;
+pub mod unpacked_sizes;
 
 pub use router::app;
 pub use state::{AppState, V2Settings};

@@ -106,6 +106,20 @@ pub enum StoreError {
         /// The digest of the bytes received.
         actual: Digest,
     },
+    /// A layer's tar is not the one its image config names
+    /// (`rootfs.diff_ids`); the image is not kept.
+    #[error("{0}; nothing was kept")]
+    DiffId(#[from] shared::layer::DiffIdMismatch),
+    /// A layer's bytes match their digest but do not decompress.
+    #[error(
+        "layer {layer} does not unpack: {problem}; the image is broken at its source, nothing was kept (ask its publisher to push it again)"
+    )]
+    Unpack {
+        /// The layer blob's digest.
+        layer: Digest,
+        /// What the decompression said.
+        problem: String,
+    },
     /// Content of another length than its descriptor says; nothing was
     /// stored.
     #[error(

@@ -82,6 +82,7 @@ mod repository;
 mod resolve;
 mod retention;
 mod small_blobs;
+mod unpacked;
 mod usage;
 mod waiting;
 
@@ -103,4 +104,5 @@ pub use record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 pub use remove::RemoveLine;
 pub use retention::{Eviction, RetentionReport, Skipped};
 pub use small_blobs::SMALL_BLOB_MAX;
+pub use unpacked::UnpackedReport;
 pub use usage::StoreUsage;

@@ -126,6 +126,7 @@ impl HeaderMap {
             ("CreatedSince", "CREATED"),
             ("CreatedAt", "CREATED AT"),
             ("Size", "SIZE"),
+            ("BlobSize", "BLOB SIZE"),
             ("Containers", "CONTAINERS"),
             ("VirtualSize", "SIZE"),
             ("SharedSize", "SHARED SIZE"),

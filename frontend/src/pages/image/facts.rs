@@ -50,6 +50,20 @@ fn words(items: Option<Vec<String>>) -> AnyView {
 pub fn ImageFacts(d: ImageDetail, naming: Naming, stored: bool) -> impl IntoView {
     let now = now();
     let i = &d.inspect;
+    let compressed: u64 = d.layers.iter().map(|l| l.size).sum();
+    // Docker's SIZE is the unpacked size; until every layer was read (the
+    // store learns it at pull), the compressed size, said to be that.
+    let size = match i.size {
+        Some(unpacked) => format!(
+            "{} ({} compressed)",
+            human_size(unpacked),
+            human_size(compressed)
+        ),
+        None => format!(
+            "{} compressed (unpacked size not known yet)",
+            human_size(compressed)
+        ),
+    };
     let docker = match &naming.index {
         Some((_, platform)) => format!("docker pull --platform {platform} {}", naming.docker),
         None => format!("docker pull {}", naming.docker),
@@ -100,7 +114,7 @@ pub fn ImageFacts(d: ImageDetail, naming: Naming, stored: bool) -> impl IntoView
                 <dt>"Platform"</dt><dd class="mono" data-test="image-platform">{platform}
                     {attestation.then(|| view! { " " <span class="badge" title="An attestation manifest (provenance/SBOM), not an image to run">"attestation, not a platform"</span> })}</dd>
                 <dt>"Created"</dt><dd>{created}</dd>
-                <dt>"Size"</dt><dd>{human_size(i.size)}</dd>
+                <dt>"Size"</dt><dd data-test="image-size">{size}</dd>
                 {store_rows}
                 <dt>"Files"</dt><dd><a href=api::fs_page(&explorer, "") data-test="browse-fs">"Browse filesystem"</a></dd>
             </dl>
@@ -149,7 +163,7 @@ pub fn ImageFacts(d: ImageDetail, naming: Naming, stored: bool) -> impl IntoView
                             <td class="nowrap">{when}</td>
                             <td class="mono wrap">{h.created_by}
                                 {h.empty_layer.then(|| view! { " " <span class="badge" title="This step made no layer">"empty layer"</span> })}</td>
-                            <td class="num">{human_size(h.size)}</td>
+                            <td class="num" data-test="history-size">{h.size.map_or_else(|| format!("{} compressed", human_size(h.blob_size)), human_size)}</td>
                             <td class="muted">{h.comment}</td>
                         </tr>
                     }
