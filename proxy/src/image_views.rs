@@ -52,7 +52,7 @@ pub fn predicate(
 
 /// `inspect` of the image `name` resolves to.
 pub fn inspect(store: &Store, name: &str) -> Result<ImageInspect, StoreError> {
-    let record = store.resolve(name)?;
+    let record = store.with_unpacked(store.resolve(name)?)?;
     let config = store.image_config(&record)?;
     let row = store.row(&record.id)?;
     Ok(ImageInspect::new(

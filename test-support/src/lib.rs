@@ -30,6 +30,7 @@ pub mod faulty;
 pub mod fixtures;
 mod net;
 pub mod page;
+pub mod podman;
 mod process;
 pub mod prometheus;
 pub mod registry;

@@ -30,7 +30,10 @@ pub struct HistoryArgs {
 
 /// Runs `history`.
 pub fn run(store: &Store, args: &HistoryArgs) -> Result<ExitCode, String> {
-    let image = store.resolve(&args.image).map_err(|e| e.to_string())?;
+    let image = store
+        .resolve(&args.image)
+        .and_then(|image| store.with_unpacked(image))
+        .map_err(|e| e.to_string())?;
     let config = store.image_config(&image).map_err(|e| e.to_string())?;
     let manifest = store.image_manifest(&image).map_err(|e| e.to_string())?;
     let default = if args.human {

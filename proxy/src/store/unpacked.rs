@@ -10,7 +10,7 @@ use shared::layer::{LayerDecoder, Unpacked};
 use shared::media_type::MediaType;
 
 use super::content::Provider;
-use super::{LayerRecord, Store, StoreError};
+use super::{ImageRecord, LayerRecord, Store, StoreError};
 
 /// How much of a stored layer is decompressed at a time.
 const READ_CHUNK: usize = 1 << 20;
@@ -73,6 +73,31 @@ impl Store {
         decoder
             .finish_unpacked()
             .map_err(|e| unpack_error(e.to_string()))
+    }
+
+    /// `record` with every layer's unpacked size: what the store noted, or
+    /// else read now (and noted), as `inspect` and `history` of one image
+    /// do. A layer that cannot be read, or does not unpack to its diff_id,
+    /// stays unknown (`fsck --repair` says why).
+    pub fn with_unpacked(&self, mut record: ImageRecord) -> Result<ImageRecord, StoreError> {
+        for layer in &mut record.layers {
+            if layer.unpacked_size.is_some() || !layer.media_type.is_layer() {
+                continue;
+            }
+            let unpacked = match self.unpacked(&layer.digest, &layer.media_type) {
+                Ok(unpacked) => unpacked,
+                Err(StoreError::BlobNotFound { .. } | StoreError::Unpack { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            if layer
+                .diff_id
+                .as_ref()
+                .is_none_or(|d| *d == unpacked.diff_id)
+            {
+                layer.unpacked_size = Some(unpacked.size);
+            }
+        }
+        Ok(record)
     }
 
     /// Reads every recorded layer whose unpacking is not noted yet, checks

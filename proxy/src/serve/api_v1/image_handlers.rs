@@ -111,7 +111,7 @@ pub async fn detail(
     Path(name): Path<String>,
 ) -> Result<Json<ImageDetail>, ApiError> {
     blocking(&state, move |store| {
-        let record = store.resolve(&name)?;
+        let record = store.with_unpacked(store.resolve(&name)?)?;
         let config = store.image_config(&record)?;
         let manifest = store.image_manifest(&record)?;
         let row = store.row(&record.id)?;
