@@ -15,8 +15,10 @@ use tokio::sync::mpsc;
 use super::PullError;
 use crate::store::StoreError;
 
-/// Chunks queued for the decompressor at most.
-const QUEUE: usize = 64;
+/// Chunks queued for the decompressor at most (each as the HTTP client
+/// read it, usually 8 to 64 KiB): enough to ride out a slow moment, little
+/// enough that three downloads stay within the pull's memory goal.
+const QUEUE: usize = 4;
 
 /// One layer being decompressed beside its download.
 pub struct Unpacking {
