@@ -121,7 +121,13 @@ impl Repositories {
                 continue;
             };
             let hex = top.named_digest().map_or_else(
-                || top.as_str().split('/').next().unwrap_or_default().to_owned(),
+                || {
+                    top.as_str()
+                        .split('/')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                },
                 |d| d.encoded().to_owned(),
             );
             for name in &entry.repo_tags {
@@ -162,7 +168,9 @@ mod tests {
                 Ok((1, 1)),
             ),
             (
-                format!(r#"[{{"Config":"{HEX}.json","RepoTags":null,"Layers":["{HEX}/layer.tar"]}}]"#),
+                format!(
+                    r#"[{{"Config":"{HEX}.json","RepoTags":null,"Layers":["{HEX}/layer.tar"]}}]"#
+                ),
                 Ok((0, 1)),
             ),
             (

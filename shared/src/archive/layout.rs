@@ -92,12 +92,27 @@ mod tests {
     #[test]
     fn names() {
         let cases: &[(&[(&str, &str)], Option<&str>)] = &[
-            (&[(CONTAINERD_NAME, "docker.io/library/redis:7"), (REF_NAME, "7")], Some("docker.io/library/redis:7")),
+            (
+                &[
+                    (CONTAINERD_NAME, "docker.io/library/redis:7"),
+                    (REF_NAME, "7"),
+                ],
+                Some("docker.io/library/redis:7"),
+            ),
             (&[(REF_NAME, "localhost/app:v1")], Some("localhost/app:v1")),
-            (&[(REF_NAME, "docker.io/library/redis:latest")], Some("docker.io/library/redis:latest")),
+            (
+                &[(REF_NAME, "docker.io/library/redis:latest")],
+                Some("docker.io/library/redis:latest"),
+            ),
             (&[(REF_NAME, "v1")], None),
             (&[(REF_NAME, "app")], None),
-            (&[(CONTAINERD_NAME, "redis@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")], None),
+            (
+                &[(
+                    CONTAINERD_NAME,
+                    "redis@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                )],
+                None,
+            ),
             (&[], None),
         ];
         for (annotations, want) in cases {
@@ -115,7 +130,10 @@ mod tests {
         let name: Reference = "127.0.0.1:5000/team/app:v2".parse().expect("ref");
         let manifest = Descriptor::new(MediaType::OciManifest, Digest::sha256_of(b"m"), 1);
         let entry = index_entry(manifest, Some(&name));
-        assert_eq!(entry.annotations.get(REF_NAME).map(String::as_str), Some("v2"));
+        assert_eq!(
+            entry.annotations.get(REF_NAME).map(String::as_str),
+            Some("v2")
+        );
         assert_eq!(entry_name(&entry), Some(name));
     }
 }

@@ -43,6 +43,26 @@ impl MemberPath {
         ))
     }
 
+    /// `manifest.json`, the docker-archive's list of images.
+    pub fn manifest_json() -> MemberPath {
+        MemberPath(super::layout::MANIFEST_JSON.to_owned())
+    }
+
+    /// `repositories`, the docker-archive's legacy names.
+    pub fn repositories() -> MemberPath {
+        MemberPath(super::layout::REPOSITORIES.to_owned())
+    }
+
+    /// `index.json`, the OCI layout's index.
+    pub fn index_json() -> MemberPath {
+        MemberPath(super::layout::INDEX_JSON.to_owned())
+    }
+
+    /// `oci-layout`, the OCI layout's marker.
+    pub fn oci_layout() -> MemberPath {
+        MemberPath(super::layout::OCI_LAYOUT.to_owned())
+    }
+
     /// The path as text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -23,7 +23,7 @@ mod docker_manifest;
 pub mod layout;
 mod member_path;
 
-pub use docker_manifest::{ArchiveEntry, Repositories, parse_manifest_json};
+pub use docker_manifest::{ArchiveEntry, ManifestJsonError, Repositories, parse_manifest_json};
 pub use member_path::{MemberPath, PathError};
 
 /// The largest JSON member (`manifest.json`, `index.json`, a config, a
