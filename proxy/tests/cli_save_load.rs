@@ -155,8 +155,8 @@ fn save_writes_shared_blobs_once_and_podman_loads_the_same_ids() {
     let distinct: BTreeSet<String> = layers(0).into_iter().chain(layers(1)).collect();
     assert_eq!(distinct.len(), 4);
     assert_eq!(blobs, 2 + 2 + 4 + 1, "{names:?}");
-    for i in 0..2 {
-        let config = entries[i]["Config"].as_str().expect("config");
+    for entry in entries {
+        let config = entry["Config"].as_str().expect("config");
         assert!(names.iter().any(|n| n == config), "{config}");
     }
 
@@ -347,8 +347,12 @@ fn config(diff_ids: &[String]) -> Vec<u8> {
 
 /// One member of a hostile tar: its raw path and what it is.
 enum Entry {
-    File(&'static str, Vec<u8>),
+    File(String, Vec<u8>),
     Symlink(&'static str, &'static str),
+}
+
+fn file(path: impl Into<String>, bytes: Vec<u8>) -> Entry {
+    Entry::File(path.into(), bytes)
 }
 
 /// A tar of `entries`, paths written as given (no checks).
@@ -357,7 +361,7 @@ fn raw_tar(entries: Vec<Entry>) -> Vec<u8> {
     for entry in entries {
         let mut header = tar::Header::new_gnu();
         let (path, data, link) = match &entry {
-            Entry::File(p, d) => (*p, d.as_slice(), None),
+            Entry::File(p, d) => (p.as_str(), d.as_slice(), None),
             Entry::Symlink(p, t) => (*p, &[][..], Some(*t)),
         };
         let name = &mut header.as_old_mut().name;
@@ -384,7 +388,7 @@ fn raw_tar(entries: Vec<Entry>) -> Vec<u8> {
 /// layer `layer/layer.tar`, named `hostile:1`.
 fn legacy(layer: &[u8], diff_id: &str, extra: Vec<Entry>) -> Vec<u8> {
     let config = config(&[format!("sha256:{diff_id}")]);
-    let config_name: &'static str = Box::leak(format!("{}.json", sha256(&config)).into_boxed_str());
+    let config_name = format!("{}.json", sha256(&config));
     let manifest = serde_json::to_vec(&serde_json::json!([{
         "Config": config_name,
         "RepoTags": ["hostile:1"],
@@ -392,11 +396,11 @@ fn legacy(layer: &[u8], diff_id: &str, extra: Vec<Entry>) -> Vec<u8> {
     }]))
     .expect("json");
     let mut entries = vec![
-        Entry::File(config_name, config),
-        Entry::File("layer/layer.tar", layer.to_vec()),
+        file(config_name, config),
+        file("layer/layer.tar", layer.to_vec()),
     ];
     entries.extend(extra);
-    entries.push(Entry::File("manifest.json", manifest));
+    entries.push(file("manifest.json", manifest));
     raw_tar(entries)
 }
 
@@ -404,7 +408,7 @@ fn legacy(layer: &[u8], diff_id: &str, extra: Vec<Entry>) -> Vec<u8> {
 fn hostile_archives_are_refused_and_nothing_is_stored() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
-    push_and_pull(&registry, &cli, &["library/alpine:latest"]);
+    let refs = push_and_pull(&registry, &cli, &["library/alpine:latest"]);
     let images_before = strata_images(&cli, &registry);
     let blobs_before = cli.blobs();
 
@@ -426,34 +430,33 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
     let config_bad_digest = {
         let config = config(&[format!("sha256:{diff_id}")]);
         let wrong = format!("blobs/sha256/{}", sha256(b"not the config"));
-        let wrong: &'static str = Box::leak(wrong.into_boxed_str());
         let manifest = serde_json::to_vec(&serde_json::json!([{
             "Config": wrong, "RepoTags": ["hostile:1"], "Layers": ["layer/layer.tar"],
         }]))
         .expect("json");
         raw_tar(vec![
-            Entry::File("layer/layer.tar", layer.clone()),
-            Entry::File(wrong, config),
-            Entry::File("manifest.json", manifest),
+            file("layer/layer.tar", layer.clone()),
+            file(wrong, config),
+            file("manifest.json", manifest),
         ])
     };
     let missing = {
         let config = config(&[format!("sha256:{diff_id}")]);
-        let name: &'static str = Box::leak(format!("{}.json", sha256(&config)).into_boxed_str());
+        let name = format!("{}.json", sha256(&config));
         let manifest = serde_json::to_vec(&serde_json::json!([{
             "Config": name, "RepoTags": ["hostile:1"], "Layers": ["gone/layer.tar"],
         }]))
         .expect("json");
-        raw_tar(vec![
-            Entry::File(name, config),
-            Entry::File("manifest.json", manifest),
-        ])
+        raw_tar(vec![file(name, config), file("manifest.json", manifest)])
     };
-    let huge_manifest = raw_tar(vec![Entry::File(
-        "manifest.json",
-        vec![b' '; (4 << 20) + 1],
-    )]);
+    let huge_manifest = raw_tar(vec![file("manifest.json", vec![b' '; (4 << 20) + 1])]);
     let wrong_diff_id = other_diff_id(&other, &diff_id);
+    let saved = cli.dir.path().join("alpine.tar");
+    cli.ok(
+        &registry,
+        &["save", "-o", saved.to_str().expect("utf8"), &refs[0]],
+    );
+    let (altered, altered_blob) = altered_layer(&saved);
     let cases: Vec<(&str, Vec<u8>, Vec<String>)> = vec![
         (
             "truncated",
@@ -478,13 +481,18 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
             ],
         ),
         (
+            "altered layer",
+            altered,
+            vec!["should have digest".to_owned(), altered_blob],
+        ),
+        (
             "parent member",
-            legacy(&layer, &diff_id, vec![Entry::File("../x", b"x".to_vec())]),
+            legacy(&layer, &diff_id, vec![file("../x", b"x".to_vec())]),
             vec!["\"../x\"".to_owned(), "leaves the archive".to_owned()],
         ),
         (
             "absolute member",
-            legacy(&layer, &diff_id, vec![Entry::File("/tmp/x", b"x".to_vec())]),
+            legacy(&layer, &diff_id, vec![file("/tmp/x", b"x".to_vec())]),
             vec!["absolute".to_owned()],
         ),
         (
@@ -494,7 +502,7 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
                 &diff_id,
                 vec![Entry::Symlink("link", "../../etc/passwd")],
             ),
-            vec!["outside the archive".to_owned()],
+            vec!["link".to_owned(), "lead outside".to_owned()],
         ),
         (
             "missing member",
@@ -508,7 +516,7 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
         ),
         (
             "not an archive",
-            raw_tar(vec![Entry::File("x", b"x".to_vec())]),
+            raw_tar(vec![file("x", b"x".to_vec())]),
             vec!["not an image archive".to_owned()],
         ),
     ];
@@ -530,4 +538,30 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
 /// The legacy archive whose layer is `other` while its config names `diff_id`.
 fn other_diff_id(other: &[u8], diff_id: &str) -> Vec<u8> {
     legacy(other, diff_id, Vec::new())
+}
+
+/// The archive at `path` with one byte of its largest blob (a layer)
+/// changed, and that blob's digest.
+fn altered_layer(path: &Path) -> (Vec<u8>, String) {
+    let mut archive = tar::Archive::new(std::fs::File::open(path).expect("open"));
+    let mut entries = Vec::new();
+    for entry in archive.entries().expect("entries") {
+        let mut entry = entry.expect("entry");
+        if entry.header().entry_type().is_dir() {
+            continue;
+        }
+        let name = entry.path().expect("path").display().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).expect("read");
+        entries.push((name, bytes));
+    }
+    let largest = (0..entries.len())
+        .max_by_key(|i| entries[*i].1.len())
+        .expect("a blob");
+    let (name, bytes) = &mut entries[largest];
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    let digest = name.replace("blobs/sha256/", "sha256:");
+    let tar = raw_tar(entries.into_iter().map(|(n, b)| file(n, b)).collect());
+    (tar, digest)
 }

@@ -43,7 +43,7 @@ pub enum ArchiveError {
     },
     /// A symlink or hard link pointing outside the archive.
     #[error(
-        "the archive's link {member} points at {target:?}, outside the archive ({problem}): refusing it"
+        "the archive's link {member} points at {target:?}, which {problem}: refusing an archive whose links lead outside it"
     )]
     UnsafeLink {
         /// The link's path.

@@ -142,6 +142,9 @@ impl<'a> Intake<'a> {
             member: member.clone(),
             problem,
         };
+        // A layer that does not decompress is reported after the digest
+        // check: altered bytes are a digest mismatch first.
+        let mut undecodable = None;
         let mut buf = vec![0u8; CHUNK];
         loop {
             let n = match opened.reader.read(&mut buf) {
@@ -155,7 +158,9 @@ impl<'a> Intake<'a> {
             if let Some(writer) = writer.as_mut() {
                 writer.write(chunk)?;
             }
-            decoder.update(chunk).map_err(decode_error)?;
+            if undecodable.is_none() {
+                undecodable = decoder.update(chunk).err();
+            }
         }
         if hasher.bytes_seen() != opened.size {
             return Err(ArchiveError::Truncated {
@@ -169,6 +174,9 @@ impl<'a> Intake<'a> {
                 expected: check.blob.clone(),
                 actual,
             });
+        }
+        if let Some(problem) = undecodable {
+            return Err(decode_error(problem));
         }
         let diff = decoder.finish().map_err(decode_error)?;
         let size = diff.bytes_seen();

@@ -32,7 +32,7 @@ pub enum ManifestJsonError {
     #[error("manifest.json is not a docker-archive manifest: {0}")]
     Json(String),
     /// A member path is unsafe.
-    #[error("manifest.json names the member {member:?}: {problem}")]
+    #[error("manifest.json names the member {member:?}, whose path {problem}")]
     Path {
         /// The path as written.
         member: String,
@@ -160,7 +160,9 @@ mod tests {
 
     #[test]
     fn parses_what_docker_and_podman_write() {
-        let cases: &[(String, Result<(usize, usize), &str>)] = &[
+        /// The JSON, and (tags, layers) of its first entry or a part of the error.
+        type Case = (String, Result<(usize, usize), &'static str>);
+        let cases: &[Case] = &[
             (
                 format!(
                     r#"[{{"Config":"blobs/sha256/{HEX}","RepoTags":["redis:latest"],"Layers":["blobs/sha256/{HEX}"]}}]"#

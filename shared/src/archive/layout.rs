@@ -91,7 +91,12 @@ mod tests {
 
     #[test]
     fn names() {
-        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+        /// Annotations, and the name they give.
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
             (
                 &[
                     (CONTAINERD_NAME, "docker.io/library/redis:7"),

@@ -16,16 +16,16 @@ use crate::digest::{Algorithm, Digest};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PathError {
     /// The path is empty (or only `.` and `/`).
-    #[error("the path is empty")]
+    #[error("is empty")]
     Empty,
     /// The path starts with `/`.
-    #[error("the path is absolute")]
+    #[error("is absolute")]
     Absolute,
     /// A `..` component would leave the archive.
-    #[error("the path leaves the archive (`..`)")]
+    #[error("leaves the archive (`..`)")]
     Escapes,
     /// The path holds a NUL byte.
-    #[error("the path holds a NUL byte")]
+    #[error("holds a NUL byte")]
     Nul,
 }
 
