@@ -196,6 +196,26 @@ fn save_to_a_terminal_is_refused_and_stdout_works() {
     let path = cli.dir.path().join("stdout.tar");
     std::fs::write(&path, &output.stdout).expect("write");
     assert!(members(&path).iter().any(|m| m == "manifest.json"));
+    // podman loads a one-image archive too (it reads the OCI layout inside).
+    let podman = Podman::new();
+    podman.ok(&["load", "-i", path.to_str().expect("utf8")]);
+    assert_eq!(podman.images(), strata_images(&cli, &registry));
+
+    // A terminal on stdout (through script(1)'s pty) is refused.
+    let on_terminal = Command::new("script")
+        .arg("-qec")
+        .arg(format!("{} save {}", env!("CARGO_BIN_EXE_strata"), refs[0]))
+        .arg("/dev/null")
+        .env("STRATA_STORE", cli.store())
+        .stdin(Stdio::null())
+        .output()
+        .expect("script");
+    let shown = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(!on_terminal.status.success(), "{shown}");
+    assert!(
+        shown.contains("refusing to write an image archive to a terminal"),
+        "{shown}"
+    );
     // Loaded from stdin into another store.
     let fresh = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
     let loaded = fresh
@@ -426,6 +446,12 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
         &["load", "-i", good_path.to_str().expect("utf8")],
     );
     assert_eq!(out, "Loaded image: hostile:1\n");
+    let good_config = config(&[format!("sha256:{diff_id}")]);
+    assert_eq!(
+        fresh.ok(&registry, &["images", "-q", "--no-trunc", "hostile:1"]),
+        format!("sha256:{}\n", sha256(&good_config)),
+        "the image ID is the config's digest"
+    );
 
     let config_bad_digest = {
         let config = config(&[format!("sha256:{diff_id}")]);
