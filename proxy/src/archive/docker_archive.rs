@@ -96,10 +96,9 @@ fn image(
             compression,
             diff_id,
         };
-        let facts = intake.layer(members, layer, named_by, &check)?;
-        let size = members.open(layer, named_by)?.size;
-        layers.push((compression, blob, size));
-        unpacked.push(facts);
+        let checked = intake.layer(members, layer, named_by, &check)?;
+        layers.push((compression, blob, checked.blob_size));
+        unpacked.push(checked.unpacked);
     }
     let oci = layers.iter().any(|(c, _, _)| *c == Compression::Zstd);
     let manifest = ImageManifest {

@@ -31,6 +31,15 @@ pub struct UnpackedLayer {
     pub size: u64,
 }
 
+/// A layer [`Intake::layer`] stored and checked.
+#[derive(Clone, Debug)]
+pub(crate) struct CheckedLayer {
+    /// Its facts.
+    pub(crate) unpacked: UnpackedLayer,
+    /// The blob's size (compressed, as stored).
+    pub(crate) blob_size: u64,
+}
+
 /// What a layer is expected to be.
 #[derive(Debug)]
 pub(crate) struct LayerCheck<'a> {
@@ -110,7 +119,7 @@ impl<'a> Intake<'a> {
         member: &MemberPath,
         named_by: &str,
         check: &LayerCheck<'_>,
-    ) -> Result<UnpackedLayer, ArchiveError> {
+    ) -> Result<CheckedLayer, ArchiveError> {
         let mut opened = members.open(member, named_by)?;
         if let Some(size) = check.size
             && size != opened.size
@@ -192,10 +201,13 @@ impl<'a> Intake<'a> {
             writer.commit()?;
             self.written.push(check.blob.clone());
         }
-        Ok(UnpackedLayer {
-            blob: check.blob.clone(),
-            diff_id: diff,
-            size,
+        Ok(CheckedLayer {
+            unpacked: UnpackedLayer {
+                blob: check.blob.clone(),
+                diff_id: diff,
+                size,
+            },
+            blob_size: opened.size,
         })
     }
 }

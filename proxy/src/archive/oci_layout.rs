@@ -102,7 +102,7 @@ fn image(
             diff_id,
         };
         let member = MemberPath::blob(&layer.digest);
-        unpacked.push(intake.layer(members, &member, &named_by, &check)?);
+        unpacked.push(intake.layer(members, &member, &named_by, &check)?.unpacked);
     }
     Ok(VerifiedImage {
         record: ImageRecord::new(blob_ref(&manifest_descriptor), manifest, &config, index),

@@ -108,3 +108,86 @@ pub(crate) fn index_tar(path: &Path) -> Result<BTreeMap<MemberPath, Span>, Archi
     }
     Ok(members)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tar of regular files and symlinks, as given.
+    fn tar_of(files: &[(&str, &[u8])], links: &[(&str, &str)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, bytes) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            builder
+                .append_data(&mut header, path, *bytes)
+                .expect("append");
+        }
+        for (path, target) in links {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(tar::EntryType::Symlink);
+            header.set_size(0);
+            builder
+                .append_link(&mut header, path, target)
+                .expect("link");
+        }
+        builder.into_inner().expect("tar")
+    }
+
+    fn index(bytes: &[u8]) -> Result<BTreeMap<MemberPath, Span>, ArchiveError> {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("a.tar");
+        std::fs::write(&path, bytes).expect("write");
+        index_tar(&path)
+    }
+
+    fn at(path: &str) -> MemberPath {
+        path.parse().expect("path")
+    }
+
+    #[test]
+    fn links_inside_the_archive_name_their_target() {
+        // Legacy docker-archives link a repeated layer to its first copy.
+        let bytes = tar_of(
+            &[("a/layer.tar", b"layer"), ("manifest.json", b"[]")],
+            &[
+                ("b/layer.tar", "../a/layer.tar"),
+                ("c/layer.tar", "../b/layer.tar"),
+                ("d", "gone"),
+            ],
+        );
+        let members = index(&bytes).expect("index");
+        let first = members[&at("a/layer.tar")];
+        assert_eq!(first.size, 5);
+        assert_eq!(members[&at("b/layer.tar")], first);
+        assert_eq!(members[&at("c/layer.tar")], first, "a link to a link");
+        assert!(
+            !members.contains_key(&at("d")),
+            "a dangling link names nothing"
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let whole = tar_of(&[("a", &[7u8; 2000])], &[]);
+        let cases: &[(&str, Vec<u8>, &str)] = &[
+            ("cut in a member", whole[..1200].to_vec(), "truncated"),
+            ("not a tar", b"hello".to_vec(), "truncated"),
+            (
+                "link out",
+                tar_of(&[], &[("x", "../../etc/passwd")]),
+                "leaves the archive",
+            ),
+            (
+                "absolute link",
+                tar_of(&[], &[("x", "/etc/passwd")]),
+                "absolute",
+            ),
+        ];
+        for (what, bytes, wanted) in cases {
+            let err = index(bytes).expect_err(what).to_string();
+            assert!(err.contains(wanted), "{what}: {err}");
+        }
+    }
+}
