@@ -591,3 +591,33 @@ fn altered_layer(path: &Path) -> (Vec<u8>, String) {
     let tar = raw_tar(entries.into_iter().map(|(n, b)| file(n, b)).collect());
     (tar, digest)
 }
+
+#[test]
+fn an_oci_layout_with_an_index_loads_the_platforms_image() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let fixture = fixtures::get("library/multi:latest").expect("fixture");
+    let pushed = registry.push(fixture).expect("push");
+    let platform = "linux/arm64/v8";
+    let pulled = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    pulled.ok(
+        &registry,
+        &["pull", "-q", "--platform", platform, &pushed.reference],
+    );
+    let id = pulled.ok(
+        &registry,
+        &["images", "-q", "--no-trunc", &pushed.reference],
+    );
+
+    // The fixture's own layout folder: index.json → the index (ref.name
+    // `latest`, a bare tag: no name) → the arm64 manifest.
+    let loaded = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let layout = fixture.layout.to_str().expect("utf8");
+    let out = loaded.ok(&registry, &["load", "--platform", platform, "-i", layout]);
+    assert_eq!(out, format!("Loaded image ID: {id}"));
+    assert_eq!(
+        loaded.ok(&registry, &["images", "-q", "--no-trunc"]),
+        id,
+        "one image, the platform's"
+    );
+    loaded.ok(&registry, &["fsck"]);
+}
