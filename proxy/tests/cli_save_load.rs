@@ -201,6 +201,18 @@ fn save_to_a_terminal_is_refused_and_stdout_works() {
     podman.ok(&["load", "-i", path.to_str().expect("utf8")]);
     assert_eq!(podman.images(), strata_images(&cli, &registry));
 
+    // Saved by ID prefix: no names, loaded by ID.
+    let id = cli.ok(&registry, &["images", "-q", "--no-trunc", &refs[0]]);
+    let by_id = cli.dir.path().join("by-id.tar");
+    let prefix = &id.trim()["sha256:".len()..][..10];
+    cli.ok(
+        &registry,
+        &["save", "-o", by_id.to_str().expect("utf8"), prefix],
+    );
+    let unnamed = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    let out = unnamed.ok(&registry, &["load", "-i", by_id.to_str().expect("utf8")]);
+    assert_eq!(out, format!("Loaded image ID: {id}"));
+
     // A terminal on stdout (through script(1)'s pty) is refused.
     let on_terminal = Command::new("script")
         .arg("-qec")

@@ -29,13 +29,15 @@ pub(crate) fn read(
 ) -> Result<Vec<VerifiedImage>, ArchiveError> {
     let index_json = MemberPath::index_json();
     let bytes = members.read_json(&index_json, "the archive")?;
+    let bad = |problem: String| ArchiveError::BadJson {
+        member: index_json.clone(),
+        problem,
+    };
     let index = Manifest::from_slice(&bytes, None)
-        .ok()
-        .and_then(|m| m.as_index().cloned())
-        .ok_or_else(|| ArchiveError::BadJson {
-            member: index_json.clone(),
-            problem: "it is not an OCI image index".to_owned(),
-        })?;
+        .map_err(|e| bad(e.to_string()))?
+        .as_index()
+        .cloned()
+        .ok_or_else(|| bad("it is an image manifest, not an OCI image index".to_owned()))?;
     let mut images: Vec<(Descriptor, VerifiedImage)> = Vec::new();
     for entry in index.manifests.iter().filter(|d| !d.is_attestation()) {
         let name = layout::entry_name(entry);
