@@ -3,6 +3,7 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`serve`] | the HTTP service (`fn app(state) -> Router`): the dashboard's static files, the `/api/v1` JSON API and the `/v2` registry surface |
+//! | [`archive`] | `save` and `load`: docker-archives and OCI layouts, out of and into the store |
 //! | [`cli`] | the command line: one file per command |
 //! | [`paths`] | where the store lives |
 //! | [`store`] | the content-addressable blob store (behind the [`store::content`] traits) and its metadata (behind the `Metadata` traits) |
@@ -16,6 +17,7 @@
 //! in [`serve`]), and every stream of upstream bytes is checked by
 //! [`shared::digest::Verified`] or by the store's writer.
 
+pub mod archive;
 pub mod cli;
 pub mod credentials;
 pub mod image_views;

@@ -24,12 +24,14 @@
 //! | [`merged`] | the merged filesystem view of a stack of layers |
 //! | [`explorer`] | the layer explorer's URLs, previews and layer sharing |
 //! | [`api`] | the `/api/v1` request and response types |
+//! | [`archive`] | `docker save`/`load` archives and OCI layouts: `manifest.json`, `index.json` names, safe member paths |
 //! | [`verify`] | the trust chain the dashboard verifies: nodes, states, verdict |
 //! | [`retention`] | `--retain` policies and which images they evict |
 //! | [`units`] | byte sizes and durations as typed on a command line |
 //! | [`walk`] | the image walk from a reference to a verified image, which pull, `/v2` recording and every dashboard page drive |
 
 pub mod api;
+pub mod archive;
 pub mod config;
 pub mod digest;
 pub mod display;

@@ -1,5 +1,6 @@
 //! The command line: `strata serve`, and the `docker image` commands on the
-//! same store (`pull`, `images`, `tag`, `inspect`, `history`, `rm`), plus
+//! same store (`pull`, `images`, `tag`, `inspect`, `history`, `rm`, `save`,
+//! `load`), plus
 //! `search`, `pin`/`unpin`, `fsck`, `login`/`logout` and `ref`.
 //!
 //! Every command takes `--store DIR` (or `STRATA_STORE`); see [`crate::paths`].
@@ -9,6 +10,7 @@ mod gc_cmd;
 mod history_cmd;
 mod images_cmd;
 mod inspect_cmd;
+mod load_cmd;
 mod login_cmd;
 mod pin_cmd;
 pub mod progress;
@@ -16,6 +18,7 @@ mod pull_cmd;
 mod ref_cmd;
 mod retain_arg;
 mod rm_cmd;
+mod save_cmd;
 mod search_cmd;
 mod serve_cmd;
 mod size_arg;
@@ -64,6 +67,10 @@ pub enum Command {
     /// Remove images.
     #[command(alias = "rmi")]
     Rm(rm_cmd::RmArgs),
+    /// Save images to a tar archive (stdout by default) or an OCI layout folder.
+    Save(save_cmd::SaveArgs),
+    /// Load images from a tar archive (stdin by default) or an OCI layout folder.
+    Load(load_cmd::LoadArgs),
     /// Mark an image as in use so rm refuses it without -f.
     Pin(pin_cmd::PinArgs),
     /// Remove pins from an image.
@@ -80,7 +87,7 @@ pub enum Command {
     Search(search_cmd::SearchArgs),
     /// Parse an image reference and print every form of it as JSON.
     Ref(ref_cmd::RefArgs),
-    /// Manage images (`strata image ls|pull|tag|inspect|history|rm`).
+    /// Manage images (`strata image ls|pull|tag|inspect|history|rm|save|load`).
     #[command(subcommand)]
     Image(ImageCommand),
 }
@@ -101,6 +108,10 @@ pub enum ImageCommand {
     History(history_cmd::HistoryArgs),
     /// Remove images.
     Rm(rm_cmd::RmArgs),
+    /// Save images to a tar archive (stdout by default) or an OCI layout folder.
+    Save(save_cmd::SaveArgs),
+    /// Load images from a tar archive (stdin by default) or an OCI layout folder.
+    Load(load_cmd::LoadArgs),
 }
 
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
@@ -147,6 +158,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             history_cmd::run(&store()?, &args)
         }
         Command::Rm(args) | Command::Image(ImageCommand::Rm(args)) => rm_cmd::run(&store()?, &args),
+        Command::Save(args) | Command::Image(ImageCommand::Save(args)) => {
+            save_cmd::run(&store()?, &args)
+        }
+        Command::Load(args) | Command::Image(ImageCommand::Load(args)) => {
+            load_cmd::run(&store()?, &args)
+        }
     }
 }
 
