@@ -69,14 +69,9 @@ pub fn render(report: &PruneReport) -> String {
     let mut out = String::new();
     if !report.pruned.is_empty() {
         out.push_str("Deleted Images:\n");
-        for image in &report.pruned {
-            for name in &image.untagged {
-                out.push_str(&format!("untagged: {name}\n"));
-            }
-            out.push_str(&format!("deleted: {}\n", image.id));
-            for blob in &image.deleted {
-                out.push_str(&format!("deleted: {blob}\n"));
-            }
+        for line in report.lines() {
+            out.push_str(&line);
+            out.push('\n');
         }
         out.push('\n');
     }

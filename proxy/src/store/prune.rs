@@ -46,6 +46,20 @@ pub struct PruneReport {
     pub reclaimed: u64,
 }
 
+impl PruneReport {
+    /// `untagged: NAME` and `deleted: DIGEST` lines, image by image, as
+    /// `docker image prune` prints them.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for image in &self.pruned {
+            lines.extend(image.untagged.iter().map(|n| format!("untagged: {n}")));
+            lines.push(format!("deleted: {}", image.id));
+            lines.extend(image.deleted.iter().map(|d| format!("deleted: {d}")));
+        }
+        lines
+    }
+}
+
 /// What a prune would remove.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrunePreview {
