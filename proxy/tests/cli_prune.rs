@@ -57,7 +57,10 @@ fn prune(registry: &Registry, cli: &Cli, args: &[&str]) -> String {
 }
 
 fn tags(registry: &Registry, cli: &Cli) -> Vec<String> {
-    let out = cli.ok(registry, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    let out = cli.ok(
+        registry,
+        &["images", "--format", "{{.Repository}}:{{.Tag}}"],
+    );
     let host = format!("{}/", registry.host());
     let mut v: Vec<String> = out.lines().map(|l| l.replace(&host, "")).collect();
     v.sort();
@@ -161,7 +164,10 @@ fn prune_dangling_then_filters_then_all_but_pinned() {
         ]
     );
     // A duration: every image was created long before a day ago.
-    let bad = cli.fails(&registry, &["image", "prune", "-f", "--filter", "until=soon"]);
+    let bad = cli.fails(
+        &registry,
+        &["image", "prune", "-f", "--filter", "until=soon"],
+    );
     assert!(bad.contains("invalid filter 'until=soon'"), "{bad}");
 
     // -a: all but the pinned v2, whose shared layers stay.
@@ -188,7 +194,10 @@ fn image_blobs(cli: &Cli, manifest: &str) -> Vec<String> {
         serde_json::from_slice(&std::fs::read(path).expect("manifest")).expect("json");
     let mut blobs = vec![
         manifest.to_owned(),
-        json["config"]["digest"].as_str().expect("config").to_owned(),
+        json["config"]["digest"]
+            .as_str()
+            .expect("config")
+            .to_owned(),
     ];
     for layer in json["layers"].as_array().expect("layers") {
         blobs.push(layer["digest"].as_str().expect("layer").to_owned());
@@ -316,7 +325,11 @@ fn df_counts_bytes_in_the_store() {
     );
     for (name, (id, blobs)) in &images {
         let mine: u64 = blobs.iter().map(|d| sizes[d]).sum();
-        let shared: u64 = blobs.iter().filter(|d| users(d) > 1).map(|d| sizes[d]).sum();
+        let shared: u64 = blobs
+            .iter()
+            .filter(|d| users(d) > 1)
+            .map(|d| sizes[d])
+            .sum();
         let pins = usize::from(name == &v1);
         let line = verbose
             .lines()
@@ -352,7 +365,13 @@ fn tree_shows_every_platform_of_the_index() {
         &registry,
         &["pull", "-q", "--platform", "linux/amd64", &multi.reference],
     );
-    pull(&registry, &cli, "library/alpine:latest", "library/alpine", "latest");
+    pull(
+        &registry,
+        &cli,
+        "library/alpine:latest",
+        "library/alpine",
+        "latest",
+    );
     let index: serde_json::Value = serde_json::from_slice(
         &registry
             .raw_manifest("library/multi", "latest")
@@ -375,7 +394,9 @@ fn tree_shows_every_platform_of_the_index() {
     let lines: Vec<&str> = tree.lines().collect();
     assert_eq!(
         lines[0].split_whitespace().collect::<Vec<_>>(),
-        ["IMAGE", "ID", "DISK", "USAGE", "CONTENT", "SIZE", "IN", "USE"],
+        [
+            "IMAGE", "ID", "DISK", "USAGE", "CONTENT", "SIZE", "IN", "USE"
+        ],
         "{tree}"
     );
     let amd64 = lines
@@ -392,12 +413,18 @@ fn tree_shows_every_platform_of_the_index() {
         arm64.contains(&digest_of("arm64")) && arm64.ends_with("0B   not available"),
         "{tree}"
     );
-    assert!(!tree.contains("unknown"), "attestations are left out: {tree}");
+    assert!(
+        !tree.contains("unknown"),
+        "attestations are left out: {tree}"
+    );
     // The stored platform's disk usage: its manifest, config and layers.
-    let amd64_blobs = image_blobs(&cli, &format!("sha256:{}", {
-        let d = index["manifests"][0]["digest"].as_str().expect("digest");
-        d.trim_start_matches("sha256:").to_owned()
-    }));
+    let amd64_blobs = image_blobs(
+        &cli,
+        &format!("sha256:{}", {
+            let d = index["manifests"][0]["digest"].as_str().expect("digest");
+            d.trim_start_matches("sha256:").to_owned()
+        }),
+    );
     let amd64_bytes: u64 = amd64_blobs.iter().map(|d| sizes[d]).sum();
     assert!(
         amd64.contains(&format!(" {} ", human_size(amd64_bytes))),
@@ -415,4 +442,54 @@ fn tree_shows_every_platform_of_the_index() {
         .collect();
     assert_eq!(alpine_platforms.len(), 1, "{tree}");
     assert!(alpine_platforms[0].starts_with("└─ linux/amd64"), "{tree}");
+}
+
+#[test]
+fn prune_leaves_what_a_pull_in_flight_holds() {
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
+    pull(&registry, &cli, "test/labels:a", "test/x", "t");
+    let dangling_id = cli.ok(&registry, &["images", "-q", "--no-trunc"]);
+    let dangling_id = dangling_id.trim();
+    pull(&registry, &cli, "test/labels:b", "test/x", "t");
+    pull(&registry, &cli, "test/labels:c", "test/y", "t");
+    let store = strata::store::Store::open(&cli.store()).expect("store");
+    let c = store.resolve(&at(&registry, "test/y:t")).expect("test/y:t");
+    let layer = c.layers[0].digest.clone();
+
+    // A pull of the dangling image's tag holds its ID; another has fetched
+    // a layer that test/y:t uses.
+    let lease = store
+        .lease("a pull of test/x:t", std::time::Duration::from_secs(3600))
+        .expect("lease");
+    let held = store.resolve(dangling_id).expect("dangling image");
+    lease.hold_image(&held.id).expect("hold image");
+    lease.hold(&layer).expect("hold layer");
+
+    let output = cli.run(&registry, &["image", "prune", "-f"]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Total reclaimed space: 0B\n"
+    );
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains(&format!("kept {}", &dangling_id[7..19]))
+            && err.contains("a pull of test/x:t"),
+        "{err}"
+    );
+    assert!(store.resolve(dangling_id).is_ok());
+
+    // The image goes, the held layer stays (and is not counted).
+    let out = prune(&registry, &cli, &["-a", "--filter", "label=team=red"]);
+    assert!(!out.contains(&layer.to_string()), "{out}");
+    assert!(cli.blobs().contains(&layer.encoded().to_owned()));
+    assert!(store.resolve(&at(&registry, "test/y:t")).is_err());
+
+    // The pull ends: the dangling image prunes, gc takes the layer.
+    drop(lease);
+    let out = prune(&registry, &cli, &[]);
+    assert!(out.contains(&format!("deleted: {dangling_id}")), "{out}");
+    let gc = cli.ok(&registry, &["gc"]);
+    assert!(gc.contains(&format!("Deleted: {layer}")), "{gc}");
 }

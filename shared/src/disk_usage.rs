@@ -95,11 +95,7 @@ pub fn disk_usage(images: &[UsageImage], stored: &BTreeMap<Digest, u64>) -> Disk
             }
         })
         .collect();
-    let unpinned: BTreeSet<&Digest> = images
-        .iter()
-        .filter(|i| !i.pinned)
-        .map(|i| &i.id)
-        .collect();
+    let unpinned: BTreeSet<&Digest> = images.iter().filter(|i| !i.pinned).map(|i| &i.id).collect();
     let image_count = images.iter().map(|i| &i.id).collect::<BTreeSet<_>>().len();
     let pinned_count = images
         .iter()

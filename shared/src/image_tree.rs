@@ -205,7 +205,10 @@ mod tests {
             ]
         });
         let manifest = Manifest::from_value(json, None).unwrap_or_else(|e| panic!("{e}"));
-        manifest.as_index().cloned().unwrap_or_else(|| panic!("an index"))
+        manifest
+            .as_index()
+            .cloned()
+            .unwrap_or_else(|| panic!("an index"))
     }
 
     #[test]
@@ -222,7 +225,10 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [("linux/amd64", &d(1), true), ("linux/arm64/v8", &d(2), false)]
+            [
+                ("linux/amd64", &d(1), true),
+                ("linux/arm64/v8", &d(2), false)
+            ]
         );
     }
 

@@ -48,15 +48,15 @@ pub fn run(store: &Store, args: &DfArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     let now = OffsetDateTime::now_utc();
-    let mut table = String::from(
-        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tPINS\n",
-    );
+    let mut table =
+        String::from("REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tPINS\n");
     for (row, image) in facts.rows.iter().zip(&usage.per_image) {
         // Docker shows the first tag only.
         let (repository, tag) = match row.repo_tags.first() {
             Some(r) => (
                 r.familiar_name(),
-                r.tag().map_or_else(|| "<none>".to_owned(), ToString::to_string),
+                r.tag()
+                    .map_or_else(|| "<none>".to_owned(), ToString::to_string),
             ),
             None => ("<none>".to_owned(), "<none>".to_owned()),
         };

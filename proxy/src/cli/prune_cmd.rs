@@ -28,7 +28,8 @@ pub struct PruneArgs {
 
 /// Docker's warnings, without and with `-a`.
 const WARN_DANGLING: &str = "WARNING! This will remove all dangling images.";
-const WARN_ALL: &str = "WARNING! This will remove all images without at least one pin holding them.";
+const WARN_ALL: &str =
+    "WARNING! This will remove all images without at least one pin holding them.";
 
 /// Runs `image prune`.
 pub fn run(store: &Store, args: &PruneArgs) -> Result<ExitCode, String> {
@@ -52,7 +53,11 @@ fn confirm(dangling_only: bool) -> Result<bool, String> {
                 .to_owned(),
         );
     }
-    let warning = if dangling_only { WARN_DANGLING } else { WARN_ALL };
+    let warning = if dangling_only {
+        WARN_DANGLING
+    } else {
+        WARN_ALL
+    };
     print!("{warning}\nAre you sure you want to continue? [y/N] ");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     let mut answer = String::new();

@@ -106,8 +106,8 @@ pub use metadata::{
     BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, ReferrerLists,
     RepoName, SqliteMetadata, WaitingImage, WaitingImages,
 };
-pub use record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 pub use prune::{PrunePreview, PruneReport, PrunedImage};
+pub use record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 pub use remove::RemoveLine;
 pub use retention::{Eviction, RetentionReport, Skipped};
 pub use small_blobs::SMALL_BLOB_MAX;

@@ -144,12 +144,21 @@ mod tests {
     #[test]
     fn bad_values_say_what_works() {
         for input in [
-            "", "yesterday", "24x", "-1h", "2024-13-01", "1.2.3", "17e8", "1.1234567890",
+            "",
+            "yesterday",
+            "24x",
+            "-1h",
+            "2024-13-01",
+            "1.2.3",
+            "17e8",
+            "1.1234567890",
         ] {
             let err = input.parse::<Until>().err().map(|e| e.to_string());
             let err = err.unwrap_or_else(|| panic!("{input:?} parsed"));
             assert!(
-                err.starts_with(&format!("invalid filter 'until={input}': expected a duration")),
+                err.starts_with(&format!(
+                    "invalid filter 'until={input}': expected a duration"
+                )),
                 "{err}"
             );
         }
