@@ -114,7 +114,7 @@ impl PruneFilters {
             return false;
         }
         // moby: excluded when every `label!` filter matches.
-        !(!self.not_labels.is_empty() && self.not_labels.iter().all(|l| l.matches(subject.labels)))
+        self.not_labels.is_empty() || !self.not_labels.iter().all(|l| l.matches(subject.labels))
     }
 
     /// Whether only dangling images are candidates: no `-a`, and no
