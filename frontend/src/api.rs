@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
     CacheInfo, ImageDetail, ImageListResponse, ImageSort, PinRequest, PruneRequest, PruneResponse,
-    PullInfo, PullStart,
-    RemoveOutcome, RemoveRequest, SearchResponse, SessionInfo, TagRequest, UsageInfo, VersionInfo,
+    PullInfo, PullStart, RemoveOutcome, RemoveRequest, SearchResponse, SessionInfo, TagRequest,
+    UsageInfo, VersionInfo,
 };
 
 pub use session::{SIGN_IN_PAGE, refusals, session, sign_in, sign_out};

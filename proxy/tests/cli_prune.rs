@@ -17,15 +17,7 @@ fn pull(registry: &Registry, cli: &Cli, fixture: &str, repo: &str, tag: &str) {
 
 /// Every blob file in the store with its size.
 fn blob_sizes(cli: &Cli) -> BTreeMap<String, u64> {
-    cli.blobs()
-        .into_iter()
-        .map(|name| {
-            let size = std::fs::metadata(cli.store().join("blobs/sha256").join(&name))
-                .expect("blob")
-                .len();
-            (format!("sha256:{name}"), size)
-        })
-        .collect()
+    test_support::cli::blob_sizes(&cli.store())
 }
 
 /// Runs a prune; checks that its `deleted:` lines are exactly the blobs

@@ -3,31 +3,17 @@
 //! prunes, shows the CLI's lines and the total, and the table refreshes.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use shared::display::human_size;
+use test_support::cli::blob_sizes;
 use test_support::strata::StrataOptions;
 use test_support::{Auth, DashboardStack, Registry, fixtures};
 
 const SHORT: Duration = Duration::from_secs(15);
 
-fn strata(store: &Path, registry: &str, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .env("STRATA_STORE", store)
-        .env("STRATA_INSECURE_REGISTRIES", registry)
-        .args(args)
-        .output()
-        .expect("strata");
-    assert!(output.status.success(), "strata {args:?}: {output:?}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 fn stored_bytes(store: &Path) -> u64 {
-    std::fs::read_dir(store.join("blobs/sha256"))
-        .expect("blobs")
-        .map(|e| e.expect("entry").metadata().expect("metadata").len())
-        .sum()
+    blob_sizes(store).values().sum()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -47,24 +33,31 @@ async fn prune_asks_then_frees_the_space_it_said() {
     })
     .collect();
     let host = registry.host();
-    let stack = DashboardStack::in_front_of(
-        registry,
-        StrataOptions::new(env!("CARGO_BIN_EXE_strata")),
-    )
-    .await
-    .expect("dashboard stack");
+    let stack =
+        DashboardStack::in_front_of(registry, StrataOptions::new(env!("CARGO_BIN_EXE_strata")))
+            .await
+            .expect("dashboard stack");
     let store = stack.server().store().to_path_buf();
+    let strata = |args: &[&str]| {
+        stack
+            .server()
+            .cli(env!("CARGO_BIN_EXE_strata"), &host, args)
+    };
     // test/x:t moves from labels:a to labels:b between the first two pushes'
     // pulls; the registry now serves labels:b, so pull by digest first.
     let a_digest = {
         let fixture = fixtures::get("test/labels:a").expect("fixture");
         fixture.layout_digest.clone()
     };
-    strata(&store, &host, &["pull", "-q", &format!("{host}/test/x@{a_digest}")]);
-    strata(&store, &host, &["tag", &format!("{host}/test/x@{a_digest}"), &format!("{host}/test/x:t")]);
-    strata(&store, &host, &["pull", "-q", &pushed[1]]);
-    strata(&store, &host, &["pull", "-q", &pushed[2]]);
-    let dangling = strata(&store, &host, &["images", "-q", "--filter", "dangling=true"]);
+    strata(&["pull", "-q", &format!("{host}/test/x@{a_digest}")]);
+    strata(&[
+        "tag",
+        &format!("{host}/test/x@{a_digest}"),
+        &format!("{host}/test/x:t"),
+    ]);
+    strata(&["pull", "-q", &pushed[1]]);
+    strata(&["pull", "-q", &pushed[2]]);
+    let dangling = strata(&["images", "-q", "--filter", "dangling=true"]);
     let dangling = dangling.trim().to_owned();
     assert_eq!(dangling.len(), 12, "one dangling image: {dangling}");
     let browser = stack.browser();
@@ -89,7 +82,7 @@ async fn prune_asks_then_frees_the_space_it_said() {
     assert_eq!(items.len(), 1, "{items:?}");
     assert!(items[0].starts_with(&dangling), "{items:?}");
     // Nothing is removed before the confirmation.
-    assert_eq!(strata(&store, &host, &["images", "-q"]).lines().count(), 3);
+    assert_eq!(strata(&["images", "-q"]).lines().count(), 3);
 
     let before = stored_bytes(&store);
     browser
@@ -105,7 +98,10 @@ async fn prune_asks_then_frees_the_space_it_said() {
     let freed = before - stored_bytes(&store);
     assert!(freed > 0);
     assert!(
-        summary.contains(&format!("1 image(s), freeing {} in the store", human_size(freed))),
+        summary.contains(&format!(
+            "1 image(s), freeing {} in the store",
+            human_size(freed)
+        )),
         "{summary} ({freed} bytes)"
     );
     assert!(
@@ -113,7 +109,9 @@ async fn prune_asks_then_frees_the_space_it_said() {
         "{lines:?}"
     );
     assert!(
-        lines.iter().any(|l| l.starts_with("deleted: sha256:") && l.contains(&dangling)),
+        lines
+            .iter()
+            .any(|l| l.starts_with("deleted: sha256:") && l.contains(&dangling)),
         "{lines:?}"
     );
     browser

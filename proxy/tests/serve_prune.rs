@@ -2,28 +2,12 @@
 //! CSRF token, a dry run that changes nothing and says the bytes, then the
 //! prune itself freeing exactly those bytes; pins keep images.
 
-use std::process::Command;
-
+use test_support::cli::blob_sizes;
 use test_support::strata::StrataOptions;
 use test_support::{Auth, Registry, fixtures};
 
-/// `strata ARGS` on the server's store.
-fn strata(store: &std::path::Path, registry: &Registry, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .env("STRATA_STORE", store)
-        .env("STRATA_INSECURE_REGISTRIES", registry.host())
-        .args(args)
-        .output()
-        .expect("strata");
-    assert!(output.status.success(), "strata {args:?}: {output:?}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 fn stored_bytes(store: &std::path::Path) -> u64 {
-    std::fs::read_dir(store.join("blobs/sha256"))
-        .expect("blobs")
-        .map(|e| e.expect("entry").metadata().expect("metadata").len())
-        .sum()
+    blob_sizes(store).values().sum()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -34,6 +18,8 @@ async fn prune_through_the_api() {
         .start()
         .expect("strata serve");
     let store = server.store().to_path_buf();
+    let host = registry.host();
+    let strata = |args: &[&str]| server.cli(env!("CARGO_BIN_EXE_strata"), &host, args);
     for (fixture, repo) in [
         ("test/labels:a", "test/x"),
         ("test/labels:b", "test/x"),
@@ -42,28 +28,16 @@ async fn prune_through_the_api() {
         let pushed = registry
             .push_as(fixtures::get(fixture).expect("fixture"), repo, "t")
             .expect("push");
-        strata(&store, &registry, &["pull", "-q", &pushed.reference]);
+        strata(&["pull", "-q", &pushed.reference]);
     }
     let web = format!("{}/web:t", registry.host());
-    strata(&store, &registry, &["pin", &web, "--by", "prod"]);
-    let dangling = strata(
-        &store,
-        &registry,
-        &["images", "-q", "--no-trunc", "--filter", "dangling=true"],
-    );
+    strata(&["pin", &web, "--by", "prod"]);
+    let dangling = strata(&["images", "-q", "--no-trunc", "--filter", "dangling=true"]);
     let dangling = dangling.trim();
 
     let http = reqwest::Client::new();
     let url = format!("{}/api/v1/prune", server.url());
-    let session: serde_json::Value = http
-        .get(format!("{}/api/v1/session", server.url()))
-        .send()
-        .await
-        .expect("session")
-        .json()
-        .await
-        .expect("json");
-    let csrf = session["csrf_token"].as_str().expect("token").to_owned();
+    let csrf = server.csrf_token(&http).await.expect("csrf token");
     let post = |body: serde_json::Value, token: Option<String>| {
         let mut request = http.post(&url).json(&body);
         if let Some(token) = token {
@@ -77,7 +51,7 @@ async fn prune_through_the_api() {
             )
         }
     };
-    let count = || strata(&store, &registry, &["images", "-q"]).lines().count();
+    let count = || strata(&["images", "-q"]).lines().count();
 
     // No CSRF token: refused, nothing changes.
     let (status, body) = post(serde_json::json!({}), None).await;
@@ -146,12 +120,7 @@ async fn prune_through_the_api() {
     let (status, done) = post(serde_json::json!({"all": true}), Some(csrf)).await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(
-        strata(
-            &store,
-            &registry,
-            &["images", "--format", "{{.Repository}}:{{.Tag}}"]
-        )
-        .trim(),
+        strata(&["images", "--format", "{{.Repository}}:{{.Tag}}"]).trim(),
         web
     );
 }
