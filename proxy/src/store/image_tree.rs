@@ -87,7 +87,7 @@ impl Store {
                 None => None,
             };
             let platforms: Vec<TreePlatform> = match &index {
-                Some(index) => index_platforms(index, &stored_platform),
+                Some(index) => index_platforms(index, stored_platform),
                 None => vec![TreePlatform {
                     platform: row.platform.to_string(),
                     manifest: row.manifest_digest.clone(),

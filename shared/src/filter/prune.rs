@@ -244,7 +244,7 @@ mod tests {
             serde_json::from_str::<PruneFilters>(&json).ok(),
             Some(f.clone())
         );
-        assert!(f.dangling_only(false) == false);
+        assert!(!f.dangling_only(false));
         assert!(parse(&[]).dangling_only(false));
         assert!(!parse(&[]).dangling_only(true));
     }
