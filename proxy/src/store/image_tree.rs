@@ -77,7 +77,12 @@ impl Store {
         };
         let mut tree = Vec::new();
         for row in &facts.rows {
-            let record = self.get(&row.id)?;
+            let record = match self.get(&row.id) {
+                Ok(record) => record,
+                // Removed since it was listed.
+                Err(StoreError::NoSuchImage { .. }) => continue,
+                Err(e) => return Err(e),
+            };
             let index = match &record.index {
                 Some(blob) => self.read_small(&blob.digest)?.and_then(|bytes| {
                     Manifest::from_slice(&bytes, Some(blob.media_type.as_str()))
