@@ -14,8 +14,9 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    CacheInfo, ImageDetail, ImageListResponse, ImageSort, PinRequest, PullInfo, PullStart,
-    RemoveOutcome, RemoveRequest, SearchResponse, SessionInfo, TagRequest, UsageInfo, VersionInfo,
+    CacheInfo, ImageDetail, ImageListResponse, ImageSort, PinRequest, PruneRequest, PruneResponse,
+    PullInfo, PullStart, RemoveOutcome, RemoveRequest, SearchResponse, SessionInfo, TagRequest,
+    UsageInfo, VersionInfo,
 };
 
 pub use session::{SIGN_IN_PAGE, refusals, session, sign_in, sign_out};
@@ -157,6 +158,11 @@ pub async fn cache() -> Result<CacheInfo, ApiError> {
 /// `POST /api/v1/rm`: one outcome per image.
 pub async fn remove(request: RemoveRequest) -> Result<Vec<RemoveOutcome>, ApiError> {
     write(|| Request::post("/api/v1/rm"), &request).await
+}
+
+/// `POST /api/v1/prune`: a prune, or with `dry_run` what it would remove.
+pub async fn prune(request: PruneRequest) -> Result<PruneResponse, ApiError> {
+    write(|| Request::post("/api/v1/prune"), &request).await
 }
 
 /// `POST /api/v1/pins`.

@@ -9,56 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use test_support::cli::Cli;
+use test_support::podman::Podman;
 use test_support::{Auth, Registry, fixtures};
 
 const V1: &str = "lovelearnlinux/webserver:v1";
 const V2: &str = "lovelearnlinux/webserver:v2";
 
 /// podman with its own root, runroot and vfs storage.
-struct Podman {
-    dir: tempfile::TempDir,
-}
-
-impl Podman {
-    fn new() -> Self {
-        Podman {
-            dir: test_support::scratch::dir("podman").expect("tmp"),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new("podman");
-        command
-            .arg(format!("--root={}", self.dir.path().join("root").display()))
-            .arg(format!(
-                "--runroot={}",
-                self.dir.path().join("run").display()
-            ))
-            .args([
-                "--storage-driver=vfs",
-                "--events-backend=file",
-                "--cgroup-manager=cgroupfs",
-            ])
-            .args(args);
-        command
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.command(args).output().expect("podman");
-        assert!(
-            output.status.success(),
-            "podman {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// `ID REPOSITORY:TAG` lines, sorted.
-    fn images(&self) -> Vec<String> {
-        sorted(&self.ok(&["images", "--format", FORMAT]))
-    }
-}
-
 const FORMAT: &str = "{{.ID}} {{.Repository}}:{{.Tag}}";
 
 fn sorted(text: &str) -> Vec<String> {
@@ -160,10 +117,13 @@ fn save_writes_shared_blobs_once_and_podman_loads_the_same_ids() {
         assert!(names.iter().any(|n| n == config), "{config}");
     }
 
-    let podman = Podman::new();
-    let loaded = podman.ok(&["load", "-i", archive_arg]);
+    let podman = Podman::new().expect("podman");
+    let loaded = podman.run(&["load", "-i", archive_arg]);
     assert!(loaded.contains("webserver:v1"), "{loaded}");
-    assert_eq!(podman.images(), strata_images(&cli, &registry));
+    assert_eq!(
+        sorted(&podman.run(&["images", "--format", FORMAT])),
+        strata_images(&cli, &registry)
+    );
 
     // And back into a fresh store: the same IDs and names.
     let fresh = Cli::new(env!("CARGO_BIN_EXE_strata"), &[&registry]);
@@ -197,9 +157,12 @@ fn save_to_a_terminal_is_refused_and_stdout_works() {
     std::fs::write(&path, &output.stdout).expect("write");
     assert!(members(&path).iter().any(|m| m == "manifest.json"));
     // podman loads a one-image archive too (it reads the OCI layout inside).
-    let podman = Podman::new();
-    podman.ok(&["load", "-i", path.to_str().expect("utf8")]);
-    assert_eq!(podman.images(), strata_images(&cli, &registry));
+    let podman = Podman::new().expect("podman");
+    podman.run(&["load", "-i", path.to_str().expect("utf8")]);
+    assert_eq!(
+        sorted(&podman.run(&["images", "--format", FORMAT])),
+        strata_images(&cli, &registry)
+    );
 
     // Saved by ID prefix: no names, loaded by ID.
     let id = cli.ok(&registry, &["images", "-q", "--no-trunc", &refs[0]]);
@@ -317,15 +280,15 @@ fn oci_dir_goes_to_the_registry_with_skopeo_and_back() {
 #[test]
 fn podman_save_loads_into_strata_with_podmans_ids_and_tags() {
     let registry = Registry::start(Auth::Open).expect("registry");
-    let podman = Podman::new();
+    let podman = Podman::new().expect("podman");
     let pushed = registry.push_fixture(V1).expect("push");
-    podman.ok(&["pull", "-q", "--tls-verify=false", &pushed.reference]);
-    let theirs = podman.images();
+    podman.run(&["pull", "-q", "--tls-verify=false", &pushed.reference]);
+    let theirs = sorted(&podman.run(&["images", "--format", FORMAT]));
     let dir = test_support::scratch::dir("podman-save").expect("tmp");
     for format in ["docker-archive", "oci-archive"] {
         let file = dir.path().join(format!("{format}.tar"));
         let file_arg = file.to_str().expect("utf8");
-        podman.ok(&[
+        podman.run(&[
             "save",
             "--format",
             format,
@@ -341,6 +304,18 @@ fn podman_save_loads_into_strata_with_podmans_ids_and_tags() {
             "{format}"
         );
         assert_eq!(strata_images(&cli, &registry), theirs, "{format}");
+        // The load noted what each layer unpacks to: SIZE as podman's history.
+        let unpacked: u64 = podman
+            .history_sizes(&pushed.reference)
+            .expect("podman history")
+            .iter()
+            .sum();
+        assert_eq!(
+            cli.ok(&registry, &["images", "--format", "{{.Size}}"])
+                .trim(),
+            shared::display::human_size(unpacked),
+            "{format}"
+        );
         // strata's own record is complete: fsck finds nothing wrong.
         cli.ok(&registry, &["fsck"]);
     }

@@ -18,6 +18,8 @@
 //! | [`image`] | image facts: ID, chain IDs, size, created |
 //! | [`rate_limit`] | Docker Hub's `ratelimit-limit` / `ratelimit-remaining` headers |
 //! | [`image_view`] | the image page for any image: index entries, facts read through `/v2`, raw JSON with linked digests |
+//! | [`disk_usage`] | `system df` arithmetic: images, shared and unique bytes, what prune and gc would free |
+//! | [`image_tree`] | `images --tree`: each image with its index's platforms |
 //! | [`display`] | Docker's size, relative time and short-ID formats |
 //! | [`filter`] | `images --filter` and `search --filter` languages |
 //! | [`format`](mod@format) | Go-template `--format` rendering |
@@ -34,11 +36,13 @@ pub mod api;
 pub mod archive;
 pub mod config;
 pub mod digest;
+pub mod disk_usage;
 pub mod display;
 pub mod explorer;
 pub mod filter;
 pub mod format;
 pub mod image;
+pub mod image_tree;
 pub mod image_view;
 pub mod layer;
 pub mod manifest;

@@ -103,6 +103,21 @@ impl Cli {
     }
 }
 
+/// Every blob file of the store at `store`, `sha256:<hex>` to its size.
+pub fn blob_sizes(store: &Path) -> std::collections::BTreeMap<String, u64> {
+    std::fs::read_dir(store.join("blobs/sha256"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let size = e.metadata().ok()?.len();
+                    Some((format!("sha256:{}", e.file_name().to_string_lossy()), size))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// `HOST/repo:tag` in `registry`.
 pub fn at(registry: &Registry, name: &str) -> String {
     format!("{}/{name}", registry.host())

@@ -10,7 +10,7 @@ pub struct Podman(tempfile::TempDir);
 impl Podman {
     /// A podman with empty storage.
     pub fn new() -> crate::Result<Podman> {
-        Ok(Podman(tempfile::tempdir()?))
+        Ok(Podman(crate::scratch::dir("podman")?))
     }
 
     /// `podman ARGS` with this storage, not yet run.

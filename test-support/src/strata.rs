@@ -250,6 +250,38 @@ impl StrataServer {
         self.store.path()
     }
 
+    /// The CSRF token of an open server's session (`GET /api/v1/session`),
+    /// for the `X-Strata-Csrf` header of writes.
+    pub async fn csrf_token(&self, http: &reqwest::Client) -> crate::Result<String> {
+        let session: serde_json::Value = http
+            .get(format!("{}/api/v1/session", self.url()))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(session["csrf_token"]
+            .as_str()
+            .ok_or("the session has no csrf_token")?
+            .to_owned())
+    }
+
+    /// Runs the `strata` binary at `bin` on this server's store (plain HTTP
+    /// allowed for `registry_host`), asserts it succeeded, returns stdout.
+    pub fn cli(&self, bin: &str, registry_host: &str, args: &[&str]) -> String {
+        let output = std::process::Command::new(bin)
+            .env("STRATA_STORE", self.store())
+            .env("STRATA_INSECURE_REGISTRIES", registry_host)
+            .args(args)
+            .output()
+            .expect("run strata");
+        assert!(
+            output.status.success(),
+            "strata {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// Fails with the server's stderr if it has exited.
     pub fn check_alive(&mut self) -> Result<(), String> {
         self.process.check_alive()

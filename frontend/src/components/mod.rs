@@ -6,6 +6,7 @@ pub mod filter_bar;
 pub mod image_actions;
 pub mod image_buttons;
 pub mod platform_picker;
+pub mod prune_panel;
 pub mod pull_card;
 pub mod raw_json;
 pub mod session;

@@ -17,6 +17,7 @@ use crate::clock::now;
 use crate::components::error::error_list;
 use crate::components::filter_bar::FilterBar;
 use crate::components::image_actions::ImageActions;
+use crate::components::prune_panel::PrunePanel;
 
 /// Rows per page unless the URL says otherwise.
 const PAGE_SIZE: usize = 100;
@@ -207,6 +208,7 @@ pub fn ImagesPage() -> impl IntoView {
             <a class="button" href="/pull">"Pull an image"</a>
         </div>
         <ImageActions selected on_change=refresh />
+        <PrunePanel on_change=refresh />
         <Transition fallback=|| view! { <p class="muted" data-test="loading">"Loading images…"</p> }>
             <ErrorBoundary fallback=error_list>
                 {move || Suspend::new(async move {

@@ -9,7 +9,7 @@ use std::io::Read;
 
 use shared::archive::MemberPath;
 use shared::digest::{Digest, Hasher};
-use shared::layer::LayerDecoder;
+use shared::layer::{LayerDecoder, Unpacked};
 use shared::media_type::Compression;
 
 use super::ArchiveError;
@@ -19,17 +19,9 @@ use crate::store::{ContentWriter, Ingest, LeaseGuard, Store};
 /// How much of a member is read at once.
 const CHUNK: usize = 256 << 10;
 
-/// A layer that passed its checks: its blob, its diff_id and its
-/// uncompressed size.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnpackedLayer {
-    /// The layer blob's digest (the manifest's descriptor).
-    pub blob: Digest,
-    /// The digest of the uncompressed tar (the config's `rootfs.diff_ids`).
-    pub diff_id: Digest,
-    /// The uncompressed size in bytes.
-    pub size: u64,
-}
+/// A layer that passed its checks: its blob's digest and what it unpacks
+/// to (its diff_id and uncompressed size), as the store notes them.
+pub type UnpackedLayer = (Digest, Unpacked);
 
 /// A layer [`Intake::layer`] stored and checked.
 #[derive(Clone, Debug)]
@@ -187,14 +179,12 @@ impl<'a> Intake<'a> {
         if let Some(problem) = undecodable {
             return Err(decode_error(problem));
         }
-        let diff = decoder.finish().map_err(decode_error)?;
-        let size = diff.bytes_seen();
-        let diff = diff.finish();
-        if diff != *check.diff_id {
+        let unpacked = decoder.finish_unpacked().map_err(decode_error)?;
+        if unpacked.diff_id != *check.diff_id {
             return Err(ArchiveError::DiffIdMismatch {
                 member: member.clone(),
                 diff_id: check.diff_id.clone(),
-                actual: diff,
+                actual: unpacked.diff_id,
             });
         }
         if let Some(writer) = writer {
@@ -202,11 +192,7 @@ impl<'a> Intake<'a> {
             self.written.push(check.blob.clone());
         }
         Ok(CheckedLayer {
-            unpacked: UnpackedLayer {
-                blob: check.blob.clone(),
-                diff_id: diff,
-                size,
-            },
+            unpacked: (check.blob.clone(), unpacked),
             blob_size: opened.size,
         })
     }

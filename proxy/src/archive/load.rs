@@ -90,7 +90,9 @@ fn record(store: &Store, images: Vec<VerifiedImage>) -> Result<Vec<Loaded>, Arch
             let tag = name.tag().cloned().unwrap_or_else(Tag::latest);
             store.record_image(&image.record, Some((name, &tag)), None)?;
         }
-        // unpacked sizes: handed to the store's layer facts at merge
+        // What the layers unpack to, checked on the way in: `images` and
+        // `history` show these sizes.
+        store.note_unpacked(&image.unpacked)?;
         let unpacked = image.unpacked;
         loaded.push(Loaded {
             id: image.record.id.clone(),

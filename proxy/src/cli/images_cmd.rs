@@ -30,12 +30,18 @@ pub struct ImagesArgs {
     /// Only show image IDs.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Show each image with the platforms of its index, stored or not (Docker 27's `--tree`; sizes are bytes in the store).
+    #[arg(long, conflicts_with_all = ["digests", "filters", "format", "quiet", "repository"])]
+    pub tree: bool,
     /// Only images of this repository (`REPOSITORY[:TAG]`, globs allowed).
     pub repository: Option<String>,
 }
 
 /// Runs `images`.
 pub fn run(store: &Store, args: &ImagesArgs) -> Result<ExitCode, String> {
+    if args.tree {
+        return super::images_tree::run(store, args.no_trunc);
+    }
     let predicate =
         crate::image_views::predicate(store, &args.filters, args.repository.as_deref())?;
     let summaries = crate::image_views::summaries(store).map_err(|e| e.to_string())?;

@@ -1,19 +1,22 @@
 //! The command line: `strata serve`, and the `docker image` commands on the
 //! same store (`pull`, `images`, `tag`, `inspect`, `history`, `rm`, `save`,
-//! `load`), plus
-//! `search`, `pin`/`unpin`, `fsck`, `login`/`logout` and `ref`.
+//! `load`), plus `search`, `pin`/`unpin`, `fsck`, `login`/`logout` and
+//! `ref`, and `image prune` and `system df`.
 //!
 //! Every command takes `--store DIR` (or `STRATA_STORE`); see [`crate::paths`].
 
+mod df_cmd;
 mod fsck_cmd;
 mod gc_cmd;
 mod history_cmd;
 mod images_cmd;
+mod images_tree;
 mod inspect_cmd;
 mod load_cmd;
 mod login_cmd;
 mod pin_cmd;
 pub mod progress;
+mod prune_cmd;
 mod pull_cmd;
 mod ref_cmd;
 mod retain_arg;
@@ -87,9 +90,21 @@ pub enum Command {
     Search(search_cmd::SearchArgs),
     /// Parse an image reference and print every form of it as JSON.
     Ref(ref_cmd::RefArgs),
-    /// Manage images (`strata image ls|pull|tag|inspect|history|rm|save|load`).
+    /// Manage images (`strata image ls|pull|tag|inspect|history|rm|save|load|prune`).
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Show the store's disk usage (bytes in the store).
+    Df(df_cmd::DfArgs),
+    /// Store-wide commands (`strata system df`).
+    #[command(subcommand)]
+    System(SystemCommand),
+}
+
+/// `strata system …`.
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Show the store's disk usage: images, what prune -a and gc would free (bytes in the store).
+    Df(df_cmd::DfArgs),
 }
 
 /// `strata image …`, the same commands under Docker's management-command names.
@@ -112,6 +127,8 @@ pub enum ImageCommand {
     Save(save_cmd::SaveArgs),
     /// Load images from a tar archive (stdin by default) or an OCI layout folder.
     Load(load_cmd::LoadArgs),
+    /// Remove dangling images (-a: every image no pin holds); reports bytes freed in the store.
+    Prune(prune_cmd::PruneArgs),
 }
 
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
@@ -163,6 +180,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Load(args) | Command::Image(ImageCommand::Load(args)) => {
             load_cmd::run(&store()?, &args)
+        }
+        Command::Image(ImageCommand::Prune(args)) => prune_cmd::run(&store()?, &args),
+        Command::Df(args) | Command::System(SystemCommand::Df(args)) => {
+            df_cmd::run(&store()?, &args)
         }
     }
 }

@@ -27,7 +27,10 @@
 //!   [`Store::list`]), `resolve.rs` ([`Store::resolve`]), `remove.rs`
 //!   ([`Store::remove`]), `pins.rs` ([`Store::pin`]/[`Store::unpin`]),
 //!   `lease.rs` ([`Store::lease`]), `gc.rs` ([`Store::gc`]), `fsck.rs`
-//!   ([`Store::fsck`]), `usage.rs` ([`Store::usage`]), `repository.rs`
+//!   ([`Store::fsck`]), `usage.rs` ([`Store::usage`]), `disk_usage.rs`
+//!   (`system df`'s facts, [`Store::disk_usage`]), `prune.rs`
+//!   ([`Store::prune`]: `image prune`), `image_tree.rs`
+//!   ([`Store::image_tree`]: `images --tree`), `repository.rs`
 //!   (which blobs a repository's images hold, [`Store::repository_has`]),
 //!   `retention.rs` ([`Store::retain`]: a `--retain` policy applied),
 //!   `small_blobs.rs` (manifests and configs read and written whole).
@@ -64,17 +67,20 @@
 //! backend would replace them with advisory locks.
 
 pub mod content;
+mod disk_usage;
 mod error;
 mod fetch_writer;
 mod fsck;
 mod gc;
 mod handle;
 mod image_records;
+mod image_tree;
 mod layout;
 mod lease;
 mod lock;
 pub mod metadata;
 mod pins;
+mod prune;
 mod record;
 mod referrer_lists;
 mod remove;
@@ -90,6 +96,7 @@ pub use content::{
     BlobInfo, BlobReader, BlobWriter, ContentStore, ContentWriter, Ingest, Ingester, LocalContent,
     Manager, Provider,
 };
+pub use disk_usage::UsageFacts;
 pub use error::{Conflict, StoreError};
 pub use fetch_writer::WRITER_PATIENCE;
 pub use fsck::{BrokenReference, CorruptBlob, FsckReport};
@@ -100,6 +107,7 @@ pub use metadata::{
     BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, ReferrerLists,
     RepoName, SqliteMetadata, WaitingImage, WaitingImages,
 };
+pub use prune::{PrunePreview, PruneReport, PrunedImage};
 pub use record::{BlobRef, ImageId, ImageRecord, ImageRow, LayerRecord};
 pub use remove::RemoveLine;
 pub use retention::{Eviction, RetentionReport, Skipped};

@@ -253,7 +253,11 @@ fn decide(
 
 /// Fails when a live lease holds the image (its ID, a manifest or an
 /// index of it). Force does not override this.
-fn check_not_in_use(store: &Store, arg: &str, state: &ImageState) -> Result<(), StoreError> {
+pub(super) fn check_not_in_use(
+    store: &Store,
+    arg: &str,
+    state: &ImageState,
+) -> Result<(), StoreError> {
     match store.live_holder(&state.leases) {
         Some((holder, pid)) => Err(Conflict::InUse {
             reference: arg.to_owned(),

@@ -7,6 +7,7 @@ mod history;
 mod image_rows;
 mod inspect;
 mod manage;
+mod prune;
 mod pull;
 mod search;
 mod session;
@@ -23,6 +24,7 @@ pub use manage::{
     ImageDetail, ImageListResponse, ImageSort, LayerDetail, PinRequest, RemoveOutcome,
     RemoveRequest, TagRequest, UsageInfo, compare_rows, sort_rows,
 };
+pub use prune::{PruneRequest, PruneResponse, PrunedImageInfo};
 pub use pull::{LayerStatus, PullEvent, PullInfo, PullStart};
 pub use search::{DESCRIPTION_WIDTH, SearchResponse, SearchResult};
 pub use session::{SessionInfo, SessionState, SignInCode, SignInRequest, sign_in_path};

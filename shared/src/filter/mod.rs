@@ -35,6 +35,12 @@
 //! [`ImagePredicate`] and test each [`ImageSubject`] with
 //! [`ImagePredicate::matches`].
 //!
+//! # `image prune --filter` ([`PruneFilters`])
+//!
+//! `until=` ([`Until`]: a duration, RFC 3339 time or unix seconds),
+//! `label=`, `label!=` and `dangling=`; see [`PruneFilters`] for which
+//! images a prune removes.
+//!
 //! # `search --filter` ([`SearchFilters`])
 //!
 //! | key | value | keeps results that |
@@ -56,6 +62,8 @@
 //! | [`predicate`](ImagePredicate) | the filters with anchors resolved, testing each image |
 //! | [`image_filters`](ImageFilters) | parsing `images --filter`, then resolving it into a predicate |
 //! | [`search`](SearchFilters) | `search --filter` |
+//! | [`until`](Until) | a prune's `until=` time |
+//! | [`prune`](PruneFilters) | `image prune --filter`, and which images a prune removes |
 //!
 //! Each file uses only those above it.
 
@@ -65,12 +73,16 @@ mod error;
 mod image_filters;
 mod label;
 mod predicate;
+mod prune;
 mod search;
 mod subject;
+mod until;
 
 pub use error::FilterError;
 pub use image_filters::ImageFilters;
 pub use label::LabelFilter;
 pub use predicate::ImagePredicate;
+pub use prune::{PruneFilters, PruneSubject};
 pub use search::{SearchFilters, SearchSubject};
 pub use subject::{ImageSubject, ResolvedAnchors};
+pub use until::Until;

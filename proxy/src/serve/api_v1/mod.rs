@@ -15,6 +15,7 @@
 //! | `GET /cache` | the pull-through cache: hits and misses, bytes, upstream rate limits, largest and least recently used images |
 //! | `POST /tag` | tag an image |
 //! | `POST /rm` | remove images |
+//! | `POST /prune` | `image prune` (`{all, filters, dry_run}`): dangling or unpinned images, and the bytes freed |
 //! | `POST /pins`, `DELETE /pins` | pin or unpin |
 //! | `POST /pulls`, `GET /pulls` | start a pull, list pulls |
 //! | `GET /pulls/{id}/events` | a pull's progress as Server-Sent Events |
@@ -24,6 +25,7 @@ mod cache;
 pub(crate) mod guard;
 mod image_handlers;
 mod manage;
+mod prune;
 mod pulls;
 mod search;
 mod session;
@@ -59,6 +61,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/cache", get(cache::cache))
         .route("/tag", post(manage::tag))
         .route("/rm", post(manage::remove))
+        .route("/prune", post(prune::prune))
         .route("/pins", post(manage::pin).delete(manage::unpin))
         .route("/pulls", post(pulls::start).get(pulls::list))
         .route("/pulls/{id}/events", get(pulls::events))
