@@ -139,6 +139,35 @@ async fn dashboard_pulls_filters_removes_and_shares() {
         .await
         .expect("usage");
     assert!(usage.contains("saved by shared layers"), "{usage}");
+    // SIZE is the unpacked size and BLOB SIZE the compressed one, as the
+    // CLI prints them for the same store.
+    let cli_sizes: Vec<String> = stack
+        .server()
+        .cli(
+            env!("CARGO_BIN_EXE_strata"),
+            &host,
+            &["images", "--format", "{{.Size}} {{.BlobSize}}"],
+        )
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let sizes = browser.texts("[data-test=col-size]").await.expect("sizes");
+    let blob_sizes = browser
+        .texts("[data-test=col-blob-size]")
+        .await
+        .expect("blob sizes");
+    let shown: Vec<String> = sizes
+        .iter()
+        .zip(&blob_sizes)
+        .map(|(s, b)| format!("{s} {b}"))
+        .collect();
+    assert_eq!(shown, cli_sizes, "newest first, as the CLI");
+    assert!(
+        sizes
+            .iter()
+            .all(|s| s != "unknown" && !blob_sizes.contains(s)),
+        "{shown:?}"
+    );
     browser
         .type_into("[data-test=filter-input]", "dangling=maybe", SHORT)
         .await
