@@ -439,7 +439,8 @@ mod tests {
             tag: tag.into(),
             digest: d.cloned(),
             created: time::OffsetDateTime::UNIX_EPOCH,
-            size: 1,
+            size: Some(1),
+            blob_size: 1,
             last_pulled: None,
         };
         assert_eq!(row_ref(&row("redis", "7", None)), "redis:7");

@@ -34,6 +34,15 @@ pub fn human_size(bytes: u64) -> String {
     format!("{}{}", format_g(size, Some(3), false), UNITS[unit])
 }
 
+/// What a size column shows while the size is not known yet (an unpacked
+/// size before the layer was read): never a guess.
+pub const UNKNOWN_SIZE: &str = "unknown";
+
+/// [`human_size`], or [`UNKNOWN_SIZE`].
+pub fn human_size_or_unknown(bytes: Option<u64>) -> String {
+    bytes.map_or_else(|| UNKNOWN_SIZE.to_owned(), human_size)
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]
@@ -74,13 +83,4 @@ mod tests {
             assert_eq!(human_size(bytes), want, "human_size({bytes})");
         }
     }
-}
-
-/// What a size column shows while the size is not known yet (an unpacked
-/// size before the layer was read): never a guess.
-pub const UNKNOWN_SIZE: &str = "unknown";
-
-/// [`human_size`], or [`UNKNOWN_SIZE`].
-pub fn human_size_or_unknown(bytes: Option<u64>) -> String {
-    bytes.map_or_else(|| UNKNOWN_SIZE.to_owned(), human_size)
 }
