@@ -40,13 +40,28 @@ impl Browser {
         Ok(())
     }
 
-    /// The texts of every element matching `css`, in document order.
+    /// The texts of every element matching `css`, in document order. An
+    /// element the page re-rendered between finding and reading it (a stale
+    /// reference) makes it look again, a few times.
     pub async fn texts(&self, css: &str) -> crate::Result<Vec<String>> {
-        let mut out = Vec::new();
-        for element in self.client().find_all(Locator::Css(css)).await? {
-            out.push(element.text().await?);
+        let mut attempts = 0;
+        'look: loop {
+            attempts += 1;
+            let mut out = Vec::new();
+            for element in self.client().find_all(Locator::Css(css)).await? {
+                match element.text().await {
+                    Ok(text) => out.push(text),
+                    Err(fantoccini::error::CmdError::Standard(e))
+                        if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                            && attempts < 5 =>
+                    {
+                        continue 'look;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            return Ok(out);
         }
-        Ok(out)
     }
 
     /// An attribute of the first element matching `css` (waiting up to `timeout` for it).
