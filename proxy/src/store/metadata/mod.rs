@@ -35,7 +35,9 @@
 //! conformance suite (`proxy/tests/metadata_conformance/`).
 
 mod named;
+mod postgres;
 mod sqlite;
+mod times;
 mod values;
 
 use std::collections::HashSet;
@@ -46,6 +48,7 @@ use shared::reference::{Tag, TagOrDigest};
 use time::{Duration, OffsetDateTime};
 
 pub use named::{Named, RepoName};
+pub use postgres::{PostgresMetadata, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION};
 pub use sqlite::SqliteMetadata;
 pub use values::{
     BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, PinRecord, RecordOutcome, Removal,
