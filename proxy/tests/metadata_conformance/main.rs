@@ -1,8 +1,9 @@
 //! The metadata conformance suite, written once: every backend of
 //! `strata::store::metadata` must pass it. `suite` holds the checks as
 //! functions generic over the backend; `conformance!` instantiates one
-//! `#[test]` per check. Today's backend is `SqliteMetadata`; a PostgreSQL
-//! one would open a fresh schema per folder the suite hands it.
+//! `#[test]` per check, for `SqliteMetadata` (a database file per folder
+//! the suite hands out) and `PostgresMetadata` (a database per folder on
+//! a real PostgreSQL server; see `postgres.rs`).
 //!
 //! The records are values only: the metadata never looks at blobs, so the
 //! digests name nothing stored. The cross-process check re-runs this test
@@ -197,6 +198,8 @@ mod sqlite {
     );
 }
 
+mod postgres;
+
 // ---- child processes ----
 
 /// Images each child records.
@@ -222,6 +225,7 @@ fn child_process_entry() {
     let (backend, side) = spec.split_once(':').expect("backend:side");
     match backend {
         "sqlite" => child(&sqlite::open(&dir), side),
+        "postgres" => child(&postgres::open(&dir), side),
         other => panic!("unknown backend {other}"),
     }
 }
