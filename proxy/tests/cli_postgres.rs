@@ -53,14 +53,20 @@ fn cli_and_serve_share_the_metadata_in_postgres() {
 
     // Another process, another folder, the same database.
     let other = Cli::new(BIN, &[&registry]);
-    let listed = run(&other, &["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]);
+    let listed = run(
+        &other,
+        &["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"],
+    );
     let (name, id) = listed
         .trim()
         .split_once(' ')
         .unwrap_or_else(|| panic!("one image listed: {listed:?}"));
     assert_eq!(name, pushed.reference);
     let without = other.ok(&registry, &["images", "-q"]);
-    assert_eq!(without, "", "the folder's own SQLite metadata knows nothing");
+    assert_eq!(
+        without, "",
+        "the folder's own SQLite metadata knows nothing"
+    );
 
     // `strata serve` on the database (and a folder of its own) lists it.
     let server = StrataOptions::new(BIN)
@@ -85,7 +91,11 @@ fn cli_and_serve_share_the_metadata_in_postgres() {
     run(&puller, &["gc"]);
     let fsck = run(&puller, &["fsck"]);
     assert!(fsck.trim_end().ends_with(" 0 problems"), "{fsck}");
-    assert!(puller.blobs().is_empty(), "gc deleted the blobs: {:?}", puller.blobs());
+    assert!(
+        puller.blobs().is_empty(),
+        "gc deleted the blobs: {:?}",
+        puller.blobs()
+    );
 }
 
 #[test]
@@ -94,7 +104,11 @@ fn a_database_that_does_not_answer_is_a_clear_error() {
     let cli = Cli::new(BIN, &[&registry]);
     let err = cli.fails(
         &registry,
-        &["--database", "postgres://u:hunter2@127.0.0.1:1/strata", "images"],
+        &[
+            "--database",
+            "postgres://u:hunter2@127.0.0.1:1/strata",
+            "images",
+        ],
     );
     assert!(
         err.contains("cannot open the metadata database")

@@ -48,7 +48,13 @@ pub struct Cli {
     pub store: Option<PathBuf>,
 
     /// Keep the store's metadata in this PostgreSQL database instead of the folder's SQLite file (postgres://USER[:PASS]@HOST:PORT/DB); blobs stay in the store folder. The schema is created or upgraded on start.
-    #[arg(long, global = true, env = "STRATA_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "STRATA_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
 
     /// Free space to keep on the store's filesystem: blob writes that would go below it are refused (`0`: no reserve).

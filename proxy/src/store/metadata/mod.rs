@@ -30,9 +30,11 @@
 //! the holder's lock file (local-file coordination; a shared backend
 //! would use advisory locks).
 //!
-//! [`SqliteMetadata`] is the one backend today (`sqlite/`). Another
-//! (PostgreSQL) implements the same traits and must pass the same
-//! conformance suite (`proxy/tests/metadata_conformance/`).
+//! Two backends implement the traits and pass the same conformance suite
+//! (`proxy/tests/metadata_conformance/`): [`SqliteMetadata`] (`sqlite/`,
+//! the store folder's `meta.db`, the default) and [`PostgresMetadata`]
+//! (`postgres/`, `--database postgres://…`). `times.rs` holds the time
+//! columns both write.
 
 mod named;
 mod postgres;

@@ -178,7 +178,7 @@ impl Metadata for PostgresMetadata {
     /// What PostgreSQL's constraints do not enforce: the schema version,
     /// the generation row, and each image's own manifest.
     fn problems(&self) -> Result<Vec<String>, StoreError> {
-        self.read(|tx| schema::problems(tx))
+        self.read(schema::problems)
     }
 }
 
