@@ -59,25 +59,7 @@ pub(super) fn open(dir: &Path) -> PostgresMetadata {
     PostgresMetadata::open(&database(dir)).expect("open")
 }
 
-conformance!(open, "postgres";
-    record_and_read_back,
-    a_moved_tag_leaves_the_old_image_dangling,
-    tags_point_at_the_first_manifest,
-    rows_newest_first_with_sorted_names_and_prefixes,
-    pins,
-    leases_record_and_hold,
-    remove_untags_then_deletes_keeping_shared_blobs,
-    remove_shows_the_state_and_a_refusal_changes_nothing,
-    blob_references_are_the_marks,
-    totals_count_shared_blobs_once,
-    waiting_images_are_kept_bounded_and_forgotten,
-    referrer_lists_are_kept_bounded_and_referenced,
-    unpacked_layers_size_images_once_every_layer_is_known,
-    generation_changes_with_commits_from_any_handle,
-    last_pull_times_move_forward_at_most_once_per_granularity,
-    a_sound_backend_has_no_problems;
-    two_processes_record_at_once
-);
+conformance!(open, "postgres");
 
 #[test]
 fn the_schema_is_versioned_and_a_newer_one_is_refused() {

@@ -83,4 +83,44 @@ impl<'a, 't> Db<'a, 't> {
         let row = self.query_one(sql, params)?;
         self.cols(&row).get(0)
     }
+
+    /// The next `seq` of `table` (one past the newest; 1 when empty).
+    pub(super) fn next_seq(&mut self, table: Bounded) -> Result<i64, StoreError> {
+        self.value(
+            &format!("SELECT COALESCE(MAX(seq), 0) + 1 FROM {}", table.name()),
+            &[],
+        )
+    }
+
+    /// Forgets the oldest rows of `table` (by `seq`) beyond `limit`.
+    pub(super) fn keep_newest(&mut self, table: Bounded, limit: usize) -> Result<(), StoreError> {
+        let keep = i64::try_from(limit).unwrap_or(i64::MAX);
+        let table = table.name();
+        self.execute(
+            &format!(
+                "DELETE FROM {table} WHERE seq NOT IN
+                     (SELECT seq FROM {table} ORDER BY seq DESC LIMIT $1)"
+            ),
+            &[&keep],
+        )?;
+        Ok(())
+    }
+}
+
+/// The tables kept bounded, oldest first by their `seq` column.
+#[derive(Clone, Copy)]
+pub(super) enum Bounded {
+    /// `waiting`.
+    Waiting,
+    /// `referrer_lists`.
+    ReferrerLists,
+}
+
+impl Bounded {
+    fn name(self) -> &'static str {
+        match self {
+            Bounded::Waiting => "waiting",
+            Bounded::ReferrerLists => "referrer_lists",
+        }
+    }
 }

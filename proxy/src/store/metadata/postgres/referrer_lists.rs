@@ -5,6 +5,7 @@ use shared::digest::Digest;
 
 use super::PostgresMetadata;
 use super::columns::size_column;
+use super::db::Bounded;
 use crate::store::StoreError;
 use crate::store::metadata::{ReferrerLists, RepoName};
 use crate::store::record::BlobRef;
@@ -26,10 +27,7 @@ impl ReferrerLists for PostgresMetadata {
                 )?;
                 return Ok(());
             };
-            let next: i64 = db.value(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM referrer_lists",
-                &[],
-            )?;
+            let next = db.next_seq(Bounded::ReferrerLists)?;
             db.execute(
                 "INSERT INTO referrer_lists (name, subject, list_digest, list_size, list_media_type, seq)
                  VALUES ($1, $2, $3, $4, $5, $6)
@@ -45,13 +43,7 @@ impl ReferrerLists for PostgresMetadata {
                     &next,
                 ],
             )?;
-            let keep = i64::try_from(limit).unwrap_or(i64::MAX);
-            db.execute(
-                "DELETE FROM referrer_lists WHERE seq NOT IN
-                     (SELECT seq FROM referrer_lists ORDER BY seq DESC LIMIT $1)",
-                &[&keep],
-            )?;
-            Ok(())
+            db.keep_newest(Bounded::ReferrerLists, limit)
         })
     }
 

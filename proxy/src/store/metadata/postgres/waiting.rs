@@ -5,13 +5,14 @@ use shared::digest::Digest;
 
 use super::PostgresMetadata;
 use super::columns::{Columns, format_time, size_column};
+use super::db::Bounded;
 use crate::store::StoreError;
 use crate::store::metadata::{RepoName, WaitingImage, WaitingImages};
 
 impl WaitingImages for PostgresMetadata {
     fn wait(&self, image: &WaitingImage, limit: usize) -> Result<(), StoreError> {
         self.write(|db| {
-            let next: i64 = db.value("SELECT COALESCE(MAX(seq), 0) + 1 FROM waiting", &[])?;
+            let next = db.next_seq(Bounded::Waiting)?;
             let index = image.index.as_ref();
             db.execute(
                 "INSERT INTO waiting (name, manifest_digest, manifest_size, manifest_media_type,
@@ -37,13 +38,7 @@ impl WaitingImages for PostgresMetadata {
                     &next,
                 ],
             )?;
-            let keep = i64::try_from(limit).unwrap_or(i64::MAX);
-            db.execute(
-                "DELETE FROM waiting WHERE seq NOT IN
-                     (SELECT seq FROM waiting ORDER BY seq DESC LIMIT $1)",
-                &[&keep],
-            )?;
-            Ok(())
+            db.keep_newest(Bounded::Waiting, limit)
         })
     }
 
