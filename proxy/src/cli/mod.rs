@@ -37,7 +37,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::store::Store;
-use crate::store::metadata::PostgresMetadata;
+use crate::store::metadata::{DatabaseUrl, PostgresMetadata};
 
 /// Inspect, verify, cache and manage container images.
 #[derive(Debug, Parser)]
@@ -55,7 +55,7 @@ pub struct Cli {
         value_name = "URL",
         hide_env_values = true
     )]
-    pub database: Option<String>,
+    pub database: Option<DatabaseUrl>,
 
     /// Free space to keep on the store's filesystem: blob writes that would go below it are refused (`0`: no reserve).
     #[arg(long, global = true, env = "STRATA_MIN_FREE_SPACE", value_name = "SIZE", default_value = "1GiB", value_parser = size_arg::parse_size)]
@@ -161,7 +161,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let store_flag = cli.store;
     let database = cli.database;
     let keep_free = cli.min_free_space;
-    let store = || open_store(store_flag.clone(), database.as_deref(), keep_free);
+    let store = || open_store(store_flag.clone(), database.as_ref(), keep_free);
     match cli.command {
         Command::Serve(args) => serve_cmd::run(store, args).map(|()| ExitCode::SUCCESS),
         Command::Ref(args) => ref_cmd::run(&args).map(|()| ExitCode::SUCCESS),
@@ -212,12 +212,12 @@ fn store_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
 /// URL) when given, else in the folder's SQLite file.
 fn open_store(
     flag: Option<PathBuf>,
-    database: Option<&str>,
+    database: Option<&DatabaseUrl>,
     keep_free: u64,
 ) -> Result<Store, String> {
     let dir = store_dir(flag)?;
     let store = match database {
-        Some(url) => PostgresMetadata::open(url)
+        Some(url) => PostgresMetadata::open(url.expose())
             .map_err(|e| format!("cannot open the metadata database: {e}"))
             .and_then(|metadata| {
                 Store::with_metadata(&dir, Box::new(metadata))

@@ -50,7 +50,7 @@ use shared::reference::{Tag, TagOrDigest};
 use time::{Duration, OffsetDateTime};
 
 pub use named::{Named, RepoName};
-pub use postgres::{PostgresMetadata, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION};
+pub use postgres::{DatabaseUrl, PostgresMetadata, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION};
 pub use sqlite::SqliteMetadata;
 pub use values::{
     BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, PinRecord, RecordOutcome, Removal,

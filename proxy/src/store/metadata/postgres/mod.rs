@@ -31,7 +31,7 @@
 //!
 //! | file | what |
 //! | --- | --- |
-//! | `pool.rs`, `db.rs` | connections, and a transaction in progress |
+//! | `url.rs`, `pool.rs`, `db.rs` | the URL (password redacted), connections, a transaction in progress |
 //! | `schema.rs` | the tables, versioned migrations, refusing a newer schema |
 //! | `columns.rs` | column ↔ digests, times, platforms, names |
 //! | `error.rs` | PostgreSQL's errors as [`StoreError`]s, and which retry |
@@ -58,6 +58,7 @@ mod referrer_lists;
 mod removal;
 mod schema;
 mod unpacked;
+mod url;
 mod waiting;
 
 use std::path::PathBuf;
@@ -71,6 +72,7 @@ use super::{Generation, Metadata};
 use crate::store::StoreError;
 
 pub use schema::VERSION as SCHEMA_VERSION;
+pub use url::DatabaseUrl;
 
 /// How many times a write transaction runs before its serialization
 /// failure is returned.

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use postgres::{Client, Config, NoTls};
 
+use super::url::redact;
 use crate::store::StoreError;
 
 /// Idle connections kept; more are opened when needed, and closed when
@@ -102,43 +103,6 @@ impl Drop for Pooled<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if idle.len() < MAX_IDLE {
             idle.push(client);
-        }
-    }
-}
-
-/// `url` with its password, if any, replaced by `<redacted>`.
-pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let Some((user_info, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    match user_info.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:<redacted>@{host}{path}"),
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        let cases = [
-            (
-                "postgres://u:secret@h:5432/db",
-                "postgres://u:<redacted>@h:5432/db",
-            ),
-            ("postgres://u@h:5432/db", "postgres://u@h:5432/db"),
-            ("postgres://h/db", "postgres://h/db"),
-            ("postgres://u:p@ss@h/db", "postgres://u:<redacted>@h/db"),
-            ("host=h user=u", "host=h user=u"),
-        ];
-        for (url, want) in cases {
-            assert_eq!(redact(url), want, "{url}");
         }
     }
 }
