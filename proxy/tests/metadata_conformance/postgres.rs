@@ -128,3 +128,25 @@ fn a_wrong_url_or_a_stopped_server_is_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn a_handle_outlives_its_connections() {
+    let url = server().create_database("reconnect").expect("database");
+    let m = PostgresMetadata::open(&url).expect("open");
+    pull(&m, &image("a", &["x"], None), "app", "1");
+    // The server ends every connection to the database (a restart, or an
+    // administrator's pg_terminate_backend).
+    let mut admin =
+        ::postgres::Client::connect(&server().url(), ::postgres::NoTls).expect("connect");
+    let ended: i64 = admin
+        .query_one(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'reconnect'",
+            &[],
+        )
+        .expect("terminate")
+        .get(0);
+    assert!(ended >= 1, "the handle kept a connection");
+    assert_eq!(m.rows().expect("rows after the connections ended").len(), 1);
+    pull(&m, &image("b", &["y"], None), "app", "2");
+    assert_eq!(m.rows().expect("rows").len(), 2);
+}

@@ -26,3 +26,9 @@ pub(super) fn is_retryable(e: &StoreError) -> bool {
             *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
         })
 }
+
+/// Whether `e` says the connection is gone: closed, or ended by the
+/// server (a `FATAL` error: a restart, `pg_terminate_backend`).
+pub(super) fn connection_gone(e: &postgres::Error) -> bool {
+    e.is_closed() || e.as_db_error().is_some_and(|db| db.severity() == "FATAL")
+}

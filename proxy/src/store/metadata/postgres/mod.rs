@@ -139,15 +139,32 @@ impl PostgresMetadata {
         read_only: bool,
         f: &mut dyn FnMut(&mut Db<'_, '_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut client = self.pool.get()?;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(level)
-            .read_only(read_only)
-            .start()?;
-        let out = f(&mut Db::new(&mut tx, self.pool.name()))?;
-        tx.commit()?;
-        Ok(out)
+        // An idle connection the server has ended (a restart, an idle
+        // timeout, an administrator) fails at `BEGIN`, before anything was
+        // done: a new connection takes its place.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut client = self.pool.get()?;
+            let failed = match client
+                .build_transaction()
+                .isolation_level(level)
+                .read_only(read_only)
+                .start()
+            {
+                Ok(mut tx) => {
+                    let out = f(&mut Db::new(&mut tx, self.pool.name()))?;
+                    tx.commit()?;
+                    return Ok(out);
+                }
+                Err(e) => e,
+            };
+            if error::connection_gone(&failed) && attempts <= pool::MAX_IDLE {
+                client.discard();
+                continue;
+            }
+            return Err(failed.into());
+        }
     }
 }
 

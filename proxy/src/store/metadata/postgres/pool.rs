@@ -11,7 +11,7 @@ use crate::store::StoreError;
 
 /// Idle connections kept; more are opened when needed, and closed when
 /// given back past this.
-const MAX_IDLE: usize = 8;
+pub(super) const MAX_IDLE: usize = 8;
 
 /// The connections of one [`PostgresMetadata`](super::PostgresMetadata).
 pub(super) struct Pool {
@@ -71,6 +71,13 @@ impl Pool {
             pool: self,
             client: Some(client),
         })
+    }
+}
+
+impl Pooled<'_> {
+    /// Closes the connection instead of giving it back (it is broken).
+    pub(super) fn discard(mut self) {
+        self.client = None;
     }
 }
 
