@@ -150,3 +150,27 @@ fn a_handle_outlives_its_connections() {
     pull(&m, &image("b", &["y"], None), "app", "2");
     assert_eq!(m.rows().expect("rows").len(), 2);
 }
+
+#[test]
+fn several_processes_starting_at_once_migrate_once() {
+    let url = server()
+        .create_database("started_at_once")
+        .expect("database");
+    let start = std::sync::Barrier::new(8);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                start.wait();
+                PostgresMetadata::open(&url).expect("open at once")
+            });
+        }
+    });
+    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).expect("connect");
+    let rows: i64 = client
+        .query_one("SELECT COUNT(*) FROM schema_version", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(rows, POSTGRES_SCHEMA_VERSION, "each migration applied once");
+    let m = PostgresMetadata::open(&url).expect("open");
+    assert!(m.problems().expect("problems").is_empty());
+}

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::store::StoreError;
 use crate::store::metadata::times;
-use crate::store::record::{BlobRef, ImageId};
+use crate::store::record::{BlobRef, ImageId, LayerRecord};
 
 pub(super) use crate::store::metadata::times::{format_time, time_nanos};
 
@@ -127,6 +127,20 @@ impl<'a> Columns<'a> {
         Ok(match variant {
             Some(v) => platform.with_variant(&v),
             None => platform,
+        })
+    }
+
+    /// A layer: digest, size, media type and diff_id in columns
+    /// `idx..idx + 4` (a diff_id that does not parse is unknown, as in
+    /// SQLite); its unpacked size unknown.
+    pub(super) fn layer(&self, idx: usize) -> Result<LayerRecord, StoreError> {
+        let diff_id: Option<String> = self.get(idx + 3)?;
+        Ok(LayerRecord {
+            digest: self.digest(idx)?,
+            size: self.size(idx + 1)?,
+            media_type: MediaType::parse(&self.get::<String>(idx + 2)?),
+            diff_id: diff_id.and_then(|d| d.parse().ok()),
+            unpacked_size: None,
         })
     }
 

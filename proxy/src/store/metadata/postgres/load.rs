@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use shared::media_type::MediaType;
 use shared::reference::Reference;
 
 use super::columns::Columns;
@@ -143,13 +142,9 @@ pub(super) fn load_record(
          WHERE l.manifest_digest = $1 ORDER BY l.pos",
         &[&manifest_digest],
         |c| {
-            let diff_id: Option<String> = c.get(3)?;
             Ok(LayerRecord {
-                digest: c.digest(0)?,
-                size: c.size(1)?,
-                media_type: MediaType::parse(&c.get::<String>(2)?),
-                diff_id: diff_id.and_then(|d| d.parse().ok()),
                 unpacked_size: c.size_opt(4)?,
+                ..c.layer(0)?
             })
         },
     )?;

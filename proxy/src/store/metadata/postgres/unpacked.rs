@@ -2,7 +2,6 @@
 
 use shared::digest::Digest;
 use shared::layer::Unpacked;
-use shared::media_type::MediaType;
 
 use super::PostgresMetadata;
 use super::columns::size_column;
@@ -54,16 +53,7 @@ impl UnpackedLayers for PostgresMetadata {
                  WHERE NOT EXISTS (SELECT 1 FROM unpacked_layers u WHERE u.digest = l.digest)
                  GROUP BY l.digest ORDER BY l.digest",
                 &[],
-                |c| {
-                    let diff_id: Option<String> = c.get(3)?;
-                    Ok(LayerRecord {
-                        digest: c.digest(0)?,
-                        size: c.size(1)?,
-                        media_type: MediaType::parse(&c.get::<String>(2)?),
-                        diff_id: diff_id.and_then(|d| d.parse().ok()),
-                        unpacked_size: None,
-                    })
-                },
+                |c| c.layer(0),
             )
         })
     }
