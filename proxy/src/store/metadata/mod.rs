@@ -38,6 +38,7 @@
 
 mod named;
 mod postgres;
+mod recording;
 mod sqlite;
 mod times;
 mod values;

@@ -8,8 +8,9 @@ use shared::reference::Tag;
 use time::{Duration, OffsetDateTime};
 
 use super::columns::format_time;
-use super::{PostgresMetadata, load, pulls, record, removal};
+use super::{PostgresMetadata, load, pulls, removal};
 use crate::store::StoreError;
+use crate::store::metadata::recording;
 use crate::store::metadata::{
     ImageRecords, ImageState, ImageTotals, RecordOutcome, Removal, RepoName,
 };
@@ -25,7 +26,7 @@ impl ImageRecords for PostgresMetadata {
     ) -> Result<RecordOutcome, StoreError> {
         let now = format_time(at);
         self.write(|db| {
-            let outcome = record::record(db, image, tag, repo_digest, &now)?;
+            let outcome = recording::record(db, image, tag, repo_digest, &now)?;
             pulls::set_last_pulled(db, &image.id.to_string(), at)?;
             Ok(outcome)
         })
@@ -48,7 +49,7 @@ impl ImageRecords for PostgresMetadata {
         at: OffsetDateTime,
     ) -> Result<Option<RecordOutcome>, StoreError> {
         let now = format_time(at);
-        self.write(|db| record::tag(db, id, name, tag, &now))
+        self.write(|db| recording::tag(db, id, name, tag, &now))
     }
 
     fn image(&self, id: &ImageId) -> Result<Option<ImageRecord>, StoreError> {

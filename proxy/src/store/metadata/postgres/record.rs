@@ -1,6 +1,7 @@
 //! Recording an image with its tag and repo digest, and tagging one: the
-//! writes of [`ImageRecords`](crate::store::metadata::ImageRecords), as in
-//! SQLite (`sqlite/record.rs`).
+//! writes of [`ImageRecords`](crate::store::metadata::ImageRecords), as
+//! [`RecordSteps`] in PostgreSQL (what to change is decided in
+//! `metadata/recording.rs`, for every backend).
 
 use shared::digest::Digest;
 use shared::reference::Tag;
@@ -9,105 +10,106 @@ use super::columns::{format_time, size_column, time_nanos};
 use super::db::Db;
 use super::load::image_exists;
 use crate::store::StoreError;
-use crate::store::metadata::{RecordOutcome, RepoName};
+use crate::store::metadata::RepoName;
+use crate::store::metadata::recording::RecordSteps;
 use crate::store::record::{ImageId, ImageRecord};
 
-/// [`ImageRecords::record`](crate::store::metadata::ImageRecords::record),
-/// inside the write transaction `db`; `now` is the time, formatted.
-pub(super) fn record(
-    db: &mut Db<'_, '_>,
-    record: &ImageRecord,
-    tag: Option<(&RepoName, &Tag)>,
-    repo_digest: Option<(&RepoName, &Digest)>,
-    now: &str,
-) -> Result<RecordOutcome, StoreError> {
-    let existed = image_exists(db, &record.id)?;
-    if !existed {
-        insert_image(db, record, now)?;
+impl RecordSteps for Db<'_, '_> {
+    fn image_exists(&mut self, id: &ImageId) -> Result<bool, StoreError> {
+        image_exists(self, id)
     }
-    insert_manifest(db, record)?;
-    let target = record
-        .index
-        .as_ref()
-        .map_or(&record.manifest.digest, |i| &i.digest);
-    let mut outcome = RecordOutcome {
-        up_to_date: existed,
-        previous: None,
-        previous_dangling: false,
-    };
-    // What the tag named before it moves: its digest reference goes
-    // with it, should the image it leaves keep no tag.
-    let previous_target: Option<String> = match tag {
-        Some((name, tag)) => db.row(
-            "SELECT digest FROM tags WHERE name = $1 AND tag = $2",
+
+    fn image_manifest(&mut self, id: &ImageId) -> Result<Option<Digest>, StoreError> {
+        self.row(
+            "SELECT manifest_digest FROM images WHERE id = $1",
+            &[&id.to_string()],
+            |c| c.digest(0),
+        )
+    }
+
+    fn insert_image(&mut self, record: &ImageRecord, now: &str) -> Result<(), StoreError> {
+        insert_image(self, record, now)
+    }
+
+    fn insert_manifest(&mut self, record: &ImageRecord) -> Result<(), StoreError> {
+        insert_manifest(self, record)
+    }
+
+    fn tag_row(
+        &mut self,
+        name: &RepoName,
+        tag: &Tag,
+    ) -> Result<Option<(ImageId, String)>, StoreError> {
+        self.row(
+            "SELECT image_id, digest FROM tags WHERE name = $1 AND tag = $2",
             &[&name.as_str(), &tag.as_str()],
-            |c| c.get(0),
-        )?,
-        None => None,
-    };
-    if let Some((name, tag)) = tag {
-        let (unchanged, previous) = set_tag(db, name, tag, &record.id, target, now)?;
-        outcome.up_to_date &= unchanged;
-        outcome.previous = previous;
+            |c| Ok((c.image_id(0)?, c.get(1)?)),
+        )
     }
-    let id = record.id.to_string();
-    if let Some((name, digest)) = repo_digest {
-        let digest = digest.to_string();
-        let old: Option<String> = db.row(
+
+    fn set_tag_row(
+        &mut self,
+        name: &RepoName,
+        tag: &Tag,
+        id: &ImageId,
+        digest: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO tags (name, tag, image_id, digest, updated) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (name, tag) DO UPDATE SET
+                 image_id = excluded.image_id, digest = excluded.digest, updated = excluded.updated",
+            &[&name.as_str(), &tag.as_str(), &id.to_string(), &digest, &now],
+        )?;
+        Ok(())
+    }
+
+    fn repo_digest_owner(
+        &mut self,
+        name: &RepoName,
+        digest: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.row(
             "SELECT image_id FROM repo_digests WHERE name = $1 AND digest = $2",
             &[&name.as_str(), &digest],
             |c| c.get(0),
-        )?;
-        outcome.up_to_date &= old.as_deref() == Some(&id);
-        db.execute(
+        )
+    }
+
+    fn set_repo_digest(
+        &mut self,
+        name: &RepoName,
+        digest: &str,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
             "INSERT INTO repo_digests (name, digest, image_id) VALUES ($1, $2, $3)
              ON CONFLICT (name, digest) DO UPDATE SET image_id = excluded.image_id",
             &[&name.as_str(), &digest, &id],
         )?;
+        Ok(())
     }
-    if let Some(previous) = &outcome.previous {
-        outcome.previous_dangling = tag_count(db, previous)? == 0;
-        // An image whose only tag moved is dangling (`<none>:<none>`):
-        // the digest reference the tag had named goes with the tag.
-        if outcome.previous_dangling
-            && let (Some((name, _)), Some(target)) = (tag, &previous_target)
-        {
-            db.execute(
-                "DELETE FROM repo_digests WHERE name = $1 AND image_id = $2 AND digest = $3",
-                &[&name.as_str(), &previous.to_string(), target],
-            )?;
-        }
-    }
-    Ok(outcome)
-}
 
-/// [`ImageRecords::tag`](crate::store::metadata::ImageRecords::tag),
-/// inside the write transaction `db`; `None` when there is no such image.
-pub(super) fn tag(
-    db: &mut Db<'_, '_>,
-    id: &ImageId,
-    name: &RepoName,
-    tag: &Tag,
-    now: &str,
-) -> Result<Option<RecordOutcome>, StoreError> {
-    let manifest: Option<Digest> = db.row(
-        "SELECT manifest_digest FROM images WHERE id = $1",
-        &[&id.to_string()],
-        |c| c.digest(0),
-    )?;
-    let Some(manifest) = manifest else {
-        return Ok(None);
-    };
-    let (unchanged, previous) = set_tag(db, name, tag, id, &manifest, now)?;
-    let previous_dangling = match &previous {
-        Some(p) => tag_count(db, p)? == 0,
-        None => false,
-    };
-    Ok(Some(RecordOutcome {
-        up_to_date: unchanged,
-        previous,
-        previous_dangling,
-    }))
+    fn delete_repo_digest(
+        &mut self,
+        name: &RepoName,
+        id: &ImageId,
+        digest: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "DELETE FROM repo_digests WHERE name = $1 AND image_id = $2 AND digest = $3",
+            &[&name.as_str(), &id.to_string(), &digest],
+        )?;
+        Ok(())
+    }
+
+    fn tag_count(&mut self, id: &ImageId) -> Result<u64, StoreError> {
+        let count: i64 = self.value(
+            "SELECT COUNT(*) FROM tags WHERE image_id = $1",
+            &[&id.to_string()],
+        )?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
 }
 
 fn insert_image(db: &mut Db<'_, '_>, record: &ImageRecord, now: &str) -> Result<(), StoreError> {
@@ -175,46 +177,4 @@ fn insert_manifest(db: &mut Db<'_, '_>, record: &ImageRecord) -> Result<(), Stor
         )?;
     }
     Ok(())
-}
-
-/// Points `name:tag` at `id`; returns whether it already did (with the
-/// same digest), and the image it named before if that was another one.
-fn set_tag(
-    db: &mut Db<'_, '_>,
-    name: &RepoName,
-    tag: &Tag,
-    id: &ImageId,
-    digest: &Digest,
-    now: &str,
-) -> Result<(bool, Option<ImageId>), StoreError> {
-    let old: Option<(ImageId, String)> = db.row(
-        "SELECT image_id, digest FROM tags WHERE name = $1 AND tag = $2",
-        &[&name.as_str(), &tag.as_str()],
-        |c| Ok((c.image_id(0)?, c.get(1)?)),
-    )?;
-    let digest = digest.to_string();
-    db.execute(
-        "INSERT INTO tags (name, tag, image_id, digest, updated) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (name, tag) DO UPDATE SET
-             image_id = excluded.image_id, digest = excluded.digest, updated = excluded.updated",
-        &[
-            &name.as_str(),
-            &tag.as_str(),
-            &id.to_string(),
-            &digest,
-            &now,
-        ],
-    )?;
-    Ok(match old {
-        Some((old_id, old_digest)) if &old_id == id => (old_digest == digest, None),
-        Some((old_id, _)) => (false, Some(old_id)),
-        None => (false, None),
-    })
-}
-
-fn tag_count(db: &mut Db<'_, '_>, id: &ImageId) -> Result<i64, StoreError> {
-    db.value(
-        "SELECT COUNT(*) FROM tags WHERE image_id = $1",
-        &[&id.to_string()],
-    )
 }
