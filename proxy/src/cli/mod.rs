@@ -47,7 +47,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "STRATA_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
 
-    /// Keep the store's metadata in this PostgreSQL database instead of the folder's SQLite file (postgres://USER[:PASS]@HOST:PORT/DB); blobs stay in the store folder. The schema is created or upgraded on start.
+    /// Keep the store's metadata in this PostgreSQL database instead of the folder's SQLite file (postgres://USER:PASS@HOST:PORT/DB, the password optional); blobs stay in the store folder. The schema is created or upgraded on start.
     #[arg(
         long,
         global = true,
