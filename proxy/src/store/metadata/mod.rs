@@ -139,7 +139,9 @@ pub trait ImageRecords {
     /// no such image is recorded. Otherwise the blobs the deleted image
     /// referenced that no record references any more, without repeats
     /// (empty when the image stays). An error from `decide` changes
-    /// nothing and is returned.
+    /// nothing and is returned. A backend that retries the transaction
+    /// (PostgreSQL, on a serialization failure) calls `decide` again with
+    /// the new state: only its last answer counts.
     fn remove(
         &self,
         id: &ImageId,
