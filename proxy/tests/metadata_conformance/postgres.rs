@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use strata::store::metadata::{ImageRecords, POSTGRES_SCHEMA_VERSION, PostgresMetadata};
+use strata::store::metadata::{ImageRecords, Leases, POSTGRES_SCHEMA_VERSION, PostgresMetadata};
 use test_support::postgres::Postgres;
 
 use super::*;
@@ -172,5 +172,32 @@ fn several_processes_starting_at_once_migrate_once() {
         .get(0);
     assert_eq!(rows, POSTGRES_SCHEMA_VERSION, "each migration applied once");
     let m = PostgresMetadata::open(&url).expect("open");
+    assert!(m.problems().expect("problems").is_empty());
+}
+
+#[test]
+fn eight_writers_at_once_all_commit() {
+    let url = server().create_database("eight_writers").expect("database");
+    let m = PostgresMetadata::open(&url).expect("open");
+    let start = std::sync::Barrier::new(8);
+    std::thread::scope(|s| {
+        for w in 0..8 {
+            let (m, start) = (&m, &start);
+            s.spawn(move || {
+                start.wait();
+                for i in 0..25 {
+                    let side = format!("w{w}");
+                    let record = image(&format!("{side}-{i}"), &["shared", &side], None);
+                    let id = format!("{side}-{i}");
+                    m.begin_lease(&lease(&id, &[record.id.digest().clone()]))
+                        .expect("lease");
+                    pull(m, &record, &side, &i.to_string());
+                    assert!(m.end_lease(&id).expect("end"));
+                }
+            });
+        }
+    });
+    assert_eq!(m.rows().expect("rows").len(), 8 * 25);
+    assert!(m.leases().expect("leases").is_empty());
     assert!(m.problems().expect("problems").is_empty());
 }
