@@ -11,9 +11,13 @@ say() { [ -n "${STRATA_SETUP_QUIET:-}" ] || printf 'setup: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # 1. Debian packages: the wasm optimiser, the test browser and driver, and the
-#    real peers (registry, skopeo, umoci, podman), plus tools the tests and
+#    real peers (registry, skopeo, umoci, podman, PostgreSQL), plus tools the tests and
 #    benchmarks call.
 apt_packages=(binaryen chromium chromium-driver docker-registry skopeo umoci podman containerd docker.io iproute2 prometheus openssl curl wrk time ca-certificates pkg-config nodejs zstd python3)
+# PostgreSQL 15 for the metadata on PostgreSQL (`--database`): the harness
+# runs its own server (initdb + pg_ctl) from /usr/lib/postgresql/15/bin, as
+# `nobody` through util-linux's runuser when the tests run as root.
+apt_packages+=(postgresql util-linux)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

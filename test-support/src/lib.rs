@@ -14,6 +14,8 @@
 //!   pulls through a mirror.
 //! - [`DashboardStack`]: all three for a browser test: an open registry
 //!   with fixtures pushed, `strata serve` with the built dashboard, Chromium.
+//! - [`postgres::Postgres`]: a real PostgreSQL 15 server, for the
+//!   metadata on PostgreSQL (`--database`).
 //! - [`prometheus::Prometheus`]: a real Prometheus scraping a `/metrics`.
 //! - [`eventually`](mod@eventually): waiting until a condition holds, the
 //!   one poll loop tests use instead of writing their own.
@@ -31,6 +33,7 @@ pub mod fixtures;
 mod net;
 pub mod page;
 pub mod podman;
+pub mod postgres;
 mod process;
 pub mod prometheus;
 pub mod registry;

@@ -4,6 +4,9 @@
 //! `ref`, and `image prune` and `system df`.
 //!
 //! Every command takes `--store DIR` (or `STRATA_STORE`); see [`crate::paths`].
+//! With `--database postgres://…` (or `STRATA_DATABASE_URL`), the store's
+//! metadata is in that PostgreSQL database instead of the folder's SQLite
+//! file; the blobs stay in the folder.
 
 mod df_cmd;
 mod fsck_cmd;
@@ -34,6 +37,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::store::Store;
+use crate::store::metadata::{DatabaseUrl, PostgresMetadata};
 
 /// Inspect, verify, cache and manage container images.
 #[derive(Debug, Parser)]
@@ -42,6 +46,16 @@ pub struct Cli {
     /// The store folder (default: $XDG_DATA_HOME/strata, else ~/.local/share/strata).
     #[arg(long, global = true, env = "STRATA_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
+
+    /// Keep the store's metadata in this PostgreSQL database instead of the folder's SQLite file (postgres://USER:PASS@HOST:PORT/DB, the password optional); blobs stay in the store folder. The schema is created or upgraded on start.
+    #[arg(
+        long,
+        global = true,
+        env = "STRATA_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<DatabaseUrl>,
 
     /// Free space to keep on the store's filesystem: blob writes that would go below it are refused (`0`: no reserve).
     #[arg(long, global = true, env = "STRATA_MIN_FREE_SPACE", value_name = "SIZE", default_value = "1GiB", value_parser = size_arg::parse_size)]
@@ -145,12 +159,11 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let store_flag = cli.store;
+    let database = cli.database;
     let keep_free = cli.min_free_space;
-    let store = || open_store(store_flag.clone(), keep_free);
+    let store = || open_store(store_flag.clone(), database.as_ref(), keep_free);
     match cli.command {
-        Command::Serve(args) => {
-            serve_cmd::run(store_dir(store_flag)?, keep_free, args).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Serve(args) => serve_cmd::run(store, args).map(|()| ExitCode::SUCCESS),
         Command::Ref(args) => ref_cmd::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Search(args) => search_cmd::run(&args),
         Command::Login(args) => login_cmd::login(&args),
@@ -195,10 +208,24 @@ fn store_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
     })
 }
 
-fn open_store(flag: Option<PathBuf>, keep_free: u64) -> Result<Store, String> {
+/// Opens the store folder, with its metadata in `database` (a PostgreSQL
+/// URL) when given, else in the folder's SQLite file.
+fn open_store(
+    flag: Option<PathBuf>,
+    database: Option<&DatabaseUrl>,
+    keep_free: u64,
+) -> Result<Store, String> {
     let dir = store_dir(flag)?;
-    let store = Store::open(&dir)
-        .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))?;
+    let store = match database {
+        Some(url) => PostgresMetadata::open(url.expose())
+            .map_err(|e| format!("cannot open the metadata database: {e}"))
+            .and_then(|metadata| {
+                Store::with_metadata(&dir, Box::new(metadata))
+                    .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))
+            })?,
+        None => Store::open(&dir)
+            .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))?,
+    };
     store.content().keep_free(keep_free);
     Ok(store)
 }

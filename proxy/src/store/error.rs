@@ -175,10 +175,23 @@ pub enum StoreError {
         /// How long this process waited.
         seconds: u64,
     },
+    /// The metadata database was created or upgraded by a newer strata,
+    /// whose tables this one would misread; nothing was changed.
+    #[error(
+        "the metadata database {database} has schema version {found}, newer than this strata understands ({known}): a newer strata created or upgraded it; upgrade strata to use it"
+    )]
+    NewerSchema {
+        /// The database (without its password).
+        database: String,
+        /// Its schema version.
+        found: i64,
+        /// The newest version this strata knows.
+        known: i64,
+    },
     /// Any other failure of the metadata backend.
     #[error("store database error: {source}")]
     Database {
-        /// The backend's error (SQLite's, today).
+        /// The backend's error (SQLite's or PostgreSQL's).
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 }

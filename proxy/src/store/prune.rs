@@ -158,6 +158,10 @@ impl Store {
         let mut untagged = Vec::new();
         let mut deleting = false;
         let orphans = self.metadata().remove(&row.id, &mut |state| {
+            // A backend may ask again (a retried transaction): the last
+            // answer counts.
+            untagged.clear();
+            deleting = false;
             let tagged = state
                 .references
                 .iter()

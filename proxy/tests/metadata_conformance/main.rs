@@ -1,8 +1,9 @@
 //! The metadata conformance suite, written once: every backend of
 //! `strata::store::metadata` must pass it. `suite` holds the checks as
 //! functions generic over the backend; `conformance!` instantiates one
-//! `#[test]` per check. Today's backend is `SqliteMetadata`; a PostgreSQL
-//! one would open a fresh schema per folder the suite hands it.
+//! `#[test]` per check, for `SqliteMetadata` (a database file per folder
+//! the suite hands out) and `PostgresMetadata` (a database per folder on
+//! a real PostgreSQL server; see `postgres.rs`).
 //!
 //! The records are values only: the metadata never looks at blobs, so the
 //! digests name nothing stored. The cross-process check re-runs this test
@@ -162,10 +163,36 @@ mod suite {
     pub use super::waiting::*;
 }
 
-macro_rules! conformance {
+macro_rules! instantiate {
     ($open:expr, $backend:literal; $($check:ident),* ; $($process_check:ident),*) => {
         $( #[test] fn $check() { suite::$check($open) } )*
         $( #[test] fn $process_check() { suite::$process_check($open, $backend) } )*
+    };
+}
+
+/// Every check of the suite, as one `#[test]` each, for the backend that
+/// `$open` opens (`$backend` names it to the child processes).
+macro_rules! conformance {
+    ($open:expr, $backend:literal) => {
+        instantiate!($open, $backend;
+            record_and_read_back,
+            a_moved_tag_leaves_the_old_image_dangling,
+            tags_point_at_the_first_manifest,
+            rows_newest_first_with_sorted_names_and_prefixes,
+            pins,
+            leases_record_and_hold,
+            remove_untags_then_deletes_keeping_shared_blobs,
+            remove_shows_the_state_and_a_refusal_changes_nothing,
+            blob_references_are_the_marks,
+            totals_count_shared_blobs_once,
+            waiting_images_are_kept_bounded_and_forgotten,
+            referrer_lists_are_kept_bounded_and_referenced,
+            unpacked_layers_size_images_once_every_layer_is_known,
+            generation_changes_with_commits_from_any_handle,
+            last_pull_times_move_forward_at_most_once_per_granularity,
+            a_sound_backend_has_no_problems;
+            two_processes_record_at_once
+        );
     };
 }
 
@@ -176,26 +203,10 @@ mod sqlite {
         SqliteMetadata::open(&dir.join("meta.db")).expect("open")
     }
 
-    conformance!(open, "sqlite";
-        record_and_read_back,
-        a_moved_tag_leaves_the_old_image_dangling,
-        tags_point_at_the_first_manifest,
-        rows_newest_first_with_sorted_names_and_prefixes,
-        pins,
-        leases_record_and_hold,
-        remove_untags_then_deletes_keeping_shared_blobs,
-        remove_shows_the_state_and_a_refusal_changes_nothing,
-        blob_references_are_the_marks,
-        totals_count_shared_blobs_once,
-        waiting_images_are_kept_bounded_and_forgotten,
-        referrer_lists_are_kept_bounded_and_referenced,
-        unpacked_layers_size_images_once_every_layer_is_known,
-        generation_changes_with_commits_from_any_handle,
-        last_pull_times_move_forward_at_most_once_per_granularity,
-        a_sound_backend_has_no_problems;
-        two_processes_record_at_once
-    );
+    conformance!(open, "sqlite");
 }
+
+mod postgres;
 
 // ---- child processes ----
 
@@ -222,6 +233,7 @@ fn child_process_entry() {
     let (backend, side) = spec.split_once(':').expect("backend:side");
     match backend {
         "sqlite" => child(&sqlite::open(&dir), side),
+        "postgres" => child(&postgres::open(&dir), side),
         other => panic!("unknown backend {other}"),
     }
 }

@@ -30,12 +30,17 @@
 //! the holder's lock file (local-file coordination; a shared backend
 //! would use advisory locks).
 //!
-//! [`SqliteMetadata`] is the one backend today (`sqlite/`). Another
-//! (PostgreSQL) implements the same traits and must pass the same
-//! conformance suite (`proxy/tests/metadata_conformance/`).
+//! Two backends implement the traits and pass the same conformance suite
+//! (`proxy/tests/metadata_conformance/`): [`SqliteMetadata`] (`sqlite/`,
+//! the store folder's `meta.db`, the default) and [`PostgresMetadata`]
+//! (`postgres/`, `--database postgres://…`). `times.rs` holds the time
+//! columns both write.
 
 mod named;
+mod postgres;
+mod recording;
 mod sqlite;
+mod times;
 mod values;
 
 use std::collections::HashSet;
@@ -46,6 +51,7 @@ use shared::reference::{Tag, TagOrDigest};
 use time::{Duration, OffsetDateTime};
 
 pub use named::{Named, RepoName};
+pub use postgres::{DatabaseUrl, PostgresMetadata, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION};
 pub use sqlite::SqliteMetadata;
 pub use values::{
     BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, PinRecord, RecordOutcome, Removal,
@@ -133,7 +139,9 @@ pub trait ImageRecords {
     /// no such image is recorded. Otherwise the blobs the deleted image
     /// referenced that no record references any more, without repeats
     /// (empty when the image stays). An error from `decide` changes
-    /// nothing and is returned.
+    /// nothing and is returned. A backend that retries the transaction
+    /// (PostgreSQL, on a serialization failure) calls `decide` again with
+    /// the new state: only its last answer counts.
     fn remove(
         &self,
         id: &ImageId,

@@ -9,10 +9,11 @@ use shared::digest::Digest;
 use shared::platform::Platform;
 use shared::reference::Tag;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::store::ImageId;
-use crate::store::metadata::{Named, RepoName};
+use crate::store::metadata::{Named, RepoName, times};
+
+pub(super) use crate::store::metadata::times::{format_time, time_nanos};
 
 /// The value in column `idx`, parsed from its text.
 fn parsed_at<T>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T>
@@ -85,46 +86,8 @@ pub(super) fn platform_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Platfor
     })
 }
 
-/// RFC 3339 in UTC.
-pub(super) fn format_time(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
-
 /// Reads back [`format_time`]'s output.
 fn parse_time(idx: usize, text: &str) -> rusqlite::Result<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339)
+    times::parse_time(text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
-}
-
-/// Unix nanoseconds, saturated to `i64` (years 1677 to 2262).
-pub(super) fn time_nanos(t: OffsetDateTime) -> i64 {
-    let nanos = t.unix_timestamp_nanos();
-    i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn times_round_trip_in_utc() {
-        let cases = [
-            (
-                datetime!(2024-04-10 19:52:11.471623187 UTC),
-                "2024-04-10T19:52:11.471623187Z",
-            ),
-            (
-                datetime!(2024-04-10 21:52:11 +02:00),
-                "2024-04-10T19:52:11Z",
-            ),
-        ];
-        for (t, text) in cases {
-            assert_eq!(format_time(t), text);
-            assert_eq!(parse_time(0, text).ok(), Some(t));
-        }
-        assert!(time_nanos(datetime!(2024-01-01 0:00 UTC)) > 0);
-    }
 }

@@ -8,8 +8,9 @@ use shared::reference::Tag;
 use time::{Duration, OffsetDateTime};
 
 use super::columns::format_time;
-use super::{SqliteMetadata, load, pulls, record, removal};
+use super::{SqliteMetadata, load, pulls, removal};
 use crate::store::StoreError;
+use crate::store::metadata::recording;
 use crate::store::metadata::{
     ImageRecords, ImageState, ImageTotals, RecordOutcome, Removal, RepoName,
 };
@@ -25,7 +26,7 @@ impl ImageRecords for SqliteMetadata {
     ) -> Result<RecordOutcome, StoreError> {
         let now = format_time(at);
         self.write(|tx| {
-            let outcome = record::record(tx, image, tag, repo_digest, &now)?;
+            let outcome = recording::record(&mut &**tx, image, tag, repo_digest, &now)?;
             pulls::set_last_pulled(tx, &image.id.to_string(), at)?;
             Ok(outcome)
         })
@@ -48,7 +49,7 @@ impl ImageRecords for SqliteMetadata {
         at: OffsetDateTime,
     ) -> Result<Option<RecordOutcome>, StoreError> {
         let now = format_time(at);
-        self.write(|tx| record::tag(tx, id, name, tag, &now, &|p| self.corrupt(p)))
+        self.write(|tx| recording::tag(&mut &**tx, id, name, tag, &now))
     }
 
     fn image(&self, id: &ImageId) -> Result<Option<ImageRecord>, StoreError> {

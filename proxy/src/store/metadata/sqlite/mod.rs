@@ -107,14 +107,6 @@ impl SqliteMetadata {
         let tx = db.transaction_with_behavior(TransactionBehavior::Deferred)?;
         f(&tx)
     }
-
-    /// The store-is-damaged error for a value in the database.
-    fn corrupt(&self, problem: String) -> StoreError {
-        StoreError::Corrupt {
-            path: self.path.clone(),
-            problem,
-        }
-    }
 }
 
 impl Metadata for SqliteMetadata {

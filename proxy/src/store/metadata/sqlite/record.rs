@@ -1,5 +1,7 @@
 //! Recording an image with its tag and repo digest, and tagging one: the
-//! writes of [`ImageRecords`](crate::store::metadata::ImageRecords).
+//! writes of [`ImageRecords`](crate::store::metadata::ImageRecords), as
+//! [`RecordSteps`] in SQLite (what to change is decided in
+//! `metadata/recording.rs`, for every backend).
 
 use rusqlite::{Connection, OptionalExtension, params};
 use shared::digest::Digest;
@@ -8,116 +10,120 @@ use shared::reference::Tag;
 use super::columns::{format_time, image_id_at, time_nanos};
 use super::load::image_exists;
 use crate::store::StoreError;
-use crate::store::metadata::{RecordOutcome, RepoName};
+use crate::store::metadata::RepoName;
+use crate::store::metadata::recording::RecordSteps;
 use crate::store::record::{ImageId, ImageRecord};
 
-/// [`ImageRecords::record`](crate::store::metadata::ImageRecords::record),
-/// inside the write transaction `db`; `now` is the time, formatted.
-pub(super) fn record(
-    db: &Connection,
-    record: &ImageRecord,
-    tag: Option<(&RepoName, &Tag)>,
-    repo_digest: Option<(&RepoName, &Digest)>,
-    now: &str,
-) -> Result<RecordOutcome, StoreError> {
-    let existed = image_exists(db, &record.id)?;
-    if !existed {
-        insert_image(db, record, now)?;
+impl RecordSteps for &Connection {
+    fn image_exists(&mut self, id: &ImageId) -> Result<bool, StoreError> {
+        image_exists(self, id)
     }
-    insert_manifest(db, record)?;
-    let target = record
-        .index
-        .as_ref()
-        .map_or(&record.manifest.digest, |i| &i.digest);
-    let mut outcome = RecordOutcome {
-        up_to_date: existed,
-        previous: None,
-        previous_dangling: false,
-    };
-    // What the tag named before it moves: its digest reference goes
-    // with it, should the image it leaves keep no tag.
-    let previous_target: Option<String> = match tag {
-        Some((name, tag)) => db
+
+    fn image_manifest(&mut self, id: &ImageId) -> Result<Option<Digest>, StoreError> {
+        let manifest: Option<String> = self
             .query_row(
-                "SELECT digest FROM tags WHERE name = ?1 AND tag = ?2",
-                params![name.as_str(), tag.as_str()],
-                |row| row.get(0),
-            )
-            .optional()?,
-        None => None,
-    };
-    if let Some((name, tag)) = tag {
-        let (unchanged, previous) = set_tag(db, name, tag, &record.id, target, now)?;
-        outcome.up_to_date &= unchanged;
-        outcome.previous = previous;
-    }
-    if let Some((name, digest)) = repo_digest {
-        let old: Option<String> = db
-            .query_row(
-                "SELECT image_id FROM repo_digests WHERE name = ?1 AND digest = ?2",
-                params![name.as_str(), digest.to_string()],
+                "SELECT manifest_digest FROM images WHERE id = ?1",
+                [id.to_string()],
                 |row| row.get(0),
             )
             .optional()?;
-        outcome.up_to_date &= old.as_deref() == Some(&record.id.to_string());
-        db.execute(
+        manifest
+            .map(|m| {
+                m.parse().map_err(|e| StoreError::Corrupt {
+                    path: self.path().unwrap_or_default().into(),
+                    problem: format!("image {id} has an invalid manifest digest: {e}"),
+                })
+            })
+            .transpose()
+    }
+
+    fn insert_image(&mut self, record: &ImageRecord, now: &str) -> Result<(), StoreError> {
+        insert_image(self, record, now)
+    }
+
+    fn insert_manifest(&mut self, record: &ImageRecord) -> Result<(), StoreError> {
+        insert_manifest(self, record)
+    }
+
+    fn tag_row(
+        &mut self,
+        name: &RepoName,
+        tag: &Tag,
+    ) -> Result<Option<(ImageId, String)>, StoreError> {
+        Ok(self
+            .query_row(
+                "SELECT image_id, digest FROM tags WHERE name = ?1 AND tag = ?2",
+                params![name.as_str(), tag.as_str()],
+                |row| Ok((image_id_at(row, 0)?, row.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn set_tag_row(
+        &mut self,
+        name: &RepoName,
+        tag: &Tag,
+        id: &ImageId,
+        digest: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO tags (name, tag, image_id, digest, updated) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (name, tag) DO UPDATE SET
+                 image_id = excluded.image_id, digest = excluded.digest, updated = excluded.updated",
+            params![name.as_str(), tag.as_str(), id.to_string(), digest, now],
+        )?;
+        Ok(())
+    }
+
+    fn repo_digest_owner(
+        &mut self,
+        name: &RepoName,
+        digest: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .query_row(
+                "SELECT image_id FROM repo_digests WHERE name = ?1 AND digest = ?2",
+                params![name.as_str(), digest],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    fn set_repo_digest(
+        &mut self,
+        name: &RepoName,
+        digest: &str,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
             "INSERT INTO repo_digests (name, digest, image_id) VALUES (?1, ?2, ?3)
              ON CONFLICT (name, digest) DO UPDATE SET image_id = excluded.image_id",
-            params![name.as_str(), digest.to_string(), record.id.to_string()],
+            params![name.as_str(), digest, id],
         )?;
+        Ok(())
     }
-    if let Some(previous) = &outcome.previous {
-        outcome.previous_dangling = tag_count(db, previous)? == 0;
-        // An image whose only tag moved is dangling and lists as
-        // `<none> <none>` (DOCKER-SEMANTICS): the digest reference the
-        // tag had named goes with the tag. Digest references the
-        // image got otherwise (pulled by digest) stay.
-        if outcome.previous_dangling
-            && let (Some((name, _)), Some(target)) = (tag, &previous_target)
-        {
-            db.execute(
-                "DELETE FROM repo_digests WHERE name = ?1 AND image_id = ?2 AND digest = ?3",
-                params![name.as_str(), previous.to_string(), target],
-            )?;
-        }
-    }
-    Ok(outcome)
-}
 
-/// [`ImageRecords::tag`](crate::store::metadata::ImageRecords::tag),
-/// inside the write transaction `db`; `None` when there is no such image.
-/// `corrupt` makes the error for a value that does not parse.
-pub(super) fn tag(
-    db: &Connection,
-    id: &ImageId,
-    name: &RepoName,
-    tag: &Tag,
-    now: &str,
-    corrupt: &dyn Fn(String) -> StoreError,
-) -> Result<Option<RecordOutcome>, StoreError> {
-    let manifest: Option<String> = db
-        .query_row(
-            "SELECT manifest_digest FROM images WHERE id = ?1",
+    fn delete_repo_digest(
+        &mut self,
+        name: &RepoName,
+        id: &ImageId,
+        digest: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "DELETE FROM repo_digests WHERE name = ?1 AND image_id = ?2 AND digest = ?3",
+            params![name.as_str(), id.to_string(), digest],
+        )?;
+        Ok(())
+    }
+
+    fn tag_count(&mut self, id: &ImageId) -> Result<u64, StoreError> {
+        Ok(self.query_row(
+            "SELECT COUNT(*) FROM tags WHERE image_id = ?1",
             [id.to_string()],
             |row| row.get(0),
-        )
-        .optional()?;
-    let Some(manifest) = manifest else {
-        return Ok(None);
-    };
-    let manifest: Digest = manifest
-        .parse()
-        .map_err(|e| corrupt(format!("image {id} has an invalid manifest digest: {e}")))?;
-    let (unchanged, previous) = set_tag(db, name, tag, id, &manifest, now)?;
-    let previous_dangling = match &previous {
-        Some(p) => tag_count(db, p)? == 0,
-        None => false,
-    };
-    Ok(Some(RecordOutcome {
-        up_to_date: unchanged,
-        previous,
-        previous_dangling,
-    }))
+        )?)
+    }
 }
 
 fn insert_image(db: &Connection, record: &ImageRecord, now: &str) -> Result<(), StoreError> {
@@ -182,48 +188,4 @@ fn insert_manifest(db: &Connection, record: &ImageRecord) -> Result<(), StoreErr
         )?;
     }
     Ok(())
-}
-
-/// Points `name:tag` at `id`; returns whether it already did (with the
-/// same digest), and the image it named before if that was another one.
-fn set_tag(
-    db: &Connection,
-    name: &RepoName,
-    tag: &Tag,
-    id: &ImageId,
-    digest: &Digest,
-    now: &str,
-) -> Result<(bool, Option<ImageId>), StoreError> {
-    let old: Option<(ImageId, String)> = db
-        .query_row(
-            "SELECT image_id, digest FROM tags WHERE name = ?1 AND tag = ?2",
-            params![name.as_str(), tag.as_str()],
-            |row| Ok((image_id_at(row, 0)?, row.get(1)?)),
-        )
-        .optional()?;
-    db.execute(
-        "INSERT INTO tags (name, tag, image_id, digest, updated) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (name, tag) DO UPDATE SET
-             image_id = excluded.image_id, digest = excluded.digest, updated = excluded.updated",
-        params![
-            name.as_str(),
-            tag.as_str(),
-            id.to_string(),
-            digest.to_string(),
-            now
-        ],
-    )?;
-    Ok(match old {
-        Some((old_id, old_digest)) if &old_id == id => (old_digest == digest.to_string(), None),
-        Some((old_id, _)) => (false, Some(old_id)),
-        None => (false, None),
-    })
-}
-
-fn tag_count(db: &Connection, id: &ImageId) -> Result<u64, StoreError> {
-    Ok(db.query_row(
-        "SELECT COUNT(*) FROM tags WHERE image_id = ?1",
-        [id.to_string()],
-        |row| row.get(0),
-    )?)
 }

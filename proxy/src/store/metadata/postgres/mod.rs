@@ -1,0 +1,210 @@
+//! [`PostgresMetadata`]: the metadata in a PostgreSQL database
+//! (`--database postgres://USER[:PASS]@HOST:PORT/DB`), shared by every
+//! process and machine that names the same database.
+//!
+//! # Client
+//! The blocking [`postgres`] crate: the store's methods block by contract
+//! (async code calls them inside `spawn_blocking`, as it already must for
+//! SQLite), so a blocking client fits the seam as it is. Each connection
+//! drives itself on a private current-thread runtime; calling it from an
+//! async task's own thread would panic, which is the same rule the store
+//! already states. A small pool ([`pool`]) keeps a few idle connections.
+//! Connections are plain TCP (or a unix socket): no TLS.
+//!
+//! # Transactions
+//! Every method is one transaction. Reads run in `REPEATABLE READ READ
+//! ONLY`: one snapshot. Writes run in `SERIALIZABLE`, and their first
+//! statement bumps the one-row `generation` counter: concurrent writers
+//! queue on that row as SQLite's `BEGIN IMMEDIATE` writers queue on the
+//! file lock, and the loser's serialization failure is retried with a new
+//! snapshot, up to [`WRITE_ATTEMPTS`] times. The counter is also
+//! [`Metadata::generation`]: it moves with every committed write, by any
+//! process.
+//!
+//! # Leases
+//! The lease rows live here, shared; their liveness stays the store's to
+//! check (its lock file in the store folder, and the expiry), exactly as
+//! with SQLite, so the trait's contract is unchanged. Processes that
+//! share the database share the store folder today (blobs are local); a
+//! holder on another machine is judged by its expiry alone until the
+//! shared blob store brings per-lease advisory locks.
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `url.rs`, `pool.rs`, `db.rs` | the URL (password redacted), connections, a transaction in progress |
+//! | `schema.rs` | the tables, versioned migrations, refusing a newer schema |
+//! | `columns.rs` | column ↔ digests, times, platforms, names |
+//! | `error.rs` | PostgreSQL's errors as [`StoreError`]s, and which retry |
+//! | `images.rs` | [`ImageRecords`](super::ImageRecords) |
+//! | `record.rs`, `load.rs`, `removal.rs` | its writes, reads and removal |
+//! | `pulls.rs` | images' last pull times |
+//! | `waiting.rs`, `referrer_lists.rs` | what `/v2` keeps across restarts |
+//! | `unpacked.rs` | [`UnpackedLayers`](super::UnpackedLayers) |
+//! | `references.rs`, `pins.rs`, `leases.rs`, `blob_refs.rs` | the other roles |
+
+mod blob_refs;
+mod columns;
+mod db;
+mod error;
+mod images;
+mod leases;
+mod load;
+mod pins;
+mod pool;
+mod pulls;
+mod record;
+mod references;
+mod referrer_lists;
+mod removal;
+mod schema;
+mod unpacked;
+mod url;
+mod waiting;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use postgres::IsolationLevel;
+
+use db::Db;
+
+use super::{Generation, Metadata};
+use crate::store::StoreError;
+
+pub use schema::VERSION as SCHEMA_VERSION;
+pub use url::DatabaseUrl;
+
+/// How many times a write transaction runs before its serialization
+/// failure is returned.
+const WRITE_ATTEMPTS: u32 = 100;
+
+/// The metadata in one PostgreSQL database. Every method blocks.
+pub struct PostgresMetadata {
+    pool: pool::Pool,
+}
+
+impl PostgresMetadata {
+    /// Connects to the database at `url` (`postgres://USER[:PASS]@HOST:PORT/DB`)
+    /// and brings its schema to this strata's version (safe when several
+    /// processes start at once). A database whose schema is newer than
+    /// this strata knows is refused ([`StoreError::NewerSchema`]).
+    pub fn open(url: &str) -> Result<PostgresMetadata, StoreError> {
+        let pool = pool::Pool::new(url)?;
+        {
+            let mut client = pool.get()?;
+            schema::migrate(&mut client, pool.name())?;
+        }
+        Ok(PostgresMetadata { pool })
+    }
+
+    /// The database, as `postgres://USER@HOST:PORT/DB` (no password).
+    pub fn name(&self) -> &str {
+        self.pool.name()
+    }
+
+    /// Runs `f` in a write transaction (`SERIALIZABLE`, the generation
+    /// bumped first), committed when `f` succeeds and rolled back when it
+    /// fails; run again from the start on a serialization failure.
+    fn write<T>(
+        &self,
+        mut f: impl FnMut(&mut Db<'_, '_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.transaction(IsolationLevel::Serializable, false, &mut |tx| {
+                tx.execute("UPDATE generation SET value = value + 1", &[])?;
+                f(tx)
+            });
+            match result {
+                Err(e) if attempt < WRITE_ATTEMPTS && error::is_retryable(&e) => {
+                    std::thread::sleep(backoff(attempt));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs `f` in a read transaction: one consistent snapshot.
+    fn read<T>(
+        &self,
+        mut f: impl FnMut(&mut Db<'_, '_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transaction(IsolationLevel::RepeatableRead, true, &mut f)
+    }
+
+    fn transaction<T>(
+        &self,
+        level: IsolationLevel,
+        read_only: bool,
+        f: &mut dyn FnMut(&mut Db<'_, '_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // An idle connection the server has ended (a restart, an idle
+        // timeout, an administrator) fails at `BEGIN`, before anything was
+        // done: a new connection takes its place.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut client = self.pool.get()?;
+            let failed = match client
+                .build_transaction()
+                .isolation_level(level)
+                .read_only(read_only)
+                .start()
+            {
+                Ok(mut tx) => {
+                    let out = f(&mut Db::new(&mut tx, self.pool.name()))?;
+                    tx.commit()?;
+                    return Ok(out);
+                }
+                Err(e) => e,
+            };
+            if error::connection_gone(&failed) && attempts <= pool::MAX_IDLE {
+                client.discard();
+                continue;
+            }
+            return Err(failed.into());
+        }
+    }
+}
+
+/// The store-is-damaged error for a value in database `name`.
+fn corrupt(name: &str, problem: String) -> StoreError {
+    StoreError::Corrupt {
+        path: PathBuf::from(name),
+        problem,
+    }
+}
+
+/// A short wait before attempt `attempt + 1`, longer as attempts fail,
+/// spread by the clock's nanoseconds so two losers do not retry in step.
+fn backoff(attempt: u32) -> Duration {
+    let spread = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() % 1000);
+    Duration::from_micros(u64::from(attempt.min(20)) * 500 + u64::from(spread))
+}
+
+impl Metadata for PostgresMetadata {
+    /// The `generation` counter every write transaction bumps.
+    fn generation(&self) -> Result<Generation, StoreError> {
+        self.read(|tx| {
+            let value: i64 = tx.value("SELECT value FROM generation", &[])?;
+            Ok((value, 0))
+        })
+    }
+
+    /// What PostgreSQL's constraints do not enforce: the schema version,
+    /// the generation row, and each image's own manifest.
+    fn problems(&self) -> Result<Vec<String>, StoreError> {
+        self.read(schema::problems)
+    }
+}
+
+impl std::fmt::Debug for PostgresMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresMetadata")
+            .field("database", &self.name())
+            .finish_non_exhaustive()
+    }
+}

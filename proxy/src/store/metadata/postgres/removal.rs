@@ -1,0 +1,120 @@
+//! [`ImageRecords::remove`](crate::store::metadata::ImageRecords::remove):
+//! the image's state, the store's decision, and the change, in one write
+//! transaction, as in SQLite (`sqlite/removal.rs`).
+
+use shared::digest::Digest;
+use shared::reference::Tag;
+
+use super::blob_refs::is_referenced;
+use super::db::Db;
+use super::leases::leases_where;
+use super::load::load_record;
+use super::pins::pin_names;
+use crate::store::StoreError;
+use crate::store::metadata::{ImageState, Named, Removal, RepoName};
+use crate::store::record::ImageId;
+
+/// See [`ImageRecords::remove`](crate::store::metadata::ImageRecords::remove);
+/// `db` is in a write transaction.
+pub(super) fn remove(
+    db: &mut Db<'_, '_>,
+    id: &ImageId,
+    decide: &mut dyn FnMut(&ImageState) -> Result<Removal, StoreError>,
+) -> Result<Option<Vec<Digest>>, StoreError> {
+    let Some(record) = load_record(db, id)? else {
+        return Ok(None);
+    };
+    let key = id.to_string();
+    let state = ImageState {
+        record,
+        references: references(db, &key)?,
+        pins: pin_names(db, id)?,
+        leases: leases_where(
+            db,
+            "WHERE l.id IN (SELECT r.lease_id FROM lease_resources r WHERE r.digest = $1
+                OR r.digest IN (SELECT digest FROM manifests WHERE image_id = $1)
+                OR r.digest IN (SELECT x.digest FROM indexes x
+                    JOIN manifests m ON x.manifest_digest = m.digest WHERE m.image_id = $1))",
+            &[&key],
+        )?,
+    };
+    let removal = decide(&state)?;
+    for named in &removal.untag {
+        remove_reference(db, &key, named)?;
+    }
+    if !removal.delete_image {
+        return Ok(Some(Vec::new()));
+    }
+    let blobs = image_blobs(db, &key)?;
+    // Everything naming the image goes with it (foreign keys cascade).
+    db.execute("DELETE FROM images WHERE id = $1", &[&key])?;
+    let mut orphans = Vec::new();
+    for digest in blobs {
+        if !orphans.contains(&digest) && !is_referenced(db, &digest)? {
+            orphans.push(digest);
+        }
+    }
+    // What a layer unpacks to is kept while some image uses the layer.
+    for digest in &orphans {
+        db.execute(
+            "DELETE FROM unpacked_layers WHERE digest = $1",
+            &[&digest.to_string()],
+        )?;
+    }
+    Ok(Some(orphans))
+}
+
+/// The image's tags and repo digests.
+fn references(db: &mut Db<'_, '_>, id: &str) -> Result<Vec<Named>, StoreError> {
+    let mut out = db.rows(
+        "SELECT name, tag FROM tags WHERE image_id = $1",
+        &[&id],
+        |c| {
+            Ok(Named::Tag {
+                name: RepoName::from_canonical(c.get(0)?),
+                tag: c.parsed::<Tag>(1)?,
+            })
+        },
+    )?;
+    out.extend(db.rows(
+        "SELECT name, digest FROM repo_digests WHERE image_id = $1",
+        &[&id],
+        |c| {
+            Ok(Named::Digest {
+                name: RepoName::from_canonical(c.get(0)?),
+                digest: c.digest(1)?,
+            })
+        },
+    )?);
+    Ok(out)
+}
+
+/// Removes `named` if it names image `id`.
+fn remove_reference(db: &mut Db<'_, '_>, id: &str, named: &Named) -> Result<(), StoreError> {
+    match named {
+        Named::Tag { name, tag } => db.execute(
+            "DELETE FROM tags WHERE name = $1 AND tag = $2 AND image_id = $3",
+            &[&name.as_str(), &tag.as_str(), &id],
+        )?,
+        Named::Digest { name, digest } => db.execute(
+            "DELETE FROM repo_digests WHERE name = $1 AND digest = $2 AND image_id = $3",
+            &[&name.as_str(), &digest.to_string(), &id],
+        )?,
+    };
+    Ok(())
+}
+
+/// Every blob the image's rows reference (config, manifests, layers,
+/// indexes).
+fn image_blobs(db: &mut Db<'_, '_>, id: &str) -> Result<Vec<Digest>, StoreError> {
+    db.rows(
+        "SELECT id FROM images WHERE id = $1
+         UNION SELECT digest FROM manifests WHERE image_id = $1
+         UNION SELECT l.digest FROM layers l JOIN manifests m ON l.manifest_digest = m.digest
+               WHERE m.image_id = $1
+         UNION SELECT x.digest FROM indexes x JOIN manifests m ON x.manifest_digest = m.digest
+               WHERE m.image_id = $1",
+        &[&id],
+        |c| c.digest(0),
+    )
+}
