@@ -15,6 +15,8 @@
 //! - [`DashboardStack`]: all three for a browser test: an open registry
 //!   with fixtures pushed, `strata serve` with the built dashboard, Chromium.
 //! - [`prometheus::Prometheus`]: a real Prometheus scraping a `/metrics`.
+//! - [`s3::S3`]: SeaweedFS's S3 gateway, with signed requests and a
+//!   bucket per test, for the object-storage blob backend.
 //! - [`eventually`](mod@eventually): waiting until a condition holds, the
 //!   one poll loop tests use instead of writing their own.
 //!
@@ -35,6 +37,7 @@ mod process;
 pub mod prometheus;
 pub mod registry;
 mod run;
+pub mod s3;
 pub mod scratch;
 pub mod search_index;
 pub mod stack;

@@ -94,7 +94,7 @@ mod waiting;
 
 pub use content::{
     BlobInfo, BlobReader, BlobWriter, ContentStore, ContentWriter, Ingest, Ingester, LocalContent,
-    Manager, Provider,
+    Manager, Provider, S3Content,
 };
 pub use disk_usage::UsageFacts;
 pub use error::{Conflict, StoreError};

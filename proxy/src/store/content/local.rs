@@ -12,7 +12,7 @@ use shared::digest::Digest;
 
 use super::space::SpaceReserve;
 use super::writer::WriterPaths;
-use super::{BlobInfo, BlobReader, BlobWriter, Ingest, Ingester, Manager, Provider};
+use super::{BlobInfo, BlobReader, BlobWriter, Ingest, Ingester, Manager, Provider, existing};
 use crate::store::StoreError;
 use crate::store::layout::{ALGORITHMS, Layout, parse_flat_name};
 use crate::store::lock::{FileLock, Wait};
@@ -26,23 +26,6 @@ pub struct LocalContent {
 }
 
 impl LocalContent {
-    /// The size of `digest` when the store already holds it, checked
-    /// against `expected_size` (a blob that is there counts as written).
-    fn existing(
-        &self,
-        digest: &Digest,
-        expected_size: Option<u64>,
-    ) -> Result<Option<u64>, StoreError> {
-        match (self.info(digest)?, expected_size) {
-            (Some(size), Some(expected)) if expected != size => Err(StoreError::SizeMismatch {
-                digest: digest.clone(),
-                expected,
-                actual: size,
-            }),
-            (size, _) => Ok(size),
-        }
-    }
-
     /// Opens (creating if needed) the content store in `root`, and removes
     /// ingest files that no live writer holds: the leftovers of a process
     /// that crashed mid-write, which never became visible.
@@ -198,7 +181,7 @@ impl LocalContent {
         else {
             return Ok(None);
         };
-        if let Some(size) = self.existing(digest, expected_size)? {
+        if let Some(size) = existing(self, digest, expected_size)? {
             return Ok(Some(Ingest::Exists(size)));
         }
         let ingest = self.layout.ingest_path(digest);
@@ -325,7 +308,7 @@ impl Ingester for LocalContent {
         digest: &Digest,
         expected_size: Option<u64>,
     ) -> Result<Ingest<BlobWriter>, StoreError> {
-        if let Some(size) = self.existing(digest, expected_size)? {
+        if let Some(size) = existing(self, digest, expected_size)? {
             return Ok(Ingest::Exists(size));
         }
         static NEXT: AtomicU64 = AtomicU64::new(0);
