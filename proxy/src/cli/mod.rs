@@ -25,6 +25,7 @@ mod save_cmd;
 mod search_cmd;
 mod serve_cmd;
 mod size_arg;
+mod store_arg;
 mod tag_cmd;
 
 use std::path::PathBuf;
@@ -32,8 +33,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-
-use crate::store::Store;
 
 /// Inspect, verify, cache and manage container images.
 #[derive(Debug, Parser)]
@@ -46,6 +45,14 @@ pub struct Cli {
     /// Free space to keep on the store's filesystem: blob writes that would go below it are refused (`0`: no reserve).
     #[arg(long, global = true, env = "STRATA_MIN_FREE_SPACE", value_name = "SIZE", default_value = "1GiB", value_parser = size_arg::parse_size)]
     pub min_free_space: u64,
+
+    /// Keep the blobs in S3-compatible object storage, s3://BUCKET[/PREFIX], instead of the store folder (which keeps the database and locks). Credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, region from AWS_REGION.
+    #[arg(long, global = true, env = "STRATA_BLOB_STORE", value_name = "URL")]
+    pub blob_store: Option<crate::store::content::s3::BlobStoreUrl>,
+
+    /// The S3 server for --blob-store when it is not AWS (default: AWS_ENDPOINT_URL), addressed path-style.
+    #[arg(long, global = true, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
 
     /// What to do.
     #[command(subcommand)]
@@ -144,13 +151,15 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    let store_flag = cli.store;
-    let keep_free = cli.min_free_space;
-    let store = || open_store(store_flag.clone(), keep_free);
+    let store_args = store_arg::StoreArgs {
+        dir: cli.store,
+        keep_free: cli.min_free_space,
+        blob_store: cli.blob_store,
+        s3_endpoint: cli.s3_endpoint,
+    };
+    let store = || store_args.open();
     match cli.command {
-        Command::Serve(args) => {
-            serve_cmd::run(store_dir(store_flag)?, keep_free, args).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Serve(args) => serve_cmd::run(&store_args, args).map(|()| ExitCode::SUCCESS),
         Command::Ref(args) => ref_cmd::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Search(args) => search_cmd::run(&args),
         Command::Login(args) => login_cmd::login(&args),
@@ -186,19 +195,4 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             df_cmd::run(&store()?, &args)
         }
     }
-}
-
-/// Resolves the store folder from `--store`/`STRATA_STORE` or the default.
-fn store_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
-    flag.or_else(crate::paths::default_store_dir).ok_or_else(|| {
-        "cannot choose a store folder: neither XDG_DATA_HOME nor HOME is set; pass --store DIR or set STRATA_STORE".to_owned()
-    })
-}
-
-fn open_store(flag: Option<PathBuf>, keep_free: u64) -> Result<Store, String> {
-    let dir = store_dir(flag)?;
-    let store = Store::open(&dir)
-        .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))?;
-    store.content().keep_free(keep_free);
-    Ok(store)
 }

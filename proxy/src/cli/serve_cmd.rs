@@ -9,7 +9,6 @@ use shared::retention::RetentionPolicy;
 use crate::registry::{ClientConfig, RegistryClient};
 use crate::serve::security::Security;
 use crate::serve::{self, AppState, V2Settings};
-use crate::store::Store;
 
 /// Options of `strata serve`.
 #[derive(Debug, Args)]
@@ -86,7 +85,7 @@ fn parse_mirror_default(s: &str) -> Result<String, String> {
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
-pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), String> {
+pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<(), String> {
     if !args.dist.join("index.html").is_file() {
         return Err(format!(
             "no dashboard at {}: build it with `trunk build --release --offline` (or `make run`), or pass --dist DIR",
@@ -115,9 +114,8 @@ pub fn run(store_dir: PathBuf, keep_free: u64, args: ServeArgs) -> Result<(), St
         );
     }
     let retain = super::retain_arg::policy(args.retain, args.retain_file.as_deref())?;
-    let store = Store::open(&store_dir)
-        .map_err(|e| format!("cannot open the store at {}: {e}", store_dir.display()))?;
-    store.content().keep_free(keep_free);
+    let store = store_args.open()?;
+    let store_dir = store.dir().to_path_buf();
     let mut config =
         ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;
     // Upstreams named in requests may only be public hosts, except those the operator listed.

@@ -93,8 +93,8 @@ mod usage;
 mod waiting;
 
 pub use content::{
-    BlobInfo, BlobReader, BlobWriter, ContentStore, ContentWriter, Ingest, Ingester, LocalContent,
-    Manager, Provider, S3Content,
+    BlobInfo, BlobReader, BlobWriter, Content, ContentStore, ContentWriter, Ingest, Ingester,
+    LocalContent, Manager, Provider, S3Content, StoreWriter,
 };
 pub use disk_usage::UsageFacts;
 pub use error::{Conflict, StoreError};

@@ -21,6 +21,7 @@
 //! same semantics. Both pass the same conformance suite
 //! (`proxy/tests/store_conformance.rs`).
 
+mod any;
 mod local;
 pub mod s3;
 mod space;
@@ -30,8 +31,9 @@ use std::io::Read;
 
 use shared::digest::Digest;
 
+pub use any::{Content, StoreWriter};
 pub use local::LocalContent;
-pub use s3::S3Content;
+pub use s3::{S3Content, S3Writer};
 pub use space::MIN_FREE_SPACE;
 pub use writer::BlobWriter;
 

@@ -93,6 +93,11 @@ impl S3Content {
         })
     }
 
+    /// `s3://bucket/key` of the blob (whether or not it is there).
+    pub fn blob_url(&self, digest: &Digest) -> String {
+        self.bucket.url(&self.bucket.blob_key(digest))
+    }
+
     fn layout(&self) -> Layout {
         Layout::new(&self.dir)
     }

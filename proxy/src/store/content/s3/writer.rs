@@ -40,6 +40,8 @@ pub struct S3Writer {
     digest: Digest,
     bucket: Bucket,
     verifier: Option<Verifier>,
+    /// The verifier was handed out ([`S3Writer::detach_verifier`]).
+    detached: bool,
     written: u64,
     part: Vec<u8>,
     /// The multipart upload, from the first full part until completed.
@@ -74,6 +76,7 @@ impl S3Writer {
             ingest: bucket.ingest_key(&digest),
             digest,
             bucket,
+            detached: false,
             written: 0,
             part: Vec::new(),
             upload: None,
@@ -217,16 +220,20 @@ impl ContentWriter for S3Writer {
     }
 
     fn write(&mut self, mut bytes: &[u8]) -> Result<(), StoreError> {
-        let Some(verifier) = self.verifier.as_mut().filter(|_| !self.failed) else {
-            return Err(self.spent());
-        };
-        if let Err(VerifyError::TooLarge { expected, seen, .. }) = verifier.update(bytes) {
-            self.fail();
-            return Err(StoreError::SizeMismatch {
-                digest: self.digest.clone(),
-                expected,
-                actual: seen,
-            });
+        match (self.verifier.as_mut(), self.detached, self.failed) {
+            (Some(verifier), false, false) => {
+                if let Err(VerifyError::TooLarge { expected, seen, .. }) = verifier.update(bytes) {
+                    self.fail();
+                    return Err(StoreError::SizeMismatch {
+                        digest: self.digest.clone(),
+                        expected,
+                        actual: seen,
+                    });
+                }
+            }
+            // The caller hashes these very bytes; commit checks the counts.
+            (None, true, false) => {}
+            _ => return Err(self.spent()),
         }
         self.written += bytes.len() as u64;
         while !bytes.is_empty() {
@@ -252,11 +259,60 @@ impl ContentWriter for S3Writer {
     }
 
     fn commit(mut self) -> Result<u64, StoreError> {
-        let Some(verifier) = self.verifier.take().filter(|_| !self.failed) else {
+        let Some(verifier) = self
+            .verifier
+            .take()
+            .filter(|_| !self.failed && !self.detached)
+        else {
             return Err(self.spent());
         };
-        let verdict = BlobWriter::verdict_of(&verifier);
-        let result = verdict.and_then(|size| self.publish(size));
+        self.finish(&verifier)
+    }
+}
+
+impl S3Writer {
+    /// As [`BlobWriter::detach_verifier`]: the caller hashes the bytes
+    /// (on another thread) and hands the verifier back to
+    /// [`S3Writer::commit_detached`]. `None` once anything was written.
+    pub fn detach_verifier(&mut self) -> Option<Verifier> {
+        if self.written > 0 || self.detached || self.failed {
+            return None;
+        }
+        self.detached = true;
+        self.verifier.take()
+    }
+
+    /// As [`BlobWriter::commit_detached`]: `verifier` must have seen
+    /// exactly the bytes written (size, then digest) before anything is
+    /// published.
+    pub fn commit_detached(mut self, verifier: Verifier) -> Result<u64, StoreError> {
+        if !self.detached || self.failed {
+            return Err(self.spent());
+        }
+        if verifier.expected() != &self.digest || verifier.bytes_seen() != self.written {
+            self.fail();
+            return Err(StoreError::SizeMismatch {
+                digest: self.digest.clone(),
+                expected: self.written,
+                actual: verifier.bytes_seen(),
+            });
+        }
+        self.finish(&verifier)
+    }
+
+    /// As [`BlobWriter::check`]: the verdict on what was written so far,
+    /// without committing.
+    pub fn check(&self) -> Result<u64, StoreError> {
+        match (&self.verifier, self.failed) {
+            (Some(verifier), false) => BlobWriter::verdict_of(verifier),
+            _ => Err(self.spent()),
+        }
+    }
+
+    /// Publishes the content once `verifier`'s verdict is good; discards
+    /// it otherwise.
+    fn finish(&mut self, verifier: &Verifier) -> Result<u64, StoreError> {
+        let result = BlobWriter::verdict_of(verifier).and_then(|size| self.publish(size));
         if result.is_err() {
             self.fail();
         }
