@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 use strata::store::content::s3::S3Config;
 use strata::store::{Manager, S3Content};
-use test_support::cli::{Cli, at};
+use test_support::cli::{Cli, at, succeeded};
 use test_support::fixtures::layer::sha256;
 use test_support::s3::{ACCESS_KEY, REGION, S3, SECRET_KEY};
 use test_support::strata::StrataOptions;
@@ -55,14 +55,7 @@ fn bucket_blobs_at(endpoint: &str, bucket: &str) -> Vec<String> {
 }
 
 fn run(mut command: Command, args: &[&str]) -> String {
-    let output = command.args(args).output().expect("run strata");
-    assert!(
-        output.status.success(),
-        "strata {args:?} failed:\nstdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    succeeded(command.args(args).output().expect("run strata"), args)
 }
 
 #[test]

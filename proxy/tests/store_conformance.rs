@@ -434,8 +434,26 @@ mod suite {
     }
 }
 
+/// One `#[test]` per check of `suite` for the backend that `$open` opens.
 macro_rules! conformance {
-    ($open:expr, $backend:literal; $($check:ident),* ; $($process_check:ident),*) => {
+    ($open:expr, $backend:literal) => {
+        conformance!(@each $open, $backend;
+            commit_makes_the_blob_visible,
+            size_unknown_and_sha512,
+            wrong_bytes_are_a_digest_mismatch_and_invisible,
+            wrong_sizes_are_refused,
+            an_existing_blob_is_success,
+            try_writer_reports_busy,
+            drop_without_commit_discards,
+            one_writer_per_digest_across_threads,
+            writers_beside_do_not_wait_and_the_first_commit_wins,
+            ranges,
+            delete_and_list;
+            one_writer_per_digest_across_processes,
+            a_writer_killed_mid_write_leaves_nothing
+        );
+    };
+    (@each $open:expr, $backend:literal; $($check:ident),* ; $($process_check:ident),*) => {
         $( #[test] fn $check() { suite::$check($open) } )*
         $( #[test] fn $process_check() { suite::$process_check($open, $backend) } )*
     };
@@ -449,21 +467,7 @@ mod local_content {
         LocalContent::open(dir).expect("open")
     }
 
-    conformance!(open, "local";
-        commit_makes_the_blob_visible,
-        size_unknown_and_sha512,
-        wrong_bytes_are_a_digest_mismatch_and_invisible,
-        wrong_sizes_are_refused,
-        an_existing_blob_is_success,
-        try_writer_reports_busy,
-        drop_without_commit_discards,
-        one_writer_per_digest_across_threads,
-        writers_beside_do_not_wait_and_the_first_commit_wins,
-        ranges,
-        delete_and_list;
-        one_writer_per_digest_across_processes,
-        a_writer_killed_mid_write_leaves_nothing
-    );
+    conformance!(open, "local");
 
     fn ingest_files(dir: &Path) -> Vec<String> {
         std::fs::read_dir(dir.join("ingest"))
@@ -553,21 +557,7 @@ mod s3_content {
         s3_support::open(dir)
     }
 
-    conformance!(open, "s3";
-        commit_makes_the_blob_visible,
-        size_unknown_and_sha512,
-        wrong_bytes_are_a_digest_mismatch_and_invisible,
-        wrong_sizes_are_refused,
-        an_existing_blob_is_success,
-        try_writer_reports_busy,
-        drop_without_commit_discards,
-        one_writer_per_digest_across_threads,
-        writers_beside_do_not_wait_and_the_first_commit_wins,
-        ranges,
-        delete_and_list;
-        one_writer_per_digest_across_processes,
-        a_writer_killed_mid_write_leaves_nothing
-    );
+    conformance!(open, "s3");
 }
 
 // ---- child processes ----

@@ -16,8 +16,7 @@
 //! `weed` is looked up as `$STRATA_WEED`, then on `PATH`, then in
 //! `~/.local/bin` (where `pip install --user` puts it).
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -189,21 +188,14 @@ impl S3 {
             key = hmac(&key, part.as_bytes());
         }
         let signature = hex(&hmac(&key, to_sign.as_bytes()));
-        let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2))?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        write!(
-            stream,
-            "PUT {path} HTTP/1.1\r\nHost: {host}\r\nx-amz-content-sha256: {empty}\r\n\
-             x-amz-date: {stamp}\r\nAuthorization: AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, \
-             SignedHeaders={signed}, Signature={signature}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )?;
-        let mut head = [0u8; 64];
-        let n = stream.read(&mut head)?;
-        let line = String::from_utf8_lossy(&head[..n]);
-        line.split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {line:?}")))
+        crate::net::request_status(
+            self.addr,
+            &format!(
+                "PUT {path} HTTP/1.1\r\nHost: {host}\r\nx-amz-content-sha256: {empty}\r\n\
+                 x-amz-date: {stamp}\r\nAuthorization: AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, \
+                 SignedHeaders={signed}, Signature={signature}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            ),
+        )
     }
 }
 

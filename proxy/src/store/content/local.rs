@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use shared::digest::Digest;
 
+use super::digest_lock::{under_lock, waited};
 use super::space::SpaceReserve;
 use super::writer::WriterPaths;
 use super::{BlobInfo, BlobReader, BlobWriter, Ingest, Ingester, Manager, Provider, existing};
@@ -176,31 +177,23 @@ impl LocalContent {
         wait: Wait,
     ) -> Result<Option<Ingest<BlobWriter>>, StoreError> {
         let lock_path = self.layout.digest_lock(digest);
-        let Some(lock) =
-            FileLock::acquire(&lock_path, wait).map_err(StoreError::io("locking", &lock_path))?
-        else {
-            return Ok(None);
-        };
-        if let Some(size) = existing(self, digest, expected_size)? {
-            return Ok(Some(Ingest::Exists(size)));
-        }
-        let ingest = self.layout.ingest_path(digest);
-        // We hold the digest's lock, so any file here is a dead writer's.
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&ingest)
-            .map_err(StoreError::io("creating", &ingest))?;
-        let paths = WriterPaths {
-            ingest,
-            blob: self.layout.blob_path(digest),
-            blobs_dir: self.layout.blobs_dir(digest.algorithm()),
-        };
-        let writer = BlobWriter::new(digest.clone(), expected_size, file, paths, Some(lock));
-        Ok(Some(Ingest::Writer(
-            writer.keeping_free(self.space.clone())?,
-        )))
+        under_lock(self, &lock_path, digest, expected_size, wait, |lock| {
+            let ingest = self.layout.ingest_path(digest);
+            // We hold the digest's lock, so any file here is a dead writer's.
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&ingest)
+                .map_err(StoreError::io("creating", &ingest))?;
+            let paths = WriterPaths {
+                ingest,
+                blob: self.layout.blob_path(digest),
+                blobs_dir: self.layout.blobs_dir(digest.algorithm()),
+            };
+            let writer = BlobWriter::new(digest.clone(), expected_size, file, paths, Some(lock));
+            writer.keeping_free(self.space.clone())
+        })
     }
 }
 
@@ -287,12 +280,8 @@ impl Ingester for LocalContent {
         digest: &Digest,
         expected_size: Option<u64>,
     ) -> Result<Ingest<BlobWriter>, StoreError> {
-        self.writer_with(digest, expected_size, Wait::Block)?
-            .ok_or_else(|| StoreError::Io {
-                action: "locking",
-                path: self.layout.digest_lock(digest),
-                source: io::Error::other("a blocking lock returned without the lock"),
-            })
+        let got = self.writer_with(digest, expected_size, Wait::Block)?;
+        waited(got, &self.layout.digest_lock(digest))
     }
 
     fn try_writer(

@@ -22,6 +22,7 @@
 //! (`proxy/tests/store_conformance.rs`).
 
 mod any;
+mod digest_lock;
 mod local;
 pub mod s3;
 mod space;

@@ -188,13 +188,7 @@ impl BlobWriter {
         if !self.detached || self.failed {
             return Err(self.spent());
         }
-        if verifier.expected() != &self.digest || verifier.bytes_seen() != self.written {
-            return Err(StoreError::SizeMismatch {
-                digest: self.digest.clone(),
-                expected: self.written,
-                actual: verifier.bytes_seen(),
-            });
-        }
+        saw_what_was_written(&self.digest, self.written, &verifier)?;
         self.finish(verifier)
     }
 
@@ -333,6 +327,23 @@ impl BlobWriter {
     pub fn verdict_of(verifier: &Verifier) -> Result<u64, StoreError> {
         verdict(verifier.expected(), verifier.clone())
     }
+}
+
+/// A detached verifier ([`BlobWriter::detach_verifier`]) must have hashed
+/// exactly the bytes written to `digest`'s writer, `written` of them.
+pub(crate) fn saw_what_was_written(
+    digest: &Digest,
+    written: u64,
+    verifier: &Verifier,
+) -> Result<(), StoreError> {
+    if verifier.expected() != digest || verifier.bytes_seen() != written {
+        return Err(StoreError::SizeMismatch {
+            digest: digest.clone(),
+            expected: written,
+            actual: verifier.bytes_seen(),
+        });
+    }
+    Ok(())
 }
 
 /// The verifier's verdict as a store error; the size on success.

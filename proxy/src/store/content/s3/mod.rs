@@ -60,10 +60,11 @@ pub use writer::{PART_SIZE, S3Writer};
 
 use self::bucket::Bucket;
 use self::reader::StreamReader;
+use super::digest_lock::{under_lock, waited};
 use super::{BlobInfo, BlobReader, Ingest, Ingester, Manager, Provider, existing};
 use crate::store::StoreError;
 use crate::store::layout::{ALGORITHMS, Layout};
-use crate::store::lock::{FileLock, Wait};
+use crate::store::lock::Wait;
 
 /// How old a finished upload left in `ingest/` must be before
 /// [`S3Content::remove_stale_ingest`] removes it: no live writer keeps one
@@ -148,20 +149,14 @@ impl S3Content {
         wait: Wait,
     ) -> Result<Option<Ingest<S3Writer>>, StoreError> {
         let lock_path = self.layout().digest_lock(digest);
-        let Some(lock) =
-            FileLock::acquire(&lock_path, wait).map_err(StoreError::io("locking", &lock_path))?
-        else {
-            return Ok(None);
-        };
-        if let Some(size) = existing(self, digest, expected_size)? {
-            return Ok(Some(Ingest::Exists(size)));
-        }
-        Ok(Some(Ingest::Writer(S3Writer::new(
-            self.bucket.clone(),
-            digest.clone(),
-            expected_size,
-            Some(lock),
-        ))))
+        under_lock(self, &lock_path, digest, expected_size, wait, |lock| {
+            Ok(S3Writer::new(
+                self.bucket.clone(),
+                digest.clone(),
+                expected_size,
+                Some(lock),
+            ))
+        })
     }
 
     fn not_found(&self, digest: &Digest) -> impl FnOnce(object_store::Error) -> StoreError {
@@ -238,12 +233,8 @@ impl Ingester for S3Content {
         digest: &Digest,
         expected_size: Option<u64>,
     ) -> Result<Ingest<S3Writer>, StoreError> {
-        self.writer_with(digest, expected_size, Wait::Block)?
-            .ok_or_else(|| StoreError::Io {
-                action: "locking",
-                path: self.layout().digest_lock(digest),
-                source: std::io::Error::other("a blocking lock returned without the lock"),
-            })
+        let got = self.writer_with(digest, expected_size, Wait::Block)?;
+        waited(got, &self.layout().digest_lock(digest))
     }
 
     fn try_writer(

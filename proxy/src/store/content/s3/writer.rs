@@ -27,6 +27,7 @@ use shared::digest::{Digest, Verifier, VerifyError};
 
 use super::bucket::Bucket;
 use crate::store::StoreError;
+use crate::store::content::writer::saw_what_was_written;
 use crate::store::content::{BlobWriter, ContentWriter};
 use crate::store::lock::FileLock;
 
@@ -289,13 +290,9 @@ impl S3Writer {
         if !self.detached || self.failed {
             return Err(self.spent());
         }
-        if verifier.expected() != &self.digest || verifier.bytes_seen() != self.written {
+        if let Err(e) = saw_what_was_written(&self.digest, self.written, &verifier) {
             self.fail();
-            return Err(StoreError::SizeMismatch {
-                digest: self.digest.clone(),
-                expected: self.written,
-                actual: verifier.bytes_seen(),
-            });
+            return Err(e);
         }
         self.finish(&verifier)
     }
