@@ -87,6 +87,18 @@ fn a_40_mib_blob_goes_up_in_parts_with_one_part_buffered() {
     let mut out = Vec::new();
     range.reader.read_to_end(&mut out).expect("read");
     assert_eq!(out, bytes[start as usize..start as usize + 20]);
+
+    // A small blob costs about its own size, not a whole part.
+    let small = content(5, 100_000);
+    let mut writer = beside(&store, &Digest::sha256_of(&small), small.len());
+    write_all(&mut writer, &small);
+    assert_eq!(writer.parts_uploaded(), 0);
+    assert!(
+        writer.peak_buffered() <= 2 * small.len(),
+        "{}",
+        writer.peak_buffered()
+    );
+    writer.commit().expect("commit");
 }
 
 #[test]
@@ -203,6 +215,11 @@ fn wrong_credentials_and_endpoints_say_what_to_check() {
         ("an unknown key", s3_support::with_keys(&endpoint, bucket, "nobody", "wrong")),
         ("nothing listening", s3_support::with_keys(&closed, bucket, &good.access_key_id, &good.secret_access_key)),
     ];
+    let store = S3Content::open(dir.path(), &good).expect("open");
+    assert!(
+        !format!("{store:?} {good:?}").contains(&good.secret_access_key),
+        "the secret is redacted"
+    );
     let digest = Digest::sha256_of(b"x");
     for (case, config) in cases {
         let store = S3Content::open(Path::new(dir.path()), &config).expect("open sends nothing");

@@ -93,8 +93,8 @@ impl S3Writer {
         self.parts
     }
 
-    /// The most bytes this writer has held in its part buffer at once:
-    /// never more than [`PART_SIZE`].
+    /// The largest its part buffer has been (its capacity, not what it
+    /// held): never more than [`PART_SIZE`].
     pub fn peak_buffered(&self) -> usize {
         self.peak_buffered
     }
@@ -238,12 +238,16 @@ impl ContentWriter for S3Writer {
         }
         self.written += bytes.len() as u64;
         while !bytes.is_empty() {
-            if self.part.capacity() == 0 {
-                self.part.reserve_exact(PART_SIZE);
-            }
             let take = bytes.len().min(PART_SIZE - self.part.len());
+            let needed = self.part.len() + take;
+            if needed > self.part.capacity() {
+                // Grows by doubling, never past one part: a small blob
+                // costs its own size, a large one one part.
+                let target = (self.part.capacity() * 2).clamp(needed, PART_SIZE);
+                self.part.reserve_exact(target - self.part.len());
+            }
             self.part.extend_from_slice(&bytes[..take]);
-            self.peak_buffered = self.peak_buffered.max(self.part.len());
+            self.peak_buffered = self.peak_buffered.max(self.part.capacity());
             bytes = &bytes[take..];
             if self.part.len() == PART_SIZE
                 && let Err(e) = self.upload_part()
