@@ -32,7 +32,9 @@
 //! # Limits
 //! - A server that ignores `If-None-Match` on the publishing copy makes
 //!   two concurrent commits of one digest both copy the same verified
-//!   bytes: still only verified content under `blobs/`, one object.
+//!   bytes: still only verified content under `blobs/`, one object. One
+//!   that refuses the header gets check-then-write, with the same outcome.
+//!   SeaweedFS 4.48 honours it on PutObject and CopyObject (`412`).
 //! - The publishing copy is one `CopyObject`: AWS limits it to 5 GiB.
 //! - An upload abandoned by a killed process stays as an incomplete
 //!   multipart upload (invisible, never listed); a bucket lifecycle rule

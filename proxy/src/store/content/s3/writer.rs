@@ -14,7 +14,9 @@
 //!
 //!   Either way a blob that is already there (the conditional request's
 //!   `412`, or a size check) is success: commits are idempotent, and a
-//!   key under `blobs/` only ever holds verified bytes.
+//!   key under `blobs/` only ever holds verified bytes. A server that
+//!   refuses the condition itself gets check-then-write instead
+//!   (`S3Writer::settle`).
 //! - On a mismatch, a failed write or a drop, the multipart upload is
 //!   aborted: nothing appears under `blobs/` or `ingest/`.
 
@@ -152,7 +154,11 @@ impl S3Writer {
 
     /// Makes the verified content visible under `blobs/`.
     fn publish(&mut self, size: u64) -> Result<u64, StoreError> {
+        if self.upload.is_some() && !self.part.is_empty() {
+            self.upload_part()?;
+        }
         let bucket = self.bucket.clone();
+        let client = &bucket.client;
         let blob = bucket.blob_key(&self.digest);
         let Some(mut upload) = self.upload.take() else {
             // Never filled a part: one conditional put of the verified bytes.
@@ -161,38 +167,54 @@ impl S3Writer {
                 mode: PutMode::Create,
                 ..PutOptions::default()
             };
-            return match bucket
+            let put = bucket
                 .bridge
-                .block_on(bucket.client.put_opts(&blob, payload, create))
-            {
-                Ok(_) => Ok(size),
-                Err(object_store::Error::AlreadyExists { .. }) => self.already_there(size),
-                Err(e) => Err(bucket.error("storing", &blob)(e)),
-            };
+                .block_on(client.put_opts(&blob, payload.clone(), create));
+            return self.settle(size, put.map(drop), || {
+                bucket.bridge.block_on(client.put(&blob, payload)).map(drop)
+            });
         };
-        if !self.part.is_empty() {
-            self.upload = Some(upload);
-            self.upload_part()?;
-            upload = self
-                .upload
-                .take()
-                .unwrap_or_else(|| unreachable!("put back above"));
-        }
         if let Err(e) = bucket.bridge.block_on(upload.complete()) {
             self.upload = Some(upload);
             return Err(bucket.error("completing the upload to", &self.ingest)(e));
         }
         let copied = bucket
             .bridge
-            .block_on(bucket.client.copy_if_not_exists(&self.ingest, &blob));
-        let removed = bucket.bridge.block_on(bucket.client.delete(&self.ingest));
-        if let Err(e) = removed {
+            .block_on(client.copy_if_not_exists(&self.ingest, &blob));
+        let published = self.settle(size, copied, || {
+            bucket.bridge.block_on(client.copy(&self.ingest, &blob))
+        });
+        if let Err(e) = bucket.bridge.block_on(client.delete(&self.ingest)) {
             tracing::warn!(key = %bucket.url(&self.ingest), error = %e, "could not remove a finished upload");
         }
-        match copied {
-            Ok(()) => Ok(size),
-            Err(object_store::Error::AlreadyExists { .. }) => self.already_there(size),
-            Err(e) => Err(bucket.error("publishing", &blob)(e)),
+        published
+    }
+
+    /// The outcome of the conditional request that publishes a verified
+    /// blob. `412` (another writer committed first) is success. Any other
+    /// failure, such as a server that refuses `If-None-Match` itself, gets
+    /// check-then-write: success if the blob is there by now, else one
+    /// `unconditional` try (which, at worst, rewrites the same verified
+    /// bytes).
+    fn settle(
+        &self,
+        size: u64,
+        conditional: object_store::Result<()>,
+        unconditional: impl FnOnce() -> object_store::Result<()>,
+    ) -> Result<u64, StoreError> {
+        let blob = self.bucket.blob_key(&self.digest);
+        match conditional {
+            Ok(()) => return Ok(size),
+            Err(object_store::Error::AlreadyExists { .. }) => return self.already_there(size),
+            Err(e) => {
+                tracing::debug!(key = %self.bucket.url(&blob), error = %e, "a conditional publish failed: checking, then writing without the condition");
+            }
+        }
+        match self.bucket.bridge.block_on(self.bucket.client.head(&blob)) {
+            Ok(_) => self.already_there(size),
+            Err(_) => unconditional()
+                .map(|()| size)
+                .map_err(self.bucket.error("publishing", &blob)),
         }
     }
 
