@@ -23,6 +23,7 @@
 
 mod any;
 mod digest_lock;
+mod hashing;
 mod local;
 pub mod s3;
 mod space;

@@ -25,11 +25,11 @@ use std::fmt;
 use bytes::Bytes;
 use object_store::path::Path as Key;
 use object_store::{MultipartUpload, ObjectStore, PutMode, PutOptions, PutPayload};
-use shared::digest::{Digest, Verifier, VerifyError};
+use shared::digest::{Digest, Verifier};
 
 use super::bucket::Bucket;
 use crate::store::StoreError;
-use crate::store::content::writer::saw_what_was_written;
+use crate::store::content::hashing::{Hashing, Refusal};
 use crate::store::content::{BlobWriter, ContentWriter};
 use crate::store::lock::FileLock;
 
@@ -42,9 +42,8 @@ pub const PART_SIZE: usize = 8 << 20;
 pub struct S3Writer {
     digest: Digest,
     bucket: Bucket,
-    verifier: Option<Verifier>,
-    /// The verifier was handed out ([`S3Writer::detach_verifier`]).
-    detached: bool,
+    /// Hashed here, or by the caller ([`S3Writer::detach_verifier`]).
+    hashing: Hashing,
     written: u64,
     part: Vec<u8>,
     /// The multipart upload, from the first full part until completed.
@@ -75,11 +74,10 @@ impl S3Writer {
         lock: Option<FileLock>,
     ) -> S3Writer {
         S3Writer {
-            verifier: Some(Verifier::new(digest.clone(), expected_size)),
+            hashing: Hashing::new(digest.clone(), expected_size),
             ingest: bucket.ingest_key(&digest),
             digest,
             bucket,
-            detached: false,
             written: 0,
             part: Vec::new(),
             upload: None,
@@ -142,6 +140,15 @@ impl S3Writer {
                 }
             });
         }
+    }
+
+    /// The error for what [`Hashing`] refused; a size mismatch spends
+    /// the writer.
+    fn refused(&mut self, refusal: Refusal) -> StoreError {
+        if refusal.spends_the_writer() {
+            self.fail();
+        }
+        refusal.error_or(self.spent())
     }
 
     fn spent(&self) -> StoreError {
@@ -243,20 +250,11 @@ impl ContentWriter for S3Writer {
     }
 
     fn write(&mut self, mut bytes: &[u8]) -> Result<(), StoreError> {
-        match (self.verifier.as_mut(), self.detached, self.failed) {
-            (Some(verifier), false, false) => {
-                if let Err(VerifyError::TooLarge { expected, seen, .. }) = verifier.update(bytes) {
-                    self.fail();
-                    return Err(StoreError::SizeMismatch {
-                        digest: self.digest.clone(),
-                        expected,
-                        actual: seen,
-                    });
-                }
-            }
-            // The caller hashes these very bytes; commit checks the counts.
-            (None, true, false) => {}
-            _ => return Err(self.spent()),
+        if self.failed {
+            return Err(self.spent());
+        }
+        if let Err(refusal) = self.hashing.update(&self.digest, bytes) {
+            return Err(self.refused(refusal));
         }
         self.written += bytes.len() as u64;
         while !bytes.is_empty() {
@@ -286,14 +284,10 @@ impl ContentWriter for S3Writer {
     }
 
     fn commit(mut self) -> Result<u64, StoreError> {
-        let Some(verifier) = self
-            .verifier
-            .take()
-            .filter(|_| !self.failed && !self.detached)
-        else {
-            return Err(self.spent());
-        };
-        self.finish(&verifier)
+        match self.hashing.take().filter(|_| !self.failed) {
+            Some(verifier) => self.finish(&verifier),
+            None => Err(self.spent()),
+        }
     }
 }
 
@@ -302,31 +296,26 @@ impl S3Writer {
     /// (on another thread) and hands the verifier back to
     /// [`S3Writer::commit_detached`]. `None` once anything was written.
     pub fn detach_verifier(&mut self) -> Option<Verifier> {
-        if self.written > 0 || self.detached || self.failed {
-            return None;
-        }
-        self.detached = true;
-        self.verifier.take()
+        self.hashing.detach(self.written == 0 && !self.failed)
     }
 
     /// As [`BlobWriter::commit_detached`]: `verifier` must have seen
     /// exactly the bytes written (size, then digest) before anything is
     /// published.
     pub fn commit_detached(mut self, verifier: Verifier) -> Result<u64, StoreError> {
-        if !self.detached || self.failed {
+        if self.failed {
             return Err(self.spent());
         }
-        if let Err(e) = saw_what_was_written(&self.digest, self.written, &verifier) {
-            self.fail();
-            return Err(e);
+        match self.hashing.returned(&self.digest, self.written, &verifier) {
+            Ok(()) => self.finish(&verifier),
+            Err(refusal) => Err(self.refused(refusal)),
         }
-        self.finish(&verifier)
     }
 
     /// As [`BlobWriter::check`]: the verdict on what was written so far,
     /// without committing.
     pub fn check(&self) -> Result<u64, StoreError> {
-        match (&self.verifier, self.failed) {
+        match (self.hashing.current(), self.failed) {
             (Some(verifier), false) => BlobWriter::verdict_of(verifier),
             _ => Err(self.spent()),
         }
