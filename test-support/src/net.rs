@@ -26,12 +26,18 @@ pub fn non_loopback_ipv4() -> Option<std::net::Ipv4Addr> {
 
 /// The status code of `GET path` on `addr`, or an error if nothing answers.
 pub fn http_status(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
+    request_status(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// Sends `request` (a whole HTTP/1.1 request with no body, or an empty
+/// one) to `addr` and returns the status code of the answer.
+pub(crate) fn request_status(addr: SocketAddr, request: &str) -> std::io::Result<u16> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.write_all(request.as_bytes())?;
     let mut head = [0u8; 64];
     let n = stream.read(&mut head)?;
     let line = String::from_utf8_lossy(&head[..n]);

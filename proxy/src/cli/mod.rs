@@ -28,6 +28,7 @@ mod save_cmd;
 mod search_cmd;
 mod serve_cmd;
 mod size_arg;
+mod store_arg;
 mod tag_cmd;
 
 use std::path::PathBuf;
@@ -36,8 +37,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::store::Store;
-use crate::store::metadata::{DatabaseUrl, PostgresMetadata};
+use crate::store::metadata::DatabaseUrl;
 
 /// Inspect, verify, cache and manage container images.
 #[derive(Debug, Parser)]
@@ -60,6 +60,14 @@ pub struct Cli {
     /// Free space to keep on the store's filesystem: blob writes that would go below it are refused (`0`: no reserve).
     #[arg(long, global = true, env = "STRATA_MIN_FREE_SPACE", value_name = "SIZE", default_value = "1GiB", value_parser = size_arg::parse_size)]
     pub min_free_space: u64,
+
+    /// Keep the blobs in S3-compatible object storage, s3://BUCKET[/PREFIX], instead of the store folder (which keeps the database and locks). Credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, region from AWS_REGION.
+    #[arg(long, global = true, env = "STRATA_BLOB_STORE", value_name = "URL")]
+    pub blob_store: Option<crate::store::content::s3::BlobStoreUrl>,
+
+    /// The S3 server for --blob-store when it is not AWS (default: AWS_ENDPOINT_URL), addressed path-style.
+    #[arg(long, global = true, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
 
     /// What to do.
     #[command(subcommand)]
@@ -158,12 +166,16 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    let store_flag = cli.store;
-    let database = cli.database;
-    let keep_free = cli.min_free_space;
-    let store = || open_store(store_flag.clone(), database.as_ref(), keep_free);
+    let store_args = store_arg::StoreArgs {
+        dir: cli.store,
+        keep_free: cli.min_free_space,
+        blob_store: cli.blob_store,
+        s3_endpoint: cli.s3_endpoint,
+        database: cli.database,
+    };
+    let store = || store_args.open();
     match cli.command {
-        Command::Serve(args) => serve_cmd::run(store, args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve_cmd::run(&store_args, args).map(|()| ExitCode::SUCCESS),
         Command::Ref(args) => ref_cmd::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Search(args) => search_cmd::run(&args),
         Command::Login(args) => login_cmd::login(&args),
@@ -199,33 +211,4 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             df_cmd::run(&store()?, &args)
         }
     }
-}
-
-/// Resolves the store folder from `--store`/`STRATA_STORE` or the default.
-fn store_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
-    flag.or_else(crate::paths::default_store_dir).ok_or_else(|| {
-        "cannot choose a store folder: neither XDG_DATA_HOME nor HOME is set; pass --store DIR or set STRATA_STORE".to_owned()
-    })
-}
-
-/// Opens the store folder, with its metadata in `database` (a PostgreSQL
-/// URL) when given, else in the folder's SQLite file.
-fn open_store(
-    flag: Option<PathBuf>,
-    database: Option<&DatabaseUrl>,
-    keep_free: u64,
-) -> Result<Store, String> {
-    let dir = store_dir(flag)?;
-    let store = match database {
-        Some(url) => PostgresMetadata::open(url.expose())
-            .map_err(|e| format!("cannot open the metadata database: {e}"))
-            .and_then(|metadata| {
-                Store::with_metadata(&dir, Box::new(metadata))
-                    .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))
-            })?,
-        None => Store::open(&dir)
-            .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))?,
-    };
-    store.content().keep_free(keep_free);
-    Ok(store)
 }

@@ -9,7 +9,6 @@ use shared::retention::RetentionPolicy;
 use crate::registry::{ClientConfig, RegistryClient};
 use crate::serve::security::Security;
 use crate::serve::{self, AppState, V2Settings};
-use crate::store::Store;
 
 /// Options of `strata serve`.
 #[derive(Debug, Args)]
@@ -86,12 +85,7 @@ fn parse_mirror_default(s: &str) -> Result<String, String> {
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
-/// `open_store` opens the store (folder and metadata) once the arguments
-/// check out.
-pub fn run(
-    open_store: impl FnOnce() -> Result<Store, String>,
-    args: ServeArgs,
-) -> Result<(), String> {
+pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<(), String> {
     if !args.dist.join("index.html").is_file() {
         return Err(format!(
             "no dashboard at {}: build it with `trunk build --release --offline` (or `make run`), or pass --dist DIR",
@@ -120,7 +114,7 @@ pub fn run(
         );
     }
     let retain = super::retain_arg::policy(args.retain, args.retain_file.as_deref())?;
-    let store = open_store()?;
+    let store = store_args.open()?;
     let store_dir = store.dir().to_path_buf();
     let mut config =
         ClientConfig::from_env(&args.insecure_registries).map_err(|e| e.to_string())?;

@@ -345,6 +345,11 @@ fn client(
         .no_brotli()
         .no_zstd()
         .no_deflate()
+        // Likewise HTTP/2 and the system's root certificates, which the
+        // S3 client (`object_store`) turns on in the shared reqwest: the
+        // registry client stays HTTP/1.1 with the bundled webpki roots.
+        .http1_only()
+        .tls_built_in_native_certs(false)
         .connect_timeout(Duration::from_secs(15))
         .read_timeout(Duration::from_secs(60))
         .dns_resolver(Arc::new(PolicyResolver {

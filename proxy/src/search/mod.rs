@@ -158,6 +158,10 @@ async fn index_search(
         reason,
     };
     let http = reqwest::Client::builder()
+        // As the registry client (`registry/transport.rs`): HTTP/1.1 and
+        // the bundled roots, whatever features the S3 client enables.
+        .http1_only()
+        .tls_built_in_native_certs(false)
         .timeout(Duration::from_secs(30))
         .user_agent(format!("strata/{}", crate::VERSION))
         .build()

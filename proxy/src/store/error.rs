@@ -194,6 +194,19 @@ pub enum StoreError {
         /// The backend's error (SQLite's or PostgreSQL's).
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The object store holding the blobs (`--blob-store s3://…`) refused
+    /// or failed a request.
+    #[error(
+        "blob store: {action} {key}: {source} (check --blob-store, --s3-endpoint and the AWS_* credentials)"
+    )]
+    BlobStore {
+        /// What was being done: `uploading`, `reading`, `copying`…
+        action: &'static str,
+        /// The object key (`s3://bucket/key`).
+        key: String,
+        /// The client's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// A conflict, in Docker's wording where Docker has one.

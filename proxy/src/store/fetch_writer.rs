@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use shared::digest::Digest;
 
-use super::content::{BlobWriter, Ingest, Ingester};
+use super::content::{Ingest, Ingester, StoreWriter};
 use super::{Store, StoreError};
 
 /// How long a fetch waits for another writer of the same digest before
@@ -38,7 +38,7 @@ impl Store {
         digest: &Digest,
         expected_size: Option<u64>,
         patience: Duration,
-    ) -> Result<Ingest<BlobWriter>, StoreError> {
+    ) -> Result<Ingest<StoreWriter>, StoreError> {
         let mut started = Instant::now();
         let mut progress_from = self.content().ingest_size(digest).unwrap_or(0);
         let mut pause = Duration::from_millis(10);
@@ -92,7 +92,7 @@ mod tests {
     use super::*;
     use crate::store::ContentWriter as _;
 
-    fn writer(store: &Store, digest: &Digest) -> BlobWriter {
+    fn writer(store: &Store, digest: &Digest) -> StoreWriter {
         match store.writer(digest, None).expect("writer") {
             Ingest::Writer(w) => w,
             Ingest::Exists(_) => panic!("not stored yet"),

@@ -221,10 +221,11 @@ impl Store {
 /// The digest (same algorithm as `digest`) and length of the stored blob;
 /// `None` if it vanished (deleted meanwhile).
 fn rehash(store: &Store, digest: &Digest) -> io::Result<Option<(Digest, u64)>> {
-    let mut file = match std::fs::File::open(store.content().blob_path(digest)) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+    let mut file = match store.content().open(digest) {
+        Ok(blob) => blob.reader,
+        Err(StoreError::BlobNotFound { .. }) => return Ok(None),
+        Err(StoreError::Io { source, .. }) => return Err(source),
+        Err(e) => return Err(io::Error::other(e)),
     };
     let mut hasher = Hasher::new(digest.algorithm());
     let mut buf = vec![0u8; 64 * 1024];

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::StoreError;
-use super::content::LocalContent;
+use super::content::{Content, LocalContent};
 use super::layout::Layout;
 use super::metadata::{Generation, Metadata, SqliteMetadata};
 
@@ -21,7 +21,7 @@ pub struct Store {
 
 struct Inner {
     layout: Layout,
-    content: LocalContent,
+    content: Content,
     metadata: Box<dyn Metadata>,
 }
 
@@ -33,6 +33,18 @@ impl Store {
         // The folder first: the database lives in it.
         let content = LocalContent::open(dir)?;
         let metadata = SqliteMetadata::open(&Layout::new(dir).db_path())?;
+        Ok(Store::with(
+            dir,
+            Content::Local(content),
+            Box::new(metadata),
+        ))
+    }
+
+    /// Opens the store in `dir` (its database, locks and leases) with its
+    /// blobs in `content` (an S3 bucket, say) instead of the folder.
+    pub fn with_content(dir: &Path, content: Content) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(StoreError::io("creating", dir))?;
+        let metadata = SqliteMetadata::open(&Layout::new(dir).db_path())?;
         Ok(Store::with(dir, content, Box::new(metadata)))
     }
 
@@ -40,10 +52,32 @@ impl Store {
     /// the folder's database (locks and blobs stay in the folder).
     pub fn with_metadata(dir: &Path, metadata: Box<dyn Metadata>) -> Result<Store, StoreError> {
         let content = LocalContent::open(dir)?;
+        Ok(Store::with(dir, Content::Local(content), metadata))
+    }
+
+    /// Opens the store in `dir` (its locks and leases) with its blobs in
+    /// `content` (the folder's, or an S3 bucket) and its metadata in
+    /// `metadata` (`None`: the folder's SQLite database).
+    pub fn with_parts(
+        dir: &Path,
+        content: Option<Content>,
+        metadata: Option<Box<dyn Metadata>>,
+    ) -> Result<Store, StoreError> {
+        let content = match content {
+            Some(content) => {
+                std::fs::create_dir_all(dir).map_err(StoreError::io("creating", dir))?;
+                content
+            }
+            None => Content::Local(LocalContent::open(dir)?),
+        };
+        let metadata = match metadata {
+            Some(metadata) => metadata,
+            None => Box::new(SqliteMetadata::open(&Layout::new(dir).db_path())?),
+        };
         Ok(Store::with(dir, content, metadata))
     }
 
-    fn with(dir: &Path, content: LocalContent, metadata: Box<dyn Metadata>) -> Store {
+    fn with(dir: &Path, content: Content, metadata: Box<dyn Metadata>) -> Store {
         Store {
             inner: Arc::new(Inner {
                 layout: Layout::new(dir),
@@ -62,7 +96,7 @@ impl Store {
     /// ([`Ingester`](super::Ingester)). Write every blob of an image before
     /// [`Store::record_image`], under a [lease](Store::lease) so garbage
     /// collection leaves them alone meanwhile.
-    pub fn content(&self) -> &LocalContent {
+    pub fn content(&self) -> &Content {
         &self.inner.content
     }
 

@@ -57,9 +57,11 @@
 //! [`Store::gc`]). Neither is a problem `fsck` reports.
 //!
 //! # Scaling out
-//! Blobs are content-addressed, so another backend (S3-compatible object
-//! storage) implements the [`content`] traits and passes the same
-//! conformance suite. Likewise the metadata: a PostgreSQL backend
+//! Blobs are content-addressed, so another backend, [`S3Content`]
+//! (S3-compatible object storage, `--blob-store s3://…`), implements the
+//! [`content`] traits and passes the same conformance suite; a [`Store`]
+//! holds either ([`Content`], opened with [`Store::with_content`]), and
+//! keeps its database and locks in the folder. Likewise the metadata: a PostgreSQL backend
 //! implements the [`metadata`] traits (no SQL lives outside
 //! `metadata/sqlite/`), passes `proxy/tests/metadata_conformance.rs`, and
 //! is handed to [`Store::with_metadata`]. The per-digest and lease locks
@@ -93,8 +95,8 @@ mod usage;
 mod waiting;
 
 pub use content::{
-    BlobInfo, BlobReader, BlobWriter, ContentStore, ContentWriter, Ingest, Ingester, LocalContent,
-    Manager, Provider,
+    BlobInfo, BlobReader, BlobWriter, Content, ContentStore, ContentWriter, Ingest, Ingester,
+    LocalContent, Manager, Provider, S3Content, StoreWriter,
 };
 pub use disk_usage::UsageFacts;
 pub use error::{Conflict, StoreError};

@@ -8,7 +8,7 @@ use shared::config::ImageConfig;
 use shared::digest::Digest;
 use shared::manifest::{ImageManifest, Manifest};
 
-use super::content::{BlobWriter, ContentWriter, Ingest, Ingester, Provider};
+use super::content::{ContentWriter, Ingest, Ingester, Provider, StoreWriter};
 use super::record::ImageRecord;
 use super::{Store, StoreError};
 
@@ -27,7 +27,7 @@ impl Store {
         &self,
         digest: &Digest,
         expected_size: Option<u64>,
-    ) -> Result<Ingest<BlobWriter>, StoreError> {
+    ) -> Result<Ingest<StoreWriter>, StoreError> {
         self.content().writer(digest, expected_size)
     }
 

@@ -66,7 +66,7 @@ use super::flight::Completion;
 use super::flight::FlightKey;
 use super::stops::{disk_error, stalled, too_large};
 use crate::serve::AppState;
-use crate::store::{BlobWriter, ContentWriter, Ingest, StoreError};
+use crate::store::{BlobWriter, ContentWriter, Ingest, StoreError, StoreWriter};
 
 /// Chunks queued for the hashing thread.
 const HASH_QUEUE: usize = 16;
@@ -381,7 +381,7 @@ enum Disk {
 /// Writes chunks until told to commit; returns `None` if the channel
 /// closed first (the fetch failed; dropping the writer discards the bytes).
 fn write_to_store(
-    mut writer: BlobWriter,
+    mut writer: StoreWriter,
     mut rx: mpsc::Receiver<Disk>,
 ) -> Result<Option<u64>, StoreError> {
     while let Some(message) = rx.blocking_recv() {

@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use shared::digest::Digest;
 
+use super::digest_lock::{under_lock, waited};
 use super::space::SpaceReserve;
 use super::writer::WriterPaths;
-use super::{BlobInfo, BlobReader, BlobWriter, Ingest, Ingester, Manager, Provider};
+use super::{BlobInfo, BlobReader, BlobWriter, Ingest, Ingester, Manager, Provider, existing};
 use crate::store::StoreError;
 use crate::store::layout::{ALGORITHMS, Layout, parse_flat_name};
 use crate::store::lock::{FileLock, Wait};
@@ -26,23 +27,6 @@ pub struct LocalContent {
 }
 
 impl LocalContent {
-    /// The size of `digest` when the store already holds it, checked
-    /// against `expected_size` (a blob that is there counts as written).
-    fn existing(
-        &self,
-        digest: &Digest,
-        expected_size: Option<u64>,
-    ) -> Result<Option<u64>, StoreError> {
-        match (self.info(digest)?, expected_size) {
-            (Some(size), Some(expected)) if expected != size => Err(StoreError::SizeMismatch {
-                digest: digest.clone(),
-                expected,
-                actual: size,
-            }),
-            (size, _) => Ok(size),
-        }
-    }
-
     /// Opens (creating if needed) the content store in `root`, and removes
     /// ingest files that no live writer holds: the leftovers of a process
     /// that crashed mid-write, which never became visible.
@@ -193,31 +177,23 @@ impl LocalContent {
         wait: Wait,
     ) -> Result<Option<Ingest<BlobWriter>>, StoreError> {
         let lock_path = self.layout.digest_lock(digest);
-        let Some(lock) =
-            FileLock::acquire(&lock_path, wait).map_err(StoreError::io("locking", &lock_path))?
-        else {
-            return Ok(None);
-        };
-        if let Some(size) = self.existing(digest, expected_size)? {
-            return Ok(Some(Ingest::Exists(size)));
-        }
-        let ingest = self.layout.ingest_path(digest);
-        // We hold the digest's lock, so any file here is a dead writer's.
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&ingest)
-            .map_err(StoreError::io("creating", &ingest))?;
-        let paths = WriterPaths {
-            ingest,
-            blob: self.layout.blob_path(digest),
-            blobs_dir: self.layout.blobs_dir(digest.algorithm()),
-        };
-        let writer = BlobWriter::new(digest.clone(), expected_size, file, paths, Some(lock));
-        Ok(Some(Ingest::Writer(
-            writer.keeping_free(self.space.clone())?,
-        )))
+        under_lock(self, &lock_path, digest, expected_size, wait, |lock| {
+            let ingest = self.layout.ingest_path(digest);
+            // We hold the digest's lock, so any file here is a dead writer's.
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&ingest)
+                .map_err(StoreError::io("creating", &ingest))?;
+            let paths = WriterPaths {
+                ingest,
+                blob: self.layout.blob_path(digest),
+                blobs_dir: self.layout.blobs_dir(digest.algorithm()),
+            };
+            let writer = BlobWriter::new(digest.clone(), expected_size, file, paths, Some(lock));
+            writer.keeping_free(self.space.clone())
+        })
     }
 }
 
@@ -304,12 +280,8 @@ impl Ingester for LocalContent {
         digest: &Digest,
         expected_size: Option<u64>,
     ) -> Result<Ingest<BlobWriter>, StoreError> {
-        self.writer_with(digest, expected_size, Wait::Block)?
-            .ok_or_else(|| StoreError::Io {
-                action: "locking",
-                path: self.layout.digest_lock(digest),
-                source: io::Error::other("a blocking lock returned without the lock"),
-            })
+        let got = self.writer_with(digest, expected_size, Wait::Block)?;
+        waited(got, &self.layout.digest_lock(digest))
     }
 
     fn try_writer(
@@ -325,7 +297,7 @@ impl Ingester for LocalContent {
         digest: &Digest,
         expected_size: Option<u64>,
     ) -> Result<Ingest<BlobWriter>, StoreError> {
-        if let Some(size) = self.existing(digest, expected_size)? {
+        if let Some(size) = existing(self, digest, expected_size)? {
             return Ok(Ingest::Exists(size));
         }
         static NEXT: AtomicU64 = AtomicU64::new(0);

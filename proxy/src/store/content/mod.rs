@@ -16,11 +16,16 @@
 //!   leases: that is the job of the [`Store`](super::Store), which decides
 //!   what is garbage.
 //!
-//! [`LocalContent`] keeps blobs in a folder. Another backend (S3-compatible
-//! object storage) implements the same traits and must pass the same
-//! conformance suite (`proxy/tests/store_conformance.rs`).
+//! [`LocalContent`] keeps blobs in a folder. [`S3Content`] (`s3/`) keeps
+//! them in S3-compatible object storage (`--blob-store s3://…`) with the
+//! same semantics. Both pass the same conformance suite
+//! (`proxy/tests/store_conformance.rs`).
 
+mod any;
+mod digest_lock;
+mod hashing;
 mod local;
+pub mod s3;
 mod space;
 mod writer;
 
@@ -28,7 +33,9 @@ use std::io::Read;
 
 use shared::digest::Digest;
 
+pub use any::{Content, StoreWriter};
 pub use local::LocalContent;
+pub use s3::{S3Content, S3Writer};
 pub use space::MIN_FREE_SPACE;
 pub use writer::BlobWriter;
 
@@ -185,6 +192,24 @@ pub trait Manager {
 
     /// Every stored blob, sorted by digest.
     fn list(&self) -> Result<Vec<BlobInfo>, StoreError>;
+}
+
+/// The size of `digest` when `store` already holds it, checked against
+/// `expected_size` (a blob that is there counts as written; one of another
+/// size means the descriptor is wrong).
+pub(crate) fn existing<P: Provider + ?Sized>(
+    store: &P,
+    digest: &Digest,
+    expected_size: Option<u64>,
+) -> Result<Option<u64>, StoreError> {
+    match (store.info(digest)?, expected_size) {
+        (Some(size), Some(expected)) if expected != size => Err(StoreError::SizeMismatch {
+            digest: digest.clone(),
+            expected,
+            actual: size,
+        }),
+        (size, _) => Ok(size),
+    }
 }
 
 /// A complete content store: all three roles.

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use shared::digest::{Digest, Verifier, VerifyError};
 
 use super::ContentWriter;
+use super::hashing::{Hashing, Refusal};
 use super::space::{CHECK_EVERY, SpaceReserve};
 use crate::store::StoreError;
 use crate::store::lock::FileLock;
@@ -25,10 +26,8 @@ use crate::store::lock::FileLock;
 #[derive(Debug)]
 pub struct BlobWriter {
     digest: Digest,
-    verifier: Option<Verifier>,
-    /// The verifier was handed out ([`BlobWriter::detach_verifier`]): it
-    /// must come back at [`BlobWriter::commit_detached`].
-    detached: bool,
+    /// Hashed here, or by the caller ([`BlobWriter::detach_verifier`]).
+    hashing: Hashing,
     /// Bytes written to the ingest file.
     written: u64,
     file: Option<BufWriter<File>>,
@@ -59,8 +58,7 @@ impl BlobWriter {
         lock: Option<FileLock>,
     ) -> BlobWriter {
         BlobWriter {
-            verifier: Some(Verifier::new(digest.clone(), expected_size)),
-            detached: false,
+            hashing: Hashing::new(digest.clone(), expected_size),
             written: 0,
             digest,
             file: Some(BufWriter::with_capacity(64 * 1024, file)),
@@ -77,7 +75,7 @@ impl BlobWriter {
     /// The same writer, keeping `space`'s reserve free: checked now for
     /// the expected size, then every [`CHECK_EVERY`] bytes.
     pub(crate) fn keeping_free(mut self, space: SpaceReserve) -> Result<BlobWriter, StoreError> {
-        let expected = self.verifier.as_ref().and_then(Verifier::expected_size);
+        let expected = self.hashing.expected_size();
         space.check(expected.unwrap_or(0))?;
         self.space = Some((space, CHECK_EVERY));
         Ok(self)
@@ -102,6 +100,15 @@ impl BlobWriter {
         remove_quietly(&self.ingest_path);
     }
 
+    /// The error for what [`Hashing`] refused; a size mismatch spends
+    /// the writer.
+    fn refused(&mut self, refusal: Refusal) -> StoreError {
+        if refusal.spends_the_writer() {
+            self.fail();
+        }
+        refusal.error_or(self.spent())
+    }
+
     fn spent(&self) -> StoreError {
         StoreError::Io {
             action: "writing",
@@ -123,25 +130,16 @@ impl ContentWriter for BlobWriter {
             self.fail();
             return Err(e);
         }
-        let (Some(file), false) = (self.file.as_mut(), self.failed) else {
+        if self.file.is_none() || self.failed {
             return Err(self.spent());
-        };
-        match (self.verifier.as_mut(), self.detached) {
-            (Some(verifier), false) => {
-                if let Err(VerifyError::TooLarge { expected, seen, .. }) = verifier.update(bytes) {
-                    self.fail();
-                    return Err(StoreError::SizeMismatch {
-                        digest: self.digest.clone(),
-                        expected,
-                        actual: seen,
-                    });
-                }
-            }
-            // The caller hashes these very bytes; commit checks the counts.
-            (None, true) => {}
-            _ => return Err(self.spent()),
+        }
+        if let Err(refusal) = self.hashing.update(&self.digest, bytes) {
+            return Err(self.refused(refusal));
         }
         self.written += bytes.len() as u64;
+        let Some(file) = self.file.as_mut() else {
+            return Err(self.spent());
+        };
         if let Err(source) = file.write_all(bytes) {
             self.fail();
             return Err(StoreError::Io {
@@ -158,9 +156,9 @@ impl ContentWriter for BlobWriter {
     }
 
     fn commit(mut self) -> Result<u64, StoreError> {
-        match (self.verifier.take(), self.detached) {
-            (Some(verifier), false) => self.finish(verifier),
-            _ => Err(self.spent()),
+        match self.hashing.take() {
+            Some(verifier) => self.finish(verifier),
+            None => Err(self.spent()),
         }
     }
 }
@@ -174,28 +172,20 @@ impl BlobWriter {
     /// exactly as many bytes as were written, then its digest. `None` once
     /// anything was written, or if it was detached already.
     pub fn detach_verifier(&mut self) -> Option<Verifier> {
-        if self.written > 0 || self.detached || self.failed {
-            return None;
-        }
-        self.detached = true;
-        self.verifier.take()
+        self.hashing.detach(self.written == 0 && !self.failed)
     }
 
     /// [`ContentWriter::commit`] for a writer whose verifier was detached:
     /// `verifier` must have seen exactly the bytes written (size, then
     /// digest, are checked) before anything becomes visible.
     pub fn commit_detached(mut self, verifier: Verifier) -> Result<u64, StoreError> {
-        if !self.detached || self.failed {
+        if self.failed {
             return Err(self.spent());
         }
-        if verifier.expected() != &self.digest || verifier.bytes_seen() != self.written {
-            return Err(StoreError::SizeMismatch {
-                digest: self.digest.clone(),
-                expected: self.written,
-                actual: verifier.bytes_seen(),
-            });
+        match self.hashing.returned(&self.digest, self.written, &verifier) {
+            Ok(()) => self.finish(verifier),
+            Err(refusal) => Err(self.refused(refusal)),
         }
-        self.finish(verifier)
     }
 
     /// Checks `verifier`'s verdict, then makes the ingest file durable and
@@ -315,7 +305,7 @@ impl BlobWriter {
     /// bytes to its client once they verify, then [`ContentWriter::commit`]
     /// (which checks again) makes them durable.
     pub fn check(&self) -> Result<u64, StoreError> {
-        match (&self.verifier, self.failed) {
+        match (self.hashing.current(), self.failed) {
             (Some(verifier), false) => verdict(&self.digest, verifier.clone()),
             _ => Err(StoreError::Io {
                 action: "checking",
