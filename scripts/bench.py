@@ -128,12 +128,17 @@ def podman_pull(d, ref):
 def pull_rows(rows, host, ref, blobs, total):
     s_times, s_rss, k_times, k_rss, p_times, floor = [], [], [], [], [], []
     for i in range(RUNS):
+        # Each arm starts with the previous one's writes on disk, so none
+        # pays for another's writeback (podman's unpacked tree is large).
+        subprocess.run(["sync"], check=True)
         with tempfile.TemporaryDirectory() as d:
             t, r = timed([STRATA, "--store", os.path.join(d, "s"), "pull", "-q", "--insecure-registry", host, ref])
             s_times.append(t); s_rss.append(r)
+        subprocess.run(["sync"], check=True)
         with tempfile.TemporaryDirectory() as d:
             t, r = timed(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", f"oci:{d}/o:latest"])
             k_times.append(t); k_rss.append(r)
+        subprocess.run(["sync"], check=True)
         with tempfile.TemporaryDirectory() as d:
             t, _ = podman_pull(d, ref)
             p_times.append(t)
