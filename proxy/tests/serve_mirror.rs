@@ -207,7 +207,8 @@ insecure = true
 /// Docker's `registry-mirrors` (dockerd from Debian's `docker.io`), in a
 /// network namespace of its own (`mirror_docker/run.sh`): `docker pull
 /// redis` gets the digest that was pushed, through strata, which records
-/// the image.
+/// the image; then `strata save` → `docker load` and `docker save` →
+/// `strata load` keep its ID.
 #[test]
 fn docker_pulls_through_strata_as_its_registry_mirror() {
     let fixture = test_support::fixtures::get("library/redis:latest").expect("fixture");
@@ -228,4 +229,10 @@ fn docker_pulls_through_strata_as_its_registry_mirror() {
     let pushed = field("pushed=");
     assert_eq!(field("docker="), format!("redis@{pushed}"), "{out}");
     assert!(out.contains(&format!("redis:latest {pushed}")), "{out}");
+    // The archives both ways keep the image ID: docker loads what strata
+    // saved, and strata loads what docker saved.
+    let id = field("strata_id=");
+    assert!(id.starts_with("sha256:"), "{out}");
+    assert_eq!(field("docker_loaded_id="), id, "{out}");
+    assert_eq!(field("strata_loaded="), id, "{out}");
 }

@@ -10,7 +10,11 @@
 # (STRATA_HUB_REGISTRY), skopeo pushes the fixture to it as library/redis,
 # strata serves /v2, and a dockerd of its own (vfs, no bridge, no
 # iptables) with strata as its mirror runs `docker pull redis`.
-# Prints `pushed=DIGEST`, `docker=REPO_DIGEST` and strata's image list.
+# Then the archives both ways: `strata save` → `docker load`, and
+# `docker save` → `strata load` (into a fresh store).
+# Prints `pushed=DIGEST`, `docker=REPO_DIGEST`, strata's image list,
+# `strata_id=`, `docker_loaded_id=`, and `strata_loaded=` with the ID
+# strata gives what `docker save` wrote.
 set -euo pipefail
 strata=$1 layout=$2 work=$3
 
@@ -75,3 +79,14 @@ docker pull -q redis
 echo "docker=$(docker image inspect --format '{{index .RepoDigests 0}}' redis)"
 echo "strata images:"
 "$strata" --store "$work/store" images --digests --format '{{.Repository}}:{{.Tag}} {{.Digest}}'
+
+# strata's archive into docker, docker's into strata.
+strata_id=$("$strata" --store "$work/store" images -q --no-trunc redis:latest)
+echo "strata_id=$strata_id"
+"$strata" --store "$work/store" save -o "$work/strata.tar" redis:latest
+docker rmi -f redis > /dev/null
+docker load -q -i "$work/strata.tar" >&2
+echo "docker_loaded_id=$(docker image inspect --format '{{.Id}}' redis:latest)"
+docker save -o "$work/docker.tar" redis:latest
+"$strata" --store "$work/loaded" load -i "$work/docker.tar" >&2
+echo "strata_loaded=$("$strata" --store "$work/loaded" images -q --no-trunc redis:latest)"
