@@ -20,7 +20,7 @@ use test_support::fixtures::layout::Layout;
 use test_support::fixtures::{Fixture, Format};
 use test_support::podman::Podman;
 use test_support::strata::StrataOptions;
-use test_support::{Auth, Registry, eventually, fixtures, run};
+use test_support::{Auth, Registry, eventually, fixtures};
 
 const FIXTURES: [&str; 4] = [
     "library/alpine:latest",
@@ -246,14 +246,7 @@ fn serve_learns_the_sizes_of_images_cached_through_v2() {
         .start()
         .expect("strata serve");
     let out = tempfile::tempdir().expect("tmp");
-    run(Command::new("skopeo")
-        .args(["copy", "--quiet", "--src-tls-verify=false"])
-        .arg(format!(
-            "docker://{}/{}/library/redis:latest",
-            server.host(),
-            registry.host().replace(':', "_")
-        ))
-        .arg(format!("dir:{}", out.path().display())));
+    server.skopeo_copy(&registry.host(), "library/redis:latest", out.path());
     let sizes = || {
         let output = Command::new(env!("CARGO_BIN_EXE_strata"))
             .args(["--store", &server.store().display().to_string()])

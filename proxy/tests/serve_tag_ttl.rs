@@ -7,25 +7,16 @@
 //! - Within the tag's TTL (default 5 minutes), a warm pull does not ask
 //!   the upstream at all.
 
-use std::process::Command;
-
 use test_support::faulty::FaultyRegistry;
 use test_support::strata::StrataOptions;
-use test_support::{Auth, Registry, StrataServer, fixtures, run};
+use test_support::{Auth, Registry, StrataServer, fixtures};
 
 /// Copies `reference` through strata with skopeo; the requests the
 /// upstream received meanwhile.
 fn pull_counting(upstream: &FaultyRegistry, server: &StrataServer) -> Vec<String> {
     let before = upstream.requests().len();
     let out = tempfile::tempdir().expect("tmp");
-    run(Command::new("skopeo")
-        .args(["copy", "--quiet", "--src-tls-verify=false"])
-        .arg(format!(
-            "docker://{}/{}/library/redis:latest",
-            server.host(),
-            upstream.host().replace(':', "_")
-        ))
-        .arg(format!("dir:{}", out.path().display())));
+    server.skopeo_copy(&upstream.host(), "library/redis:latest", out.path());
     upstream.requests()[before..].to_vec()
 }
 

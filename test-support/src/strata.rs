@@ -240,6 +240,23 @@ impl StrataServer {
         self.addr.to_string()
     }
 
+    /// `skopeo copy` of `path` (`repo:tag`) on the registry at
+    /// `upstream_host`, pulled through this server's `/v2` (the host
+    /// written as strata's path segment, `127.0.0.1_PORT`), into the
+    /// `dir:` layout `dest`.
+    pub fn skopeo_copy(&self, upstream_host: &str, path: &str, dest: &std::path::Path) {
+        crate::run(
+            std::process::Command::new("skopeo")
+                .args(["copy", "--quiet", "--src-tls-verify=false"])
+                .arg(format!(
+                    "docker://{}/{}/{path}",
+                    self.host(),
+                    upstream_host.replace(':', "_")
+                ))
+                .arg(format!("dir:{}", dest.display())),
+        );
+    }
+
     /// The socket address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
