@@ -44,6 +44,9 @@ pub struct V2Settings {
     /// How long a tag the upstream confirmed is served without asking it
     /// again (`--tag-ttl`).
     pub tag_ttl: std::time::Duration,
+    /// Answer a warm blob's `GET` with a `307` to a presigned URL in the
+    /// S3 bucket (`--redirect-blobs`, `registry_v2/redirect.rs`).
+    pub redirect_blobs: bool,
 }
 
 impl Default for V2Settings {
@@ -52,6 +55,7 @@ impl Default for V2Settings {
             max_blob_size: crate::serve::registry_v2::limits::MAX_BLOB_SIZE,
             mirror_default: shared::reference::DEFAULT_DOMAIN.to_owned(),
             tag_ttl: crate::serve::registry_v2::fresh_tags::TAG_TTL,
+            redirect_blobs: false,
         }
     }
 }

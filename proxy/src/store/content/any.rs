@@ -92,6 +92,19 @@ impl Content {
         }
     }
 
+    /// A URL that `GET`s the blob without credentials for `expires`
+    /// ([`S3Content::presigned_get`]); `None` for the local folder.
+    pub fn presigned_get(
+        &self,
+        digest: &Digest,
+        expires: std::time::Duration,
+    ) -> Result<Option<url::Url>, StoreError> {
+        match self {
+            Content::Local(_) => Ok(None),
+            Content::S3(s3) => s3.presigned_get(digest, expires).map(Some),
+        }
+    }
+
     /// Removes what writers killed mid-write left behind; returns it.
     pub fn remove_stale_ingest(&self) -> Result<Vec<PathBuf>, StoreError> {
         match self {

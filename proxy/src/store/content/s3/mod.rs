@@ -16,6 +16,8 @@
 //!   on one machine never upload a blob twice. Across machines a second
 //!   upload can happen and is harmless (the first verified commit wins);
 //!   a shared lock (PostgreSQL, issue #17) would prevent it.
+//! - Presigned GET URLs (`strata serve --redirect-blobs`), pointing at
+//!   the configured endpoint only: `presign.rs`.
 //! - Sync over async: `bridge.rs` (a private runtime; never call from an
 //!   async task's thread).
 //!
@@ -47,6 +49,7 @@
 mod bridge;
 mod bucket;
 mod config;
+mod presign;
 mod reader;
 mod writer;
 
