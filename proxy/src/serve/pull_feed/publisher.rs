@@ -10,7 +10,7 @@
 //! see a wrong one. Numbering a pull is tried twice (a connection that
 //! went stale, then a fresh one) and otherwise fails the request.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use postgres::{Client, Config, NoTls};
 use tokio::sync::oneshot;
@@ -52,10 +52,7 @@ pub fn spawn(config: Config, name: String) -> std::io::Result<SyncSender<Command
 /// Hands `command` to the thread without waiting; `false` if the queue is
 /// full or the thread is gone.
 pub fn offer(tx: &SyncSender<Command>, command: Command) -> bool {
-    match tx.try_send(command) {
-        Ok(()) => true,
-        Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
-    }
+    tx.try_send(command).is_ok()
 }
 
 fn run(rx: &Receiver<Command>, connection: &mut Connection) {
@@ -116,7 +113,7 @@ impl Connection {
             if attempt > 0 {
                 std::thread::sleep(self.backoff.next_wait());
             }
-            let client = match self.client.take() {
+            let mut client = match self.client.take() {
                 Some(client) if !client.is_closed() => client,
                 _ => match connect(&self.config) {
                     Ok(client) => client,
@@ -126,7 +123,6 @@ impl Connection {
                     }
                 },
             };
-            let mut client = client;
             match work(&mut client) {
                 Ok(value) => {
                     self.client = Some(client);
