@@ -148,6 +148,11 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         .with_local_names_only(!args.private)
         .with_allowed_hosts(args.allow_hosts.clone());
     init_tracing();
+    // Pulls seen from every replica on the database (#17); blocks, so before the runtime.
+    let shared_pulls = match &store_args.database {
+        Some(url) => Some(serve::Pulls::shared(url).map_err(|e| e.to_string())?),
+        None => None,
+    };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
@@ -173,6 +178,9 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         }
         if let Some(policy) = retain {
             state = state.with_retention(policy);
+        }
+        if let Some(pulls) = shared_pulls {
+            state = state.with_pulls(pulls);
         }
         let _retention = retain.map(|policy| {
             serve::retention::spawn(

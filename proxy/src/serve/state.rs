@@ -137,6 +137,17 @@ impl AppState {
         }
     }
 
+    /// Pulls kept in `pulls` instead of this process alone: shared with
+    /// the other replicas ([`Pulls::shared`]).
+    pub fn with_pulls(self, pulls: Pulls) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self {
+                inner: Arc::new(Inner { pulls, ..inner }),
+            },
+            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
+        }
+    }
+
     /// The retention policy `strata serve --retain` runs, for the cache
     /// page's preview.
     pub fn with_retention(self, policy: shared::retention::RetentionPolicy) -> Self {
