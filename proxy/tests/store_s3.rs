@@ -233,3 +233,59 @@ fn wrong_credentials_and_endpoints_say_what_to_check() {
         assert!(!message.contains("wrong"), "{case}: no secret in {message}");
     }
 }
+
+/// A blob declared larger than one copy may take (5 GiB on AWS; 12 MiB
+/// here) goes up to its own key, invisible until verified: no copy, no
+/// ingest object, and a mismatch leaves nothing.
+#[test]
+fn a_blob_too_large_to_copy_is_uploaded_to_its_own_key_and_completed_once_verified() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = s3_support::open(dir.path()).with_copy_limit(12 << 20);
+    let bytes = content(9, 20 << 20);
+    let digest = Digest::sha256_of(&bytes);
+
+    let mut bad = bytes.clone();
+    bad[1 << 20] ^= 1;
+    let mut writer = beside(&store, &digest, bad.len());
+    write_all(&mut writer, &bad);
+    assert_eq!(writer.parts_uploaded(), 2);
+    assert!(matches!(
+        writer.commit(),
+        Err(StoreError::DigestMismatch { .. })
+    ));
+    assert_empty(&store, "a mismatching direct upload");
+
+    let mut writer = beside(&store, &digest, bytes.len());
+    write_all(&mut writer, &bytes);
+    assert_eq!(writer.parts_uploaded(), 2, "two 8 MiB parts went up");
+    assert_empty(&store, "uploaded, not yet verified");
+    assert_eq!(writer.commit().expect("commit"), bytes.len() as u64);
+    assert_eq!(store.info(&digest).expect("info"), Some(20 << 20));
+    assert!(
+        store.ingest_objects().expect("ingest").is_empty(),
+        "nothing was copied from ingest/"
+    );
+    let mut back = Vec::new();
+    store
+        .open(&digest)
+        .expect("open")
+        .reader
+        .read_to_end(&mut back)
+        .expect("read");
+    assert_eq!(Digest::sha256_of(&back), digest);
+
+    // Below the limit, the usual way: through ingest/ and a copy.
+    let small = content(10, 10 << 20);
+    let mut writer = beside(&store, &Digest::sha256_of(&small), small.len());
+    write_all(&mut writer, &small);
+    assert_eq!(
+        store.ingest_objects().expect("ingest").len(),
+        0,
+        "an upload in progress is not an object yet"
+    );
+    writer.commit().expect("commit");
+    assert_eq!(
+        store.info(&Digest::sha256_of(&small)).expect("info"),
+        Some(10 << 20)
+    );
+}

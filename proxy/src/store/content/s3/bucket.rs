@@ -30,7 +30,13 @@ pub(crate) struct Bucket {
     pub(crate) endpoint: String,
     pub(crate) bucket: String,
     prefix: String,
+    /// Blobs declared larger than this are uploaded straight to their
+    /// final key (see `writer.rs`): [`COPY_MAX`], or less in tests.
+    pub(crate) copy_limit: u64,
 }
+
+/// The largest object one `CopyObject` copies (AWS's limit: 5 GiB).
+pub const COPY_MAX: u64 = 5 << 30;
 
 impl Bucket {
     pub(crate) fn connect(config: &S3Config) -> Result<Bucket, StoreError> {
@@ -79,6 +85,7 @@ impl Bucket {
             }),
             bucket: config.location.bucket().to_owned(),
             prefix: config.location.prefix().to_owned(),
+            copy_limit: COPY_MAX,
         })
     }
 

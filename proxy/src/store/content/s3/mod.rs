@@ -37,7 +37,10 @@
 //!   bytes: still only verified content under `blobs/`, one object. One
 //!   that refuses the header gets check-then-write, with the same outcome.
 //!   SeaweedFS 4.48 honours it on PutObject and CopyObject (`412`).
-//! - The publishing copy is one `CopyObject`: AWS limits it to 5 GiB.
+//! - The publishing copy is one `CopyObject`, which AWS limits to 5 GiB:
+//!   a blob declared larger is uploaded to its final key instead, and
+//!   completed only once verified (`writer.rs`). One whose size nobody
+//!   declared and that turns out larger cannot be published on AWS.
 //! - An upload abandoned by a killed process stays as an incomplete
 //!   multipart upload (invisible, never listed); a bucket lifecycle rule
 //!   (`AbortIncompleteMultipartUpload`) removes it. A finished upload
@@ -61,6 +64,7 @@ use futures_util::TryStreamExt;
 use object_store::{GetOptions, GetRange, ObjectStore};
 use shared::digest::Digest;
 
+pub use bucket::COPY_MAX;
 pub use config::{BlobStoreUrl, InvalidBlobStore, MissingCredential, S3Config};
 pub use writer::{PART_SIZE, S3Writer};
 
@@ -118,6 +122,14 @@ impl S3Content {
         self.shared
             .as_ref()
             .and_then(|shared| shared_progress(shared, digest))
+    }
+
+    /// The same store, uploading blobs declared larger than `bytes`
+    /// straight to their final key instead of copying them there (default
+    /// [`COPY_MAX`], AWS's limit for one copy; smaller in tests).
+    pub fn with_copy_limit(mut self, bytes: u64) -> S3Content {
+        self.bucket.copy_limit = bytes;
+        self
     }
 
     /// `s3://bucket/key` of the blob (whether or not it is there).

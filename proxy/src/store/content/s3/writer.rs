@@ -10,7 +10,15 @@
 //!     `blobs/<algorithm>/<hex>` with `If-None-Match: *`;
 //!   - a larger one's upload is completed (the ingest object appears),
 //!     copied server-side to `blobs/<algorithm>/<hex>` with
-//!     `If-None-Match: *`, and the ingest object is deleted.
+//!     `If-None-Match: *`, and the ingest object is deleted;
+//!   - a blob declared larger than one `CopyObject` may copy (5 GiB on
+//!     AWS, [`super::bucket::COPY_MAX`]) is uploaded to
+//!     `blobs/<algorithm>/<hex>` itself instead: a multipart upload is
+//!     invisible until completed, and it is completed only now, so no
+//!     reader sees unverified bytes there either. Completing has no
+//!     `If-None-Match`; a second writer of the same digest rewrites the
+//!     same verified bytes. A blob of unknown size larger than that limit
+//!     cannot be published on AWS: the copy fails, and the write with it.
 //!
 //!   Either way a blob that is already there (the conditional request's
 //!   `412`, or a size check) is success: commits are idempotent, and a
@@ -48,7 +56,10 @@ pub struct S3Writer {
     part: Vec<u8>,
     /// The multipart upload, from the first full part until completed.
     upload: Option<Box<dyn MultipartUpload>>,
+    /// Where the parts go: an `ingest/` key, or the blob's own key for a
+    /// blob too large to copy (`direct`).
     ingest: Key,
+    direct: bool,
     parts: usize,
     peak_buffered: usize,
     failed: bool,
@@ -73,9 +84,14 @@ impl S3Writer {
         expected_size: Option<u64>,
         lock: Option<DigestLock>,
     ) -> S3Writer {
+        let direct = expected_size.is_some_and(|size| size > bucket.copy_limit);
         S3Writer {
             hashing: Hashing::new(digest.clone(), expected_size),
-            ingest: bucket.ingest_key(&digest),
+            ingest: match direct {
+                true => bucket.blob_key(&digest),
+                false => bucket.ingest_key(&digest),
+            },
+            direct,
             digest,
             bucket,
             written: 0,
@@ -184,6 +200,10 @@ impl S3Writer {
         if let Err(e) = bucket.bridge.block_on(upload.complete()) {
             self.upload = Some(upload);
             return Err(bucket.error("completing the upload to", &self.ingest)(e));
+        }
+        if self.direct {
+            // Completed under its own key, verified: published.
+            return Ok(size);
         }
         let copied = bucket
             .bridge
