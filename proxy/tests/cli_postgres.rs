@@ -117,3 +117,54 @@ fn a_database_that_does_not_answer_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// `sslmode=require`: TLS, and the server's certificate must verify
+/// against the public roots or `PGSSLROOTCERT`; the server here takes TLS
+/// only, with a certificate from a CA of the test's own.
+#[test]
+fn sslmode_require_talks_tls_and_verifies_the_server() {
+    let postgres = Postgres::start_tls().expect("PostgreSQL with TLS");
+    let url = postgres.create_database("tls").expect("database");
+    let ca = postgres.ca_file().expect("the test CA");
+    let registry = Registry::start(Auth::Open).expect("registry");
+    let cli = Cli::new(BIN, &[&registry]);
+    let images = |url: &str, root: Option<&std::path::Path>| {
+        let mut command = cli.command(&[]);
+        command.env_remove("PGSSLROOTCERT");
+        if let Some(root) = root {
+            command.env("PGSSLROOTCERT", root);
+        }
+        let output = command
+            .args(["--database", url, "images", "-q"])
+            .output()
+            .expect("strata images");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let require = format!("{url}?sslmode=require");
+
+    let (ok, stderr) = images(&require, Some(ca));
+    assert!(ok, "TLS with the CA trusted: {stderr}");
+    let tables = postgres
+        .psql("tls", "SELECT count(*) FROM schema_version")
+        .expect("psql");
+    assert_eq!(tables, "3", "strata migrated the database over TLS");
+
+    let (ok, stderr) = images(&require, None);
+    assert!(!ok, "an unknown CA is refused");
+    assert!(stderr.contains("PGSSLROOTCERT"), "{stderr}");
+
+    let (ok, stderr) = images(&format!("{url}?sslmode=disable"), Some(ca));
+    assert!(!ok, "the server takes TLS only");
+    assert!(stderr.contains("pg_hba.conf"), "{stderr}");
+
+    let missing = postgres.dir().join("no-such-ca.pem");
+    let (ok, stderr) = images(&require, Some(&missing));
+    assert!(!ok);
+    assert!(
+        stderr.contains("PGSSLROOTCERT") && stderr.contains("no-such-ca.pem"),
+        "{stderr}"
+    );
+}

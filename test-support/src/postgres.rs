@@ -34,6 +34,8 @@ pub struct Postgres {
     pg_ctl: PathBuf,
     psql: PathBuf,
     run_as: Option<&'static str>,
+    /// The CA that signed the server's certificate, when it takes TLS.
+    ca: Option<PathBuf>,
     // Last: removed after the server stopped.
     dir: tempfile::TempDir,
 }
@@ -45,6 +47,23 @@ impl Postgres {
     /// Runs `initdb` and starts the server; returns once it accepts
     /// connections.
     pub fn start() -> crate::Result<Self> {
+        Self::start_with(false)
+    }
+
+    /// As [`Postgres::start`], but the server takes only TLS connections
+    /// over TCP (`hostssl`), with a certificate for `127.0.0.1` signed by a
+    /// CA of the test's own ([`Postgres::ca_file`]), made with `openssl`.
+    pub fn start_tls() -> crate::Result<Self> {
+        Self::start_with(true)
+    }
+
+    /// The PEM file of the CA that signed the server's certificate (TLS
+    /// servers only).
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca.as_deref()
+    }
+
+    fn start_with(tls: bool) -> crate::Result<Self> {
         let initdb = tool("initdb")?;
         let pg_ctl = tool("pg_ctl")?;
         let psql = tool("psql")?;
@@ -61,11 +80,33 @@ impl Postgres {
             .arg("--no-instructions");
         run(init, "initdb")?;
         let port = free_port()?;
-        let options = format!(
+        let mut options = format!(
             "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             dir.path().display()
         );
+        let ca = match tls {
+            true => {
+                let (ca, cert, key) = make_certificates(dir.path())?;
+                if let Some(user) = run_as {
+                    // The server reads its key only if it owns it.
+                    for path in [cert.parent().unwrap_or(dir.path()), &cert, &key] {
+                        hand_over(path, user)?;
+                    }
+                }
+                std::fs::write(
+                    data.join("pg_hba.conf"),
+                    "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+                )?;
+                options.push_str(&format!(
+                    " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                    cert.display(),
+                    key.display()
+                ));
+                Some(ca)
+            }
+            false => None,
+        };
         let mut start = as_user(run_as, &pg_ctl);
         start
             .arg("-D")
@@ -82,6 +123,7 @@ impl Postgres {
             pg_ctl,
             psql,
             run_as,
+            ca,
             dir,
         };
         server.watch()?;
@@ -193,6 +235,82 @@ impl Drop for Postgres {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// A CA, and a server certificate for `127.0.0.1` it signed, in `dir/tls`
+/// (ECDSA P-256, valid two days): the CA's, the server's and its key's
+/// paths.
+fn make_certificates(dir: &Path) -> crate::Result<(PathBuf, PathBuf, PathBuf)> {
+    let tls = dir.join("tls");
+    std::fs::create_dir_all(&tls)?;
+    let openssl = |args: &[&str]| -> crate::Result<()> {
+        let mut command = Command::new("openssl");
+        command.current_dir(&tls).args(args);
+        run(command, "openssl")
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"],
+            &key[..],
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=strata test CA",
+            ],
+        ]
+        .concat(),
+    )?;
+    openssl(
+        &[
+            &["req"],
+            &key[..],
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat(),
+    )?;
+    std::fs::write(
+        tls.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ])?;
+    let key = tls.join("server.key");
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok((tls.join("ca.pem"), tls.join("server.pem"), key))
 }
 
 /// Where `name` is: PostgreSQL 15's folder, `/usr/local/bin`, or `PATH`.

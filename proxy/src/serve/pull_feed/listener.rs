@@ -15,11 +15,13 @@
 use std::time::{Duration, Instant};
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 
 use super::FeedError;
 use super::backoff::Backoff;
 use super::message::{FeedMessage, Origin};
+use crate::store::StoreError;
+use crate::store::metadata::connect_postgres as connect;
 
 /// How long one wait for a notification lasts.
 const POLL: Duration = Duration::from_secs(1);
@@ -81,8 +83,8 @@ pub fn spawn(
     }
 }
 
-fn listen(config: &Config) -> Result<Client, postgres::Error> {
-    let mut client = config.connect(NoTls)?;
+fn listen(config: &Config) -> Result<Client, StoreError> {
+    let mut client = connect(config, "the pulls' database")?;
     client.batch_execute(&format!("LISTEN {}", super::CHANNEL))?;
     Ok(client)
 }

@@ -12,11 +12,13 @@
 
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 use tokio::sync::oneshot;
 
 use super::backoff::Backoff;
 use super::message::FeedMessage;
+use crate::store::StoreError;
+use crate::store::metadata::connect_postgres;
 
 /// The sequence pull ids come from when replicas share a database: each
 /// id is handed out once, to one replica, and never again.
@@ -137,8 +139,8 @@ impl Connection {
 }
 
 /// A new connection, with [`SEQUENCE`] created if it is not there yet.
-fn connect(config: &Config) -> Result<Client, postgres::Error> {
-    let mut client = config.connect(NoTls)?;
+fn connect(config: &Config) -> Result<Client, StoreError> {
+    let mut client = connect_postgres(config, "the pulls' database")?;
     let start = super::clock_ids_start();
     let mut tx = client.transaction()?;
     // Two replicas starting at once: one creates, the other waits and finds it.

@@ -51,8 +51,11 @@ use shared::reference::{Tag, TagOrDigest};
 use time::{Duration, OffsetDateTime};
 
 pub use named::{Named, RepoName};
-pub(crate) use postgres::DbWorker;
-pub use postgres::{DatabaseUrl, PostgresMetadata, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION};
+pub use postgres::{
+    DatabaseUrl, PostgresMetadata, ROOT_CERT_ENV as POSTGRES_ROOT_CERT_ENV,
+    SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION,
+};
+pub(crate) use postgres::{DbWorker, connect as connect_postgres};
 pub use sqlite::SqliteMetadata;
 pub use values::{
     BlobUse, Generation, ImageState, ImageTotals, LeaseRecord, PinRecord, RecordOutcome, Removal,

@@ -9,7 +9,8 @@
 //! drives itself on a private current-thread runtime; calling it from an
 //! async task's own thread would panic, which is the same rule the store
 //! already states. A small pool ([`pool`]) keeps a few idle connections.
-//! Connections are plain TCP (or a unix socket): no TLS.
+//! Connections are plain TCP (or a unix socket), or TLS with
+//! `sslmode=require`, the server's certificate verified (`tls.rs`).
 //!
 //! # Transactions
 //! Every method is one transaction. Reads run in `REPEATABLE READ READ
@@ -30,7 +31,7 @@
 //!
 //! | file | what |
 //! | --- | --- |
-//! | `url.rs`, `pool.rs`, `db.rs` | the URL (password redacted), connections, a transaction in progress |
+//! | `url.rs`, `pool.rs`, `db.rs`, `tls.rs` | the URL (password redacted), connections (TLS or not), a transaction in progress |
 //! | `advisory.rs`, `worker.rs` | the shared locks and writers' progress, on a connection of their own on a thread of its own |
 //! | `schema.rs` | the tables, versioned migrations, refusing a newer schema |
 //! | `columns.rs` | column ↔ digests, times, platforms, names |
@@ -58,6 +59,7 @@ mod references;
 mod referrer_lists;
 mod removal;
 mod schema;
+mod tls;
 mod unpacked;
 mod url;
 mod waiting;
@@ -75,6 +77,8 @@ use super::{Generation, Metadata};
 use crate::store::StoreError;
 
 pub use schema::VERSION as SCHEMA_VERSION;
+pub use tls::ROOT_CERT_ENV;
+pub(crate) use tls::connect;
 pub use url::DatabaseUrl;
 pub(crate) use worker::DbWorker;
 

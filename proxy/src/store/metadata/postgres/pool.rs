@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 
 use super::url::redact;
 use crate::store::StoreError;
@@ -59,12 +59,7 @@ impl Pool {
             .pop();
         let client = match idle {
             Some(client) if !client.is_closed() => client,
-            _ => self
-                .config
-                .connect(NoTls)
-                .map_err(|e| StoreError::Database {
-                    source: format!("cannot connect to {}: {e}", self.name).into(),
-                })?,
+            _ => super::tls::connect(&self.config, &self.name)?,
         };
         Ok(Pooled {
             pool: self,

@@ -13,7 +13,7 @@ use std::sync::mpsc::{Sender, sync_channel};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 
 use super::pool::parse_url;
 use super::url::redact;
@@ -142,12 +142,7 @@ impl Connection {
         let client = match &mut self.client {
             Some(client) => client,
             None => {
-                let client = self
-                    .config
-                    .connect(NoTls)
-                    .map_err(|e| StoreError::Database {
-                        source: format!("cannot connect to {}: {e}", self.name).into(),
-                    })?;
+                let client = super::tls::connect(&self.config, &self.name)?;
                 self.client.insert(client)
             }
         };
