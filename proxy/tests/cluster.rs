@@ -222,48 +222,53 @@ fn gc_on_another_replica_deletes_nothing_a_pull_in_flight_holds() {
     let image = large_image();
     let blobs = blobs_of(image);
     let (slow, size) = blobs.last().expect("layers").clone();
-    // About six seconds for the last layer: the pull is in flight while
+    // About 30 seconds for the last layer: the pull is in flight while
     // replica C collects.
-    let cluster = Cluster::start("cluster-gc", vec![Fault::SlowBlob(slow.clone(), size / 6)]);
+    let cluster = Cluster::start("cluster-gc", vec![Fault::SlowBlob(slow.clone(), size / 30)]);
     let pushed = cluster.push(image);
     let a = cluster.replica();
-    let pulled = tempfile::tempdir().expect("tmp");
 
-    std::thread::scope(|scope| {
-        let pull = scope.spawn(|| {
-            a.skopeo_copy(
-                cluster.upstream_host(),
-                &format!("{}:latest", image.repo),
-                pulled.path(),
-            );
-        });
-        // The manifest, the config and the fast layers are in the bucket,
-        // and the slow layer is on its way.
-        let before: Vec<String> = std::iter::once(pushed.digest.clone())
+    runtime().block_on(async {
+        // A client pulls through A as docker would: the manifest by tag,
+        // then the config and the layers, the slow one last.
+        let manifest = get(&manifest_url(&a, &cluster, image.repo, "latest")).await;
+        assert_eq!(sha256(manifest.bytes()), pushed.digest);
+        for (digest, _) in blobs.iter().filter(|(d, _)| *d != slow) {
+            let got = get(&blob_url(&a, &cluster, image.repo, digest)).await;
+            assert_eq!(sha256(got.bytes()), *digest);
+        }
+        let last = tokio::spawn(get_owned(blob_url(&a, &cluster, image.repo, &slow)));
+        let arrived: Vec<String> = std::iter::once(pushed.digest.clone())
             .chain(blobs.iter().map(|(d, _)| d.clone()).filter(|d| *d != slow))
             .collect();
-        eventually(SETTLE, "the pull half done", || {
-            let stored = cluster.bucket_blobs();
-            let done = before.iter().all(|d| stored.contains(d));
+        let stored = test_support::eventually_async(SETTLE, "the pull half done", async || {
+            let stored = tokio::task::block_in_place(|| cluster.bucket_blobs());
+            let done = arrived.iter().all(|d| stored.contains(d));
             (done && cluster.upstream_blob_gets(&slow) > 0)
-                .then_some(())
+                .then_some(stored.clone())
                 .ok_or(stored)
-        });
+        })
+        .await;
+        assert!(
+            !stored.contains(&slow),
+            "the slow layer arrived before gc could run: nothing would be checked"
+        );
 
-        let collected = cluster.strata_ok(&["gc"]);
-        for digest in &before {
+        let collected = tokio::task::block_in_place(|| cluster.strata_ok(&["gc"]));
+        for digest in &arrived {
             assert!(
                 !collected.contains(digest.trim_start_matches("sha256:")),
                 "gc deleted {digest}, which A's pull holds:\n{collected}"
             );
         }
-        let stored = cluster.bucket_blobs();
-        for digest in &before {
+        let stored = tokio::task::block_in_place(|| cluster.bucket_blobs());
+        for digest in &arrived {
             assert!(stored.contains(digest), "{digest} is gone from the bucket");
         }
-        pull.join().expect("A's pull completes");
+        let last = last.await.expect("join");
+        assert_eq!(last.status, StatusCode::OK);
+        assert_eq!(sha256(last.bytes()), slow, "A's pull completes");
     });
-    dir_layout_verifies(pulled.path(), &blobs).expect("what A served");
     let name = format!("{}/{}:latest", cluster.upstream_host(), image.repo);
     images_listing(&cluster, &[name]);
     cluster.assert_fsck_passes();

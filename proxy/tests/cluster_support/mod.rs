@@ -175,7 +175,7 @@ impl Cluster {
     /// Asserts that `strata fsck` finds nothing wrong.
     pub fn assert_fsck_passes(&self) {
         let fsck = self.strata_ok(&["fsck"]);
-        assert!(fsck.trim_end().ends_with(" 0 problems"), "{fsck}");
+        assert!(fsck.contains(" 0 problems"), "{fsck}");
     }
 
     fn command(&self) -> Command {
