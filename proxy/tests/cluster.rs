@@ -23,6 +23,9 @@ use test_support::{eventually, fixtures};
 #[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
 
+#[expect(dead_code, reason = "each test file uses its own part of these")]
+mod s3_support;
+
 mod cluster_support;
 
 use cluster_support::{Cluster, blobs_of, dir_layout_verifies, large_image, requests_read_by};

@@ -14,8 +14,6 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use strata::store::content::s3::S3Config;
-use strata::store::{Manager, S3Content};
 use test_support::cli::Cli;
 use test_support::faulty::{Fault, FaultyRegistry};
 use test_support::fixtures::Fixture;
@@ -25,6 +23,7 @@ use test_support::s3::{ACCESS_KEY, REGION, S3, SECRET_KEY};
 use test_support::strata::StrataOptions;
 use test_support::{Auth, Registry, StrataServer};
 
+use crate::s3_support::{blob_digests, with_keys};
 use crate::serve_v2_support::children;
 
 const BIN: &str = env!("CARGO_BIN_EXE_strata");
@@ -64,6 +63,7 @@ pub struct Cluster {
     /// `s3://BUCKET/strata`.
     pub blob_store: String,
     endpoint: String,
+    bucket: String,
     // The counting proxy before the registry it forwards to.
     faulty: Option<FaultyRegistry>,
     registry: Option<Registry>,
@@ -84,7 +84,9 @@ impl Cluster {
         let faulty = FaultyRegistry::start(&registry.url(), faults).expect("counting proxy");
         Cluster {
             database,
+            // The prefix `s3_support::with_keys` gives.
             blob_store: format!("s3://{name}/strata"),
+            bucket: name.to_owned(),
             endpoint: s3.endpoint(),
             upstream_host: faulty.host(),
             faulty: Some(faulty),
@@ -192,21 +194,12 @@ impl Cluster {
     /// The verified blobs in the bucket, as a handle of the test's own
     /// (on a folder of its own) lists them.
     pub fn bucket_blobs(&self) -> Vec<String> {
-        let dir = tempfile::tempdir().expect("tmp");
-        let config = S3Config {
-            location: self.blob_store.parse().expect("location"),
-            endpoint: Some(self.endpoint.clone()),
-            region: REGION.to_owned(),
-            access_key_id: ACCESS_KEY.to_owned(),
-            secret_access_key: SECRET_KEY.to_owned(),
-        };
-        let content = S3Content::open(dir.path(), &config).expect("open the bucket");
-        content
-            .list()
-            .expect("list")
-            .into_iter()
-            .map(|b| b.digest.to_string())
-            .collect()
+        blob_digests(&with_keys(
+            &self.endpoint,
+            &self.bucket,
+            ACCESS_KEY,
+            SECRET_KEY,
+        ))
     }
 }
 
