@@ -204,18 +204,32 @@ impl Cluster {
 }
 
 /// The connections to `server` whose request it has read (established,
-/// nothing left in its receive queue), as `ss` sees them: a client
-/// counted here has asked, whatever the server does next.
+/// bytes received, none left in its receive queue), as `ss` sees them: a
+/// client counted here has asked, whatever the server does next.
 pub fn requests_read_by(server: &StrataServer) -> usize {
     let output = Command::new("ss")
-        .args(["-Htn", "state", "established"])
+        .args(["-Htni", "state", "established"])
         .arg(format!("( sport = :{} )", server.addr().port()))
         .output()
         .expect("run ss (iproute2; scripts/setup.sh installs it)");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter(|line| line.split_whitespace().next() == Some("0"))
-        .count()
+    // Each socket is a line (`Recv-Q Send-Q local peer`), then an
+    // indented line of TCP details.
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut read = 0;
+    let mut queue_empty = false;
+    for line in text.lines() {
+        if !line.starts_with(char::is_whitespace) {
+            queue_empty = line.split_whitespace().next() == Some("0");
+        } else if queue_empty
+            && line
+                .split_whitespace()
+                .filter_map(|field| field.strip_prefix("bytes_received:"))
+                .any(|n| n != "0")
+        {
+            read += 1;
+        }
+    }
+    read
 }
 
 /// Every file of the `dir:` layout `dir` that skopeo wrote for `digest`
