@@ -8,12 +8,14 @@
 #   LISTEN_A, LISTEN_B  the replicas' addresses (127.0.0.1:8080, :8081)
 #   PROFILE             the cargo profile of the binaries (release; dev for debug builds)
 #   CARGO_TARGET_DIR    where cargo builds (target)
+#   STRATA_DIST         the built dashboard (dist, built with trunk when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LISTEN_A=${LISTEN_A:-127.0.0.1:8080}
 LISTEN_B=${LISTEN_B:-127.0.0.1:8081}
 PROFILE=${PROFILE:-release}
 target=${CARGO_TARGET_DIR:-target}
+dist=${STRATA_DIST:-dist}
 bin="$target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")"
 
 say() { echo "demo-cluster: $*"; }
@@ -23,19 +25,22 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Waits until `$2` (a command) succeeds, for `$1` (what), up to 60 s.
+# `wait_for WHAT LOG COMMAND…`: waits up to 60 s until the (quiet) command
+# succeeds; else shows the end of LOG and gives up.
 wait_for() {
-  local what=$1; shift
+  local what=$1 log=$2; shift 2
   for _ in $(seq 300); do
-    "$@" >/dev/null 2>&1 && return 0
+    "$@" && return 0
     sleep 0.2
   done
-  die "$what did not come up (logs in $work)"
+  tail -n 20 "$log" >&2 || true
+  die "$what did not come up"
 }
 
 cargo build -q --profile "$PROFILE" -p test-support --bin fixture-registry
 [ -x "$bin/strata" ] || cargo build -q --profile "$PROFILE" -p strata
-[ -f dist/index.html ] || trunk build --release --offline
+[ -f "$dist/index.html" ] || [ -n "${STRATA_DIST:-}" ] || trunk build --release --offline
+[ -f "$dist/index.html" ] || die "no built dashboard in $dist"
 
 pgbin=/usr/lib/postgresql/15/bin
 [ -x "$pgbin/initdb" ] || die "PostgreSQL 15 is missing: run scripts/setup.sh"
@@ -93,7 +98,7 @@ make_bucket() {
   curl -sf -X PUT --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
     --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$endpoint/strata" -o /dev/null
 }
-wait_for "SeaweedFS" make_bucket
+wait_for "SeaweedFS" "$work/s3/weed.log" make_bucket
 blob_store=s3://strata/cache
 say "SeaweedFS S3 on $endpoint, bucket strata"
 
@@ -102,10 +107,10 @@ mkfifo "$work/stdin"
 "$bin/fixture-registry" open <"$work/stdin" >"$work/registry.out" &
 exec 3>"$work/stdin"
 registry_ready() {
-  kill -0 "$1" || die "the fixture registry failed to start"
+  kill -0 "$1" 2>/dev/null || die "the fixture registry failed to start"
   grep -q '^ready$' "$work/registry.out"
 }
-wait_for "the fixture registry" registry_ready $!
+wait_for "the fixture registry" "$work/registry.out" registry_ready $!
 registry=$(awk '/^registry /{print $2}' "$work/registry.out")
 say "fixture registry on $registry with:"
 awk '/^image /{print "  " $2}' "$work/registry.out"
@@ -116,8 +121,8 @@ for replica in a b; do
   listen=$([ $replica = a ] && echo "$LISTEN_A" || echo "$LISTEN_B")
   "$bin/strata" --store "$work/store-$replica" --database "$database" \
     --blob-store "$blob_store" --s3-endpoint "$endpoint" \
-    serve --listen "$listen" --dist dist >"$work/strata-$replica.log" 2>&1 &
-  wait_for "replica $replica" curl -sf "http://$listen/v2/"
+    serve --listen "$listen" --dist "$dist" >"$work/strata-$replica.log" 2>&1 &
+  wait_for "replica $replica" "$work/strata-$replica.log" curl -sf -o /dev/null "http://$listen/v2/"
 done
 
 echo
@@ -128,6 +133,8 @@ say "pull through A, then list on B:"
 echo "  skopeo copy --src-tls-verify=false docker://$LISTEN_A/${registry/:/_}/library/alpine:latest dir:/tmp/alpine"
 echo "  curl http://$LISTEN_B/api/v1/images"
 say "or with the CLI, as a third replica:"
-echo "  $bin/strata --store $work/store-c --database $database --blob-store $blob_store --s3-endpoint $endpoint images"
+echo "  AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \\"
+echo "    $bin/strata --store $work/store-c --database $database \\"
+echo "    --blob-store $blob_store --s3-endpoint $endpoint images"
 say "logs in $work (Ctrl-C stops everything)"
 wait
