@@ -61,6 +61,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "5m", env = "STRATA_TAG_TTL", value_parser = parse_tag_ttl)]
     pub tag_ttl: std::time::Duration,
 
+    /// Answer a GET of a blob the bucket holds with a 307 to a presigned URL of it (20 minutes), as distribution's `redirect` does: clients download from the S3 endpoint, which they must be able to reach. Needs --blob-store s3://….
+    #[arg(long, env = "STRATA_REDIRECT_BLOBS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub redirect_blobs: bool,
+
     /// Evict the images this retention policy does not keep, then collect garbage, every --retain-every (`pulledWithin=168h,mostRecentlyPulledCount=5,maxStoreBytes=50GiB`; see the README).
     #[arg(long, value_name = "POLICY", env = "STRATA_RETAIN", value_parser = super::retain_arg::parse_policy, conflicts_with = "retain_file")]
     pub retain: Option<RetentionPolicy>,
@@ -86,6 +90,9 @@ fn parse_mirror_default(s: &str) -> Result<String, String> {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<(), String> {
+    if args.redirect_blobs && store_args.blob_store.is_none() {
+        return Err("--redirect-blobs sends clients to the blobs' S3 bucket, and this store keeps them in its folder: add --blob-store s3://BUCKET[/PREFIX] (or STRATA_BLOB_STORE), or drop --redirect-blobs (or STRATA_REDIRECT_BLOBS) to serve blobs through strata".to_owned());
+    }
     if !args.dist.join("index.html").is_file() {
         return Err(format!(
             "no dashboard at {}: build it with `trunk build --release --offline` (or `make run`), or pass --dist DIR",
@@ -141,6 +148,11 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         .with_local_names_only(!args.private)
         .with_allowed_hosts(args.allow_hosts.clone());
     init_tracing();
+    // Pulls seen from every replica on the database (#17); blocks, so before the runtime.
+    let shared_pulls = match &store_args.database {
+        Some(url) => Some(serve::Pulls::shared(url).map_err(|e| e.to_string())?),
+        None => None,
+    };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
@@ -156,6 +168,7 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
             max_blob_size: args.max_blob_size,
             mirror_default: args.mirror_default.clone(),
             tag_ttl: args.tag_ttl,
+            redirect_blobs: args.redirect_blobs,
         });
         if let Some(url) = &args.index_url {
             state = state.with_index_url(url);
@@ -165,6 +178,9 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         }
         if let Some(policy) = retain {
             state = state.with_retention(policy);
+        }
+        if let Some(pulls) = shared_pulls {
+            state = state.with_pulls(pulls);
         }
         let _retention = retain.map(|policy| {
             serve::retention::spawn(

@@ -11,6 +11,7 @@ mod error;
 mod headers;
 mod host_check;
 pub mod metrics;
+pub mod pull_feed;
 mod registry_v2;
 pub mod retention;
 mod router;
@@ -20,5 +21,6 @@ pub mod ssrf;
 mod state;
 pub mod unpacked_sizes;
 
+pub use api_v1::Pulls;
 pub use router::app;
 pub use state::{AppState, V2Settings};

@@ -44,6 +44,9 @@ pub struct V2Settings {
     /// How long a tag the upstream confirmed is served without asking it
     /// again (`--tag-ttl`).
     pub tag_ttl: std::time::Duration,
+    /// Answer a warm blob's `GET` with a `307` to a presigned URL in the
+    /// S3 bucket (`--redirect-blobs`, `registry_v2/redirect.rs`).
+    pub redirect_blobs: bool,
 }
 
 impl Default for V2Settings {
@@ -52,6 +55,7 @@ impl Default for V2Settings {
             max_blob_size: crate::serve::registry_v2::limits::MAX_BLOB_SIZE,
             mirror_default: shared::reference::DEFAULT_DOMAIN.to_owned(),
             tag_ttl: crate::serve::registry_v2::fresh_tags::TAG_TTL,
+            redirect_blobs: false,
         }
     }
 }
@@ -128,6 +132,17 @@ impl AppState {
                     v2: settings,
                     ..inner
                 }),
+            },
+            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
+        }
+    }
+
+    /// Pulls kept in `pulls` instead of this process alone: shared with
+    /// the other replicas ([`Pulls::shared`]).
+    pub fn with_pulls(self, pulls: Pulls) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self {
+                inner: Arc::new(Inner { pulls, ..inner }),
             },
             Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
         }

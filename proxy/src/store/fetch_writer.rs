@@ -3,8 +3,10 @@
 //!
 //! The digest's locked writer is tried at once and then at growing
 //! intervals, so a fetch of a blob that another fetch (in this process or
-//! another) is writing usually finds it stored. The patience starts again
-//! whenever the holder's ingest file has grown by [`MIN_PROGRESS`], so a
+//! another, on this machine or a replica sharing the metadata) is writing
+//! usually finds it stored. The patience starts again whenever the
+//! holder's progress (its ingest file, or what it reports to the shared
+//! locks) has grown by [`MIN_PROGRESS`], so a
 //! healthy download is waited for however long it takes. Once the holder
 //! has made less progress than that within the patience, the fetch takes a
 //! writer beside it ([`Ingester::writer_beside`]) and fetches on its own:
@@ -40,21 +42,28 @@ impl Store {
         patience: Duration,
     ) -> Result<Ingest<StoreWriter>, StoreError> {
         let mut started = Instant::now();
-        let mut progress_from = self.content().ingest_size(digest).unwrap_or(0);
+        let mut progress_from = None;
         let mut pause = Duration::from_millis(10);
         loop {
-            let tried = self
+            // The holder's progress is read on the thread too: with shared
+            // locks it is a database query.
+            let (tried, written) = self
                 .on_thread(digest, move |store, digest| {
-                    store.content().try_writer(digest, expected_size)
+                    let tried = store.content().try_writer(digest, expected_size)?;
+                    let written = match tried {
+                        Some(_) => 0,
+                        None => store.content().ingest_size(digest).unwrap_or(0),
+                    };
+                    Ok((tried, written))
                 })
                 .await?;
             if let Some(ingest) = tried {
                 return Ok(ingest);
             }
-            let written = self.content().ingest_size(digest).unwrap_or(0);
-            if written < progress_from || written - progress_from >= MIN_PROGRESS {
+            let progress_from = progress_from.get_or_insert(written);
+            if written < *progress_from || written - *progress_from >= MIN_PROGRESS {
                 // Another holder, or this one moving on: wait afresh.
-                (started, progress_from) = (Instant::now(), written);
+                (started, *progress_from) = (Instant::now(), written);
             }
             let waited = started.elapsed();
             if waited >= patience {

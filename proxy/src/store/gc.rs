@@ -13,8 +13,7 @@ use std::collections::HashSet;
 use shared::digest::Digest;
 
 use super::content::{BlobInfo, Manager};
-use super::lock::FileLock;
-use super::{Store, StoreError};
+use super::{Mode, Store, StoreError};
 
 impl Store {
     /// Deletes every blob that no image references and no live lease
@@ -57,9 +56,7 @@ impl Store {
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
-        let lock_path = self.layout().delete_lock();
-        let _exclusive = FileLock::persistent(&lock_path, true)
-            .map_err(StoreError::io("locking", &lock_path))?;
+        let _exclusive = self.deletion_lock(Mode::Exclusive)?;
         let held: HashSet<Digest> = self.held_digests()?.into_iter().collect();
         let mut deleted = Vec::new();
         for digest in candidates {

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::StoreError;
 use super::content::{Content, LocalContent};
 use super::layout::Layout;
 use super::metadata::{Generation, Metadata, SqliteMetadata};
+use super::{SharedLocks, StoreError};
 
 /// A store folder, open. Cheap to clone (clones share one metadata
 /// handle).
@@ -23,6 +23,8 @@ struct Inner {
     layout: Layout,
     content: Content,
     metadata: Box<dyn Metadata>,
+    /// The metadata's locks across machines, if it is shared.
+    shared: Option<Arc<dyn SharedLocks>>,
 }
 
 impl Store {
@@ -77,12 +79,16 @@ impl Store {
         Ok(Store::with(dir, content, metadata))
     }
 
+    /// The store; when `metadata` is shared between machines, every
+    /// lock is also taken in its shared locks.
     fn with(dir: &Path, content: Content, metadata: Box<dyn Metadata>) -> Store {
+        let shared = metadata.shared_locks();
         Store {
             inner: Arc::new(Inner {
                 layout: Layout::new(dir),
-                content,
+                content: content.with_shared_locks(shared.clone()),
                 metadata,
+                shared,
             }),
         }
     }
@@ -108,6 +114,12 @@ impl Store {
     /// The metadata.
     pub(crate) fn metadata(&self) -> &dyn Metadata {
         &*self.inner.metadata
+    }
+
+    /// The locks every process sharing the metadata sees, when it is
+    /// shared between machines.
+    pub(crate) fn shared_locks(&self) -> Option<&Arc<dyn SharedLocks>> {
+        self.inner.shared.as_ref()
     }
 
     /// A value that changes whenever the metadata may have changed: commits

@@ -3,12 +3,16 @@
 //! takes them away meanwhile.
 //!
 //! A lease is a metadata record ([`LeaseRecord`]: holder, pid, expiry,
-//! held digests) plus a lock file `locks/lease-<id>.lock` that the holder
-//! keeps locked: the record is the metadata's, the lock this folder's. It is
-//! live while its lock is held and its expiry has not passed. The kernel
-//! releases the lock when the holder's process dies, even by `kill -9`, so
-//! a crashed holder's lease goes stale at once (a stale row is removed the
-//! next time someone looks). Dropping the [`LeaseGuard`] ends the lease.
+//! held digests) plus a lock that the holder keeps: a lock file
+//! `locks/lease-<id>.lock` in the store folder, and, when the metadata is
+//! shared between machines, the lease's shared lock
+//! ([`crate::store::SharedLocks`]). It is live while its lock is held (the
+//! shared one when there is one: replicas do not see each other's
+//! folders) and its expiry has not passed. The kernel (or the database
+//! server, when the holder's connection ends) releases the lock when the
+//! holder's process dies, even by `kill -9`, so a crashed holder's lease
+//! goes stale at once (a stale row is removed the next time someone
+//! looks). Dropping the [`LeaseGuard`] ends the lease.
 //!
 //! # Protocol for writers
 //! Take a lease, [`LeaseGuard::hold`] every digest the operation will rely
@@ -23,11 +27,11 @@ use std::time::Duration;
 use shared::digest::Digest;
 use time::OffsetDateTime;
 
-use super::layout::Layout;
 use super::lock::{FileLock, Wait};
 use super::metadata::LeaseRecord;
 use super::record::ImageId;
-use super::{Store, StoreError};
+use super::shared_locks::SharedHeld;
+use super::{LockKey, Mode, Store, StoreError};
 
 /// A lease this process holds. Dropping it ends the lease.
 #[derive(Debug)]
@@ -36,7 +40,8 @@ pub struct LeaseGuard {
     id: String,
     holder: String,
     released: bool,
-    // Last: unlocked after the row is gone.
+    // Last: unlocked after the row is gone, the shared lock first.
+    _shared: Option<SharedHeld>,
     _lock: FileLock,
 }
 
@@ -77,6 +82,14 @@ impl Store {
                 path: lock_path.clone(),
                 source: std::io::Error::other("a blocking lock returned without the lock"),
             })?;
+        // Held before the row exists, so that nobody sees the row without
+        // its lock and takes it for a dead holder's.
+        let shared = match self.shared_locks() {
+            Some(locks) => {
+                SharedHeld::acquire(locks, LockKey::lease(&id), Mode::Exclusive, Wait::Block)?
+            }
+            None => None,
+        };
         let now = OffsetDateTime::now_utc();
         let expires = time::Duration::try_from(ttl)
             .ok()
@@ -95,6 +108,7 @@ impl Store {
             id,
             holder: holder.to_owned(),
             released: false,
+            _shared: shared,
             _lock: lock,
         })
     }
@@ -106,7 +120,7 @@ impl Store {
             .leases()?
             .into_iter()
             .map(|l| LeaseInfo {
-                live: is_live(self.layout(), &l.id, l.expires),
+                live: self.is_live(&l.id, l.expires),
                 id: l.id,
                 holder: l.holder,
                 pid: l.pid,
@@ -121,7 +135,7 @@ impl Store {
     pub(crate) fn live_holder(&self, leases: &[LeaseRecord]) -> Option<(String, u32)> {
         leases
             .iter()
-            .find(|l| is_live(self.layout(), &l.id, l.expires))
+            .find(|l| self.is_live(&l.id, l.expires))
             .map(|l| (l.holder.clone(), l.pid))
     }
 
@@ -129,9 +143,7 @@ impl Store {
     pub(crate) fn remove_stale_leases(&self) -> Result<usize, StoreError> {
         let mut removed = 0;
         for lease in self.metadata().leases()? {
-            if !is_live(self.layout(), &lease.id, lease.expires)
-                && self.metadata().end_lease(&lease.id)?
-            {
+            if !self.is_live(&lease.id, lease.expires) && self.metadata().end_lease(&lease.id)? {
                 removed += 1;
             }
         }
@@ -144,7 +156,7 @@ impl Store {
             .metadata()
             .leases()?
             .into_iter()
-            .filter(|l| is_live(self.layout(), &l.id, l.expires))
+            .filter(|l| self.is_live(&l.id, l.expires))
             .flat_map(|l| l.digests)
             .collect())
     }
@@ -171,9 +183,7 @@ impl LeaseGuard {
     /// Holds every digest of `digests` at once (one database write): see
     /// [`LeaseGuard::hold`].
     pub fn hold_all(&self, digests: &[Digest]) -> Result<(), StoreError> {
-        let path = self.store.layout().delete_lock();
-        let _shared =
-            FileLock::persistent(&path, false).map_err(StoreError::io("locking", &path))?;
+        let _deletion = self.store.deletion_lock(Mode::Shared)?;
         self.store.metadata().hold(&self.id, digests)
     }
 
@@ -202,14 +212,47 @@ impl Drop for LeaseGuard {
     }
 }
 
-/// Whether lease `id`, expiring at `expires`, is live: before its expiry
-/// and its holder still holds the lock. When the lock cannot be checked,
-/// the lease counts as live (the safe side).
-fn is_live(layout: &Layout, id: &str, expires: OffsetDateTime) -> bool {
-    if OffsetDateTime::now_utc() >= expires {
-        return false;
+/// The deletion lock, shared (holding digests) or exclusive (deleting
+/// them): the folder's file lock, then the shared one if there is one.
+#[derive(Debug)]
+pub(crate) struct DeletionLock {
+    _shared: Option<SharedHeld>,
+    _file: FileLock,
+}
+
+impl Store {
+    /// Takes the deletion lock in `mode`, waiting as long as it takes.
+    pub(crate) fn deletion_lock(&self, mode: Mode) -> Result<DeletionLock, StoreError> {
+        let path = self.layout().delete_lock();
+        let file = FileLock::persistent(&path, mode == Mode::Exclusive)
+            .map_err(StoreError::io("locking", &path))?;
+        let shared = match self.shared_locks() {
+            Some(locks) => SharedHeld::acquire(locks, LockKey::deletion(), mode, Wait::Block)?,
+            None => None,
+        };
+        Ok(DeletionLock {
+            _shared: shared,
+            _file: file,
+        })
     }
-    FileLock::is_held(&layout.lease_lock(id)).unwrap_or(true)
+
+    /// Whether lease `id`, expiring at `expires`, is live: before its
+    /// expiry and its holder still holds its lock (the shared lock when
+    /// the metadata is shared, since other replicas' lock files are not in
+    /// this folder). When the lock cannot be checked, the lease counts as
+    /// live (the safe side).
+    fn is_live(&self, id: &str, expires: OffsetDateTime) -> bool {
+        if OffsetDateTime::now_utc() >= expires {
+            return false;
+        }
+        match self.shared_locks() {
+            Some(locks) => locks.is_held(LockKey::lease(id)).unwrap_or_else(|e| {
+                tracing::warn!(lease = %id, error = %e, "could not check a lease's lock; taking it as live");
+                true
+            }),
+            None => FileLock::is_held(&self.layout().lease_lock(id)).unwrap_or(true),
+        }
+    }
 }
 
 /// Pin names and lease holders: 1 to 128 characters, no control

@@ -19,7 +19,7 @@ use strata::store::{BlobRef, ImageId, ImageRecord, RecordOutcome, Store, StoreEr
 
 pub const CHILD_ENV: &str = "STRATA_STORE_TEST_CHILD";
 pub const DIR_ENV: &str = "STRATA_STORE_TEST_DIR";
-const ARG_ENV: &str = "STRATA_STORE_TEST_ARG";
+pub const ARG_ENV: &str = "STRATA_STORE_TEST_ARG";
 
 // ---- fixtures ----
 

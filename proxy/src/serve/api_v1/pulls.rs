@@ -5,6 +5,11 @@
 //! Every event is kept with the pull, numbered from 0 and sent with that
 //! number as its SSE `id`, so any number of watchers can join late or
 //! reconnect (`Last-Event-ID`) and see every event exactly once.
+//!
+//! With `--database postgres://…`, pulls are shared with the other
+//! replicas on that database ([`crate::serve::pull_feed`]): ids come from
+//! the database, and other replicas' pulls are listed and streamed here
+//! under their own ids and event numbers.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -23,29 +28,32 @@ use tokio::sync::broadcast;
 use crate::pull::PullRequest;
 use crate::serve::AppState;
 use crate::serve::error::ApiError;
+use crate::serve::pull_feed::{FeedError, FeedMessage, PullFeed, Update, clock_ids_start};
+use crate::store::metadata::DatabaseUrl;
 
 /// Finished pulls kept for late watchers.
 const KEEP_FINISHED: usize = 100;
 
-/// The pulls this server runs and ran.
+/// The pulls this server runs and ran, and, with a [`PullFeed`], those
+/// other replicas run (mirrored from the feed).
 #[derive(Clone)]
 pub struct Pulls {
     inner: Arc<Mutex<Inner>>,
+    feed: Option<PullFeed>,
 }
 
 impl Default for Pulls {
-    /// Pull IDs start at the server's start time in milliseconds, times
-    /// 1,000: a page still watching pull 7 of a server that has since
-    /// restarted gets "no pull 7", not the events of another pull.
+    /// Pull IDs start at [`clock_ids_start`], the server's start time in
+    /// milliseconds times 1,000: a page still watching pull 7 of a server
+    /// that has since restarted gets "no pull 7", not the events of another
+    /// pull.
     fn default() -> Self {
-        let millis = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
         Self {
             inner: Arc::new(Mutex::new(Inner {
-                next: millis.saturating_mul(1000),
+                next: clock_ids_start(),
                 jobs: BTreeMap::new(),
             })),
+            feed: None,
         }
     }
 }
@@ -57,13 +65,26 @@ struct Inner {
 
 struct Job {
     reference: String,
-    events: Vec<PullEvent>,
+    /// Each event with its number (its SSE id), in increasing order; a
+    /// mirrored pull may miss some numbers, never repeat one.
+    events: Vec<(usize, PullEvent)>,
     done: bool,
     error: Option<String>,
     tx: broadcast::Sender<(usize, PullEvent)>,
 }
 
 impl Job {
+    fn new(reference: &str) -> Job {
+        let (tx, _) = broadcast::channel(1024);
+        Job {
+            reference: reference.to_owned(),
+            events: Vec::new(),
+            done: false,
+            error: None,
+            tx,
+        }
+    }
+
     fn info(&self, id: u64) -> PullInfo {
         PullInfo {
             id,
@@ -72,9 +93,66 @@ impl Job {
             error: self.error.clone(),
         }
     }
+
+    /// The number the next event of this server's own pull gets.
+    fn next_seq(&self) -> usize {
+        self.events.last().map_or(0, |(n, _)| n + 1)
+    }
+
+    /// Keeps event `n` and tells the watchers; `false` (and nothing kept)
+    /// if `n` is not past the last event kept, or the pull has ended.
+    fn record(&mut self, n: usize, event: PullEvent) -> bool {
+        if self.done || n < self.next_seq() {
+            return false;
+        }
+        if let PullEvent::Failed { message } = &event {
+            self.error = Some(message.clone());
+        }
+        if matches!(event, PullEvent::Done { .. } | PullEvent::Failed { .. }) {
+            self.done = true;
+        }
+        self.events.push((n, event.clone()));
+        // No receiver is fine: watchers replay from `events`.
+        let _ = self.tx.send((n, event));
+        true
+    }
+}
+
+impl Inner {
+    /// Pull `id`, added if new, and the oldest finished pulls past
+    /// [`KEEP_FINISHED`] forgotten.
+    fn job(&mut self, id: u64, reference: &str) -> &mut Job {
+        if !self.jobs.contains_key(&id) {
+            let finished: Vec<u64> = self
+                .jobs
+                .iter()
+                .filter(|(_, j)| j.done)
+                .map(|(id, _)| *id)
+                .collect();
+            for old in finished
+                .iter()
+                .take(finished.len().saturating_sub(KEEP_FINISHED))
+            {
+                self.jobs.remove(old);
+            }
+        }
+        self.jobs.entry(id).or_insert_with(|| Job::new(reference))
+    }
 }
 
 impl Pulls {
+    /// Pulls shared with the other replicas on the database at `url`
+    /// (see [`crate::serve::pull_feed`]). Blocks until the feed listens.
+    pub fn shared(url: &DatabaseUrl) -> Result<Pulls, FeedError> {
+        let pulls = Pulls::default();
+        let mirror = pulls.clone();
+        let feed = PullFeed::start(url, move |message| mirror.mirror(message))?;
+        Ok(Pulls {
+            feed: Some(feed),
+            ..pulls
+        })
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain data; keep serving it.
         self.inner
@@ -82,49 +160,48 @@ impl Pulls {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn create(&self, reference: &str) -> u64 {
-        let mut inner = self.lock();
-        let id = inner.next;
-        inner.next += 1;
-        let (tx, _) = broadcast::channel(1024);
-        inner.jobs.insert(
-            id,
-            Job {
-                reference: reference.to_owned(),
-                events: Vec::new(),
-                done: false,
-                error: None,
-                tx,
-            },
-        );
-        let finished: Vec<u64> = inner
-            .jobs
-            .iter()
-            .filter(|(_, j)| j.done)
-            .map(|(id, _)| *id)
-            .collect();
-        for old in finished
-            .iter()
-            .take(finished.len().saturating_sub(KEEP_FINISHED))
-        {
-            inner.jobs.remove(old);
+    /// A new pull of this server's, numbered apart from every other
+    /// replica's when shared.
+    async fn create(&self, reference: &str) -> Result<u64, ApiError> {
+        let id = match &self.feed {
+            Some(feed) => feed
+                .next_id()
+                .await
+                .map_err(|e| ApiError::internal("numbering the pull", e))?,
+            None => {
+                let mut inner = self.lock();
+                let id = inner.next;
+                inner.next += 1;
+                id
+            }
+        };
+        self.lock().job(id, reference);
+        if let Some(feed) = &self.feed {
+            feed.publish(id, reference, Update::Created);
         }
-        id
+        Ok(id)
     }
 
+    /// The next event of this server's pull `id`.
     fn push(&self, id: u64, event: PullEvent) {
         let mut inner = self.lock();
-        if let Some(job) = inner.jobs.get_mut(&id) {
-            if let PullEvent::Failed { message } = &event {
-                job.error = Some(message.clone());
-            }
-            if matches!(event, PullEvent::Done { .. } | PullEvent::Failed { .. }) {
-                job.done = true;
-            }
-            let n = job.events.len();
-            job.events.push(event.clone());
-            // No receiver is fine: watchers replay from `events`.
-            let _ = job.tx.send((n, event));
+        let Some(job) = inner.jobs.get_mut(&id) else {
+            return;
+        };
+        let n = job.next_seq();
+        if job.record(n, event.clone())
+            && let Some(feed) = &self.feed
+        {
+            feed.publish(id, &job.reference, Update::Event { seq: n, event });
+        }
+    }
+
+    /// What another replica said of one of its pulls.
+    fn mirror(&self, message: FeedMessage) {
+        let mut inner = self.lock();
+        let job = inner.job(message.pull, &message.reference);
+        if let Update::Event { seq, event } = message.update {
+            job.record(seq, event);
         }
     }
 }
@@ -152,7 +229,7 @@ pub async fn start(
         .transpose()
         .map_err(|e| ApiError::invalid(format!("invalid platform: {e}")))?;
     let pulls = state.pulls().clone();
-    let id = pulls.create(&body.reference);
+    let id = pulls.create(&body.reference).await?;
     let request = PullRequest {
         reference,
         platform,
@@ -207,8 +284,12 @@ pub async fn events(
             ApiError::not_found(format!("no pull {id}; it may have ended long ago"))
         })?;
         let start = after.map_or(0, |a| a.saturating_add(1));
-        let backlog: Vec<(usize, PullEvent)> =
-            job.events.iter().cloned().enumerate().skip(start).collect();
+        let backlog: Vec<(usize, PullEvent)> = job
+            .events
+            .iter()
+            .filter(|(n, _)| *n >= start)
+            .cloned()
+            .collect();
         (backlog, job.done, job.tx.subscribe())
     };
     let next_expected = backlog
@@ -241,4 +322,85 @@ pub async fn events(
         Ok(Event::default().id(n.to_string()).data(data))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warning(n: usize) -> PullEvent {
+        PullEvent::Warning {
+            message: format!("event {n}"),
+        }
+    }
+
+    /// An event number as received, and how to make its event.
+    type Received = (usize, fn(usize) -> PullEvent);
+
+    #[test]
+    fn a_mirrored_pull_keeps_each_number_once_in_order() {
+        let done = |_| PullEvent::Done {
+            reference: "r".to_owned(),
+        };
+        #[rustfmt::skip]
+        let cases: [(&[Received], &[usize]); 5] = [
+            (&[(0, warning), (1, warning), (2, done)], &[0, 1, 2]),
+            (&[(0, warning), (0, warning), (1, warning), (1, warning)], &[0, 1]),
+            (&[(1, warning), (0, warning), (2, warning)], &[1, 2]),
+            (&[(3, warning), (7, warning), (5, warning)], &[3, 7]),
+            (&[(0, done), (1, warning)], &[0]),
+        ];
+        for (received, kept) in cases {
+            let mut job = Job::new("r");
+            for (n, event) in received {
+                job.record(*n, event(*n));
+            }
+            let numbers: Vec<usize> = job.events.iter().map(|(n, _)| *n).collect();
+            assert_eq!(numbers, kept, "{received:?}");
+            for (n, event) in &job.events {
+                let first = received.iter().find(|(m, _)| m == n).expect("received");
+                assert_eq!(*event, (first.1)(*n), "{received:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn other_replicas_pulls_are_listed_and_their_end_kept() {
+        let pulls = Pulls::default();
+        let message = |pull, update| FeedMessage {
+            origin: crate::serve::pull_feed::Origin::random(),
+            pull,
+            reference: "redis".to_owned(),
+            update,
+        };
+        pulls.mirror(message(9, Update::Created));
+        pulls.mirror(message(
+            8,
+            Update::Event {
+                seq: 4,
+                event: PullEvent::Failed {
+                    message: "not found".to_owned(),
+                },
+            },
+        ));
+        let inner = pulls.lock();
+        let infos: Vec<PullInfo> = inner.jobs.iter().map(|(id, j)| j.info(*id)).collect();
+        assert_eq!(
+            infos,
+            [
+                PullInfo {
+                    id: 8,
+                    reference: "redis".to_owned(),
+                    done: true,
+                    error: Some("not found".to_owned()),
+                },
+                PullInfo {
+                    id: 9,
+                    reference: "redis".to_owned(),
+                    done: false,
+                    error: None,
+                },
+            ]
+        );
+    }
 }

@@ -4,7 +4,9 @@
 //!   ([`super::access`]): served from the store, whole or the one range
 //!   asked for (`206` with `Content-Range`; `416` when it starts past the
 //!   end). In the store but not known there: the upstream is asked first,
-//!   and its `404`, `401` or `403` is the answer.
+//!   and its `404`, `401` or `403` is the answer. With `--redirect-blobs`
+//!   and the blobs in S3, a `GET` is a `307` to the bucket instead
+//!   ([`super::redirect`]).
 //! - Not in the store, `GET` without `Range`: the first request fetches it
 //!   from upstream and gets the bytes as they arrive while they are
 //!   written to the store ([`super::tee`]); requests for the same blob
@@ -29,6 +31,7 @@ use super::context::V2Context;
 use super::error::{ErrorCode, Subject, V2Error};
 use super::flight::Joined;
 use super::range::Span;
+use super::redirect;
 use super::response::{
     Caching, content_headers, etag_matches, not_modified, open_stored, reader_body,
     receiver_stream, stored_size, with_headers,
@@ -61,6 +64,13 @@ pub async fn serve(
     for _ in 0..ATTEMPTS {
         if let Some(size) = stored_size(state.store(), digest).await? {
             access::check(state, context, repository, digest, Subject::Blob).await?;
+            if !head
+                && state.v2().redirect_blobs
+                && let Some(response) = redirect::to_bucket(state, digest).await
+            {
+                tally.hit(0);
+                return Ok(response);
+            }
             if let Some(response) = from_store(state, digest, size, head, range).await? {
                 tally.hit_response(&response, head);
                 return Ok(response);

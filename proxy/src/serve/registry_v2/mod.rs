@@ -35,6 +35,7 @@
 //! | [`path`] | reading `/v2/<name>/<operation>` |
 //! | [`manifests`] | manifests by tag and digest |
 //! | [`blobs`] | blobs, whole or a range ([`range`]) |
+//! | [`redirect`] | `--redirect-blobs`: a warm blob as a `307` to a presigned URL in the bucket |
 //! | [`tee`] | one upstream fetch streamed to a client and the store |
 //! | `stops` | why a transfer stops early: too slow, past its deadline, too large, the disk |
 //! | [`limits`] | how much `/v2` takes on at once, and for how long |
@@ -67,6 +68,7 @@ pub mod limits;
 pub mod manifests;
 pub mod path;
 pub mod range;
+pub mod redirect;
 pub mod referrers;
 pub mod resolved_tags;
 pub mod response;

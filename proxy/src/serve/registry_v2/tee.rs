@@ -31,15 +31,18 @@
 //! - If the leading client goes away and no other request waits for the
 //!   blob, the fetch is abandoned and its partial content discarded.
 //! - The task holds a transfer permit ([`super::limits::MAX_BLOB_TRANSFERS`])
-//!   for its whole life; a request that waits for one longer than
+//!   for its transfer; a request that waits for one longer than
 //!   [`super::limits::PERMIT_WAIT`] gets `503` with `Retry-After`.
-//! - With the permit, it asks the upstream (a `404` waits for nobody),
-//!   then takes the digest's writer ([`crate::store::Store::fetch_writer`]):
-//!   waited for on the runtime, never on a blocking thread. If another
-//!   fetch (another repository, registry or process) holds it and makes
-//!   no progress within the patience, this one writes beside it; the
-//!   first verified commit wins, so a trickling upstream delays others by
-//!   the patience at most.
+//! - It takes the digest's writer
+//!   ([`crate::store::Store::fetch_writer`]), then a transfer permit, then
+//!   asks the upstream: a
+//!   blob that another fetch (another repository, registry, process, or
+//!   a replica sharing the metadata) is writing is waited for on the
+//!   runtime, never on a blocking thread, and then served from the store
+//!   without asking the upstream again. If that fetch makes no progress
+//!   within the patience, this one writes beside it; the first verified
+//!   commit wins, so a trickling upstream delays others by the patience
+//!   at most.
 //! - A transfer ends at [`crate::registry::pace::TRANSFER_DEADLINE`] however fast
 //!   it goes, and a body longer than its `Content-Length`, or than the size
 //!   the image's manifest declared ([`super::declared`]), or (without
@@ -157,13 +160,34 @@ async fn run(
     completion: &Completion<FlightKey, u64>,
     live: &mut Option<oneshot::Sender<Result<Start, V2Error>>>,
 ) -> Result<u64, V2Error> {
-    // The permit first: waiting for the digest's writer then costs a turn
-    // of this pool, never a thread, and a full pool answers 503.
+    // The smallest of what the upstream and the image's manifest declared,
+    // else `--max-blob-size`.
+    let declared = fetch
+        .context
+        .declared
+        .size(&fetch.repository, &fetch.digest);
+    // The digest's writer before the upstream: a blob that another fetch
+    // (in this process, or a replica sharing the metadata) is writing is
+    // waited for, not asked for again, so each blob is fetched from
+    // upstream once. Waited for without a thread; a holder that trickles
+    // delays this fetch by the patience only (then it fetches beside it,
+    // and the first verified commit wins).
+    let writer = fetch
+        .state
+        .store()
+        .fetch_writer(&fetch.digest, declared, fetch.context.writer_patience)
+        .await
+        .map_err(|e| disk_error(&fetch.digest, Ok(Err(e))))?;
+    let writer = match writer {
+        Ingest::Exists(size) => return Ok(size),
+        Ingest::Writer(writer) => writer,
+    };
+    // Then a permit: only transfers take one, so fetches waiting for
+    // another's transfer do not fill the pool, and a full pool answers
+    // 503.
     let _permit = fetch.context.transfer_permit().await?;
     let started = tokio::time::Instant::now();
     let deadline = started + fetch.context.pace.deadline;
-    // The upstream's answer before the writer: a 404 (or 401) waits for
-    // nobody's write.
     let upstream = tokio::time::timeout_at(
         deadline,
         fetch
@@ -174,25 +198,6 @@ async fn run(
     .await
     .map_err(|_| stalled(fetch.context.pace.past_deadline(0)))?
     .map_err(|e| V2Error::upstream(&e, Subject::Blob))?;
-    // The digest's writer, waited for without a thread; a holder that
-    // trickles delays this fetch by the patience only (then it fetches
-    // beside it, and the first verified commit wins).
-    let writer = fetch
-        .state
-        .store()
-        .fetch_writer(&fetch.digest, upstream.size, fetch.context.writer_patience)
-        .await
-        .map_err(|e| disk_error(&fetch.digest, Ok(Err(e))))?;
-    let writer = match writer {
-        Ingest::Exists(size) => return Ok(size),
-        Ingest::Writer(writer) => writer,
-    };
-    // The smallest of what the upstream and the image's manifest declared,
-    // else `--max-blob-size`.
-    let declared = fetch
-        .context
-        .declared
-        .size(&fetch.repository, &fetch.digest);
     let cap = [upstream.size, declared]
         .into_iter()
         .flatten()

@@ -6,11 +6,13 @@
 //!
 //! What only a folder has answers here for both: [`Content::keep_free`]
 //! (no reserve to keep in a bucket), [`Content::ingest_size`] (an upload's
-//! progress is not visible to other processes: `None`, so a fetch waiting
-//! for it writes beside it after its patience), [`Content::blob_path`]
+//! progress is visible to other processes only as its writer reports it
+//! to the shared locks: without them `None`, so a fetch waiting for it
+//! writes beside it after its patience), [`Content::blob_path`]
 //! (an `s3://` URL, for messages).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use shared::digest::{Digest, Verifier};
 
@@ -18,7 +20,7 @@ use super::{
     BlobInfo, BlobReader, BlobWriter, ContentWriter, Ingest, Ingester, LocalContent, Manager,
     Provider, S3Content, S3Writer,
 };
-use crate::store::StoreError;
+use crate::store::{SharedLocks, StoreError};
 
 /// The blobs of a store.
 #[derive(Clone, Debug)]
@@ -68,11 +70,17 @@ impl Content {
     }
 
     /// How far the digest's locked writer got, when another process can
-    /// see it (local blobs only).
+    /// see it (its ingest file, or its reports to the shared locks).
     pub fn ingest_size(&self, digest: &Digest) -> Option<u64> {
+        each!(self, content => content.ingest_size(digest))
+    }
+
+    /// The same content, its writers also taking their digest's lock in
+    /// `shared` (when the metadata is shared between machines).
+    pub fn with_shared_locks(self, shared: Option<Arc<dyn SharedLocks>>) -> Content {
         match self {
-            Content::Local(local) => local.ingest_size(digest),
-            Content::S3(_) => None,
+            Content::Local(local) => Content::Local(local.with_shared_locks(shared)),
+            Content::S3(s3) => Content::S3(s3.with_shared_locks(shared)),
         }
     }
 
@@ -81,6 +89,19 @@ impl Content {
         match self {
             Content::Local(local) => local.blob_path(digest),
             Content::S3(s3) => s3.blob_url(digest).into(),
+        }
+    }
+
+    /// A URL that `GET`s the blob without credentials for `expires`
+    /// ([`S3Content::presigned_get`]); `None` for the local folder.
+    pub fn presigned_get(
+        &self,
+        digest: &Digest,
+        expires: std::time::Duration,
+    ) -> Result<Option<url::Url>, StoreError> {
+        match self {
+            Content::Local(_) => Ok(None),
+            Content::S3(s3) => s3.presigned_get(digest, expires).map(Some),
         }
     }
 

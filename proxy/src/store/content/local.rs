@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use shared::digest::Digest;
 
-use super::digest_lock::{under_lock, waited};
+use super::digest_lock::{DigestLock, shared_progress, under_lock, waited};
 use super::space::SpaceReserve;
 use super::writer::WriterPaths;
 use super::{BlobInfo, BlobReader, BlobWriter, Ingest, Ingester, Manager, Provider, existing};
-use crate::store::StoreError;
 use crate::store::layout::{ALGORITHMS, Layout, parse_flat_name};
 use crate::store::lock::{FileLock, Wait};
+use crate::store::{SharedLocks, StoreError};
 
 /// A content store in a local folder. Cheap to clone; clones share the
 /// folder.
@@ -24,6 +24,8 @@ use crate::store::lock::{FileLock, Wait};
 pub struct LocalContent {
     layout: Arc<Layout>,
     space: SpaceReserve,
+    /// The writers' locks across machines, when the metadata is shared.
+    shared: Option<Arc<dyn SharedLocks>>,
 }
 
 impl LocalContent {
@@ -41,6 +43,7 @@ impl LocalContent {
         let content = LocalContent {
             space: SpaceReserve::new(layout.root()),
             layout: Arc::new(layout),
+            shared: None,
         };
         let removed = content.remove_stale_ingest()?;
         if !removed.is_empty() {
@@ -59,12 +62,24 @@ impl LocalContent {
         self.space.set(bytes);
     }
 
+    /// The same store, its writers also taking their digest's lock in
+    /// `shared` (replicas with folders of their own).
+    pub fn with_shared_locks(mut self, shared: Option<Arc<dyn SharedLocks>>) -> LocalContent {
+        self.shared = shared;
+        self
+    }
+
     /// How many bytes the digest's locked writer has written so far (as
-    /// far as they reached its ingest file), or `None` if nobody writes it.
+    /// far as they reached its ingest file, or as it reported to the
+    /// shared locks), or `None` if nobody writes it.
     pub fn ingest_size(&self, digest: &Digest) -> Option<u64> {
-        fs::metadata(self.layout.ingest_path(digest))
+        let here = fs::metadata(self.layout.ingest_path(digest))
             .ok()
-            .map(|m| m.len())
+            .map(|m| m.len());
+        match &self.shared {
+            Some(shared) => here.max(shared_progress(shared, digest)),
+            None => here,
+        }
     }
 
     /// The store folder.
@@ -177,7 +192,8 @@ impl LocalContent {
         wait: Wait,
     ) -> Result<Option<Ingest<BlobWriter>>, StoreError> {
         let lock_path = self.layout.digest_lock(digest);
-        under_lock(self, &lock_path, digest, expected_size, wait, |lock| {
+        let locks = (lock_path.as_path(), self.shared.as_ref());
+        under_lock(self, locks, digest, expected_size, wait, |lock| {
             let ingest = self.layout.ingest_path(digest);
             // We hold the digest's lock, so any file here is a dead writer's.
             let file = fs::OpenOptions::new()
@@ -320,7 +336,8 @@ impl Ingester for LocalContent {
             blob: self.layout.blob_path(digest),
             blobs_dir: self.layout.blobs_dir(digest.algorithm()),
         };
-        let writer = BlobWriter::new(digest.clone(), expected_size, file, paths, Some(lock));
+        let lock = Some(DigestLock::file_only(lock));
+        let writer = BlobWriter::new(digest.clone(), expected_size, file, paths, lock);
         Ok(Ingest::Writer(writer.keeping_free(self.space.clone())?))
     }
 }

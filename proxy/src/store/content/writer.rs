@@ -17,10 +17,10 @@ use std::path::PathBuf;
 use shared::digest::{Digest, Verifier, VerifyError};
 
 use super::ContentWriter;
+use super::digest_lock::DigestLock;
 use super::hashing::{Hashing, Refusal};
 use super::space::{CHECK_EVERY, SpaceReserve};
 use crate::store::StoreError;
-use crate::store::lock::FileLock;
 
 /// Writes one blob into a [`LocalContent`](super::LocalContent) store.
 #[derive(Debug)]
@@ -39,7 +39,7 @@ pub struct BlobWriter {
     /// The free-space reserve, and the byte count of the next look at it.
     space: Option<(SpaceReserve, u64)>,
     // Last, so it is released after `Drop::drop` removed the ingest file.
-    _lock: Option<FileLock>,
+    lock: Option<DigestLock>,
 }
 
 /// The paths a writer moves its content between.
@@ -55,7 +55,7 @@ impl BlobWriter {
         expected_size: Option<u64>,
         file: File,
         paths: WriterPaths,
-        lock: Option<FileLock>,
+        lock: Option<DigestLock>,
     ) -> BlobWriter {
         BlobWriter {
             hashing: Hashing::new(digest.clone(), expected_size),
@@ -68,7 +68,7 @@ impl BlobWriter {
             failed: false,
             committed: false,
             space: None,
-            _lock: lock,
+            lock,
         }
     }
 
@@ -147,6 +147,9 @@ impl ContentWriter for BlobWriter {
                 path: self.ingest_path.clone(),
                 source,
             });
+        }
+        if let Some(lock) = &mut self.lock {
+            lock.report(self.written);
         }
         Ok(())
     }

@@ -292,4 +292,11 @@ pub trait Metadata:
     /// What the backend's own consistency checks report, one line each;
     /// empty when it is sound (`fsck`).
     fn problems(&self) -> Result<Vec<String>, StoreError>;
+
+    /// The locks that every process sharing this metadata sees, on any
+    /// machine; `None` when the metadata lives in the store folder, whose
+    /// lock files already reach every process that shares it.
+    fn shared_locks(&self) -> Option<std::sync::Arc<dyn crate::store::SharedLocks>> {
+        None
+    }
 }

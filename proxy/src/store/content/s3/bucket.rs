@@ -25,7 +25,10 @@ use crate::store::StoreError;
 pub(crate) struct Bucket {
     pub(crate) client: Arc<AmazonS3>,
     pub(crate) bridge: Bridge,
-    bucket: String,
+    /// Where requests go: the configured endpoint, else AWS's regional
+    /// one (what a presigned URL must point at, `presign.rs`).
+    pub(crate) endpoint: String,
+    pub(crate) bucket: String,
     prefix: String,
 }
 
@@ -70,6 +73,10 @@ impl Bucket {
         Ok(Bucket {
             client: Arc::new(client),
             bridge: Bridge::new()?,
+            endpoint: config.endpoint.clone().unwrap_or_else(|| {
+                // As object_store addresses AWS, path-style.
+                format!("https://s3.{}.amazonaws.com", config.region)
+            }),
             bucket: config.location.bucket().to_owned(),
             prefix: config.location.prefix().to_owned(),
         })

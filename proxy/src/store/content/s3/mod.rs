@@ -16,6 +16,8 @@
 //!   on one machine never upload a blob twice. Across machines a second
 //!   upload can happen and is harmless (the first verified commit wins);
 //!   a shared lock (PostgreSQL, issue #17) would prevent it.
+//! - Presigned GET URLs (`strata serve --redirect-blobs`), pointing at
+//!   the configured endpoint only: `presign.rs`.
 //! - Sync over async: `bridge.rs` (a private runtime; never call from an
 //!   async task's thread).
 //!
@@ -47,10 +49,12 @@
 mod bridge;
 mod bucket;
 mod config;
+mod presign;
 mod reader;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures_util::TryStreamExt;
@@ -62,11 +66,11 @@ pub use writer::{PART_SIZE, S3Writer};
 
 use self::bucket::Bucket;
 use self::reader::StreamReader;
-use super::digest_lock::{under_lock, waited};
+use super::digest_lock::{shared_progress, under_lock, waited};
 use super::{BlobInfo, BlobReader, Ingest, Ingester, Manager, Provider, existing};
-use crate::store::StoreError;
 use crate::store::layout::{ALGORITHMS, Layout};
 use crate::store::lock::Wait;
+use crate::store::{SharedLocks, StoreError};
 
 /// How old a finished upload left in `ingest/` must be before
 /// [`S3Content::remove_stale_ingest`] removes it: no live writer keeps one
@@ -81,6 +85,8 @@ pub struct S3Content {
     bucket: Bucket,
     /// The local folder holding `locks/`.
     dir: PathBuf,
+    /// The writers' locks across machines, when the metadata is shared.
+    shared: Option<Arc<dyn SharedLocks>>,
 }
 
 impl S3Content {
@@ -93,7 +99,25 @@ impl S3Content {
         Ok(S3Content {
             bucket: Bucket::connect(config)?,
             dir: dir.to_path_buf(),
+            shared: None,
         })
+    }
+
+    /// The same store, its writers also taking their digest's lock in
+    /// `shared`, and reporting their progress there (replicas with
+    /// folders of their own).
+    pub fn with_shared_locks(mut self, shared: Option<Arc<dyn SharedLocks>>) -> S3Content {
+        self.shared = shared;
+        self
+    }
+
+    /// How many bytes the digest's writer has uploaded so far, as it
+    /// reported to the shared locks; `None` without them (an upload's
+    /// progress is not visible in the bucket).
+    pub fn ingest_size(&self, digest: &Digest) -> Option<u64> {
+        self.shared
+            .as_ref()
+            .and_then(|shared| shared_progress(shared, digest))
     }
 
     /// `s3://bucket/key` of the blob (whether or not it is there).
@@ -151,7 +175,8 @@ impl S3Content {
         wait: Wait,
     ) -> Result<Option<Ingest<S3Writer>>, StoreError> {
         let lock_path = self.layout().digest_lock(digest);
-        under_lock(self, &lock_path, digest, expected_size, wait, |lock| {
+        let locks = (lock_path.as_path(), self.shared.as_ref());
+        under_lock(self, locks, digest, expected_size, wait, |lock| {
             Ok(S3Writer::new(
                 self.bucket.clone(),
                 digest.clone(),

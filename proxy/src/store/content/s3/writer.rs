@@ -29,9 +29,9 @@ use shared::digest::{Digest, Verifier};
 
 use super::bucket::Bucket;
 use crate::store::StoreError;
+use crate::store::content::digest_lock::DigestLock;
 use crate::store::content::hashing::{Hashing, Refusal};
 use crate::store::content::{BlobWriter, ContentWriter};
-use crate::store::lock::FileLock;
 
 /// The size of one uploaded part, and of the one buffer a writer holds:
 /// 8 MiB (S3 wants at least 5 MiB for every part but the last, and at most
@@ -52,7 +52,7 @@ pub struct S3Writer {
     parts: usize,
     peak_buffered: usize,
     failed: bool,
-    _lock: Option<FileLock>,
+    lock: Option<DigestLock>,
 }
 
 impl fmt::Debug for S3Writer {
@@ -71,7 +71,7 @@ impl S3Writer {
         bucket: Bucket,
         digest: Digest,
         expected_size: Option<u64>,
-        lock: Option<FileLock>,
+        lock: Option<DigestLock>,
     ) -> S3Writer {
         S3Writer {
             hashing: Hashing::new(digest.clone(), expected_size),
@@ -84,7 +84,7 @@ impl S3Writer {
             parts: 0,
             peak_buffered: 0,
             failed: false,
-            _lock: lock,
+            lock,
         }
     }
 
@@ -275,6 +275,9 @@ impl ContentWriter for S3Writer {
                 self.fail();
                 return Err(e);
             }
+        }
+        if let Some(lock) = &mut self.lock {
+            lock.report(self.written);
         }
         Ok(())
     }

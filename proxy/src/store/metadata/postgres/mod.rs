@@ -21,17 +21,17 @@
 //! [`Metadata::generation`]: it moves with every committed write, by any
 //! process.
 //!
-//! # Leases
-//! The lease rows live here, shared; their liveness stays the store's to
-//! check (its lock file in the store folder, and the expiry), exactly as
-//! with SQLite, so the trait's contract is unchanged. Processes that
-//! share the database share the store folder today (blobs are local); a
-//! holder on another machine is judged by its expiry alone until the
-//! shared blob store brings per-lease advisory locks.
+//! # Locks and leases
+//! The lease rows live here, shared. The locks that make a lease live, a
+//! blob's writer unique and garbage collection wait for holders are
+//! PostgreSQL session advisory locks ([`Metadata::shared_locks`],
+//! `advisory.rs`), which every replica sees whatever folder it has; the
+//! store takes them after its own lock files.
 //!
 //! | file | what |
 //! | --- | --- |
 //! | `url.rs`, `pool.rs`, `db.rs` | the URL (password redacted), connections, a transaction in progress |
+//! | `advisory.rs` | the shared locks, and writers' progress |
 //! | `schema.rs` | the tables, versioned migrations, refusing a newer schema |
 //! | `columns.rs` | column ↔ digests, times, platforms, names |
 //! | `error.rs` | PostgreSQL's errors as [`StoreError`]s, and which retry |
@@ -42,6 +42,7 @@
 //! | `unpacked.rs` | [`UnpackedLayers`](super::UnpackedLayers) |
 //! | `references.rs`, `pins.rs`, `leases.rs`, `blob_refs.rs` | the other roles |
 
+mod advisory;
 mod blob_refs;
 mod columns;
 mod db;
@@ -62,6 +63,7 @@ mod url;
 mod waiting;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::IsolationLevel;
@@ -81,6 +83,7 @@ const WRITE_ATTEMPTS: u32 = 100;
 /// The metadata in one PostgreSQL database. Every method blocks.
 pub struct PostgresMetadata {
     pool: pool::Pool,
+    locks: Arc<advisory::AdvisoryLocks>,
 }
 
 impl PostgresMetadata {
@@ -94,7 +97,8 @@ impl PostgresMetadata {
             let mut client = pool.get()?;
             schema::migrate(&mut client, pool.name())?;
         }
-        Ok(PostgresMetadata { pool })
+        let locks = Arc::new(advisory::AdvisoryLocks::new(pool.config(), pool.name()));
+        Ok(PostgresMetadata { pool, locks })
     }
 
     /// The database, as `postgres://USER@HOST:PORT/DB` (no password).
@@ -198,6 +202,11 @@ impl Metadata for PostgresMetadata {
     /// the generation row, and each image's own manifest.
     fn problems(&self) -> Result<Vec<String>, StoreError> {
         self.read(schema::problems)
+    }
+
+    /// Session advisory locks on a connection of this handle's own.
+    fn shared_locks(&self) -> Option<Arc<dyn crate::store::SharedLocks>> {
+        Some(self.locks.clone())
     }
 }
 

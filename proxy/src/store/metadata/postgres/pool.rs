@@ -51,6 +51,11 @@ impl Pool {
         &self.name
     }
 
+    /// How to connect (for a connection of its own, outside the pool).
+    pub(super) fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// An idle connection, or a new one.
     pub(super) fn get(&self) -> Result<Pooled<'_>, StoreError> {
         let idle = self

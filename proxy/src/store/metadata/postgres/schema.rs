@@ -21,7 +21,7 @@ use super::db::Db;
 use crate::store::StoreError;
 
 /// The schema version this strata writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// The advisory lock key migrations hold (`strata` in ASCII).
 const MIGRATION_LOCK: i64 = 0x7374_7261_7461;
@@ -161,9 +161,20 @@ CREATE TABLE generation (
 INSERT INTO generation (one, value) VALUES (TRUE, 0);
 "#;
 
+/// Version 2: how far each blob's writer got, for replicas waiting for it
+/// (see `advisory.rs`). Unlogged: after a server crash it starts empty,
+/// which is right, since the writers' locks are gone too.
+const SCHEMA_V2: &str = r#"
+CREATE UNLOGGED TABLE fetch_progress (
+    digest TEXT COLLATE "C" PRIMARY KEY,
+    written BIGINT NOT NULL,
+    updated TIMESTAMPTZ NOT NULL
+);
+"#;
+
 /// Each version's migration, in order: `MIGRATIONS[n]` brings version `n`
 /// to `n + 1`.
-const MIGRATIONS: [&str; VERSION as usize] = [SCHEMA_V1];
+const MIGRATIONS: [&str; VERSION as usize] = [SCHEMA_V1, SCHEMA_V2];
 
 /// Brings the schema to [`VERSION`], or refuses a newer one.
 pub(super) fn migrate(client: &mut Client, database: &str) -> Result<(), StoreError> {
