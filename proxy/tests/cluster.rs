@@ -297,3 +297,49 @@ fn images_on_another_replica_lists_what_came_through_any() {
     assert_eq!(listed.lines().count(), 2, "{listed}");
     cluster.assert_fsck_passes();
 }
+
+#[test]
+fn a_replica_stopped_with_ctrl_c_exits_cleanly() {
+    let cluster = Cluster::start("cluster-stop", Vec::new());
+    cluster.push(fixtures::get("library/alpine:latest").expect("fixture"));
+    let mut a = cluster.replica();
+    let pulled = tempfile::tempdir().expect("tmp");
+    a.skopeo_copy(
+        cluster.upstream_host(),
+        "library/alpine:latest",
+        pulled.path(),
+    );
+    // Once the image's unpacked size is known, the task that learns it
+    // has looked at the store and waits for its next look, holding the
+    // store (and the database connections in it) across the shutdown.
+    let images = format!("{}/api/v1/images", a.url());
+    runtime().block_on(test_support::eventually_async(
+        SETTLE,
+        "the image's unpacked size learned",
+        async || {
+            let page: serde_json::Value = reqwest::get(&images)
+                .await
+                .expect("GET /api/v1/images")
+                .json()
+                .await
+                .expect("JSON");
+            let rows = page["rows"].as_array().cloned().unwrap_or_default();
+            (!rows.is_empty() && rows.iter().all(|r| r["size"].is_u64()))
+                .then_some(())
+                .ok_or(page)
+        },
+    ));
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &a.pid().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupted.success());
+    let exited = eventually(SETTLE, "the replica to exit", || match a.check_alive() {
+        Ok(()) => None,
+        Err(exited) => Some(exited),
+    });
+    assert!(
+        exited.contains("(exit status: 0)"),
+        "Ctrl-C ends strata serve with success: {exited}"
+    );
+}
