@@ -334,10 +334,7 @@ fn a_replica_stopped_with_ctrl_c_exits_cleanly() {
         .status()
         .expect("kill -INT");
     assert!(interrupted.success());
-    let exited = eventually(SETTLE, "the replica to exit", || match a.check_alive() {
-        Ok(()) => None,
-        Err(exited) => Some(exited),
-    });
+    let exited = eventually(SETTLE, "the replica to exit", || a.check_alive().err());
     assert!(
         exited.contains("(exit status: 0)"),
         "Ctrl-C ends strata serve with success: {exited}"
