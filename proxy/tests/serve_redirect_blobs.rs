@@ -2,7 +2,8 @@
 //! distribution registry and the real binary: a cold blob streams through
 //! strata into the bucket, a warm one is a `307` to a presigned URL that
 //! works without credentials (ranges too), skopeo pulls through the
-//! redirects, a server without the flag streams the same warm blob, and
+//! redirects, a server without the flag streams the same warm blob (and
+//! hashes it on the way out: one changed in the bucket is cut short), and
 //! the flag is refused without an S3 blob store.
 
 use std::path::Path;
@@ -329,4 +330,62 @@ fn redirect_blobs_needs_an_s3_blob_store() {
             "{how}"
         );
     }
+}
+
+/// A warm blob streamed from the bucket is hashed on the way out: one
+/// changed in the bucket behind strata's back (same length, other bytes)
+/// ends its response with an error instead of completing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_changed_in_the_bucket_is_refused_on_the_way_out() {
+    let s3 = S3::start().expect("SeaweedFS");
+    let registry = Registry::start(Auth::Open).expect("registry");
+    registry
+        .push_fixture("library/alpine:latest")
+        .expect("push");
+    let bucket = "strata-tampered";
+    let server = serve_from_bucket(&s3, bucket, &registry, false);
+    let base = v2(&server, &registry.host(), "library/alpine");
+    let manifest = get(&format!("{base}/manifests/latest")).await;
+    let layer = manifest.json()["layers"][0]["digest"]
+        .as_str()
+        .expect("layer")
+        .to_owned();
+    let url = format!("{base}/blobs/{layer}");
+    let cold = get(&url).await;
+    assert_eq!(sha256(cold.bytes()), layer);
+    let warm = get(&url).await;
+    assert_eq!(sha256(warm.bytes()), layer, "the untouched blob verifies");
+
+    // Another writer of the bucket flips the first byte.
+    let mut changed = cold.bytes().to_vec();
+    changed[0] ^= 0xff;
+    let file = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(file.path(), &changed).expect("write");
+    let key = format!(
+        "{}/{bucket}/{PREFIX}/blobs/sha256/{}",
+        s3.endpoint(),
+        layer.trim_start_matches("sha256:")
+    );
+    run(Command::new("curl")
+        .args(["-fsS", "-X", "PUT"])
+        .args([
+            "-H",
+            "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+            "--aws-sigv4",
+        ])
+        .arg(format!("aws:amz:{REGION}:s3"))
+        .arg("--user")
+        .arg(format!("{ACCESS_KEY}:{SECRET_KEY}"))
+        .arg("--data-binary")
+        .arg(format!("@{}", file.path().display()))
+        .arg(&key));
+
+    let response = reqwest::get(&url).await.expect("GET");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.bytes().await;
+    assert!(
+        body.is_err(),
+        "a changed blob must not arrive complete: got {} bytes",
+        body.map(|b| b.len()).unwrap_or_default()
+    );
 }

@@ -153,6 +153,11 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         Some(url) => Some(serve::Pulls::shared(url).map_err(|e| e.to_string())?),
         None => None,
     };
+    // So are the dashboard's sign-in codes and sessions.
+    let shared_sessions = match &store_args.database {
+        Some(url) => Some(serve::SharedSessions::new(url.expose()).map_err(|e| e.to_string())?),
+        None => None,
+    };
     // The store outlives the runtime: tasks it cancels on shutdown hold
     // clones, and the last one dropped on a runtime thread would close
     // PostgreSQL's blocking clients there, which panics (and aborts).
@@ -176,6 +181,9 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         });
         if let Some(url) = &args.index_url {
             state = state.with_index_url(url);
+        }
+        if let Some(shared) = shared_sessions {
+            state = state.with_sessions(serve::Sessions::shared(shared));
         }
         if has_token {
             print_sign_in(local, &state.sessions().mint_code());

@@ -23,4 +23,5 @@ pub mod unpacked_sizes;
 
 pub use api_v1::Pulls;
 pub use router::app;
+pub use sessions::{Sessions, SharedSessions};
 pub use state::{AppState, V2Settings};

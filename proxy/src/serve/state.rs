@@ -137,6 +137,17 @@ impl AppState {
         }
     }
 
+    /// Sign-in codes and sessions kept in `sessions` (the database's,
+    /// shared with the other replicas) instead of this process alone.
+    pub fn with_sessions(self, sessions: Sessions) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self {
+                inner: Arc::new(Inner { sessions, ..inner }),
+            },
+            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
+        }
+    }
+
     /// Pulls kept in `pulls` instead of this process alone: shared with
     /// the other replicas ([`Pulls::shared`]).
     pub fn with_pulls(self, pulls: Pulls) -> Self {

@@ -34,7 +34,7 @@ use super::range::Span;
 use super::redirect;
 use super::response::{
     Caching, content_headers, etag_matches, not_modified, open_stored, reader_body,
-    receiver_stream, stored_size, with_headers,
+    receiver_stream, stored_size, verified_body, with_headers,
 };
 use super::tee::{self, Fetch, Start};
 use crate::serve::AppState;
@@ -177,7 +177,13 @@ async fn from_store(
         return Ok(None);
     };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(reader.size));
-    Ok(Some(with_headers(status, headers, reader_body(reader))))
+    // A whole blob from a bucket is hashed on the way out: its bytes are
+    // not in strata's keeping. (A range cannot be checked on its own.)
+    let body = match span {
+        Span::Whole if state.store().content().is_remote() => verified_body(reader, digest),
+        _ => reader_body(reader),
+    };
+    Ok(Some(with_headers(status, headers, body)))
 }
 
 /// The blob's size as the upstream declares it, without fetching it

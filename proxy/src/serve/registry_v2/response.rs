@@ -14,7 +14,7 @@ use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Response, StatusCode};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
-use shared::digest::Digest;
+use shared::digest::{Digest, Verifier};
 use tokio::sync::mpsc;
 
 use super::error::V2Error;
@@ -159,6 +159,65 @@ pub fn reader_body(reader: BlobReader) -> Body {
         }
     });
     // Fused: compression layers poll again after the end.
+    Body::from_stream(chunks.fuse())
+}
+
+/// A body streaming the whole blob `digest` from `reader`, as
+/// [`reader_body`] does, hashing every byte on the way out: the last
+/// chunk is sent only once the bytes verify, and on a mismatch the body
+/// ends with an error instead, so the client's transfer is aborted rather
+/// than completed with the wrong bytes. For stores whose bytes strata does
+/// not hold itself (a bucket another party can write to).
+pub fn verified_body(reader: BlobReader, digest: &Digest) -> Body {
+    struct State {
+        reader: Box<dyn Read + Send>,
+        verifier: Verifier,
+        held: Option<Bytes>,
+    }
+    let start = State {
+        reader: reader.reader,
+        verifier: Verifier::new(digest.clone(), Some(reader.size)),
+        held: None,
+    };
+    let chunks = futures_util::stream::unfold(Some(start), |state| async move {
+        let mut state = state?;
+        loop {
+            let read = tokio::task::spawn_blocking(move || {
+                let mut buf = Vec::with_capacity(READ_CHUNK);
+                let read = (&mut state.reader)
+                    .take(READ_CHUNK as u64)
+                    .read_to_end(&mut buf);
+                let read = read.and_then(|_| {
+                    state.verifier.update(&buf).map_err(io::Error::other)?;
+                    Ok(Bytes::from(buf))
+                });
+                (state, read)
+            })
+            .await;
+            let (mut next, chunk) = match read {
+                Ok((next, Ok(chunk))) => (next, chunk),
+                Ok((_, Err(e))) => return Some((Err(e), None)),
+                Err(e) => return Some((Err(io::Error::other(e.to_string())), None)),
+            };
+            if chunk.is_empty() {
+                // The end: the held-back chunk goes out only if every byte
+                // verified.
+                let verdict = next.verifier.finish().map_err(io::Error::other);
+                return match (verdict, next.held) {
+                    (Err(e), _) => {
+                        tracing::error!(error = %e, "a stored blob does not match its digest; run `strata fsck`");
+                        Some((Err(e), None))
+                    }
+                    (Ok(_), Some(last)) => Some((Ok(last), None)),
+                    (Ok(_), None) => None,
+                };
+            }
+            match next.held.replace(chunk) {
+                Some(previous) => return Some((Ok(previous), Some(next))),
+                None => state = next,
+            }
+        }
+    });
     Body::from_stream(chunks.fuse())
 }
 

@@ -75,6 +75,13 @@ impl Content {
         each!(self, content => content.ingest_size(digest))
     }
 
+    /// Whether the blobs live outside strata's folder (a bucket, which
+    /// other parties may write to): `/v2` then hashes every whole blob it
+    /// serves on the way out.
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Content::S3(_))
+    }
+
     /// The same content, its writers also taking their digest's lock in
     /// `shared` (when the metadata is shared between machines).
     pub fn with_shared_locks(self, shared: Option<Arc<dyn SharedLocks>>) -> Content {

@@ -51,6 +51,7 @@ use shared::reference::{Tag, TagOrDigest};
 use time::{Duration, OffsetDateTime};
 
 pub use named::{Named, RepoName};
+pub(crate) use postgres::DbWorker;
 pub use postgres::{DatabaseUrl, PostgresMetadata, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION};
 pub use sqlite::SqliteMetadata;
 pub use values::{

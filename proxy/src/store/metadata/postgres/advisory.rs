@@ -11,135 +11,38 @@
 //!
 //! The connection's end releases its locks: the holder's exit or crash,
 //! or a network failure (keepalives every 30 s). If it ends while this
-//! process still runs, the locks it held are gone: that is logged, and a
-//! new connection takes its place for what comes next.
+//! process still runs, the locks it held are gone: that is logged
+//! (`worker.rs`), and a new connection takes its place for what comes
+//! next.
 
-use std::sync::mpsc::{Sender, sync_channel};
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
-
-use postgres::{Client, Config, NoTls};
+use postgres::Config;
 use shared::digest::Digest;
 
+use super::worker::DbWorker;
 use crate::store::{LockKey, Mode, SharedLocks, StoreError};
 
-/// Work for the connection's thread.
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
-
-/// The advisory locks of one process on one database. The connection
-/// lives on a thread of its own, which runs each call in turn: the
-/// blocking client must not run on an async runtime's thread, and a lock
-/// is often released there (a writer dropped by a failing task).
+/// The advisory locks of one process on one database, on a connection of
+/// their own ([`DbWorker`]: a lock is often released on an async
+/// runtime's thread, by a writer a failing task dropped).
+#[derive(Debug)]
 pub(super) struct AdvisoryLocks {
-    name: String,
-    jobs: Mutex<Sender<Job>>,
-}
-
-/// The connection, made at first use and again after it was lost.
-struct Connection {
-    config: Config,
-    name: String,
-    client: Option<Client>,
-}
-
-impl std::fmt::Debug for AdvisoryLocks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AdvisoryLocks")
-            .field("database", &self.name)
-            .finish_non_exhaustive()
-    }
+    worker: DbWorker,
 }
 
 impl AdvisoryLocks {
     /// Locks on the database `config` connects to (named `name` in
     /// messages). Connects at first use.
     pub(super) fn new(config: &Config, name: &str) -> AdvisoryLocks {
-        let mut config = config.clone();
-        config
-            .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30))
-            .application_name("strata locks");
-        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
-        let mut connection = Connection {
-            config,
-            name: name.to_owned(),
-            client: None,
-        };
-        // Ends when the locks are dropped (the sender with them); the
-        // connection's end then releases whatever it still held.
-        std::thread::Builder::new()
-            .name("strata-locks".to_owned())
-            .spawn(move || {
-                for job in rx {
-                    job(&mut connection);
-                }
-            })
-            .map_err(|e| tracing::error!(error = %e, "could not start the shared locks' thread"))
-            .ok();
         AdvisoryLocks {
-            name: name.to_owned(),
-            jobs: Mutex::new(jobs),
+            worker: DbWorker::new(config, name, "strata locks"),
         }
     }
 
-    /// Runs `f` on the locks' connection and waits for its result.
     fn with<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let (tx, rx) = sync_channel(1);
-        self.send(Box::new(move |connection| {
-            let _ = tx.send(connection.run(f));
-        }))?;
-        rx.recv().unwrap_or_else(|_| Err(self.gone()))
-    }
-
-    /// Queues `job` for the connection's thread.
-    fn send(&self, job: Job) -> Result<(), StoreError> {
-        self.jobs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .send(job)
-            .map_err(|_| self.gone())
-    }
-
-    fn gone(&self) -> StoreError {
-        StoreError::Database {
-            source: format!("the shared locks' thread for {} has stopped", self.name).into(),
-        }
-    }
-}
-
-impl Connection {
-    /// Runs `f` on the connection, connecting first if needed.
-    fn run<T>(
-        &mut self,
-        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
-    ) -> Result<T, StoreError> {
-        if self.client.as_ref().is_some_and(Client::is_closed) {
-            tracing::error!(
-                database = %self.name,
-                "the connection holding this process's shared locks was lost: the locks it held are released; reconnecting"
-            );
-            self.client = None;
-        }
-        let client = match &mut self.client {
-            Some(client) => client,
-            None => {
-                let client = self
-                    .config
-                    .connect(NoTls)
-                    .map_err(|e| StoreError::Database {
-                        source: format!("cannot connect to {}: {e}", self.name).into(),
-                    })?;
-                self.client.insert(client)
-            }
-        };
-        let result = f(client);
-        if result.as_ref().is_err_and(super::error::connection_gone) {
-            self.client = None;
-        }
-        Ok(result?)
+        self.worker.run(f)
     }
 }
 
@@ -178,18 +81,15 @@ impl SharedLocks for AdvisoryLocks {
     fn set_progress(&self, digest: &Digest, written: u64) -> Result<(), StoreError> {
         let written = i64::try_from(written).unwrap_or(i64::MAX);
         let digest = digest.to_string();
-        self.send(Box::new(move |connection| {
-            let set = connection.run(|c| {
+        self.worker
+            .queue("report a blob write's progress", move |c| {
                 c.execute(
                     "INSERT INTO fetch_progress (digest, written, updated) VALUES ($1, $2, now())
                      ON CONFLICT (digest) DO UPDATE SET written = EXCLUDED.written, updated = now()",
                     &[&digest, &written],
                 )
-            });
-            if let Err(e) = set {
-                tracing::warn!(%digest, error = %e, "could not report a blob write's progress");
-            }
-        }))
+                .map(drop)
+            })
     }
 
     fn progress(&self, digest: &Digest) -> Result<Option<u64>, StoreError> {

@@ -31,7 +31,7 @@
 //! | file | what |
 //! | --- | --- |
 //! | `url.rs`, `pool.rs`, `db.rs` | the URL (password redacted), connections, a transaction in progress |
-//! | `advisory.rs` | the shared locks, and writers' progress |
+//! | `advisory.rs`, `worker.rs` | the shared locks and writers' progress, on a connection of their own on a thread of its own |
 //! | `schema.rs` | the tables, versioned migrations, refusing a newer schema |
 //! | `columns.rs` | column ↔ digests, times, platforms, names |
 //! | `error.rs` | PostgreSQL's errors as [`StoreError`]s, and which retry |
@@ -61,6 +61,7 @@ mod schema;
 mod unpacked;
 mod url;
 mod waiting;
+mod worker;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,6 +76,7 @@ use crate::store::StoreError;
 
 pub use schema::VERSION as SCHEMA_VERSION;
 pub use url::DatabaseUrl;
+pub(crate) use worker::DbWorker;
 
 /// How many times a write transaction runs before its serialization
 /// failure is returned.

@@ -30,13 +30,7 @@ impl Pool {
     /// A pool for `url`; connects once, so a wrong URL or a server that is
     /// down fails here.
     pub(super) fn new(url: &str) -> Result<Pool, StoreError> {
-        let config: Config = url.parse().map_err(|e| StoreError::Database {
-            source: format!(
-                "{}: not a PostgreSQL URL ({e}); give postgres://USER[:PASS]@HOST:PORT/DB",
-                redact(url)
-            )
-            .into(),
-        })?;
+        let config = parse_url(url)?;
         let pool = Pool {
             config,
             name: redact(url),
@@ -77,6 +71,17 @@ impl Pool {
             client: Some(client),
         })
     }
+}
+
+/// The connection settings in `url`, or why it is not a PostgreSQL URL.
+pub(super) fn parse_url(url: &str) -> Result<Config, StoreError> {
+    url.parse().map_err(|e| StoreError::Database {
+        source: format!(
+            "{}: not a PostgreSQL URL ({e}); give postgres://USER[:PASS]@HOST:PORT/DB",
+            redact(url)
+        )
+        .into(),
+    })
 }
 
 impl Pooled<'_> {

@@ -21,7 +21,7 @@ use super::db::Db;
 use crate::store::StoreError;
 
 /// The schema version this strata writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// The advisory lock key migrations hold (`strata` in ASCII).
 const MIGRATION_LOCK: i64 = 0x7374_7261_7461;
@@ -172,9 +172,25 @@ CREATE UNLOGGED TABLE fetch_progress (
 );
 "#;
 
+/// Version 3: the dashboard's sign-in codes and sessions, so that every
+/// `strata serve` replica knows them (`serve/sessions/shared.rs`). Only
+/// SHA-256 hashes of codes and session ids are kept; expiries are Unix
+/// milliseconds.
+const SCHEMA_V3: &str = r#"
+CREATE TABLE sign_in_codes (
+    key TEXT COLLATE "C" PRIMARY KEY,
+    expires_ms BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+    key TEXT COLLATE "C" PRIMARY KEY,
+    csrf TEXT COLLATE "C" NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+"#;
+
 /// Each version's migration, in order: `MIGRATIONS[n]` brings version `n`
 /// to `n + 1`.
-const MIGRATIONS: [&str; VERSION as usize] = [SCHEMA_V1, SCHEMA_V2];
+const MIGRATIONS: [&str; VERSION as usize] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 /// Brings the schema to [`VERSION`], or refuses a newer one.
 pub(super) fn migrate(client: &mut Client, database: &str) -> Result<(), StoreError> {

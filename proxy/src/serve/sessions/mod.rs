@@ -16,6 +16,15 @@
 //! Codes, session ids and CSRF tokens are 256 random bits each, so guessing
 //! one is infeasible. Only their SHA-256 is kept as a key, so looking one
 //! up reveals nothing through timing.
+//!
+//! With `--database`, codes and sessions live in the database instead
+//! ([`SharedSessions`], `database.rs`), so the dashboard works against any
+//! replica behind a load balancer; a database that cannot be reached
+//! refuses the sign-in (and reads as signed out), and says so in the log.
+
+mod database;
+
+pub use database::SharedSessions;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -50,12 +59,14 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// The codes and sessions of one server process.
+/// The codes and sessions of one server process, or of every replica on
+/// the database.
 #[derive(Debug)]
 pub struct Sessions {
     code_lifetime: Duration,
     session_lifetime: Duration,
     inner: Mutex<Inner>,
+    shared: Option<SharedSessions>,
 }
 
 #[derive(Debug, Default)]
@@ -98,12 +109,28 @@ impl Sessions {
             code_lifetime: code,
             session_lifetime: session,
             inner: Mutex::new(Inner::default()),
+            shared: None,
         }
     }
 
-    /// A new one-time code.
+    /// Codes and sessions kept in `shared` (the database) instead of this
+    /// process.
+    pub fn shared(shared: SharedSessions) -> Self {
+        Self {
+            shared: Some(shared),
+            ..Self::default()
+        }
+    }
+
+    /// A new one-time code (none when the database refuses it: logged).
     pub fn mint_code(&self) -> String {
         let code = random_token();
+        if let Some(shared) = &self.shared {
+            if let Err(e) = shared.add_code(key(&code), self.code_lifetime) {
+                tracing::error!(error = %e, "could not keep a sign-in code in the database: it will not sign in");
+            }
+            return code;
+        }
         let mut inner = self.lock();
         let stamp = inner.stamp();
         let lifetime = self.code_lifetime;
@@ -115,6 +142,9 @@ impl Sessions {
 
     /// Uses up `code`: whether it was minted here, unused and not expired.
     pub fn redeem(&self, code: &str) -> bool {
+        if let Some(shared) = &self.shared {
+            return logged(shared.take_code(key(code)), "use a sign-in code").unwrap_or(false);
+        }
         let minted = self.lock().codes.remove(&key(code));
         minted.is_some_and(|minted| alive(minted, self.code_lifetime))
     }
@@ -125,6 +155,11 @@ impl Sessions {
             id: random_token(),
             csrf: random_token(),
         };
+        if let Some(shared) = &self.shared {
+            let kept = shared.add_session(key(&session.id), &session, self.session_lifetime);
+            logged(kept, "open a session");
+            return session;
+        }
         let lifetime = self.session_lifetime;
         let mut inner = self.lock();
         let stamp = inner.stamp();
@@ -140,6 +175,9 @@ impl Sessions {
 
     /// The open session whose cookie is `id`, if it has not expired.
     pub fn find(&self, id: &str) -> Option<Session> {
+        if let Some(shared) = &self.shared {
+            return logged(shared.session(key(id), id), "look up a session").flatten();
+        }
         let mut inner = self.lock();
         let hash = key(id);
         match inner.sessions.get(&hash) {
@@ -156,6 +194,9 @@ impl Sessions {
 
     /// Ends the session whose cookie is `id`; whether there was one.
     pub fn close(&self, id: &str) -> bool {
+        if let Some(shared) = &self.shared {
+            return logged(shared.remove_session(key(id)), "end a session").unwrap_or(false);
+        }
         self.lock().sessions.remove(&key(id)).is_some()
     }
 
@@ -200,6 +241,14 @@ pub fn redacted(uri: &axum::http::Uri) -> std::borrow::Cow<'_, str> {
         Some(_) if uri.path() == "/sign-in" => format!("{}?code=<redacted>", uri.path()).into(),
         _ => uri.to_string().into(),
     }
+}
+
+/// The value of `result`, or `None` with its error logged as failing to
+/// `what` in the database.
+fn logged<T>(result: Result<T, crate::store::StoreError>, what: &str) -> Option<T> {
+    result
+        .map_err(|e| tracing::error!(error = %e, "could not {what} in the database"))
+        .ok()
 }
 
 fn alive(since: Stamp, lifetime: Duration) -> bool {
