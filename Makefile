@@ -8,7 +8,7 @@ SHELL := /bin/bash
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test setup frontend proxy lint unit wasm-test fuzz demo bench soak clean
+.PHONY: run test setup frontend proxy lint unit wasm-test fuzz demo demo-cluster bench soak clean
 
 run: setup frontend proxy
 	./target/release/strata serve --listen $(LISTEN) --dist dist
@@ -45,6 +45,11 @@ fuzz:
 
 demo: setup frontend proxy
 	scripts/demo.sh
+
+# Two replicas sharing a PostgreSQL and an S3 bucket (SeaweedFS), in front
+# of the fixture registry: see README, "Running several replicas".
+demo-cluster: setup frontend proxy
+	scripts/demo-cluster.sh
 
 bench: setup frontend proxy
 	scripts/bench.sh

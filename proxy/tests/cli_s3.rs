@@ -8,7 +8,6 @@ use std::process::Command;
 
 use serde_json::Value;
 use strata::store::content::s3::S3Config;
-use strata::store::{Manager, S3Content};
 use test_support::cli::{Cli, at, succeeded};
 use test_support::fixtures::layer::sha256;
 use test_support::s3::{ACCESS_KEY, REGION, S3, SECRET_KEY};
@@ -17,6 +16,9 @@ use test_support::{Auth, Registry};
 
 #[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
+
+#[expect(dead_code, reason = "each test file uses its own part of these")]
+mod s3_support;
 
 use serve_v2_support::{get, v2};
 
@@ -37,21 +39,13 @@ fn bucket_blobs(s3: &S3, bucket: &str) -> Vec<String> {
 }
 
 fn bucket_blobs_at(endpoint: &str, bucket: &str) -> Vec<String> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let config = S3Config {
+    s3_support::blob_digests(&S3Config {
         location: format!("s3://{bucket}/cache").parse().expect("location"),
         endpoint: Some(endpoint.to_owned()),
         region: REGION.to_owned(),
         access_key_id: ACCESS_KEY.to_owned(),
         secret_access_key: SECRET_KEY.to_owned(),
-    };
-    let content = S3Content::open(dir.path(), &config).expect("open");
-    content
-        .list()
-        .expect("list")
-        .into_iter()
-        .map(|b| b.digest.to_string())
-        .collect()
+    })
 }
 
 fn run(mut command: Command, args: &[&str]) -> String {

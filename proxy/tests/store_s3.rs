@@ -14,6 +14,7 @@ use shared::digest::{Digest, Verifier};
 use strata::store::content::s3::{PART_SIZE, S3Writer};
 use strata::store::{ContentWriter, Ingest, Ingester, Manager, Provider, S3Content, StoreError};
 
+#[expect(dead_code, reason = "blob_digests is for the CLI tests")]
 mod s3_support;
 
 /// Deterministic content of `len` bytes.

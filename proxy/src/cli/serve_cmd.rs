@@ -158,9 +158,13 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         Some(url) => Some(serve::SharedSessions::new(url.expose()).map_err(|e| e.to_string())?),
         None => None,
     };
+    // The store outlives the runtime: tasks it cancels on shutdown hold
+    // clones, and the last one dropped on a runtime thread would close
+    // PostgreSQL's blocking clients there, which panics (and aborts).
+    let store_after_runtime = store.clone();
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -205,7 +209,10 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| format!("server error: {e}"))
-    })
+    });
+    drop(runtime);
+    drop(store_after_runtime);
+    served
 }
 
 /// The dashboard's sign-in link, as Jupyter prints one: it signs in once,

@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use shared::digest::Digest;
-use strata::store::S3Content;
 use strata::store::content::s3::S3Config;
+use strata::store::{Manager, S3Content};
 use test_support::s3::{ACCESS_KEY, REGION, S3, SECRET_KEY};
 
 /// The file in a store folder that names its endpoint and bucket.
@@ -50,4 +50,17 @@ pub fn with_keys(endpoint: &str, bucket: &str, access: &str, secret: &str) -> S3
 /// The S3 store of `dir`.
 pub fn open(dir: &Path) -> S3Content {
     S3Content::open(dir, &config(dir)).expect("open the S3 store")
+}
+
+/// The digests of the verified blobs in `config`'s bucket, as a handle
+/// of the caller's own (on a temporary folder) lists them.
+pub fn blob_digests(config: &S3Config) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let content = S3Content::open(dir.path(), config).expect("open the bucket");
+    content
+        .list()
+        .expect("list")
+        .into_iter()
+        .map(|b| b.digest.to_string())
+        .collect()
 }

@@ -19,6 +19,7 @@ use strata::store::{ContentStore, ContentWriter, Ingest, LocalContent, StoreErro
 mod store_support;
 
 #[path = "../s3_support/mod.rs"]
+#[expect(dead_code, reason = "blob_digests is for the CLI tests")]
 mod s3_support;
 
 use store_support::{
