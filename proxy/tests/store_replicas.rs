@@ -306,3 +306,21 @@ fn child_process_entry() {
     let _ = std::io::stdin().read_line(&mut line);
     panic!("the parent should have killed this process");
 }
+
+/// The last handle to a store on PostgreSQL may go on an async runtime's
+/// thread (a task cancelled at shutdown): its connections close without
+/// the blocking client running there.
+#[test]
+fn a_store_on_postgres_may_be_dropped_on_a_runtime_thread() {
+    let Two { a, b, _dirs } = two_replicas("dropped");
+    // Connections in the pool, and the shared locks' connection.
+    assert!(a.leases().expect("leases").is_empty());
+    drop(a.lease("a lease", Duration::from_secs(60)).expect("lease"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        drop(a);
+        drop(b);
+    });
+}

@@ -100,6 +100,23 @@ impl std::ops::DerefMut for Pooled<'_> {
     }
 }
 
+impl Drop for Pool {
+    /// Closes the idle connections on a thread of their own: the last
+    /// handle to a store may go on an async runtime's thread (a task
+    /// cancelled at shutdown), where the blocking client must not run.
+    fn drop(&mut self) {
+        let idle = std::mem::take(
+            self.idle
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if idle.is_empty() {
+            return;
+        }
+        let _ = std::thread::spawn(move || drop(idle)).join();
+    }
+}
+
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         let Some(client) = self.client.take() else {
