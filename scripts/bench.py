@@ -459,9 +459,10 @@ def synthesize_images(db, count):
     with con:
         for i in range(count - 1):
             new_id = "sha256:" + hashlib.sha256(f"bench-{i}".encode()).hexdigest()
-            con.execute("INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            con.execute("INSERT INTO images (id, config_size, manifest_digest, created, created_ns, size, os, architecture,"
+                        " variant, labels, recorded) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                         (new_id, row[1], row[2], row[3], (row[4] or 0) + i, row[5], row[6], row[7], row[8], row[9], row[10]))
-            con.execute("INSERT INTO tags VALUES (?,?,?,?,?)", (f"bench.local/team{i % 50}/app{i}", f"v{i % 7}", new_id, row[2], row[10]))
+            con.execute("INSERT INTO tags (name, tag, image_id, digest, updated) VALUES (?,?,?,?,?)", (f"bench.local/team{i % 50}/app{i}", f"v{i % 7}", new_id, row[2], row[10]))
     con.close()
 
 
