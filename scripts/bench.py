@@ -6,17 +6,17 @@ distribution registry holding the generated large image, strata, skopeo,
 curl and wrk. Prints a table and writes bench/results.md. No pass/fail: each
 row shows the goal from the issue that names it.
 """
-import json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# Where cargo put the release builds (CARGO_TARGET_DIR, as cargo reads it).
-TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-STRATA = os.path.join(TARGET, "release/strata")
+from bench_cluster import cluster_rows
+from bench_common import RUNS, ROOT, STRATA, TARGET, clock, fmt, start_serve, wrk_latency
+
 FIXTURE_REGISTRY = os.path.join(TARGET, "release/fixture-registry")
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 LARGE_MIB = int(os.environ.get("BENCH_LARGE_MIB", "384"))
-# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, mirror, images, browser).
+# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, mirror, images, browser, cluster).
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+# The sections of the main table; `cluster` has a table of its own.
+MAIN_SECTIONS = {"pull", "proxy", "mirror", "images", "browser"}
 
 
 def section(name):
@@ -32,18 +32,6 @@ def timed(cmd, env=None):
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", out.stderr)
     seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
     return seconds, rss
-
-
-def clock(cmd, env=None):
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_registry():
@@ -71,21 +59,8 @@ def get_json(url, headers=None):
         return json.loads(r.read())
 
 
-def start_serve(store, registry_host, dist):
-    port = free_port()
-    env = dict(os.environ, STRATA_LOG="warn")
-    proc = subprocess.Popen([STRATA, "serve", "--listen", f"127.0.0.1:{port}", "--store", store, "--dist", dist,
-                             "--insecure-registry", registry_host], env=env, stdout=subprocess.PIPE, text=True)
-    proc.stdout.readline()
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def fmt(x, unit="s"):
-    return f"{x:.2f} {unit}" if unit == "s" else f"{x:,.0f} {unit}"
-
-
 def main():
-    rows = []
+    rows, cluster = [], []
     reg, host, images = start_registry()
     try:
         ref = f"{host}/bench/large:latest"
@@ -112,10 +87,13 @@ def main():
             images_rows(rows, host, dist)
         if section("browser"):
             rows.extend(browser_rows(host, mdigest, manifest, largest, dist))
-        bundle_rows(rows, dist)
+        if section("cluster"):
+            cluster = cluster_rows(host, manifest, dist)
+        if not ONLY or ONLY & MAIN_SECTIONS:
+            bundle_rows(rows, dist)
     finally:
         reg.stdin.close(); reg.wait()
-    write_results(rows, total)
+    write_results(rows, cluster, total)
 
 
 def podman_pull(d, ref):
@@ -276,11 +254,7 @@ def images_rows(rows, host, dist):
         proc, url = start_serve(store, host, dist)
         try:
             if shutil.which("wrk"):
-                out = subprocess.run(["wrk", "-t2", "-c8", "-d10s", "--latency", f"{url}/api/v1/images?limit=100"],
-                                     capture_output=True, text=True, check=True).stdout
-                p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)
-                p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)
-                rps = re.search(r"Requests/sec:\s+(\S+)", out).group(1)
+                p50, p99, rps = wrk_latency(f"{url}/api/v1/images?limit=100")
                 rows.append(("wrk GET /api/v1/images (10k images, page of 100)", f"p50 {p50}", f"p99 {p99}, {rps} req/s", "report"))
             rows.append(metrics_row(url, n))
         finally:
@@ -354,21 +328,37 @@ def bundle_rows(rows, dist):
                          "< 350 kB gzip"))
 
 
-def write_results(rows, total):
+def table(rows):
+    return "| measurement | median | detail | goal |\n| --- | --- | --- | --- |\n" + "".join(f"| {a} | {b} | {c} | {g} |\n" for a, b, c, g in rows)
+
+
+def write_results(rows, cluster, total):
+    """bench/results.md: the main table, then its `## ` sections (Cluster,
+    and those other runs wrote, such as make soak's). A run rewrites only
+    what it measured: the main table when a main section ran, the Cluster
+    section when `cluster` ran; the rest stays as it was."""
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
-    header = f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores ({cpu}); medians of {RUNS} runs; image {total/1e6:.0f} MB compressed.\n\n"
-    table = "| measurement | median | detail | goal |\n| --- | --- | --- | --- |\n" + "".join(f"| {a} | {b} | {c} | {g} |\n" for a, b, c, g in rows)
-    print("\n" + header + table)
-    os.makedirs(os.path.join(ROOT, "bench"), exist_ok=True)
+    when = f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores ({cpu}); medians of {RUNS} runs"
     path = os.path.join(ROOT, "bench/results.md")
-    # make soak's section stays as it was.
-    soak = ""
-    if os.path.exists(path):
-        previous = open(path).read()
-        if "\n## Soak\n" in previous:
-            soak = "\n## Soak\n" + previous.split("\n## Soak\n", 1)[1]
+    previous = open(path).read() if os.path.exists(path) else ""
+    head, *rest = previous.split("\n## ")
+    sections = {part.split("\n", 1)[0]: "\n## " + part for part in rest}
+    if rows:
+        head = f"# strata benchmark results\n\nReproduce with `make bench`.\n\n{when}; image {total/1e6:.0f} MB compressed.\n\n" + table(rows)
+        print("\n" + head)
+    if cluster:
+        load = os.getloadavg()[0]
+        text = (f"\n## Cluster\n\nReproduce with `BENCH_ONLY=cluster make bench` (part of `make bench`). {when} "
+                f"(load average {load:.1f} at the end). A replica is `strata serve --database postgres://… "
+                f"--blob-store s3://…` on PostgreSQL 15 and SeaweedFS on loopback; ratios are "
+                f"the issue's (higher is better).\n\n" + table(cluster))
+        print(text)
+        if "Cluster" not in sections:  # new: before make soak's section
+            sections = {"Cluster": text, **sections}
+        sections["Cluster"] = text
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
-        f.write("# strata benchmark results\n\nReproduce with `make bench`.\n\n" + header + table + soak)
+        f.write(head.rstrip("\n") + "\n" + "".join(sections.values()))
 
 
 def native_pipeline(host, layers):
@@ -469,9 +459,10 @@ def synthesize_images(db, count):
     with con:
         for i in range(count - 1):
             new_id = "sha256:" + hashlib.sha256(f"bench-{i}".encode()).hexdigest()
-            con.execute("INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            con.execute("INSERT INTO images (id, config_size, manifest_digest, created, created_ns, size, os, architecture,"
+                        " variant, labels, recorded) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                         (new_id, row[1], row[2], row[3], (row[4] or 0) + i, row[5], row[6], row[7], row[8], row[9], row[10]))
-            con.execute("INSERT INTO tags VALUES (?,?,?,?,?)", (f"bench.local/team{i % 50}/app{i}", f"v{i % 7}", new_id, row[2], row[10]))
+            con.execute("INSERT INTO tags (name, tag, image_id, digest, updated) VALUES (?,?,?,?,?)", (f"bench.local/team{i % 50}/app{i}", f"v{i % 7}", new_id, row[2], row[10]))
     con.close()
 
 
