@@ -307,18 +307,29 @@ fn child_process_entry() {
     panic!("the parent should have killed this process");
 }
 
-/// The last handle to a store on PostgreSQL may go on an async runtime's
-/// thread (a task cancelled at shutdown): its connections close without
-/// the blocking client running there.
+/// A store on PostgreSQL used, and dropped, on an async runtime's thread
+/// (a lease a task takes and drops; the last handle going with a task
+/// cancelled at shutdown) runs its blocking client elsewhere meanwhile,
+/// instead of panicking.
 #[test]
-fn a_store_on_postgres_may_be_dropped_on_a_runtime_thread() {
+fn a_store_on_postgres_may_be_used_and_dropped_on_a_runtime_thread() {
     let Two { a, b, _dirs } = two_replicas("dropped");
     // Connections in the pool, and the shared locks' connection.
     assert!(a.leases().expect("leases").is_empty());
-    drop(a.lease("a lease", Duration::from_secs(60)).expect("lease"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
+    let held = Digest::sha256_of(b"held");
+    runtime.block_on(async {
+        let lease = a
+            .lease("a task's lease", Duration::from_secs(60))
+            .expect("lease");
+        lease.hold(&held).expect("hold");
+        assert!(b.leases().expect("leases")[0].live);
+        drop(lease);
+        assert!(b.generation().is_ok());
+    });
+    assert!(b.leases().expect("leases").is_empty(), "the lease ended");
     runtime.block_on(async move {
         drop(a);
         drop(b);

@@ -149,7 +149,7 @@ pub trait ImageRecords {
     fn remove(
         &self,
         id: &ImageId,
-        decide: &mut dyn FnMut(&ImageState) -> Result<Removal, StoreError>,
+        decide: &mut (dyn FnMut(&ImageState) -> Result<Removal, StoreError> + Send),
     ) -> Result<Option<Vec<Digest>>, StoreError>;
 }
 

@@ -79,7 +79,7 @@ impl ImageRecords for PostgresMetadata {
     fn remove(
         &self,
         id: &ImageId,
-        decide: &mut dyn FnMut(&ImageState) -> Result<Removal, StoreError>,
+        decide: &mut (dyn FnMut(&ImageState) -> Result<Removal, StoreError> + Send),
     ) -> Result<Option<Vec<Digest>>, StoreError> {
         self.write(|db| removal::remove(db, id, decide))
     }

@@ -115,9 +115,9 @@ impl PostgresMetadata {
     /// Runs `f` in a write transaction (`SERIALIZABLE`, the generation
     /// bumped first), committed when `f` succeeds and rolled back when it
     /// fails; run again from the start on a serialization failure.
-    fn write<T>(
+    fn write<T: Send>(
         &self,
-        mut f: impl FnMut(&mut Db<'_, '_>) -> Result<T, StoreError>,
+        mut f: impl FnMut(&mut Db<'_, '_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
         let mut attempt = 0;
         loop {
@@ -136,18 +136,61 @@ impl PostgresMetadata {
     }
 
     /// Runs `f` in a read transaction: one consistent snapshot.
-    fn read<T>(
+    fn read<T: Send>(
         &self,
-        mut f: impl FnMut(&mut Db<'_, '_>) -> Result<T, StoreError>,
+        mut f: impl FnMut(&mut Db<'_, '_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
         self.transaction(IsolationLevel::RepeatableRead, true, &mut f)
     }
 
-    fn transaction<T>(
+    /// Runs `f` in a transaction. On an async runtime's thread (a lease
+    /// dropped by a task, say), where the blocking client must not run,
+    /// it runs on a thread of its own meanwhile.
+    fn transaction<T: Send>(
         &self,
         level: IsolationLevel,
         read_only: bool,
-        f: &mut dyn FnMut(&mut Db<'_, '_>) -> Result<T, StoreError>,
+        f: &mut (dyn FnMut(&mut Db<'_, '_>) -> Result<T, StoreError> + Send),
+    ) -> Result<T, StoreError> {
+        off_runtime(|| self.transaction_here(level, read_only, f))
+    }
+
+    /// The generation in one round trip (a simple query, no transaction:
+    /// one statement reads one snapshot anyway); every `/api/v1` read asks
+    /// for it. A connection found closed falls back to a transaction,
+    /// which knows to take another.
+    fn generation_here(&self) -> Result<i64, StoreError> {
+        let mut client = self.pool.get()?;
+        let messages = match client.simple_query("SELECT value FROM generation") {
+            Ok(messages) => messages,
+            Err(e) if error::connection_gone(&e) => {
+                client.discard();
+                return self.transaction_here(IsolationLevel::RepeatableRead, true, &mut |tx| {
+                    tx.value("SELECT value FROM generation", &[])
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        messages
+            .iter()
+            .find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => row.get(0),
+                _ => None,
+            })
+            .and_then(|value| value.parse().ok())
+            .ok_or_else(|| {
+                corrupt(
+                    self.pool.name(),
+                    "the generation table has no row".to_owned(),
+                )
+            })
+    }
+
+    fn transaction_here<T>(
+        &self,
+        level: IsolationLevel,
+        read_only: bool,
+        f: &mut (dyn FnMut(&mut Db<'_, '_>) -> Result<T, StoreError> + Send),
     ) -> Result<T, StoreError> {
         // An idle connection the server has ended (a restart, an idle
         // timeout, an administrator) fails at `BEGIN`, before anything was
@@ -178,6 +221,22 @@ impl PostgresMetadata {
     }
 }
 
+/// Runs `f` here, or, on an async runtime's thread (where the blocking
+/// client must not run: a lease dropped by a task, say), on a thread of
+/// its own meanwhile.
+fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T, StoreError> + Send) -> Result<T, StoreError> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(f).join().unwrap_or_else(|_| {
+            Err(StoreError::Database {
+                source: "a database call panicked".into(),
+            })
+        })
+    })
+}
+
 /// The store-is-damaged error for a value in database `name`.
 fn corrupt(name: &str, problem: String) -> StoreError {
     StoreError::Corrupt {
@@ -198,10 +257,7 @@ fn backoff(attempt: u32) -> Duration {
 impl Metadata for PostgresMetadata {
     /// The `generation` counter every write transaction bumps.
     fn generation(&self) -> Result<Generation, StoreError> {
-        self.read(|tx| {
-            let value: i64 = tx.value("SELECT value FROM generation", &[])?;
-            Ok((value, 0))
-        })
+        off_runtime(|| self.generation_here()).map(|value| (value, 0))
     }
 
     /// What PostgreSQL's constraints do not enforce: the schema version,

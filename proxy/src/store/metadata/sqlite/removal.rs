@@ -19,7 +19,7 @@ use crate::store::record::ImageId;
 pub(super) fn remove(
     db: &Connection,
     id: &ImageId,
-    decide: &mut dyn FnMut(&ImageState) -> Result<Removal, StoreError>,
+    decide: &mut (dyn FnMut(&ImageState) -> Result<Removal, StoreError> + Send),
 ) -> Result<Option<Vec<Digest>>, StoreError> {
     let Some(record) = load_record(db, id)? else {
         return Ok(None);
