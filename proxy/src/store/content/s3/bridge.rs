@@ -67,6 +67,16 @@ impl Bridge {
         self.runtime().block_on(future)
     }
 
+    /// Starts `future` in the background; its handle, to wait for it
+    /// with [`Bridge::block_on`].
+    pub(crate) fn start<F>(&self, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.runtime().spawn(future)
+    }
+
     /// Runs `future` in the background; never blocks.
     pub(crate) fn spawn<F>(&self, future: F)
     where

@@ -66,7 +66,7 @@ use shared::digest::Digest;
 
 pub use bucket::COPY_MAX;
 pub use config::{BlobStoreUrl, InvalidBlobStore, MissingCredential, S3Config};
-pub use writer::{PART_SIZE, S3Writer};
+pub use writer::{PART_SIZE, PARTS_IN_FLIGHT, S3Writer};
 
 use self::bucket::Bucket;
 use self::reader::StreamReader;

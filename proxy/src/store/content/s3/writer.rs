@@ -4,7 +4,8 @@
 //! - Bytes go through a [`Verifier`] as they arrive and into one part
 //!   buffer of [`PART_SIZE`]. A full buffer is uploaded as the next part
 //!   of a multipart upload to a fresh `ingest/<algorithm>-<hex>.<tag>` key
-//!   and then emptied, so memory stays at one part whatever the size.
+//!   while the next fills; at most [`PARTS_IN_FLIGHT`] parts are on their
+//!   way at once, so memory stays at a few parts whatever the size.
 //! - [`ContentWriter::commit`] checks the size, then the digest. Only then:
 //!   - a blob that never filled a part is put whole under
 //!     `blobs/<algorithm>/<hex>` with `If-None-Match: *`;
@@ -41,7 +42,12 @@ use crate::store::content::digest_lock::DigestLock;
 use crate::store::content::hashing::{Hashing, Refusal};
 use crate::store::content::{BlobWriter, ContentWriter};
 
-/// The size of one uploaded part, and of the one buffer a writer holds:
+/// How many parts may be on their way to the server at once, beside the
+/// one being filled: the network and the server work while the next part
+/// fills, and a writer holds at most this many parts plus one.
+pub const PARTS_IN_FLIGHT: usize = 2;
+
+/// The size of one uploaded part, and of the one buffer a writer fills:
 /// 8 MiB (S3 wants at least 5 MiB for every part but the last, and at most
 /// 10,000 parts: blobs up to 78 GiB).
 pub const PART_SIZE: usize = 8 << 20;
@@ -56,6 +62,8 @@ pub struct S3Writer {
     part: Vec<u8>,
     /// The multipart upload, from the first full part until completed.
     upload: Option<Box<dyn MultipartUpload>>,
+    /// Parts sent and not yet stored, oldest first.
+    in_flight: std::collections::VecDeque<tokio::task::JoinHandle<object_store::Result<()>>>,
     /// Where the parts go: an `ingest/` key, or the blob's own key for a
     /// blob too large to copy (`direct`).
     ingest: Key,
@@ -97,6 +105,7 @@ impl S3Writer {
             written: 0,
             part: Vec::new(),
             upload: None,
+            in_flight: std::collections::VecDeque::new(),
             parts: 0,
             peak_buffered: 0,
             failed: false,
@@ -129,15 +138,33 @@ impl S3Writer {
                 self.upload.insert(started)
             }
         };
-        // The buffer goes with the request; a new one is made only once
-        // the part is stored, so one part is held at a time.
+        // The buffer goes with the request, and the next one fills while
+        // up to `PARTS_IN_FLIGHT` are on their way; beyond that, this
+        // waits for the oldest to be stored.
         let payload = PutPayload::from(Bytes::from(std::mem::take(&mut self.part)));
-        bucket
-            .bridge
-            .block_on(upload.put_part(payload))
-            .map_err(bucket.error("uploading a part to", &self.ingest))?;
+        let sending = bucket.bridge.start(upload.put_part(payload));
+        self.in_flight.push_back(sending);
         self.parts += 1;
+        while self.in_flight.len() > PARTS_IN_FLIGHT {
+            self.wait_oldest()?;
+        }
         Ok(())
+    }
+
+    /// Waits until the oldest part in flight is stored.
+    fn wait_oldest(&mut self) -> Result<(), StoreError> {
+        let Some(sending) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        let bucket = &self.bucket;
+        match bucket.bridge.block_on(sending) {
+            Ok(stored) => stored.map_err(bucket.error("uploading a part to", &self.ingest)),
+            Err(e) => Err(StoreError::BlobStore {
+                action: "uploading a part to",
+                key: bucket.url(&self.ingest),
+                source: Box::new(e),
+            }),
+        }
     }
 
     /// Discards everything after an error; the writer is spent.
@@ -149,8 +176,14 @@ impl S3Writer {
 
     /// Aborts the multipart upload in the background, if one was started.
     fn abort(&mut self) {
+        let in_flight = std::mem::take(&mut self.in_flight);
         if let Some(mut upload) = self.upload.take() {
             self.bucket.bridge.spawn(async move {
+                // Parts still on their way first: one stored after the
+                // abort would linger.
+                for sending in in_flight {
+                    let _ = sending.await;
+                }
                 if let Err(e) = upload.abort().await {
                     tracing::warn!(error = %e, "could not abort an unfinished upload");
                 }
@@ -179,6 +212,9 @@ impl S3Writer {
     fn publish(&mut self, size: u64) -> Result<u64, StoreError> {
         if self.upload.is_some() && !self.part.is_empty() {
             self.upload_part()?;
+        }
+        while !self.in_flight.is_empty() {
+            self.wait_oldest()?;
         }
         let bucket = self.bucket.clone();
         let client = &bucket.client;
