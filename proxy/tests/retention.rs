@@ -341,3 +341,25 @@ async fn serve_applies_the_policy_on_a_schedule_and_v2_pulls_count() {
     let (ok, out, err) = strata(&cli, &server, &["fsck"]);
     assert!(ok, "fsck: {out}{err}");
 }
+
+/// `--retain-every` without a policy is refused, naming what to add,
+/// instead of being ignored.
+#[test]
+fn retain_every_without_a_policy_is_refused() {
+    let store = tempfile::tempdir().expect("tmp");
+    let dist = tempfile::tempdir().expect("tmp");
+    std::fs::write(dist.path().join("index.html"), "<!doctype html>").expect("index.html");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["serve", "--listen=127.0.0.1:0", "--retain-every", "1m"])
+        .arg(format!("--store={}", store.path().display()))
+        .arg(format!("--dist={}", dist.path().display()))
+        .env_remove("STRATA_RETAIN")
+        .output()
+        .expect("run strata serve");
+    assert!(!output.status.success(), "it started");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("--retain-every") && err.contains("--retain POLICY"),
+        "{err}"
+    );
+}

@@ -73,10 +73,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub retain_file: Option<PathBuf>,
 
-    /// How often the retention policy runs (`10m`, `1h`, `30s`).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = super::retain_arg::parse_every)]
-    pub retain_every: std::time::Duration,
+    /// How often the retention policy runs (`10m`, `1h`, `30s`; default 10m). Needs --retain or --retain-file.
+    #[arg(long, value_name = "DURATION", value_parser = super::retain_arg::parse_every)]
+    pub retain_every: Option<std::time::Duration>,
 }
+
+/// How often a retention policy runs without --retain-every.
+const RETAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 fn parse_tag_ttl(s: &str) -> Result<std::time::Duration, String> {
     let ttl = shared::units::parse_duration(s).map_err(|e| e.to_string())?;
@@ -121,6 +124,10 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         );
     }
     let retain = super::retain_arg::policy(args.retain, args.retain_file.as_deref())?;
+    if retain.is_none() && args.retain_every.is_some() {
+        return Err("--retain-every says how often a retention policy runs, and none is given: add --retain POLICY (or --retain-file FILE), or drop --retain-every".to_owned());
+    }
+    let retain_every = args.retain_every.unwrap_or(RETAIN_EVERY);
     let store = store_args.open()?;
     let store_dir = store.dir().to_path_buf();
     let mut config =
@@ -198,7 +205,7 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
             serve::retention::spawn(
                 state.store().clone(),
                 policy,
-                args.retain_every,
+                retain_every,
                 state.metrics().clone(),
             )
         });
