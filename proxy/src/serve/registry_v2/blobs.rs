@@ -33,7 +33,7 @@ use super::flight::Joined;
 use super::range::Span;
 use super::redirect;
 use super::response::{
-    Caching, content_headers, etag_matches, not_modified, open_stored, reader_body,
+    Caching, blocking, content_headers, etag_matches, not_modified, open_stored, reader_body,
     receiver_stream, stored_size, verified_body, with_headers,
 };
 use super::tee::{self, Fetch, Start};
@@ -173,17 +173,27 @@ async fn from_store(
             )));
         }
     };
+    // A whole blob from a bucket streams straight from its GET, hashed on
+    // the way out: its bytes are not in strata's keeping. (A range cannot
+    // be checked on its own.)
+    if matches!(span, Span::Whole) && state.store().content().is_remote() {
+        let (store, wanted) = (state.store().clone(), digest.clone());
+        let opened = blocking("opening a blob", move || {
+            store.content().stream(&wanted).unwrap_or(Ok(None))
+        })
+        .await?;
+        let Some((size, stream)) = opened else {
+            return Ok(None);
+        };
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+        let body = verified_body(stream, digest, size);
+        return Ok(Some(with_headers(status, headers, body)));
+    }
     let Some(reader) = open_stored(state.store(), digest, offset, len).await? else {
         return Ok(None);
     };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(reader.size));
-    // A whole blob from a bucket is hashed on the way out: its bytes are
-    // not in strata's keeping. (A range cannot be checked on its own.)
-    let body = match span {
-        Span::Whole if state.store().content().is_remote() => verified_body(reader, digest),
-        _ => reader_body(reader),
-    };
-    Ok(Some(with_headers(status, headers, body)))
+    Ok(Some(with_headers(status, headers, reader_body(reader))))
 }
 
 /// The blob's size as the upstream declares it, without fetching it

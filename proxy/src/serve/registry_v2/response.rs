@@ -18,6 +18,7 @@ use shared::digest::{Digest, Verifier};
 use tokio::sync::mpsc;
 
 use super::error::V2Error;
+use crate::store::content::s3::ByteStream;
 use crate::store::{BlobReader, Provider, Store, StoreError};
 
 /// The header holding the digest of the content sent.
@@ -162,63 +163,87 @@ pub fn reader_body(reader: BlobReader) -> Body {
     Body::from_stream(chunks.fuse())
 }
 
-/// A body streaming the whole blob `digest` from `reader`, as
-/// [`reader_body`] does, hashing every byte on the way out: the last
+/// Chunks queued for the thread that hashes a verified body.
+const VERIFY_QUEUE: usize = 32;
+
+/// A body streaming the whole blob `digest` (of `size` bytes) from
+/// `stream`, hashing every byte on the way out on a thread of its own (so
+/// the hash runs beside the transfer, not in turns with it): the last
 /// chunk is sent only once the bytes verify, and on a mismatch the body
 /// ends with an error instead, so the client's transfer is aborted rather
 /// than completed with the wrong bytes. For stores whose bytes strata does
 /// not hold itself (a bucket another party can write to).
-pub fn verified_body(reader: BlobReader, digest: &Digest) -> Body {
+pub fn verified_body(stream: ByteStream, digest: &Digest, size: u64) -> Body {
+    let (to_hash, mut hash_rx) = mpsc::channel::<Bytes>(VERIFY_QUEUE);
+    let mut verifier = Verifier::new(digest.clone(), Some(size));
+    let hashing = tokio::task::spawn_blocking(move || {
+        while let Some(chunk) = hash_rx.blocking_recv() {
+            verifier.update(&chunk).map_err(io::Error::other)?;
+        }
+        verifier.finish().map_err(io::Error::other)
+    });
     struct State {
-        reader: Box<dyn Read + Send>,
-        verifier: Verifier,
+        stream: ByteStream,
+        to_hash: mpsc::Sender<Bytes>,
+        hashing: tokio::task::JoinHandle<io::Result<Digest>>,
         held: Option<Bytes>,
     }
     let start = State {
-        reader: reader.reader,
-        verifier: Verifier::new(digest.clone(), Some(reader.size)),
+        stream,
+        to_hash,
+        hashing,
         held: None,
     };
     let chunks = futures_util::stream::unfold(Some(start), |state| async move {
         let mut state = state?;
         loop {
-            let read = tokio::task::spawn_blocking(move || {
-                let mut buf = Vec::with_capacity(READ_CHUNK);
-                let read = (&mut state.reader)
-                    .take(READ_CHUNK as u64)
-                    .read_to_end(&mut buf);
-                let read = read.and_then(|_| {
-                    state.verifier.update(&buf).map_err(io::Error::other)?;
-                    Ok(Bytes::from(buf))
-                });
-                (state, read)
-            })
-            .await;
-            let (mut next, chunk) = match read {
-                Ok((next, Ok(chunk))) => (next, chunk),
-                Ok((_, Err(e))) => return Some((Err(e), None)),
-                Err(e) => return Some((Err(io::Error::other(e.to_string())), None)),
-            };
-            if chunk.is_empty() {
-                // The end: the held-back chunk goes out only if every byte
-                // verified.
-                let verdict = next.verifier.finish().map_err(io::Error::other);
-                return match (verdict, next.held) {
-                    (Err(e), _) => {
-                        tracing::error!(error = %e, "a stored blob does not match its digest; run `strata fsck`");
-                        Some((Err(e), None))
+            match state.stream.next().await {
+                Some(Ok(chunk)) if chunk.is_empty() => {}
+                Some(Ok(chunk)) => {
+                    if state.to_hash.send(chunk.clone()).await.is_err() {
+                        // The hash stopped early: more bytes than the size.
+                        let verdict = verdict(state.hashing).await;
+                        return Some((Err(verdict.err().unwrap_or_else(too_long)), None));
                     }
-                    (Ok(_), Some(last)) => Some((Ok(last), None)),
-                    (Ok(_), None) => None,
-                };
-            }
-            match next.held.replace(chunk) {
-                Some(previous) => return Some((Ok(previous), Some(next))),
-                None => state = next,
+                    if let Some(previous) = state.held.replace(chunk) {
+                        return Some((Ok(previous), Some(state)));
+                    }
+                }
+                Some(Err(e)) => return Some((Err(e), None)),
+                None => {
+                    // The end: the held-back chunk goes out only if every
+                    // byte verified.
+                    let State {
+                        to_hash,
+                        hashing,
+                        held,
+                        ..
+                    } = state;
+                    drop(to_hash);
+                    return match (verdict(hashing).await, held) {
+                        (Err(e), _) => {
+                            tracing::error!(error = %e, "a stored blob does not match its digest; run `strata fsck`");
+                            Some((Err(e), None))
+                        }
+                        (Ok(_), Some(last)) => Some((Ok(last), None)),
+                        (Ok(_), None) => None,
+                    };
+                }
             }
         }
     });
     Body::from_stream(chunks.fuse())
+}
+
+/// The hashing thread's verdict.
+async fn verdict(hashing: tokio::task::JoinHandle<io::Result<Digest>>) -> io::Result<Digest> {
+    hashing
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(e.to_string())))
+}
+
+fn too_long() -> io::Error {
+    io::Error::other("the stored blob is longer than its size")
 }
 
 /// The items of `rx` as a stream (which may be polled again after its

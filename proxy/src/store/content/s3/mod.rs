@@ -76,6 +76,9 @@ use crate::store::layout::{ALGORITHMS, Layout};
 use crate::store::lock::Wait;
 use crate::store::{SharedLocks, StoreError};
 
+/// A blob's bytes as they arrive from the bucket.
+pub type ByteStream = futures_util::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>;
+
 /// How old a finished upload left in `ingest/` must be before
 /// [`S3Content::remove_stale_ingest`] removes it: no live writer keeps one
 /// longer than its copy takes.
@@ -196,6 +199,27 @@ impl S3Content {
                 Some(lock),
             ))
         })
+    }
+
+    /// The whole blob as the GET's byte stream, to poll from any async
+    /// runtime (the connection runs on this store's own), and its size;
+    /// `None` if the bucket does not hold it. One request, no `HEAD`.
+    /// Nothing here checks the bytes: the caller hashes them.
+    pub fn stream(&self, digest: &Digest) -> Result<Option<(u64, ByteStream)>, StoreError> {
+        let key = self.bucket.blob_key(digest);
+        let got = self
+            .bucket
+            .bridge
+            .block_on(self.bucket.client.get_opts(&key, GetOptions::default()));
+        match got {
+            Ok(body) => {
+                let size = body.meta.size;
+                let stream = body.into_stream().map_err(std::io::Error::other);
+                Ok(Some((size, Box::pin(stream))))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.bucket.error("reading", &key)(e)),
+        }
     }
 
     fn not_found(&self, digest: &Digest) -> impl FnOnce(object_store::Error) -> StoreError {
