@@ -145,9 +145,13 @@ async fn a_warm_blob_is_a_307_to_a_presigned_url_that_needs_no_credentials() {
     } = Alpine::start("strata-redirect").await;
     let url = format!("{base}/blobs/{layer}");
 
-    // Cold: streamed through strata while it is written to the bucket.
+    // Cold: streamed through strata while it is written to the bucket,
+    // and never to be cached (its bytes verify only at the end).
     let cold = not_following().get(&url).send().await.expect("cold GET");
     assert_eq!(cold.status(), StatusCode::OK);
+    assert_eq!(header(&cold, "cache-control"), "no-store");
+    assert_eq!(header(&cold, "etag"), "");
+    assert_eq!(header(&cold, "accept-ranges"), "");
     let cold = cold.bytes().await.expect("body");
     assert_eq!(sha256(&cold), layer);
 
@@ -238,6 +242,11 @@ async fn without_the_flag_a_warm_blob_streams_through_strata() {
         .expect("warm GET");
     assert_eq!(warm.status(), StatusCode::OK);
     assert_eq!(header(&warm, "location"), "");
+    assert_eq!(
+        header(&warm, "cache-control"),
+        "max-age=31536000, immutable"
+    );
+    assert_eq!(header(&warm, "etag"), format!("\"{layer}\""));
     assert_eq!(sha256(&warm.bytes().await.expect("body")), layer);
     // From the bucket, not from the upstream.
     assert_eq!(blob_counter(&plain, "hits").await, 1.0);

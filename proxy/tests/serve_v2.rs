@@ -69,11 +69,22 @@ async fn fetch_image(base: &str, tag: &str, want_digest: &str) -> Vec<(String, V
             assert_eq!(sha256(blob.bytes()), digest, "{url}");
             assert_eq!(blob.bytes().len() as u64, size, "{url}");
             assert_eq!(blob.header("docker-content-digest"), digest, "{url}");
+            // Streamed as it arrived (cold): never to be cached, since its
+            // bytes verify only at the end. From the store: immutable.
+            let cold = blob.header("cache-control") == "no-store";
+            assert!(
+                cold || blob.header("cache-control") == "max-age=31536000, immutable",
+                "{url}: {}",
+                blob.header("cache-control")
+            );
+            let again = get(&url).await;
+            assert_eq!(sha256(again.bytes()), digest, "{url}");
             assert_eq!(
-                blob.header("cache-control"),
+                again.header("cache-control"),
                 "max-age=31536000, immutable",
                 "{url}"
             );
+            assert_eq!(again.header("etag"), format!("\"{digest}\""), "{url}");
             fetched.push((url, blob.bytes().to_vec()));
         }
     }

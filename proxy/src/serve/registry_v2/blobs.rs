@@ -16,7 +16,11 @@
 //!   there, so every byte sent has been verified.
 //! - `HEAD`, not in the store: the upstream's size, without fetching.
 //!
-//! Every response by digest is immutable (`Cache-Control`, `ETag`).
+//! Every response from the store is immutable (`Cache-Control`, `ETag`).
+//! One streamed as it arrives from upstream is `no-store`, without `ETag`
+//! or ranges: its bytes verify only at its end, and a browser that kept a
+//! cut copy would resume it with a range of verified bytes behind an
+//! unverified start (the soak test caught Chromium doing so).
 
 use std::sync::Arc;
 
@@ -98,7 +102,7 @@ pub async fn serve(
                         let body = Body::from_stream(receiver_stream(body));
                         return Ok(with_headers(
                             StatusCode::OK,
-                            blob_headers(digest, size),
+                            live_headers(digest, size),
                             body,
                         ));
                     }
@@ -137,6 +141,20 @@ fn blob_headers(digest: &Digest, length: Option<u64>) -> HeaderMap {
         Caching::Immutable,
     );
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers
+}
+
+/// The headers of a blob streamed as it arrives from upstream: those of
+/// [`blob_headers`], but never to be kept (`no-store`, no `ETag`, no
+/// ranges). Its bytes are verified only at the end, where a mismatch cuts
+/// the body; a cache that kept the cut response (Chromium keeps
+/// truncated entries with a validator and resumes them with a `Range`
+/// request) would join its unverified start to a verified rest.
+fn live_headers(digest: &Digest, length: Option<u64>) -> HeaderMap {
+    let mut headers = blob_headers(digest, length);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.remove(header::ETAG);
+    headers.remove(header::ACCEPT_RANGES);
     headers
 }
 
