@@ -112,65 +112,52 @@ impl AppState {
         &self.inner.puller
     }
 
+    /// The state with its configuration changed by `change`, before it
+    /// serves; once it is shared (already serving), the running
+    /// configuration stays.
+    fn configured(self, change: impl FnOnce(Inner) -> Inner) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self {
+                inner: Arc::new(change(inner)),
+            },
+            Err(shared) => Self { inner: shared },
+        }
+    }
+
     /// Searches go to this index (`--index-url`); default from
     /// `STRATA_INDEX_URL` or Docker Hub's.
     pub fn with_index_url(self, url: &str) -> Self {
         let index_url = crate::search::index_url(Some(url));
-        match Arc::try_unwrap(self.inner) {
-            Ok(inner) => Self {
-                inner: Arc::new(Inner { index_url, ..inner }),
-            },
-            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
-        }
+        self.configured(|inner| Inner { index_url, ..inner })
     }
 
     /// `/v2` configured by `settings` (its flags).
     pub fn with_v2(self, settings: V2Settings) -> Self {
-        match Arc::try_unwrap(self.inner) {
-            Ok(inner) => Self {
-                inner: Arc::new(Inner {
-                    v2: settings,
-                    ..inner
-                }),
-            },
-            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
-        }
+        self.configured(|inner| Inner {
+            v2: settings,
+            ..inner
+        })
     }
 
     /// Sign-in codes and sessions kept in `sessions` (the database's,
     /// shared with the other replicas) instead of this process alone.
     pub fn with_sessions(self, sessions: Sessions) -> Self {
-        match Arc::try_unwrap(self.inner) {
-            Ok(inner) => Self {
-                inner: Arc::new(Inner { sessions, ..inner }),
-            },
-            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
-        }
+        self.configured(|inner| Inner { sessions, ..inner })
     }
 
     /// Pulls kept in `pulls` instead of this process alone: shared with
     /// the other replicas ([`Pulls::shared`]).
     pub fn with_pulls(self, pulls: Pulls) -> Self {
-        match Arc::try_unwrap(self.inner) {
-            Ok(inner) => Self {
-                inner: Arc::new(Inner { pulls, ..inner }),
-            },
-            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
-        }
+        self.configured(|inner| Inner { pulls, ..inner })
     }
 
     /// The retention policy `strata serve --retain` runs, for the cache
     /// page's preview.
     pub fn with_retention(self, policy: shared::retention::RetentionPolicy) -> Self {
-        match Arc::try_unwrap(self.inner) {
-            Ok(inner) => Self {
-                inner: Arc::new(Inner {
-                    retention: Some(policy),
-                    ..inner
-                }),
-            },
-            Err(shared) => Self { inner: shared }, // already serving: keep the running configuration
-        }
+        self.configured(|inner| Inner {
+            retention: Some(policy),
+            ..inner
+        })
     }
 
     /// The retention policy, if one runs.

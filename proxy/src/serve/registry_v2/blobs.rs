@@ -43,6 +43,7 @@ use super::response::{
 use super::tee::{self, Fetch, Start};
 use crate::serve::AppState;
 use crate::serve::metrics::proxy::Kind;
+use crate::store::Content;
 
 /// Rounds of "look in the store, else fetch or wait" before giving up
 /// (a fetch abandoned by its client, a blob deleted right after its fetch).
@@ -194,12 +195,9 @@ async fn from_store(
     // A whole blob from a bucket streams straight from its GET, hashed on
     // the way out: its bytes are not in strata's keeping. (A range cannot
     // be checked on its own.)
-    if matches!(span, Span::Whole) && state.store().content().is_remote() {
-        let (store, wanted) = (state.store().clone(), digest.clone());
-        let opened = blocking("opening a blob", move || {
-            store.content().stream(&wanted).unwrap_or(Ok(None))
-        })
-        .await?;
+    if let (Span::Whole, Content::S3(bucket)) = (&span, state.store().content()) {
+        let (bucket, wanted) = (bucket.clone(), digest.clone());
+        let opened = blocking("opening a blob", move || bucket.stream(&wanted)).await?;
         let Some((size, stream)) = opened else {
             return Ok(None);
         };

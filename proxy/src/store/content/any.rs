@@ -16,7 +16,6 @@ use std::sync::Arc;
 
 use shared::digest::{Digest, Verifier};
 
-use super::s3::ByteStream;
 use super::{
     BlobInfo, BlobReader, BlobWriter, ContentWriter, Ingest, Ingester, LocalContent, Manager,
     Provider, S3Content, S3Writer,
@@ -74,24 +73,6 @@ impl Content {
     /// see it (its ingest file, or its reports to the shared locks).
     pub fn ingest_size(&self, digest: &Digest) -> Option<u64> {
         each!(self, content => content.ingest_size(digest))
-    }
-
-    /// The whole blob as an async byte stream and its size, for a backend
-    /// that has one (a bucket: [`S3Content::stream`]); `Ok(None)` when the
-    /// blob is not there, `Err` of nothing for the local folder (read it
-    /// as a file instead).
-    pub fn stream(&self, digest: &Digest) -> Option<Result<Option<(u64, ByteStream)>, StoreError>> {
-        match self {
-            Content::Local(_) => None,
-            Content::S3(s3) => Some(s3.stream(digest)),
-        }
-    }
-
-    /// Whether the blobs live outside strata's folder (a bucket, which
-    /// other parties may write to): `/v2` then hashes every whole blob it
-    /// serves on the way out.
-    pub fn is_remote(&self) -> bool {
-        matches!(self, Content::S3(_))
     }
 
     /// The same content, its writers also taking their digest's lock in
