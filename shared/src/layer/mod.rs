@@ -3,6 +3,8 @@
 //! browser's verification) and the layer explorer.
 
 mod decode;
+pub mod index;
+pub mod inflate;
 mod unpacked;
 
 pub use decode::{DecodeError, LayerDecoder, SINK_ERROR};
