@@ -281,7 +281,19 @@ fn preview_view(preview: &FilePreview) -> AnyView {
     let note = preview
         .truncated
         .then(|| view! { <p class="muted">"Showing the first part of the file only."</p> });
-    match classify(&preview.bytes) {
+    let range_note = preview.by_range.map(|(fetched, own)| {
+        let basis = if own {
+            "the index was built in this browser from the verified layer"
+        } else {
+            "the index is the server's, not yet checked: the layer is being verified"
+        };
+        view! {
+            <p class="muted" data-test="preview-by-range" data-fetched=fetched.to_string() data-own=own.to_string()>
+                {format!("Read through the layer's index: {} fetched by range, the tar header at the indexed offset matched; {basis}.", human_size(fetched))}
+            </p>
+        }
+    });
+    let body = match classify(&preview.bytes) {
         ContentKind::Empty => view! { <p class="muted" data-test="preview-empty">"The file is empty."</p> }.into_any(),
         ContentKind::Text => view! {
             <pre class="preview" data-test="preview-text">{preview_text(&preview.bytes)}</pre>
@@ -294,5 +306,6 @@ fn preview_view(preview: &FilePreview) -> AnyView {
             <p class="muted">{format!("Hex view of the first {} bytes.", preview.bytes.len().min(shared::explorer::preview::HEX_BYTES))}</p>
         }
         .into_any(),
-    }
+    };
+    view! { {body} {range_note} }.into_any()
 }

@@ -7,6 +7,8 @@
 use std::io::Write;
 
 use shared::digest::Verified;
+use shared::layer::index::SPAN;
+use shared::layer::inflate::Checkpoint;
 use shared::manifest::Descriptor;
 use shared::merged::{LayerEntry, TarError, TarParser};
 use shared::reference::Reference;
@@ -64,6 +66,8 @@ pub struct TarSink {
     /// Set once the caller has what it wants (a preview): the rest of the
     /// blob is still verified, but no longer decompressed.
     pub enough: bool,
+    /// Uncompressed bytes received (the tar's size, once all passed).
+    pub received: u64,
 }
 
 impl TarSink {
@@ -75,12 +79,14 @@ impl TarSink {
             keep_entries,
             error: None,
             enough: false,
+            received: 0,
         }
     }
 }
 
 impl Write for TarSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.received += buf.len() as u64;
         if self.parser.is_done() {
             return Ok(buf.len());
         }
@@ -137,18 +143,25 @@ pub async fn yield_now() {
 /// the decompressor into `sink`. `each_chunk` sees the sink and the
 /// compressed bytes done after every piece and says whether to go on
 /// (false: the page moved on). The sink is returned only once every byte
-/// verified.
+/// verified, with the decompressor's checkpoints when `checkpoints` asked
+/// for them (gzip only: see [`shared::layer::index`]).
 pub async fn stream_layer(
     reference: &Reference,
     descriptor: &Descriptor,
     sink: TarSink,
+    checkpoints: bool,
     mut each_chunk: impl FnMut(&mut TarSink, u64) -> bool,
-) -> Result<TarSink, LayerError> {
+) -> Result<(TarSink, Vec<Checkpoint>), LayerError> {
     let mut stream = api::v2_blob(reference, &descriptor.digest)
         .await
         .map_err(|e| LayerError::Fetch(e.to_string()))?;
     let mut verified = Verified::new((), descriptor.digest.clone(), Some(descriptor.size));
-    let mut inflater = LayerDecoder::with_sink(descriptor.media_type.compression(), sink);
+    let compression = descriptor.media_type.compression();
+    let mut inflater = if checkpoints {
+        LayerDecoder::checkpointed(compression, sink, SPAN)
+    } else {
+        LayerDecoder::with_sink(compression, sink)
+    };
     let mut inflate_error: Option<LayerError> = None;
     let mut buffer = Vec::with_capacity(PIECE);
     let mut slice_start = now_ms();
@@ -204,14 +217,14 @@ pub async fn stream_layer(
     if inflater.sink_mut().enough {
         // Verified to the end; the decompressor stopped early on purpose.
         let empty = TarSink::new(TarParser::new(), false);
-        return Ok(std::mem::replace(inflater.sink_mut(), empty));
+        return Ok((std::mem::replace(inflater.sink_mut(), empty), Vec::new()));
     }
-    let mut sink = inflater.finish().map_err(|e| match e {
+    let (mut sink, checkpoints) = inflater.finish_with_checkpoints().map_err(|e| match e {
         DecodeError::Sink => LayerError::Cancelled,
         corrupt => LayerError::Corrupt(corrupt.to_string()),
     })?;
     if let Err(e) = sink.parser.finish() {
         return Err(LayerError::Tar(e));
     }
-    Ok(sink)
+    Ok((sink, checkpoints))
 }
