@@ -95,9 +95,7 @@ fn indexed_entry(index: &LayerIndex, file: &FileSource) -> Option<LayerEntry> {
     .cloned()
 }
 
-/// Reads the first bytes of `entry` through `index`: one HTTP range, from
-/// the checkpoint before the entry, decoded until the preview is full. The
-/// tar header found at the entry's offset must be the entry's.
+/// Reads the first bytes of `entry` through `index`; see [`read_by_range`].
 async fn preview_by_range(
     reference: &Reference,
     descriptor: &Descriptor,
@@ -106,6 +104,36 @@ async fn preview_by_range(
     own: bool,
     stop: &Cell<bool>,
 ) -> Result<FilePreview, String> {
+    let mut bytes = Vec::new();
+    let fetched = read_by_range(reference, descriptor, index, entry, stop, |piece| {
+        bytes.extend(piece);
+        bytes.len() < PREVIEW_BYTES
+    })
+    .await?;
+    if bytes.len() < PREVIEW_BYTES.min(entry.size as usize) {
+        return Err("the range ended before the file did; the layer index is wrong".into());
+    }
+    bytes.truncate(PREVIEW_BYTES);
+    Ok(FilePreview {
+        truncated: entry.size > bytes.len() as u64,
+        bytes,
+        by_range: Some((fetched, own)),
+    })
+}
+
+/// Reads `entry` through `index`: one HTTP range, from the checkpoint
+/// before the entry to past its end, decoded as it arrives. The tar header
+/// found at the entry's offset must be the entry's. `piece` gets the
+/// content as it comes and says whether to go on. Returns the blob bytes
+/// fetched.
+async fn read_by_range(
+    reference: &Reference,
+    descriptor: &Descriptor,
+    index: &LayerIndex,
+    entry: &LayerEntry,
+    stop: &Cell<bool>,
+    mut piece: impl FnMut(Vec<u8>) -> bool,
+) -> Result<u64, String> {
     let (mut reader, plan) = EntryReader::new(index, entry);
     let (mut stream, served_from) =
         api::v2_blob_range(reference, &descriptor.digest, plan.range.clone())
@@ -114,9 +142,8 @@ async fn preview_by_range(
     // A server that ignored the range sent the blob from its start.
     let mut skip = plan.range.start - served_from;
     let mut fetched = 0u64;
-    let mut bytes = Vec::new();
     let mut buffer = Vec::new();
-    while bytes.len() < PREVIEW_BYTES && !reader.is_complete() {
+    loop {
         if stop.get() {
             return Err("stopped".into());
         }
@@ -131,23 +158,45 @@ async fn preview_by_range(
         reader
             .update(&buffer[skipped..])
             .map_err(|e| format!("the layer index is wrong: {e}"))?;
-        bytes.extend(reader.take_content());
+        if !piece(reader.take_content()) {
+            return Ok(fetched);
+        }
+        if reader.is_complete() {
+            break;
+        }
     }
-    if !reader.is_complete() && bytes.len() < PREVIEW_BYTES.min(entry.size as usize) {
-        return Err("the range ended before the file did; the layer index is wrong".into());
-    }
-    bytes.truncate(PREVIEW_BYTES);
-    Ok(FilePreview {
-        truncated: entry.size > bytes.len() as u64,
-        bytes,
-        by_range: Some((fetched, own)),
-    })
+    reader
+        .finish()
+        .map_err(|e| format!("the layer index is wrong: {e}"))?;
+    Ok(fetched)
 }
 
 /// Streams `file` into a Blob and saves it as `name`.
 pub async fn download(file: &FileSource, name: &str) -> Result<(), String> {
     let (reference, descriptor) =
         layer_source(file.layer).ok_or("the image is not loaded any more")?;
+    if let Some((index, _)) = layer_index(file.layer)
+        && let Some(entry) = indexed_entry(&index, file)
+    {
+        let parts = js_sys::Array::new();
+        let fetched = read_by_range(
+            &reference,
+            &descriptor,
+            &index,
+            &entry,
+            &Cell::new(false),
+            |piece| {
+                if !piece.is_empty() {
+                    parts.push(&js_sys::Uint8Array::from(&piece[..]));
+                }
+                true
+            },
+        )
+        .await?;
+        LAST_FETCHED.with(|last| last.set(Some(fetched)));
+        return save(&parts, name);
+    }
+    LAST_FETCHED.with(|last| last.set(None));
     let size = usize::try_from(file.size).map_err(|_| "the file is too large to download")?;
     let sink = TarSink::new(TarParser::with_preview(&file.path, size), false);
     let parts = js_sys::Array::new();
@@ -209,4 +258,11 @@ fn save(parts: &js_sys::Array, name: &str) -> Result<(), String> {
 
 thread_local! {
     static LAST_URL: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    static LAST_FETCHED: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// The blob bytes the last download fetched by range (`None`: it read the
+/// whole layer).
+pub fn last_download_fetched() -> Option<u64> {
+    LAST_FETCHED.with(Cell::get)
 }

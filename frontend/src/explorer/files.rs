@@ -257,7 +257,13 @@ fn Preview(source: FileSource, name: String) -> impl IntoView {
         saving.set(Some("Downloading…".into()));
         spawn_local(async move {
             let message = match extract::download(&source, &name).await {
-                Ok(()) => "Saved.".to_owned(),
+                Ok(()) => match extract::last_download_fetched() {
+                    Some(fetched) => format!(
+                        "Saved ({} fetched by range through the layer's index).",
+                        human_size(fetched)
+                    ),
+                    None => "Saved.".to_owned(),
+                },
                 Err(e) => e,
             };
             saving.try_set(Some(message));

@@ -96,6 +96,7 @@ fn Progress(status: RwSignal<Status>) -> impl IntoView {
     let phase = move || status.with(|s| s.phase.clone());
     view! {
         <section class="card explorer-progress" data-test="explorer-progress"
+            data-wasm-memory=move || { status.track(); crate::verify::wasm_memory_bytes().to_string() }
             data-phase=move || match phase() { Phase::Manifest => "manifest", Phase::Layers => "layers", Phase::Verifying => "verifying", Phase::Done => "done", Phase::Failed(_) => "failed" }>
             {move || status.with(|s| s.trust_note.clone()).map(|n| view! { <p class="muted" data-test="explorer-trust">{n}</p> })}
             {move || match phase() {
