@@ -80,7 +80,11 @@ impl Huffman {
     /// Decodes the symbol at the start of `word`, of which `avail` bits are
     /// real: `Ok(None)` when the code runs past them.
     #[inline]
-    pub(super) fn decode(&self, word: u64, avail: usize) -> Result<Option<(u16, usize)>, String> {
+    pub(super) fn decode(
+        &self,
+        word: u64,
+        avail: usize,
+    ) -> Result<Option<(u16, usize)>, &'static str> {
         let entry = self.fast[(word & FAST_MASK) as usize];
         if entry != 0 {
             let len = usize::from(entry & 15);
@@ -102,7 +106,7 @@ impl Huffman {
             first = (first + count) << 1;
             code <<= 1;
         }
-        Err("invalid Huffman code".into())
+        Err("invalid Huffman code")
     }
 }
 

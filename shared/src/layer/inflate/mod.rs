@@ -390,7 +390,7 @@ impl<W: Write> Inflater<W> {
         let mut i = 0;
         while i < total {
             let (word, avail) = self.peek();
-            let Some((symbol, used)) = clen.decode(word, avail)? else {
+            let Some((symbol, used)) = clen.decode(word, avail).map_err(String::from)? else {
                 return Ok(None);
             };
             self.bit += used;
@@ -454,18 +454,26 @@ impl<W: Write> Inflater<W> {
     }
 
     fn codes(&mut self, last: bool) -> Result<Step, DecodeError> {
+        // The bits at the read position: one symbol takes at most 48 (a
+        // 15-bit length code, 5 extra, a 15-bit distance code, 13 extra), so
+        // the word is read again only when fewer are left, and an input
+        // shortage is only ever seen right after a fresh read.
+        let (mut word, mut avail) = self.peek();
         loop {
             if self.out.len() + 258 > OUT_CAPACITY {
                 self.flush()?;
             }
-            let (word, avail) = self.peek();
-            let Some((symbol, mut used)) = self.lit.decode(word, avail).map_err(|e| gzip(&e))?
-            else {
+            if avail < 48 {
+                (word, avail) = self.peek();
+            }
+            let Some((symbol, mut used)) = self.lit.decode(word, avail).map_err(gzip)? else {
                 return Ok(Step::Input);
             };
             if symbol < 256 {
                 self.out.push(symbol as u8);
                 self.bit += used;
+                word >>= used;
+                avail -= used;
                 continue;
             }
             if symbol == 256 {
@@ -487,10 +495,7 @@ impl<W: Write> Inflater<W> {
             }
             let len = usize::from(LEN_BASE[index]) + ((word >> used) & ((1 << extra) - 1)) as usize;
             used += extra;
-            let Some((code, n)) = self
-                .dist
-                .decode(word >> used, avail - used)
-                .map_err(|e| gzip(&e))?
+            let Some((code, n)) = self.dist.decode(word >> used, avail - used).map_err(gzip)?
             else {
                 return Ok(Step::Input);
             };
@@ -520,6 +525,9 @@ impl<W: Write> Inflater<W> {
                 }
             }
             self.bit += used;
+            // `used` can be 48: shift in two steps (a shift by 64 overflows).
+            word = (word >> (used / 2)) >> (used - used / 2);
+            avail -= used;
         }
     }
 
