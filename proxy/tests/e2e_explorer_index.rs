@@ -10,7 +10,8 @@
 //! - A file opens by one HTTP range: the preview shows it with far fewer
 //!   bytes fetched than the layer holds.
 //! - Another reload lists it from the index this browser kept (IndexedDB).
-//! - A server index that lies about offsets is caught and shown as such.
+//! - A server index that lies about an offset is caught once the layer's
+//!   bytes are checked, and shown as such.
 
 use test_support::fixtures::{self, huge_file, huge_file_head};
 
@@ -33,6 +34,30 @@ fn layer_of(fixture: &fixtures::Fixture) -> (String, u64) {
         layer["digest"].as_str().expect("digest").to_owned(),
         layer["size"].as_u64().expect("size"),
     )
+}
+
+/// The file in strata's store that holds the server's index of `layer`:
+/// the one, of the files named by its hex digest, that reads as an index.
+fn stored_index(store: &std::path::Path, layer: &str) -> std::path::PathBuf {
+    let hex = layer.trim_start_matches("sha256:");
+    let mut stack = vec![store.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read the store").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(hex))
+                && std::fs::read(&path)
+                    .ok()
+                    .is_some_and(|b| shared::layer::index::LayerIndex::from_bytes(&b).is_ok())
+            {
+                return path;
+            }
+        }
+    }
+    panic!("no stored index of {layer} under {}", store.display());
 }
 
 /// Where layer 0's listing came from, once it is verified.
@@ -144,6 +169,25 @@ async fn a_huge_layer_lists_from_the_servers_index_opens_by_range_and_turns_veri
     // The browser kept its own index: the next visit lists from it.
     open(&stack, &layer_page).await;
     assert_eq!(listed_from(browser).await, "own-index");
+
+    // A server index that lies about one offset (still well formed) lists
+    // at first, then is caught when the layer's bytes are checked.
+    let mut lying = parsed.clone();
+    let moved = lying
+        .entries
+        .iter()
+        .position(|e| e.path.as_str() == huge_file(100))
+        .expect("entry");
+    lying.entries[moved].offset += 512;
+    let stored = stored_index(stack.server().store(), &layer_digest);
+    std::fs::write(&stored, lying.to_bytes()).expect("tamper with the stored index");
+    forget_own_indexes(browser).await;
+    stack.open(&layer_page).await.expect("open");
+    let reason = browser
+        .wait_text("[data-test=index-mismatch]", LONG)
+        .await
+        .expect("the lie is shown");
+    assert!(reason.contains(&huge_file(100)), "{reason}");
 
     stack.close().await.expect("close");
 }
