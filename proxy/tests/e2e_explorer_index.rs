@@ -191,3 +191,29 @@ async fn a_huge_layer_lists_from_the_servers_index_opens_by_range_and_turns_veri
 
     stack.close().await.expect("close");
 }
+
+/// An eStargz layer is listed from its own table of contents (two short
+/// ranges: footer, then table), marked unverified, then checked against
+/// the layer's bytes; its files preview as any other.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_estargz_layer_lists_from_its_table_of_contents_then_verifies() {
+    let fixture = fixtures::estargz_image().expect("fixture");
+    let (stack, image) = explore(&fixture).await;
+    let browser = stack.browser();
+    open(&stack, &format!("/i/{image}/layers/0")).await;
+    assert_eq!(listed_from(browser).await, "toc");
+    open(&stack, &format!("/i/{image}/fs/app")).await;
+    listing(
+        browser,
+        &[("data.bin", "0"), ("hello.txt", "0"), ("notes.txt", "0")],
+    )
+    .await;
+    open(&stack, &format!("/i/{image}/fs/app/hello.txt")).await;
+    let (_, hello) = &fixtures::estargz_files()[0];
+    let text = browser
+        .wait_text("[data-test=preview-text]", LONG)
+        .await
+        .expect("preview");
+    assert_eq!(text.trim_end(), String::from_utf8_lossy(hello).trim_end());
+    stack.close().await.expect("close");
+}

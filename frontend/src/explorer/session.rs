@@ -24,6 +24,9 @@ use shared::platform::Platform;
 use shared::reference::Reference;
 use shared::walk::PlatformChoice;
 
+use shared::layer::estargz::{
+    FOOTER_SIZE, TOC_DIGEST_ANNOTATION, toc_differs, toc_entries, toc_offset,
+};
 use shared::layer::index::LayerIndex;
 use shared::media_type::Compression;
 
@@ -98,6 +101,9 @@ pub enum ListedFrom {
     OwnIndex,
     /// The server's index (a hint until the bytes verify).
     ServerIndex,
+    /// An eStargz layer's own table of contents (a hint until the bytes
+    /// verify).
+    Toc,
 }
 
 impl ListedFrom {
@@ -107,6 +113,7 @@ impl ListedFrom {
             ListedFrom::Bytes => "bytes",
             ListedFrom::OwnIndex => "own-index",
             ListedFrom::ServerIndex => "server-index",
+            ListedFrom::Toc => "toc",
         }
     }
 }
@@ -301,28 +308,44 @@ async fn load(session: &Session) -> Result<(), String> {
         } else {
             None
         };
+        let toc = match found {
+            None => toc_listing(&reference, descriptor).await,
+            Some(_) => None,
+        };
         if session.cancelled.get() {
             return Ok(());
         }
-        let listed_from = match &found {
-            Some((_, true)) => ListedFrom::OwnIndex,
-            Some((_, false)) => ListedFrom::ServerIndex,
-            None => ListedFrom::Bytes,
+        let listed_from = match (&found, &toc) {
+            (Some((_, true)), _) => ListedFrom::OwnIndex,
+            (Some((_, false)), _) => ListedFrom::ServerIndex,
+            (None, Some(_)) => ListedFrom::Toc,
+            (None, None) => ListedFrom::Bytes,
         };
         session.status.update(|s| {
             if let Some(layer) = s.layers.get_mut(i) {
                 layer.listed_from = Some(listed_from);
             }
         });
-        let (entries, state) = match found {
-            Some((index, own)) => {
+        let (entries, state) = match (found, toc) {
+            (None, Some(entries)) => {
+                unverified.push((i, ListedFrom::Toc));
+                let n = entries.len();
+                (
+                    entries,
+                    LayerState::Unverified {
+                        entries: n,
+                        done: 0,
+                    },
+                )
+            }
+            (Some((index, own)), _) => {
                 let entries = index.entries.clone();
                 let n = entries.len();
                 session.indexes.borrow_mut()[i] = Some((Rc::new(index), own));
                 if own {
                     (entries, LayerState::Ready { entries: n })
                 } else {
-                    unverified.push(i);
+                    unverified.push((i, ListedFrom::ServerIndex));
                     (
                         entries,
                         LayerState::Unverified {
@@ -332,7 +355,7 @@ async fn load(session: &Session) -> Result<(), String> {
                     )
                 }
             }
-            None => match read_layer(session, &reference, i, descriptor).await {
+            (None, None) => match read_layer(session, &reference, i, descriptor).await {
                 Ok((index, entries)) => {
                     let n = entries.len();
                     if let Some(index) = index {
@@ -409,6 +432,53 @@ async fn find_index(descriptor: &Descriptor) -> Option<(LayerIndex, bool)> {
     fits(&index).then_some((index, false))
 }
 
+/// An eStargz layer's listing from its table of contents: the footer and
+/// the table, two short ranges of the blob (`None` when the layer is not
+/// eStargz or the table is unreadable: the layer is then read whole).
+async fn toc_listing(reference: &Reference, descriptor: &Descriptor) -> Option<Vec<LayerEntry>> {
+    if !descriptor.annotations.contains_key(TOC_DIGEST_ANNOTATION)
+        || descriptor.media_type.compression() != Compression::Gzip
+        || descriptor.size < FOOTER_SIZE
+    {
+        return None;
+    }
+    let footer_start = descriptor.size - FOOTER_SIZE;
+    let footer = fetch_range(reference, descriptor, footer_start..descriptor.size).await?;
+    let toc_start = toc_offset(&footer).ok()?;
+    if toc_start >= footer_start {
+        return None;
+    }
+    let toc = fetch_range(reference, descriptor, toc_start..footer_start).await?;
+    toc_entries(&toc).ok()
+}
+
+/// The bytes of `range` of the blob (at most 64 MiB).
+async fn fetch_range(
+    reference: &Reference,
+    descriptor: &Descriptor,
+    range: std::ops::Range<u64>,
+) -> Option<Vec<u8>> {
+    let want = usize::try_from(range.end - range.start)
+        .ok()
+        .filter(|n| *n <= 64 << 20)?;
+    let (mut stream, served_from) =
+        api::v2_blob_range(reference, &descriptor.digest, range.clone())
+            .await
+            .ok()?;
+    let mut skip = range.start - served_from;
+    let mut bytes = Vec::with_capacity(want);
+    while bytes.len() < want {
+        let array = stream.next().await.ok()??;
+        let mut piece = vec![0; array.length() as usize];
+        array.copy_to(&mut piece);
+        let skipped = skip.min(piece.len() as u64) as usize;
+        skip -= skipped as u64;
+        let take = (want - bytes.len()).min(piece.len() - skipped);
+        bytes.extend_from_slice(&piece[skipped..skipped + take]);
+    }
+    Some(bytes)
+}
+
 /// Streams layer `i` whole (verified), with progress; returns its entries
 /// and, for a layer worth indexing, this browser's index of it (kept in
 /// IndexedDB too).
@@ -459,10 +529,10 @@ async fn verify_listed(
     session: &Session,
     reference: &Reference,
     layers: &[Descriptor],
-    unverified: &[usize],
+    unverified: &[(usize, ListedFrom)],
 ) -> bool {
     let mut rebuild = false;
-    for &i in unverified {
+    for &(i, listed_from) in unverified {
         let Some(descriptor) = layers.get(i) else {
             continue;
         };
@@ -496,15 +566,25 @@ async fn verify_listed(
                     checkpoints,
                     sink.entries,
                 );
-                let server = session.indexes.borrow()[i].clone();
-                let differs = server.and_then(|(server, _)| server.differs_from(&own));
-                index_store::put(&descriptor.digest, &own.to_bytes()).await;
+                let differs = if listed_from == ListedFrom::Toc {
+                    let differs = toc_differs(&session.entries.borrow()[i], &own.entries);
+                    // The table's entries carry no tar offsets: the tar's replace them.
+                    session.entries.borrow_mut()[i] = own.entries.clone();
+                    rebuild = true;
+                    differs
+                } else {
+                    let server = session.indexes.borrow()[i].clone();
+                    server.and_then(|(server, _)| server.differs_from(&own))
+                };
                 let n = own.entries.len();
                 if differs.is_some() {
                     session.entries.borrow_mut()[i] = own.entries.clone();
                     rebuild = true;
                 }
-                session.indexes.borrow_mut()[i] = Some((Rc::new(own), true));
+                if indexable(descriptor) {
+                    index_store::put(&descriptor.digest, &own.to_bytes()).await;
+                    session.indexes.borrow_mut()[i] = Some((Rc::new(own), true));
+                }
                 match differs {
                     None => LayerState::Ready { entries: n },
                     Some(reason) => LayerState::IndexMismatch { entries: n, reason },

@@ -3,6 +3,7 @@
 //! browser's verification) and the layer explorer.
 
 mod decode;
+pub mod estargz;
 pub mod index;
 pub mod inflate;
 mod unpacked;
