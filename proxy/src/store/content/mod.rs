@@ -16,6 +16,10 @@
 //!   leases: that is the job of the [`Store`](super::Store), which decides
 //!   what is garbage.
 //!
+//! Beside each layer blob a backend may keep its index (`indexes.rs`:
+//! [`Content::index`], [`Content::put_index`], [`Content::delete_index`]),
+//! derived data written atomically and deleted with the blob.
+//!
 //! [`LocalContent`] keeps blobs in a folder. [`S3Content`] (`s3/`) keeps
 //! them in S3-compatible object storage (`--blob-store s3://…`) with the
 //! same semantics. Both pass the same conformance suite
@@ -24,6 +28,7 @@
 mod any;
 mod digest_lock;
 mod hashing;
+mod indexes;
 mod local;
 pub mod s3;
 mod space;
