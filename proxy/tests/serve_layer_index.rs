@@ -23,7 +23,7 @@ use test_support::{Auth, Registry, StrataServer, eventually};
 #[expect(dead_code, reason = "each test file uses its own part of these")]
 mod serve_v2_support;
 
-use serve_v2_support::{gc_in_cli, send, serve, strata, v2};
+use serve_v2_support::{children, gc_in_cli, get, send, serve, strata, v2, wait_stored};
 
 /// The index's media type.
 const INDEX_TYPE: &str = "application/vnd.strata.layer-index.v1+gzip";
@@ -129,6 +129,19 @@ fn tar_entries(tar: &[u8]) -> Vec<(String, u64, u64)> {
     out
 }
 
+/// Checks that `index` lists [`files_layer`]'s tar: every entry, at the
+/// tar's offsets, with its sizes.
+fn assert_lists_the_tar(index: &LayerIndex) {
+    let tar = files_layer().tar().expect("tar");
+    assert_eq!(index.uncompressed_size, tar.len() as u64);
+    let listed: Vec<(String, u64, u64)> = index
+        .entries
+        .iter()
+        .map(|e| (e.path.as_str().to_owned(), e.offset, e.size))
+        .collect();
+    assert_eq!(listed, tar_entries(&tar));
+}
+
 /// A plain GET of strata's API: status, headers and body.
 async fn api_get(url: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
     let response = reqwest::get(url)
@@ -202,14 +215,7 @@ async fn a_pulled_layer_is_indexed_in_the_background_and_opens_one_file_from_a_r
     );
 
     // The entries are the tar's, at the tar's offsets.
-    let tar = files_layer().tar().expect("tar");
-    assert_eq!(index.uncompressed_size, tar.len() as u64);
-    let listed: Vec<(String, u64, u64)> = index
-        .entries
-        .iter()
-        .map(|e| (e.path.as_str().to_owned(), e.offset, e.size))
-        .collect();
-    assert_eq!(listed, tar_entries(&tar));
+    assert_lists_the_tar(&index);
 
     // One file, from a range of the blob through /v2.
     let entry = index.entry(AFTER).expect("the file is listed");
@@ -262,12 +268,15 @@ async fn a_pulled_layer_is_indexed_in_the_background_and_opens_one_file_from_a_r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn index_requests_that_cannot_be_answered_say_why() {
+    // Every part bound: the registry and the image's folder live to the end.
     let Setup {
+        registry: _registry,
         pushed,
+        layer: _,
         digest,
         cli,
         server,
-        ..
+        _dir,
     } = setup("test/zstd-indexed", Compression::Zstd);
 
     let absent = sha256(b"never stored");
@@ -291,4 +300,35 @@ async fn index_requests_that_cannot_be_answered_say_why() {
     let message = error_message(&got, StatusCode::NOT_FOUND);
     assert!(message.contains("zstd"), "{message}");
     assert!(!index_file(&server, &digest).exists(), "nothing kept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_layer_cached_through_v2_is_indexed_in_the_read_that_learns_its_size() {
+    let Setup {
+        registry,
+        pushed: _,
+        layer: _,
+        digest,
+        cli: _cli,
+        server,
+        _dir,
+    } = setup("test/through-v2", Compression::Gzip);
+    let base = v2(&server, &registry.host(), "test/through-v2");
+    let manifest = get(&format!("{base}/manifests/latest")).await;
+    assert_eq!(manifest.status, StatusCode::OK);
+    let (_, blobs) = children(&manifest.json());
+    for (blob, _) in &blobs {
+        let got = get(&format!("{base}/blobs/{blob}")).await;
+        assert_eq!(got.status, StatusCode::OK, "{blob}");
+        assert!(wait_stored(&server, blob).await, "{blob} stored");
+    }
+
+    // /v2 passes the bytes on untouched: the background pass reads the
+    // layer once, for its unpacked size and its index.
+    eventually(BACKGROUND, "the background pass indexes the layer", || {
+        index_file(&server, &digest).is_file()
+    });
+    let got = api_get(&index_url(&server, &digest)).await;
+    assert_eq!(got.0, StatusCode::OK);
+    assert_lists_the_tar(&LayerIndex::from_bytes(&got.2).expect("a valid index"));
 }

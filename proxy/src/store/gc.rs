@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use shared::digest::Digest;
 
-use super::content::{BlobInfo, Manager};
+use super::content::{BlobInfo, LayerIndexes, Manager};
 use super::{Mode, Store, StoreError};
 
 impl Store {

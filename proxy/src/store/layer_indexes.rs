@@ -1,6 +1,6 @@
 //! Random-access indexes of stored layers (issue 20): a
 //! [`LayerIndex`] per layer blob, kept beside it
-//! ([`Content::put_index`](super::Content::put_index)), so the explorer
+//! ([`LayerIndexes`](super::LayerIndexes)), so the explorer
 //! can open one file of a huge layer from a short range of the blob.
 //!
 //! Built while the layer is read anyway: `strata serve`'s background pass
@@ -18,7 +18,7 @@ use shared::digest::Digest;
 use shared::layer::index::{BuildError, IndexBuilder, LayerIndex};
 use shared::media_type::Compression;
 
-use super::content::{BlobReader, Provider};
+use super::content::{BlobReader, LayerIndexes, Provider};
 use super::{Store, StoreError};
 
 /// How much of a stored layer is read at a time.

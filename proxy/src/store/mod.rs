@@ -102,7 +102,7 @@ mod waiting;
 
 pub use content::{
     BlobInfo, BlobReader, BlobWriter, Content, ContentStore, ContentWriter, Ingest, Ingester,
-    LocalContent, Manager, Provider, S3Content, StoreWriter,
+    LayerIndexes, LocalContent, Manager, Provider, S3Content, StoreWriter,
 };
 pub use disk_usage::UsageFacts;
 pub use error::{Conflict, StoreError};

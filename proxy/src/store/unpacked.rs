@@ -9,6 +9,7 @@ use shared::layer::index::{BuildError, IndexBuilder, LayerIndex};
 use shared::layer::{LayerDecoder, Unpacked};
 use shared::media_type::MediaType;
 
+use super::content::LayerIndexes;
 use super::layer_indexes::not_indexable;
 use super::{ImageRecord, LayerRecord, Store, StoreError};
 

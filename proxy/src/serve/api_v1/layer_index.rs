@@ -28,7 +28,7 @@ use super::blocking;
 use crate::serve::AppState;
 use crate::serve::error::ApiError;
 use crate::serve::registry_v2::response::reader_body;
-use crate::store::StoreError;
+use crate::store::{LayerIndexes, StoreError};
 
 /// The index's media type: gzip of strata's index format, version 1.
 pub const CONTENT_TYPE: &str = "application/vnd.strata.layer-index.v1+gzip";

@@ -15,10 +15,9 @@
 //! - [`Manager`] lists and deletes. Deleting does not look at references or
 //!   leases: that is the job of the [`Store`](super::Store), which decides
 //!   what is garbage.
-//!
-//! Beside each layer blob a backend may keep its index (`indexes.rs`:
-//! [`Content::index`], [`Content::put_index`], [`Content::delete_index`]),
-//! derived data written atomically and deleted with the blob.
+//! - [`LayerIndexes`] keeps a layer blob's random-access index beside it
+//!   (`indexes.rs`): derived data, written atomically; the
+//!   [`Store`](super::Store) deletes it with the blob.
 //!
 //! [`LocalContent`] keeps blobs in a folder. [`S3Content`] (`s3/`) keeps
 //! them in S3-compatible object storage (`--blob-store s3://…`) with the
@@ -39,6 +38,7 @@ use std::io::Read;
 use shared::digest::Digest;
 
 pub use any::{Content, StoreWriter};
+pub use indexes::LayerIndexes;
 pub use local::LocalContent;
 pub use s3::{S3Content, S3Writer};
 pub use space::MIN_FREE_SPACE;
@@ -217,7 +217,7 @@ pub(crate) fn existing<P: Provider + ?Sized>(
     }
 }
 
-/// A complete content store: all three roles.
-pub trait ContentStore: Provider + Ingester + Manager + Send + Sync {}
+/// A complete content store: all four roles.
+pub trait ContentStore: Provider + Ingester + Manager + LayerIndexes + Send + Sync {}
 
-impl<T: Provider + Ingester + Manager + Send + Sync> ContentStore for T {}
+impl<T: Provider + Ingester + Manager + LayerIndexes + Send + Sync> ContentStore for T {}

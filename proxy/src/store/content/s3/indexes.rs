@@ -12,7 +12,7 @@ use shared::digest::Digest;
 use super::S3Content;
 use super::reader::StreamReader;
 use crate::store::StoreError;
-use crate::store::content::BlobReader;
+use crate::store::content::{BlobReader, LayerIndexes};
 
 impl S3Content {
     fn index_key(&self, layer: &Digest) -> Key {
@@ -22,9 +22,11 @@ impl S3Content {
             layer.encoded()
         ))
     }
+}
 
+impl LayerIndexes for S3Content {
     /// The index of `layer`, streaming; `None` if none is stored.
-    pub fn index(&self, layer: &Digest) -> Result<Option<BlobReader>, StoreError> {
+    fn index(&self, layer: &Digest) -> Result<Option<BlobReader>, StoreError> {
         Ok(self.get(&self.index_key(layer))?.map(|body| {
             let size = body.meta.size;
             let stream = body.into_stream();
@@ -36,7 +38,7 @@ impl S3Content {
     }
 
     /// Whether an index of `layer` is stored (a `HEAD`).
-    pub fn has_index(&self, layer: &Digest) -> Result<bool, StoreError> {
+    fn has_index(&self, layer: &Digest) -> Result<bool, StoreError> {
         let key = self.index_key(layer);
         match self.bucket.bridge.block_on(self.bucket.client.head(&key)) {
             Ok(_) => Ok(true),
@@ -46,7 +48,7 @@ impl S3Content {
     }
 
     /// Stores `bytes` as the index of `layer`, replacing any.
-    pub fn put_index(&self, layer: &Digest, bytes: Vec<u8>) -> Result<(), StoreError> {
+    fn put_index(&self, layer: &Digest, bytes: Vec<u8>) -> Result<(), StoreError> {
         let key = self.index_key(layer);
         let payload = PutPayload::from(Bytes::from(bytes));
         self.bucket
@@ -57,7 +59,7 @@ impl S3Content {
     }
 
     /// Deletes the index of `layer`; `Ok(false)` if there was none.
-    pub fn delete_index(&self, layer: &Digest) -> Result<bool, StoreError> {
+    fn delete_index(&self, layer: &Digest) -> Result<bool, StoreError> {
         if !self.has_index(layer)? {
             return Ok(false);
         }
