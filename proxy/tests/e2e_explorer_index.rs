@@ -77,7 +77,7 @@ async fn forget_own_indexes(browser: &test_support::Browser) {
     let deleted: bool = browser
         .client()
         .execute_async(
-            "const done = arguments[0]; const r = indexedDB.deleteDatabase('strata'); r.onsuccess = () => done(true); r.onerror = () => done(false); r.onblocked = () => done(false);",
+            "const done = arguments[0]; const r = indexedDB.deleteDatabase('strata'); r.onsuccess = () => done(true); r.onerror = () => done(false);",
             vec![],
         )
         .await
@@ -140,7 +140,7 @@ async fn a_huge_layer_lists_from_the_servers_index_opens_by_range_and_turns_veri
 
     // The merged view is built from the same listing.
     open(&stack, &format!("/i/{image}/fs/huge")).await;
-    listing(browser, &[("d000", "0")]).await;
+    listing(browser, &[("d000", "0"), ("one-mib.txt", "0")]).await;
 
     // One file by range: far fewer bytes than the layer.
     let file = 150;

@@ -56,10 +56,16 @@ pub async fn get(layer: &Digest) -> Option<Vec<u8>> {
     let found: Result<JsValue, JsValue> = async {
         let db = open().await?;
         let request = db
-            .transaction_with_str(STORE)?
-            .object_store(STORE)?
-            .get(&JsValue::from_str(&layer.to_string()))?;
-        done(&request).await
+            .transaction_with_str(STORE)
+            .and_then(|t| t.object_store(STORE))
+            .and_then(|s| s.get(&JsValue::from_str(&layer.to_string())));
+        let value = match request {
+            Ok(request) => done(&request).await,
+            Err(e) => Err(e),
+        };
+        // Closed at once: an open connection would block deleting the database.
+        db.close();
+        value
     }
     .await;
     let value = found.ok()?;
@@ -73,13 +79,20 @@ pub async fn put(layer: &Digest, bytes: &[u8]) {
     let _: Result<JsValue, JsValue> = async {
         let db = open().await?;
         let request = db
-            .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)?
-            .object_store(STORE)?
-            .put_with_key(
-                &js_sys::Uint8Array::from(bytes),
-                &JsValue::from_str(&layer.to_string()),
-            )?;
-        done(&request).await
+            .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+            .and_then(|t| t.object_store(STORE))
+            .and_then(|s| {
+                s.put_with_key(
+                    &js_sys::Uint8Array::from(bytes),
+                    &JsValue::from_str(&layer.to_string()),
+                )
+            });
+        let value = match request {
+            Ok(request) => done(&request).await,
+            Err(e) => Err(e),
+        };
+        db.close();
+        value
     }
     .await;
 }
