@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use shared::layer::index::{EntryReader, LayerIndex};
+use shared::layer::index::{EntryReader, IndexBuilder, LayerIndex};
+use shared::media_type::Compression as MediaCompression;
 use test_support::cli::Cli;
 use test_support::fixtures::image::ImageSpec;
 use test_support::fixtures::layer::{BuiltLayer, Compression, Layer, sha256};
@@ -307,9 +308,9 @@ async fn a_layer_cached_through_v2_is_indexed_in_the_read_that_learns_its_size()
     let Setup {
         registry,
         pushed: _,
-        layer: _,
+        layer,
         digest,
-        cli: _cli,
+        cli,
         server,
         _dir,
     } = setup("test/through-v2", Compression::Gzip);
@@ -330,5 +331,23 @@ async fn a_layer_cached_through_v2_is_indexed_in_the_read_that_learns_its_size()
     });
     let got = api_get(&index_url(&server, &digest)).await;
     assert_eq!(got.0, StatusCode::OK);
-    assert_lists_the_tar(&LayerIndex::from_bytes(&got.2).expect("a valid index"));
+    let index = LayerIndex::from_bytes(&got.2).expect("a valid index");
+    assert_lists_the_tar(&index);
+    // The same index as the shared builder makes from the blob alone.
+    let mut builder =
+        IndexBuilder::new(digest.parse().expect("digest"), MediaCompression::Gzip).expect("gzip");
+    builder.update(&layer.blob).expect("the layer decodes");
+    assert_eq!(index, builder.finish().expect("an index"));
+    // And the same read learned the unpacked size (the diff_id matched).
+    let reference = format!("{}/test/through-v2:latest", registry.host());
+    eventually(BACKGROUND, "the unpacked size is learned", || {
+        let (ok, size, err) = strata(
+            &cli,
+            &server,
+            &["images", "--format", "{{.Size}}", &reference],
+        );
+        assert!(ok, "{err}");
+        let size = size.trim().to_owned();
+        (!size.is_empty() && size != "unknown").then_some(size)
+    });
 }

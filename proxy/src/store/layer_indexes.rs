@@ -4,10 +4,11 @@
 //! can open one file of a huge layer from a short range of the blob.
 //!
 //! Built while the layer is read anyway: `strata serve`'s background pass
-//! ([`Store::learn_unpacked`] feeds each chunk both to the diff_id hash
-//! and to an [`IndexBuilder`]), then [`Store::index_layers`] for layers
-//! whose unpacked size was already known; or on demand,
-//! [`Store::layer_index`]. The blob is read in [`READ_CHUNK`] pieces;
+//! ([`Store::learn_unpacked`]: one decompression, by strata's
+//! checkpointing inflater, whose output is both hashed for the diff_id
+//! and parsed for the entries), then [`Store::index_layers`] for layers
+//! whose unpacked size was already known (an [`IndexBuilder`] over the
+//! blob); or on demand, [`Store::layer_index`]. The blob is read in [`READ_CHUNK`] pieces;
 //! the compression is sniffed from its first bytes. zstd layers and blobs
 //! that are not tar are [`StoreError::NotIndexable`].
 
