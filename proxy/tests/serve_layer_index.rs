@@ -271,7 +271,7 @@ async fn a_pulled_layer_is_indexed_in_the_background_and_opens_one_file_from_a_r
 async fn index_requests_that_cannot_be_answered_say_why() {
     // Every part bound: the registry and the image's folder live to the end.
     let Setup {
-        registry: _registry,
+        registry,
         pushed,
         layer: _,
         digest,
@@ -301,6 +301,15 @@ async fn index_requests_that_cannot_be_answered_say_why() {
     let message = error_message(&got, StatusCode::NOT_FOUND);
     assert!(message.contains("zstd"), "{message}");
     assert!(!index_file(&server, &digest).exists(), "nothing kept");
+
+    // A stored blob that is not a layer: its config.
+    let base = v2(&server, &registry.host(), "test/zstd-indexed");
+    let manifest = get(&format!("{base}/manifests/latest")).await;
+    let (_, blobs) = children(&manifest.json());
+    let (config, _) = &blobs[0];
+    let got = api_get(&index_url(&server, config)).await;
+    let message = error_message(&got, StatusCode::NOT_FOUND);
+    assert!(message.contains("not a readable layer"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
