@@ -8,9 +8,10 @@
 //! checkpointing inflater, whose output is both hashed for the diff_id
 //! and parsed for the entries), then [`Store::index_layers`] for layers
 //! whose unpacked size was already known (an [`IndexBuilder`] over the
-//! blob); or on demand, [`Store::layer_index`]. The blob is read in [`READ_CHUNK`] pieces;
-//! the compression is sniffed from its first bytes. zstd layers and blobs
-//! that are not tar are [`StoreError::NotIndexable`].
+//! blob); or on demand, [`Store::layer_index`]. The blob is read in
+//! [`READ_CHUNK`] pieces; the compression is sniffed from its first
+//! bytes. zstd layers and blobs that are not tar are
+//! [`StoreError::NotIndexable`].
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
@@ -124,11 +125,10 @@ impl Store {
             .filter(|u| u.role == "layer" && !skip.contains(&u.digest))
             .map(|u| u.digest)
             .collect();
+        // One listing, not a look per layer (a request each in a bucket).
+        let indexed: HashSet<Digest> = self.content().indexed()?.into_iter().collect();
         let mut report = IndexReport::default();
-        for layer in layers {
-            if self.content().has_index(&layer)? {
-                continue;
-            }
+        for layer in layers.into_iter().filter(|l| !indexed.contains(l)) {
             match self.build_index(&layer) {
                 Ok(()) => report.built += 1,
                 // Evicted, or removed meanwhile.
