@@ -4,16 +4,13 @@
 //! (which passes bytes on untouched). That read also builds the layer's
 //! random-access index when it has none (`layer_indexes.rs`).
 
-use std::io::Write;
-
-use shared::digest::{Digest, Hasher};
-use shared::layer::index::{BuildError, LayerIndex, SPAN};
+use shared::digest::Digest;
+use shared::layer::index::LayerIndex;
 use shared::layer::{DecodeError, LayerDecoder, Unpacked};
 use shared::media_type::{Compression, MediaType};
-use shared::merged::{LayerEntry, TarError, TarParser};
 
 use super::content::LayerIndexes;
-use super::layer_indexes::not_indexable;
+use super::layer_indexes::{ZSTD, not_indexable};
 use super::{ImageRecord, LayerRecord, Store, StoreError};
 
 /// What [`Store::learn_unpacked`] did.
@@ -62,10 +59,9 @@ impl Store {
 
     /// Decompresses the stored `layer` in one read, hashing and counting
     /// the tar and, when `index`, building its [`LayerIndex`] in the same
-    /// decompression: strata's checkpointing inflater feeds a sink that
-    /// hashes the tar and lists its entries ([`TarAndHash`]). The index is
-    /// `Err` when the layer cannot be indexed (zstd; not a tar); the
-    /// unpacking does not depend on it.
+    /// decompression ([`Store::index_pass`]). The index is `Err` when the
+    /// layer cannot be indexed (zstd; not a tar); the unpacking does not
+    /// depend on it.
     fn unpack_and_index(
         &self,
         layer: &Digest,
@@ -73,45 +69,21 @@ impl Store {
         index: bool,
     ) -> Result<(Unpacked, Option<Result<LayerIndex, StoreError>>), StoreError> {
         let compression = media_type.compression();
+        if index && compression != Compression::Zstd {
+            let passed = self.index_pass(layer, Some(compression))?;
+            return Ok((passed.unpacked, Some(passed.index)));
+        }
         let unpack_error = |e: DecodeError| StoreError::Unpack {
             layer: layer.clone(),
             problem: e.to_string(),
         };
-        if !index || compression == Compression::Zstd {
-            let mut decoder = LayerDecoder::new(compression);
-            self.read_stored(layer, |chunk| decoder.update(chunk).map_err(unpack_error))?;
-            let unpacked = decoder.finish_unpacked().map_err(unpack_error)?;
-            let refused = index.then(|| Err(not_indexable(layer, &BuildError::Unsupported)));
-            return Ok((unpacked, refused));
-        }
-        let mut decoder = LayerDecoder::checkpointed(compression, TarAndHash::new(), SPAN);
-        let mut compressed = 0u64;
-        self.read_stored(layer, |chunk| {
-            compressed += chunk.len() as u64;
-            decoder.update(chunk).map_err(unpack_error)
-        })?;
-        let (mut sink, checkpoints) = decoder.finish_with_checkpoints().map_err(unpack_error)?;
-        let size = sink.hasher.bytes_seen();
-        let tar = match sink.failure.take() {
-            Some(e) => Err(e),
-            None => sink.parser.finish(),
-        };
-        let index = tar
-            .map(|()| {
-                LayerIndex::assemble(
-                    layer.clone(),
-                    compression,
-                    (compressed, size),
-                    checkpoints,
-                    sink.entries,
-                )
-            })
-            .map_err(|e| not_indexable(layer, &BuildError::Tar(e)));
-        let unpacked = Unpacked {
-            diff_id: sink.hasher.finish(),
-            size,
-        };
-        Ok((unpacked, Some(index)))
+        let mut decoder = LayerDecoder::new(compression);
+        self.read_stored(layer, |chunk| decoder.update(chunk).map_err(unpack_error))?;
+        let unpacked = decoder.finish_unpacked().map_err(unpack_error)?;
+        Ok((
+            unpacked,
+            index.then(|| Err(not_indexable(layer, ZSTD.into()))),
+        ))
     }
 
     /// `record` with every layer's unpacked size: what the store noted, or
@@ -185,44 +157,5 @@ impl Store {
             report.learned += 1;
         }
         Ok(report)
-    }
-}
-
-/// The sink of the one decompression that learns a layer's unpacking and
-/// builds its index: it hashes every byte of the tar and lists its
-/// entries until the tar parser fails (a blob that is not a tar still
-/// hashes; it just gets no index).
-struct TarAndHash {
-    hasher: Hasher,
-    parser: TarParser,
-    entries: Vec<LayerEntry>,
-    failure: Option<TarError>,
-}
-
-impl TarAndHash {
-    fn new() -> TarAndHash {
-        TarAndHash {
-            hasher: Hasher::sha256(),
-            parser: TarParser::new(),
-            entries: Vec::new(),
-            failure: None,
-        }
-    }
-}
-
-impl Write for TarAndHash {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.hasher.update(buf);
-        let parsing = self.failure.is_none() && !self.parser.is_done();
-        if parsing && let Err(e) = self.parser.push(buf, &mut self.entries) {
-            // The entries so far are dropped: no index without the whole tar.
-            self.entries = Vec::new();
-            self.failure = Some(e);
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
