@@ -18,7 +18,8 @@ use std::io::{Read, Write};
 
 use shared::digest::{Digest, Hasher};
 use shared::layer::index::{LayerIndex, MAX_INDEX_BYTES, SPAN};
-use shared::layer::{DecodeError, LayerDecoder, Unpacked};
+use shared::layer::inflate::WINDOW;
+use shared::layer::{DecodeError, LayerDecoder, SINK_ERROR, Unpacked};
 use shared::media_type::Compression;
 use shared::merged::{LayerEntry, TarParser};
 
@@ -93,7 +94,8 @@ impl Store {
     /// or else as its first bytes say, with strata's checkpointing
     /// inflater into an [`IndexSink`]: the tar's diff_id and size, and its
     /// index. [`StoreError::Unpack`] when it does not decompress;
-    /// [`StoreError::NotIndexable`] at once for zstd.
+    /// [`StoreError::NotIndexable`] at once for zstd, and as soon as the
+    /// index would pass [`MAX_INDEX_BYTES`] (the pass stops there).
     pub(crate) fn index_pass(
         &self,
         layer: &Digest,
@@ -123,13 +125,19 @@ impl Store {
                 )?),
             };
             compressed += chunk.len() as u64;
-            decoder.update(chunk).map_err(unpack_error)
+            match decoder.update(chunk) {
+                Err(DecodeError::Sink) => Err(not_indexable(layer, too_large())),
+                other => other.map_err(unpack_error),
+            }
         })?;
         let (compression, decoder) = match started {
             Some(started) => started,
             None => start(compression.unwrap_or(Compression::None))?,
         };
-        let (mut sink, checkpoints) = decoder.finish_with_checkpoints().map_err(unpack_error)?;
+        let (mut sink, checkpoints) = match decoder.finish_with_checkpoints() {
+            Err(DecodeError::Sink) => return Err(not_indexable(layer, too_large())),
+            other => other.map_err(unpack_error)?,
+        };
         let unpacked = Unpacked {
             size: sink.hasher.bytes_seen(),
             diff_id: sink.hasher.finish(),
@@ -224,11 +232,21 @@ pub(crate) struct Passed {
     pub(crate) index: Result<LayerIndex, StoreError>,
 }
 
+/// Why a layer whose index would pass [`MAX_INDEX_BYTES`] has none.
+fn too_large() -> String {
+    format!(
+        "its index would take more than {} MiB (too many entries, or too large a tar)",
+        MAX_INDEX_BYTES >> 20
+    )
+}
+
 /// The sink of the one decompression that indexes a layer: it hashes
-/// every byte of the tar and lists its entries until the tar parser fails
-/// or the index would pass [`MAX_INDEX_BYTES`] (then it drops them: a
-/// hostile layer of millions of entries costs no more memory than that; it
-/// still hashes, and just gets no index).
+/// every byte of the tar and lists its entries. A tar that does not parse
+/// still hashes (and gets no index). Once the index would pass
+/// [`MAX_INDEX_BYTES`] (its entries, and a checkpoint window per
+/// [`SPAN`] of tar) it refuses the bytes, stopping the pass: a hostile
+/// layer of millions of entries, or a gzip bomb, costs no more memory
+/// than that.
 struct IndexSink {
     hasher: Hasher,
     parser: TarParser,
@@ -248,22 +266,23 @@ impl IndexSink {
             failure: None,
         }
     }
-
-    fn fail(&mut self, reason: String) {
-        self.entries = Vec::new();
-        self.failure = Some(reason);
-    }
 }
 
 impl Write for IndexSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.hasher.update(buf);
+        let windows = self.hasher.bytes_seen() / SPAN * WINDOW as u64;
+        if windows + self.weight > MAX_INDEX_BYTES {
+            return Err(std::io::Error::other(SINK_ERROR));
+        }
         if self.failure.is_some() || self.parser.is_done() {
             return Ok(buf.len());
         }
         let before = self.entries.len();
         if let Err(e) = self.parser.push(buf, &mut self.entries) {
-            self.fail(format!("it is not a readable layer ({e})"));
+            // No index without the whole tar: the entries so far go.
+            self.entries = Vec::new();
+            self.failure = Some(format!("it is not a readable layer ({e})"));
             return Ok(buf.len());
         }
         let added = &self.entries[before..];
@@ -271,12 +290,6 @@ impl Write for IndexSink {
             .iter()
             .map(|e| e.path.as_str().len() as u64 + ENTRY_COST)
             .sum::<u64>();
-        if self.weight > MAX_INDEX_BYTES {
-            self.fail(format!(
-                "it has too many entries: its index would take more than {} MiB",
-                MAX_INDEX_BYTES >> 20
-            ));
-        }
         Ok(buf.len())
     }
 

@@ -70,8 +70,14 @@ impl Store {
     ) -> Result<(Unpacked, Option<Result<LayerIndex, StoreError>>), StoreError> {
         let compression = media_type.compression();
         if index && compression != Compression::Zstd {
-            let passed = self.index_pass(layer, Some(compression))?;
-            return Ok((passed.unpacked, Some(passed.index)));
+            match self.index_pass(layer, Some(compression)) {
+                Ok(passed) => return Ok((passed.unpacked, Some(passed.index))),
+                // The index would be too large: the pass stopped; unpack alone.
+                Err(e @ StoreError::NotIndexable { .. }) => {
+                    return Ok((self.unpack_stored(layer, media_type)?, Some(Err(e))));
+                }
+                Err(e) => return Err(e),
+            }
         }
         let unpack_error = |e: DecodeError| StoreError::Unpack {
             layer: layer.clone(),
