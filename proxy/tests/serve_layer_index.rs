@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use shared::layer::index::{EntryReader, LayerIndex};
+use shared::layer::index::{EntryReader, IndexBuilder, LayerIndex};
+use shared::media_type::Compression as MediaCompression;
 use test_support::cli::Cli;
 use test_support::fixtures::image::ImageSpec;
 use test_support::fixtures::layer::{BuiltLayer, Compression, Layer, sha256};
@@ -270,7 +271,7 @@ async fn a_pulled_layer_is_indexed_in_the_background_and_opens_one_file_from_a_r
 async fn index_requests_that_cannot_be_answered_say_why() {
     // Every part bound: the registry and the image's folder live to the end.
     let Setup {
-        registry: _registry,
+        registry,
         pushed,
         layer: _,
         digest,
@@ -300,6 +301,15 @@ async fn index_requests_that_cannot_be_answered_say_why() {
     let message = error_message(&got, StatusCode::NOT_FOUND);
     assert!(message.contains("zstd"), "{message}");
     assert!(!index_file(&server, &digest).exists(), "nothing kept");
+
+    // A stored blob that is not a layer: its config.
+    let base = v2(&server, &registry.host(), "test/zstd-indexed");
+    let manifest = get(&format!("{base}/manifests/latest")).await;
+    let (_, blobs) = children(&manifest.json());
+    let (config, _) = &blobs[0];
+    let got = api_get(&index_url(&server, config)).await;
+    let message = error_message(&got, StatusCode::NOT_FOUND);
+    assert!(message.contains("not a readable layer"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -307,9 +317,9 @@ async fn a_layer_cached_through_v2_is_indexed_in_the_read_that_learns_its_size()
     let Setup {
         registry,
         pushed: _,
-        layer: _,
+        layer,
         digest,
-        cli: _cli,
+        cli,
         server,
         _dir,
     } = setup("test/through-v2", Compression::Gzip);
@@ -330,5 +340,23 @@ async fn a_layer_cached_through_v2_is_indexed_in_the_read_that_learns_its_size()
     });
     let got = api_get(&index_url(&server, &digest)).await;
     assert_eq!(got.0, StatusCode::OK);
-    assert_lists_the_tar(&LayerIndex::from_bytes(&got.2).expect("a valid index"));
+    let index = LayerIndex::from_bytes(&got.2).expect("a valid index");
+    assert_lists_the_tar(&index);
+    // The same index as the shared builder makes from the blob alone.
+    let mut builder =
+        IndexBuilder::new(digest.parse().expect("digest"), MediaCompression::Gzip).expect("gzip");
+    builder.update(&layer.blob).expect("the layer decodes");
+    assert_eq!(index, builder.finish().expect("an index"));
+    // And the same read learned the unpacked size (the diff_id matched).
+    let reference = format!("{}/test/through-v2:latest", registry.host());
+    eventually(BACKGROUND, "the unpacked size is learned", || {
+        let (ok, size, err) = strata(
+            &cli,
+            &server,
+            &["images", "--format", "{{.Size}}", &reference],
+        );
+        assert!(ok, "{err}");
+        let size = size.trim().to_owned();
+        (!size.is_empty() && size != "unknown").then_some(size)
+    });
 }

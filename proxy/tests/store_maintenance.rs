@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use shared::digest::Digest;
 use store_support::*;
+use strata::store::LayerIndexes as _;
 
 // ---- gc, fsck ----
 
@@ -47,6 +48,32 @@ fn gc_deletes_only_unreferenced_unleased_blobs() {
     assert_eq!(store.gc().expect("gc"), [held_digest]);
     assert_eq!(store.resolve("redis").expect("intact"), record);
     assert!(store.fsck().expect("fsck").is_clean());
+}
+
+#[test]
+fn gc_deletes_layer_indexes_with_their_blobs_and_those_left_without_one() {
+    let (_dir, store) = open();
+    let kept = layer("kept", 10);
+    let kept_digest = Digest::sha256_of(&kept);
+    let record = image(&store, "a", &[&kept], T1);
+    pull(&store, &record, "redis");
+    let loose = b"a layer nothing references".to_vec();
+    let loose_digest = Digest::sha256_of(&loose);
+    store.put_small(&loose_digest, &loose).expect("put");
+    let orphan = Digest::sha256_of(b"a blob deleted before its index was written");
+    for digest in [&kept_digest, &loose_digest, &orphan] {
+        store
+            .content()
+            .put_index(digest, b"an index".to_vec())
+            .expect("put index");
+    }
+
+    assert_eq!(store.gc().expect("gc"), vec![loose_digest]);
+    assert_eq!(
+        store.content().indexed().expect("indexed"),
+        vec![kept_digest],
+        "only the stored layer's index is left"
+    );
 }
 
 #[test]

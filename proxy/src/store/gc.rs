@@ -1,5 +1,6 @@
 //! Garbage collection: deleting blobs that nothing references and no live
-//! lease holds, and their layer indexes with them.
+//! lease holds, and their layer indexes with them (and any index whose
+//! blob is gone).
 //!
 //! The marks are the metadata's ([`BlobReferences`](super::BlobReferences)); the sweep is here.
 //! Deleters take `locks/delete.lock` exclusively and re-check each blob in
@@ -12,7 +13,7 @@ use std::collections::HashSet;
 
 use shared::digest::Digest;
 
-use super::content::{BlobInfo, LayerIndexes, Manager};
+use super::content::{BlobInfo, LayerIndexes, Manager, Provider};
 use super::{Mode, Store, StoreError};
 
 impl Store {
@@ -30,20 +31,34 @@ impl Store {
     pub fn collect_garbage(&self) -> Result<Vec<BlobInfo>, StoreError> {
         self.remove_stale_leases()?;
         let referenced: HashSet<Digest> = self.metadata().referenced()?;
-        let candidates: Vec<BlobInfo> = self
-            .content()
-            .list()?
+        let listed = self.content().list()?;
+        let mut stored: HashSet<Digest> = listed.iter().map(|b| b.digest.clone()).collect();
+        let candidates: Vec<BlobInfo> = listed
             .into_iter()
             .filter(|b| !referenced.contains(&b.digest))
             .collect();
         let digests: Vec<Digest> = candidates.iter().map(|b| b.digest.clone()).collect();
         let deleted: HashSet<Digest> = self.delete_unreferenced(&digests)?.into_iter().collect();
+        stored.retain(|d| !deleted.contains(d));
+        self.sweep_indexes(&stored)?;
         let mut out: Vec<BlobInfo> = candidates
             .into_iter()
             .filter(|b| deleted.contains(&b.digest))
             .collect();
         out.sort_by(|a, b| a.digest.cmp(&b.digest));
         Ok(out)
+    }
+
+    /// Deletes the indexes whose blob is gone (deleted by an older strata,
+    /// or while its index was being built): not in `stored`, and not
+    /// stored since (checked again right before).
+    fn sweep_indexes(&self, stored: &HashSet<Digest>) -> Result<(), StoreError> {
+        for layer in self.content().indexed()? {
+            if !stored.contains(&layer) && self.content().info(&layer)?.is_none() {
+                self.content().delete_index(&layer)?;
+            }
+        }
+        Ok(())
     }
 
     /// Deletes those of `candidates` that are, right now, unreferenced and

@@ -5,12 +5,12 @@
 //! random-access index when it has none (`layer_indexes.rs`).
 
 use shared::digest::Digest;
-use shared::layer::index::{BuildError, IndexBuilder, LayerIndex};
-use shared::layer::{LayerDecoder, Unpacked};
-use shared::media_type::MediaType;
+use shared::layer::index::LayerIndex;
+use shared::layer::{DecodeError, LayerDecoder, Unpacked};
+use shared::media_type::{Compression, MediaType};
 
 use super::content::LayerIndexes;
-use super::layer_indexes::not_indexable;
+use super::layer_indexes::{ZSTD, not_indexable};
 use super::{ImageRecord, LayerRecord, Store, StoreError};
 
 /// What [`Store::learn_unpacked`] did.
@@ -58,10 +58,10 @@ impl Store {
     }
 
     /// Decompresses the stored `layer` in one read, hashing and counting
-    /// the tar and, when `index`, building its [`LayerIndex`] from the same
-    /// chunks (a second decoder on the same bytes: one read of the blob,
-    /// two decompressions). The index is `Err` when the layer cannot be
-    /// indexed; the unpacking does not depend on it.
+    /// the tar and, when `index`, building its [`LayerIndex`] in the same
+    /// decompression ([`Store::index_pass`]). The index is `Err` when the
+    /// layer cannot be indexed (zstd; not a tar); the unpacking does not
+    /// depend on it.
     fn unpack_and_index(
         &self,
         layer: &Digest,
@@ -69,30 +69,27 @@ impl Store {
         index: bool,
     ) -> Result<(Unpacked, Option<Result<LayerIndex, StoreError>>), StoreError> {
         let compression = media_type.compression();
-        let mut decoder = LayerDecoder::new(compression);
-        let refuse = |e: BuildError| not_indexable(layer, &e);
-        let mut builder =
-            index.then(|| IndexBuilder::new(layer.clone(), compression).map_err(refuse));
-        let unpack_error = |problem: String| StoreError::Unpack {
-            layer: layer.clone(),
-            problem,
-        };
-        self.read_stored(layer, |chunk| {
-            decoder
-                .update(chunk)
-                .map_err(|e| unpack_error(e.to_string()))?;
-            if let Some(Ok(building)) = &mut builder
-                && let Err(e) = building.update(chunk)
-            {
-                builder = Some(Err(refuse(e)));
+        if index && compression != Compression::Zstd {
+            match self.index_pass(layer, Some(compression)) {
+                Ok(passed) => return Ok((passed.unpacked, Some(passed.index))),
+                // The index would be too large: the pass stopped; unpack alone.
+                Err(e @ StoreError::NotIndexable { .. }) => {
+                    return Ok((self.unpack_stored(layer, media_type)?, Some(Err(e))));
+                }
+                Err(e) => return Err(e),
             }
-            Ok(())
-        })?;
-        let unpacked = decoder
-            .finish_unpacked()
-            .map_err(|e| unpack_error(e.to_string()))?;
-        let index = builder.map(|built| built.and_then(|b| b.finish().map_err(refuse)));
-        Ok((unpacked, index))
+        }
+        let unpack_error = |e: DecodeError| StoreError::Unpack {
+            layer: layer.clone(),
+            problem: e.to_string(),
+        };
+        let mut decoder = LayerDecoder::new(compression);
+        self.read_stored(layer, |chunk| decoder.update(chunk).map_err(unpack_error))?;
+        let unpacked = decoder.finish_unpacked().map_err(unpack_error)?;
+        Ok((
+            unpacked,
+            index.then(|| Err(not_indexable(layer, ZSTD.into()))),
+        ))
     }
 
     /// `record` with every layer's unpacked size: what the store noted, or

@@ -403,6 +403,9 @@ pub fn layer_indexes_are_kept_replaced_and_deleted<S: ContentStore>(open: Open<S
     store.put_index(&layer, content(2, 100)).expect("replace");
     assert_eq!(read(&layer), Some(content(2, 100)));
     assert!(store.has_index(&layer).expect("has"));
+    let mut both = vec![layer.clone(), other.clone()];
+    both.sort();
+    assert_eq!(store.indexed().expect("indexed"), both);
     assert!(store.delete_index(&layer).expect("delete"));
     assert_eq!(read(&layer), None);
     assert!(!store.has_index(&layer).expect("has"));

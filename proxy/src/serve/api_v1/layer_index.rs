@@ -10,7 +10,9 @@
 //!   build), and at most [`BUILDS_AT_ONCE`] builds in all.
 //! - 400: `{digest}` is not a digest.
 //! - 404: the blob is not stored (pull the image first), or the layer
-//!   cannot be indexed (zstd; not a tar), with the reason.
+//!   cannot be indexed (zstd; not a tar; an index past
+//!   [`MAX_INDEX_BYTES`](shared::layer::index::MAX_INDEX_BYTES)), with
+//!   the reason.
 //!
 //! The index is a hint: a client checks it against the layer's digest
 //! (see `shared::layer::index`).

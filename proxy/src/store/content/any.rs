@@ -220,6 +220,10 @@ impl LayerIndexes for Content {
     fn delete_index(&self, layer: &Digest) -> Result<bool, StoreError> {
         each!(self, c => c.delete_index(layer))
     }
+
+    fn indexed(&self) -> Result<Vec<Digest>, StoreError> {
+        each!(self, c => c.indexed())
+    }
 }
 
 impl ContentWriter for StoreWriter {

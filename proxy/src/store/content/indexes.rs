@@ -14,10 +14,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use shared::digest::Digest;
 
+use super::local::named_entries;
 use super::writer::sync_dir;
 use super::{BlobReader, LocalContent};
 use crate::store::StoreError;
-use crate::store::layout::Layout;
+use crate::store::layout::{ALGORITHMS, Layout};
 
 /// Keeps one index per layer blob.
 pub trait LayerIndexes {
@@ -33,6 +34,10 @@ pub trait LayerIndexes {
 
     /// Deletes the index of `layer`; `Ok(false)` if there was none.
     fn delete_index(&self, layer: &Digest) -> Result<bool, StoreError>;
+
+    /// The layers that have an index, sorted (for garbage collection to
+    /// find those whose blob is gone).
+    fn indexed(&self) -> Result<Vec<Digest>, StoreError>;
 }
 
 impl LayerIndexes for LocalContent {
@@ -102,4 +107,37 @@ impl LayerIndexes for LocalContent {
             Err(e) => Err(StoreError::io("deleting", &path)(e)),
         }
     }
+
+    /// Also removes temporary files a crashed writer left (older than
+    /// an hour).
+    fn indexed(&self) -> Result<Vec<Digest>, StoreError> {
+        let layout = Layout::new(self.root());
+        let mut out = Vec::new();
+        for algorithm in ALGORITHMS {
+            let dir = layout.indexes_dir(algorithm);
+            let named = named_entries(&dir, |name| Some(Digest::new(algorithm, name).ok()))?;
+            for (path, digest) in named {
+                match digest {
+                    Some(digest) => out.push(digest),
+                    None if abandoned(&path) => {
+                        // Best effort: the next listing tries again.
+                        let _ = fs::remove_file(&path);
+                    }
+                    None => {}
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// Whether a temporary index file is old enough that no live writer
+/// still writes it (a write takes well under a second).
+fn abandoned(path: &std::path::Path) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|age| age > std::time::Duration::from_secs(3600))
 }

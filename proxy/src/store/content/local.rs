@@ -232,7 +232,7 @@ fn flat_entries(dir: &Path, suffix: &str) -> Result<Vec<(PathBuf, Digest)>, Stor
 
 /// The files in `dir` whose name `parse` accepts, with what it made of
 /// them; none when `dir` does not exist.
-fn named_entries<T>(
+pub(super) fn named_entries<T>(
     dir: &Path,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<Vec<(PathBuf, T)>, StoreError> {

@@ -5,6 +5,7 @@
 //! same layer writes the same index; the last `PUT` wins.
 
 use bytes::Bytes;
+use futures_util::TryStreamExt;
 use object_store::path::Path as Key;
 use object_store::{ObjectStore, PutPayload};
 use shared::digest::Digest;
@@ -13,6 +14,7 @@ use super::S3Content;
 use super::reader::StreamReader;
 use crate::store::StoreError;
 use crate::store::content::{BlobReader, LayerIndexes};
+use crate::store::layout::ALGORITHMS;
 
 impl S3Content {
     fn index_key(&self, layer: &Digest) -> Key {
@@ -69,5 +71,24 @@ impl LayerIndexes for S3Content {
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(self.bucket.error("deleting", &key)(e)),
         }
+    }
+
+    fn indexed(&self) -> Result<Vec<Digest>, StoreError> {
+        let mut out = Vec::new();
+        for algorithm in ALGORITHMS {
+            let prefix = self.bucket.key(&format!("indexes/{algorithm}"));
+            let objects: Vec<object_store::ObjectMeta> = self
+                .bucket
+                .bridge
+                .block_on(self.bucket.client.list(Some(&prefix)).try_collect())
+                .map_err(self.bucket.error("listing", &prefix))?;
+            out.extend(
+                objects
+                    .into_iter()
+                    .filter_map(|meta| Digest::new(algorithm, meta.location.filename()?).ok()),
+            );
+        }
+        out.sort();
+        Ok(out)
     }
 }
