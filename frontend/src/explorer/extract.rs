@@ -19,7 +19,7 @@ use shared::merged::LayerEntry;
 use shared::reference::Reference;
 
 use super::session::{layer_index, layer_source};
-use super::stream::{TarSink, stream_layer};
+use super::stream::{ReadMode, TarSink, stream_layer};
 use crate::api;
 
 /// The start of a file.
@@ -62,14 +62,20 @@ pub async fn preview(file: &FileSource, stop: Rc<Cell<bool>>) -> Result<FilePrev
     }
     let sink = TarSink::new(TarParser::with_preview(&file.path, PREVIEW_BYTES), false);
     let wanted = file.offset;
-    let (mut sink, _) = stream_layer(&reference, &descriptor, sink, false, |sink, _| {
-        let done = sink
-            .parser
-            .preview()
-            .is_some_and(|p| p.complete && Some(p.entry.offset) == wanted);
-        sink.enough |= done;
-        !stop.get()
-    })
+    let (mut sink, _) = stream_layer(
+        &reference,
+        &descriptor,
+        sink,
+        ReadMode::default(),
+        |sink, _| {
+            let done = sink
+                .parser
+                .preview()
+                .is_some_and(|p| p.complete && Some(p.entry.offset) == wanted);
+            sink.enough |= done;
+            !stop.get()
+        },
+    )
     .await
     .map_err(|e| e.to_string())?;
     let preview = sink
@@ -213,15 +219,21 @@ pub async fn download(file: &FileSource, name: &str) -> Result<(), String> {
         }
     };
     let wanted = file.offset;
-    let (mut sink, _) = stream_layer(&reference, &descriptor, sink, false, |sink, _| {
-        take(sink);
-        let done = sink
-            .parser
-            .preview()
-            .is_some_and(|p| p.complete && Some(p.entry.offset) == wanted);
-        sink.enough |= done;
-        true
-    })
+    let (mut sink, _) = stream_layer(
+        &reference,
+        &descriptor,
+        sink,
+        ReadMode::default(),
+        |sink, _| {
+            take(sink);
+            let done = sink
+                .parser
+                .preview()
+                .is_some_and(|p| p.complete && Some(p.entry.offset) == wanted);
+            sink.enough |= done;
+            true
+        },
+    )
     .await
     .map_err(|e| e.to_string())?;
     take(&mut sink);

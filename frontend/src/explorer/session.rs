@@ -31,7 +31,7 @@ use shared::layer::index::LayerIndex;
 use shared::media_type::Compression;
 
 use super::index_store;
-use super::stream::{LayerError, SLICE_MS, TarSink, stream_layer, yield_now};
+use super::stream::{LayerError, ReadMode, SLICE_MS, TarSink, stream_layer, yield_now};
 use crate::api;
 use crate::load::{self, Loaded};
 
@@ -491,7 +491,11 @@ async fn read_layer(
     let indexed = indexable(descriptor);
     let mut last = js_sys::Date::now();
     let sink = TarSink::new(TarParser::new(), true);
-    let (sink, checkpoints) = stream_layer(reference, descriptor, sink, indexed, |sink, done| {
+    let mode = ReadMode {
+        checkpoints: indexed,
+        background: false,
+    };
+    let (sink, checkpoints) = stream_layer(reference, descriptor, sink, mode, |sink, done| {
         if js_sys::Date::now() - last > 100.0 {
             last = js_sys::Date::now();
             set_state(
@@ -539,7 +543,11 @@ async fn verify_listed(
         let listed = session.entries.borrow()[i].len();
         let mut last = js_sys::Date::now();
         let sink = TarSink::new(TarParser::new(), true);
-        let result = stream_layer(reference, descriptor, sink, true, |_, done| {
+        let mode = ReadMode {
+            checkpoints: true,
+            background: true,
+        };
+        let result = stream_layer(reference, descriptor, sink, mode, |_, done| {
             if js_sys::Date::now() - last > 100.0 {
                 last = js_sys::Date::now();
                 set_state(

@@ -139,17 +139,57 @@ pub async fn yield_now() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// How a layer is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadMode {
+    /// Record the decompressor's checkpoints, for an index (gzip only: see
+    /// [`shared::layer::index`]).
+    pub checkpoints: bool,
+    /// Yield to the page at background priority: the check of a layer that
+    /// is already listed must not slow what the user opens meanwhile.
+    pub background: bool,
+}
+
+/// Gives the event loop a turn at background priority: through
+/// `scheduler.postTask(…, {priority: 'background'})` where the browser has
+/// it (work the page queued meanwhile, such as a file's range, goes
+/// first), else a zero-delay timer.
+pub async fn yield_background() {
+    use wasm_bindgen::JsCast;
+    let global = js_sys::global();
+    let scheduler = js_sys::Reflect::get(&global, &"scheduler".into()).ok();
+    let posted = scheduler.filter(|s| s.is_object()).and_then(|s| {
+        let post = js_sys::Reflect::get(&s, &"postTask".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()?;
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"priority".into(), &"background".into()).ok()?;
+        let task = wasm_bindgen::closure::Closure::once_into_js(|| {});
+        post.call2(&s, &task, &options)
+            .ok()?
+            .dyn_into::<js_sys::Promise>()
+            .ok()
+    });
+    match posted {
+        Some(promise) => {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+        None => yield_now().await,
+    }
+}
+
 /// Streams layer `descriptor` of `reference` through its digest check and
 /// the decompressor into `sink`. `each_chunk` sees the sink and the
 /// compressed bytes done after every piece and says whether to go on
 /// (false: the page moved on). The sink is returned only once every byte
-/// verified, with the decompressor's checkpoints when `checkpoints` asked
-/// for them (gzip only: see [`shared::layer::index`]).
+/// verified, with the decompressor's checkpoints when `mode` asked for
+/// them.
 pub async fn stream_layer(
     reference: &Reference,
     descriptor: &Descriptor,
     sink: TarSink,
-    checkpoints: bool,
+    mode: ReadMode,
     mut each_chunk: impl FnMut(&mut TarSink, u64) -> bool,
 ) -> Result<(TarSink, Vec<Checkpoint>), LayerError> {
     let mut stream = api::v2_blob(reference, &descriptor.digest)
@@ -157,7 +197,7 @@ pub async fn stream_layer(
         .map_err(|e| LayerError::Fetch(e.to_string()))?;
     let mut verified = Verified::new((), descriptor.digest.clone(), Some(descriptor.size));
     let compression = descriptor.media_type.compression();
-    let mut inflater = if checkpoints {
+    let mut inflater = if mode.checkpoints {
         LayerDecoder::checkpointed(compression, sink, SPAN)
     } else {
         LayerDecoder::with_sink(compression, sink)
@@ -200,7 +240,11 @@ pub async fn stream_layer(
                 if !each_chunk(inflater.sink_mut(), verified.bytes_seen()) {
                     return Err(LayerError::Cancelled);
                 }
-                yield_now().await;
+                if mode.background {
+                    yield_background().await;
+                } else {
+                    yield_now().await;
+                }
                 slice_start = now_ms();
             }
         }
