@@ -76,7 +76,7 @@ mod tests {
                 LayerEntry::file("opt/app/bin", 7),
             ],
         ]);
-        let diffs = diff_trees(&a, &b, 1, Show::Changed);
+        let diffs = diff_trees(&a, &b, &[true, false], Show::Changed);
         let owned: Vec<(String, u64, u64, i128)> = dir_deltas(&a, &b, &diffs)
             .into_iter()
             .map(|d| {

@@ -12,7 +12,7 @@
 //! | absent | present | `Added` |
 //! | present | absent | `Removed` |
 //! | present | present, any field differs | `Modified` |
-//! | a regular file | a regular file written again by a layer only one side has, same metadata, digests unknown | `Rewritten` |
+//! | a regular file | a regular file with the same metadata from another layer blob, digests unknown | `Rewritten` |
 //! | otherwise | | `Unchanged` |
 //!
 //! Only paths that a layer above the shared prefix touched can differ, so
@@ -124,8 +124,8 @@ pub enum PathChange {
     Removed,
     /// Both have it and something compared differs.
     Modified,
-    /// A regular file both have with the same metadata, which a layer of
-    /// only one side wrote again: its content may differ, but no digest was
+    /// A regular file both have with the same metadata, but from
+    /// different layer blobs: its content may differ, and no digest was
     /// known to compare.
     Rewritten,
     /// Both have the same thing there.
@@ -175,8 +175,8 @@ pub struct PathDiff {
 }
 
 impl PathDiff {
-    /// Compares `a` with `b` at `path`; `rewritten` says a layer of only
-    /// one side wrote the path.
+    /// Compares `a` with `b` at `path`; `rewritten` says the two versions
+    /// come from different layer blobs.
     pub fn new(
         path: &str,
         a: Option<FileState>,
@@ -249,11 +249,14 @@ impl Show {
     }
 }
 
-/// Compares tree `a` with tree `b`, path by path, sorted by path. Both
-/// trees start with the same `shared` layers (the [shared
-/// prefix](super::LayerDiff::shared_prefix)); with [`Show::Changed`] only
-/// the paths their other layers touched are looked at.
-pub fn diff_trees(a: &MergedTree, b: &MergedTree, shared: usize, show: Show) -> Vec<PathDiff> {
+/// Compares tree `a` with tree `b`, path by path, sorted by path.
+/// `same[i]` says layer `i` is the same blob in both images
+/// ([`LayerDiff::same_positions`](super::LayerDiff::same_positions)): the
+/// leading run of those is the shared prefix, and with [`Show::Changed`]
+/// only the paths the layers above it touched are looked at. A path both
+/// images take from one shared position is the same entry on both sides.
+pub fn diff_trees(a: &MergedTree, b: &MergedTree, same: &[bool], show: Show) -> Vec<PathDiff> {
+    let shared = same.iter().take_while(|s| **s).count();
     let mut paths: BTreeSet<&str> = BTreeSet::new();
     match show {
         Show::Changed => {
@@ -274,9 +277,9 @@ pub fn diff_trees(a: &MergedTree, b: &MergedTree, shared: usize, show: Show) -> 
         .filter(|p| !p.is_empty())
         .map(|path| {
             let (na, nb) = (a.get(path), b.get(path));
-            let above =
-                |n: Option<MergedNode<'_>>| n.and_then(|n| n.layer()).is_some_and(|l| l >= shared);
-            let rewritten = above(na) || above(nb);
+            let (la, lb) = (na.and_then(|n| n.layer()), nb.and_then(|n| n.layer()));
+            let one_entry = la == lb && la.is_none_or(|l| same.get(l).copied().unwrap_or(false));
+            let rewritten = !one_entry;
             PathDiff::new(
                 path,
                 na.map(FileState::of),
@@ -335,7 +338,7 @@ mod tests {
                 LayerEntry::file("var/.wh.cache", 0),
             ],
         ]);
-        let diff = diff_trees(&a, &b, 1, Show::Changed);
+        let diff = diff_trees(&a, &b, &[true], Show::Changed);
         assert_eq!(
             changes(&diff),
             [
@@ -365,9 +368,9 @@ mod tests {
     fn shared_prefix_paths_are_not_listed() {
         let a = tree(vec![base(), vec![LayerEntry::file("x", 1)]]);
         let b = tree(vec![base(), vec![LayerEntry::file("x", 2)]]);
-        let diff = diff_trees(&a, &b, 1, Show::Changed);
+        let diff = diff_trees(&a, &b, &[true], Show::Changed);
         assert_eq!(changes(&diff), [("x", PathChange::Modified)]);
-        let all = diff_trees(&a, &b, 1, Show::All);
+        let all = diff_trees(&a, &b, &[true], Show::All);
         assert_eq!(all.len(), 10);
         assert_eq!(
             all.iter()
@@ -379,16 +382,33 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_layer_above_a_different_one_is_the_same_entry() {
+        let top = vec![LayerEntry::file("etc/done", 5)];
+        let a = tree(vec![base(), vec![LayerEntry::file("x", 1)], top.clone()]);
+        let b = tree(vec![base(), vec![LayerEntry::file("x", 2)], top.clone()]);
+        let diff = diff_trees(&a, &b, &[true, false, true], Show::Changed);
+        assert_eq!(changes(&diff), [("x", PathChange::Modified)]);
+        let unshared = diff_trees(&a, &b, &[true, false, false], Show::Changed);
+        assert_eq!(
+            changes(&unshared),
+            [
+                ("etc/done", PathChange::Rewritten),
+                ("x", PathChange::Modified)
+            ]
+        );
+    }
+
+    #[test]
     fn identical_images_have_no_changes() {
         let a = tree(vec![base()]);
-        assert!(diff_trees(&a, &a.clone(), 1, Show::Changed).is_empty());
+        assert!(diff_trees(&a, &a.clone(), &[true], Show::Changed).is_empty());
     }
 
     #[test]
     fn kind_change_and_digests() {
         let a = tree(vec![vec![LayerEntry::file("p", 1)]]);
         let b = tree(vec![vec![LayerEntry::dir("p")]]);
-        let diff = diff_trees(&a, &b, 0, Show::Changed);
+        let diff = diff_trees(&a, &b, &[false], Show::Changed);
         assert_eq!(diff[0].changed_fields(), ["kind", "size", "mode"]);
         // Content is compared when a caller knows both digests.
         let file = |digest: &str| FileState {

@@ -96,12 +96,12 @@ impl ImageDiff {
     /// built as [`LayerDiff::reads`] says (the shared prefix applied once,
     /// then each side's own layers on a copy).
     pub fn with_files(mut self, a: &MergedTree, b: &MergedTree, show: Show) -> ImageDiff {
-        let shared = self.layers.shared_prefix;
-        let changed = diff_trees(a, b, shared, Show::Changed);
+        let same = self.layers.same_positions();
+        let changed = diff_trees(a, b, &same, Show::Changed);
         self.dirs = dir_deltas(a, b, &changed);
         self.files = match show {
             Show::Changed => changed,
-            Show::All => diff_trees(a, b, shared, Show::All),
+            Show::All => diff_trees(a, b, &same, Show::All),
         };
         self.show = show;
         self

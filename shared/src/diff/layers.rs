@@ -92,6 +92,12 @@ impl LayerDiff {
         self.rows.iter().filter(|r| r.shared).count()
     }
 
+    /// Whether each position holds the same blob in both images, for
+    /// [`diff_trees`](super::diff_trees).
+    pub fn same_positions(&self) -> Vec<bool> {
+        self.rows.iter().map(|r| r.shared).collect()
+    }
+
     /// Which layers a file diff reads (see the module doc).
     pub fn reads(&self) -> Reads {
         let count = |side: fn(&LayerRow) -> bool| self.rows.iter().filter(|r| side(r)).count();

@@ -27,7 +27,7 @@
 //! let (mut a, mut b) = (shared.clone(), shared);
 //! a.push_layer(vec![LayerEntry::file("app/config", 10)]);
 //! b.push_layer(vec![LayerEntry::file("app/config", 12)]);
-//! let diff = diff_trees(&a, &b, 1, Show::Changed);
+//! let diff = diff_trees(&a, &b, &[true, false], Show::Changed);
 //! assert_eq!(shared::diff::file_line(&diff[0]), "M app/config (size 10 → 12, content not compared)");
 //! ```
 //!

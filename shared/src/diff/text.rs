@@ -211,7 +211,7 @@ mod tests {
             LayerEntry::symlink("bin/sh", "bash"),
             LayerEntry::file("etc/same", 4),
         ]]);
-        let lines: Vec<String> = diff_trees(&a, &b, 0, Show::Changed)
+        let lines: Vec<String> = diff_trees(&a, &b, &[false], Show::Changed)
             .iter()
             .map(file_line)
             .collect();
