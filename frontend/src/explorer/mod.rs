@@ -22,7 +22,7 @@ pub mod extract;
 pub mod files;
 pub mod layer;
 pub mod session;
-mod stream;
+pub mod stream;
 pub mod vlist;
 
 use leptos::prelude::*;

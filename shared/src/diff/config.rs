@@ -179,6 +179,86 @@ impl ConfigDiff {
     }
 }
 
+/// One row of the configs side by side: a field and each image's value
+/// (`None`: the image has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRow {
+    /// What the row is (`env PATH`, `cmd`, `label version`, `port 80/tcp`,
+    /// `history step 3`).
+    pub field: String,
+    /// Image A's value.
+    pub a: Option<String>,
+    /// Image B's value.
+    pub b: Option<String>,
+}
+
+impl ConfigDiff {
+    /// Every difference as a row, in the order the text shows them:
+    /// platform, env, entrypoint, cmd, user, workdir, labels, ports, history.
+    pub fn rows(&self) -> Vec<ConfigRow> {
+        let mut rows = Vec::new();
+        let mut row = |field: String, a: Option<String>, b: Option<String>| {
+            rows.push(ConfigRow { field, a, b });
+        };
+        if let Some(c) = &self.platform {
+            row("platform".into(), Some(c.a.clone()), Some(c.b.clone()));
+        }
+        let map_rows =
+            |name: &str,
+             map: &MapDiff,
+             row: &mut dyn FnMut(String, Option<String>, Option<String>)| {
+                let mut keys: BTreeSet<&String> = map.added.keys().collect();
+                keys.extend(map.removed.keys());
+                keys.extend(map.changed.keys());
+                for key in keys {
+                    let (a, b) = match (
+                        map.removed.get(key),
+                        map.added.get(key),
+                        map.changed.get(key),
+                    ) {
+                        (Some(a), _, _) => (Some(a.clone()), None),
+                        (_, Some(b), _) => (None, Some(b.clone())),
+                        (_, _, Some(c)) => (Some(c.a.clone()), Some(c.b.clone())),
+                        _ => (None, None),
+                    };
+                    row(format!("{name} {key}"), a, b);
+                }
+            };
+        map_rows("env", &self.env, &mut row);
+        let args = |v: &Option<Vec<String>>| {
+            v.as_ref()
+                .map(|v| serde_json::to_string(v).unwrap_or_default())
+        };
+        for (name, c) in [("entrypoint", &self.entrypoint), ("cmd", &self.cmd)] {
+            if let Some(c) = c {
+                row(name.into(), args(&c.a), args(&c.b));
+            }
+        }
+        for (name, c) in [("user", &self.user), ("workdir", &self.working_dir)] {
+            if let Some(c) = c {
+                row(name.into(), c.a.clone(), c.b.clone());
+            }
+        }
+        map_rows("label", &self.labels, &mut row);
+        let exposed = || Some("exposed".to_owned());
+        for port in &self.exposed_ports.removed {
+            row(format!("port {port}"), exposed(), None);
+        }
+        for port in &self.exposed_ports.added {
+            row(format!("port {port}"), None, exposed());
+        }
+        let history = &self.history;
+        for i in 0..history.a.len().max(history.b.len()) {
+            row(
+                format!("history step {}", history.shared + i + 1),
+                history.a.get(i).cloned(),
+                history.b.get(i).cloned(),
+            );
+        }
+        rows
+    }
+}
+
 /// `KEY=value` entries as a map (a later entry for a key wins, as in a
 /// container's environment).
 fn env_map(env: &[String]) -> BTreeMap<String, String> {
@@ -332,5 +412,29 @@ mod tests {
         assert_eq!(diff.history.a.len(), 2);
         assert_eq!(diff.history.b, ["ENV REDIS_VERSION=7.2.4"]);
         assert!(!diff.is_empty());
+        let rows: Vec<(String, Option<String>, Option<String>)> = diff
+            .rows()
+            .into_iter()
+            .map(|r| (r.field, r.a, r.b))
+            .collect();
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            rows,
+            [
+                ("platform".into(), s("linux/amd64"), s("linux/arm64")),
+                ("env REDIS_VERSION".into(), s("7.0.15"), s("7.2.4")),
+                ("entrypoint".into(), None, s(r#"["docker-entrypoint.sh"]"#)),
+                ("user".into(), None, s("redis")),
+                ("label team".into(), s("cache"), None),
+                ("label version".into(), s("7.0"), s("7.2")),
+                ("port 16379/tcp".into(), None, s("exposed")),
+                (
+                    "history step 2".into(),
+                    s("ENV REDIS_VERSION=7.0.15"),
+                    s("ENV REDIS_VERSION=7.2.4")
+                ),
+                ("history step 3".into(), s(r#"CMD ["redis-server"]"#), None),
+            ]
+        );
     }
 }

@@ -10,6 +10,7 @@
 //! | `dirs` | [`DirDelta`]: directory size changes |
 //! | [`image`](ImageDiff) | the whole diff, serialisable for `--format json` |
 //! | `text` | the diff as lines a person reads ([`ImageDiff::to_text`]) |
+//! | [`route`](DiffRoute) | the `/diff/{a}/{b}` page's URL |
 //!
 //! **What a diff reads.** Layers identical by digest at the same position
 //! from the bottom up (the shared prefix) build the same tree on both
@@ -38,11 +39,13 @@ mod dirs;
 mod files;
 mod image;
 mod layers;
+mod route;
 mod text;
 
-pub use config::{Changed, ConfigDiff, HistoryDiff, MapDiff, SetDiff};
+pub use config::{Changed, ConfigDiff, ConfigRow, HistoryDiff, MapDiff, SetDiff};
 pub use dirs::{DirDelta, dir_deltas};
 pub use files::{Content, FileKind, FileState, PathChange, PathDiff, Show, diff_trees};
 pub use image::{Image, ImageDiff, ImageSide};
 pub use layers::{LayerDiff, LayerRow, LayerSummary, Reads};
+pub use route::{DiffRoute, show_of};
 pub use text::file_line;
