@@ -94,7 +94,7 @@ impl Side {
         }
     }
 
-    /// Applies this image's layers `range` to `tree`, reporting each.
+    /// Applies `layers` (this image's) to `tree`, reporting each.
     async fn apply(
         &self,
         tree: &mut MergedTree,

@@ -37,6 +37,14 @@ pub enum DiffError {
         /// Why it does not parse as a reference.
         source: ReferenceError,
     },
+    /// Neither the store nor the registry has the image.
+    #[error("{name} is not in the store, and its registry has no such image: {source}")]
+    Unknown {
+        /// The name as given.
+        name: String,
+        /// The registry's answer.
+        source: RegistryError,
+    },
     /// The registry could not be asked, or said no (unknown image,
     /// unreachable, unauthorised …); its message says which.
     #[error(transparent)]

@@ -18,7 +18,7 @@ use shared::walk::{Fetched, Need, PlatformChoice, Walk};
 use std::sync::Arc;
 
 use super::DiffError;
-use crate::registry::RegistryClient;
+use crate::registry::{RegistryClient, RegistryError};
 use crate::store::{Provider as _, Store, StoreError};
 
 /// Bytes read from a stored blob at once.
@@ -82,7 +82,17 @@ impl Source {
             source,
         })?;
         let reference = reference.with_default_tag();
-        let image = walk(client, &reference, choice).await?;
+        let image = walk(client, &reference, choice)
+            .await
+            .map_err(|e| match e {
+                DiffError::Registry(source @ RegistryError::NotFound { .. }) => {
+                    DiffError::Unknown {
+                        name: name.to_owned(),
+                        source,
+                    }
+                }
+                other => other,
+            })?;
         Ok(Source {
             name: name.to_owned(),
             digest: image.0,
