@@ -2,6 +2,7 @@
 //! by one file in one layer (`test/diff:a`, `test/diff:b`), as text and as
 //! JSON, from the registry and from the store, and the errors a user sees.
 
+use shared::digest::Digest;
 use test_support::cli::Cli;
 use test_support::{Auth, Registry, fixtures};
 
@@ -72,7 +73,7 @@ fn table_names_the_changed_file_the_shared_layers_and_the_size_deltas() {
         "--- {}\n+++ {}\n\
          \nConfig: the same\n\
          \nLayers: 3 shared, 1 different:\n  = 0 {} (351 bytes)\n  = 1 {} (288 bytes)\n  - 2 {} (106 bytes)\n  + 2 {} (110 bytes)\n  = 3 {} (96 bytes)\n\
-         \nFiles: 1 changed:\n  M etc/app.conf (size 11 → 16, content not compared)\n\
+         \nFiles: 1 changed:\n  M etc/app.conf (size 11 → 16, digest {} → {})\n\
          \nDirectories:\n  /: 11761 → 11766 bytes (+5)\n  etc: 113 → 118 bytes (+5)\n",
         side("a"),
         side("b"),
@@ -81,6 +82,8 @@ fn table_names_the_changed_file_the_shared_layers_and_the_size_deltas() {
         l[2].0,
         l[2].1,
         l[3].0,
+        Digest::sha256_of(b"mode=small\n").short(),
+        Digest::sha256_of(b"mode=larger-one\n").short(),
     );
     assert_eq!(w.cli.ok(&w.registry, &["diff", &w.a, &w.b]), expected);
     assert_eq!(
@@ -109,9 +112,11 @@ fn json_has_every_part() {
         serde_json::json!([{
             "path": "etc/app.conf",
             "change": "modified",
-            "a": {"kind": "file", "size": 11, "mode": 0o644, "uid": 0, "gid": 0},
-            "b": {"kind": "file", "size": 16, "mode": 0o644, "uid": 0, "gid": 0},
-            "content": "unknown",
+            "a": {"kind": "file", "size": 11, "mode": 0o644, "uid": 0, "gid": 0,
+                  "digest": Digest::sha256_of(b"mode=small\n").to_string()},
+            "b": {"kind": "file", "size": 16, "mode": 0o644, "uid": 0, "gid": 0,
+                  "digest": Digest::sha256_of(b"mode=larger-one\n").to_string()},
+            "content": "different",
         }])
     );
     assert_eq!(

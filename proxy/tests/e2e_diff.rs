@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use shared::digest::Digest;
 use test_support::DashboardStack;
 
 const LONG: Duration = Duration::from_secs(60);
@@ -49,7 +50,18 @@ async fn diff_page_shows_the_one_changed_file_and_reloads() {
         .wait_text("[data-test=diff-file] code", LONG)
         .await
         .expect("file line");
-    assert_eq!(line, "M etc/app.conf (size 11 → 16, content not compared)");
+    let digests = (
+        Digest::sha256_of(b"mode=small\n"),
+        Digest::sha256_of(b"mode=larger-one\n"),
+    );
+    assert_eq!(
+        line,
+        format!(
+            "M etc/app.conf (size 11 → 16, digest {} → {})",
+            digests.0.short(),
+            digests.1.short()
+        )
+    );
     let layers: Vec<String> = browser
         .wait_json(LAYERS, "the layer rows", LONG, |l: &Vec<String>| {
             !l.is_empty()

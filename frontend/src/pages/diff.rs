@@ -13,11 +13,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 use shared::config::ImageConfig;
-use shared::diff::{DiffRoute, Image, ImageDiff, PathChange, Show, file_line, show_of};
+use shared::diff::{DiffRoute, Image, ImageDiff, ImageFiles, PathChange, Show, file_line, show_of};
 use shared::digest::Digest;
 use shared::explorer::route::image_url;
 use shared::manifest::{Descriptor, ImageManifest};
-use shared::merged::{LayerEntry, MergedTree, TarParser, TarSink};
+use shared::merged::{Listed, TarParser, TarSink};
 use shared::reference::Reference;
 use shared::walk::PlatformChoice;
 
@@ -94,10 +94,10 @@ impl Side {
         }
     }
 
-    /// Applies `layers` (this image's) to `tree`, reporting each.
+    /// Applies `layers` (this image's) to `files`, reporting each.
     async fn apply(
         &self,
-        tree: &mut MergedTree,
+        files: &mut ImageFiles,
         layers: &[Descriptor],
         progress: RwSignal<String>,
     ) -> Result<(), String> {
@@ -107,22 +107,23 @@ impl Side {
                 descriptor.digest.short(),
                 self.name
             ));
-            let entries = read_layer(&self.reference, descriptor).await?;
+            let listed = read_layer(&self.reference, descriptor).await?;
             yield_now().await;
-            tree.push_layer(entries);
+            files.push_layer(listed.entries, listed.digests);
         }
         Ok(())
     }
 }
 
-async fn read_layer(
-    reference: &Reference,
-    descriptor: &Descriptor,
-) -> Result<Vec<LayerEntry>, String> {
-    let sink = TarSink::new(TarParser::new(), true);
+/// Layer `descriptor`'s entries and content digests, verified as it streams.
+async fn read_layer(reference: &Reference, descriptor: &Descriptor) -> Result<Listed, String> {
+    let sink = TarSink::new(TarParser::new().with_content_digests(), true);
     stream_layer(reference, descriptor, sink, |_, _| true)
         .await
-        .map(|sink| sink.entries)
+        .map(|mut sink| Listed {
+            digests: sink.parser.take_content_digests(),
+            entries: sink.entries,
+        })
         .map_err(|e| format!("layer {}: {e}", descriptor.digest))
 }
 
@@ -133,7 +134,7 @@ async fn load_diff(route: DiffRoute, progress: RwSignal<String>) -> Result<Image
     let b = Side::open(&route.b).await?;
     let diff = ImageDiff::new(&a.image(), &b.image());
     let reads = diff.layers.reads();
-    let mut tree_a = MergedTree::new();
+    let mut tree_a = ImageFiles::new();
     a.apply(&mut tree_a, &a.manifest.layers[..reads.shared], progress)
         .await?;
     let mut tree_b = tree_a.clone();

@@ -15,9 +15,10 @@ mod source;
 
 use std::sync::Arc;
 
-use shared::diff::{ImageDiff, Show};
+use shared::diff::{ImageDiff, ImageFiles, Show};
 use shared::digest::Digest;
-use shared::merged::{ListingError, MergedTree};
+use shared::manifest::Descriptor;
+use shared::merged::ListingError;
 use shared::reference::ReferenceError;
 use shared::walk::{PlatformChoice, WalkError};
 
@@ -81,17 +82,33 @@ pub async fn diff_images(
     let b = Source::open(store, client, b, choice).await?;
     let diff = ImageDiff::new(&a.image(), &b.image());
     let reads = diff.layers.reads();
-    let mut shared = MergedTree::new();
-    for descriptor in &a.manifest.layers[..reads.shared] {
-        shared.push_layer(a.layer(descriptor).await?);
-    }
-    let mut tree_a = shared.clone();
-    for descriptor in &a.manifest.layers[reads.shared..reads.a_layers] {
-        tree_a.push_layer(a.layer(descriptor).await?);
-    }
-    let mut tree_b = shared;
-    for descriptor in &b.manifest.layers[reads.shared..reads.b_layers] {
-        tree_b.push_layer(b.layer(descriptor).await?);
-    }
+    let mut tree_a = ImageFiles::new();
+    read(&a, &mut tree_a, &a.manifest.layers[..reads.shared]).await?;
+    let mut tree_b = tree_a.clone();
+    read(
+        &a,
+        &mut tree_a,
+        &a.manifest.layers[reads.shared..reads.a_layers],
+    )
+    .await?;
+    read(
+        &b,
+        &mut tree_b,
+        &b.manifest.layers[reads.shared..reads.b_layers],
+    )
+    .await?;
     Ok(diff.with_files(&tree_a, &tree_b, show))
+}
+
+/// Reads `layers` of `source` onto `files`, bottom first.
+async fn read(
+    source: &Source,
+    files: &mut ImageFiles,
+    layers: &[Descriptor],
+) -> Result<(), DiffError> {
+    for descriptor in layers {
+        let listed = source.layer(descriptor).await?;
+        files.push_layer(listed.entries, listed.digests);
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use shared::config::ImageConfig;
 use shared::diff::Image;
 use shared::digest::Digest;
 use shared::manifest::{Descriptor, ImageManifest};
-use shared::merged::{LayerEntry, LayerListing};
+use shared::merged::{LayerListing, Listed};
 use shared::reference::Reference;
 use shared::walk::{Fetched, Need, PlatformChoice, Walk};
 use std::sync::Arc;
@@ -113,10 +113,11 @@ impl Source {
         }
     }
 
-    /// Layer `descriptor`'s entries, every byte verified against it: from
+    /// Layer `descriptor`'s entries and content digests, every byte
+    /// verified against it: from
     /// the store when it holds the blob (whichever image brought it), else
     /// from the image's registry.
-    pub async fn layer(&self, descriptor: &Descriptor) -> Result<Vec<LayerEntry>, DiffError> {
+    pub async fn layer(&self, descriptor: &Descriptor) -> Result<Listed, DiffError> {
         let stored = {
             let (store, digest) = (self.store.clone(), descriptor.digest.clone());
             tokio::task::spawn_blocking(move || store.blob_size(&digest))
@@ -148,7 +149,7 @@ impl Source {
 }
 
 /// A stored layer's entries, read through the same check.
-fn stored_layer(store: &Store, descriptor: &Descriptor) -> Result<Vec<LayerEntry>, DiffError> {
+fn stored_layer(store: &Store, descriptor: &Descriptor) -> Result<Listed, DiffError> {
     let failed = |e| DiffError::Layer {
         digest: descriptor.digest.clone(),
         source: e,

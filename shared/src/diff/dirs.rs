@@ -57,7 +57,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-    use crate::diff::{Show, diff_trees};
+    use crate::diff::{ImageFiles, Show, diff_trees};
     use crate::merged::LayerEntry;
 
     #[test]
@@ -68,8 +68,8 @@ mod tests {
             LayerEntry::file("usr/share/doc/readme", 10),
         ];
         let a =
-            MergedTree::from_layers([base.clone(), vec![LayerEntry::file("usr/lib/libz.so", 50)]]);
-        let b = MergedTree::from_layers([
+            ImageFiles::from_layers([base.clone(), vec![LayerEntry::file("usr/lib/libz.so", 50)]]);
+        let b = ImageFiles::from_layers([
             base,
             vec![
                 LayerEntry::file("usr/lib/libz.so", 80),
@@ -77,7 +77,7 @@ mod tests {
             ],
         ]);
         let diffs = diff_trees(&a, &b, &[true, false], Show::Changed);
-        let owned: Vec<(String, u64, u64, i128)> = dir_deltas(&a, &b, &diffs)
+        let owned: Vec<(String, u64, u64, i128)> = dir_deltas(a.tree(), b.tree(), &diffs)
             .into_iter()
             .map(|d| {
                 let delta = d.delta();

@@ -3,9 +3,10 @@
 //!
 //! A path is compared by what a container sees there ([`FileState`]): its
 //! type, size, mode, owner and link target, and its content digest when
-//! both sides know one. [`LayerEntry`] carries no content digest (the tar
-//! header has none), so the digests are unknown unless a caller fills them
-//! in; the diff then says the content was not compared and never guesses.
+//! both sides know one. A tar header carries no content digest: the
+//! digests are the ones [`ImageFiles`] holds, hashed as the layers were
+//! read; where one is unknown the diff says the content was not compared
+//! and never guesses.
 //!
 //! | A | B | [`PathChange`] |
 //! | --- | --- | --- |
@@ -23,8 +24,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::image_files::ImageFiles;
 use crate::digest::Digest;
-use crate::merged::{EntryKind, MergedNode, MergedTree};
+use crate::merged::{EntryKind, MergedNode};
 
 /// The type of what is at a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,8 +87,9 @@ pub struct FileState {
 }
 
 impl FileState {
-    /// What `node` is, from its entry (an implicit directory has none).
-    pub fn of(node: MergedNode<'_>) -> FileState {
+    /// What `node` of `files` is, from its entry (an implicit directory
+    /// has none) and its content digest, if known.
+    pub fn of(files: &ImageFiles, node: MergedNode<'_>) -> FileState {
         match node.entry() {
             Some(entry) => FileState {
                 kind: FileKind::of(&entry.kind),
@@ -99,7 +102,7 @@ impl FileState {
                     EntryKind::Hardlink { target } => Some(target.as_str().to_owned()),
                     _ => None,
                 },
-                digest: None,
+                digest: files.digest_of(node).cloned(),
             },
             None => FileState {
                 kind: FileKind::Dir,
@@ -255,19 +258,19 @@ impl Show {
 /// leading run of those is the shared prefix, and with [`Show::Changed`]
 /// only the paths the layers above it touched are looked at. A path both
 /// images take from one shared position is the same entry on both sides.
-pub fn diff_trees(a: &MergedTree, b: &MergedTree, same: &[bool], show: Show) -> Vec<PathDiff> {
+pub fn diff_trees(a: &ImageFiles, b: &ImageFiles, same: &[bool], show: Show) -> Vec<PathDiff> {
     let shared = same.iter().take_while(|s| **s).count();
     let mut paths: BTreeSet<&str> = BTreeSet::new();
     match show {
         Show::Changed => {
-            for tree in [a, b] {
+            for tree in [a.tree(), b.tree()] {
                 for layer in (shared..tree.layer_count()).filter_map(|i| tree.layer(i)) {
                     paths.extend(layer.changes().map(|c| c.path));
                 }
             }
         }
         Show::All => {
-            for tree in [a, b] {
+            for tree in [a.tree(), b.tree()] {
                 paths.extend(tree.walk().map(|n| n.path()));
             }
         }
@@ -276,14 +279,14 @@ pub fn diff_trees(a: &MergedTree, b: &MergedTree, same: &[bool], show: Show) -> 
         .into_iter()
         .filter(|p| !p.is_empty())
         .map(|path| {
-            let (na, nb) = (a.get(path), b.get(path));
+            let (na, nb) = (a.tree().get(path), b.tree().get(path));
             let (la, lb) = (na.and_then(|n| n.layer()), nb.and_then(|n| n.layer()));
             let one_entry = la == lb && la.is_none_or(|l| same.get(l).copied().unwrap_or(false));
             let rewritten = !one_entry;
             PathDiff::new(
                 path,
-                na.map(FileState::of),
-                nb.map(FileState::of),
+                na.map(|n| FileState::of(a, n)),
+                nb.map(|n| FileState::of(b, n)),
                 rewritten,
             )
         })
@@ -310,8 +313,8 @@ mod tests {
         ]
     }
 
-    fn tree(layers: Vec<Vec<LayerEntry>>) -> MergedTree {
-        MergedTree::from_layers(layers)
+    fn tree(layers: Vec<Vec<LayerEntry>>) -> ImageFiles {
+        ImageFiles::from_layers(layers)
     }
 
     fn changes(diff: &[PathDiff]) -> Vec<(&str, PathChange)> {
@@ -433,6 +436,23 @@ mod tests {
             let d = PathDiff::new("f", Some(x), Some(y), true);
             assert_eq!((d.change, d.content), (change, content));
         }
+    }
+
+    #[test]
+    fn known_digests_decide_rewritten_files() {
+        let with = |content: &[u8]| {
+            let mut files = ImageFiles::new();
+            let mut conf = LayerEntry::file("etc/app.conf", 4);
+            conf.offset = 1024;
+            files.push_layer(vec![conf], vec![(1024, Digest::sha256_of(content))]);
+            files
+        };
+        let (a, same, other) = (with(b"abcd"), with(b"abcd"), with(b"abce"));
+        assert!(diff_trees(&a, &same, &[false], Show::Changed).is_empty());
+        let diff = diff_trees(&a, &other, &[false], Show::Changed);
+        assert_eq!(changes(&diff), [("etc/app.conf", PathChange::Modified)]);
+        assert_eq!(diff[0].changed_fields(), ["digest"]);
+        assert_eq!(diff[0].content, Content::Different);
     }
 
     #[test]

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::config::ConfigDiff;
 use super::dirs::{DirDelta, dir_deltas};
 use super::files::{PathDiff, Show, diff_trees};
+use super::image_files::ImageFiles;
 use super::layers::LayerDiff;
 use crate::config::ImageConfig;
 use crate::digest::Digest;
 use crate::manifest::ImageManifest;
 use crate::media_type::MediaType;
-use crate::merged::MergedTree;
 
 /// One image, as a diff reads it: its verified manifest and config.
 #[derive(Debug, Clone, Copy)]
@@ -92,13 +92,13 @@ impl ImageDiff {
         }
     }
 
-    /// Adds the file and directory diffs of the merged trees `a` and `b`,
+    /// Adds the file and directory diffs of the images' files `a` and `b`,
     /// built as [`LayerDiff::reads`] says (the shared prefix applied once,
     /// then each side's own layers on a copy).
-    pub fn with_files(mut self, a: &MergedTree, b: &MergedTree, show: Show) -> ImageDiff {
+    pub fn with_files(mut self, a: &ImageFiles, b: &ImageFiles, show: Show) -> ImageDiff {
         let same = self.layers.same_positions();
         let changed = diff_trees(a, b, &same, Show::Changed);
-        self.dirs = dir_deltas(a, b, &changed);
+        self.dirs = dir_deltas(a.tree(), b.tree(), &changed);
         self.files = match show {
             Show::Changed => changed,
             Show::All => diff_trees(a, b, &same, Show::All),

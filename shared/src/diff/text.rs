@@ -182,7 +182,7 @@ fn value(state: &FileState, field: &str) -> String {
         _ => state
             .digest
             .as_ref()
-            .map_or_else(|| "unknown".to_owned(), ToString::to_string),
+            .map_or_else(|| "unknown".to_owned(), |d| d.short().to_owned()),
     }
 }
 
@@ -192,20 +192,21 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use crate::diff::ImageFiles;
     use crate::diff::{Show, diff_trees};
-    use crate::merged::{LayerEntry, MergedTree};
+    use crate::merged::LayerEntry;
 
     #[test]
     fn file_lines_table() {
         let mut exe = LayerEntry::file("bin/app", 10);
         exe.mode = 0o755;
-        let a = MergedTree::from_layers([vec![
+        let a = ImageFiles::from_layers([vec![
             LayerEntry::file("bin/app", 10),
             LayerEntry::file("etc/old", 1),
             LayerEntry::symlink("bin/sh", "busybox"),
             LayerEntry::file("etc/same", 4),
         ]]);
-        let b = MergedTree::from_layers([vec![
+        let b = ImageFiles::from_layers([vec![
             exe,
             LayerEntry::file("etc/new", 1),
             LayerEntry::symlink("bin/sh", "bash"),

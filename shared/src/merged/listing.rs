@@ -1,13 +1,14 @@
-//! [`LayerListing`]: one layer blob's entries, read in one pass that
-//! verifies the compressed bytes against the descriptor's digest and size,
-//! decompresses them and parses the tar. Nothing it lists counts until
+//! [`LayerListing`]: one layer blob's entries and its files' content
+//! digests, read in one pass that verifies the compressed bytes against the
+//! descriptor's digest and size, decompresses them, parses the tar and
+//! hashes each regular file's content. Nothing it lists counts until
 //! [`LayerListing::finish`] says every byte verified.
 //!
 //! A blob that fails to decompress or parse is read to its end all the
 //! same, so a tampered blob is reported as a digest mismatch (the cause)
 //! rather than as corrupt gzip (a symptom).
 
-use crate::digest::{Verified, VerifyError};
+use crate::digest::{Digest, Verified, VerifyError};
 use crate::layer::{DecodeError, LayerDecoder};
 use crate::manifest::Descriptor;
 
@@ -28,6 +29,16 @@ pub enum ListingError {
     Tar(TarError),
 }
 
+/// What a layer blob holds: its entries in archive order, and each
+/// regular file's content digest (by entry offset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The entries, whiteouts included.
+    pub entries: Vec<LayerEntry>,
+    /// Each regular file's entry offset and content SHA-256.
+    pub digests: Vec<(u64, Digest)>,
+}
+
 /// One layer blob being listed, chunk by chunk.
 pub struct LayerListing {
     verified: Verified<()>,
@@ -42,7 +53,7 @@ impl LayerListing {
             verified: Verified::new((), descriptor.digest.clone(), Some(descriptor.size)),
             decoder: LayerDecoder::with_sink(
                 descriptor.media_type.compression(),
-                TarSink::new(TarParser::new(), true),
+                TarSink::new(TarParser::new().with_content_digests(), true),
             ),
             failed: None,
         }
@@ -65,9 +76,9 @@ impl LayerListing {
         Ok(())
     }
 
-    /// The blob ended: its entries in archive order, once every byte
+    /// The blob ended: its entries and content digests, once every byte
     /// verified and the tar ended cleanly.
-    pub fn finish(mut self) -> Result<Vec<LayerEntry>, ListingError> {
+    pub fn finish(mut self) -> Result<Listed, ListingError> {
         self.verified.end().map_err(ListingError::Mismatch)?;
         if let Some(e) = self.failed {
             return Err(e);
@@ -77,7 +88,10 @@ impl LayerListing {
             .finish()
             .map_err(|e| ListingError::Corrupt(e.to_string()))?;
         sink.parser.finish().map_err(ListingError::Tar)?;
-        Ok(sink.entries)
+        Ok(Listed {
+            digests: sink.parser.take_content_digests(),
+            entries: sink.entries,
+        })
     }
 
     fn decode_error(&mut self, e: DecodeError) -> ListingError {
@@ -97,7 +111,6 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-    use crate::digest::Digest;
     use crate::media_type::MediaType;
     use crate::merged::tar::writer::TarWriter;
 
@@ -106,8 +119,15 @@ mod tests {
         for chunk in blob.chunks(300) {
             listing.feed(chunk)?;
         }
-        let entries = listing.finish()?;
-        Ok(entries
+        let listed = listing.finish()?;
+        let hosts = listed
+            .entries
+            .iter()
+            .find(|e| e.path.as_str() == "etc/hosts");
+        let expected = hosts.map(|e| (e.offset, Digest::sha256_of(b"127.0.0.1 localhost\n")));
+        assert_eq!(listed.digests, Vec::from_iter(expected));
+        Ok(listed
+            .entries
             .into_iter()
             .map(|e| e.path.as_str().to_owned())
             .collect())

@@ -68,7 +68,7 @@ pub use analysis::{Efficiency, Inefficiency};
 pub use arena::MergedTree;
 pub use change::{Change, EntryMark, LayerChange, PathChange};
 pub use entry::{EntryKind, LayerEntry, Whiteout};
-pub use listing::{LayerListing, ListingError};
+pub use listing::{LayerListing, Listed, ListingError};
 pub use path::{EntryPath, Oddities, Oddity};
 pub use stepwise::{LayerApply, RUN};
 pub use tar::{Preview, TarError, TarParser, TarSink};

@@ -122,7 +122,7 @@ enum Sink {
 
 /// A SHA-256 of one file's content as it passes.
 #[derive(Clone)]
-struct ContentHasher(Hasher);
+struct ContentHasher(Box<Hasher>);
 
 impl std::fmt::Debug for ContentHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -437,7 +437,7 @@ impl TarParser {
             _ if self.hash_content && entry.kind == EntryKind::File => Sink::Hash {
                 path,
                 offset: entry.offset,
-                hasher: ContentHasher(Hasher::sha256()),
+                hasher: ContentHasher(Box::new(Hasher::sha256())),
             },
             _ => Sink::Skip { path },
         }
