@@ -9,11 +9,12 @@ row shows the goal from the issue that names it.
 import json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
 
 from bench_cluster import cluster_rows
+from bench_layers import HUGE_MIB, layer_rows
 from bench_common import RUNS, ROOT, STRATA, TARGET, clock, fmt, start_serve, wrk_latency
 
 FIXTURE_REGISTRY = os.path.join(TARGET, "release/fixture-registry")
 LARGE_MIB = int(os.environ.get("BENCH_LARGE_MIB", "384"))
-# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, mirror, images, browser, cluster).
+# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, mirror, images, browser, cluster, layers).
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 # The sections of the main table; `cluster` has a table of its own.
 MAIN_SECTIONS = {"pull", "proxy", "mirror", "images", "browser"}
@@ -36,7 +37,8 @@ def timed(cmd, env=None):
 
 def start_registry():
     many = ["--many-files"] if section("browser") else []
-    proc = subprocess.Popen([FIXTURE_REGISTRY, "open", "--large", str(LARGE_MIB)] + many,
+    huge = ["--huge-layer", str(HUGE_MIB)] if section("layers") else []
+    proc = subprocess.Popen([FIXTURE_REGISTRY, "open", "--large", str(LARGE_MIB)] + many + huge,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     images = {}
     host = None
@@ -60,7 +62,7 @@ def get_json(url, headers=None):
 
 
 def main():
-    rows, cluster = [], []
+    rows, cluster, layers = [], [], []
     reg, host, images = start_registry()
     try:
         ref = f"{host}/bench/large:latest"
@@ -89,11 +91,13 @@ def main():
             rows.extend(browser_rows(host, mdigest, manifest, largest, dist))
         if section("cluster"):
             cluster = cluster_rows(host, manifest, dist)
+        if section("layers"):
+            layers = layer_rows(host, dist)
         if not ONLY or ONLY & MAIN_SECTIONS:
             bundle_rows(rows, dist)
     finally:
         reg.stdin.close(); reg.wait()
-    write_results(rows, cluster, total)
+    write_results(rows, cluster, total, layers)
 
 
 def podman_pull(d, ref):
@@ -332,7 +336,7 @@ def table(rows):
     return "| measurement | median | detail | goal |\n| --- | --- | --- | --- |\n" + "".join(f"| {a} | {b} | {c} | {g} |\n" for a, b, c, g in rows)
 
 
-def write_results(rows, cluster, total):
+def write_results(rows, cluster, total, layers=()):
     """bench/results.md: the main table, then its `## ` sections (Cluster,
     and those other runs wrote, such as make soak's). A run rewrites only
     what it measured: the main table when a main section ran, the Cluster
@@ -356,6 +360,11 @@ def write_results(rows, cluster, total):
         if "Cluster" not in sections:  # new: before make soak's section
             sections = {"Cluster": text, **sections}
         sections["Cluster"] = text
+    if layers:
+        text = (f"\n## Layers\n\nReproduce with `BENCH_ONLY=layers make bench` (part of `make bench`). {when}. "
+                f"One gzip layer of {HUGE_MIB} MiB of 128 KiB files, read through its index (issue 20).\n\n" + table(layers))
+        print(text)
+        sections["Layers"] = text
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(head.rstrip("\n") + "\n" + "".join(sections.values()))

@@ -39,6 +39,19 @@ pub enum Compression {
     Zstd,
 }
 
+impl Compression {
+    /// How bytes starting with `magic` (a blob's first four bytes, or
+    /// fewer if it is shorter) are compressed: the gzip or zstd magic
+    /// number, else [`Compression::None`].
+    pub fn sniff(magic: &[u8]) -> Compression {
+        match magic {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+}
+
 /// A media type, typed where strata knows what it means.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MediaType {
@@ -297,6 +310,23 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn compression_is_sniffed_from_the_magic_number() {
+        #[rustfmt::skip]
+        let cases: [(&[u8], Compression); 7] = [
+            (&[0x1f, 0x8b, 0x08, 0x00], Compression::Gzip),
+            (&[0x1f, 0x8b], Compression::Gzip),
+            (&[0x28, 0xb5, 0x2f, 0xfd], Compression::Zstd),
+            (&[0x28, 0xb5, 0x2f], Compression::None),
+            (b"etc/", Compression::None),
+            (&[0x1f], Compression::None),
+            (&[], Compression::None),
+        ];
+        for (magic, want) in cases {
+            assert_eq!(Compression::sniff(magic), want, "{magic:?}");
+        }
+    }
 
     #[test]
     fn every_known_type_roundtrips() {

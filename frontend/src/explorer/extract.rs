@@ -13,8 +13,14 @@ use shared::explorer::preview::PREVIEW_BYTES;
 use shared::merged::{EntryPath, TarParser};
 use wasm_bindgen::JsCast as _;
 
-use super::session::layer_source;
+use shared::layer::index::{EntryReader, LayerIndex};
+use shared::manifest::Descriptor;
+use shared::merged::LayerEntry;
+use shared::reference::Reference;
+
+use super::session::{layer_index, layer_source};
 use super::stream::{TarSink, stream_layer};
+use crate::api;
 
 /// The start of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +29,10 @@ pub struct FilePreview {
     pub bytes: Vec<u8>,
     /// Whether the file is longer than `bytes`.
     pub truncated: bool,
+    /// Read through the layer's index: the blob bytes fetched, and whether
+    /// the index is this browser's own (from verified bytes) or still the
+    /// server's. `None`: read from the whole layer, verified.
+    pub by_range: Option<(u64, bool)>,
 }
 
 /// Where a file's content is: `path` in layer `layer`; `offset` is the
@@ -45,9 +55,14 @@ pub struct FileSource {
 pub async fn preview(file: &FileSource, stop: Rc<Cell<bool>>) -> Result<FilePreview, String> {
     let (reference, descriptor) =
         layer_source(file.layer).ok_or("the image is not loaded any more")?;
+    if let Some((index, own)) = layer_index(file.layer)
+        && let Some(entry) = indexed_entry(&index, file)
+    {
+        return preview_by_range(&reference, &descriptor, &index, &entry, own, &stop).await;
+    }
     let sink = TarSink::new(TarParser::with_preview(&file.path, PREVIEW_BYTES), false);
     let wanted = file.offset;
-    let mut sink = stream_layer(&reference, &descriptor, sink, |sink, _| {
+    let (mut sink, _) = stream_layer(&reference, &descriptor, sink, false, |sink, _| {
         let done = sink
             .parser
             .preview()
@@ -64,13 +79,124 @@ pub async fn preview(file: &FileSource, stop: Rc<Cell<bool>>) -> Result<FilePrev
     Ok(FilePreview {
         truncated: preview.is_truncated(),
         bytes: preview.bytes,
+        by_range: None,
     })
+}
+
+/// The index's entry that provides `file`.
+fn indexed_entry(index: &LayerIndex, file: &FileSource) -> Option<LayerEntry> {
+    match file.offset {
+        Some(offset) => {
+            let at = index.entries.partition_point(|e| e.offset < offset);
+            index.entries.get(at).filter(|e| e.offset == offset)
+        }
+        None => index.entry(file.path.as_str()),
+    }
+    .cloned()
+}
+
+/// Reads the first bytes of `entry` through `index`; see [`read_by_range`].
+async fn preview_by_range(
+    reference: &Reference,
+    descriptor: &Descriptor,
+    index: &LayerIndex,
+    entry: &LayerEntry,
+    own: bool,
+    stop: &Cell<bool>,
+) -> Result<FilePreview, String> {
+    let mut bytes = Vec::new();
+    let fetched = read_by_range(reference, descriptor, index, entry, stop, |piece| {
+        bytes.extend(piece);
+        bytes.len() < PREVIEW_BYTES
+    })
+    .await?;
+    if bytes.len() < PREVIEW_BYTES.min(entry.size as usize) {
+        return Err("the range ended before the file did; the layer index is wrong".into());
+    }
+    bytes.truncate(PREVIEW_BYTES);
+    Ok(FilePreview {
+        truncated: entry.size > bytes.len() as u64,
+        bytes,
+        by_range: Some((fetched, own)),
+    })
+}
+
+/// Reads `entry` through `index`: one HTTP range, from the checkpoint
+/// before the entry to past its end, decoded as it arrives. The tar header
+/// found at the entry's offset must be the entry's. `piece` gets the
+/// content as it comes and says whether to go on. Returns the blob bytes
+/// fetched.
+async fn read_by_range(
+    reference: &Reference,
+    descriptor: &Descriptor,
+    index: &LayerIndex,
+    entry: &LayerEntry,
+    stop: &Cell<bool>,
+    mut piece: impl FnMut(Vec<u8>) -> bool,
+) -> Result<u64, String> {
+    let (mut reader, plan) = EntryReader::new(index, entry);
+    let (mut stream, served_from) =
+        api::v2_blob_range(reference, &descriptor.digest, plan.range.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+    // A server that ignored the range sent the blob from its start.
+    let mut skip = plan.range.start - served_from;
+    let mut fetched = 0u64;
+    let mut buffer = Vec::new();
+    loop {
+        if stop.get() {
+            return Err("stopped".into());
+        }
+        let Some(array) = stream.next().await.map_err(|e| e.to_string())? else {
+            break;
+        };
+        fetched += u64::from(array.length());
+        buffer.resize(array.length() as usize, 0);
+        array.copy_to(&mut buffer);
+        let skipped = skip.min(buffer.len() as u64) as usize;
+        skip -= skipped as u64;
+        reader
+            .update(&buffer[skipped..])
+            .map_err(|e| format!("the layer index is wrong: {e}"))?;
+        if !piece(reader.take_content()) {
+            return Ok(fetched);
+        }
+        if reader.is_complete() {
+            break;
+        }
+    }
+    reader
+        .finish()
+        .map_err(|e| format!("the layer index is wrong: {e}"))?;
+    Ok(fetched)
 }
 
 /// Streams `file` into a Blob and saves it as `name`.
 pub async fn download(file: &FileSource, name: &str) -> Result<(), String> {
     let (reference, descriptor) =
         layer_source(file.layer).ok_or("the image is not loaded any more")?;
+    if let Some((index, _)) = layer_index(file.layer)
+        && let Some(entry) = indexed_entry(&index, file)
+    {
+        let parts = js_sys::Array::new();
+        let fetched = read_by_range(
+            &reference,
+            &descriptor,
+            &index,
+            &entry,
+            &Cell::new(false),
+            |piece| {
+                if !piece.is_empty() {
+                    parts.push(&js_sys::Uint8Array::from(&piece[..]));
+                }
+                true
+            },
+        )
+        .await?;
+        LAST_FETCHED.with(|last| last.set(Some(fetched)));
+        return save(&parts, name);
+    }
+    LAST_FETCHED.with(|last| last.set(None));
     let size = usize::try_from(file.size).map_err(|_| "the file is too large to download")?;
     let sink = TarSink::new(TarParser::with_preview(&file.path, size), false);
     let parts = js_sys::Array::new();
@@ -87,7 +213,7 @@ pub async fn download(file: &FileSource, name: &str) -> Result<(), String> {
         }
     };
     let wanted = file.offset;
-    let mut sink = stream_layer(&reference, &descriptor, sink, |sink, _| {
+    let (mut sink, _) = stream_layer(&reference, &descriptor, sink, false, |sink, _| {
         take(sink);
         let done = sink
             .parser
@@ -132,4 +258,11 @@ fn save(parts: &js_sys::Array, name: &str) -> Result<(), String> {
 
 thread_local! {
     static LAST_URL: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    static LAST_FETCHED: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// The blob bytes the last download fetched by range (`None`: it read the
+/// whole layer).
+pub fn last_download_fetched() -> Option<u64> {
+    LAST_FETCHED.with(Cell::get)
 }

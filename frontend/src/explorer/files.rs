@@ -257,7 +257,13 @@ fn Preview(source: FileSource, name: String) -> impl IntoView {
         saving.set(Some("Downloading…".into()));
         spawn_local(async move {
             let message = match extract::download(&source, &name).await {
-                Ok(()) => "Saved.".to_owned(),
+                Ok(()) => match extract::last_download_fetched() {
+                    Some(fetched) => format!(
+                        "Saved ({} fetched by range through the layer's index).",
+                        human_size(fetched)
+                    ),
+                    None => "Saved.".to_owned(),
+                },
                 Err(e) => e,
             };
             saving.try_set(Some(message));
@@ -281,7 +287,19 @@ fn preview_view(preview: &FilePreview) -> AnyView {
     let note = preview
         .truncated
         .then(|| view! { <p class="muted">"Showing the first part of the file only."</p> });
-    match classify(&preview.bytes) {
+    let range_note = preview.by_range.map(|(fetched, own)| {
+        let basis = if own {
+            "the index was built in this browser from the verified layer"
+        } else {
+            "the index is the server's, not yet checked: the layer is being verified"
+        };
+        view! {
+            <p class="muted" data-test="preview-by-range" data-fetched=fetched.to_string() data-own=own.to_string()>
+                {format!("Read through the layer's index: {} fetched by range, the tar header at the indexed offset matched; {basis}.", human_size(fetched))}
+            </p>
+        }
+    });
+    let body = match classify(&preview.bytes) {
         ContentKind::Empty => view! { <p class="muted" data-test="preview-empty">"The file is empty."</p> }.into_any(),
         ContentKind::Text => view! {
             <pre class="preview" data-test="preview-text">{preview_text(&preview.bytes)}</pre>
@@ -294,5 +312,6 @@ fn preview_view(preview: &FilePreview) -> AnyView {
             <p class="muted">{format!("Hex view of the first {} bytes.", preview.bytes.len().min(shared::explorer::preview::HEX_BYTES))}</p>
         }
         .into_any(),
-    }
+    };
+    view! { {body} {range_note} }.into_any()
 }

@@ -8,7 +8,7 @@ use shared::display::human_size;
 use shared::merged::{Change, EntryMark, LayerEntry, LayerView, Whiteout};
 
 use super::files::mtime;
-use super::session::{LayerState, Status, with_tree};
+use super::session::{LayerState, ListedFrom, Status, with_tree};
 use super::vlist::VirtualList;
 use super::{XLink, odd_marker, shown};
 use crate::api;
@@ -63,7 +63,27 @@ pub fn LayerPanel(reference: String, n: usize, status: RwSignal<Status>) -> impl
                     <dt>"Compressed"</dt><dd>{human_size(l.size)}</dd>
                     <dt>"Created by"</dt><dd class="mono wrap">{l.created_by.map(|c| shown(&c)).unwrap_or_else(|| "unknown".into())}</dd>
                     {match l.state {
-                        LayerState::Failed(e) => Some(view! { <dt>"Problem"</dt><dd class="error" data-test="layer-error">{e}</dd> }),
+                        LayerState::Failed(e) => Some(view! { <dt>"Problem"</dt><dd class="error" data-test="layer-error">{e}</dd> }.into_any()),
+                        LayerState::Unverified { done, .. } => Some(view! {
+                            <dt>"Listing"</dt>
+                            <dd class="warn" data-test="layer-unverified">{format!("from {}, unverified: this browser is checking the layer's digest ({} of {} so far)",
+                                if l.listed_from == Some(ListedFrom::Toc) { "the layer's eStargz table of contents" } else { "the server's index" },
+                                human_size(done), human_size(l.size))}</dd>
+                        }.into_any()),
+                        LayerState::IndexMismatch { reason, .. } => Some(view! {
+                            <dt>"Listing"</dt>
+                            <dd class="error" data-test="index-mismatch">{format!("{} is wrong ({reason}); the listing now comes from the layer's verified bytes",
+                                if l.listed_from == Some(ListedFrom::Toc) { "the layer's eStargz table of contents" } else { "the server's index of this layer" })}</dd>
+                        }.into_any()),
+                        LayerState::Ready { .. } => Some(view! {
+                            <dt>"Listing"</dt>
+                            <dd data-test="layer-verified" data-listed-from=l.listed_from.map(|f| f.as_str())>{match l.listed_from {
+                                Some(ListedFrom::ServerIndex) => "from the server's index, checked against the layer's bytes: verified in this browser",
+                                Some(ListedFrom::OwnIndex) => "from the index this browser built when it verified the layer",
+                                Some(ListedFrom::Toc) => "from the layer's eStargz table of contents, checked against the layer's bytes: verified in this browser",
+                                _ => "verified in this browser",
+                            }}</dd>
+                        }.into_any()),
                         _ => None,
                     }}
                 </dl>

@@ -7,6 +7,7 @@
 //! | --- | --- |
 //! | `session` | the loaded image: manifest, layers, the merged tree, progress |
 //! | `stream` | one layer blob: fetched, verified, decompressed ([`crate::verify::LayerDecoder`]), parsed in slices |
+//! | `index_store` | this browser's own layer indexes ([`shared::layer::index`]), in IndexedDB |
 //! | `extract` | one file's bytes: the preview and the download |
 //! | `vlist` | the virtualised list every long listing uses |
 //! | `files` | the merged tree at a path, and one file's details |
@@ -20,6 +21,7 @@
 pub mod analysis;
 pub mod extract;
 pub mod files;
+mod index_store;
 pub mod layer;
 pub mod session;
 pub mod stream;

@@ -24,6 +24,13 @@ use shared::platform::Platform;
 use shared::reference::Reference;
 use shared::walk::PlatformChoice;
 
+use shared::layer::estargz::{
+    FOOTER_SIZE, TOC_DIGEST_ANNOTATION, toc_differs, toc_entries, toc_offset,
+};
+use shared::layer::index::LayerIndex;
+use shared::media_type::Compression;
+
+use super::index_store;
 use super::stream::{LayerError, SLICE_MS, TarSink, stream_layer, yield_now};
 use crate::api;
 use crate::load::{self, Loaded};
@@ -39,6 +46,9 @@ pub enum Phase {
     Manifest,
     /// Streaming layers.
     Layers,
+    /// Every layer listed; layers listed from the server's index are being
+    /// verified in this browser, one after the other.
+    Verifying,
     /// Every layer applied (some may have failed; see their states).
     Done,
     /// Nothing can be shown.
@@ -62,8 +72,50 @@ pub enum LayerState {
         /// Entries in the layer.
         entries: usize,
     },
+    /// Listed from the server's index (a hint): the layer's bytes are being
+    /// verified in the background.
+    Unverified {
+        /// Entries the index lists.
+        entries: usize,
+        /// Compressed bytes verified so far.
+        done: u64,
+    },
+    /// The server's index did not match the layer's verified bytes: the
+    /// listing now comes from the bytes.
+    IndexMismatch {
+        /// Entries in the layer.
+        entries: usize,
+        /// How the index differed.
+        reason: String,
+    },
     /// Not shown, and why.
     Failed(String),
+}
+
+/// Where a layer's listing came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedFrom {
+    /// The layer's bytes, read whole.
+    Bytes,
+    /// The index this browser built earlier from the verified bytes.
+    OwnIndex,
+    /// The server's index (a hint until the bytes verify).
+    ServerIndex,
+    /// An eStargz layer's own table of contents (a hint until the bytes
+    /// verify).
+    Toc,
+}
+
+impl ListedFrom {
+    /// The name the page's `data-listed-from` carries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListedFrom::Bytes => "bytes",
+            ListedFrom::OwnIndex => "own-index",
+            ListedFrom::ServerIndex => "server-index",
+            ListedFrom::Toc => "toc",
+        }
+    }
 }
 
 /// One layer as the explorer lists it.
@@ -77,6 +129,8 @@ pub struct LayerStatus {
     pub created_by: Option<String>,
     /// Its load state.
     pub state: LayerState,
+    /// Where its listing came from, once listed.
+    pub listed_from: Option<ListedFrom>,
 }
 
 /// What the explorer shows about the load.
@@ -106,11 +160,20 @@ impl Status {
     }
 }
 
+/// A layer's index, and whether it is this browser's own.
+pub type HeldIndex = (Rc<LayerIndex>, bool);
+
 /// The loaded image.
 struct Session {
     key: (String, Option<String>),
     reference: RefCell<Option<Reference>>,
     layers: RefCell<Vec<Descriptor>>,
+    /// Per layer, the index files are read through (the server's until the
+    /// layer verifies, then this browser's own), and whether it is verified.
+    indexes: RefCell<Vec<Option<HeldIndex>>>,
+    /// Per layer, the entries applied to the tree (to rebuild it when an
+    /// index turns out wrong).
+    entries: RefCell<Vec<Vec<LayerEntry>>>,
     tree: RefCell<MergedTree>,
     status: ArcRwSignal<Status>,
     cancelled: Cell<bool>,
@@ -139,6 +202,8 @@ pub fn open(reference: &str, platform: Option<String>) -> ArcRwSignal<Status> {
         key,
         reference: RefCell::new(None),
         layers: RefCell::new(Vec::new()),
+        indexes: RefCell::new(Vec::new()),
+        entries: RefCell::new(Vec::new()),
         tree: RefCell::new(MergedTree::new()),
         status: ArcRwSignal::new(Status::new()),
         cancelled: Cell::new(false),
@@ -161,6 +226,12 @@ pub fn with_tree<R>(f: impl FnOnce(&MergedTree) -> R) -> R {
         Some(session) => f(&session.tree.borrow()),
         None => f(&MergedTree::new()),
     }
+}
+
+/// Layer `n`'s index, if the explorer has one, and whether it is this
+/// browser's own (built from verified bytes).
+pub fn layer_index(n: usize) -> Option<HeldIndex> {
+    current()?.indexes.borrow().get(n).cloned().flatten()
 }
 
 /// The current image's resolved reference and layer `n`'s descriptor.
@@ -218,45 +289,88 @@ async fn load(session: &Session) -> Result<(), String> {
                 size: d.size,
                 created_by: opened.history.get(i).cloned().flatten(),
                 state: LayerState::Pending,
+                listed_from: None,
             })
             .collect();
     });
+    let count = opened.layers.len();
+    *session.indexes.borrow_mut() = vec![None; count];
+    *session.entries.borrow_mut() = vec![Vec::new(); count];
+    let mut unverified = Vec::new();
     for (i, descriptor) in opened.layers.iter().enumerate() {
-        let set = |state: LayerState| {
-            session.status.update(|s| {
-                if let Some(layer) = s.layers.get_mut(i) {
-                    layer.state = state;
-                }
-            })
-        };
+        let set = |state: LayerState| set_state(session, i, state);
         set(LayerState::Reading {
             done: 0,
             entries: 0,
         });
-        let mut last = js_sys::Date::now();
-        let sink = TarSink::new(TarParser::new(), true);
-        let result = stream_layer(&reference, descriptor, sink, |sink, done| {
-            if js_sys::Date::now() - last > 100.0 {
-                last = js_sys::Date::now();
-                set(LayerState::Reading {
-                    done,
-                    entries: sink.entries.len(),
-                });
-            }
-            !session.cancelled.get()
-        })
-        .await;
+        let found = if indexable(descriptor) {
+            find_index(descriptor).await
+        } else {
+            None
+        };
+        let toc = match found {
+            None => toc_listing(&reference, descriptor).await,
+            Some(_) => None,
+        };
         if session.cancelled.get() {
             return Ok(());
         }
-        let (entries, state) = match result {
-            Ok(sink) => {
-                let n = sink.entries.len();
-                (sink.entries, LayerState::Ready { entries: n })
-            }
-            Err(LayerError::Tar(e)) => (Vec::new(), LayerState::Failed(e.to_string())),
-            Err(e) => (Vec::new(), LayerState::Failed(e.to_string())),
+        let listed_from = match (&found, &toc) {
+            (Some((_, true)), _) => ListedFrom::OwnIndex,
+            (Some((_, false)), _) => ListedFrom::ServerIndex,
+            (None, Some(_)) => ListedFrom::Toc,
+            (None, None) => ListedFrom::Bytes,
         };
+        session.status.update(|s| {
+            if let Some(layer) = s.layers.get_mut(i) {
+                layer.listed_from = Some(listed_from);
+            }
+        });
+        let (entries, state) = match (found, toc) {
+            (None, Some(entries)) => {
+                unverified.push((i, ListedFrom::Toc));
+                let n = entries.len();
+                (
+                    entries,
+                    LayerState::Unverified {
+                        entries: n,
+                        done: 0,
+                    },
+                )
+            }
+            (Some((index, own)), _) => {
+                let entries = index.entries.clone();
+                let n = entries.len();
+                session.indexes.borrow_mut()[i] = Some((Rc::new(index), own));
+                if own {
+                    (entries, LayerState::Ready { entries: n })
+                } else {
+                    unverified.push((i, ListedFrom::ServerIndex));
+                    (
+                        entries,
+                        LayerState::Unverified {
+                            entries: n,
+                            done: 0,
+                        },
+                    )
+                }
+            }
+            (None, None) => match read_layer(session, &reference, i, descriptor).await {
+                Ok((index, entries)) => {
+                    let n = entries.len();
+                    if let Some(index) = index {
+                        session.indexes.borrow_mut()[i] = Some((Rc::new(index), true));
+                    }
+                    (entries, LayerState::Ready { entries: n })
+                }
+                Err(LayerError::Cancelled) => return Ok(()),
+                Err(e) => (Vec::new(), LayerState::Failed(e.to_string())),
+            },
+        };
+        if session.cancelled.get() {
+            return Ok(());
+        }
+        session.entries.borrow_mut()[i] = entries.clone();
         yield_now().await;
         if !apply_layer(session, entries).await {
             return Ok(());
@@ -265,8 +379,237 @@ async fn load(session: &Session) -> Result<(), String> {
         session.status.update(|s| s.applied = i + 1);
         yield_now().await;
     }
+    if !unverified.is_empty() {
+        session.status.update(|s| s.phase = Phase::Verifying);
+        if !verify_listed(session, &reference, &opened.layers, &unverified).await {
+            return Ok(());
+        }
+    }
     session.status.update(|s| s.phase = Phase::Done);
     Ok(())
+}
+
+/// Layers at least this large are read through an index (the server's, or
+/// the one this browser keeps); smaller ones are simply read.
+pub const INDEX_MIN: u64 = 8 << 20;
+
+/// The most index bytes taken from the server (compressed).
+const MAX_INDEX_DOWNLOAD: u64 = 64 << 20;
+
+fn set_state(session: &Session, i: usize, state: LayerState) {
+    session.status.update(|s| {
+        if let Some(layer) = s.layers.get_mut(i) {
+            layer.state = state;
+        }
+    })
+}
+
+/// Whether the explorer looks for an index of this layer.
+fn indexable(descriptor: &Descriptor) -> bool {
+    descriptor.size >= INDEX_MIN
+        && matches!(
+            descriptor.media_type.compression(),
+            Compression::Gzip | Compression::None
+        )
+}
+
+/// This browser's own index of the layer (true), else the server's (false),
+/// if either is there and describes this blob.
+async fn find_index(descriptor: &Descriptor) -> Option<(LayerIndex, bool)> {
+    let fits = |index: &LayerIndex| {
+        index.digest == descriptor.digest && index.compressed_size == descriptor.size
+    };
+    if let Some(bytes) = index_store::get(&descriptor.digest).await
+        && let Ok(index) = LayerIndex::from_bytes(&bytes)
+        && fits(&index)
+    {
+        return Some((index, true));
+    }
+    let bytes = api::layer_index(&descriptor.digest, MAX_INDEX_DOWNLOAD)
+        .await
+        .ok()?;
+    let index = LayerIndex::from_bytes(&bytes).ok()?;
+    fits(&index).then_some((index, false))
+}
+
+/// An eStargz layer's listing from its table of contents: the footer and
+/// the table, two short ranges of the blob (`None` when the layer is not
+/// eStargz or the table is unreadable: the layer is then read whole).
+async fn toc_listing(reference: &Reference, descriptor: &Descriptor) -> Option<Vec<LayerEntry>> {
+    if !descriptor.annotations.contains_key(TOC_DIGEST_ANNOTATION)
+        || descriptor.media_type.compression() != Compression::Gzip
+        || descriptor.size < FOOTER_SIZE
+    {
+        return None;
+    }
+    let footer_start = descriptor.size - FOOTER_SIZE;
+    let footer = fetch_range(reference, descriptor, footer_start..descriptor.size).await?;
+    let toc_start = toc_offset(&footer).ok()?;
+    if toc_start >= footer_start {
+        return None;
+    }
+    let toc = fetch_range(reference, descriptor, toc_start..footer_start).await?;
+    toc_entries(&toc).ok()
+}
+
+/// The bytes of `range` of the blob (at most 64 MiB).
+async fn fetch_range(
+    reference: &Reference,
+    descriptor: &Descriptor,
+    range: std::ops::Range<u64>,
+) -> Option<Vec<u8>> {
+    let want = usize::try_from(range.end - range.start)
+        .ok()
+        .filter(|n| *n <= 64 << 20)?;
+    let (mut stream, served_from) =
+        api::v2_blob_range(reference, &descriptor.digest, range.clone())
+            .await
+            .ok()?;
+    let mut skip = range.start - served_from;
+    let mut bytes = Vec::with_capacity(want);
+    while bytes.len() < want {
+        let array = stream.next().await.ok()??;
+        let mut piece = vec![0; array.length() as usize];
+        array.copy_to(&mut piece);
+        let skipped = skip.min(piece.len() as u64) as usize;
+        skip -= skipped as u64;
+        let take = (want - bytes.len()).min(piece.len() - skipped);
+        bytes.extend_from_slice(&piece[skipped..skipped + take]);
+    }
+    Some(bytes)
+}
+
+/// Streams layer `i` whole (verified), with progress; returns its entries
+/// and, for a layer worth indexing, this browser's index of it (kept in
+/// IndexedDB too).
+async fn read_layer(
+    session: &Session,
+    reference: &Reference,
+    i: usize,
+    descriptor: &Descriptor,
+) -> Result<(Option<LayerIndex>, Vec<LayerEntry>), LayerError> {
+    let indexed = indexable(descriptor);
+    let mut last = js_sys::Date::now();
+    let sink = TarSink::new(TarParser::new(), true);
+    let (sink, checkpoints) = stream_layer(reference, descriptor, sink, indexed, |sink, done| {
+        if js_sys::Date::now() - last > 100.0 {
+            last = js_sys::Date::now();
+            set_state(
+                session,
+                i,
+                LayerState::Reading {
+                    done,
+                    entries: sink.entries.len(),
+                },
+            );
+        }
+        !session.cancelled.get()
+    })
+    .await?;
+    if !indexed {
+        return Ok((None, sink.entries));
+    }
+    let index = LayerIndex::assemble(
+        descriptor.digest.clone(),
+        descriptor.media_type.compression(),
+        (descriptor.size, sink.received),
+        checkpoints,
+        sink.entries.clone(),
+    );
+    index_store::put(&descriptor.digest, &index.to_bytes()).await;
+    Ok((Some(index), sink.entries))
+}
+
+/// Verifies, one after the other, the layers listed from the server's
+/// index: each is streamed whole, checked against its digest, indexed by
+/// this browser and compared with the server's index. A layer whose index
+/// lied is listed again from its bytes (the tree is rebuilt); one whose
+/// bytes do not verify loses its listing. False if cancelled.
+async fn verify_listed(
+    session: &Session,
+    reference: &Reference,
+    layers: &[Descriptor],
+    unverified: &[(usize, ListedFrom)],
+) -> bool {
+    let mut rebuild = false;
+    for &(i, listed_from) in unverified {
+        let Some(descriptor) = layers.get(i) else {
+            continue;
+        };
+        let listed = session.entries.borrow()[i].len();
+        let mut last = js_sys::Date::now();
+        let sink = TarSink::new(TarParser::new(), true);
+        let result = stream_layer(reference, descriptor, sink, true, |_, done| {
+            if js_sys::Date::now() - last > 100.0 {
+                last = js_sys::Date::now();
+                set_state(
+                    session,
+                    i,
+                    LayerState::Unverified {
+                        entries: listed,
+                        done,
+                    },
+                );
+            }
+            !session.cancelled.get()
+        })
+        .await;
+        if session.cancelled.get() {
+            return false;
+        }
+        let state = match result {
+            Ok((sink, checkpoints)) => {
+                let own = LayerIndex::assemble(
+                    descriptor.digest.clone(),
+                    descriptor.media_type.compression(),
+                    (descriptor.size, sink.received),
+                    checkpoints,
+                    sink.entries,
+                );
+                let differs = if listed_from == ListedFrom::Toc {
+                    let differs = toc_differs(&session.entries.borrow()[i], &own.entries);
+                    // The table's entries carry no tar offsets: the tar's replace them.
+                    session.entries.borrow_mut()[i] = own.entries.clone();
+                    rebuild = true;
+                    differs
+                } else {
+                    let server = session.indexes.borrow()[i].clone();
+                    server.and_then(|(server, _)| server.differs_from(&own))
+                };
+                let n = own.entries.len();
+                if differs.is_some() {
+                    session.entries.borrow_mut()[i] = own.entries.clone();
+                    rebuild = true;
+                }
+                if indexable(descriptor) {
+                    index_store::put(&descriptor.digest, &own.to_bytes()).await;
+                    session.indexes.borrow_mut()[i] = Some((Rc::new(own), true));
+                }
+                match differs {
+                    None => LayerState::Ready { entries: n },
+                    Some(reason) => LayerState::IndexMismatch { entries: n, reason },
+                }
+            }
+            Err(LayerError::Cancelled) => return false,
+            Err(e) => {
+                session.indexes.borrow_mut()[i] = None;
+                session.entries.borrow_mut()[i] = Vec::new();
+                rebuild = true;
+                LayerState::Failed(e.to_string())
+            }
+        };
+        set_state(session, i, state);
+    }
+    if rebuild {
+        *session.tree.borrow_mut() = MergedTree::new();
+        let all = session.entries.borrow().clone();
+        for entries in all {
+            if !apply_layer(session, entries).await {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Applies a read layer's `entries` to the session's tree in slices of

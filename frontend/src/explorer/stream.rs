@@ -5,6 +5,8 @@
 //! milliseconds, so the page stays responsive while a large layer parses.
 
 use shared::digest::Verified;
+use shared::layer::index::SPAN;
+use shared::layer::inflate::Checkpoint;
 use shared::manifest::Descriptor;
 pub use shared::merged::TarSink;
 use shared::merged::{TarError, TarParser};
@@ -88,18 +90,25 @@ pub async fn yield_now() {
 /// the decompressor into `sink`. `each_chunk` sees the sink and the
 /// compressed bytes done after every piece and says whether to go on
 /// (false: the page moved on). The sink is returned only once every byte
-/// verified.
+/// verified, with the decompressor's checkpoints when `checkpoints` asked
+/// for them (gzip only: see [`shared::layer::index`]).
 pub async fn stream_layer(
     reference: &Reference,
     descriptor: &Descriptor,
     sink: TarSink,
+    checkpoints: bool,
     mut each_chunk: impl FnMut(&mut TarSink, u64) -> bool,
-) -> Result<TarSink, LayerError> {
+) -> Result<(TarSink, Vec<Checkpoint>), LayerError> {
     let mut stream = api::v2_blob(reference, &descriptor.digest)
         .await
         .map_err(|e| LayerError::Fetch(e.to_string()))?;
     let mut verified = Verified::new((), descriptor.digest.clone(), Some(descriptor.size));
-    let mut inflater = LayerDecoder::with_sink(descriptor.media_type.compression(), sink);
+    let compression = descriptor.media_type.compression();
+    let mut inflater = if checkpoints {
+        LayerDecoder::checkpointed(compression, sink, SPAN)
+    } else {
+        LayerDecoder::with_sink(compression, sink)
+    };
     let mut inflate_error: Option<LayerError> = None;
     let mut buffer = Vec::with_capacity(PIECE);
     let mut slice_start = now_ms();
@@ -155,14 +164,14 @@ pub async fn stream_layer(
     if inflater.sink_mut().enough {
         // Verified to the end; the decompressor stopped early on purpose.
         let empty = TarSink::new(TarParser::new(), false);
-        return Ok(std::mem::replace(inflater.sink_mut(), empty));
+        return Ok((std::mem::replace(inflater.sink_mut(), empty), Vec::new()));
     }
-    let mut sink = inflater.finish().map_err(|e| match e {
+    let (mut sink, checkpoints) = inflater.finish_with_checkpoints().map_err(|e| match e {
         DecodeError::Sink => LayerError::Cancelled,
         corrupt => LayerError::Corrupt(corrupt.to_string()),
     })?;
     if let Err(e) = sink.parser.finish() {
         return Err(LayerError::Tar(e));
     }
-    Ok(sink)
+    Ok((sink, checkpoints))
 }

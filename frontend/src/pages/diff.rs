@@ -118,9 +118,9 @@ impl Side {
 /// Layer `descriptor`'s entries and content digests, verified as it streams.
 async fn read_layer(reference: &Reference, descriptor: &Descriptor) -> Result<Listed, String> {
     let sink = TarSink::new(TarParser::new().with_content_digests(), true);
-    stream_layer(reference, descriptor, sink, |_, _| true)
+    stream_layer(reference, descriptor, sink, false, |_, _| true)
         .await
-        .map(|mut sink| Listed {
+        .map(|(mut sink, _)| Listed {
             digests: sink.parser.take_content_digests(),
             entries: sink.entries,
         })

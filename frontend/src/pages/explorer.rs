@@ -96,24 +96,32 @@ fn Progress(status: RwSignal<Status>) -> impl IntoView {
     let phase = move || status.with(|s| s.phase.clone());
     view! {
         <section class="card explorer-progress" data-test="explorer-progress"
-            data-phase=move || match phase() { Phase::Manifest => "manifest", Phase::Layers => "layers", Phase::Done => "done", Phase::Failed(_) => "failed" }>
+            data-wasm-memory=move || { status.track(); crate::verify::wasm_memory_bytes().to_string() }
+            data-phase=move || match phase() { Phase::Manifest => "manifest", Phase::Layers => "layers", Phase::Verifying => "verifying", Phase::Done => "done", Phase::Failed(_) => "failed" }>
             {move || status.with(|s| s.trust_note.clone()).map(|n| view! { <p class="muted" data-test="explorer-trust">{n}</p> })}
             {move || match phase() {
                 Phase::Manifest => view! { <p class="muted">"Fetching and verifying the manifest…"</p> }.into_any(),
                 Phase::Failed(e) => view! { <p class="error" data-test="explorer-error">{e}</p> }.into_any(),
-                Phase::Layers | Phase::Done => status.with(|s| {
+                Phase::Layers | Phase::Verifying | Phase::Done => status.with(|s| {
                     let total: u64 = s.layers.iter().map(|l| l.size).sum();
                     let done: u64 = s.layers.iter().map(|l| match &l.state {
                         LayerState::Pending => 0,
-                        LayerState::Reading { done, .. } => *done,
-                        LayerState::Ready { .. } | LayerState::Failed(_) => l.size,
+                        LayerState::Reading { done, .. } | LayerState::Unverified { done, .. } => *done,
+                        LayerState::Ready { .. } | LayerState::Failed(_) | LayerState::IndexMismatch { .. } => l.size,
                     }).sum();
                     let entries: usize = s.layers.iter().map(|l| match &l.state {
-                        LayerState::Reading { entries, .. } | LayerState::Ready { entries } => *entries,
+                        LayerState::Reading { entries, .. }
+                        | LayerState::Ready { entries }
+                        | LayerState::Unverified { entries, .. }
+                        | LayerState::IndexMismatch { entries, .. } => *entries,
                         _ => 0,
                     }).sum();
                     let text = if s.phase == Phase::Done {
                         format!("{} layers read and verified in this browser: {entries} entries, {}.", s.layers.len(), human_size(total))
+                    } else if s.phase == Phase::Verifying {
+                        let waiting = s.layers.iter().filter(|l| matches!(l.state, LayerState::Unverified { .. })).count();
+                        format!("Listed {entries} entries; {waiting} layer(s) listed from the server's index are being verified in this browser: {} of {}…",
+                            human_size(done), human_size(total))
                     } else {
                         format!("Reading layer {} of {}: {} of {}, {entries} entries so far…",
                             (s.applied + 1).min(s.layers.len()), s.layers.len(), human_size(done), human_size(total))
@@ -153,7 +161,8 @@ fn LayerTabs(
                 let title = created_by.map(|c| shown(&c)).unwrap_or_default();
                 let state_class = match state {
                     LayerState::Ready { .. } => "tab-ready",
-                    LayerState::Failed(_) => "tab-failed",
+                    LayerState::Failed(_) | LayerState::IndexMismatch { .. } => "tab-failed",
+                    LayerState::Unverified { .. } => "tab-unverified",
                     _ => "tab-pending",
                 };
                 let is_current = move || current.get() == Some(ExplorerView::Layer(i));

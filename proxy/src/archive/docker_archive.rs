@@ -165,9 +165,5 @@ fn sniff(members: &Members, layer: &MemberPath) -> Result<Compression, ArchiveEr
         .take(4)
         .read_to_end(&mut magic)
         .map_err(|e| members.read_error(e))?;
-    Ok(match magic.as_slice() {
-        [0x1f, 0x8b, ..] => Compression::Gzip,
-        [0x28, 0xb5, 0x2f, 0xfd] => Compression::Zstd,
-        _ => Compression::None,
-    })
+    Ok(Compression::sniff(&magic))
 }

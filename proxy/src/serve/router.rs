@@ -3,6 +3,7 @@
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -49,7 +50,10 @@ pub fn app(state: AppState) -> Router {
         .merge(dashboard)
         // Compression covers what is added above only: /v2 bodies are sent as
         // stored (blobs are compressed already, and digests name exact bytes).
-        .layer(CompressionLayer::new())
+        // Layer indexes are gzip already.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new(api_v1::LAYER_INDEX_TYPE)),
+        ))
         .merge(registry_v2::routes(state.clone()))
         // Before anything else: requests addressed to a name a web page could
         // have pointed at 127.0.0.1 (DNS rebinding).

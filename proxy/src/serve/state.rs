@@ -7,7 +7,7 @@ use crate::pull::Puller;
 use crate::registry::RegistryClient;
 use crate::store::Store;
 
-use super::api_v1::Pulls;
+use super::api_v1::{IndexBuilds, Pulls};
 use super::metrics::Metrics;
 use super::security::Security;
 use super::sessions::Sessions;
@@ -26,6 +26,7 @@ struct Inner {
     security: Security,
     sessions: Sessions,
     pulls: Pulls,
+    index_builds: IndexBuilds,
     index_url: String,
     summaries: crate::image_views::SummaryCache,
     v2: V2Settings,
@@ -83,6 +84,7 @@ impl AppState {
                 security,
                 sessions: Sessions::default(),
                 pulls: Pulls::default(),
+                index_builds: IndexBuilds::default(),
                 index_url: crate::search::index_url(None),
                 summaries: crate::image_views::SummaryCache::default(),
                 v2: V2Settings::default(),
@@ -90,6 +92,11 @@ impl AppState {
                 retention: None,
             }),
         }
+    }
+
+    /// The layer indexes being built on request.
+    pub fn index_builds(&self) -> &IndexBuilds {
+        &self.inner.index_builds
     }
 
     /// The built dashboard folder.

@@ -4,7 +4,14 @@
 //! [`EVERY`], when the metadata changed since the last look, one
 //! [`Store::learn_unpacked`] on a blocking task; until then those images'
 //! SIZE is "unknown", never a guess.
+//!
+//! The same pass builds the random-access index of every stored layer that
+//! has none (issue 20): in the read that learns the unpacked size, or,
+//! for layers whose size was known already, [`Store::index_layers`]. A
+//! layer that cannot be indexed (zstd, not a tar) is not read again until
+//! the server restarts.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
@@ -22,22 +29,38 @@ pub fn spawn(store: Store) -> JoinHandle<()> {
         let mut ticks = tokio::time::interval(EVERY);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut seen = None;
+        let mut unindexable = HashSet::new();
         loop {
             ticks.tick().await;
             let store = store.clone();
+            let mut unindexable_now = unindexable.clone();
             let looked = tokio::task::spawn_blocking(move || {
                 let generation = store.generation()?;
                 if seen.as_ref() == Some(&generation) {
-                    return Ok((generation, None));
+                    return Ok((generation, None, unindexable_now));
                 }
                 let report = store.learn_unpacked()?;
-                Ok::<_, crate::store::StoreError>((store.generation()?, Some(report)))
+                unindexable_now.extend(report.unindexable.iter().cloned());
+                let indexes = store.index_layers(&unindexable_now)?;
+                unindexable_now.extend(indexes.unindexable.iter().cloned());
+                let indexed = report.indexed + indexes.built;
+                Ok::<_, crate::store::StoreError>((
+                    store.generation()?,
+                    Some((report, indexed)),
+                    unindexable_now,
+                ))
             })
             .await;
             match looked {
-                Ok(Ok((generation, report))) => {
+                Ok(Ok((generation, report, skipped))) => {
                     seen = Some(generation);
-                    let Some(report) = report else { continue };
+                    unindexable = skipped;
+                    let Some((report, indexed)) = report else {
+                        continue;
+                    };
+                    if indexed > 0 {
+                        tracing::info!(layers = indexed, "indexed stored layers for random access");
+                    }
                     if report.learned > 0 {
                         tracing::info!(
                             layers = report.learned,

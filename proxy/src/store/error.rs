@@ -35,6 +35,15 @@ pub enum StoreError {
         /// The missing blob.
         digest: Digest,
     },
+    /// A stored blob that has no random-access index and cannot get one
+    /// (zstd, or not a layer).
+    #[error("layer {layer} cannot be indexed: {reason}")]
+    NotIndexable {
+        /// The blob's digest.
+        layer: Digest,
+        /// Why, for the user.
+        reason: String,
+    },
     /// A blob too large to read into memory whole.
     #[error("blob {digest} is {size} bytes, more than the {max} bytes strata reads into memory")]
     BlobTooLarge {
@@ -272,6 +281,7 @@ impl StoreError {
             self,
             StoreError::NoSuchImage { .. }
                 | StoreError::BlobNotFound { .. }
+                | StoreError::NotIndexable { .. }
                 | StoreError::NoSuchPin { .. }
         )
     }

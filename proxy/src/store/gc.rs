@@ -1,5 +1,5 @@
 //! Garbage collection: deleting blobs that nothing references and no live
-//! lease holds.
+//! lease holds, and their layer indexes with them.
 //!
 //! The marks are the metadata's ([`BlobReferences`](super::BlobReferences)); the sweep is here.
 //! Deleters take `locks/delete.lock` exclusively and re-check each blob in
@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use shared::digest::Digest;
 
-use super::content::{BlobInfo, Manager};
+use super::content::{BlobInfo, LayerIndexes, Manager};
 use super::{Mode, Store, StoreError};
 
 impl Store {
@@ -67,8 +67,13 @@ impl Store {
                 Ok(true) => deleted.push(digest.clone()),
                 Ok(false) => {}
                 Err(e) => {
-                    tracing::warn!(%digest, error = %e, "could not delete an unreferenced blob")
+                    tracing::warn!(%digest, error = %e, "could not delete an unreferenced blob");
+                    continue;
                 }
+            }
+            // Its index goes with it (derived data; none for most blobs).
+            if let Err(e) = self.content().delete_index(digest) {
+                tracing::warn!(%digest, error = %e, "could not delete a deleted layer's index");
             }
         }
         deleted.sort();

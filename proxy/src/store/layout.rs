@@ -3,6 +3,8 @@
 //! ```text
 //! <store>/
 //!   blobs/<algorithm>/<hex>        immutable content, named by its digest
+//!   indexes/<algorithm>/<hex>      a layer blob's random-access index
+//!   indexes/<algorithm>/<hex>.<tag> an index being written (renamed when done)
 //!   ingest/<algorithm>-<hex>       a write in progress (never read as content)
 //!   ingest/<algorithm>-<hex>.<tag> a write beside it (locked on itself)
 //!   locks/<algorithm>-<hex>.lock   held by the one writer of that digest
@@ -41,6 +43,15 @@ impl Layout {
 
     pub(crate) fn blob_path(&self, digest: &Digest) -> PathBuf {
         self.blobs_dir(digest.algorithm()).join(digest.encoded())
+    }
+
+    pub(crate) fn indexes_dir(&self, algorithm: Algorithm) -> PathBuf {
+        self.root.join("indexes").join(algorithm.as_str())
+    }
+
+    /// Where the index of the layer blob `digest` lives.
+    pub(crate) fn index_path(&self, digest: &Digest) -> PathBuf {
+        self.indexes_dir(digest.algorithm()).join(digest.encoded())
     }
 
     pub(crate) fn ingest_dir(&self) -> PathBuf {
@@ -103,6 +114,7 @@ mod tests {
         let cases = [
             (layout.blob_path(&d), format!("/s/blobs/sha256/{hex}")),
             (layout.ingest_path(&d), format!("/s/ingest/sha256-{hex}")),
+            (layout.index_path(&d), format!("/s/indexes/sha256/{hex}")),
             (
                 layout.digest_lock(&d),
                 format!("/s/locks/sha256-{hex}.lock"),

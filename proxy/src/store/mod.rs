@@ -4,6 +4,7 @@
 //! ```text
 //! <store>/
 //!   blobs/sha256/<hex>      immutable content, named by its digest
+//!   indexes/sha256/<hex>    a layer blob's random-access index (derived)
 //!   ingest/…                writes in progress, hashed as they arrive
 //!   locks/…                 per-digest writer locks, lease locks
 //!   meta.db                 images, tags, repo digests, pins, leases (SQLite;
@@ -33,7 +34,10 @@
 //!   ([`Store::image_tree`]: `images --tree`), `repository.rs`
 //!   (which blobs a repository's images hold, [`Store::repository_has`]),
 //!   `retention.rs` ([`Store::retain`]: a `--retain` policy applied),
-//!   `small_blobs.rs` (manifests and configs read and written whole).
+//!   `small_blobs.rs` (manifests and configs read and written whole),
+//!   `unpacked.rs` (what layers unpack to, [`Store::learn_unpacked`]),
+//!   `layer_indexes.rs` (layers' random-access indexes,
+//!   [`Store::layer_index`], kept beside the blobs).
 //! - Coordination through files in the folder (`lock.rs`): one writer
 //!   per digest, lease holders' locks, and the delete lock that orders
 //!   `gc`/`rm` deletions against new leases.
@@ -77,6 +81,7 @@ mod gc;
 mod handle;
 mod image_records;
 mod image_tree;
+mod layer_indexes;
 mod layout;
 mod lease;
 mod lock;
@@ -97,7 +102,7 @@ mod waiting;
 
 pub use content::{
     BlobInfo, BlobReader, BlobWriter, Content, ContentStore, ContentWriter, Ingest, Ingester,
-    LocalContent, Manager, Provider, S3Content, StoreWriter,
+    LayerIndexes, LocalContent, Manager, Provider, S3Content, StoreWriter,
 };
 pub use disk_usage::UsageFacts;
 pub use error::{Conflict, StoreError};
@@ -105,6 +110,7 @@ pub use fetch_writer::WRITER_PATIENCE;
 pub use fsck::{BrokenReference, CorruptBlob, FsckReport};
 pub use handle::Store;
 pub use image_records::PULL_TIME_GRANULARITY;
+pub use layer_indexes::IndexReport;
 pub use lease::{LeaseGuard, LeaseInfo};
 pub use metadata::{
     BlobReferences, ImageRecords, Leases, Metadata, Pins, RecordOutcome, References, ReferrerLists,

@@ -1,19 +1,17 @@
 //! What stored layers unpack to: read from the store when a pull finds a
 //! layer it did not download, and by `fsck --repair` and `strata serve`
 //! for images recorded before strata kept unpacked sizes, or through `/v2`
-//! (which passes bytes on untouched).
-
-use std::io::Read;
+//! (which passes bytes on untouched). That read also builds the layer's
+//! random-access index when it has none (`layer_indexes.rs`).
 
 use shared::digest::Digest;
+use shared::layer::index::{BuildError, IndexBuilder, LayerIndex};
 use shared::layer::{LayerDecoder, Unpacked};
 use shared::media_type::MediaType;
 
-use super::content::Provider;
+use super::content::LayerIndexes;
+use super::layer_indexes::not_indexable;
 use super::{ImageRecord, LayerRecord, Store, StoreError};
-
-/// How much of a stored layer is decompressed at a time.
-const READ_CHUNK: usize = 1 << 20;
 
 /// What [`Store::learn_unpacked`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -25,6 +23,10 @@ pub struct UnpackedReport {
     /// Layers that do not unpack to their config's diff_id, or at all:
     /// one line each, left unknown (`fsck` reports them).
     pub problems: Vec<String>,
+    /// Layers indexed in the same read ([`Store::build_index`]).
+    pub indexed: usize,
+    /// Layers read that cannot be indexed (zstd, not a tar).
+    pub unindexable: Vec<Digest>,
 }
 
 impl Store {
@@ -51,28 +53,46 @@ impl Store {
         layer: &Digest,
         media_type: &MediaType,
     ) -> Result<Unpacked, StoreError> {
-        let mut blob = self.content().open(layer)?;
-        let mut decoder = LayerDecoder::new(media_type.compression());
-        let mut buffer = vec![0u8; READ_CHUNK];
+        self.unpack_and_index(layer, media_type, false)
+            .map(|(unpacked, _)| unpacked)
+    }
+
+    /// Decompresses the stored `layer` in one read, hashing and counting
+    /// the tar and, when `index`, building its [`LayerIndex`] from the same
+    /// chunks (a second decoder on the same bytes: one read of the blob,
+    /// two decompressions). The index is `Err` when the layer cannot be
+    /// indexed; the unpacking does not depend on it.
+    fn unpack_and_index(
+        &self,
+        layer: &Digest,
+        media_type: &MediaType,
+        index: bool,
+    ) -> Result<(Unpacked, Option<Result<LayerIndex, StoreError>>), StoreError> {
+        let compression = media_type.compression();
+        let mut decoder = LayerDecoder::new(compression);
+        let refuse = |e: BuildError| not_indexable(layer, &e);
+        let mut builder =
+            index.then(|| IndexBuilder::new(layer.clone(), compression).map_err(refuse));
         let unpack_error = |problem: String| StoreError::Unpack {
             layer: layer.clone(),
             problem,
         };
-        loop {
-            let n = blob
-                .reader
-                .read(&mut buffer)
-                .map_err(StoreError::io("reading", self.content().blob_path(layer)))?;
-            if n == 0 {
-                break;
-            }
+        self.read_stored(layer, |chunk| {
             decoder
-                .update(&buffer[..n])
+                .update(chunk)
                 .map_err(|e| unpack_error(e.to_string()))?;
-        }
-        decoder
+            if let Some(Ok(building)) = &mut builder
+                && let Err(e) = building.update(chunk)
+            {
+                builder = Some(Err(refuse(e)));
+            }
+            Ok(())
+        })?;
+        let unpacked = decoder
             .finish_unpacked()
-            .map_err(|e| unpack_error(e.to_string()))
+            .map_err(|e| unpack_error(e.to_string()))?;
+        let index = builder.map(|built| built.and_then(|b| b.finish().map_err(refuse)));
+        Ok((unpacked, index))
     }
 
     /// `record` with every layer's unpacked size: what the store noted, or
@@ -101,7 +121,8 @@ impl Store {
     }
 
     /// Reads every recorded layer whose unpacking is not noted yet, checks
-    /// it against its config's diff_id, and notes it.
+    /// it against its config's diff_id, and notes it; in the same read,
+    /// indexes it if it has no index yet.
     pub fn learn_unpacked(&self) -> Result<UnpackedReport, StoreError> {
         let mut report = UnpackedReport::default();
         for LayerRecord {
@@ -114,8 +135,9 @@ impl Store {
             if !media_type.is_layer() {
                 continue;
             }
-            let unpacked = match self.unpack_stored(&digest, &media_type) {
-                Ok(unpacked) => unpacked,
+            let index = !self.content().has_index(&digest)?;
+            let (unpacked, index) = match self.unpack_and_index(&digest, &media_type, index) {
+                Ok(read) => read,
                 Err(StoreError::BlobNotFound { .. }) => {
                     report.missing += 1;
                     continue;
@@ -126,6 +148,14 @@ impl Store {
                 }
                 Err(e) => return Err(e),
             };
+            match index {
+                Some(Ok(index)) => {
+                    self.keep_index(&index)?;
+                    report.indexed += 1;
+                }
+                Some(Err(_)) => report.unindexable.push(digest.clone()),
+                None => {}
+            }
             if let Some(expected) = &diff_id
                 && let Err(mismatch) = unpacked.check(&digest, expected)
             {

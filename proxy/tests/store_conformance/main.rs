@@ -76,7 +76,8 @@ macro_rules! conformance {
             one_writer_per_digest_across_threads,
             writers_beside_do_not_wait_and_the_first_commit_wins,
             ranges,
-            delete_and_list;
+            delete_and_list,
+            layer_indexes_are_kept_replaced_and_deleted;
             one_writer_per_digest_across_processes,
             a_writer_killed_mid_write_leaves_nothing
         );

@@ -376,3 +376,39 @@ pub fn a_writer_killed_mid_write_leaves_nothing<S: ContentStore>(open: Open<S>, 
     writer.commit().expect("commit");
     assert_eq!(read_all(&store, &digest), bytes);
 }
+
+/// A layer's index is kept beside it: absent, stored whole, replaced,
+/// read back, deleted; another layer's is separate.
+pub fn layer_indexes_are_kept_replaced_and_deleted<S: ContentStore>(open: Open<S>) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(dir.path());
+    let layer = Digest::sha256_of(b"a layer");
+    let other = Digest::sha256_of(b"another layer");
+    let read = |digest: &Digest| {
+        store.index(digest).expect("index").map(|mut index| {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut index.reader, &mut out).expect("read");
+            assert_eq!(out.len() as u64, index.size);
+            out
+        })
+    };
+    assert_eq!(read(&layer), None);
+    assert!(!store.has_index(&layer).expect("has"));
+    assert!(!store.delete_index(&layer).expect("delete absent"));
+    store.put_index(&layer, content(1, 70_000)).expect("put");
+    store
+        .put_index(&other, b"other".to_vec())
+        .expect("put other");
+    assert_eq!(read(&layer), Some(content(1, 70_000)));
+    store.put_index(&layer, content(2, 100)).expect("replace");
+    assert_eq!(read(&layer), Some(content(2, 100)));
+    assert!(store.has_index(&layer).expect("has"));
+    assert!(store.delete_index(&layer).expect("delete"));
+    assert_eq!(read(&layer), None);
+    assert!(!store.has_index(&layer).expect("has"));
+    assert_eq!(read(&other), Some(b"other".to_vec()));
+    assert!(
+        store.list().expect("list").is_empty(),
+        "an index is not a blob"
+    );
+}

@@ -11,6 +11,7 @@
 
 use std::io::Write;
 
+use super::inflate::{Checkpoint, Inflater};
 use crate::digest::Hasher;
 use crate::media_type::Compression;
 
@@ -47,6 +48,8 @@ pub struct LayerDecoder<W: Write = Hasher> {
 enum Inner<W: Write> {
     Plain(W),
     Gzip(Box<flate2::write::MultiGzDecoder<W>>),
+    /// gzip through strata's own inflater, recording checkpoints.
+    Checkpointed(Box<Inflater<W>>),
     Zstd(Box<Zstd<W>>),
 }
 
@@ -80,11 +83,25 @@ impl<W: Write> LayerDecoder<W> {
         LayerDecoder { inner }
     }
 
+    /// A decoder for `compression` writing into `sink` that, for gzip, also
+    /// records a [`Checkpoint`] every `span` bytes of output (for a
+    /// [`crate::layer::index::LayerIndex`]); see
+    /// [`LayerDecoder::finish_with_checkpoints`].
+    pub fn checkpointed(compression: Compression, sink: W, span: u64) -> Self {
+        match compression {
+            Compression::Gzip => LayerDecoder {
+                inner: Inner::Checkpointed(Box::new(Inflater::new(sink, Some(span)))),
+            },
+            other => LayerDecoder::with_sink(other, sink),
+        }
+    }
+
     /// The sink, to look at what it holds so far.
     pub fn sink_mut(&mut self) -> &mut W {
         match &mut self.inner {
             Inner::Plain(w) => w,
             Inner::Gzip(d) => d.get_mut(),
+            Inner::Checkpointed(i) => i.sink_mut(),
             Inner::Zstd(z) => &mut z.sink,
         }
     }
@@ -94,6 +111,7 @@ impl<W: Write> LayerDecoder<W> {
         match &mut self.inner {
             Inner::Plain(w) => w.write_all(bytes).map_err(|_| DecodeError::Sink),
             Inner::Gzip(d) => d.write_all(bytes).map_err(|e| gzip_error(&e)),
+            Inner::Checkpointed(i) => i.update(bytes),
             Inner::Zstd(z) => z.update(bytes, false),
         }
     }
@@ -101,12 +119,22 @@ impl<W: Write> LayerDecoder<W> {
     /// Ends the stream: the sink, which has seen the whole uncompressed
     /// content.
     pub fn finish(self) -> Result<W, DecodeError> {
+        self.finish_with_checkpoints().map(|(sink, _)| sink)
+    }
+
+    /// Ends the stream: the sink, and the checkpoints recorded (none unless
+    /// made by [`LayerDecoder::checkpointed`] for gzip).
+    pub fn finish_with_checkpoints(self) -> Result<(W, Vec<Checkpoint>), DecodeError> {
         match self.inner {
-            Inner::Plain(w) => Ok(w),
-            Inner::Gzip(d) => d.finish().map_err(|e| gzip_error(&e)),
+            Inner::Plain(w) => Ok((w, Vec::new())),
+            Inner::Gzip(d) => d
+                .finish()
+                .map(|w| (w, Vec::new()))
+                .map_err(|e| gzip_error(&e)),
+            Inner::Checkpointed(i) => i.finish(),
             Inner::Zstd(mut z) => {
                 z.update(&[], true)?;
-                z.finish()
+                z.finish().map(|w| (w, Vec::new()))
             }
         }
     }

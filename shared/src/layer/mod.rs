@@ -3,6 +3,9 @@
 //! browser's verification) and the layer explorer.
 
 mod decode;
+pub mod estargz;
+pub mod index;
+pub mod inflate;
 mod unpacked;
 
 pub use decode::{DecodeError, LayerDecoder, SINK_ERROR};

@@ -1,8 +1,9 @@
-//! `fixture-registry [open|basic|token] [--large MIB] [--many-files]`:
+//! `fixture-registry [open|basic|token] [--large MIB] [--many-files] [--huge-layer MIB]`:
 //! starts a loopback distribution registry holding every fixture image
 //! (and, with `--large`, the benchmark image `bench/large:latest` of about
 //! MIB MiB; with `--many-files`, `bench/many-files:latest` of about 100,000
-//! small files), prints its address and the pushed references, and runs
+//! small files; with `--huge-layer`, `bench/huge-layer-MIBm:latest`, one
+//! layer of MIB MiB of 128 KiB files), prints its address and the pushed references, and runs
 //! until stdin closes or it gets SIGTERM or SIGINT; either way the registry
 //! process stops and its folder is removed.
 //!
@@ -15,14 +16,18 @@ use test_support::{Auth, Registry};
 
 fn main() -> test_support::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let large = match args.iter().position(|a| a == "--large") {
-        Some(i) => Some(
-            args.get(i + 1)
-                .and_then(|n| n.parse::<usize>().ok())
-                .ok_or("--large takes a size in MiB")?,
-        ),
-        None => None,
+    let mib_of = |flag: &str| -> test_support::Result<Option<usize>> {
+        match args.iter().position(|a| a == flag) {
+            Some(i) => Ok(Some(
+                args.get(i + 1)
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .ok_or(format!("{flag} takes a size in MiB"))?,
+            )),
+            None => Ok(None),
+        }
     };
+    let large = mib_of("--large")?;
+    let huge_layer = mib_of("--huge-layer")?;
     let auth = match args
         .first()
         .map(String::as_str)
@@ -39,6 +44,9 @@ fn main() -> test_support::Result<()> {
     let mut pushed = registry.push_all()?;
     if let Some(mib) = large {
         pushed.push(registry.push(&test_support::fixtures::large_image(mib)?)?);
+    }
+    if let Some(mib) = huge_layer {
+        pushed.push(registry.push(&test_support::fixtures::huge_layer_image(mib)?)?);
     }
     if args.iter().any(|a| a == "--many-files") {
         pushed.push(registry.push(&test_support::fixtures::explorer::many_files_image()?)?);

@@ -20,10 +20,12 @@
 //! | `POST /pulls`, `GET /pulls` | start a pull, list pulls |
 //! | `GET /pulls/{id}/events` | a pull's progress as Server-Sent Events |
 //! | `GET /search?term=T&limit=N&filter=K=V` | Docker Hub's index or a registry catalog |
+//! | `GET /layers/{digest}/index` | a stored layer's random-access index (`application/vnd.strata.layer-index.v1+gzip`), built now if missing |
 
 mod cache;
 pub(crate) mod guard;
 mod image_handlers;
+mod layer_index;
 mod manage;
 mod prune;
 mod pulls;
@@ -41,6 +43,7 @@ use shared::reference::{Reference, ReferenceSummary};
 use super::AppState;
 use super::error::ApiError;
 
+pub use layer_index::{CONTENT_TYPE as LAYER_INDEX_TYPE, IndexBuilds};
 pub use pulls::Pulls;
 
 /// The largest request body the API reads (bytes).
@@ -66,6 +69,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/pulls", post(pulls::start).get(pulls::list))
         .route("/pulls/{id}/events", get(pulls::events))
         .route("/search", get(search::search))
+        .route("/layers/{digest}/index", get(layer_index::index))
         .fallback(not_found)
         // Every request body is a small JSON document.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use shared::digest::{Digest, Verifier};
 
 use super::{
-    BlobInfo, BlobReader, BlobWriter, ContentWriter, Ingest, Ingester, LocalContent, Manager,
-    Provider, S3Content, S3Writer,
+    BlobInfo, BlobReader, BlobWriter, ContentWriter, Ingest, Ingester, LayerIndexes, LocalContent,
+    Manager, Provider, S3Content, S3Writer,
 };
 use crate::store::{SharedLocks, StoreError};
 
@@ -201,6 +201,24 @@ impl Manager for Content {
 
     fn list(&self) -> Result<Vec<BlobInfo>, StoreError> {
         each!(self, c => c.list())
+    }
+}
+
+impl LayerIndexes for Content {
+    fn index(&self, layer: &Digest) -> Result<Option<BlobReader>, StoreError> {
+        each!(self, c => c.index(layer))
+    }
+
+    fn has_index(&self, layer: &Digest) -> Result<bool, StoreError> {
+        each!(self, c => c.has_index(layer))
+    }
+
+    fn put_index(&self, layer: &Digest, bytes: Vec<u8>) -> Result<(), StoreError> {
+        each!(self, c => c.put_index(layer, bytes))
+    }
+
+    fn delete_index(&self, layer: &Digest) -> Result<bool, StoreError> {
+        each!(self, c => c.delete_index(layer))
     }
 }
 

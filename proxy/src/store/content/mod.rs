@@ -15,6 +15,9 @@
 //! - [`Manager`] lists and deletes. Deleting does not look at references or
 //!   leases: that is the job of the [`Store`](super::Store), which decides
 //!   what is garbage.
+//! - [`LayerIndexes`] keeps a layer blob's random-access index beside it
+//!   (`indexes.rs`): derived data, written atomically; the
+//!   [`Store`](super::Store) deletes it with the blob.
 //!
 //! [`LocalContent`] keeps blobs in a folder. [`S3Content`] (`s3/`) keeps
 //! them in S3-compatible object storage (`--blob-store s3://…`) with the
@@ -24,6 +27,7 @@
 mod any;
 mod digest_lock;
 mod hashing;
+mod indexes;
 mod local;
 pub mod s3;
 mod space;
@@ -34,6 +38,7 @@ use std::io::Read;
 use shared::digest::Digest;
 
 pub use any::{Content, StoreWriter};
+pub use indexes::LayerIndexes;
 pub use local::LocalContent;
 pub use s3::{S3Content, S3Writer};
 pub use space::MIN_FREE_SPACE;
@@ -212,7 +217,7 @@ pub(crate) fn existing<P: Provider + ?Sized>(
     }
 }
 
-/// A complete content store: all three roles.
-pub trait ContentStore: Provider + Ingester + Manager + Send + Sync {}
+/// A complete content store: all four roles.
+pub trait ContentStore: Provider + Ingester + Manager + LayerIndexes + Send + Sync {}
 
-impl<T: Provider + Ingester + Manager + Send + Sync> ContentStore for T {}
+impl<T: Provider + Ingester + Manager + LayerIndexes + Send + Sync> ContentStore for T {}

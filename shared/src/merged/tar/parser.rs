@@ -188,6 +188,14 @@ impl TarParser {
         std::mem::take(&mut self.digests)
     }
 
+    /// The same parser for a stream that starts at `offset` of the layer's
+    /// tar (an entry's first header, reached through an index), so the
+    /// offsets it reports are the layer's.
+    pub fn starting_at(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
     /// Feeds the next bytes of the stream, appending to `out` every entry
     /// whose headers complete. After an error, entries read before it are in
     /// `out` and every later call returns the same error.

@@ -23,6 +23,8 @@ pub struct TarSink {
     /// Set once the caller has what it wants (a preview): the rest of the
     /// blob is still verified, but no longer decompressed.
     pub enough: bool,
+    /// Uncompressed bytes received (the tar's size, once all passed).
+    pub received: u64,
 }
 
 impl TarSink {
@@ -34,12 +36,14 @@ impl TarSink {
             keep_entries,
             error: None,
             enough: false,
+            received: 0,
         }
     }
 }
 
 impl Write for TarSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.received += buf.len() as u64;
         if self.parser.is_done() {
             return Ok(buf.len());
         }

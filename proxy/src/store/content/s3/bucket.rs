@@ -5,6 +5,7 @@
 //! [PREFIX/]blobs/<algorithm>/<hex>            verified blobs only
 //! [PREFIX/]ingest/<algorithm>-<hex>.<tag>     multipart uploads in progress,
 //!                                             and completed ones being copied
+//! [PREFIX/]indexes/<algorithm>/<hex>          a layer blob's index (`indexes.rs`)
 //! ```
 
 use std::sync::Arc;
@@ -89,7 +90,7 @@ impl Bucket {
         })
     }
 
-    fn key(&self, rest: &str) -> Key {
+    pub(crate) fn key(&self, rest: &str) -> Key {
         match self.prefix.as_str() {
             "" => Key::from(rest),
             prefix => Key::from(format!("{prefix}/{rest}")),

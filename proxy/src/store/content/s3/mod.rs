@@ -16,6 +16,7 @@
 //!   on one machine never upload a blob twice. Across machines a second
 //!   upload can happen and is harmless (the first verified commit wins);
 //!   a shared lock (PostgreSQL, issue #17) would prevent it.
+//! - Layer indexes beside the blobs, one `PUT` each: `indexes.rs`.
 //! - Presigned GET URLs (`strata serve --redirect-blobs`), pointing at
 //!   the configured endpoint only: `presign.rs`.
 //! - Sync over async: `bridge.rs` (a private runtime; never call from an
@@ -52,6 +53,7 @@
 mod bridge;
 mod bucket;
 mod config;
+mod indexes;
 mod presign;
 mod reader;
 mod writer;
@@ -61,7 +63,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures_util::TryStreamExt;
-use object_store::{GetOptions, GetRange, ObjectStore};
+use object_store::{GetOptions, GetRange, GetResult, ObjectStore};
 use shared::digest::Digest;
 
 pub use bucket::COPY_MAX;
@@ -206,19 +208,23 @@ impl S3Content {
     /// `None` if the bucket does not hold it. One request, no `HEAD`.
     /// Nothing here checks the bytes: the caller hashes them.
     pub fn stream(&self, digest: &Digest) -> Result<Option<(u64, ByteStream)>, StoreError> {
-        let key = self.bucket.blob_key(digest);
+        Ok(self.get(&self.bucket.blob_key(digest))?.map(|body| {
+            let size = body.meta.size;
+            let stream = body.into_stream().map_err(std::io::Error::other);
+            (size, Box::pin(stream) as ByteStream)
+        }))
+    }
+
+    /// The object at `key` (one `GET`), or `None` if there is none.
+    fn get(&self, key: &object_store::path::Path) -> Result<Option<GetResult>, StoreError> {
         let got = self
             .bucket
             .bridge
-            .block_on(self.bucket.client.get_opts(&key, GetOptions::default()));
+            .block_on(self.bucket.client.get_opts(key, GetOptions::default()));
         match got {
-            Ok(body) => {
-                let size = body.meta.size;
-                let stream = body.into_stream().map_err(std::io::Error::other);
-                Ok(Some((size, Box::pin(stream))))
-            }
+            Ok(body) => Ok(Some(body)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(self.bucket.error("reading", &key)(e)),
+            Err(e) => Err(self.bucket.error("reading", key)(e)),
         }
     }
 
