@@ -5,7 +5,7 @@
 //! - `load` reads an image through `/v2` once per page (the image walk).
 //! - `explorer` holds the layer explorer (`/i/{ref}/fs/…`, `/i/{ref}/layers/{n}`).
 //! - `pull_progress` turns a pull's events into what its card shows.
-//! - `pages/` holds one file per page; `components/` the shared widgets.
+//! - `pages/` holds one file per page (`/diff/{a}/{b}` in `pages/diff.rs`); `components/` the shared widgets.
 
 mod api;
 mod clock;
@@ -40,6 +40,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignInPage />
                     <Route path=path!("/cache") view=|| lazy::page(cache_page()) />
                     <Route path=path!("/i/*reference") view=ImageRoutes />
+                    <Route path=path!("/diff/*images") view=|| lazy::page(diff_page()) />
                 </Routes>
             </Shell>
         </Router>
@@ -65,6 +66,11 @@ lazy::lazy_view! {
 lazy::lazy_view! {
     /// `/cache`, fetched the first time it opens.
     fn cache_page() { view! { <pages::cache::CachePage /> } }
+}
+
+lazy::lazy_view! {
+    /// `/diff/{a}/{b}`, fetched the first time it opens.
+    fn diff_page() { view! { <pages::diff::DiffPage /> } }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! | [`credentials`] | logins: Docker's config file and credential helpers |
 //! | [`pull`] | the pull engine: a driver of [`shared::walk`] over the registry client, into the store |
 //! | [`search`] | Docker Hub search and registry catalogs |
+//! | [`diff`] | `strata diff`: two images from the store or their registries, compared by [`shared::diff`] |
 //!
 //! Every image is walked by [`shared::walk`] (pull here, `/v2` recording
 //! in [`serve`]), and every stream of upstream bytes is checked by
@@ -20,6 +21,7 @@
 pub mod archive;
 pub mod cli;
 pub mod credentials;
+pub mod diff;
 pub mod image_views;
 pub mod paths;
 pub mod pull;

@@ -14,6 +14,7 @@
 //! | [`media_type`] | OCI and Docker media types |
 //! | [`manifest`] | descriptors, manifests and indexes |
 //! | [`config`] | the image config (history, rootfs, runtime config) |
+//! | [`diff`] | diffs between two images: config, layers, files and directory sizes |
 //! | [`platform`] | `os/arch[/variant]` parsing, normalisation and matching |
 //! | [`image`] | image facts: ID, chain IDs, size, created |
 //! | [`rate_limit`] | Docker Hub's `ratelimit-limit` / `ratelimit-remaining` headers |
@@ -35,6 +36,7 @@
 pub mod api;
 pub mod archive;
 pub mod config;
+pub mod diff;
 pub mod digest;
 pub mod disk_usage;
 pub mod display;

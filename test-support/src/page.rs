@@ -119,6 +119,30 @@ impl Browser {
             .map_err(|e| format!("script result of an unexpected shape: {e}: {script}"))?)
     }
 
+    /// Runs `script` (which returns JSON) until `ok` accepts the value it
+    /// reads as a `T`; returns it, or panics after `timeout` with `what`
+    /// and the last value seen. Polls, never sleeps blind.
+    pub async fn wait_json<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+        &self,
+        script: &str,
+        what: &str,
+        timeout: Duration,
+        ok: impl Fn(&T) -> bool,
+    ) -> T {
+        crate::eventually_async(timeout, what, async || {
+            let value = self
+                .client()
+                .execute(script, vec![])
+                .await
+                .expect("run script");
+            match serde_json::from_value::<T>(value).ok() {
+                Some(v) if ok(&v) => Ok(v),
+                last => Err(last),
+            }
+        })
+        .await
+    }
+
     /// Polls the page's URL until `ok` accepts it; returns it, or an error
     /// showing the URL it stayed at.
     pub async fn wait_url(

@@ -202,6 +202,19 @@ impl Registry {
         command
     }
 
+    /// Deletes blob `digest` from repository `repo` (an open registry
+    /// only), as an operator would; returns the status (202 when deleted).
+    /// Any later `GET` of it there answers 404.
+    pub fn delete_blob(&self, repo: &str, digest: &str) -> crate::Result<u16> {
+        let addr = self.addr;
+        Ok(crate::net::request_status(
+            addr,
+            &format!(
+                "DELETE /v2/{repo}/blobs/{digest} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            ),
+        )?)
+    }
+
     /// The raw manifest of `repo:tag_or_digest` as `skopeo inspect --raw` reads it.
     pub fn raw_manifest(&self, repo: &str, reference: &str) -> crate::Result<Vec<u8>> {
         let sep = if reference.contains(':') { "@" } else { ":" };

@@ -24,7 +24,7 @@ pub mod files;
 mod index_store;
 pub mod layer;
 pub mod session;
-mod stream;
+pub mod stream;
 pub mod vlist;
 
 use leptos::prelude::*;

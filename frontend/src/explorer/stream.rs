@@ -4,17 +4,16 @@
 //! pieces the loop gives the event loop a turn about every [`SLICE_MS`]
 //! milliseconds, so the page stays responsive while a large layer parses.
 
-use std::io::Write;
-
 use shared::digest::Verified;
 use shared::layer::index::SPAN;
 use shared::layer::inflate::Checkpoint;
 use shared::manifest::Descriptor;
-use shared::merged::{LayerEntry, TarError, TarParser};
+pub use shared::merged::TarSink;
+use shared::merged::{TarError, TarParser};
 use shared::reference::Reference;
 
 use crate::api;
-use crate::verify::{DecodeError, LayerDecoder, SINK_ERROR};
+use crate::verify::{DecodeError, LayerDecoder};
 
 /// How long the parser works before it yields to the page.
 pub const SLICE_MS: f64 = 12.0;
@@ -50,58 +49,6 @@ impl std::fmt::Display for LayerError {
             LayerError::Tar(e) => write!(f, "{e}"),
             LayerError::Cancelled => f.write_str("cancelled"),
         }
-    }
-}
-
-/// A parser fed by the decompressor: collects entries, keeps the first error.
-pub struct TarSink {
-    /// The parser (ask it for a preview before streaming).
-    pub parser: TarParser,
-    /// Entries whose headers completed.
-    pub entries: Vec<LayerEntry>,
-    /// Whether entries are kept (false when only content is wanted).
-    pub keep_entries: bool,
-    /// The parser's error, if it failed.
-    pub error: Option<TarError>,
-    /// Set once the caller has what it wants (a preview): the rest of the
-    /// blob is still verified, but no longer decompressed.
-    pub enough: bool,
-    /// Uncompressed bytes received (the tar's size, once all passed).
-    pub received: u64,
-}
-
-impl TarSink {
-    /// A sink around `parser`.
-    pub fn new(parser: TarParser, keep_entries: bool) -> Self {
-        TarSink {
-            parser,
-            entries: Vec::new(),
-            keep_entries,
-            error: None,
-            enough: false,
-            received: 0,
-        }
-    }
-}
-
-impl Write for TarSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.received += buf.len() as u64;
-        if self.parser.is_done() {
-            return Ok(buf.len());
-        }
-        if let Err(e) = self.parser.push(buf, &mut self.entries) {
-            self.error = Some(e);
-            return Err(std::io::Error::other(SINK_ERROR));
-        }
-        if !self.keep_entries {
-            self.entries.clear();
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

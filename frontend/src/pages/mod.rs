@@ -1,6 +1,7 @@
 //! One file per page.
 
 pub mod cache;
+pub mod diff;
 pub mod explorer;
 pub mod image;
 pub mod local_images;

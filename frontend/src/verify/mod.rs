@@ -14,7 +14,7 @@ mod record;
 pub mod webcrypto;
 mod worker;
 
-pub use shared::layer::{DecodeError, LayerDecoder, SINK_ERROR};
+pub use shared::layer::{DecodeError, LayerDecoder};
 
 pub use record::record;
 

@@ -1,6 +1,6 @@
 //! The command line: `strata serve`, and the `docker image` commands on the
 //! same store (`pull`, `images`, `tag`, `inspect`, `history`, `rm`, `save`,
-//! `load`), plus `search`, `pin`/`unpin`, `fsck`, `login`/`logout` and
+//! `load`), plus `diff`, `search`, `pin`/`unpin`, `fsck`, `login`/`logout` and
 //! `ref`, and `image prune` and `system df`.
 //!
 //! Every command takes `--store DIR` (or `STRATA_STORE`); see [`crate::paths`].
@@ -9,6 +9,7 @@
 //! file; the blobs stay in the folder.
 
 mod df_cmd;
+mod diff_cmd;
 mod fsck_cmd;
 mod gc_cmd;
 mod history_cmd;
@@ -89,6 +90,8 @@ pub enum Command {
     Inspect(inspect_cmd::InspectArgs),
     /// Show the history of an image.
     History(history_cmd::HistoryArgs),
+    /// Show how image B differs from image A: config, layers, files, directory sizes.
+    Diff(diff_cmd::DiffArgs),
     /// Remove images.
     #[command(alias = "rmi")]
     Rm(rm_cmd::RmArgs),
@@ -199,6 +202,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::History(args) | Command::Image(ImageCommand::History(args)) => {
             history_cmd::run(&store()?, &args)
         }
+        Command::Diff(args) => diff_cmd::run(Arc::new(store()?), &args),
         Command::Rm(args) | Command::Image(ImageCommand::Rm(args)) => rm_cmd::run(&store()?, &args),
         Command::Save(args) | Command::Image(ImageCommand::Save(args)) => {
             save_cmd::run(&store()?, &args)

@@ -334,12 +334,7 @@ impl Puller {
                 ..Fetched::new(bytes)
             });
         }
-        let fetched = self.client.get_manifest(reference).await?;
-        Ok(Fetched {
-            bytes: fetched.bytes.to_vec(),
-            content_type: Some(fetched.media_type.as_str().to_owned()),
-            digest: Some(fetched.digest),
-        })
+        Ok(self.client.get_manifest(reference).await?.into())
     }
 
     /// A manifest by digest: from the store if there, else fetched.
@@ -368,22 +363,10 @@ impl Puller {
         if let Some(bytes) = self.read_small(&descriptor.digest).await? {
             return Ok(bytes);
         }
-        let mut response = self
+        Ok(self
             .client
-            .get_blob(reference, &descriptor.digest, None)
-            .await?;
-        let limit = usize::try_from(limit).unwrap_or(0);
-        let mut bytes = Vec::with_capacity(limit.min(1 << 20));
-        use futures_util::StreamExt;
-        while let Some(chunk) = response.stream.next().await {
-            let chunk = chunk?;
-            let room = (limit + 1).saturating_sub(bytes.len());
-            bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if bytes.len() > limit {
-                break;
-            }
-        }
-        Ok(bytes)
+            .get_blob_capped(reference, &descriptor.digest, limit)
+            .await?)
     }
 
     /// Stores a small verified document; returns whether it was new (and

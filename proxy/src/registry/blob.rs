@@ -111,6 +111,31 @@ impl RegistryClient {
 }
 
 impl RegistryClient {
+    /// `GET`s a small blob (a config) whole, reading no more than `limit`
+    /// bytes plus one: a caller that checks the size then names the
+    /// mismatch. The bytes are not verified.
+    pub async fn get_blob_capped(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        limit: u64,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let mut response = self.get_blob(reference, digest, None).await?;
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(limit.min(1 << 20));
+        while let Some(chunk) = response.stream.next().await {
+            let chunk = chunk?;
+            let room = (limit + 1).saturating_sub(bytes.len());
+            bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if bytes.len() > limit {
+                break;
+            }
+        }
+        Ok(bytes)
+    }
+}
+
+impl RegistryClient {
     /// `HEAD`s the blob `digest` of `reference`'s repository: its size
     /// (`Some(None)` when the registry does not say), or `None` when the
     /// repository has no such blob (404). Asks with the repository's pull

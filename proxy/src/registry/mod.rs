@@ -105,6 +105,17 @@ pub struct FetchedManifest {
     pub manifest: Manifest,
 }
 
+impl From<FetchedManifest> for shared::walk::Fetched {
+    /// The bytes for a walk, with the type and digest the registry gave.
+    fn from(fetched: FetchedManifest) -> Self {
+        shared::walk::Fetched {
+            bytes: fetched.bytes.to_vec(),
+            content_type: Some(fetched.media_type.as_str().to_owned()),
+            digest: Some(fetched.digest),
+        }
+    }
+}
+
 /// What a `HEAD` of a manifest tells.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestHead {

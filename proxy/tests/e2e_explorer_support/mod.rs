@@ -6,30 +6,19 @@ use std::time::Duration;
 
 use test_support::fixtures::Fixture;
 use test_support::strata::StrataOptions;
-use test_support::{Auth, Browser, DashboardStack, Registry, eventually_async};
+use test_support::{Auth, Browser, DashboardStack, Registry};
 
 pub const LONG: Duration = Duration::from_secs(60);
 
 /// Evaluates `script` (which returns JSON) until `ok` accepts the value;
-/// returns it, or panics with the last value seen. Polls, never sleeps blind.
+/// returns it, or panics with the last value seen (see [`Browser::wait_json`]).
 pub async fn wait_js<T: serde::de::DeserializeOwned + std::fmt::Debug>(
     browser: &Browser,
     script: &str,
     what: &str,
     ok: impl Fn(&T) -> bool,
 ) -> T {
-    eventually_async(LONG, what, async || {
-        let value = browser
-            .client()
-            .execute(script, vec![])
-            .await
-            .expect("run script");
-        match serde_json::from_value::<T>(value).ok() {
-            Some(v) if ok(&v) => Ok(v),
-            last => Err(last),
-        }
-    })
-    .await
+    browser.wait_json(script, what, LONG, ok).await
 }
 
 pub const ROW_NAMES: &str = "return Array.from(document.querySelectorAll('[data-test=fs-row]')).map(r => [r.dataset.name, r.dataset.layer]);";

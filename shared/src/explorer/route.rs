@@ -154,7 +154,9 @@ fn encode_segment(name: &str) -> String {
     encode(name, b"-._~")
 }
 
-fn encode(text: &str, keep: &[u8]) -> String {
+/// `text` with every byte outside ASCII alphanumerics and `keep`
+/// percent-encoded.
+pub(crate) fn encode(text: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || keep.contains(&b) {

@@ -6,6 +6,7 @@
 //! | [`path`](EntryPath) | normalising untrusted entry names, flagging odd ones ([`Oddity`]) |
 //! | [`entry`](LayerEntry) | one tar entry, independent of any tar crate, and its [`Whiteout`] meaning |
 //! | [`tar`] | the streaming tar parser ([`TarParser`]) that yields entries from chunks of bytes |
+//! | [`listing`](LayerListing) | one layer blob verified, decompressed and parsed in one pass |
 //! | [`change`](Change) | what a layer did to a path: added, modified or removed |
 //! | `waste` | the sizes seen of each path, layer after layer, for dive's numbers |
 //! | `arena` | the storage of a [`MergedTree`]: nodes by index, the path index, each layer's record |
@@ -52,6 +53,7 @@ mod apply;
 mod arena;
 mod change;
 mod entry;
+mod listing;
 mod path;
 mod stepwise;
 pub mod tar;
@@ -66,8 +68,9 @@ pub use analysis::{Efficiency, Inefficiency};
 pub use arena::MergedTree;
 pub use change::{Change, EntryMark, LayerChange, PathChange};
 pub use entry::{EntryKind, LayerEntry, Whiteout};
+pub use listing::{LayerListing, Listed, ListingError};
 pub use path::{EntryPath, Oddities, Oddity};
 pub use stepwise::{LayerApply, RUN};
-pub use tar::{Preview, TarError, TarParser};
+pub use tar::{Preview, TarError, TarParser, TarSink};
 pub use tree::MergedError;
 pub use view::{LayerView, MergedNode};

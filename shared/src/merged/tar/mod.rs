@@ -4,12 +4,14 @@
 //! complete. Formats understood: POSIX ustar (with its name prefix), GNU
 //! (`L`/`K` long names, base-256 numbers), PAX (`x` and `g` headers) and old
 //! v7 headers. See [`parser`](self::TarParser) for the stream rules and
-//! [`TarError`] for what can go wrong.
+//! [`TarError`] for what can go wrong. [`TarSink`] is a parser as the
+//! sink of a layer decoder.
 
 mod error;
 mod header;
 mod parser;
 mod pax;
+mod sink;
 
 #[cfg(test)]
 mod tests;
@@ -18,3 +20,4 @@ pub(crate) mod writer;
 
 pub use error::{HeaderField, PaxProblem, TarError, Truncation};
 pub use parser::{MAX_EXTENSION_BYTES, Preview, TarParser};
+pub use sink::TarSink;

@@ -20,6 +20,7 @@
 use super::error::{TarError, Truncation};
 use super::header::{BLOCK, Header, is_zero_block};
 use super::pax::PaxFields;
+use crate::digest::{Digest, Hasher};
 use crate::merged::entry::{EntryKind, LayerEntry};
 use crate::merged::path::EntryPath;
 
@@ -71,6 +72,10 @@ pub struct TarParser {
     preview: Option<Preview>,
     /// Preview bytes already handed out by [`TarParser::drain_preview`].
     drained: usize,
+    /// Whether regular files' content is hashed ([`TarParser::with_content_digests`]).
+    hash_content: bool,
+    /// Each hashed file's entry offset and content digest, in archive order.
+    digests: Vec<(u64, Digest)>,
     failure: Option<TarError>,
 }
 
@@ -103,11 +108,26 @@ enum Sink {
     Preview {
         path: String,
     },
+    Hash {
+        path: String,
+        offset: u64,
+        hasher: ContentHasher,
+    },
     Extension {
         kind: u8,
         data: Vec<u8>,
         offset: u64,
     },
+}
+
+/// A SHA-256 of one file's content as it passes.
+#[derive(Clone)]
+struct ContentHasher(Box<Hasher>);
+
+impl std::fmt::Debug for ContentHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ContentHasher({} bytes)", self.0.bytes_seen())
+    }
 }
 
 /// Extension data read before the entry it describes.
@@ -131,6 +151,8 @@ impl Default for TarParser {
             preview_request: None,
             preview: None,
             drained: 0,
+            hash_content: false,
+            digests: Vec::new(),
             failure: None,
         }
     }
@@ -150,6 +172,20 @@ impl TarParser {
             preview_request: Some((path.as_str().to_owned(), max_bytes)),
             ..TarParser::default()
         }
+    }
+
+    /// The same parser, also hashing (SHA-256) the content of every regular
+    /// file as it passes, except the previewed one: read the digests with
+    /// [`TarParser::take_content_digests`].
+    pub fn with_content_digests(mut self) -> Self {
+        self.hash_content = true;
+        self
+    }
+
+    /// Takes the content digests of the files whose content has fully
+    /// passed since the last call: each entry's `offset` with its digest.
+    pub fn take_content_digests(&mut self) -> Vec<(u64, Digest)> {
+        std::mem::take(&mut self.digests)
     }
 
     /// The same parser for a stream that starts at `offset` of the layer's
@@ -191,7 +227,7 @@ impl TarParser {
             State::Header { .. } => return Ok(()),
             State::Data { sink, .. } => match sink {
                 Sink::Extension { .. } => Truncation::Extension,
-                Sink::Skip { path } | Sink::Preview { path } => {
+                Sink::Skip { path } | Sink::Preview { path } | Sink::Hash { path, .. } => {
                     Truncation::Content { path: path.clone() }
                 }
             },
@@ -406,6 +442,11 @@ impl TarParser {
                 });
                 Sink::Preview { path }
             }
+            _ if self.hash_content && entry.kind == EntryKind::File => Sink::Hash {
+                path,
+                offset: entry.offset,
+                hasher: ContentHasher(Box::new(Hasher::sha256())),
+            },
             _ => Sink::Skip { path },
         }
     }
@@ -425,6 +466,7 @@ impl TarParser {
     fn take_content(&mut self, sink: &mut Sink, bytes: &[u8]) {
         match sink {
             Sink::Skip { .. } => {}
+            Sink::Hash { hasher, .. } => hasher.0.update(bytes),
             Sink::Extension { data, .. } => data.extend_from_slice(bytes),
             Sink::Preview { .. } => {
                 let max = self.preview_request.as_ref().map_or(0, |(_, max)| *max);
@@ -443,6 +485,14 @@ impl TarParser {
     fn end_content(&mut self, sink: Sink, padding: u64) -> Result<State, TarError> {
         let sink = match sink {
             Sink::Skip { path } => Sink::Skip { path },
+            Sink::Hash {
+                path,
+                offset,
+                hasher,
+            } => {
+                self.digests.push((offset, hasher.0.finish()));
+                Sink::Skip { path }
+            }
             Sink::Preview { path } => {
                 if let Some(preview) = &mut self.preview {
                     preview.complete = true;

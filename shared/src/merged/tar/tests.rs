@@ -501,3 +501,38 @@ fn drain_preview_moves_a_whole_file_out_in_pieces() {
     }
     assert_eq!(total, 10, "the cap counts drained bytes");
 }
+
+#[test]
+fn content_digests_of_regular_files_in_every_chunk_size() {
+    use crate::digest::Digest;
+    let bytes = sample();
+    let mut big = vec![0u8; 3000];
+    for (i, b) in big.iter_mut().enumerate() {
+        *b = (i % 251) as u8;
+    }
+    for size in CHUNK_SIZES {
+        let mut parser = TarParser::new().with_content_digests();
+        let mut entries = Vec::new();
+        for chunk in bytes.chunks(size.min(bytes.len())) {
+            assert_eq!(parser.push(chunk, &mut entries), Ok(()));
+        }
+        assert_eq!(parser.finish(), Ok(()));
+        let offset = |path: &str| {
+            entries
+                .iter()
+                .find(|e| e.path.as_str() == path)
+                .map(|e| e.offset)
+                .unwrap_or(u64::MAX)
+        };
+        let expected = vec![
+            (offset("etc/hostname"), Digest::sha256_of(b"strata\n")),
+            (offset("usr/bin/big"), Digest::sha256_of(&big)),
+            (offset("empty"), Digest::sha256_of(b"")),
+        ];
+        assert_eq!(parser.take_content_digests(), expected, "chunk size {size}");
+        assert!(parser.take_content_digests().is_empty(), "taken once");
+    }
+    let mut plain = TarParser::new();
+    assert_eq!(plain.push(&bytes, &mut Vec::new()), Ok(()));
+    assert!(plain.take_content_digests().is_empty(), "only when asked");
+}
