@@ -21,7 +21,7 @@ use shared::merged::{Listed, TarParser, TarSink};
 use shared::reference::Reference;
 use shared::walk::PlatformChoice;
 
-use crate::explorer::stream::{stream_layer, yield_now};
+use crate::explorer::stream::{ReadMode, stream_layer, yield_now};
 use crate::load;
 
 /// The diff page.
@@ -118,13 +118,15 @@ impl Side {
 /// Layer `descriptor`'s entries and content digests, verified as it streams.
 async fn read_layer(reference: &Reference, descriptor: &Descriptor) -> Result<Listed, String> {
     let sink = TarSink::new(TarParser::new().with_content_digests(), true);
-    stream_layer(reference, descriptor, sink, false, |_, _| true)
-        .await
-        .map(|(mut sink, _)| Listed {
-            digests: sink.parser.take_content_digests(),
-            entries: sink.entries,
-        })
-        .map_err(|e| format!("layer {}: {e}", descriptor.digest))
+    stream_layer(reference, descriptor, sink, ReadMode::default(), |_, _| {
+        true
+    })
+    .await
+    .map(|(mut sink, _)| Listed {
+        digests: sink.parser.take_content_digests(),
+        entries: sink.entries,
+    })
+    .map_err(|e| format!("layer {}: {e}", descriptor.digest))
 }
 
 /// Both images, then the layers: the diff with every path.

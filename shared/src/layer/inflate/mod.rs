@@ -12,7 +12,7 @@
 //!
 //! Compressed bytes go in as they arrive; the decoder keeps what it has
 //! not consumed (less than one block header, or one symbol) and 32 KiB of
-//! history plus at most [`CHUNK`] bytes of output, handed to the sink as
+//! history plus at most 256 KiB of output, handed to the sink as
 //! they fill.
 
 mod gzip_header;
