@@ -9,7 +9,7 @@ row shows the goal from the issue that names it.
 import json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
 
 from bench_cluster import cluster_rows
-from bench_layers import HUGE_MIB, layer_rows
+from bench_layers import DIFF_MIB, HUGE_MIB, diff_rows, layer_rows
 from bench_common import RUNS, ROOT, STRATA, TARGET, clock, fmt, start_serve, wrk_latency
 
 FIXTURE_REGISTRY = os.path.join(TARGET, "release/fixture-registry")
@@ -37,7 +37,7 @@ def timed(cmd, env=None):
 
 def start_registry():
     many = ["--many-files"] if section("browser") else []
-    huge = ["--huge-layer", str(HUGE_MIB)] if section("layers") else []
+    huge = ["--huge-layer", str(HUGE_MIB), "--diff-pair", str(DIFF_MIB)] if section("layers") else []
     proc = subprocess.Popen([FIXTURE_REGISTRY, "open", "--large", str(LARGE_MIB)] + many + huge,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     images = {}
@@ -92,7 +92,7 @@ def main():
         if section("cluster"):
             cluster = cluster_rows(host, manifest, dist)
         if section("layers"):
-            layers = layer_rows(host, dist)
+            layers = layer_rows(host, dist) + diff_rows(host)
         if not ONLY or ONLY & MAIN_SECTIONS:
             bundle_rows(rows, dist)
     finally:
@@ -362,7 +362,7 @@ def write_results(rows, cluster, total, layers=()):
         sections["Cluster"] = text
     if layers:
         text = (f"\n## Layers\n\nReproduce with `BENCH_ONLY=layers make bench` (part of `make bench`). {when}. "
-                f"One gzip layer of {HUGE_MIB} MiB of 128 KiB files, read through its index (issue 20).\n\n" + table(layers))
+                f"One gzip layer of {HUGE_MIB} MiB of 128 KiB files, read through its index, and `strata diff` (issue 20).\n\n" + table(layers))
         print(text)
         sections["Layers"] = text
     os.makedirs(os.path.dirname(path), exist_ok=True)

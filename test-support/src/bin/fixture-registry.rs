@@ -1,9 +1,11 @@
-//! `fixture-registry [open|basic|token] [--large MIB] [--many-files] [--huge-layer MIB]`:
+//! `fixture-registry [open|basic|token] [--large MIB] [--many-files] [--huge-layer MIB] [--diff-pair MIB]`:
 //! starts a loopback distribution registry holding every fixture image
 //! (and, with `--large`, the benchmark image `bench/large:latest` of about
 //! MIB MiB; with `--many-files`, `bench/many-files:latest` of about 100,000
 //! small files; with `--huge-layer`, `bench/huge-layer-MIBm:latest`, one
-//! layer of MIB MiB of 128 KiB files), prints its address and the pushed references, and runs
+//! layer of MIB MiB of 128 KiB files; with `--diff-pair`,
+//! `bench/diff-a-MIBm` and `bench/diff-b-MIBm`, sharing all but their top
+//! layer), prints its address and the pushed references, and runs
 //! until stdin closes or it gets SIGTERM or SIGINT; either way the registry
 //! process stops and its folder is removed.
 //!
@@ -28,6 +30,7 @@ fn main() -> test_support::Result<()> {
     };
     let large = mib_of("--large")?;
     let huge_layer = mib_of("--huge-layer")?;
+    let diff_pair = mib_of("--diff-pair")?;
     let auth = match args
         .first()
         .map(String::as_str)
@@ -44,6 +47,11 @@ fn main() -> test_support::Result<()> {
     let mut pushed = registry.push_all()?;
     if let Some(mib) = large {
         pushed.push(registry.push(&test_support::fixtures::large_image(mib)?)?);
+    }
+    if let Some(mib) = diff_pair {
+        let (a, b) = test_support::fixtures::diff_pair_images(mib)?;
+        pushed.push(registry.push(&a)?);
+        pushed.push(registry.push(&b)?);
     }
     if let Some(mib) = huge_layer {
         pushed.push(registry.push(&test_support::fixtures::huge_layer_image(mib)?)?);
