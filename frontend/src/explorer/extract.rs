@@ -1,10 +1,16 @@
 //! One file's bytes, taken from its layer again: the first
 //! [`PREVIEW_BYTES`] for the preview, or the whole file for a download.
 //!
-//! The layer is streamed and verified to its last byte before anything is
-//! shown or saved. A download's content moves into JS memory piece by
-//! piece as the parser passes it, so wasm memory holds at most one chunk
-//! of it; the browser's Blob holds the file.
+//! Without an index, the layer is streamed and verified to its last byte
+//! before anything is shown or saved. With one (a layer of 8 MiB or
+//! more), the file is read from one HTTP range instead: the tar header at
+//! the indexed offset must be the file's, but the bytes of a range are
+//! not covered by the layer's digest, and the page says so. A preview may
+//! use the server's index before the layer is verified; a download uses
+//! only this browser's own index (made from the verified layer), and falls
+//! back to the whole layer if the range read fails. A download's content
+//! moves into JS memory piece by piece, so wasm memory holds at most one
+//! chunk of it; the browser's Blob holds the file.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -58,7 +64,12 @@ pub async fn preview(file: &FileSource, stop: Rc<Cell<bool>>) -> Result<FilePrev
     if let Some((index, own)) = layer_index(file.layer)
         && let Some(entry) = indexed_entry(&index, file)
     {
-        return preview_by_range(&reference, &descriptor, &index, &entry, own, &stop).await;
+        match preview_by_range(&reference, &descriptor, &index, &entry, own, &stop).await {
+            // This browser's own index should not fail: read the whole
+            // layer instead (the server's failing is shown as it is).
+            Err(_) if own && !stop.get() => {}
+            done => return done,
+        }
     }
     let sink = TarSink::new(TarParser::with_preview(&file.path, PREVIEW_BYTES), false);
     let wanted = file.offset;
@@ -116,7 +127,8 @@ async fn preview_by_range(
         bytes.len() < PREVIEW_BYTES
     })
     .await?;
-    if bytes.len() < PREVIEW_BYTES.min(entry.size as usize) {
+    let size = usize::try_from(entry.size).unwrap_or(usize::MAX);
+    if bytes.len() < PREVIEW_BYTES.min(size) {
         return Err("the range ended before the file did; the layer index is wrong".into());
     }
     bytes.truncate(PREVIEW_BYTES);
@@ -181,7 +193,7 @@ async fn read_by_range(
 pub async fn download(file: &FileSource, name: &str) -> Result<(), String> {
     let (reference, descriptor) =
         layer_source(file.layer).ok_or("the image is not loaded any more")?;
-    if let Some((index, _)) = layer_index(file.layer)
+    if let Some((index, true)) = layer_index(file.layer)
         && let Some(entry) = indexed_entry(&index, file)
     {
         let parts = js_sys::Array::new();
@@ -198,9 +210,12 @@ pub async fn download(file: &FileSource, name: &str) -> Result<(), String> {
                 true
             },
         )
-        .await?;
-        LAST_FETCHED.with(|last| last.set(Some(fetched)));
-        return save(&parts, name);
+        .await;
+        // On failure, fall back to the whole (verified) layer below.
+        if let Ok(fetched) = fetched {
+            LAST_FETCHED.with(|last| last.set(Some(fetched)));
+            return save(&parts, name);
+        }
     }
     LAST_FETCHED.with(|last| last.set(None));
     let size = usize::try_from(file.size).map_err(|_| "the file is too large to download")?;

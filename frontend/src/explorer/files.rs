@@ -259,7 +259,7 @@ fn Preview(source: FileSource, name: String) -> impl IntoView {
             let message = match extract::download(&source, &name).await {
                 Ok(()) => match extract::last_download_fetched() {
                     Some(fetched) => format!(
-                        "Saved ({} fetched by range through the layer's index).",
+                        "Saved: {} fetched by range through the index this browser made from the verified layer; the tar header matched, the range's bytes themselves are not covered by the layer's digest.",
                         human_size(fetched)
                     ),
                     None => "Saved.".to_owned(),
@@ -289,9 +289,9 @@ fn preview_view(preview: &FilePreview) -> AnyView {
         .then(|| view! { <p class="muted">"Showing the first part of the file only."</p> });
     let range_note = preview.by_range.map(|(fetched, own)| {
         let basis = if own {
-            "the index was built in this browser from the verified layer"
+            "the index was made in this browser from the verified layer, but the range's bytes themselves are not covered by the layer's digest"
         } else {
-            "the index is the server's, not yet checked: the layer is being verified"
+            "the index is the server's, not yet checked (the layer is being verified), so these bytes are unverified"
         };
         view! {
             <p class="muted" data-test="preview-by-range" data-fetched=fetched.to_string() data-own=own.to_string()>

@@ -417,7 +417,9 @@ fn indexable(descriptor: &Descriptor) -> bool {
 /// if either is there and describes this blob.
 async fn find_index(descriptor: &Descriptor) -> Option<(LayerIndex, bool)> {
     let fits = |index: &LayerIndex| {
-        index.digest == descriptor.digest && index.compressed_size == descriptor.size
+        index.digest == descriptor.digest
+            && index.compressed_size == descriptor.size
+            && index.compression == descriptor.media_type.compression()
     };
     if let Some(bytes) = index_store::get(&descriptor.digest).await
         && let Ok(index) = LayerIndex::from_bytes(&bytes)
@@ -510,7 +512,9 @@ async fn read_layer(
         !session.cancelled.get()
     })
     .await?;
-    if !indexed {
+    let dropped =
+        descriptor.media_type.compression() == Compression::Gzip && checkpoints.is_empty();
+    if !indexed || dropped {
         return Ok((None, sink.entries));
     }
     let index = LayerIndex::assemble(
@@ -527,16 +531,16 @@ async fn read_layer(
 /// Verifies, one after the other, the layers listed from the server's
 /// index: each is streamed whole, checked against its digest, indexed by
 /// this browser and compared with the server's index. A layer whose index
-/// lied is listed again from its bytes (the tree is rebuilt); one whose
-/// bytes do not verify loses its listing. False if cancelled.
+/// lied is listed again from its bytes (the tree is rebuilt at once); one
+/// whose bytes do not verify loses its listing. False if cancelled.
 async fn verify_listed(
     session: &Session,
     reference: &Reference,
     layers: &[Descriptor],
     unverified: &[(usize, ListedFrom)],
 ) -> bool {
-    let mut rebuild = false;
     for &(i, listed_from) in unverified {
+        let mut rebuild = false;
         let Some(descriptor) = layers.get(i) else {
             continue;
         };
@@ -567,6 +571,10 @@ async fn verify_listed(
         }
         let state = match result {
             Ok((sink, checkpoints)) => {
+                // A gzip layer with too many checkpoints to keep has none:
+                // its entries are still compared, and it gets no index.
+                let complete = descriptor.media_type.compression() != Compression::Gzip
+                    || !checkpoints.is_empty();
                 let own = LayerIndex::assemble(
                     descriptor.digest.clone(),
                     descriptor.media_type.compression(),
@@ -582,16 +590,24 @@ async fn verify_listed(
                     differs
                 } else {
                     let server = session.indexes.borrow()[i].clone();
-                    server.and_then(|(server, _)| server.differs_from(&own))
+                    server.and_then(|(server, _)| {
+                        if complete {
+                            server.differs_from(&own)
+                        } else {
+                            server.entries_differ(&own)
+                        }
+                    })
                 };
                 let n = own.entries.len();
                 if differs.is_some() {
                     session.entries.borrow_mut()[i] = own.entries.clone();
                     rebuild = true;
                 }
-                if indexable(descriptor) {
+                if indexable(descriptor) && complete {
                     index_store::put(&descriptor.digest, &own.to_bytes()).await;
                     session.indexes.borrow_mut()[i] = Some((Rc::new(own), true));
+                } else {
+                    session.indexes.borrow_mut()[i] = None;
                 }
                 match differs {
                     None => LayerState::Ready { entries: n },
@@ -606,17 +622,26 @@ async fn verify_listed(
                 LayerState::Failed(e.to_string())
             }
         };
+        if rebuild && !rebuild_tree(session).await {
+            return false;
+        }
         set_state(session, i, state);
     }
-    if rebuild {
-        *session.tree.borrow_mut() = MergedTree::new();
-        let all = session.entries.borrow().clone();
-        for entries in all {
-            if !apply_layer(session, entries).await {
-                return false;
-            }
+    true
+}
+
+/// Builds the tree again from every layer's entries, aside, and swaps it
+/// in once whole (the page never sees a half-built tree). False if
+/// cancelled.
+async fn rebuild_tree(session: &Session) -> bool {
+    let tree = RefCell::new(MergedTree::new());
+    let all = session.entries.borrow().clone();
+    for entries in all {
+        if !apply_into(session, &tree, entries).await {
+            return false;
         }
     }
+    *session.tree.borrow_mut() = tree.into_inner();
     true
 }
 
@@ -624,11 +649,20 @@ async fn verify_listed(
 /// about [`SLICE_MS`], yielding between them; false if the session was
 /// cancelled meanwhile.
 async fn apply_layer(session: &Session, entries: Vec<LayerEntry>) -> bool {
-    let mut apply = LayerApply::new(&session.tree.borrow(), entries);
+    apply_into(session, &session.tree, entries).await
+}
+
+/// [`apply_layer`] into `tree`.
+async fn apply_into(
+    session: &Session,
+    tree: &RefCell<MergedTree>,
+    entries: Vec<LayerEntry>,
+) -> bool {
+    let mut apply = LayerApply::new(&tree.borrow(), entries);
     let mut slice_start = js_sys::Date::now();
     loop {
         // The borrow ends before the page gets its turn (it reads the tree).
-        let done = apply.step(&mut session.tree.borrow_mut(), APPLY_STEP);
+        let done = apply.step(&mut tree.borrow_mut(), APPLY_STEP);
         if done {
             break;
         }
@@ -640,7 +674,7 @@ async fn apply_layer(session: &Session, entries: Vec<LayerEntry>) -> bool {
             slice_start = js_sys::Date::now();
         }
     }
-    apply.finish(&mut session.tree.borrow_mut());
+    apply.finish(&mut tree.borrow_mut());
     true
 }
 

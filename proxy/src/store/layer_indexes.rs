@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::io::{Read, Write};
 
 use shared::digest::{Digest, Hasher};
-use shared::layer::index::{LayerIndex, MAX_INDEX_BYTES, SPAN};
+use shared::layer::index::{LayerIndex, MAX_INDEX_BYTES, SPAN, entry_weight};
 use shared::layer::inflate::WINDOW;
 use shared::layer::{DecodeError, LayerDecoder, SINK_ERROR, Unpacked};
 use shared::media_type::Compression;
@@ -212,10 +212,6 @@ impl Store {
 /// Why a zstd layer has no index.
 pub(crate) const ZSTD: &str = "it is zstd-compressed, and strata indexes only gzip and plain tar layers so far; its files are read from the whole blob";
 
-/// What the index of a layer may take, about, in bytes per entry beside
-/// its path (what [`MAX_INDEX_BYTES`] bounds, decompressed).
-const ENTRY_COST: u64 = 64;
-
 /// `layer` has no index, because of `reason` (for the user).
 pub(crate) fn not_indexable(layer: &Digest, reason: String) -> StoreError {
     StoreError::NotIndexable {
@@ -286,10 +282,7 @@ impl Write for IndexSink {
             return Ok(buf.len());
         }
         let added = &self.entries[before..];
-        self.weight += added
-            .iter()
-            .map(|e| e.path.as_str().len() as u64 + ENTRY_COST)
-            .sum::<u64>();
+        self.weight += added.iter().map(entry_weight).sum::<u64>();
         Ok(buf.len())
     }
 

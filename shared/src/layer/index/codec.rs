@@ -260,10 +260,13 @@ impl LayerIndex {
         }
         let mut previous: Option<u64> = None;
         for entry in &self.entries {
-            if previous.is_some_and(|p| entry.offset <= p) || entry.offset >= self.uncompressed_size
+            let end = entry.offset.checked_add(entry.content_size());
+            if previous.is_some_and(|p| entry.offset <= p)
+                || entry.offset >= self.uncompressed_size
+                || end.is_none_or(|end| end > self.uncompressed_size)
             {
                 return bad(format!(
-                    "the entry `{}` is at offset {}, out of order or past the end",
+                    "the entry `{}` is at offset {}, out of order, or it runs past the end",
                     entry.path.as_str(),
                     entry.offset
                 ));

@@ -97,6 +97,38 @@ enum Source {
     Plain(Box<EntrySink>),
 }
 
+/// What the header found says, naming each field that differs from the
+/// index's entry (a global PAX header earlier in the layer, which a read
+/// from the middle does not see, shows up here as mtime, uid or gid).
+fn describe_difference(found: &LayerEntry, expected: &LayerEntry) -> String {
+    let mut fields = Vec::new();
+    if found.path != expected.path {
+        fields.push(format!("path `{}`", found.path.as_str()));
+    }
+    if found.kind != expected.kind {
+        fields.push(format!("type `{}`", found.kind.type_char()));
+    }
+    if found.size != expected.size {
+        fields.push(format!("size {}", found.size));
+    }
+    for (name, theirs, ours) in [
+        ("mode", u64::from(found.mode), u64::from(expected.mode)),
+        ("uid", found.uid, expected.uid),
+        ("gid", found.gid, expected.gid),
+    ] {
+        if theirs != ours {
+            fields.push(format!("{name} {theirs} (the index says {ours})"));
+        }
+    }
+    if found.mtime != expected.mtime {
+        fields.push(format!(
+            "mtime {} (the index says {})",
+            found.mtime, expected.mtime
+        ));
+    }
+    format!("an entry with {}", fields.join(", "))
+}
+
 /// Reads one entry; see the module docs.
 pub struct EntryReader {
     source: Source,
@@ -171,12 +203,7 @@ impl EntryReader {
             if *found != expected {
                 return Err(OpenError::OtherEntry {
                     expected: expected.path.as_str().to_owned(),
-                    found: format!(
-                        "`{}` ({} bytes, at {})",
-                        found.path.as_str(),
-                        found.size,
-                        found.offset
-                    ),
+                    found: describe_difference(found, &expected),
                     offset: expected.offset,
                 });
             }

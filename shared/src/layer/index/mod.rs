@@ -33,12 +33,26 @@ pub use entry_reader::{EntryReader, OpenError};
 use super::inflate::Checkpoint;
 use crate::digest::Digest;
 use crate::media_type::Compression;
-use crate::merged::LayerEntry;
+use crate::merged::{EntryKind, LayerEntry};
 
 /// Output bytes between two checkpoints: about 4 MiB, as soci-snapshotter
 /// spaces its spans. A checkpoint costs up to 32 KiB, so the index is
 /// under 1% of the uncompressed layer plus its entries.
 pub const SPAN: u64 = 4 << 20;
+
+/// What one entry costs an index, in bytes once decompressed: its path (as
+/// written and normalised), its link target, and a fixed overhead. With
+/// the checkpoint windows, this is what [`MAX_INDEX_BYTES`] bounds, so a
+/// layer of many entries with long names or long link targets cannot make
+/// an index (or the pass that builds it) hold more.
+pub fn entry_weight(entry: &LayerEntry) -> u64 {
+    let target = match &entry.kind {
+        EntryKind::Symlink { target } => target.len(),
+        EntryKind::Hardlink { target } => target.original().len(),
+        _ => 0,
+    };
+    (entry.path.original().len() + entry.path.as_str().len() + target) as u64 + 64
+}
 
 /// One layer's index; see the module docs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +88,12 @@ impl LayerIndex {
     /// extension headers are counted generously.
     fn entry_end(&self, entry: &LayerEntry) -> u64 {
         let after = self.entries.partition_point(|e| e.offset <= entry.offset);
+        // The last entry runs to the tar's end (only the end-of-archive
+        // blocks follow it); any other to the next entry's first header.
         let next = self.entries.get(after).map(|e| e.offset);
-        let content = entry.content_size().div_ceil(512) * 512;
-        next.unwrap_or_else(|| entry.offset.saturating_add(512 * 3 + content))
-            .min(self.uncompressed_size.max(entry.offset + 512))
+        next.unwrap_or(self.uncompressed_size)
+            .min(self.uncompressed_size)
+            .max(entry.offset.saturating_add(512))
     }
 
     /// The checkpoint to start from and the blob range to fetch to read
@@ -125,6 +141,23 @@ impl LayerIndex {
     /// the verified bytes: `None` if it does not, else the first difference,
     /// for the page to show.
     pub fn differs_from(&self, own: &LayerIndex) -> Option<String> {
+        self.entries_differ(own).or_else(|| {
+            let points = |i: &LayerIndex| -> Vec<(u64, u64)> {
+                i.checkpoints.iter().map(|c| (c.in_bits, c.out)).collect()
+            };
+            if points(self) != points(own) {
+                Some("its checkpoints are not where the layer's blocks start".into())
+            } else if self.checkpoints != own.checkpoints {
+                Some("its checkpoint windows are not the layer's bytes".into())
+            } else {
+                None
+            }
+        })
+    }
+
+    /// [`LayerIndex::differs_from`], for the digest, sizes and entries only
+    /// (when `own` has no checkpoints: too many to keep).
+    pub fn entries_differ(&self, own: &LayerIndex) -> Option<String> {
         if self.digest != own.digest {
             return Some(format!("it is for {}, not for {}", self.digest, own.digest));
         }
@@ -153,15 +186,6 @@ impl LayerIndex {
                     ours.size
                 ));
             }
-        }
-        let points = |i: &LayerIndex| -> Vec<(u64, u64)> {
-            i.checkpoints.iter().map(|c| (c.in_bits, c.out)).collect()
-        };
-        if points(self) != points(own) {
-            return Some("its checkpoints are not where the layer's blocks start".into());
-        }
-        if self.checkpoints != own.checkpoints {
-            return Some("its checkpoint windows are not the layer's bytes".into());
         }
         None
     }

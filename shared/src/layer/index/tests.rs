@@ -191,7 +191,14 @@ fn hostile_index_bytes_are_refused_with_a_reason() {
         LayerIndex::from_bytes(&past_end.to_bytes()),
         Err(IndexError::Inconsistent(_))
     ));
-    // A gzip bomb: more than the bound once decompressed.
+    let mut too_long = index.clone();
+    let last = too_long.entries.len() - 2;
+    too_long.entries[last].size = u64::MAX - 10;
+    assert!(matches!(
+        LayerIndex::from_bytes(&too_long.to_bytes()),
+        Err(IndexError::Inconsistent(_))
+    ));
+        // A gzip bomb: more than the bound once decompressed.
     let bomb = gzip(&vec![0u8; 4 << 20]);
     assert_eq!(
         LayerIndex::from_bytes_within(&bomb, 1 << 20),

@@ -11,7 +11,8 @@
 //! to the bit nor let a decoder start mid-stream.
 //!
 //! Compressed bytes go in as they arrive; the decoder keeps what it has
-//! not consumed (less than one block header, or one symbol) and 32 KiB of
+//! not consumed (less than one block header, one symbol, or one gzip
+//! member header, at most 1 MiB) and 32 KiB of
 //! history plus at most 256 KiB of output, handed to the sink as
 //! they fill.
 
@@ -28,6 +29,10 @@ use super::decode::{DecodeError, SINK_ERROR};
 pub const WINDOW: usize = 32 << 10;
 /// Output handed to the sink at once (at most).
 const CHUNK: usize = 256 << 10;
+/// The most checkpoints recorded (128 MiB of windows, a 16 GiB tar at the
+/// index's 4 MiB spacing): past it the decoder records none, so a hostile
+/// layer cannot grow them without bound.
+pub const MAX_CHECKPOINTS: usize = 4096;
 /// The output buffer: history, a chunk, and one longest match.
 const OUT_CAPACITY: usize = WINDOW + CHUNK + 258;
 
@@ -127,6 +132,9 @@ pub struct Inflater<W: Write> {
     /// Checkpoint spacing in output bytes (`None`: no checkpoints).
     span: Option<u64>,
     checkpoints: Vec<Checkpoint>,
+    /// The uncompressed offset where the current member's output starts
+    /// (a match may not reach before it).
+    member_start: u64,
 }
 
 impl<W: Write> Inflater<W> {
@@ -156,6 +164,7 @@ impl<W: Write> Inflater<W> {
             check_trailer: true,
             span,
             checkpoints,
+            member_start: 0,
         }
     }
 
@@ -174,6 +183,7 @@ impl<W: Write> Inflater<W> {
         inflater.out.extend_from_slice(&checkpoint.window);
         inflater.emitted = inflater.out.len();
         inflater.out_base = checkpoint.out - checkpoint.window.len() as u64;
+        inflater.member_start = inflater.out_base;
         inflater
     }
 
@@ -289,6 +299,7 @@ impl<W: Write> Inflater<W> {
             None => Ok(Step::Input),
             Some(len) => {
                 self.bit += len * 8;
+                self.member_start = self.produced();
                 self.crc = crc32fast::Hasher::new();
                 self.member_size = 0;
                 self.check_trailer = true;
@@ -302,7 +313,11 @@ impl<W: Write> Inflater<W> {
         if let Some(span) = self.span {
             let produced = self.produced();
             let last = self.checkpoints.last().map_or(0, |c| c.out);
-            if produced >= last + span {
+            if self.checkpoints.len() >= MAX_CHECKPOINTS {
+                // Too many to keep: none at all (the caller makes no index).
+                self.span = None;
+                self.checkpoints = Vec::new();
+            } else if produced >= last + span {
                 let from = self.out.len().saturating_sub(WINDOW);
                 self.checkpoints.push(Checkpoint {
                     in_bits: (self.in_base * 8) + self.bit as u64,
@@ -512,8 +527,9 @@ impl<W: Write> Inflater<W> {
                 usize::from(DIST_BASE[code]) + ((word >> used) & ((1 << extra) - 1)) as usize;
             used += extra;
             let end = self.out.len();
-            if distance > end {
-                return Err(gzip("a match reaches back before the stream's start"));
+            let in_member = self.out_base + end as u64 - self.member_start;
+            if distance > end || distance as u64 > in_member {
+                return Err(gzip("a match reaches back before its member's start"));
             }
             let from = end - distance;
             if distance >= len {

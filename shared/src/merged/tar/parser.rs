@@ -437,7 +437,9 @@ impl TarParser {
                 self.drained = 0;
                 self.preview = Some(Preview {
                     entry: entry.clone(),
-                    bytes: Vec::with_capacity(clamp(entry.size, *max)),
+                    // Grown as the content comes (a whole-file capture may be
+                    // drained piece by piece): never reserved up front past 1 MiB.
+                    bytes: Vec::with_capacity(clamp(entry.size, *max).min(1 << 20)),
                     complete: false,
                 });
                 Sink::Preview { path }
