@@ -1,8 +1,10 @@
 //! [`IndexBuilder`]: a [`LayerIndex`] made while a layer's compressed bytes
-//! stream past, for whoever has the blob and no page to show (the server
-//! when it stores a layer). The browser builds the same index in its own
-//! verification pass, from its decoder's checkpoints and its parser's
-//! entries ([`LayerIndex::assemble`]).
+//! stream past, for code that has the blob and nothing else to do with it
+//! (tests, tools). The server's background pass and the browser build the
+//! same index inside passes they make anyway, from a
+//! [`LayerDecoder::checkpointed`] decoder's checkpoints and their parser's
+//! entries ([`LayerIndex::assemble`]); the server's pass also bounds the
+//! index by [`super::MAX_INDEX_BYTES`], which this builder does not.
 
 use std::io::Write;
 
