@@ -8,7 +8,7 @@
 use shared::digest::Digest;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
-use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
 
 const DATABASE: &str = "strata";
 const STORE: &str = "layer-indexes";
@@ -51,24 +51,32 @@ async fn open() -> Result<IdbDatabase, JsValue> {
     done(&request).await?.dyn_into::<IdbDatabase>()
 }
 
+/// Runs `request` on the store in a transaction of `mode`, waits for its
+/// result, and closes the database at once (an open connection would block
+/// deleting it).
+async fn on_store(
+    mode: IdbTransactionMode,
+    request: impl FnOnce(&IdbObjectStore) -> Result<IdbRequest, JsValue>,
+) -> Result<JsValue, JsValue> {
+    let db = open().await?;
+    let made = db
+        .transaction_with_str_and_mode(STORE, mode)
+        .and_then(|t| t.object_store(STORE))
+        .and_then(|store| request(&store));
+    let value = match made {
+        Ok(request) => done(&request).await,
+        Err(e) => Err(e),
+    };
+    db.close();
+    value
+}
+
 /// The stored index bytes for `layer`, if this browser has them.
 pub async fn get(layer: &Digest) -> Option<Vec<u8>> {
-    let found: Result<JsValue, JsValue> = async {
-        let db = open().await?;
-        let request = db
-            .transaction_with_str(STORE)
-            .and_then(|t| t.object_store(STORE))
-            .and_then(|s| s.get(&JsValue::from_str(&layer.to_string())));
-        let value = match request {
-            Ok(request) => done(&request).await,
-            Err(e) => Err(e),
-        };
-        // Closed at once: an open connection would block deleting the database.
-        db.close();
-        value
-    }
-    .await;
-    let value = found.ok()?;
+    let key = JsValue::from_str(&layer.to_string());
+    let value = on_store(IdbTransactionMode::Readonly, |store| store.get(&key))
+        .await
+        .ok()?;
     let array = value.dyn_into::<js_sys::Uint8Array>().ok()?;
     Some(array.to_vec())
 }
@@ -76,23 +84,10 @@ pub async fn get(layer: &Digest) -> Option<Vec<u8>> {
 /// Keeps `bytes` as the index of `layer` (best effort: a failure only
 /// means the layer is read again next time).
 pub async fn put(layer: &Digest, bytes: &[u8]) {
-    let _: Result<JsValue, JsValue> = async {
-        let db = open().await?;
-        let request = db
-            .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
-            .and_then(|t| t.object_store(STORE))
-            .and_then(|s| {
-                s.put_with_key(
-                    &js_sys::Uint8Array::from(bytes),
-                    &JsValue::from_str(&layer.to_string()),
-                )
-            });
-        let value = match request {
-            Ok(request) => done(&request).await,
-            Err(e) => Err(e),
-        };
-        db.close();
-        value
-    }
+    let key = JsValue::from_str(&layer.to_string());
+    let value = js_sys::Uint8Array::from(bytes);
+    let _ = on_store(IdbTransactionMode::Readwrite, |store| {
+        store.put_with_key(&value, &key)
+    })
     .await;
 }

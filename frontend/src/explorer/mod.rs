@@ -8,6 +8,7 @@
 //! | `session` | the loaded image: manifest, layers, the merged tree, progress |
 //! | `stream` | one layer blob: fetched, verified, decompressed ([`crate::verify::LayerDecoder`]), parsed in slices |
 //! | `index_store` | this browser's own layer indexes ([`shared::layer::index`]), in IndexedDB |
+//! | `hints` | a listing before the bytes: this browser's index, the server's, an eStargz table |
 //! | `extract` | one file's bytes: the preview and the download |
 //! | `vlist` | the virtualised list every long listing uses |
 //! | `files` | the merged tree at a path, and one file's details |
@@ -21,6 +22,7 @@
 pub mod analysis;
 pub mod extract;
 pub mod files;
+mod hints;
 mod index_store;
 pub mod layer;
 pub mod session;

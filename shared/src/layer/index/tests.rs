@@ -198,7 +198,7 @@ fn hostile_index_bytes_are_refused_with_a_reason() {
         LayerIndex::from_bytes(&too_long.to_bytes()),
         Err(IndexError::Inconsistent(_))
     ));
-        // A gzip bomb: more than the bound once decompressed.
+    // A gzip bomb: more than the bound once decompressed.
     let bomb = gzip(&vec![0u8; 4 << 20]);
     assert_eq!(
         LayerIndex::from_bytes_within(&bomb, 1 << 20),

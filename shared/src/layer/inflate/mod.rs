@@ -16,6 +16,7 @@
 //! history plus at most 256 KiB of output, handed to the sink as
 //! they fill.
 
+mod block_header;
 mod gzip_header;
 mod huffman;
 
@@ -50,10 +51,6 @@ const DIST_BASE: [u16; 30] = [
 const DIST_EXTRA: [u8; 30] = [
     0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
     13,
-];
-/// The order code length code lengths come in (RFC 1951 §3.2.7).
-const CLEN_ORDER: [usize; 19] = [
-    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
 
 /// Where a decoder can start: a deflate block boundary, or the stream's
@@ -338,113 +335,6 @@ impl<W: Write> Inflater<W> {
             }
             Err(e) => Err(gzip(&e)),
         }
-    }
-
-    /// Takes `n` bits (at most 32) if the input has them.
-    fn take(&mut self, n: usize) -> Option<u32> {
-        let (word, avail) = self.peek();
-        if n > avail {
-            return None;
-        }
-        self.bit += n;
-        Some((word & ((1u64 << n) - 1)) as u32)
-    }
-
-    fn read_block_header(&mut self) -> Result<Option<State>, String> {
-        let Some(header) = self.take(3) else {
-            return Ok(None);
-        };
-        let last = header & 1 == 1;
-        match header >> 1 {
-            0 => {
-                self.bit = self.bit.div_ceil(8) * 8;
-                let Some(len) = self.take(16) else {
-                    return Ok(None);
-                };
-                let Some(nlen) = self.take(16) else {
-                    return Ok(None);
-                };
-                if len != !nlen & 0xffff {
-                    return Err("a stored block's length does not match its complement".into());
-                }
-                Ok(Some(State::Stored {
-                    remaining: len as u16,
-                    last,
-                }))
-            }
-            1 => {
-                self.lit = fixed_lit();
-                self.dist = fixed_dist();
-                Ok(Some(State::Codes { last }))
-            }
-            2 => Ok(self.dynamic_tables()?.map(|()| State::Codes { last })),
-            _ => Err("a block of the reserved type 3".into()),
-        }
-    }
-
-    fn dynamic_tables(&mut self) -> Result<Option<()>, String> {
-        let Some(counts) = self.take(14) else {
-            return Ok(None);
-        };
-        let hlit = (counts & 31) as usize + 257;
-        let hdist = ((counts >> 5) & 31) as usize + 1;
-        let hclen = (counts >> 10) as usize + 4;
-        if hlit > 286 || hdist > 30 {
-            return Err("too many length or distance codes".into());
-        }
-        let mut clens = [0u8; 19];
-        for &i in &CLEN_ORDER[..hclen] {
-            let Some(len) = self.take(3) else {
-                return Ok(None);
-            };
-            clens[i] = len as u8;
-        }
-        let clen = Huffman::new(&clens)?;
-        let mut lengths = [0u8; 286 + 30];
-        let total = hlit + hdist;
-        let mut i = 0;
-        while i < total {
-            let (word, avail) = self.peek();
-            let Some((symbol, used)) = clen.decode(word, avail).map_err(String::from)? else {
-                return Ok(None);
-            };
-            self.bit += used;
-            let (value, repeat) = match symbol {
-                0..=15 => (symbol as u8, 1),
-                16 => {
-                    let Some(extra) = self.take(2) else {
-                        return Ok(None);
-                    };
-                    if i == 0 {
-                        return Err("a repeat of no previous code length".into());
-                    }
-                    (lengths[i - 1], 3 + extra as usize)
-                }
-                17 => {
-                    let Some(extra) = self.take(3) else {
-                        return Ok(None);
-                    };
-                    (0, 3 + extra as usize)
-                }
-                _ => {
-                    let Some(extra) = self.take(7) else {
-                        return Ok(None);
-                    };
-                    (0, 11 + extra as usize)
-                }
-            };
-            if i + repeat > total {
-                return Err("code lengths repeat past their end".into());
-            }
-            lengths[i..i + repeat].fill(value);
-            i += repeat;
-        }
-        if lengths[256] == 0 {
-            return Err("no end-of-block code".into());
-        }
-        self.lit = Huffman::new(&lengths[..hlit])?;
-        self.dist = Huffman::new(&lengths[hlit..total])?;
-        Ok(Some(()))
     }
 
     fn stored(&mut self, remaining: u16, last: bool) -> Result<Step, DecodeError> {
