@@ -8,6 +8,7 @@
 //! | `session` | the loaded image: manifest, layers, the merged tree, progress |
 //! | `stream` | one layer blob: fetched, verified, decompressed ([`crate::verify::LayerDecoder`]), parsed in slices |
 //! | `index_store` | this browser's own layer indexes ([`shared::layer::index`]), in IndexedDB |
+//! | `opened` | what the explorer takes from the image walk |
 //! | `hints` | a listing before the bytes: this browser's index, the server's, an eStargz table |
 //! | `extract` | one file's bytes: the preview and the download |
 //! | `vlist` | the virtualised list every long listing uses |
@@ -25,6 +26,7 @@ pub mod files;
 mod hints;
 mod index_store;
 pub mod layer;
+pub mod opened;
 pub mod session;
 pub mod stream;
 pub mod vlist;

@@ -30,9 +30,10 @@ use shared::media_type::Compression;
 
 use super::hints::{find_index, indexable, toc_listing};
 use super::index_store;
+pub use super::opened::Opened;
 use super::stream::{LayerError, ReadMode, SLICE_MS, TarSink, stream_layer, yield_now};
 use crate::api;
-use crate::load::{self, Loaded};
+use crate::load;
 
 /// Units of work (about one entry each) between two looks at the clock
 /// while a layer is applied.
@@ -591,44 +592,4 @@ async fn apply_into(
     }
     apply.finish(&mut tree.borrow_mut());
     true
-}
-
-/// What the explorer takes from the page's image walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opened {
-    /// The verified image manifest's digest.
-    pub manifest_digest: Digest,
-    /// Its layers, bottom first.
-    pub layers: Vec<Descriptor>,
-    /// Each layer's `created_by`, from the verified config (empty when the
-    /// config could not be read: the layers are still shown).
-    pub history: Vec<Option<String>>,
-    /// Where trust starts, when opened by tag.
-    pub trust_note: Option<String>,
-}
-
-impl Opened {
-    /// The explorer's view of `loaded`: its verified manifest, or why there
-    /// is none to show.
-    pub fn of(loaded: &Loaded) -> Result<Opened, String> {
-        let Some((doc, manifest)) = loaded.walk.manifest() else {
-            return Err(loaded
-                .failure_text()
-                .unwrap_or_else(|| "the image walk read no manifest".to_owned()));
-        };
-        let history = loaded.walk.config().map_or_else(Vec::new, |(_, config)| {
-            config
-                .layer_history()
-                .into_iter()
-                .filter(|(_, diff)| diff.is_some())
-                .map(|(h, _)| h.created_by.clone())
-                .collect()
-        });
-        Ok(Opened {
-            manifest_digest: doc.digest.clone(),
-            layers: manifest.layers.clone(),
-            history,
-            trust_note: loaded.trust_note(),
-        })
-    }
 }

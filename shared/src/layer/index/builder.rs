@@ -6,14 +6,12 @@
 //! entries ([`LayerIndex::assemble`]); the server's pass also bounds the
 //! index by [`super::MAX_INDEX_BYTES`], which this builder does not.
 
-use std::io::Write;
-
 use super::{LayerIndex, SPAN};
 use crate::digest::Digest;
-use crate::layer::decode::{DecodeError, LayerDecoder, SINK_ERROR};
+use crate::layer::decode::{DecodeError, LayerDecoder};
 use crate::layer::inflate::Checkpoint;
 use crate::media_type::Compression;
-use crate::merged::{LayerEntry, TarError, TarParser};
+use crate::merged::{LayerEntry, TarError, TarParser, TarSink};
 
 /// Why no index could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,35 +27,9 @@ pub enum BuildError {
     Tar(TarError),
 }
 
-/// The decoder's sink: the tar's entries.
-struct Entries {
-    parser: TarParser,
-    entries: Vec<LayerEntry>,
-    error: Option<TarError>,
-    size: u64,
-}
-
-impl Write for Entries {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.size += buf.len() as u64;
-        if self.parser.is_done() {
-            return Ok(buf.len());
-        }
-        if let Err(e) = self.parser.push(buf, &mut self.entries) {
-            self.error = Some(e);
-            return Err(std::io::Error::other(SINK_ERROR));
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Builds an index from the blob's bytes, in order.
 pub struct IndexBuilder {
-    decoder: LayerDecoder<Entries>,
+    decoder: LayerDecoder<TarSink>,
     digest: Digest,
     compression: Compression,
     compressed: u64,
@@ -69,12 +41,7 @@ impl IndexBuilder {
         if compression == Compression::Zstd {
             return Err(BuildError::Unsupported);
         }
-        let sink = Entries {
-            parser: TarParser::new(),
-            entries: Vec::new(),
-            error: None,
-            size: 0,
-        };
+        let sink = TarSink::new(TarParser::new(), true);
         Ok(IndexBuilder {
             decoder: LayerDecoder::checkpointed(compression, sink, SPAN),
             digest,
@@ -111,7 +78,7 @@ impl IndexBuilder {
         Ok(LayerIndex::assemble(
             self.digest,
             self.compression,
-            (self.compressed, sink.size),
+            (self.compressed, sink.received),
             checkpoints,
             sink.entries,
         ))
