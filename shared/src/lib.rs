@@ -30,6 +30,7 @@
 //! | [`archive`] | `docker save`/`load` archives and OCI layouts: `manifest.json`, `index.json` names, safe member paths |
 //! | [`verify`] | the trust chain the dashboard verifies: nodes, states, verdict |
 //! | [`retention`] | `--retain` policies and which images they evict |
+//! | [`signature`] | cosign signatures, Sigstore bundles and in-toto attestations: checks, policies, keys |
 //! | [`units`] | byte sizes and durations as typed on a command line |
 //! | [`walk`] | the image walk from a reference to a verified image, which pull, `/v2` recording and every dashboard page drive |
 
@@ -54,6 +55,7 @@ pub mod platform;
 pub mod rate_limit;
 pub mod reference;
 pub mod retention;
+pub mod signature;
 pub mod units;
 pub mod verify;
 pub mod walk;

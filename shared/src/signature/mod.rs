@@ -1,0 +1,35 @@
+//! Who published an image: cosign signatures, Sigstore bundles and in-toto
+//! attestations, verified by the same code in the browser and the CLI.
+//!
+//! Nothing here fetches: a driver lists an image's referrers, reads the
+//! documents, and hands their bytes here with the image's digest, the
+//! [`Policy`] and the [`TrustedRoot`]. Every verification is a list of
+//! [`Check`]s: each one names what it rests on, or what was expected and
+//! what was found.
+//!
+//! | file | concept |
+//! | --- | --- |
+//! | `check.rs` | [`Check`], [`CheckKind`], [`Checks`]: what was checked and how it ended |
+//! | `policy.rs` | [`Policy`]: a key, or an identity and issuer; its link form |
+//! | `public_key.rs` | [`PublicKey`]: ECDSA P-256/P-384, Ed25519, RSA; PEM, DER, link form |
+//! | `simple_signing.rs` | cosign's image-signature payload |
+//! | `dsse.rs` | DSSE envelopes, PAE, in-toto statements |
+//! | `bundle.rs` | Sigstore bundles v0.1–v0.3 |
+
+mod bundle;
+mod check;
+mod dsse;
+mod policy;
+mod public_key;
+mod simple_signing;
+
+pub use bundle::{
+    BUNDLE_MEDIA_TYPES, BUNDLE_V03_ARTIFACT, Bundle, BundleError, Checkpoint, HashOutput,
+    InclusionPromise, InclusionProof, KindVersion, LogId, MAX_BUNDLE, MessageSignature, TlogEntry,
+    VerificationMaterial, decode_b64,
+};
+pub use check::{Check, CheckKind, Checks, Outcome};
+pub use dsse::{Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, Statement, Subject, pae};
+pub use policy::{Matcher, Policy, PolicyError};
+pub use public_key::{KeyError, PublicKey, hex, pem_blocks, pem_body};
+pub use simple_signing::{MAX_PAYLOAD, SIMPLE_SIGNING_MEDIA_TYPE, SimpleSigning};
