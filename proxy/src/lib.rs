@@ -28,6 +28,7 @@ pub mod pull;
 pub mod registry;
 pub mod search;
 pub mod serve;
+pub mod signatures;
 pub mod store;
 
 /// The version of this build, as `strata --version` and `/api/v1/version` report it.

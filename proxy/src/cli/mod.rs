@@ -31,6 +31,7 @@ mod serve_cmd;
 mod size_arg;
 mod store_arg;
 mod tag_cmd;
+mod verify_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -92,6 +93,10 @@ pub enum Command {
     History(history_cmd::HistoryArgs),
     /// Show how image B differs from image A: config, layers, files, directory sizes.
     Diff(diff_cmd::DiffArgs),
+    /// Verify an image's signatures (cosign's flags and exit codes), by key or keyless identity.
+    Verify(verify_cmd::VerifyArgs),
+    /// Verify an image's in-toto attestations (SLSA provenance, SBOMs) and their signatures.
+    VerifyAttestation(verify_cmd::VerifyAttestationArgs),
     /// Remove images.
     #[command(alias = "rmi")]
     Rm(rm_cmd::RmArgs),
@@ -203,6 +208,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             history_cmd::run(&store()?, &args)
         }
         Command::Diff(args) => diff_cmd::run(Arc::new(store()?), &args),
+        Command::Verify(args) => verify_cmd::run(&args),
+        Command::VerifyAttestation(args) => verify_cmd::run_attestation(&args),
         Command::Rm(args) | Command::Image(ImageCommand::Rm(args)) => rm_cmd::run(&store()?, &args),
         Command::Save(args) | Command::Image(ImageCommand::Save(args)) => {
             save_cmd::run(&store()?, &args)

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     #[arg(long = "allow-registry", value_name = "HOST[:PORT]")]
     pub allow_registries: Vec<String>,
 
+    /// A Sigstore trusted root (JSON) the dashboard checks keyless signatures against, instead of the public-good one it ships with.
+    #[arg(long, value_name = "FILE", env = "STRATA_TRUSTED_ROOT")]
+    pub trusted_root: Option<PathBuf>,
+
     /// Allow this web origin (`https://host[:port]`) to call the API from a browser; repeatable.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
@@ -169,6 +173,16 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
     // clones, and the last one dropped on a runtime thread would close
     // PostgreSQL's blocking clients there, which panics (and aborts).
     let store_after_runtime = store.clone();
+    let trusted_root = match &args.trusted_root {
+        None => None,
+        Some(path) => {
+            let json = std::fs::read(path)
+                .map_err(|e| format!("cannot read --trusted-root {}: {e}", path.display()))?;
+            shared::signature::TrustedRoot::from_slice(&json)
+                .map_err(|e| format!("--trusted-root {}: {e}", path.display()))?;
+            Some(json)
+        }
+    };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     let served = runtime.block_on(async move {
@@ -188,6 +202,9 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         });
         if let Some(url) = &args.index_url {
             state = state.with_index_url(url);
+        }
+        if let Some(root) = trusted_root {
+            state = state.with_trusted_root(root);
         }
         if let Some(shared) = shared_sessions {
             state = state.with_sessions(serve::Sessions::shared(shared));

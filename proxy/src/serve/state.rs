@@ -32,6 +32,7 @@ struct Inner {
     v2: V2Settings,
     metrics: Metrics,
     retention: Option<shared::retention::RetentionPolicy>,
+    trusted_root: Option<Arc<Vec<u8>>>,
 }
 
 /// How `strata serve`'s `/v2` is configured (its flags).
@@ -90,8 +91,24 @@ impl AppState {
                 v2: V2Settings::default(),
                 metrics: Metrics::new(),
                 retention: None,
+                trusted_root: None,
             }),
         }
+    }
+
+    /// Keyless signatures are checked against this Sigstore trusted root
+    /// (`--trusted-root`; its JSON, already checked to parse) instead of
+    /// the public-good one.
+    pub fn with_trusted_root(self, json: Vec<u8>) -> Self {
+        self.configured(|inner| Inner {
+            trusted_root: Some(Arc::new(json)),
+            ..inner
+        })
+    }
+
+    /// The trusted root given to `--trusted-root`, if any.
+    pub fn trusted_root(&self) -> Option<&[u8]> {
+        self.inner.trusted_root.as_deref().map(Vec::as_slice)
     }
 
     /// The layer indexes being built on request.

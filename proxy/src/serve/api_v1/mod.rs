@@ -21,6 +21,7 @@
 //! | `GET /pulls/{id}/events` | a pull's progress as Server-Sent Events |
 //! | `GET /search?term=T&limit=N&filter=K=V` | Docker Hub's index or a registry catalog |
 //! | `GET /layers/{digest}/index` | a stored layer's random-access index (`application/vnd.strata.layer-index.v1+gzip`), built now if missing |
+//! | `GET /trusted-root` | the Sigstore trusted root given to `--trusted-root` (404: none; the dashboard uses the public-good one) |
 
 mod cache;
 pub(crate) mod guard;
@@ -31,6 +32,7 @@ mod prune;
 mod pulls;
 mod search;
 mod session;
+mod trusted_root;
 
 use axum::Json;
 use axum::Router;
@@ -70,6 +72,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/pulls/{id}/events", get(pulls::events))
         .route("/search", get(search::search))
         .route("/layers/{digest}/index", get(layer_index::index))
+        .route("/trusted-root", get(trusted_root::trusted_root))
         .fallback(not_found)
         // Every request body is a small JSON document.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

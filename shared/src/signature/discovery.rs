@@ -1,0 +1,377 @@
+//! The referrers step of the image walk: from an image's digest to every
+//! signature, attestation and SBOM attached to it, verified.
+//!
+//! Like [`crate::walk::Walk`] it does no I/O. A driver (the CLI's registry
+//! client, the browser's `fetch`) asks [`Discovery::next`] what to fetch,
+//! fetches it, and hands back the bytes, or says it was not there:
+//!
+//! ```text
+//! Referrers ─┐                      ┌─▶ Layer ─▶ Finding
+//! .sig tag ──┼─▶ Artifact manifest ─┼─▶ Layer ─▶ Finding
+//! .att tag ──┤                      └─▶ …
+//! .sbom tag ─┘
+//! ```
+//!
+//! Bounds: at most [`MAX_ARTIFACTS`] artifacts and [`MAX_LAYERS`] layers
+//! of each are read, each layer under its role's [`limit`]; an
+//! artifact manifest must match its digest and be at most
+//! [`crate::walk::MAX_MANIFEST`] bytes.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::manifest::{Descriptor, ImageIndex, ImageManifest, Manifest};
+use crate::reference::Tag;
+
+use super::evidence::{Role, Source, legacy_tag, limit, role};
+use super::policy::Policy;
+use super::trusted_root::TrustedRoot;
+use super::verify::{Context, Finding, Verdict, verify_layer};
+
+/// The most artifacts one image's discovery reads.
+pub const MAX_ARTIFACTS: usize = 64;
+/// The most layers read of one artifact.
+pub const MAX_LAYERS: usize = 16;
+
+/// What a driver must fetch next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// The subject's referrers: the referrers API, else the referrers tag.
+    /// Feed [`Discovery::referrers`].
+    Referrers,
+    /// A manifest by tag (cosign's legacy tags); feed
+    /// [`Discovery::artifact`] or [`Discovery::absent`].
+    Tag {
+        /// Which tag.
+        source: Source,
+        /// The tag.
+        tag: Tag,
+    },
+    /// An artifact manifest by digest; feed [`Discovery::artifact`].
+    Artifact {
+        /// Where it was listed.
+        source: Source,
+        /// Its descriptor.
+        descriptor: Descriptor,
+        /// The image it is about.
+        subject: Digest,
+    },
+    /// A layer blob, at most `limit` bytes; feed [`Discovery::layer`].
+    Layer {
+        /// Where its artifact was found.
+        source: Source,
+        /// The artifact manifest's digest.
+        artifact: Digest,
+        /// The layer's descriptor.
+        descriptor: Descriptor,
+        /// What it holds.
+        role: Role,
+        /// The most bytes to read.
+        limit: u64,
+        /// The image it is about.
+        subject: Digest,
+    },
+}
+
+/// An artifact that could not be read (absent tags are not problems).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// What was being read.
+    pub what: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// The sum of an image's findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "summary", rename_all = "kebab-case")]
+pub enum Summary {
+    /// At least one signature verified under the policy.
+    Verified {
+        /// Who signed, each verified signer once.
+        signers: Vec<String>,
+        /// What the verification rests on.
+        rests_on: String,
+    },
+    /// Signatures verified, but the policy names no key or identity.
+    Unpinned {
+        /// Who the certificates say signed.
+        signers: Vec<String>,
+    },
+    /// There are signatures, but none verified under the policy.
+    NoMatch {
+        /// Each signature's first failed check, as one line.
+        failures: Vec<String>,
+    },
+    /// Keyed signatures, and no key to check them with.
+    NeedsKey,
+    /// Nothing is signed.
+    Unsigned,
+}
+
+/// The referrers step: see the module doc.
+#[derive(Debug)]
+pub struct Discovery {
+    subject: Digest,
+    policy: Option<Policy>,
+    root: TrustedRoot,
+    predicate_type: Option<String>,
+    queue: VecDeque<Need>,
+    artifacts: usize,
+    seen: Vec<Digest>,
+    findings: Vec<Finding>,
+    problems: Vec<Problem>,
+}
+
+impl Discovery {
+    /// Discovery for `subject` (the digest the user named: an index or a
+    /// manifest), checked against `policy` and `root`.
+    pub fn new(subject: Digest, policy: Option<Policy>, root: TrustedRoot) -> Discovery {
+        let mut queue = VecDeque::from([Need::Referrers]);
+        for source in [
+            Source::SignatureTag,
+            Source::AttestationTag,
+            Source::SbomTag,
+        ] {
+            if let Some(tag) = legacy_tag(&subject, source) {
+                queue.push_back(Need::Tag { source, tag });
+            }
+        }
+        Discovery {
+            subject,
+            policy,
+            root,
+            predicate_type: None,
+            queue,
+            artifacts: 0,
+            seen: Vec::new(),
+            findings: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Only attestations of this type verify (cosign's `--type` names, or a URI).
+    pub fn with_predicate_type(mut self, name: Option<String>) -> Discovery {
+        self.predicate_type = name;
+        self
+    }
+
+    /// Also reads the BuildKit attestation manifests of `index` (each
+    /// checked against the platform manifest it names).
+    pub fn with_index_attestations(mut self, index: &ImageIndex) -> Discovery {
+        for entry in index.manifests.iter().filter(|d| d.is_attestation()) {
+            let about = entry
+                .annotations
+                .get("vnd.docker.reference.digest")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or_else(|| self.subject.clone());
+            self.queue_artifact(Source::IndexAttestation, entry.clone(), about);
+        }
+        self
+    }
+
+    /// The image checked.
+    pub fn subject(&self) -> &Digest {
+        &self.subject
+    }
+
+    /// What to fetch next; `None` when done.
+    pub fn next(&mut self) -> Option<Need> {
+        self.queue.pop_front()
+    }
+
+    /// The referrers list, or `None` when the registry lists none.
+    pub fn referrers(&mut self, index: Option<&ImageIndex>) {
+        let Some(index) = index else { return };
+        for descriptor in &index.manifests {
+            self.queue_artifact(Source::Referrers, descriptor.clone(), self.subject.clone());
+        }
+    }
+
+    fn queue_artifact(&mut self, source: Source, descriptor: Descriptor, subject: Digest) {
+        if self.artifacts >= MAX_ARTIFACTS || self.seen.contains(&descriptor.digest) {
+            return;
+        }
+        self.artifacts += 1;
+        self.seen.push(descriptor.digest.clone());
+        self.queue.push_back(Need::Artifact {
+            source,
+            descriptor,
+            subject,
+        });
+    }
+
+    /// A tag or artifact that does not exist (a `404`).
+    pub fn absent(&mut self, _need: &Need) {}
+
+    /// A fetch that failed for another reason.
+    pub fn failed(&mut self, need: &Need, message: impl Into<String>) {
+        self.problems.push(Problem {
+            what: describe(need),
+            message: message.into(),
+        });
+    }
+
+    /// The manifest fetched for a [`Need::Tag`] or [`Need::Artifact`]:
+    /// its bytes, and its digest as the registry named it (by tag: the
+    /// `Docker-Content-Digest`; by digest: `None`, the descriptor's is used).
+    pub fn artifact(&mut self, need: &Need, bytes: &[u8]) {
+        let (source, subject, expected) = match need {
+            Need::Tag { source, .. } => (*source, self.subject.clone(), None),
+            Need::Artifact {
+                source,
+                descriptor,
+                subject,
+            } => (*source, subject.clone(), Some(&descriptor.digest)),
+            _ => return,
+        };
+        let digest = Digest::sha256_of(bytes);
+        if bytes.len() as u64 > crate::walk::MAX_MANIFEST {
+            return self.failed(
+                need,
+                "the artifact manifest is larger than a manifest may be",
+            );
+        }
+        if let Some(expected) = expected
+            && expected != &digest
+        {
+            return self.failed(
+                need,
+                format!("its bytes hash to {digest}, not the {expected} listed"),
+            );
+        }
+        let manifest: ImageManifest = match Manifest::from_slice(bytes, None) {
+            Ok(Manifest::Image(m)) => *m,
+            Ok(Manifest::Index(_)) => {
+                return self.failed(need, "an index where an artifact manifest was expected");
+            }
+            Err(e) => return self.failed(need, e.to_string()),
+        };
+        if matches!(need, Need::Tag { .. }) {
+            if self.seen.contains(&digest) {
+                return;
+            }
+            self.seen.push(digest.clone());
+        }
+        for layer in manifest.layers.iter().take(MAX_LAYERS) {
+            let role = role(source, &manifest, layer);
+            let Some(limit) = limit(role) else { continue };
+            self.queue.push_back(Need::Layer {
+                source,
+                artifact: digest.clone(),
+                descriptor: layer.clone(),
+                role,
+                limit,
+                subject: subject.clone(),
+            });
+        }
+    }
+
+    /// The bytes of a [`Need::Layer`] (at most its limit).
+    pub fn layer(&mut self, need: &Need, bytes: &[u8]) {
+        let Need::Layer {
+            source,
+            artifact,
+            descriptor,
+            role,
+            subject,
+            ..
+        } = need
+        else {
+            return;
+        };
+        let ctx = Context {
+            subject,
+            policy: self.policy.as_ref(),
+            root: &self.root,
+            predicate_type: self.predicate_type.as_deref(),
+        };
+        let finding = verify_layer(&ctx, *source, artifact, *role, descriptor, bytes);
+        self.findings.push(finding);
+    }
+
+    /// What was found so far.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// What could not be read.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The sum of the findings: see [`summarize`].
+    pub fn summary(&self) -> Summary {
+        summarize(&self.findings, self.predicate_type.is_some())
+    }
+}
+
+/// The sum of `findings`: verified if any signature (or, when
+/// `attestations`, any attestation) verified.
+pub fn summarize(findings: &[Finding], attestations: bool) -> Summary {
+    let wanted: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.is_signed())
+        .filter(|f| {
+            let is_attestation = matches!(f.kind, super::verify::Kind::Attestation { .. });
+            is_attestation == attestations
+        })
+        .collect();
+    let mut signers = Vec::new();
+    let mut rests_on = String::new();
+    for f in &wanted {
+        if let Verdict::Verified {
+            signer,
+            rests_on: r,
+        } = &f.verdict
+        {
+            if !signers.contains(signer) {
+                signers.push(signer.clone());
+            }
+            if rests_on.is_empty() {
+                rests_on = r.clone();
+            }
+        }
+    }
+    if !signers.is_empty() {
+        return Summary::Verified { signers, rests_on };
+    }
+    let unpinned: Vec<String> = wanted
+        .iter()
+        .filter_map(|f| match &f.verdict {
+            Verdict::Unpinned { signer, .. } => Some(signer.clone()),
+            _ => None,
+        })
+        .collect();
+    let failures: Vec<String> = wanted
+        .iter()
+        .filter_map(|f| match &f.verdict {
+            Verdict::Failed { check } => Some(check.line()),
+            _ => None,
+        })
+        .collect();
+    if !failures.is_empty() {
+        return Summary::NoMatch { failures };
+    }
+    if !unpinned.is_empty() {
+        return Summary::Unpinned { signers: unpinned };
+    }
+    if wanted
+        .iter()
+        .any(|f| matches!(f.verdict, Verdict::NotChecked { .. }))
+    {
+        return Summary::NeedsKey;
+    }
+    Summary::Unsigned
+}
+
+fn describe(need: &Need) -> String {
+    match need {
+        Need::Referrers => "the referrers list".into(),
+        Need::Tag { tag, .. } => format!("the tag {}", tag.as_str()),
+        Need::Artifact { descriptor, .. } => format!("the artifact {}", descriptor.digest),
+        Need::Layer { descriptor, .. } => format!("the layer {}", descriptor.digest),
+    }
+}
