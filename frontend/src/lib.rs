@@ -15,6 +15,7 @@ mod lazy;
 mod load;
 mod pages;
 mod pull_progress;
+mod signatures;
 mod verify;
 
 use leptos::prelude::*;

@@ -28,6 +28,7 @@ use shared::api::{ImageDetail, PullStart};
 use shared::digest::Digest;
 use shared::platform::Platform;
 use shared::reference::Reference;
+use shared::manifest::Descriptor;
 use shared::walk::PlatformChoice;
 
 use crate::api::{self, ApiError};
@@ -36,6 +37,8 @@ use crate::components::image_buttons::{ImageButtons, ImageOffers};
 use crate::components::platform_picker::PlatformPicker;
 use crate::components::verify_panel::VerifyPanel;
 use crate::lazy;
+use crate::signatures::panel::TrustPanel;
+use crate::signatures::probe::has_artifacts;
 use facts::{ImageFacts, Naming};
 use remote::{Remote, RemoteImage};
 
@@ -242,12 +245,29 @@ pub fn ImagePage() -> impl IntoView {
         Some((Some(reference), choice)) => Some(lazy::page(verify_panel(reference, choice))),
     };
 
+    // Signatures and attestations: probed once the page has read the image;
+    // the verification code is fetched only when something is attached.
+    let trust_target = Memo::new(move |_| {
+        let remote = remote_now()?;
+        let image = remote.result.ok()?;
+        let attestations: Vec<Descriptor> = image
+            .index
+            .as_ref()
+            .map(|i| i.entries.iter().map(|e| e.descriptor.clone()).collect())
+            .unwrap_or_default();
+        Some((image.reference.clone(), image.top.digest.clone(), attestations))
+    });
+    let trust = move || trust_target.get().map(|(reference, subject, entries)| {
+        view! { <Signatures reference subject entries /> }
+    });
+
     view! {
         <div class="page-head">
             <h1 class="mono wrap" data-test="image-title">{title}</h1>
         </div>
         {lazy::page(image_buttons(offers, on_change))}
         {body}
+        {trust}
         {verify}
     }
 }
@@ -374,6 +394,42 @@ lazy::lazy_view! {
     /// Pull and Remove (with the pull's live card), fetched beside the facts.
     fn image_buttons(offers: Signal<ImageOffers>, on_change: Callback<()>) {
         view! { <ImageButtons offers on_change /> }
+    }
+}
+
+lazy::lazy_view! {
+    /// The signatures panel, fetched only for an image with something attached.
+    fn trust_panel(reference: Reference, subject: Digest, attestations: Vec<Descriptor>) {
+        view! { <TrustPanel reference subject attestations /> }
+    }
+}
+
+/// Probes for signatures and attestations, and shows the panel when there are some.
+#[component]
+fn Signatures(reference: Reference, subject: Digest, entries: Vec<Descriptor>) -> impl IntoView {
+    let probe = {
+        let (reference, subject, entries) = (reference.clone(), subject.clone(), entries.clone());
+        LocalResource::new(move || {
+            let (reference, subject, entries) = (reference.clone(), subject.clone(), entries.clone());
+            async move { has_artifacts(&reference, &subject, &entries).await }
+        })
+    };
+    move || match probe.get() {
+        None => None,
+        Some(false) => Some(
+            view! {
+                <section class="card" data-test="signatures" data-state="none">
+                    <h2>"Signatures and attestations"</h2>
+                    <p class="muted">"Nothing is attached to this image: no referrers, no cosign signature or attestation tags."</p>
+                </section>
+            }
+            .into_any(),
+        ),
+        Some(true) => Some(lazy::page(trust_panel(
+            reference.clone(),
+            subject.clone(),
+            entries.clone(),
+        ))),
     }
 }
 

@@ -56,10 +56,10 @@ pub async fn check_image(
     let mut discovery =
         Discovery::new(top.digest.clone(), policy, root).with_predicate_type(predicate_type);
     if let Manifest::Index(index) = &top.manifest {
-        discovery = discovery.with_index_attestations(index);
+        discovery = discovery.with_index_attestations(&index.manifests);
     }
     let repository = reference.with_tag_or_digest(TagOrDigest::Digest(top.digest.clone()));
-    while let Some(need) = discovery.next() {
+    while let Some(need) = discovery.next_need() {
         match &need {
             Need::Referrers => match client.get_referrers(&repository, &top.digest).await {
                 Ok(found) => discovery.referrers(found.as_ref().map(|r| &r.index)),

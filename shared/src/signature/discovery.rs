@@ -2,7 +2,7 @@
 //! signature, attestation and SBOM attached to it, verified.
 //!
 //! Like [`crate::walk::Walk`] it does no I/O. A driver (the CLI's registry
-//! client, the browser's `fetch`) asks [`Discovery::next`] what to fetch,
+//! client, the browser's `fetch`) asks [`Discovery::next_need`] what to fetch,
 //! fetches it, and hands back the bytes, or says it was not there:
 //!
 //! ```text
@@ -158,10 +158,13 @@ impl Discovery {
         self
     }
 
-    /// Also reads the BuildKit attestation manifests of `index` (each
-    /// checked against the platform manifest it names).
-    pub fn with_index_attestations(mut self, index: &ImageIndex) -> Discovery {
-        for entry in index.manifests.iter().filter(|d| d.is_attestation()) {
+    /// Also reads the BuildKit attestation manifests among an index's
+    /// `entries` (each checked against the platform manifest it names).
+    pub fn with_index_attestations<'a>(
+        mut self,
+        entries: impl IntoIterator<Item = &'a Descriptor>,
+    ) -> Discovery {
+        for entry in entries.into_iter().filter(|d| d.is_attestation()) {
             let about = entry
                 .annotations
                 .get("vnd.docker.reference.digest")
@@ -178,7 +181,7 @@ impl Discovery {
     }
 
     /// What to fetch next; `None` when done.
-    pub fn next(&mut self) -> Option<Need> {
+    pub fn next_need(&mut self) -> Option<Need> {
         self.queue.pop_front()
     }
 

@@ -1,0 +1,116 @@
+//! The referrers step over `/v2`: drives [`Discovery`] with the browser's
+//! `fetch`, and keeps the SBOM documents found, to render them.
+
+use shared::digest::Digest;
+use shared::manifest::Descriptor;
+use shared::reference::{Reference, TagOrDigest};
+use shared::signature::{Discovery, Finding, Need, Policy, Problem, Role, Summary, TrustedRoot};
+
+use crate::api;
+
+/// What the step found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The image checked.
+    pub subject: Digest,
+    /// Every layer found, verified.
+    pub findings: Vec<Finding>,
+    /// What could not be read.
+    pub problems: Vec<Problem>,
+    /// The signatures' sum.
+    pub signatures: Summary,
+    /// The signed attestations' sum.
+    pub attestations: Summary,
+    /// The trusted root the keyless checks used.
+    pub root: String,
+    /// Unsigned SBOM documents, by layer digest, to render.
+    pub documents: Vec<(Digest, Vec<u8>)>,
+    /// How long it took, in milliseconds (for the benchmark).
+    pub elapsed_ms: f64,
+}
+
+/// The trusted root: the server's (`strata serve --trusted-root`), else
+/// the public-good one this app ships.
+pub async fn trusted_root() -> Result<TrustedRoot, String> {
+    match api::trusted_root().await {
+        Ok(Some(json)) => TrustedRoot::from_slice(&json)
+            .map_err(|e| format!("the server's trusted root is unusable: {e}")),
+        Ok(None) => Ok(TrustedRoot::public_good()),
+        Err(e) => Err(format!("cannot ask the server for its trusted root: {e}")),
+    }
+}
+
+/// Finds and verifies everything attached to `subject`.
+pub async fn discover(
+    reference: &Reference,
+    subject: Digest,
+    attestations: &[Descriptor],
+    policy: Option<Policy>,
+) -> Result<Report, String> {
+    let started = js_sys::Date::now();
+    let root = trusted_root().await?;
+    let root_name = root.name();
+    let mut discovery =
+        Discovery::new(subject.clone(), policy, root).with_index_attestations(attestations);
+    let mut documents = Vec::new();
+    while let Some(need) = discovery.next_need() {
+        match &need {
+            Need::Referrers => match api::v2_referrers(reference, &subject).await {
+                Ok(index) => discovery.referrers(index.as_ref()),
+                Err(e) => discovery.failed(&need, e.to_string()),
+            },
+            Need::Tag { tag, .. } => {
+                match api::v2_manifest(reference, &TagOrDigest::Tag(tag.clone())).await {
+                    Ok(raw) => discovery.artifact(&need, &raw.bytes),
+                    Err(e) if e.is_not_found() => discovery.absent(&need),
+                    Err(e) => discovery.failed(&need, e.to_string()),
+                }
+            }
+            Need::Artifact { descriptor, .. } => {
+                match api::v2_manifest(reference, &TagOrDigest::Digest(descriptor.digest.clone()))
+                    .await
+                {
+                    Ok(raw) => discovery.artifact(&need, &raw.bytes),
+                    Err(e) => discovery.failed(&need, e.to_string()),
+                }
+            }
+            Need::Layer {
+                descriptor,
+                limit,
+                role,
+                ..
+            } => {
+                if descriptor.size > *limit {
+                    discovery.failed(
+                        &need,
+                        format!(
+                            "{} bytes, more than the {limit} this page reads for this kind of layer",
+                            descriptor.size
+                        ),
+                    );
+                    continue;
+                }
+                match api::v2_blob_bytes(reference, &descriptor.digest, *limit).await {
+                    Ok(bytes) => {
+                        discovery.layer(&need, &bytes);
+                        if *role == Role::Sbom && Digest::sha256_of(&bytes) == descriptor.digest {
+                            documents.push((descriptor.digest.clone(), bytes));
+                        }
+                    }
+                    Err(e) => discovery.failed(&need, e.to_string()),
+                }
+            }
+        }
+    }
+    let findings = discovery.findings().to_vec();
+    Ok(Report {
+        subject,
+        signatures: shared::signature::summarize(&findings, false),
+        attestations: shared::signature::summarize(&findings, true),
+        problems: discovery.problems().to_vec(),
+        findings,
+        root: root_name,
+        documents,
+        elapsed_ms: js_sys::Date::now() - started,
+    })
+}
