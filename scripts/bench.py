@@ -330,6 +330,13 @@ def bundle_rows(rows, dist):
             rows.append(("shared image link, before facts render", f"{sum(gz[f] for f in facts)/1000:.0f} kB gzip",
                          f"first load + the image page's module and chunks, from the split's module graph; {len(facts)} files",
                          "< 350 kB gzip"))
+        # Signatures (issue 18): what an image with referrers adds, fetched
+        # only once the probe found something attached.
+        trust = route_files.get("trust_panel", set())
+        if trust:
+            rows.append(("signature verification module (lazy)", f"{sum(gz[f] for f in trust)/1000:.0f} kB gzip",
+                         "the Signatures panel's module and chunks (ECDSA, Ed25519, RSA, X.509, Rekor, policies, SBOM table), "
+                         "fetched only for an image with something attached", "report"))
 
 
 def table(rows):
