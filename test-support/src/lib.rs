@@ -43,6 +43,7 @@ mod run;
 pub mod s3;
 pub mod scratch;
 pub mod search_index;
+pub mod signing;
 pub mod stack;
 pub mod strata;
 pub mod token;
