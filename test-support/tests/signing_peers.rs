@@ -92,12 +92,25 @@ fn peers_accept_good_fixtures_and_reject_tampered_ones() {
 fn fixtures_are_deterministic() {
     let a = tempfile::tempdir().expect("tempdir");
     let b = tempfile::tempdir().expect("tempdir");
+    let started = std::time::Instant::now();
     let one = SignedSet::build("127.0.0.1:5000/strata/signed", a.path()).expect("build");
+    eprintln!("built in {:?}", started.elapsed());
     let two = SignedSet::build("127.0.0.1:5000/strata/signed", b.path()).expect("build");
     assert_eq!(one.digest, two.digest);
     assert_eq!(one.sig_digest, two.sig_digest);
     assert_eq!(one.referrers_index_digest, two.referrers_index_digest);
     assert_eq!(one.files, two.files);
+    let large = one
+        .referrers
+        .iter()
+        .find(|r| r.name == "sbom-spdx-large")
+        .expect("the large SBOM");
+    let sbom: Value = serde_json::from_slice(&large.content).expect("json");
+    assert_eq!(
+        sbom["packages"].as_array().map(Vec::len),
+        Some(test_support::signing::build::LARGE_SBOM_PACKAGES)
+    );
+    eprintln!("large SBOM: {} bytes", large.content.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,7 +128,11 @@ async fn push_signed_puts_sig_att_and_referrers_in_the_registry() {
         (&fixture.multi.tag, &fixture.multi.digest),
     ] {
         let raw = registry.raw_manifest(&fixture.repo, tag).expect(tag);
-        assert_eq!(&test_support::fixtures::layer::sha256(&raw), digest, "{tag}");
+        assert_eq!(
+            &test_support::fixtures::layer::sha256(&raw),
+            digest,
+            "{tag}"
+        );
     }
     let index: Value = serde_json::from_slice(
         &registry
@@ -129,7 +146,11 @@ async fn push_signed_puts_sig_att_and_referrers_in_the_registry() {
         .iter()
         .map(|d| d["digest"].as_str().expect("digest"))
         .collect();
-    let expected: Vec<&str> = fixture.referrers.iter().map(|r| r.digest.as_str()).collect();
+    let expected: Vec<&str> = fixture
+        .referrers
+        .iter()
+        .map(|r| r.digest.as_str())
+        .collect();
     assert_eq!(listed, expected);
     for referrer in &fixture.referrers {
         let raw = registry
@@ -140,7 +161,9 @@ async fn push_signed_puts_sig_att_and_referrers_in_the_registry() {
         assert_eq!(doc["artifactType"], referrer.artifact_type.as_str());
     }
     for variant in &fixture.variants {
-        let raw = registry.raw_manifest(&variant.repo, "latest").expect("variant image");
+        let raw = registry
+            .raw_manifest(&variant.repo, "latest")
+            .expect("variant image");
         assert_eq!(raw, fixture.manifest, "{}", variant.name);
         registry
             .raw_manifest(&variant.repo, &fixture.sig_tag)

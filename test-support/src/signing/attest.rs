@@ -12,7 +12,8 @@ pub const SPDX_PREDICATE: &str = "https://spdx.dev/Document";
 /// The CycloneDX predicate type.
 pub const CYCLONEDX_PREDICATE: &str = "https://cyclonedx.org/bom";
 /// The builder ID in the provenance.
-pub const BUILDER_ID: &str = "https://github.com/strata-test/builder/.github/workflows/build.yml@refs/heads/main";
+pub const BUILDER_ID: &str =
+    "https://github.com/strata-test/builder/.github/workflows/build.yml@refs/heads/main";
 /// The source repository in the provenance.
 pub const SOURCE_REPO: &str = "git+https://github.com/strata-test/app";
 /// The source commit in the provenance.

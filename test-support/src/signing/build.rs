@@ -227,10 +227,7 @@ fn attestation_manifest(plan: &mut Plan, reference: &str, subject: &Value) -> Va
         (attest::SLSA_PROVENANCE_V1, attest::slsa_provenance()),
     ] {
         let statement = attest::statement(reference, &subject_digest, predicate_type, predicate);
-        let mut layer = plan.blob(
-            IN_TOTO,
-            &serde_json::to_vec(&statement).expect("JSON"),
-        );
+        let mut layer = plan.blob(IN_TOTO, &serde_json::to_vec(&statement).expect("JSON"));
         layer["annotations"] = json!({"in-toto.io/predicate-type": predicate_type});
         layers.push(layer);
     }
@@ -281,12 +278,30 @@ impl SignedSet {
 
         files.push(("image-manifest.json".into(), manifest.clone()));
         files.push(("other-manifest.json".into(), other_manifest.clone()));
-        files.push(("trusted_root.json".into(), sigstore.trusted_root_json().into_bytes()));
-        files.push(("keys/signer.pem".into(), keys.signer.public_pem().into_bytes()));
-        files.push(("keys/other.pem".into(), keys.other.public_pem().into_bytes()));
-        files.push(("keys/ed25519.pem".into(), keys.ed25519.public_pem().into_bytes()));
-        files.push(("keys/rekor.pem".into(), sigstore.log.key().public_pem().into_bytes()));
-        files.push(("keys/ctlog.pem".into(), sigstore.ct_log.public_pem().into_bytes()));
+        files.push((
+            "trusted_root.json".into(),
+            sigstore.trusted_root_json().into_bytes(),
+        ));
+        files.push((
+            "keys/signer.pem".into(),
+            keys.signer.public_pem().into_bytes(),
+        ));
+        files.push((
+            "keys/other.pem".into(),
+            keys.other.public_pem().into_bytes(),
+        ));
+        files.push((
+            "keys/ed25519.pem".into(),
+            keys.ed25519.public_pem().into_bytes(),
+        ));
+        files.push((
+            "keys/rekor.pem".into(),
+            sigstore.log.key().public_pem().into_bytes(),
+        ));
+        files.push((
+            "keys/ctlog.pem".into(),
+            sigstore.ct_log.public_pem().into_bytes(),
+        ));
         files.push(("keys/ca.pem".into(), ca_pem.clone().into_bytes()));
 
         let sigstore_case = |name: &str, mode: &str, identity: &str, issuer: &str, ok: bool| {
@@ -314,7 +329,13 @@ impl SignedSet {
         ] {
             let signed =
                 sigstore.sign_keyless(Payload::Artifact(&manifest), &email, EMAIL_ISSUER, version);
-            cases.push(sigstore_case(name, "artifact", EMAIL_IDENTITY, EMAIL_ISSUER, true));
+            cases.push(sigstore_case(
+                name,
+                "artifact",
+                EMAIL_IDENTITY,
+                EMAIL_ISSUER,
+                true,
+            ));
             bundles.push((name, signed));
         }
         let dsse_signed = sigstore.sign_keyless(
@@ -359,8 +380,15 @@ impl SignedSet {
             EMAIL_ISSUER,
             BundleVersion::V03,
         );
-        let keyless_cert = keyless_sig.cert.as_ref().map(|c| c.pem()).unwrap_or_default();
-        files.push(("cosign/keyless-cert.pem".into(), keyless_cert.clone().into_bytes()));
+        let keyless_cert = keyless_sig
+            .cert
+            .as_ref()
+            .map(|c| c.pem())
+            .unwrap_or_default();
+        files.push((
+            "cosign/keyless-cert.pem".into(),
+            keyless_cert.clone().into_bytes(),
+        ));
         cases.push(json!({
             "peer": "keyed", "name": "sig-keyed", "alg": "ecdsa", "key": "keys/signer.pem",
             "message": "cosign/payload.json", "signature": STANDARD.encode(&keyed_sig),
@@ -393,7 +421,12 @@ impl SignedSet {
         let att_provenance = Envelope::sign(IN_TOTO, &provenance, "", |m| keys.signer.sign(m));
         let att_spdx = Envelope::sign(IN_TOTO, &spdx_statement, "", |m| keys.ed25519.sign(m));
         for (name, envelope, alg, key) in [
-            ("att-provenance", &att_provenance, "ecdsa", "keys/signer.pem"),
+            (
+                "att-provenance",
+                &att_provenance,
+                "ecdsa",
+                "keys/signer.pem",
+            ),
             ("att-spdx", &att_spdx, "ed25519", "keys/ed25519.pem"),
         ] {
             files.push((format!("cosign/{name}.dsse.json"), envelope.to_bytes()));
@@ -419,9 +452,10 @@ impl SignedSet {
         // OCI 1.1 referrers: the v0.3 bundles and SBOMs.
         let mut referrers = Vec::new();
         let mut descriptors = Vec::new();
-        for (name, signed) in bundles.iter().filter(|(_, s)| {
-            s.bundle["mediaType"] == BUNDLE_V03
-        }) {
+        for (name, signed) in bundles
+            .iter()
+            .filter(|(_, s)| s.bundle["mediaType"] == BUNDLE_V03)
+        {
             let content = signed.bundle_bytes();
             let predicate = if signed.envelope.is_some() {
                 attest::SLSA_PROVENANCE_V1
@@ -604,7 +638,10 @@ impl SignedSet {
             }
             if let Some(cert) = sig.annotations.get(cosign::CERTIFICATE_ANNOTATION) {
                 let cert_file = format!("cosign/{name}-cert.pem");
-                files.push((cert_file.clone(), cert.as_str().unwrap_or_default().as_bytes().to_vec()));
+                files.push((
+                    cert_file.clone(),
+                    cert.as_str().unwrap_or_default().as_bytes().to_vec(),
+                ));
                 case["certificate"] = json!(cert_file);
                 case["ca"] = json!("keys/ca.pem");
                 case["identity"] = json!(EMAIL_IDENTITY);
@@ -613,7 +650,13 @@ impl SignedSet {
             }
             cases.push(case);
             cosign_manifest(&mut plan, &[sig], &cosign::sig_tag(digest));
-            let desc = artifact(&mut plan, BUNDLE_V03, &bytes, subject, json!({CREATED: STAMP}));
+            let desc = artifact(
+                &mut plan,
+                BUNDLE_V03,
+                &bytes,
+                subject,
+                json!({CREATED: STAMP}),
+            );
             referrers_index(&mut plan, digest, vec![desc]);
             out.push(TamperVariant {
                 name: name.to_owned(),

@@ -340,11 +340,7 @@ fn signed_certificate_timestamp(
     sct.extend_from_slice(&timestamp_ms.to_be_bytes());
     sct.extend_from_slice(&0u16.to_be_bytes());
     sct.extend_from_slice(&[4, 3]); // sha256, ecdsa
-    sct.extend_from_slice(
-        &u16::try_from(signature.len())
-            .expect("small")
-            .to_be_bytes(),
-    );
+    sct.extend_from_slice(&u16::try_from(signature.len()).expect("small").to_be_bytes());
     sct.extend_from_slice(&signature);
     sct
 }

@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
+use super::build::{
+    EMAIL_IDENTITY, EMAIL_ISSUER, OTHER_IDENTITY, WORKFLOW_IDENTITY, WORKFLOW_ISSUER,
+};
 pub use super::build::{MultiPlatform, Referrer, SignedSet, TamperVariant};
-use super::build::{EMAIL_IDENTITY, EMAIL_ISSUER, OTHER_IDENTITY, WORKFLOW_IDENTITY, WORKFLOW_ISSUER};
 use super::cosign;
 
 /// The public keys and certificates, PEM.

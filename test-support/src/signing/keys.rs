@@ -91,7 +91,8 @@ impl std::fmt::Debug for EdKey {
 impl EdKey {
     /// The key whose seed is SHA-256 of `strata-test-ed25519:<name>`.
     pub fn derive(name: &str) -> Self {
-        let seed: [u8; 32] = Sha256::digest(format!("strata-test-ed25519:{name}").as_bytes()).into();
+        let seed: [u8; 32] =
+            Sha256::digest(format!("strata-test-ed25519:{name}").as_bytes()).into();
         Self {
             signing: ed25519_dalek::SigningKey::from_bytes(&seed),
         }

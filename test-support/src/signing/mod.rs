@@ -31,9 +31,9 @@ pub mod plan;
 pub mod rekor;
 pub mod sigstore;
 
+pub use build::SignedSet;
 pub use bundle::{BUNDLE_V03, BundleVersion};
 pub use cert::Identity;
-pub use build::SignedSet;
 pub use fixture::{SignedFixture, push_signed};
 pub use keys::{EcKey, EdKey, TestKeys};
 pub use sigstore::{Payload, Signed, TestSigstore};

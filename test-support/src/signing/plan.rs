@@ -89,7 +89,10 @@ impl Plan {
         for put in &self.manifests {
             let reference = put.tag.clone().unwrap_or_else(|| put.digest());
             let answer = http
-                .put(format!("{}/v2/{repo}/manifests/{reference}", registry.url()))
+                .put(format!(
+                    "{}/v2/{repo}/manifests/{reference}",
+                    registry.url()
+                ))
                 .header("content-type", &put.media_type)
                 .body(put.bytes.clone())
                 .send()

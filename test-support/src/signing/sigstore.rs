@@ -133,8 +133,16 @@ impl TestSigstore {
             .issue_leaf(&key, identity, issuer, not_before, &self.ct_log);
         let cert_pem = cert.pem();
         let material = Material::Certificate(cert.clone(), self.ca.cert().clone());
-        self.sign_with(payload, &key, &cert_pem, material, version, not_before + 1, true)
-            .with_cert(cert)
+        self.sign_with(
+            payload,
+            &key,
+            &cert_pem,
+            material,
+            version,
+            not_before + 1,
+            true,
+        )
+        .with_cert(cert)
     }
 
     /// Signs `payload` with a long-lived `key` (a keyed signature); logs it
