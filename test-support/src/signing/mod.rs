@@ -17,6 +17,7 @@
 //! - [`cosign`]: cosign's `.sig` and `.att` tag forms.
 //! - [`build`]: everything built into upload [`plan`]s, with the peers'
 //!   files and cases, without a registry.
+//! - [`variants`]: the tamper variants.
 //! - [`fixture`]: [`push_signed`] and the [`SignedFixture`] it returns.
 
 pub mod attest;
@@ -30,6 +31,7 @@ pub mod keys;
 pub mod plan;
 pub mod rekor;
 pub mod sigstore;
+pub mod variants;
 
 pub use build::SignedSet;
 pub use bundle::{BUNDLE_V03, BundleVersion};
