@@ -96,7 +96,9 @@ fn outcomes(report: &Value) -> Vec<(String, String, String)> {
                 .expect("checks")
                 .iter()
                 .find(|c| c["outcome"] == "failed")
-                .map_or("passed".to_owned(), |c| c["kind"].as_str().unwrap_or("").to_owned());
+                .map_or("passed".to_owned(), |c| {
+                    c["kind"].as_str().unwrap_or("").to_owned()
+                });
             (
                 f["source"].as_str().unwrap_or("").to_owned(),
                 f["kind"]["kind"].as_str().unwrap_or("").to_owned(),
@@ -124,11 +126,22 @@ fn keyed_and_keyless_signatures_verify_with_cosigns_flags() {
     let keyless = w.strata(&args);
     assert_eq!(code(&keyless), 0, "{}", text(&keyless));
     let out = text(&keyless);
-    assert!(out.contains(&format!("✓ signed by {} (issuer {})", w.signed.identity, w.signed.issuer)), "{out}");
+    assert!(
+        out.contains(&format!(
+            "✓ signed by {} (issuer {})",
+            w.signed.identity, w.signed.issuer
+        )),
+        "{out}"
+    );
     assert!(out.contains("rests on: custom trusted root"), "{out}");
 
     // cosign's regexp flags, anchored: the whole identity must match.
-    let domain = w.signed.identity.split('@').nth(1).expect("an email identity");
+    let domain = w
+        .signed
+        .identity
+        .split('@')
+        .nth(1)
+        .expect("an email identity");
     let root = w.root();
     let pattern = format!(".*@{}", domain.replace('.', "\\."));
     let by_pattern = w.strata(&[
@@ -151,8 +164,14 @@ fn keyed_and_keyless_signatures_verify_with_cosigns_flags() {
         .filter(|(_, kind, failed)| kind == "signature" && failed == "passed")
         .map(|(source, _, _)| source)
         .collect();
-    assert!(sources.contains(&"referrers".to_owned()), "a bundle among the referrers verified: {sources:?}");
-    assert!(sources.contains(&"signature-tag".to_owned()), "the legacy .sig verified: {sources:?}");
+    assert!(
+        sources.contains(&"referrers".to_owned()),
+        "a bundle among the referrers verified: {sources:?}"
+    );
+    assert!(
+        sources.contains(&"signature-tag".to_owned()),
+        "the legacy .sig verified: {sources:?}"
+    );
     let half = w.strata(&[
         "verify",
         "--certificate-identity-regexp",
@@ -163,7 +182,12 @@ fn keyed_and_keyless_signatures_verify_with_cosigns_flags() {
         &root,
         &image,
     ]);
-    assert_eq!(code(&half), 12, "a pattern matching part of the identity is not a match: {}", text(&half));
+    assert_eq!(
+        code(&half),
+        12,
+        "a pattern matching part of the identity is not a match: {}",
+        text(&half)
+    );
 }
 
 #[test]
@@ -173,7 +197,11 @@ fn policies_that_do_not_match_exit_12_and_say_which_check_failed() {
     let other = w.file("other.pub", &w.signed.pems.other);
     let wrong_key = w.strata(&["verify", "--key", &other, &image]);
     assert_eq!(code(&wrong_key), 12, "{}", text(&wrong_key));
-    assert!(text(&wrong_key).contains("✗ signature: expected a signature by sha256:"), "{}", text(&wrong_key));
+    assert!(
+        text(&wrong_key).contains("✗ signature: expected a signature by sha256:"),
+        "{}",
+        text(&wrong_key)
+    );
 
     let root = w.root();
     let wrong_identity = w.strata(&[
@@ -187,7 +215,11 @@ fn policies_that_do_not_match_exit_12_and_say_which_check_failed() {
         &image,
     ]);
     assert_eq!(code(&wrong_identity), 12, "{}", text(&wrong_identity));
-    assert!(text(&wrong_identity).contains("✗ certificate identity: expected"), "{}", text(&wrong_identity));
+    assert!(
+        text(&wrong_identity).contains("✗ certificate identity: expected"),
+        "{}",
+        text(&wrong_identity)
+    );
 
     // Without the test root, the public-good Sigstore root does not vouch for the test CA.
     let public_good = w.strata(&[
@@ -199,11 +231,19 @@ fn policies_that_do_not_match_exit_12_and_say_which_check_failed() {
         &image,
     ]);
     assert_eq!(code(&public_good), 12, "{}", text(&public_good));
-    assert!(text(&public_good).contains("✗ certificate chain"), "{}", text(&public_good));
+    assert!(
+        text(&public_good).contains("✗ certificate chain"),
+        "{}",
+        text(&public_good)
+    );
 
     let no_policy = w.strata(&["verify", &image]);
     assert_eq!(code(&no_policy), 1, "{}", text(&no_policy));
-    assert!(text(&no_policy).contains("--key FILE, or --certificate-identity"), "{}", text(&no_policy));
+    assert!(
+        text(&no_policy).contains("--key FILE, or --certificate-identity"),
+        "{}",
+        text(&no_policy)
+    );
 }
 
 #[test]
@@ -253,13 +293,21 @@ fn each_tamper_turns_exactly_its_check_red() {
         ("other-key", &by_key, "referrers", "signature"),
         ("other-identity", &email, "signature-tag", "identity"),
         ("other-identity", &email, "referrers", "identity"),
-        ("bad-inclusion-proof", &email, "signature-tag", "log-promise"),
+        (
+            "bad-inclusion-proof",
+            &email,
+            "signature-tag",
+            "log-promise",
+        ),
         ("bad-inclusion-proof", &email, "referrers", "log-inclusion"),
         ("replay", &by_key, "signature-tag", "subject-digest"),
         ("replay", &email, "referrers", "subject-digest"),
     ];
     for (name, policy, source, check) in cases {
-        let variant = w.signed.variant(name).unwrap_or_else(|| panic!("variant {name}"));
+        let variant = w
+            .signed
+            .variant(name)
+            .unwrap_or_else(|| panic!("variant {name}"));
         let image = format!("{}/{}:latest", w.signed.host, variant.repo);
         let mut args = vec!["verify".to_owned()];
         args.extend(policy.iter().cloned());
@@ -272,9 +320,15 @@ fn each_tamper_turns_exactly_its_check_red() {
             .into_iter()
             .filter(|(s, _, _)| s == source)
             .collect();
-        assert!(!found.is_empty(), "{name}: nothing found at {source}: {report:#}");
+        assert!(
+            !found.is_empty(),
+            "{name}: nothing found at {source}: {report:#}"
+        );
         for (_, _, failed) in &found {
-            assert_eq!(failed, check, "{name} at {source}: the first failed check\n{report:#}");
+            assert_eq!(
+                failed, check,
+                "{name} at {source}: the first failed check\n{report:#}"
+            );
         }
     }
 }
@@ -297,29 +351,91 @@ fn attestations_verify_by_type_and_buildkit_statements_are_listed_unsigned() {
         &image,
     ]);
     assert_eq!(code(&provenance), 0, "{}", text(&provenance));
-    assert!(text(&provenance).contains("attestation https://slsa.dev/provenance/"), "{}", text(&provenance));
+    assert!(
+        text(&provenance).contains("attestation https://slsa.dev/provenance/"),
+        "{}",
+        text(&provenance)
+    );
 
     let key = w.key();
-    let keyed = w.strata(&["verify-attestation", "--type", "slsaprovenance", "--key", &key, &image]);
-    assert_eq!(code(&keyed), 0, "the .att provenance is signed by the P-256 key: {}", text(&keyed));
+    let keyed = w.strata(&[
+        "verify-attestation",
+        "--type",
+        "slsaprovenance",
+        "--key",
+        &key,
+        &image,
+    ]);
+    assert_eq!(
+        code(&keyed),
+        0,
+        "the .att provenance is signed by the P-256 key: {}",
+        text(&keyed)
+    );
 
     let ed25519 = w.file("ed25519.pub", &w.signed.pems.ed25519);
-    let sbom = w.strata(&["verify-attestation", "--type", "spdxjson", "--key", &ed25519, &image]);
-    assert_eq!(code(&sbom), 0, "the .att SPDX SBOM is signed by the Ed25519 key: {}", text(&sbom));
+    let sbom = w.strata(&[
+        "verify-attestation",
+        "--type",
+        "spdxjson",
+        "--key",
+        &ed25519,
+        &image,
+    ]);
+    assert_eq!(
+        code(&sbom),
+        0,
+        "the .att SPDX SBOM is signed by the Ed25519 key: {}",
+        text(&sbom)
+    );
 
-    let wrong_type = w.strata(&["verify-attestation", "--type", "cyclonedx", "--key", &key, &image]);
+    let wrong_type = w.strata(&[
+        "verify-attestation",
+        "--type",
+        "cyclonedx",
+        "--key",
+        &key,
+        &image,
+    ]);
     assert_eq!(code(&wrong_type), 12, "{}", text(&wrong_type));
-    assert!(text(&wrong_type).contains("✗ predicate type: expected cyclonedx"), "{}", text(&wrong_type));
+    assert!(
+        text(&wrong_type).contains("✗ predicate type: expected cyclonedx"),
+        "{}",
+        text(&wrong_type)
+    );
 
-    let unknown = w.strata(&["verify-attestation", "--type", "nonsense", "--key", &key, &image]);
+    let unknown = w.strata(&[
+        "verify-attestation",
+        "--type",
+        "nonsense",
+        "--key",
+        &key,
+        &image,
+    ]);
     assert_eq!(code(&unknown), 1, "{}", text(&unknown));
-    assert!(text(&unknown).contains("unknown --type"), "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("unknown --type"),
+        "{}",
+        text(&unknown)
+    );
 
     // The BuildKit-style index: its attestation manifests are read, each
     // about the platform manifest it names, and are unsigned.
     let multi = format!("{}/{}:{}", w.signed.host, w.signed.repo, w.signed.multi.tag);
-    let out = w.strata(&["verify-attestation", "--key", &key, "--output", "json", &multi]);
-    assert_eq!(code(&out), 10, "BuildKit's statements are not signatures: {}", text(&out));
+    let out = w.strata(&[
+        "verify-attestation",
+        "--key",
+        &key,
+        "--output",
+        "json",
+        &multi,
+    ]);
+    assert_eq!(
+        code(&out),
+        10,
+        "BuildKit's statements are not signatures: {}",
+        text(&out)
+    );
     let report = json(&out);
     let statements: Vec<&Value> = report["findings"]
         .as_array()
@@ -330,9 +446,14 @@ fn attestations_verify_by_type_and_buildkit_statements_are_listed_unsigned() {
     assert!(statements.len() >= 2, "{report:#}");
     for s in &statements {
         assert_eq!(s["verdict"]["verdict"], "unsigned", "{s:#}");
-        let subject_ok = s["checks"].as_array().expect("checks").iter().any(|c| {
-            c["kind"] == "subject-digest" && c["outcome"] == "passed"
-        });
-        assert!(subject_ok, "each statement names the platform manifest it describes: {s:#}");
+        let subject_ok = s["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .any(|c| c["kind"] == "subject-digest" && c["outcome"] == "passed");
+        assert!(
+            subject_ok,
+            "each statement names the platform manifest it describes: {s:#}"
+        );
     }
 }

@@ -27,14 +27,18 @@ struct World {
 
 async fn world() -> World {
     let registry = Registry::start(Auth::Open).expect("registry");
-    let signed = push_signed(&registry, "test/signed").await.expect("push the signed fixtures");
+    let signed = push_signed(&registry, "test/signed")
+        .await
+        .expect("push the signed fixtures");
     let root = tempfile::tempdir().expect("tmp");
     let root_file = root.path().join("trusted_root.json");
     std::fs::write(&root_file, &signed.trusted_root_json).expect("write root");
     let options = StrataOptions::new(env!("CARGO_BIN_EXE_strata"))
         .arg("--trusted-root")
         .arg(root_file.display().to_string());
-    let stack = DashboardStack::in_front_of(registry, options).await.expect("stack");
+    let stack = DashboardStack::in_front_of(registry, options)
+        .await
+        .expect("stack");
     World {
         stack,
         signed,
@@ -46,7 +50,9 @@ fn enc(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -71,11 +77,12 @@ impl World {
         self.stack.open(path).await.expect("open");
         self.stack
             .browser()
-            .wait_text(&format!("[data-test=signature-verdict][data-state={state}]"), LONG)
+            .wait_text(
+                &format!("[data-test=signature-verdict][data-state={state}]"),
+                LONG,
+            )
             .await
-            .unwrap_or_else(|e| {
-                panic!("{path}: no verdict {state}: {e}")
-            })
+            .unwrap_or_else(|e| panic!("{path}: no verdict {state}: {e}"))
     }
 }
 
@@ -89,23 +96,34 @@ async fn a_link_with_a_key_or_an_identity_is_verified_in_the_browser() {
     let key = PublicKey::parse(w.signed.pems.signer.as_bytes()).expect("key");
     assert!(text.contains("Signed by ECDSA P-256 key"), "{text}");
     assert!(text.contains("verified in this browser"), "{text}");
-    let rests = browser.wait_text("[data-test=rests-on]", LONG).await.expect("rests on");
+    let rests = browser
+        .wait_text("[data-test=rests-on]", LONG)
+        .await
+        .expect("rests on");
     assert!(rests.contains(&key.fingerprint()), "{rests}");
     let rows: Vec<(String, String, String)> = browser.json(ROWS).await.expect("rows");
-    assert!(rows.len() >= 6, "bundles, SBOMs, the .sig and .att layers: {rows:?}");
     assert!(
-        rows.iter().any(|(source, state, _)| source == "cosign .sig tag" && state == "verified"),
+        rows.len() >= 6,
+        "bundles, SBOMs, the .sig and .att layers: {rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|(source, state, _)| source == "cosign .sig tag" && state == "verified"),
         "{rows:?}"
     );
 
     let query = w.identity_query(&w.signed.identity, &w.signed.issuer);
     let text = w.verdict(&page(&image, &query), "verified").await;
     assert!(text.contains(&w.signed.identity), "{text}");
-    let rests = browser.wait_text("[data-test=rests-on]", LONG).await.expect("rests on");
+    let rests = browser
+        .wait_text("[data-test=rests-on]", LONG)
+        .await
+        .expect("rests on");
     assert!(rests.contains("custom trusted root"), "{rests}");
     let rows: Vec<(String, String, String)> = browser.json(ROWS).await.expect("rows");
     assert!(
-        rows.iter().any(|(source, state, _)| source == "referrers" && state == "verified"),
+        rows.iter()
+            .any(|(source, state, _)| source == "referrers" && state == "verified"),
         "a v0.3 bundle among the referrers verified: {rows:?}"
     );
 
@@ -116,11 +134,20 @@ async fn a_link_with_a_key_or_an_identity_is_verified_in_the_browser() {
     // Another identity: the browser names the check and both values.
     let query = w.identity_query(&w.signed.other_identity, &w.signed.issuer);
     w.verdict(&page(&image, &query), "failed").await;
-    let failed = browser.wait_text("[data-test=failed-check]", LONG).await.expect("check");
+    let failed = browser
+        .wait_text("[data-test=failed-check]", LONG)
+        .await
+        .expect("check");
     assert_eq!(failed, "certificate identity");
-    let expected = browser.wait_text("[data-test=verdict-expected]", LONG).await.expect("expected");
+    let expected = browser
+        .wait_text("[data-test=verdict-expected]", LONG)
+        .await
+        .expect("expected");
     assert!(expected.contains(&w.signed.other_identity), "{expected}");
-    let actual = browser.wait_text("[data-test=verdict-actual]", LONG).await.expect("actual");
+    let actual = browser
+        .wait_text("[data-test=verdict-actual]", LONG)
+        .await
+        .expect("actual");
     assert!(actual.contains(&w.signed.identity), "{actual}");
     w.stack.close().await.expect("close");
 }
@@ -139,21 +166,33 @@ async fn each_tamper_turns_exactly_its_check_red_in_the_browser() {
         ("other-key", &key, "referrers", "signature"),
         ("other-identity", &email, "cosign .sig tag", "identity"),
         ("other-identity", &email, "referrers", "identity"),
-        ("bad-inclusion-proof", &email, "cosign .sig tag", "log-promise"),
+        (
+            "bad-inclusion-proof",
+            &email,
+            "cosign .sig tag",
+            "log-promise",
+        ),
         ("bad-inclusion-proof", &email, "referrers", "log-inclusion"),
         ("replay", &key, "cosign .sig tag", "subject-digest"),
         ("replay", &email, "referrers", "subject-digest"),
     ];
     for (name, query, source, check) in cases {
-        let variant = w.signed.variant(name).unwrap_or_else(|| panic!("variant {name}"));
+        let variant = w
+            .signed
+            .variant(name)
+            .unwrap_or_else(|| panic!("variant {name}"));
         let image = format!("{}/{}:latest", w.signed.host, variant.repo);
         w.verdict(&page(&image, query), "failed").await;
         let rows: Vec<(String, String, String)> = w.stack.browser().json(ROWS).await.expect("rows");
-        let at: Vec<&(String, String, String)> = rows.iter().filter(|(s, _, _)| s == source).collect();
+        let at: Vec<&(String, String, String)> =
+            rows.iter().filter(|(s, _, _)| s == source).collect();
         assert!(!at.is_empty(), "{name}: nothing at {source}: {rows:?}");
         for (_, state, failed) in at {
             assert_eq!(state, "failed", "{name} at {source}: {rows:?}");
-            assert_eq!(failed, check, "{name} at {source}: the first failed check: {rows:?}");
+            assert_eq!(
+                failed, check,
+                "{name} at {source}: the first failed check: {rows:?}"
+            );
         }
     }
     w.stack.close().await.expect("close");
@@ -165,7 +204,10 @@ async fn the_policy_form_puts_the_policy_in_the_link() {
     let image = w.signed.reference();
     let browser = w.stack.browser();
     w.verdict(&page(&image, ""), "unpinned").await;
-    browser.click("[data-test=policy-form] summary", LONG).await.expect("open the form");
+    browser
+        .click("[data-test=policy-form] summary", LONG)
+        .await
+        .expect("open the form");
     browser
         .type_into("[data-test=policy-identity]", &w.signed.identity, LONG)
         .await
@@ -174,7 +216,10 @@ async fn the_policy_form_puts_the_policy_in_the_link() {
         .type_into("[data-test=policy-issuer]", &w.signed.issuer, LONG)
         .await
         .expect("issuer");
-    browser.click("[data-test=policy-identity-apply]", LONG).await.expect("apply");
+    browser
+        .click("[data-test=policy-identity-apply]", LONG)
+        .await
+        .expect("apply");
     let url = browser
         .wait_url(LONG, |u| u.contains("identity=") && u.contains("issuer="))
         .await
@@ -186,18 +231,30 @@ async fn the_policy_form_puts_the_policy_in_the_link() {
         .expect("verified under the policy just set");
 
     // The same link in a fresh page says the same.
-    let path = url.split_once("/i/").map(|(_, p)| format!("/i/{p}")).expect("path");
+    let path = url
+        .split_once("/i/")
+        .map(|(_, p)| format!("/i/{p}"))
+        .expect("path");
     let text = w.verdict(&path, "verified").await;
     assert!(text.contains(&w.signed.identity), "{text}");
 
     // A key pasted into the form.
-    browser.click("[data-test=policy-form] summary", LONG).await.expect("open the form");
+    browser
+        .click("[data-test=policy-form] summary", LONG)
+        .await
+        .expect("open the form");
     browser
         .type_into("[data-test=policy-key]", &w.signed.pems.signer, LONG)
         .await
         .expect("key");
-    browser.click("[data-test=policy-key-apply]", LONG).await.expect("apply key");
-    browser.wait_url(LONG, |u| u.contains("key=")).await.expect("key in the address");
+    browser
+        .click("[data-test=policy-key-apply]", LONG)
+        .await
+        .expect("apply key");
+    browser
+        .wait_url(LONG, |u| u.contains("key="))
+        .await
+        .expect("key in the address");
     let text = browser
         .wait_text("[data-test=signature-verdict][data-state=verified]", LONG)
         .await
@@ -210,10 +267,14 @@ async fn the_policy_form_puts_the_policy_in_the_link() {
 async fn an_unsigned_image_says_nothing_is_attached() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let pushed = registry.push_fixture("test/diff:a").expect("push");
-    let stack = DashboardStack::in_front_of(registry, StrataOptions::new(env!("CARGO_BIN_EXE_strata")))
+    let stack =
+        DashboardStack::in_front_of(registry, StrataOptions::new(env!("CARGO_BIN_EXE_strata")))
+            .await
+            .expect("stack");
+    stack
+        .open(&page(&pushed.reference, ""))
         .await
-        .expect("stack");
-    stack.open(&page(&pushed.reference, "")).await.expect("open");
+        .expect("open");
     let text = stack
         .browser()
         .wait_text("[data-test=signatures][data-state=none]", LONG)

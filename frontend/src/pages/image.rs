@@ -26,9 +26,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use shared::api::{ImageDetail, PullStart};
 use shared::digest::Digest;
+use shared::manifest::Descriptor;
 use shared::platform::Platform;
 use shared::reference::Reference;
-use shared::manifest::Descriptor;
 use shared::walk::PlatformChoice;
 
 use crate::api::{self, ApiError};
@@ -255,11 +255,17 @@ pub fn ImagePage() -> impl IntoView {
             .as_ref()
             .map(|i| i.entries.iter().map(|e| e.descriptor.clone()).collect())
             .unwrap_or_default();
-        Some((image.reference.clone(), image.top.digest.clone(), attestations))
+        Some((
+            image.reference.clone(),
+            image.top.digest.clone(),
+            attestations,
+        ))
     });
-    let trust = move || trust_target.get().map(|(reference, subject, entries)| {
-        view! { <Signatures reference subject entries /> }
-    });
+    let trust = move || {
+        trust_target.get().map(|(reference, subject, entries)| {
+            view! { <Signatures reference subject entries /> }
+        })
+    };
 
     view! {
         <div class="page-head">
@@ -410,11 +416,13 @@ fn Signatures(reference: Reference, subject: Digest, entries: Vec<Descriptor>) -
     let probe = {
         let (reference, subject, entries) = (reference.clone(), subject.clone(), entries.clone());
         LocalResource::new(move || {
-            let (reference, subject, entries) = (reference.clone(), subject.clone(), entries.clone());
+            let (reference, subject, entries) =
+                (reference.clone(), subject.clone(), entries.clone());
             async move { has_artifacts(&reference, &subject, &entries).await }
         })
     };
-    move || match probe.get() {
+    move || {
+        match probe.get() {
         None => None,
         Some(false) => Some(
             view! {
@@ -430,6 +438,7 @@ fn Signatures(reference: Reference, subject: Digest, entries: Vec<Descriptor>) -
             subject.clone(),
             entries.clone(),
         ))),
+    }
     }
 }
 

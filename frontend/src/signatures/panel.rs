@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use shared::digest::Digest;
 use shared::display::human_size;
 use shared::manifest::Descriptor;
-use shared::reference::{Reference, TagOrDigest};
+use shared::reference::Reference;
 use shared::signature::{Check, Finding, Kind, Outcome, Summary, Verdict};
 
 use super::driver::{self, Report};
@@ -19,7 +19,11 @@ use crate::api;
 /// The panel for `subject` in `reference`'s repository; `attestations`:
 /// the index's BuildKit attestation entries, if any.
 #[component]
-pub fn TrustPanel(reference: Reference, subject: Digest, attestations: Vec<Descriptor>) -> impl IntoView {
+pub fn TrustPanel(
+    reference: Reference,
+    subject: Digest,
+    attestations: Vec<Descriptor>,
+) -> impl IntoView {
     let policy = policy_from_query();
     let report = {
         let reference = reference.clone();
@@ -34,10 +38,12 @@ pub fn TrustPanel(reference: Reference, subject: Digest, attestations: Vec<Descr
             }
         })
     };
-    let policy_line = move || match policy.get() {
+    let policy_line = move || {
+        match policy.get() {
         Ok(Some(p)) => view! { <p class="small-text" data-test="policy-line">"This link requires: " <span class="mono wrap">{p.describe()}</span></p> }.into_any(),
         Ok(None) => view! { <p class="small-text muted" data-test="policy-line">"This link names no key or identity: signatures are shown, but nothing pins who made them."</p> }.into_any(),
         Err(e) => view! { <p class="error" data-test="policy-line">"The link's policy is unusable: " {e}</p> }.into_any(),
+    }
     };
     view! {
         <section class="card" data-test="signatures">
@@ -121,8 +127,13 @@ fn verdict_view(report: &Report) -> AnyView {
         ),
     };
     let attested = match &report.attestations {
-        Summary::Verified { signers, .. } => Some(format!("✓ Attestations signed by {} — verified in this browser", signers.join(", "))),
-        Summary::NoMatch { failures } => failures.first().map(|f| format!("Attestations not verified: {f}")),
+        Summary::Verified { signers, .. } => Some(format!(
+            "✓ Attestations signed by {} — verified in this browser",
+            signers.join(", ")
+        )),
+        Summary::NoMatch { failures } => failures
+            .first()
+            .map(|f| format!("Attestations not verified: {f}")),
         _ => None,
     };
     view! {
@@ -160,7 +171,10 @@ fn kind_name(check: &Check) -> String {
 fn finding_row(reference: &Reference, finding: &Finding) -> AnyView {
     let what = match &finding.kind {
         Kind::Signature => "signature".to_owned(),
-        Kind::Attestation { predicate_type } => format!("attestation: {}", super::contents::predicate_title(predicate_type)),
+        Kind::Attestation { predicate_type } => format!(
+            "attestation: {}",
+            super::contents::predicate_title(predicate_type)
+        ),
         Kind::Sbom => "SBOM".to_owned(),
         Kind::Other { media_type } => media_type.clone(),
     };
@@ -173,7 +187,8 @@ fn finding_row(reference: &Reference, finding: &Finding) -> AnyView {
     };
     let link = api::image_page(
         &reference
-            .with_tag_or_digest(TagOrDigest::Digest(finding.artifact.clone()))
+            .name_only()
+            .with_digest(finding.artifact.clone())
             .familiar(),
     );
     let checks: Vec<AnyView> = finding

@@ -13,7 +13,13 @@ use shared::signature::{Matcher, Policy, PublicKey};
 use crate::api;
 
 /// The query parameters that carry a policy.
-pub const POLICY_PARAMS: [&str; 5] = ["key", "identity", "identity-regexp", "issuer", "issuer-regexp"];
+pub const POLICY_PARAMS: [&str; 5] = [
+    "key",
+    "identity",
+    "identity-regexp",
+    "issuer",
+    "issuer-regexp",
+];
 
 /// The policy the page's address carries: `Ok(None)` when it names none.
 pub fn policy_from_query() -> Memo<Result<Option<Policy>, String>> {
@@ -31,7 +37,11 @@ pub fn policy_from_query() -> Memo<Result<Option<Policy>, String>> {
 }
 
 /// The address with `policy` in its query (other parameters kept).
-fn address_with(path: &str, others: &[(String, String)], policy: &[(&'static str, String)]) -> String {
+fn address_with(
+    path: &str,
+    others: &[(String, String)],
+    policy: &[(&'static str, String)],
+) -> String {
     let mut pairs: Vec<String> = others
         .iter()
         .filter(|(k, _)| !POLICY_PARAMS.contains(&k.as_str()))
@@ -57,20 +67,30 @@ pub fn PolicyForm() -> impl IntoView {
     let navigate = use_navigate();
     let key_text = RwSignal::new(String::new());
     let identity = RwSignal::new(query.with_untracked(|q| {
-        q.get("identity").or_else(|| q.get("identity-regexp")).unwrap_or_default()
+        q.get("identity")
+            .or_else(|| q.get("identity-regexp"))
+            .unwrap_or_default()
     }));
     let issuer = RwSignal::new(query.with_untracked(|q| {
-        q.get("issuer").or_else(|| q.get("issuer-regexp")).unwrap_or_default()
+        q.get("issuer")
+            .or_else(|| q.get("issuer-regexp"))
+            .unwrap_or_default()
     }));
     let regexp = RwSignal::new(query.with_untracked(|q| q.get("identity-regexp").is_some()));
     let problem = RwSignal::new(None::<String>);
     let apply = move |policy: Option<Policy>| {
         let path = location.pathname.get_untracked();
         let others: Vec<(String, String)> = query.with_untracked(|q| {
-            q.clone().into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            q.clone()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
         });
         let pairs = policy.map(|p| p.to_query()).unwrap_or_default();
-        navigate(&address_with(&path, &others, &pairs), NavigateOptions::default());
+        navigate(
+            &address_with(&path, &others, &pairs),
+            NavigateOptions::default(),
+        );
     };
     let apply_key = {
         let apply = apply.clone();
@@ -158,7 +178,10 @@ mod tests {
         let url = address_with(
             "/i/r.example%2Fapp",
             &others,
-            &[("identity", "a@b.c".into()), ("issuer", "https://i.example".into())],
+            &[
+                ("identity", "a@b.c".into()),
+                ("issuer", "https://i.example".into()),
+            ],
         );
         assert_eq!(
             url,

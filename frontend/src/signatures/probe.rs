@@ -10,7 +10,11 @@ use shared::signature::{Source, legacy_tag};
 use crate::api;
 
 /// Whether `subject` (in `reference`'s repository) has anything attached.
-pub async fn has_artifacts(reference: &Reference, subject: &Digest, entries: &[Descriptor]) -> bool {
+pub async fn has_artifacts(
+    reference: &Reference,
+    subject: &Digest,
+    entries: &[Descriptor],
+) -> bool {
     if entries.iter().any(Descriptor::is_attestation) {
         return true;
     }
@@ -19,9 +23,15 @@ pub async fn has_artifacts(reference: &Reference, subject: &Digest, entries: &[D
     {
         return true;
     }
-    for source in [Source::SignatureTag, Source::AttestationTag, Source::SbomTag] {
+    for source in [
+        Source::SignatureTag,
+        Source::AttestationTag,
+        Source::SbomTag,
+    ] {
         if let Some(tag) = legacy_tag(subject, source)
-            && api::v2_manifest(reference, &TagOrDigest::Tag(tag)).await.is_ok()
+            && api::v2_manifest(reference, &TagOrDigest::Tag(tag))
+                .await
+                .is_ok()
         {
             return true;
         }

@@ -58,7 +58,7 @@ pub async fn check_image(
     if let Manifest::Index(index) = &top.manifest {
         discovery = discovery.with_index_attestations(&index.manifests);
     }
-    let repository = reference.with_tag_or_digest(TagOrDigest::Digest(top.digest.clone()));
+    let repository = reference.name_only();
     while let Some(need) = discovery.next_need() {
         match &need {
             Need::Referrers => match client.get_referrers(&repository, &top.digest).await {
