@@ -269,8 +269,11 @@ pub fn verify_keyless(
             return None;
         }
     };
+    // Fulcio chains are short; a hostile bundle's thousands of
+    // certificates would only cost signature checks.
     let chain: Vec<Certificate> = certs[1..]
         .iter()
+        .take(8)
         .filter_map(|d| Certificate::from_der(d).ok())
         .collect();
     let entry = bundle.verification_material.tlog_entries.first();
@@ -536,6 +539,32 @@ mod tests {
         assert_eq!(signer.root, "Sigstore public-good trusted root");
         let time = checks.get(CheckKind::SigningTime).expect("time").line();
         assert!(time.contains("2024-03-19T22:41:16Z"), "{time}");
+    }
+
+    #[test]
+    fn a_public_good_intoto_attestation_verifies_and_a_changed_payload_fails() {
+        // sigstore-go's examples/bundle-provenance.json: sigstore-js's npm
+        // provenance, logged as an intoto 0.0.2 entry.
+        let b = bundle(include_bytes!("testdata/bundle-provenance.json"));
+        let envelope = b.dsse_envelope.clone().expect("envelope");
+        let root = TrustedRoot::public_good();
+        let identity =
+            "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main";
+        let (signer, checks) = run(&b, &Signed::Dsse(&envelope), &root, identity, GITHUB_ISSUER);
+        assert!(checks.all_passed(), "{checks:#?}");
+        assert!(signer.is_some());
+        assert!(checks.get(CheckKind::LogInclusion).is_none());
+
+        let mut changed = envelope.clone();
+        changed.payload[10] ^= 1;
+        let (_, checks) = run(&b, &Signed::Dsse(&changed), &root, identity, GITHUB_ISSUER);
+        assert_eq!(first_failure(&checks), CheckKind::Signature);
+        assert!(!checks.get(CheckKind::LogEntry).expect("entry").is_passed());
+
+        let mut retyped = envelope;
+        retyped.payload_type = "text/plain".into();
+        let (_, checks) = run(&b, &Signed::Dsse(&retyped), &root, identity, GITHUB_ISSUER);
+        assert_eq!(first_failure(&checks), CheckKind::Signature);
     }
 
     #[test]
