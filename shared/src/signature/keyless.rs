@@ -745,6 +745,63 @@ mod tests {
     }
 
     #[test]
+    fn flipped_bytes_anywhere_in_the_certificate_or_log_entry_fail_without_panicking() {
+        let root = TrustedRoot::public_good();
+        let signed = Signed::Message(GITHUB_WHL);
+        let verify = |b: &Bundle| run(b, &signed, &root, GITHUB_IDENTITY, GITHUB_ISSUER).0;
+        let original = bundle(GITHUB_BUNDLE);
+        let cert_len = original.certificates()[0].len();
+        for i in (0..cert_len).step_by(41) {
+            let mut b = original.clone();
+            let chain = b
+                .verification_material
+                .x509_certificate_chain
+                .as_mut()
+                .expect("chain");
+            chain.certificates[0].raw_bytes[i] ^= 0x10;
+            assert!(verify(&b).is_none(), "certificate byte {i}");
+        }
+        let entry = &original.verification_material.tlog_entries[0];
+        for i in (0..entry.canonicalized_body.len()).step_by(53) {
+            let mut b = original.clone();
+            b.verification_material.tlog_entries[0].canonicalized_body[i] ^= 0x01;
+            assert!(verify(&b).is_none(), "body byte {i}");
+        }
+        let envelope = &entry
+            .inclusion_proof
+            .as_ref()
+            .expect("proof")
+            .checkpoint
+            .as_ref()
+            .expect("checkpoint")
+            .envelope;
+        // The signer's name on the signature line is not signed (the key
+        // hint picks the key), so it is left alone.
+        let name_start = envelope.find('\u{2014}').expect("dash") + "\u{2014} ".len();
+        let name_end = name_start + envelope[name_start..].find(' ').expect("space");
+        for i in (0..envelope.len()).filter(|i| !(name_start..name_end).contains(i)) {
+            let mut text = envelope.as_bytes().to_vec();
+            text[i] ^= 0x01;
+            let Ok(text) = String::from_utf8(text) else {
+                continue;
+            };
+            let mut b = original.clone();
+            let proof = b.verification_material.tlog_entries[0]
+                .inclusion_proof
+                .as_mut()
+                .expect("proof");
+            proof.checkpoint.as_mut().expect("checkpoint").envelope = text;
+            let (signer, checks) = run(&b, &signed, &root, GITHUB_IDENTITY, GITHUB_ISSUER);
+            assert!(signer.is_none(), "checkpoint byte {i}");
+            assert_eq!(
+                first_failure(&checks),
+                CheckKind::LogInclusion,
+                "checkpoint byte {i}"
+            );
+        }
+    }
+
+    #[test]
     fn a_bundle_without_a_certificate_stops_at_the_chain() {
         let mut b = bundle(GITHUB_BUNDLE);
         b.verification_material.x509_certificate_chain = None;
