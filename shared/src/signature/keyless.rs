@@ -106,15 +106,21 @@ pub struct TlogFacts {
 }
 
 /// The log proofs of the bundle's first entry: `LogPromise` and/or
-/// `LogInclusion`, or one failed check when there is neither.
-fn log_proofs(bundle: &Bundle, root: &TrustedRoot, checks: &mut Checks) -> Option<TlogFacts> {
+/// `LogInclusion`, or one failed check when there is neither. What they
+/// established if all passed, and whether a promise verified (`None`:
+/// there was none).
+fn log_proofs(
+    bundle: &Bundle,
+    root: &TrustedRoot,
+    checks: &mut Checks,
+) -> (Option<TlogFacts>, Option<bool>) {
     let Some(entry) = bundle.verification_material.tlog_entries.first() else {
         checks.push(Check::failed(
             CheckKind::LogInclusion,
             "a transparency log entry with an inclusion promise or proof",
             "the bundle carries no log entry",
         ));
-        return None;
+        return (None, None);
     };
     let promise = rekor::check_promise(entry, root);
     let inclusion = rekor::check_inclusion(entry, root);
@@ -124,14 +130,15 @@ fn log_proofs(bundle: &Bundle, root: &TrustedRoot, checks: &mut Checks) -> Optio
             "an inclusion promise or an inclusion proof",
             "the bundle carries no log proof",
         ));
-        return None;
+        return (None, None);
     }
     let mut ok = true;
-    let time_promised = promise.as_ref().is_some_and(Check::is_passed);
+    let promised = promise.as_ref().map(Check::is_passed);
+    let time_promised = promised == Some(true);
     for check in [promise, inclusion].into_iter().flatten() {
         ok &= checks.push(check);
     }
-    ok.then(|| TlogFacts {
+    let facts = ok.then(|| TlogFacts {
         log_index: entry.log_index,
         integrated_time: entry.integrated_time,
         time_promised,
@@ -139,7 +146,8 @@ fn log_proofs(bundle: &Bundle, root: &TrustedRoot, checks: &mut Checks) -> Optio
             .log(&entry.log_id.key_id)
             .map(|l| l.base_url.clone())
             .unwrap_or_default(),
-    })
+    });
+    (facts, promised)
 }
 
 fn signer_der(signer_pem: &str) -> Vec<u8> {
@@ -172,7 +180,7 @@ pub fn verify_log(
     root: &TrustedRoot,
     checks: &mut Checks,
 ) -> Option<TlogFacts> {
-    let facts = log_proofs(bundle, root, checks);
+    let (facts, _) = log_proofs(bundle, root, checks);
     let entry = log_entry(bundle, &signer_der(signer_pem), signature, signed)?;
     let ok = checks.push(entry);
     facts.filter(|_| ok)
@@ -280,16 +288,26 @@ pub fn verify_keyless(
     let time = entry.map_or(leaf.not_before(), |e| e.integrated_time);
     let mut ok = checks.push(check_chain(&leaf, &chain, root, time));
 
-    let facts = log_proofs(bundle, root, checks);
+    let (facts, promised) = log_proofs(bundle, root, checks);
     ok &= facts.is_some();
 
-    ok &= match &facts {
-        Some(f) if !f.time_promised => checks.push(Check::failed(
+    // Only a verified promise signs the entry's time; an inclusion proof
+    // does not.
+    let unpromised = |actual: &str| {
+        Check::failed(
             CheckKind::SigningTime,
-            "a signing time the log promised (a signed entry timestamp)",
-            "an inclusion proof alone, which does not sign the entry's time",
-        )),
-        _ => checks.expect(
+            format!(
+                "a signing time the log promised (a signed entry timestamp) between {} and {}",
+                rekor::rfc3339(leaf.not_before()),
+                rekor::rfc3339(leaf.not_after())
+            ),
+            format!("{actual}, for {}", rekor::rfc3339(time)),
+        )
+    };
+    ok &= match promised {
+        None => checks.push(unpromised("no inclusion promise")),
+        Some(false) => checks.push(unpromised("an inclusion promise that does not verify")),
+        Some(true) => checks.expect(
             CheckKind::SigningTime,
             leaf.valid_at(time),
             format!(
@@ -697,6 +715,20 @@ mod tests {
         b.verification_material.tlog_entries[0].integrated_time += 1;
         let (_, checks) = run(&b, &signed, &root, GITHUB_IDENTITY, GITHUB_ISSUER);
         assert_eq!(first_failure(&checks), CheckKind::LogPromise);
+        // The inclusion proof does not cover the time, and the time is not
+        // taken from a promise that failed.
+        assert!(
+            checks
+                .get(CheckKind::LogInclusion)
+                .expect("proof")
+                .is_passed()
+        );
+        assert!(
+            !checks
+                .get(CheckKind::SigningTime)
+                .expect("time")
+                .is_passed()
+        );
 
         let mut b = bundle(GITHUB_BUNDLE);
         let proof = b.verification_material.tlog_entries[0]

@@ -38,7 +38,7 @@ pub fn find_log<'r>(
 ) -> Result<&'r TransparencyLog, String> {
     let log = root.log(&entry.log_id.key_id).ok_or_else(|| {
         format!(
-            "a log with ID {} that {} does not hold",
+            "a log with ID {} that the {} does not hold",
             hex(&entry.log_id.key_id),
             root.name()
         )
