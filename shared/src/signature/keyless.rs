@@ -838,6 +838,29 @@ mod tests {
     }
 
     #[test]
+    fn a_certificate_authority_not_issuing_at_the_signing_time_is_not_trusted() {
+        let json = std::str::from_utf8(include_bytes!("data/public_good_trusted_root.json"))
+            .expect("utf-8")
+            .replace(
+                r#""start": "2022-04-13T20:06:15Z""#,
+                r#""start": "2022-04-13T20:06:15Z", "end": "2023-12-31T23:59:59Z""#,
+            );
+        let root = TrustedRoot::from_json(json.as_bytes()).expect("root");
+        let b = bundle(GITHUB_BUNDLE);
+        let (signer, checks) = run(
+            &b,
+            &Signed::Message(GITHUB_WHL),
+            &root,
+            GITHUB_IDENTITY,
+            GITHUB_ISSUER,
+        );
+        assert!(signer.is_none());
+        assert_eq!(first_failure(&checks), CheckKind::CertificateChain);
+        let line = checks.first_failure().expect("failure").line();
+        assert!(line.contains("2024-03-19T22:41:16Z"), "{line}");
+    }
+
+    #[test]
     fn a_bundle_without_a_certificate_stops_at_the_chain() {
         let mut b = bundle(GITHUB_BUNDLE);
         b.verification_material.x509_certificate_chain = None;
