@@ -33,7 +33,7 @@ pub struct Report {
 /// the public-good one this app ships.
 pub async fn trusted_root() -> Result<TrustedRoot, String> {
     match api::trusted_root().await {
-        Ok(Some(json)) => TrustedRoot::from_slice(&json)
+        Ok(Some(json)) => TrustedRoot::from_json(&json)
             .map_err(|e| format!("the server's trusted root is unusable: {e}")),
         Ok(None) => Ok(TrustedRoot::public_good()),
         Err(e) => Err(format!("cannot ask the server for its trusted root: {e}")),

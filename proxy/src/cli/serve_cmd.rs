@@ -178,7 +178,7 @@ pub fn run(store_args: &super::store_arg::StoreArgs, args: ServeArgs) -> Result<
         Some(path) => {
             let json = std::fs::read(path)
                 .map_err(|e| format!("cannot read --trusted-root {}: {e}", path.display()))?;
-            shared::signature::TrustedRoot::from_slice(&json)
+            shared::signature::TrustedRoot::from_json(&json)
                 .map_err(|e| format!("--trusted-root {}: {e}", path.display()))?;
             Some(json)
         }

@@ -125,7 +125,7 @@ impl PolicyArgs {
             Some(path) => {
                 let bytes = std::fs::read(path)
                     .map_err(|e| format!("cannot read the trusted root {}: {e}", path.display()))?;
-                TrustedRoot::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+                TrustedRoot::from_json(&bytes).map_err(|e| format!("{}: {e}", path.display()))
             }
         }
     }

@@ -18,6 +18,10 @@
 //! | `evidence.rs` | where artifacts are found ([`Source`]) and what each layer holds ([`Role`]) |
 //! | `discovery.rs` | [`Discovery`]: the referrers step, from an image digest to its [`Finding`]s and [`Summary`] |
 //! | `verify.rs` | [`verify_layer`]: one layer's checks and [`Verdict`] |
+//! | `x509.rs` | [`Certificate`]: Fulcio certificates, their identities, issuers and signatures |
+//! | `trusted_root.rs` | [`TrustedRoot`]: the certificate authorities and logs keyless signatures rest on |
+//! | `rekor.rs` | transparency log promises, inclusion proofs, checkpoints and entry bodies |
+//! | `keyless.rs` | [`verify_keyless`], [`verify_log`]; cosign's legacy annotations as a bundle |
 
 mod bundle;
 mod check;
@@ -27,9 +31,11 @@ mod evidence;
 mod keyless;
 mod policy;
 mod public_key;
+mod rekor;
 mod simple_signing;
 mod trusted_root;
 mod verify;
+mod x509;
 
 pub use bundle::{
     BUNDLE_MEDIA_TYPES, BUNDLE_V03_ARTIFACT, Bundle, BundleError, Checkpoint, HashOutput,
@@ -44,18 +50,29 @@ pub use evidence::{
     IN_TOTO_MEDIA_TYPE, MAX_DOCUMENT, PREDICATE_TYPE_ANNOTATION, Role, Source, legacy_tag, limit,
     role,
 };
-pub use keyless::{Signed, Signer, bundle_from_cosign_legacy, verify_keyless, verify_log};
+pub use keyless::{
+    Signed, Signer, TlogFacts, bundle_from_cosign_legacy, verify_keyless, verify_log,
+};
 pub use policy::{Matcher, Policy, PolicyError};
 pub use public_key::{KeyError, PublicKey, hex, pem_blocks, pem_body};
+pub use rekor::{
+    EntryContent, NoteSignature, SignedNote, check_entry, check_inclusion, check_promise, find_log,
+    leaf_hash, merkle_root, node_hash, rfc3339, set_message,
+};
 pub use simple_signing::{MAX_PAYLOAD, SIMPLE_SIGNING_MEDIA_TYPE, SimpleSigning};
-pub use trusted_root::TrustedRoot;
 pub use verify::{
     COSIGN_SIGN_PREDICATE, Context, Finding, Kind, Verdict, predicate_matches, predicate_type_for,
     verify_layer,
 };
 
-/// `SAN (issuer)` of a DER certificate, for naming a signer whose
+pub use trusted_root::{CertificateAuthority, MAX_TRUSTED_ROOT, TransparencyLog, TrustedRoot};
+pub use x509::Certificate;
+
+/// `SAN (issuer …)` of a DER certificate, for naming a signer whose
 /// signature was not verified.
-fn x509_summary(_der: &[u8]) -> Option<String> {
-    None
+fn x509_summary(der: &[u8]) -> Option<String> {
+    let certificate = Certificate::from_der(der).ok()?;
+    let identity = certificate.identities().join(", ");
+    let issuer = certificate.oidc_issuer().unwrap_or("no OIDC issuer");
+    Some(format!("{identity} (issuer {issuer})"))
 }
