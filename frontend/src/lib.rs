@@ -17,6 +17,10 @@ mod pages;
 mod pull_progress;
 mod verify;
 
+/// The attestation panel's widgets (issue 18), until the image page shows
+/// them: exported so they are built and checked now.
+pub use components::{provenance::ProvenanceView, sbom_table::SbomTable};
+
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;

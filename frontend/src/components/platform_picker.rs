@@ -1,7 +1,9 @@
 //! An index's platforms, one link each: the choice lives in the address
 //! (`?platform=linux/arm64/v8`), so it can be shared and survives a reload.
-//! Attestations (`unknown/unknown`) are listed as what they are, never as
-//! platforms.
+//! Attestations (`unknown/unknown`) are never platforms: each is listed
+//! under the platform it describes (`vnd.docker.reference.digest`), and
+//! one whose subject is not a platform of the index is listed at the end as
+//! an attestation for that digest.
 
 use leptos::prelude::*;
 use shared::digest::Digest;
@@ -34,11 +36,20 @@ pub fn PlatformPicker(
                 .familiar(),
         )
     };
-    let platform_of = |digest: &Digest| {
+    let is_platform = |digest: &Digest| {
         entries
             .iter()
-            .find(|e| &e.descriptor.digest == digest)
-            .and_then(IndexEntry::platform_text)
+            .any(|e| &e.descriptor.digest == digest && matches!(e.kind, EntryKind::Platform(_)))
+    };
+    // One attestation entry, as the nested item or the line at the end.
+    let attestation = |e: &IndexEntry, about: String| {
+        view! {
+            <span data-test="attestation">
+                {format!("Attestation (provenance/SBOM) for {about}: ")}
+                <a href=pinned(&e.descriptor.digest) class="mono" title="The attestation manifest's own page">{e.descriptor.digest.short().to_owned()}</a>
+                " "<span class="badge" title="Not an image to run">{platform_text(e)}" · not a platform"</span>
+            </span>
+        }
     };
     let platforms: Vec<AnyView> = entries
         .iter()
@@ -48,45 +59,52 @@ pub fn PlatformPicker(
             let href = api::image_page_for_platform(&asked, &text);
             let own = pinned(&e.descriptor.digest);
             let label = text.clone();
+            let nested: Vec<AnyView> = entries
+                .iter()
+                .filter(|a| matches!(&a.kind, EntryKind::Attestation { about: Some(about) } if about == &e.descriptor.digest))
+                .map(|a| view! {
+                    <li class="platform-attestation" data-test="platform-attestation">{attestation(a, text.clone())}</li>
+                }.into_any())
+                .collect();
             Some(view! {
-                <li class="platform" class:current=current data-test="platform" data-platform=text>
+                <li class="platform" class:current=current data-test="platform" data-platform=text.clone()>
                     <a href=href class="mono platform-name" aria-current=current.then_some("true")
                         data-test="platform-pick">{label}</a>
                     " "<a href=own class="mono small-text" title="This platform's manifest alone">{e.descriptor.digest.short().to_owned()}</a>
                     " "<span class="muted small-text">{human_size(e.descriptor.size)}" manifest"</span>
                     {current.then(|| view! { " " <span class="badge badge-done">"shown"</span> })}
+                    {(!nested.is_empty()).then(|| view! {
+                        <ul class="plain platform-attestations" aria-label=format!("Attestations for {text}")>{nested}</ul>
+                    })}
                 </li>
             }
             .into_any())
         })
         .collect();
-    let others: Vec<AnyView> = entries
+    // Entries without a platform, then attestations whose subject is not a
+    // platform here.
+    let unspecified = entries
         .iter()
-        .filter(|e| !matches!(e.kind, EntryKind::Platform(_)))
+        .filter(|e| matches!(e.kind, EntryKind::Unspecified))
         .map(|e| {
-            let what = match &e.kind {
-                EntryKind::Attestation { about: Some(about) } => format!(
-                    "Attestation (provenance/SBOM) for {}",
-                    platform_of(about).unwrap_or_else(|| about.short().to_owned())
-                ),
-                EntryKind::Attestation { about: None } => "Attestation (provenance/SBOM)".to_owned(),
-                _ => "Entry without a platform".to_owned(),
-            };
-            let platform = e
-                .descriptor
-                .platform
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "no platform".into());
             view! {
                 <li data-test="attestation">
-                    {what}": "<a href=pinned(&e.descriptor.digest) class="mono">{e.descriptor.digest.short().to_owned()}</a>
-                    " "<span class="badge" title="Not an image to run">{platform}" · not a platform"</span>
+                    "Entry without a platform: "<a href=pinned(&e.descriptor.digest) class="mono">{e.descriptor.digest.short().to_owned()}</a>
+                    " "<span class="badge" title="Not an image to run">{platform_text(e)}" · not a platform"</span>
                 </li>
             }
             .into_any()
-        })
-        .collect();
+        });
+    let orphans = entries.iter().filter_map(|e| {
+        let about = match &e.kind {
+            EntryKind::Attestation { about: Some(about) } if is_platform(about) => return None,
+            EntryKind::Attestation { about: Some(about) } => about.short().to_owned(),
+            EntryKind::Attestation { about: None } => "an unnamed manifest".to_owned(),
+            _ => return None,
+        };
+        Some(view! { <li>{attestation(e, about)}</li> }.into_any())
+    });
+    let others: Vec<AnyView> = unspecified.chain(orphans).collect();
     let count = platforms.len();
     view! {
         <section class="card" data-test="platforms">
@@ -100,4 +118,13 @@ pub fn PlatformPicker(
             })}
         </section>
     }
+}
+
+/// An entry's platform as written (`unknown/unknown`), or "no platform".
+fn platform_text(e: &IndexEntry) -> String {
+    e.descriptor
+        .platform
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "no platform".into())
 }
