@@ -128,3 +128,92 @@ fn platform_text(e: &IndexEntry) -> String {
         .map(ToString::to_string)
         .unwrap_or_else(|| "no platform".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PlatformPicker;
+    use leptos::prelude::*;
+    use shared::image_view::entries;
+    use shared::manifest::ImageIndex;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn digest(c: char) -> String {
+        format!("sha256:{}", c.to_string().repeat(64))
+    }
+
+    fn texts(host: &web_sys::HtmlElement, selector: &str) -> Vec<String> {
+        let list = host.query_selector_all(selector).expect("query");
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .map(|n| n.text_content().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn attestations_sit_under_their_platform_or_at_the_end() {
+        let attestation = |c: char, about: char| {
+            serde_json::json!({
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": digest(c), "size": 10,
+                "platform": {"os": "unknown", "architecture": "unknown"},
+                "annotations": {
+                    "vnd.docker.reference.type": "attestation-manifest",
+                    "vnd.docker.reference.digest": digest(about),
+                },
+            })
+        };
+        let index: ImageIndex = serde_json::from_value(serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [
+                {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest('a'), "size": 10,
+                 "platform": {"os": "linux", "architecture": "amd64"}},
+                {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest('b'), "size": 10,
+                 "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}},
+                attestation('c', 'a'),
+                attestation('d', 'f'),
+            ],
+        }))
+        .expect("index");
+        let entries = entries(&index);
+        let host = super::super::test_host();
+        let handle = leptos::mount::mount_to(host.clone(), move || {
+            view! {
+                <PlatformPicker asked="127.0.0.1:5000/team/app:v1".to_owned()
+                    repository="127.0.0.1:5000/team/app:v1".parse().expect("reference")
+                    entries chosen=None problem=None />
+            }
+        });
+        assert_eq!(texts(&host, "[data-test=platform]").len(), 2);
+        let nested = texts(
+            &host,
+            "[data-platform='linux/amd64'] [data-test=platform-attestation]",
+        );
+        assert_eq!(nested.len(), 1, "{nested:?}");
+        assert!(
+            nested[0].contains("for linux/amd64") && nested[0].contains("not a platform"),
+            "{nested:?}"
+        );
+        assert!(
+            texts(
+                &host,
+                "[data-platform='linux/arm64/v8'] [data-test=platform-attestation]"
+            )
+            .is_empty()
+        );
+        let link = host
+            .query_selector("[data-test=platform-attestation] a")
+            .expect("query")
+            .and_then(|a| a.get_attribute("href"));
+        assert_eq!(
+            link,
+            Some(format!("/i/127.0.0.1:5000/team/app@{}", digest('c')))
+        );
+        let all = texts(&host, "[data-test=attestation]");
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(
+            all[1].contains("Attestation (provenance/SBOM) for ffffffffffff"),
+            "{all:?}"
+        );
+        drop(handle);
+    }
+}

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use shared::attestation::{Column, Package, Sbom, Sort, rows};
+use shared::attestation::{Column, Direction, Package, Sbom, Sort, rows};
 
 use crate::explorer::vlist::VirtualList;
 
@@ -56,7 +56,17 @@ pub fn SbomTable(
     };
     let heading = move |column: Column| {
         let direction = move || sort.get().and_then(|s| s.of(column));
-        let click = move |_| sort.update(|s| *s = Some(s.unwrap_or_default().toggled(column)));
+        let click = move |_| {
+            sort.update(|s| {
+                *s = Some(match *s {
+                    Some(s) => s.toggled(column),
+                    None => Sort {
+                        column,
+                        direction: Direction::Ascending,
+                    },
+                })
+            })
+        };
         view! {
             <span role="columnheader" aria-sort=move || direction().map_or("none", |d| d.aria())>
                 <button type="button" class="sort-button" data-test=format!("sbom-sort-{}", column.key())
@@ -157,8 +167,18 @@ mod tests {
             .click();
     }
 
+    /// Lets the reactive system run its scheduled effects.
+    async fn settle() {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = web_sys::window()
+                .expect("window")
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
     #[test]
-    fn ten_thousand_packages_render_a_window_and_filter_and_sort() {
+    async fn ten_thousand_packages_render_a_window_and_filter_and_sort() {
         let host = super::super::test_host();
         let handle =
             leptos::mount::mount_to(host.clone(), || view! { <SbomTable sbom=sbom(10_000) /> });
@@ -175,7 +195,9 @@ mod tests {
         );
 
         click(&host, "[data-test=sbom-sort-name]");
+        settle().await;
         click(&host, "[data-test=sbom-sort-name]");
+        settle().await;
         let rows = texts(&host, "[data-test=sbom-row]");
         assert!(rows[0].contains("pkg-09999"), "descending: {rows:?}");
         let arrow = texts(&host, "[data-test=sbom-sort-name]");
@@ -190,6 +212,7 @@ mod tests {
         input
             .dispatch_event(&web_sys::Event::new("input").expect("event"))
             .expect("dispatch");
+        settle().await;
         assert_eq!(
             texts(&host, "[data-test=sbom-count]"),
             ["10 of 10000 packages"]
