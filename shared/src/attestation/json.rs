@@ -41,3 +41,10 @@ pub(super) fn digests(value: Option<&Value>) -> BTreeMap<String, String> {
         })
         .unwrap_or_default()
 }
+
+/// `s` trimmed, if anything is left.
+pub(super) fn owned(s: Option<&str>) -> Option<String> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}

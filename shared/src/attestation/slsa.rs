@@ -10,8 +10,7 @@
 //! - both: BuildKit's `https://mobyproject.org/buildkit@v1#metadata`
 //!   `vcs` {source, revision} (a build from a local checkout).
 //!
-//! Repository URIs are shown cleaned: `git+` dropped, and a trailing
-//! `@ref` or `#ref` split off as the [`Source::git_ref`].
+//! Repository URIs are cleaned as [`Source`] says.
 
 use std::collections::BTreeMap;
 
@@ -20,7 +19,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::error::AttestationError;
-use super::json::{at, digests, items, text, text_or_empty};
+use super::json::{at, digests, items, owned, text, text_or_empty};
+use super::source::{Source, same_repository, split_ref};
 
 /// BuildKit's metadata key inside a provenance's metadata.
 const BUILDKIT_METADATA: &str = "https://mobyproject.org/buildkit@v1#metadata";
@@ -43,19 +43,6 @@ impl SlsaVersion {
             _ => None,
         }
     }
-}
-
-/// Where the build's instructions came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
-    /// The repository, cleaned (`https://github.com/org/repo`).
-    pub repository: String,
-    /// The ref the build asked for (`refs/heads/main`), if given.
-    pub git_ref: Option<String>,
-    /// The commit built, if given.
-    pub commit: Option<String>,
-    /// The file the build started from (`Dockerfile`, a workflow path).
-    pub entry_point: Option<String>,
 }
 
 /// One input of the build, with its digests.
@@ -228,35 +215,6 @@ fn git_commit(digest: Option<&Value>) -> Option<String> {
         .cloned()
 }
 
-/// `git+https://h/r.git@refs/heads/main` → (`https://h/r.git`, `refs/heads/main`).
-fn split_ref(uri: &str) -> (String, Option<String>) {
-    let uri = uri.trim().strip_prefix("git+").unwrap_or(uri.trim());
-    if let Some((repo, r)) = uri.split_once('#') {
-        return (repo.to_owned(), owned(Some(r)));
-    }
-    // An `@` after a `/` of the path is a ref (`…/repo@refs/tags/v1`); one
-    // before any is user info (`ssh://git@host/…`).
-    let path_start = uri.find("://").map_or(0, |i| i + 3);
-    let path = &uri[path_start..];
-    match path.rfind('@') {
-        Some(at) if path[..at].contains('/') => {
-            let split = path_start + at;
-            (uri[..split].to_owned(), owned(Some(&uri[split + 1..])))
-        }
-        _ => (uri.to_owned(), None),
-    }
-}
-
-/// Whether two repository URIs name the same repository (`.git` and case aside).
-fn same_repository(a: &str, b: &str) -> bool {
-    let clean = |s: &str| {
-        s.trim_end_matches('/')
-            .trim_end_matches(".git")
-            .to_ascii_lowercase()
-    };
-    clean(a) == clean(b)
-}
-
 fn materials(list: &[Value]) -> Vec<Material> {
     list.iter()
         .filter_map(|m| {
@@ -271,53 +229,6 @@ fn materials(list: &[Value]) -> Vec<Material> {
 
 fn time(metadata: &Value, key: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text(metadata, &[key])?, &Rfc3339).ok()
-}
-
-fn owned(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
-impl Source {
-    /// The repository as an `https` link, when it is one.
-    pub fn repository_link(&self) -> Option<String> {
-        let (host, path) = https_parts(&self.repository)?;
-        Some(format!("https://{host}/{path}"))
-    }
-
-    /// A link to the commit, when the repository is a GitHub or GitLab
-    /// `https` URL and the commit is a hex object ID.
-    pub fn commit_link(&self) -> Option<String> {
-        let commit = self.commit.as_deref()?;
-        let hex = (7..=64).contains(&commit.len()) && commit.bytes().all(|b| b.is_ascii_hexdigit());
-        if !hex {
-            return None;
-        }
-        let (host, path) = https_parts(&self.repository)?;
-        if host.eq_ignore_ascii_case("github.com") {
-            Some(format!("https://{host}/{path}/commit/{commit}"))
-        } else if host.eq_ignore_ascii_case("gitlab.com") || host.starts_with("gitlab.") {
-            Some(format!("https://{host}/{path}/-/commit/{commit}"))
-        } else {
-            None
-        }
-    }
-}
-
-/// `https://host/path(.git)` → (host, path without `.git`), for plain
-/// host and path characters only (nothing a link could be tricked with).
-fn https_parts(repository: &str) -> Option<(&str, &str)> {
-    let rest = repository.strip_prefix("https://")?;
-    let (host, path) = rest.split_once('/')?;
-    let path = path.trim_end_matches('/');
-    let path = path.strip_suffix(".git").unwrap_or(path);
-    let plain = |s: &str, extra: &[u8]| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b) || extra.contains(&b))
-    };
-    (plain(host, b":") && plain(path, b"/") && !path.contains("..")).then_some((host, path))
 }
 
 #[cfg(test)]
@@ -511,51 +422,5 @@ mod tests {
                 what: "SLSA provenance predicate"
             })
         );
-    }
-
-    #[test]
-    fn refs_split_from_uris() {
-        #[rustfmt::skip]
-        let cases = [
-            ("https://github.com/o/r.git#refs/heads/main", "https://github.com/o/r.git", Some("refs/heads/main")),
-            ("git+https://github.com/o/r@refs/tags/v1", "https://github.com/o/r", Some("refs/tags/v1")),
-            ("ssh://git@github.com/o/r.git", "ssh://git@github.com/o/r.git", None),
-            ("https://github.com/o/r", "https://github.com/o/r", None),
-            ("https://h/o/r@v1", "https://h/o/r", Some("v1")),
-        ];
-        for (uri, repository, git_ref) in cases {
-            assert_eq!(
-                split_ref(uri),
-                (repository.to_owned(), git_ref.map(str::to_owned)),
-                "{uri}"
-            );
-        }
-    }
-
-    #[test]
-    fn commit_links_only_for_plain_urls() {
-        let source = |repository: &str, commit: &str| Source {
-            repository: repository.into(),
-            git_ref: None,
-            commit: Some(commit.into()),
-            entry_point: None,
-        };
-        #[rustfmt::skip]
-        let cases = [
-            ("https://github.com/o/r.git", COMMIT, Some(format!("https://github.com/o/r/commit/{COMMIT}"))),
-            ("https://gitlab.example.com/g/s/r", COMMIT, Some(format!("https://gitlab.example.com/g/s/r/-/commit/{COMMIT}"))),
-            ("https://git.example.com/g/r", COMMIT, None),
-            ("http://github.com/o/r", COMMIT, None),
-            ("https://github.com/o/r\"><script>", COMMIT, None),
-            ("https://github.com/o/r", "main", None),
-            ("javascript:alert(1)//github.com/o/r", COMMIT, None),
-        ];
-        for (repository, commit, link) in cases {
-            assert_eq!(
-                source(repository, commit).commit_link(),
-                link,
-                "{repository}"
-            );
-        }
     }
 }
