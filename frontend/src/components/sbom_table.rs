@@ -90,6 +90,7 @@ pub fn SbomTable(
                 </span>
                 <span class="muted small-text">{about}</span>
             </div>
+            <div role="table" aria-label="Packages" aria-rowcount=move || count.get().to_string()>
             <div class="vhead sbom-grid" role="row">
                 {Column::ALL.map(heading).into_iter().collect_view()}
             </div>
@@ -102,6 +103,7 @@ pub fn SbomTable(
                 view! { <p class="empty" data-test="sbom-empty">{text}</p> }
             })}
             <VirtualList count rows=body test="sbom-scroll" />
+            </div>
         </div>
     }
 }
@@ -111,7 +113,7 @@ fn row(package: &Package) -> impl IntoView + use<> {
     let cell = |text: &str, class: &'static str| {
         let shown = crate::explorer::shown(text);
         let title = shown.clone();
-        view! { <span class=class title=title>{shown}</span> }
+        view! { <span class=class role="cell" title=title>{shown}</span> }
     };
     view! {
         <div class="vrow sbom-grid" role="row" data-test="sbom-row">
