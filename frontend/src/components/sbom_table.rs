@@ -81,18 +81,17 @@ pub fn SbomTable(
     view! {
         <div class="sbom" data-test="sbom">
             <div class="sbom-bar">
-                <label class="sr-only" for="sbom-filter">"Filter packages"</label>
-                <input id="sbom-filter" type="search" class="mono" autocomplete="off" spellcheck="false"
-                    placeholder="filter by name, version, license or purl" data-test="sbom-filter"
-                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
+                // The label wraps the box: several tables can share a page without an id.
+                <label class="sbom-filter">
+                    <span class="sr-only">"Filter packages"</span>
+                    <input type="search" class="mono" autocomplete="off" spellcheck="false"
+                        placeholder="filter by name, version, license or purl" data-test="sbom-filter"
+                        prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
+                </label>
                 <span class="muted" data-test="sbom-count" aria-live="polite">
                     {move || format!("{} of {total} packages", count.get())}
                 </span>
                 <span class="muted small-text">{about}</span>
-            </div>
-            <div role="table" aria-label="Packages" aria-rowcount=move || count.get().to_string()>
-            <div class="vhead sbom-grid" role="row">
-                {Column::ALL.map(heading).into_iter().collect_view()}
             </div>
             {move || (count.get() == 0).then(|| {
                 let text = if total == 0 {
@@ -102,6 +101,10 @@ pub fn SbomTable(
                 };
                 view! { <p class="empty" data-test="sbom-empty">{text}</p> }
             })}
+            <div role="table" aria-label="Packages" aria-rowcount=move || count.get().to_string()>
+            <div class="vhead sbom-grid" role="row">
+                {Column::ALL.map(heading).into_iter().collect_view()}
+            </div>
             <VirtualList count rows=body test="sbom-scroll" />
             </div>
         </div>
