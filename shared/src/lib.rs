@@ -30,12 +30,14 @@
 //! | [`archive`] | `docker save`/`load` archives and OCI layouts: `manifest.json`, `index.json` names, safe member paths |
 //! | [`verify`] | the trust chain the dashboard verifies: nodes, states, verdict |
 //! | [`retention`] | `--retain` policies and which images they evict |
+//! | [`attestation`] | what attestations say: SLSA provenance, SPDX and CycloneDX SBOMs, the package table |
 //! | [`signature`] | cosign signatures, Sigstore bundles and in-toto attestations: checks, policies, keys |
 //! | [`units`] | byte sizes and durations as typed on a command line |
 //! | [`walk`] | the image walk from a reference to a verified image, which pull, `/v2` recording and every dashboard page drive |
 
 pub mod api;
 pub mod archive;
+pub mod attestation;
 pub mod config;
 pub mod diff;
 pub mod digest;
