@@ -18,10 +18,6 @@ mod pull_progress;
 mod signatures;
 mod verify;
 
-/// The attestation panel's widgets (issue 18), until the image page shows
-/// them: exported so they are built and checked now.
-pub use components::{provenance::ProvenanceView, sbom_table::SbomTable};
-
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;

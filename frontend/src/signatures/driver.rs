@@ -1,6 +1,9 @@
 //! The referrers step over `/v2`: drives [`Discovery`] with the browser's
 //! `fetch`, and keeps the SBOM documents found, to render them.
 
+use std::sync::Arc;
+
+use shared::attestation::Sbom;
 use shared::digest::Digest;
 use shared::manifest::Descriptor;
 use shared::reference::{Reference, TagOrDigest};
@@ -23,8 +26,8 @@ pub struct Report {
     pub attestations: Summary,
     /// The trusted root the keyless checks used.
     pub root: String,
-    /// Unsigned SBOM documents, by layer digest, to render.
-    pub documents: Vec<(Digest, Vec<u8>)>,
+    /// Unsigned SBOM documents, by layer digest, read to render.
+    pub documents: Vec<(Digest, Result<Arc<Sbom>, String>)>,
     /// How long it took, in milliseconds (for the benchmark).
     pub elapsed_ms: f64,
 }
@@ -49,7 +52,7 @@ pub async fn discover(
 ) -> Result<Report, String> {
     let started = js_sys::Date::now();
     let root = trusted_root().await?;
-    let root_name = root.name();
+    let root_name = root.name().to_owned();
     let mut discovery =
         Discovery::new(subject.clone(), policy, root).with_index_attestations(attestations);
     let mut documents = Vec::new();
@@ -94,7 +97,10 @@ pub async fn discover(
                     Ok(bytes) => {
                         discovery.layer(&need, &bytes);
                         if *role == Role::Sbom && Digest::sha256_of(&bytes) == descriptor.digest {
-                            documents.push((descriptor.digest.clone(), bytes));
+                            let sbom = Sbom::from_slice(&bytes, descriptor.media_type.as_str())
+                                .map(Arc::new)
+                                .map_err(|e| e.to_string());
+                            documents.push((descriptor.digest.clone(), sbom));
                         }
                     }
                     Err(e) => discovery.failed(&need, e.to_string()),

@@ -64,23 +64,17 @@ fn report_view(reference: &Reference, report: &Report) -> AnyView {
     let rows: Vec<AnyView> = report
         .findings
         .iter()
-        .map(|f| finding_row(reference, f))
+        .map(|f| finding_row(reference, f, report))
         .collect();
     let problems: Vec<AnyView> = report
         .problems
         .iter()
         .map(|p| view! { <li class="error small-text" data-test="signature-problem">{format!("{}: {}", p.what, p.message)}</li> }.into_any())
         .collect();
-    let documents: Vec<AnyView> = report
-        .documents
-        .iter()
-        .map(|(digest, bytes)| super::contents::document_view(digest, bytes))
-        .collect();
     view! {
         {verdict}
         <ul class="referrers" data-test="referrers">{rows}</ul>
         <ul>{problems}</ul>
-        {documents}
     }
     .into_any()
 }
@@ -168,7 +162,7 @@ fn kind_name(check: &Check) -> String {
         .unwrap_or_default()
 }
 
-fn finding_row(reference: &Reference, finding: &Finding) -> AnyView {
+fn finding_row(reference: &Reference, finding: &Finding, report: &Report) -> AnyView {
     let what = match &finding.kind {
         Kind::Signature => "signature".to_owned(),
         Kind::Attestation { predicate_type } => format!(
@@ -205,10 +199,14 @@ fn finding_row(reference: &Reference, finding: &Finding) -> AnyView {
         Verdict::Unsigned => Some("unsigned: shown, not verified".to_owned()),
         _ => None,
     };
-    let contents = finding
-        .statement
-        .as_ref()
-        .map(super::contents::statement_view);
+    let contents = match &finding.statement {
+        Some(statement) => Some(super::contents::statement_view(statement)),
+        None => report
+            .documents
+            .iter()
+            .find(|(digest, _)| *digest == finding.layer)
+            .map(|(_, sbom)| super::contents::document_view(sbom)),
+    };
     view! {
         <li class="referrer" data-test="referrer" data-state=state data-source=finding.source.title()>
             <div>
