@@ -255,11 +255,15 @@ async fn the_policy_form_puts_the_policy_in_the_link() {
         .wait_url(LONG, |u| u.contains("key="))
         .await
         .expect("key in the address");
-    let text = browser
-        .wait_text("[data-test=signature-verdict][data-state=verified]", LONG)
-        .await
-        .expect("verified by key");
-    assert!(text.contains("ECDSA P-256 key"), "{text}");
+    let text: String = browser
+        .wait_json(
+            "const v = document.querySelector('[data-test=signature-verdict][data-state=verified]'); return v ? v.innerText : '';",
+            "the verdict under the key just set",
+            LONG,
+            |t: &String| t.contains("ECDSA P-256 key"),
+        )
+        .await;
+    assert!(text.contains("verified in this browser"), "{text}");
     w.stack.close().await.expect("close");
 }
 

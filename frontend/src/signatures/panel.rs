@@ -81,14 +81,18 @@ fn report_view(reference: &Reference, report: &Report) -> AnyView {
 
 fn verdict_view(report: &Report) -> AnyView {
     let elapsed = format!("{:.0}", report.elapsed_ms);
-    let failed_check = report
+    // The failure to show: a signature made the way the policy asks, if any.
+    let mut failed: Vec<&Finding> = report
         .findings
         .iter()
         .filter(|f| f.is_signed() && !matches!(f.kind, Kind::Attestation { .. }))
-        .find_map(|f| match &f.verdict {
-            Verdict::Failed { check } => Some(check.clone()),
-            _ => None,
-        });
+        .filter(|f| matches!(f.verdict, Verdict::Failed { .. }))
+        .collect();
+    failed.sort_by_key(|f| f.other_kind);
+    let failed_check = failed.first().and_then(|f| match &f.verdict {
+        Verdict::Failed { check } => Some(check.clone()),
+        _ => None,
+    });
     let (state, body): (&str, AnyView) = match &report.signatures {
         Summary::Verified { signers, rests_on } => (
             "verified",

@@ -348,7 +348,14 @@ pub fn summarize(findings: &[Finding], attestations: bool) -> Summary {
             _ => None,
         })
         .collect();
-    let failures: Vec<String> = wanted
+    // Failures of signatures made the way the policy asks first: that a
+    // keyless signature is not by the policy's key says little.
+    let mut failed: Vec<&&Finding> = wanted
+        .iter()
+        .filter(|f| matches!(f.verdict, Verdict::Failed { .. }))
+        .collect();
+    failed.sort_by_key(|f| f.other_kind);
+    let failures: Vec<String> = failed
         .iter()
         .filter_map(|f| match &f.verdict {
             Verdict::Failed { check } => Some(check.line()),

@@ -120,6 +120,11 @@ pub struct Finding {
     /// The in-toto statement, for an attestation (to render its predicate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement: Option<Statement>,
+    /// It failed only because the policy names the other kind of signer
+    /// (a key for a keyless signature, an identity for a keyed one): a
+    /// verdict names such failures last.
+    #[serde(default)]
+    pub other_kind: bool,
 }
 
 impl Finding {
@@ -156,6 +161,7 @@ pub fn verify_layer(
         checks: Checks::default(),
         verdict: Verdict::Unsigned,
         statement: None,
+        other_kind: false,
     };
     let actual = Digest::sha256_of(bytes);
     if !finding.checks.expect(
@@ -513,6 +519,7 @@ fn keyless(
                 format!("a signature by key {}", key.fingerprint()),
                 format!("a keyless signature by {who}"),
             ));
+            finding.other_kind = true;
             return None;
         }
         None => (&any, &any, false),
@@ -567,6 +574,7 @@ fn keyed_any(
                 format!("a certificate for {}", identity.describe()),
                 "a signature made with a key (no certificate)",
             ));
+            finding.other_kind = true;
             return None;
         }
         None => {
