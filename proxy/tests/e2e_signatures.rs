@@ -287,3 +287,131 @@ async fn an_unsigned_image_says_nothing_is_attached() {
     assert!(text.contains("Nothing is attached"), "{text}");
     stack.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ten_thousand_package_sbom_is_a_filterable_sortable_virtual_table() {
+    let w = world().await;
+    let browser = w.stack.browser();
+    let query = w.identity_query(&w.signed.identity, &w.signed.issuer);
+    w.verdict(&page(&w.signed.reference(), &query), "verified")
+        .await;
+    let table = "[data-test=attestation-contents][data-packages='10000']";
+    browser
+        .click(&format!("{table} [data-test=sbom-open]"), LONG)
+        .await
+        .expect("open the 10,000-package SBOM");
+    let count = format!("{table} [data-test=sbom-count]");
+    let all = browser.wait_text(&count, LONG).await.expect("count");
+    assert_eq!(all, "10000 of 10000 packages");
+    let in_dom: usize = browser
+        .json(&format!(
+            "return document.querySelectorAll(\"{table} [data-test=sbom-row]\").length;"
+        ))
+        .await
+        .expect("rows");
+    assert!(
+        (1..=200).contains(&in_dom),
+        "only the rows in view are in the page: {in_dom}"
+    );
+
+    browser
+        .type_into(
+            &format!("{table} [data-test=sbom-filter]"),
+            "pkg-0999",
+            LONG,
+        )
+        .await
+        .expect("filter");
+    let filtered: String = browser
+        .wait_json(
+            &format!("return document.querySelector(\"{count}\").innerText;"),
+            "the filtered count",
+            LONG,
+            |t: &String| t.starts_with("10 of"),
+        )
+        .await;
+    assert_eq!(filtered, "10 of 10000 packages");
+    // Sorted by name twice: descending.
+    for _ in 0..2 {
+        browser
+            .click(&format!("{table} [data-test=sbom-sort-name]"), LONG)
+            .await
+            .expect("sort");
+    }
+    let first: String = browser
+        .wait_json(
+            &format!("const r = document.querySelector(\"{table} [data-test=sbom-row]\"); return r ? r.innerText : '';"),
+            "the first row after sorting",
+            LONG,
+            |t: &String| t.contains("pkg-09999"),
+        )
+        .await;
+    assert!(first.contains("pkg:deb/debian/pkg-09999@"), "{first}");
+    w.stack.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn buildkit_attestations_sit_under_their_platform_and_render_their_predicates() {
+    let w = world().await;
+    let browser = w.stack.browser();
+    let multi = format!("{}/{}:{}", w.signed.host, w.signed.repo, w.signed.multi.tag);
+    w.verdict(&page(&multi, ""), "unsigned").await;
+    // In the platform list: under each platform, never as one.
+    let nested: Vec<String> = browser
+        .wait_json(
+            "return Array.from(document.querySelectorAll('[data-test=platform] [data-test=platform-attestation]')).map(a => a.closest('[data-test=platform]').dataset.platform);",
+            "the attestations under their platforms",
+            LONG,
+            |n: &Vec<String>| !n.is_empty(),
+        )
+        .await;
+    let platforms: Vec<String> = w
+        .signed
+        .multi
+        .platforms
+        .iter()
+        .map(|(p, _)| p.clone())
+        .collect();
+    for platform in &nested {
+        // The page writes arm64 as its normal form, linux/arm64/v8.
+        assert!(
+            platforms.iter().any(|p| platform.starts_with(p.as_str())),
+            "{platform} is one of {platforms:?}"
+        );
+    }
+    let listed: Vec<String> = browser
+        .json("return Array.from(document.querySelectorAll('[data-test=platform]')).map(p => p.dataset.platform);")
+        .await
+        .expect("platforms");
+    assert!(
+        !listed.iter().any(|p| p.contains("unknown")),
+        "no attestation is a platform: {listed:?}"
+    );
+
+    // In the panel: each statement, unsigned, about its platform, rendered.
+    let rows: Vec<(String, String, String)> = browser.json(ROWS).await.expect("rows");
+    let statements: Vec<&(String, String, String)> = rows
+        .iter()
+        .filter(|(source, _, _)| source == "attestation manifest in the index")
+        .collect();
+    assert!(statements.len() >= 2, "{rows:?}");
+    assert!(
+        statements
+            .iter()
+            .all(|(_, state, failed)| state == "unsigned" && failed.is_empty()),
+        "{rows:?}"
+    );
+    let builder = browser
+        .wait_text("[data-test=provenance-builder]", LONG)
+        .await
+        .expect("the provenance's builder");
+    assert!(!builder.trim().is_empty());
+    browser
+        .wait_text(
+            "[data-test=attestation-contents][data-predicate=sbom]",
+            LONG,
+        )
+        .await
+        .expect("the SBOM statement's table");
+    w.stack.close().await.expect("close");
+}
