@@ -216,7 +216,9 @@ fn finding_row(reference: &Reference, finding: &Finding, report: &Report) -> Any
             <div>
                 <strong data-test="referrer-kind">{what}</strong>
                 {finding.signer.clone().map(|s| view! { " by " <span data-test="referrer-signer">{s}</span> })}
-                " · " {human_size(finding.size)} " · " {finding.source.title()} " · "
+                " · " {human_size(finding.size)} " · " {finding.source.title()}
+                {finding.artifact_type.clone().map(|t| view! { " · " <span class="mono" data-test="referrer-type">{t}</span> })}
+                " · "
                 <a href=link data-test="referrer-link" class="mono">{finding.artifact.short().to_owned()}</a>
             </div>
             {note.map(|n| view! { <div class="muted small-text">{n}</div> })}

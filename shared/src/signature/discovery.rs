@@ -72,6 +72,8 @@ pub enum Need {
         limit: u64,
         /// The image it is about.
         subject: Digest,
+        /// The artifact's type.
+        artifact_type: Option<String>,
     },
 }
 
@@ -258,9 +260,21 @@ impl Discovery {
             }
             self.seen.push(digest.clone());
         }
+        let artifact_type = manifest
+            .artifact_type
+            .as_ref()
+            .unwrap_or(&manifest.config.media_type)
+            .as_str()
+            .to_owned();
         for layer in manifest.layers.iter().take(MAX_LAYERS) {
             let role = role(source, &manifest, layer);
-            let Some(limit) = limit(role) else { continue };
+            let Some(limit) = limit(role) else {
+                // Listed, as every referrer is, but not read.
+                let mut finding = Finding::unread(source, &digest, role, layer);
+                finding.artifact_type = Some(artifact_type.clone());
+                self.findings.push(finding);
+                continue;
+            };
             self.queue.push_back(Need::Layer {
                 source,
                 artifact: digest.clone(),
@@ -268,6 +282,7 @@ impl Discovery {
                 role,
                 limit,
                 subject: subject.clone(),
+                artifact_type: Some(artifact_type.clone()),
             });
         }
     }
@@ -280,6 +295,7 @@ impl Discovery {
             descriptor,
             role,
             subject,
+            artifact_type,
             ..
         } = need
         else {
@@ -291,7 +307,8 @@ impl Discovery {
             root: &self.root,
             predicate_type: self.predicate_type.as_deref(),
         };
-        let finding = verify_layer(&ctx, *source, artifact, *role, descriptor, bytes);
+        let mut finding = verify_layer(&ctx, *source, artifact, *role, descriptor, bytes);
+        finding.artifact_type = artifact_type.clone();
         self.findings.push(finding);
     }
 
@@ -383,5 +400,105 @@ fn describe(need: &Need) -> String {
         Need::Tag { tag, .. } => format!("the tag {}", tag.as_str()),
         Need::Artifact { descriptor, .. } => format!("the artifact {}", descriptor.digest),
         Need::Layer { descriptor, .. } => format!("the layer {}", descriptor.digest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::manifest::no_referrers;
+    use crate::media_type::MediaType;
+    use crate::signature::Kind;
+
+    fn artifact(artifact_type: &str, layer_type: &str, layer: &[u8]) -> Vec<u8> {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"{artifact_type}","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{}","size":2}},"layers":[{{"mediaType":"{layer_type}","digest":"{}","size":{}}}]}}"#,
+            Digest::sha256_of(b"{}"),
+            Digest::sha256_of(layer),
+            layer.len()
+        )
+        .into_bytes()
+    }
+
+    fn descriptor(bytes: &[u8]) -> Descriptor {
+        Descriptor::new(
+            MediaType::OciManifest,
+            Digest::sha256_of(bytes),
+            bytes.len() as u64,
+        )
+    }
+
+    #[test]
+    fn every_referrer_is_listed_and_only_known_kinds_are_read() {
+        let subject = Digest::sha256_of(b"image");
+        let mut d = Discovery::new(subject.clone(), None, TrustedRoot::public_good());
+        assert_eq!(d.next_need(), Some(Need::Referrers));
+        let sbom = br#"{"spdxVersion":"SPDX-2.3","packages":[]}"#;
+        let spdx = artifact("application/spdx+json", "application/spdx+json", sbom);
+        let odd = artifact("application/x-unknown", "application/x-unknown", b"??");
+        let mut index = no_referrers();
+        index.manifests = vec![descriptor(&spdx), descriptor(&odd), descriptor(&spdx)];
+        d.referrers(Some(&index));
+        // The three legacy tags, then the two distinct artifacts.
+        let mut layers = Vec::new();
+        while let Some(need) = d.next_need() {
+            match &need {
+                Need::Tag { .. } => d.absent(&need),
+                Need::Artifact { descriptor: a, .. } if a.digest == Digest::sha256_of(&spdx) => {
+                    d.artifact(&need, &spdx)
+                }
+                Need::Artifact { .. } => d.artifact(&need, &odd),
+                Need::Layer { role, limit, .. } => {
+                    assert_eq!(*role, Role::Sbom);
+                    assert_eq!(*limit, crate::signature::MAX_DOCUMENT);
+                    layers.push(need.clone());
+                    d.layer(&need, sbom);
+                }
+                Need::Referrers => panic!("asked twice"),
+            }
+        }
+        assert_eq!(layers.len(), 1, "the repeated referrer is read once");
+        let kinds: Vec<(&Kind, Option<&str>)> = d
+            .findings()
+            .iter()
+            .map(|f| (&f.kind, f.artifact_type.as_deref()))
+            .collect();
+        assert_eq!(kinds.len(), 2, "{kinds:?}");
+        assert!(kinds.contains(&(
+            &Kind::Other {
+                media_type: "application/x-unknown".into()
+            },
+            Some("application/x-unknown")
+        )));
+        assert!(kinds.contains(&(&Kind::Sbom, Some("application/spdx+json"))));
+        assert_eq!(d.summary(), Summary::Unsigned);
+        assert!(d.problems().is_empty());
+    }
+
+    #[test]
+    fn a_lying_registry_and_a_flood_of_referrers_are_bounded() {
+        let subject = Digest::sha256_of(b"image");
+        let mut d = Discovery::new(subject, None, TrustedRoot::public_good());
+        let mut index = no_referrers();
+        index.manifests = (0..1000u32).map(|i| descriptor(&i.to_be_bytes())).collect();
+        d.referrers(Some(&index));
+        let mut artifacts = 0;
+        while let Some(need) = d.next_need() {
+            if let Need::Artifact { .. } = need {
+                artifacts += 1;
+                // Bytes that are not the listed digest.
+                d.artifact(&need, b"{}");
+            }
+        }
+        assert_eq!(artifacts, MAX_ARTIFACTS);
+        assert_eq!(d.problems().len(), MAX_ARTIFACTS);
+        assert!(
+            d.problems()[0].message.contains("not the"),
+            "{:?}",
+            d.problems()[0]
+        );
     }
 }

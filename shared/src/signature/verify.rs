@@ -125,9 +125,32 @@ pub struct Finding {
     /// verdict names such failures last.
     #[serde(default)]
     pub other_kind: bool,
+    /// The artifact's type (its manifest's `artifactType`, else its config's media type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
 }
 
 impl Finding {
+    /// A layer listed but not read (strata does not read its kind): shown, never verified.
+    pub fn unread(source: Source, artifact: &Digest, role: Role, layer: &Descriptor) -> Finding {
+        Finding {
+            source,
+            artifact: artifact.clone(),
+            layer: layer.digest.clone(),
+            size: layer.size,
+            role,
+            kind: Kind::Other {
+                media_type: layer.media_type.as_str().to_owned(),
+            },
+            signer: None,
+            checks: Checks::default(),
+            verdict: Verdict::Unsigned,
+            statement: None,
+            other_kind: false,
+            artifact_type: None,
+        }
+    }
+
     /// Whether it verified under a policy.
     pub fn is_verified(&self) -> bool {
         matches!(self.verdict, Verdict::Verified { .. })
@@ -148,21 +171,7 @@ pub fn verify_layer(
     layer: &Descriptor,
     bytes: &[u8],
 ) -> Finding {
-    let mut finding = Finding {
-        source,
-        artifact: artifact.clone(),
-        layer: layer.digest.clone(),
-        size: layer.size,
-        role,
-        kind: Kind::Other {
-            media_type: layer.media_type.as_str().to_owned(),
-        },
-        signer: None,
-        checks: Checks::default(),
-        verdict: Verdict::Unsigned,
-        statement: None,
-        other_kind: false,
-    };
+    let mut finding = Finding::unread(source, artifact, role, layer);
     let actual = Digest::sha256_of(bytes);
     if !finding.checks.expect(
         CheckKind::PayloadDigest,
