@@ -10,11 +10,12 @@ import json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib
 
 from bench_cluster import cluster_rows
 from bench_layers import DIFF_MIB, HUGE_MIB, diff_rows, layer_rows
+from bench_signatures import signature_rows
 from bench_common import RUNS, ROOT, STRATA, TARGET, clock, fmt, start_serve, wrk_latency
 
 FIXTURE_REGISTRY = os.path.join(TARGET, "release/fixture-registry")
 LARGE_MIB = int(os.environ.get("BENCH_LARGE_MIB", "384"))
-# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, mirror, images, browser, cluster, layers).
+# BENCH_ONLY=browser,proxy runs only those sections (pull, proxy, mirror, images, browser, cluster, layers, signatures).
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 # The sections of the main table; `cluster` has a table of its own.
 MAIN_SECTIONS = {"pull", "proxy", "mirror", "images", "browser"}
@@ -35,10 +36,14 @@ def timed(cmd, env=None):
     return seconds, rss
 
 
+SIGNED_DIR = tempfile.mkdtemp(prefix="strata-bench-signed-")
+
+
 def start_registry():
     many = ["--many-files"] if section("browser") else []
     huge = ["--huge-layer", str(HUGE_MIB), "--diff-pair", str(DIFF_MIB)] if section("layers") else []
-    proc = subprocess.Popen([FIXTURE_REGISTRY, "open", "--large", str(LARGE_MIB)] + many + huge,
+    signed = ["--signed", SIGNED_DIR] if section("signatures") else []
+    proc = subprocess.Popen([FIXTURE_REGISTRY, "open", "--large", str(LARGE_MIB)] + many + huge + signed,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     images = {}
     host = None
@@ -48,6 +53,8 @@ def start_registry():
             host = parts[1]
         elif parts[:1] == ["image"]:
             images[parts[1]] = parts[2]
+        elif parts[:1] in (["signed"], ["identity"]):
+            images[parts[0]] = parts[1:]
         elif parts[:1] == ["ready"]:
             break
     if host is None:
@@ -62,7 +69,7 @@ def get_json(url, headers=None):
 
 
 def main():
-    rows, cluster, layers = [], [], []
+    rows, cluster, layers, signatures = [], [], [], []
     reg, host, images = start_registry()
     try:
         ref = f"{host}/bench/large:latest"
@@ -93,11 +100,15 @@ def main():
             cluster = cluster_rows(host, manifest, dist)
         if section("layers"):
             layers = layer_rows(host, dist) + diff_rows(host)
+        if section("signatures"):
+            signed_ref = images["signed"][0]
+            identity, issuer = images["identity"]
+            signatures = signature_rows(host, dist, SIGNED_DIR, signed_ref, identity, issuer)
         if not ONLY or ONLY & MAIN_SECTIONS:
             bundle_rows(rows, dist)
     finally:
         reg.stdin.close(); reg.wait()
-    write_results(rows, cluster, total, layers)
+    write_results(rows, cluster, total, layers, signatures)
 
 
 def podman_pull(d, ref):
@@ -343,7 +354,7 @@ def table(rows):
     return "| measurement | median | detail | goal |\n| --- | --- | --- | --- |\n" + "".join(f"| {a} | {b} | {c} | {g} |\n" for a, b, c, g in rows)
 
 
-def write_results(rows, cluster, total, layers=()):
+def write_results(rows, cluster, total, layers=(), signatures=()):
     """bench/results.md: the main table, then its `## ` sections (Cluster,
     and those other runs wrote, such as make soak's). A run rewrites only
     what it measured: the main table when a main section ran, the Cluster
@@ -372,6 +383,12 @@ def write_results(rows, cluster, total, layers=()):
                 f"One gzip layer of {HUGE_MIB} MiB of 128 KiB files, read through its index, and `strata diff` (issue 20).\n\n" + table(layers))
         print(text)
         sections["Layers"] = text
+    if signatures:
+        text = (f"\n## Signatures\n\nReproduce with `BENCH_ONLY=signatures make bench` (part of `make bench`). {when}. "
+                f"The signed fixtures of `test_support::signing` (issue 18): a test Sigstore (CA, Rekor and CT keys, trusted root) "
+                f"served with `strata serve --trusted-root`.\n\n" + table(signatures))
+        print(text)
+        sections["Signatures"] = text
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(head.rstrip("\n") + "\n" + "".join(sections.values()))

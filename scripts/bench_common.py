@@ -21,14 +21,14 @@ def clock(cmd, env=None):
     return time.perf_counter() - start
 
 
-def start_serve(store, registry_host, dist, store_args=(), env=None):
+def start_serve(store, registry_host, dist, store_args=(), env=None, serve_args=()):
     """`strata serve` on a free loopback port; `store_args` and `env` say
     where the store lives when not all in the `store` folder (a replica's
     --database and --blob-store, see replica_store)."""
     port = free_port()
     env = dict(os.environ, STRATA_LOG="warn", **(env or {}))
     proc = subprocess.Popen([STRATA, "--store", store, *store_args, "serve", "--listen", f"127.0.0.1:{port}",
-                             "--dist", dist, "--insecure-registry", registry_host],
+                             "--dist", dist, "--insecure-registry", registry_host, *serve_args],
                             env=env, stdout=subprocess.PIPE, text=True)
     if not proc.stdout.readline():
         sys.exit(f"bench: strata serve {' '.join(store_args)} did not start")

@@ -170,7 +170,7 @@ fn keyed_and_keyless_signatures_verify_with_cosigns_flags() {
     );
     assert!(
         sources.contains(&"signature-tag".to_owned()),
-        "the legacy .sig verified: {sources:?}"
+        "the legacy .sig verified: {sources:?}\n{report:#}"
     );
     let half = w.strata(&[
         "verify",
@@ -341,7 +341,7 @@ fn attestations_verify_by_type_and_buildkit_statements_are_listed_unsigned() {
     let provenance = w.strata(&[
         "verify-attestation",
         "--type",
-        "slsaprovenance",
+        "slsaprovenance1",
         "--certificate-identity",
         &w.signed.workflow_identity,
         "--certificate-oidc-issuer",
@@ -361,7 +361,7 @@ fn attestations_verify_by_type_and_buildkit_statements_are_listed_unsigned() {
     let keyed = w.strata(&[
         "verify-attestation",
         "--type",
-        "slsaprovenance",
+        "slsaprovenance1",
         "--key",
         &key,
         &image,
@@ -454,6 +454,77 @@ fn attestations_verify_by_type_and_buildkit_statements_are_listed_unsigned() {
         assert!(
             subject_ok,
             "each statement names the platform manifest it describes: {s:#}"
+        );
+    }
+}
+
+#[test]
+fn a_signature_copied_into_an_index_attestation_entry_is_not_the_indexs() {
+    let w = world();
+    // An index listing the signed image (a genuine copy) beside an
+    // "attestation" entry that is really the signed image's .sig manifest,
+    // annotated as being about the signed image: the .sig verifies for that
+    // image, never for this index.
+    let sig_size = {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            reqwest::get(format!(
+                "{}/v2/{}/manifests/{}",
+                w.registry.url(),
+                w.signed.repo,
+                w.signed.sig_digest
+            ))
+            .await
+            .expect("get .sig")
+            .bytes()
+            .await
+            .expect("body")
+            .len()
+        })
+    };
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": w.signed.digest,
+             "size": w.signed.manifest.len(), "platform": {"os": "linux", "architecture": "amd64"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": w.signed.sig_digest,
+             "size": sig_size, "platform": {"os": "unknown", "architecture": "unknown"},
+             "annotations": {"vnd.docker.reference.type": "attestation-manifest",
+                             "vnd.docker.reference.digest": w.signed.digest}},
+        ],
+    });
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .put(format!(
+                "{}/v2/{}/manifests/evil",
+                w.registry.url(),
+                w.signed.repo
+            ))
+            .header("Content-Type", "application/vnd.oci.image.index.v1+json")
+            .body(serde_json::to_vec(&index).expect("json"))
+            .send()
+            .await
+            .expect("put index")
+            .status()
+    });
+    assert!(status.is_success(), "{status}");
+    let evil = format!("{}/{}:evil", w.signed.host, w.signed.repo);
+    let out = w.strata(&["verify", "--key", &w.key(), "--output", "json", &evil]);
+    assert_eq!(code(&out), 10, "{}", text(&out));
+    let report = json(&out);
+    let listed: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["source"] == "index-attestation")
+        .collect();
+    assert!(!listed.is_empty(), "the entry is listed: {report:#}");
+    for f in listed {
+        assert_eq!(
+            f["verdict"]["verdict"], "unsigned",
+            "listed, never checked: {f:#}"
         );
     }
 }

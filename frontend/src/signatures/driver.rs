@@ -109,10 +109,12 @@ pub async fn discover(
         }
     }
     let findings = discovery.findings().to_vec();
+    let signatures = shared::signature::summarize(&findings, &subject, false);
+    let attestations = shared::signature::summarize(&findings, &subject, true);
     Ok(Report {
         subject,
-        signatures: shared::signature::summarize(&findings, false),
-        attestations: shared::signature::summarize(&findings, true),
+        signatures,
+        attestations,
         problems: discovery.problems().to_vec(),
         findings,
         root: root_name,

@@ -179,7 +179,8 @@ fn check(
         }
         Err(e) => return Err(e.to_string()),
     };
-    let summary = shared::signature::summarize(checked.discovery.findings(), attestations);
+    let summary =
+        shared::signature::summarize(checked.discovery.findings(), &checked.digest, attestations);
     match args.output {
         VerifyOutput::Json => {
             let document = serde_json::json!({
@@ -200,6 +201,15 @@ fn check(
     } else {
         "signatures"
     };
+    if summary == Summary::Unsigned && !checked.discovery.problems().is_empty() {
+        // Not "unsigned": the registry did not say.
+        return Err(format!(
+            "cannot tell whether {}@{} has {what}: {} could not be read (see above)",
+            reference.canonical_name(),
+            checked.digest,
+            checked.discovery.problems().len()
+        ));
+    }
     Ok(match summary {
         Summary::Verified { .. } => ExitCode::SUCCESS,
         Summary::Unsigned => {

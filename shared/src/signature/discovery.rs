@@ -34,6 +34,9 @@ use super::verify::{Context, Finding, Verdict, verify_layer};
 pub const MAX_ARTIFACTS: usize = 64;
 /// The most layers read of one artifact.
 pub const MAX_LAYERS: usize = 16;
+/// The most bytes of layers one discovery reads, in all (their declared
+/// sizes, checked before fetching).
+pub const MAX_TOTAL_BYTES: u64 = 256 << 20;
 
 /// What a driver must fetch next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +126,8 @@ pub struct Discovery {
     queue: VecDeque<Need>,
     artifacts: usize,
     seen: Vec<Digest>,
+    layers_seen: Vec<(Descriptor, Digest)>,
+    bytes_queued: u64,
     findings: Vec<Finding>,
     problems: Vec<Problem>,
 }
@@ -149,6 +154,8 @@ impl Discovery {
             queue,
             artifacts: 0,
             seen: Vec::new(),
+            layers_seen: Vec::new(),
+            bytes_queued: 0,
             findings: Vec::new(),
             problems: Vec::new(),
         }
@@ -268,13 +275,38 @@ impl Discovery {
             .to_owned();
         for layer in manifest.layers.iter().take(MAX_LAYERS) {
             let role = role(source, &manifest, layer);
-            let Some(limit) = limit(role) else {
+            // An index's attestation entries are BuildKit's unsigned
+            // statements: a signature there would be about whatever digest
+            // the entry's annotation names, so it is listed, never checked.
+            let readable =
+                source != Source::IndexAttestation || matches!(role, Role::Statement | Role::Sbom);
+            let limit = limit(role).filter(|_| readable);
+            let Some(limit) = limit else {
                 // Listed, as every referrer is, but not read.
-                let mut finding = Finding::unread(source, &digest, role, layer);
+                let mut finding = Finding::unread(source, &subject, &digest, role, layer);
                 finding.artifact_type = Some(artifact_type.clone());
                 self.findings.push(finding);
                 continue;
             };
+            // The same layer (digest and annotations: cosign's keyed and
+            // keyless signatures share a payload) about the same image is
+            // read once.
+            let key = (layer.clone(), subject.clone());
+            if self.layers_seen.contains(&key) {
+                continue;
+            }
+            if self.bytes_queued.saturating_add(layer.size) > MAX_TOTAL_BYTES {
+                self.problems.push(Problem {
+                    what: format!("the layer {}", layer.digest),
+                    message: format!(
+                        "not read: this image's artifacts declare more than {} MiB of layers in all",
+                        MAX_TOTAL_BYTES >> 20
+                    ),
+                });
+                continue;
+            }
+            self.bytes_queued += layer.size.min(limit);
+            self.layers_seen.push(key);
             self.queue.push_back(Need::Layer {
                 source,
                 artifact: digest.clone(),
@@ -324,15 +356,17 @@ impl Discovery {
 
     /// The sum of the findings: see [`summarize`].
     pub fn summary(&self) -> Summary {
-        summarize(&self.findings, self.predicate_type.is_some())
+        summarize(&self.findings, &self.subject, self.predicate_type.is_some())
     }
 }
 
-/// The sum of `findings`: verified if any signature (or, when
-/// `attestations`, any attestation) verified.
-pub fn summarize(findings: &[Finding], attestations: bool) -> Summary {
+/// The sum of the `findings` about `subject`: verified if any signature
+/// (or, when `attestations`, any attestation) of it verified. Findings
+/// about other digests (a platform of an index) never count.
+pub fn summarize(findings: &[Finding], subject: &Digest, attestations: bool) -> Summary {
     let wanted: Vec<&Finding> = findings
         .iter()
+        .filter(|f| f.subject == *subject)
         .filter(|f| f.is_signed())
         .filter(|f| {
             let is_attestation = matches!(f.kind, super::verify::Kind::Attestation { .. });

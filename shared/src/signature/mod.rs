@@ -43,7 +43,9 @@ pub use bundle::{
     VerificationMaterial, decode_b64,
 };
 pub use check::{Check, CheckKind, Checks, Outcome};
-pub use discovery::{Discovery, MAX_ARTIFACTS, MAX_LAYERS, Need, Problem, Summary, summarize};
+pub use discovery::{
+    Discovery, MAX_ARTIFACTS, MAX_LAYERS, MAX_TOTAL_BYTES, Need, Problem, Summary, summarize,
+};
 pub use dsse::{Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, Statement, Subject, pae};
 pub use evidence::{
     COSIGN_BUNDLE, COSIGN_CERTIFICATE, COSIGN_CHAIN, COSIGN_SIGNATURE, DSSE_MEDIA_TYPE,

@@ -38,6 +38,10 @@ impl Matcher {
 
     /// A regular-expression matcher, anchored at both ends.
     pub fn regexp(pattern: &str) -> Result<Matcher, PolicyError> {
+        // The pattern must stand alone, so it cannot close the anchoring
+        // group (`a)|(.*` would otherwise match anything).
+        regex_lite::Regex::new(pattern)
+            .map_err(|e| PolicyError::BadRegexp(pattern.to_owned(), e.to_string()))?;
         regex_lite::Regex::new(&format!("^(?:{pattern})$"))
             .map(|re| Matcher::Regexp(pattern.to_owned(), re))
             .map_err(|e| PolicyError::BadRegexp(pattern.to_owned(), e.to_string()))
@@ -88,8 +92,10 @@ pub enum PolicyError {
         "a keyless policy needs both an identity and an issuer (identity= and issuer=, or their -regexp forms)"
     )]
     Incomplete,
-    /// Both a key and an identity.
-    #[error("give either a key or an identity and issuer, not both")]
+    /// Both a key and an identity, or one field twice.
+    #[error(
+        "give either a key or an identity and issuer, each once (not both, and not both the exact and the -regexp form)"
+    )]
     Ambiguous,
 }
 
@@ -99,13 +105,24 @@ impl Policy {
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Option<Policy>, PolicyError> {
         let (mut key, mut identity, mut issuer) = (None, None, None);
+        // Each field once, in one form: a link naming two would say one
+        // thing and check another.
+        let set = |slot: &mut Option<Matcher>, m: Matcher| {
+            if slot.replace(m).is_some() {
+                Err(PolicyError::Ambiguous)
+            } else {
+                Ok(())
+            }
+        };
         for (name, value) in pairs {
             match name {
-                "key" => key = Some(PublicKey::from_link(value)?),
-                "identity" => identity = Some(Matcher::exact(value)),
-                "identity-regexp" => identity = Some(Matcher::regexp(value)?),
-                "issuer" => issuer = Some(Matcher::exact(value)),
-                "issuer-regexp" => issuer = Some(Matcher::regexp(value)?),
+                "key" if key.replace(PublicKey::from_link(value)?).is_some() => {
+                    return Err(PolicyError::Ambiguous);
+                }
+                "identity" => set(&mut identity, Matcher::exact(value))?,
+                "identity-regexp" => set(&mut identity, Matcher::regexp(value)?)?,
+                "issuer" => set(&mut issuer, Matcher::exact(value))?,
+                "issuer-regexp" => set(&mut issuer, Matcher::regexp(value)?)?,
                 _ => {}
             }
         }
@@ -201,5 +218,25 @@ mod tests {
             Policy::from_query([("key", "!!")]),
             Err(PolicyError::Key(_))
         ));
+        assert_eq!(
+            Policy::from_query([
+                ("identity", "a@b"),
+                ("identity-regexp", ".*"),
+                ("issuer", "https://i")
+            ])
+            .expect_err("two identities"),
+            PolicyError::Ambiguous
+        );
+    }
+
+    #[test]
+    fn a_pattern_cannot_break_out_of_its_anchors() {
+        // Wrapped blindly, this would be ^(?:https://github\.com/acme/.*)|(.*)$.
+        assert!(matches!(
+            Matcher::regexp(r"https://github\.com/acme/.*)|(.*"),
+            Err(PolicyError::BadRegexp(..))
+        ));
+        let m = Matcher::regexp(r"a|b").expect("alternation");
+        assert!(m.matches("a") && m.matches("b") && !m.matches("ab") && !m.matches("xa"));
     }
 }

@@ -125,6 +125,8 @@ pub struct Finding {
     /// verdict names such failures last.
     #[serde(default)]
     pub other_kind: bool,
+    /// The image it was checked against.
+    pub subject: Digest,
     /// The artifact's type (its manifest's `artifactType`, else its config's media type).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<String>,
@@ -132,8 +134,15 @@ pub struct Finding {
 
 impl Finding {
     /// A layer listed but not read (strata does not read its kind): shown, never verified.
-    pub fn unread(source: Source, artifact: &Digest, role: Role, layer: &Descriptor) -> Finding {
+    pub fn unread(
+        source: Source,
+        subject: &Digest,
+        artifact: &Digest,
+        role: Role,
+        layer: &Descriptor,
+    ) -> Finding {
         Finding {
+            subject: subject.clone(),
             source,
             artifact: artifact.clone(),
             layer: layer.digest.clone(),
@@ -171,7 +180,7 @@ pub fn verify_layer(
     layer: &Descriptor,
     bytes: &[u8],
 ) -> Finding {
-    let mut finding = Finding::unread(source, artifact, role, layer);
+    let mut finding = Finding::unread(source, ctx.subject, artifact, role, layer);
     let actual = Digest::sha256_of(bytes);
     if !finding.checks.expect(
         CheckKind::PayloadDigest,
@@ -193,8 +202,9 @@ pub fn verify_layer(
                     finding.kind = Kind::Attestation {
                         predicate_type: statement.predicate_type.clone(),
                     };
+                    // Shown with its subject check; unsigned, so it never
+                    // counts for or against a policy (nor a --type).
                     subject_check(ctx, &statement, &mut finding.checks);
-                    predicate_check(ctx, &statement, &mut finding.checks);
                     finding.statement = Some(statement);
                 }
                 Err(e) => {
@@ -205,12 +215,7 @@ pub fn verify_layer(
                     ));
                 }
             }
-            finding.verdict = match finding.checks.first_failure() {
-                Some(check) => Verdict::Failed {
-                    check: check.clone(),
-                },
-                None => Verdict::Unsigned,
-            };
+            finding.verdict = Verdict::Unsigned;
         }
         Role::Sbom => {
             finding.kind = Kind::Sbom;
@@ -273,7 +278,11 @@ fn cosign_signature(ctx: &Context, layer: &Descriptor, payload: &[u8], finding: 
         }
     } else {
         let signature = super::bundle::decode_b64(signature_b64).unwrap_or_default();
-        keyed(ctx, &signature, &signed, None, finding)
+        // cosign's Rekor bundle annotation, when there is one, is checked too.
+        let logged = legacy.rekor.and_then(|rekor| {
+            bundle_from_cosign_legacy(signature_b64, None, None, Some(rekor)).ok()
+        });
+        keyed(ctx, &signature, &signed, logged.as_ref(), finding)
     };
     match SimpleSigning::from_slice(payload) {
         Ok(simple) => {
@@ -418,6 +427,20 @@ fn bundle_layer(ctx: &Context, bytes: &[u8], finding: &mut Finding) {
 
 /// The statement of a DSSE envelope: subject and predicate type.
 fn statement_checks(ctx: &Context, envelope: &Envelope, finding: &mut Finding) {
+    if envelope.payload_type != super::dsse::IN_TOTO_PAYLOAD_TYPE {
+        finding.kind = Kind::Attestation {
+            predicate_type: String::new(),
+        };
+        finding.checks.push(Check::failed(
+            CheckKind::SubjectDigest,
+            format!(
+                "an in-toto statement (payloadType {})",
+                super::dsse::IN_TOTO_PAYLOAD_TYPE
+            ),
+            format!("payloadType {:?}", envelope.payload_type),
+        ));
+        return;
+    }
     match Statement::from_slice(&envelope.payload) {
         Ok(statement) => {
             finding.kind = if statement.predicate_type == COSIGN_SIGN_PREDICATE {
@@ -469,25 +492,19 @@ fn predicate_check(ctx: &Context, statement: &Statement, checks: &mut Checks) {
     }
 }
 
-/// Whether `actual` is the predicate type cosign's `--type` value `wanted` names.
+/// Whether `actual` is the predicate type cosign's `--type` value `wanted`
+/// names (exactly, as cosign compares).
 pub fn predicate_matches(wanted: &str, actual: &str) -> bool {
-    predicate_type_for(wanted).is_some_and(|prefix| {
-        if prefix.ends_with('/') {
-            actual.starts_with(prefix)
-        } else {
-            actual == prefix || actual.starts_with(&format!("{prefix}/"))
-        }
-    })
+    predicate_type_for(wanted) == Some(actual)
 }
 
-/// The predicate type (or type prefix, ending in `/`) of cosign's `--type`
-/// names: `slsaprovenance` (any SLSA version), `slsaprovenance02`,
-/// `slsaprovenance1`, `spdxjson`, `spdx`, `cyclonedx`, `link`, `vuln`,
-/// `openvex`, `custom`, or a URI given as is.
+/// The predicate type of cosign's `--type` names: `slsaprovenance` and
+/// `slsaprovenance02` (SLSA v0.2), `slsaprovenance1` (v1), `spdx` and
+/// `spdxjson`, `cyclonedx`, `link`, `vuln`, `openvex`, `custom`, or a URI
+/// given as is.
 pub fn predicate_type_for(name: &str) -> Option<&str> {
     Some(match name {
-        "slsaprovenance" => "https://slsa.dev/provenance/",
-        "slsaprovenance02" => "https://slsa.dev/provenance/v0.2",
+        "slsaprovenance" | "slsaprovenance02" => "https://slsa.dev/provenance/v0.2",
         "slsaprovenance1" => "https://slsa.dev/provenance/v1",
         "spdx" | "spdxjson" => "https://spdx.dev/Document",
         "cyclonedx" => "https://cyclonedx.org/bom",
@@ -538,7 +555,10 @@ fn keyless(
         verify_keyless(bundle, signed, ctx.root, identity, issuer, &mut checks);
     for check in checks.0 {
         // Without a policy, nothing is pinned: identity and issuer are shown, not checked.
-        if !pinned && matches!(check.kind, CheckKind::Identity | CheckKind::Issuer) {
+        if !pinned
+            && check.is_passed()
+            && matches!(check.kind, CheckKind::Identity | CheckKind::Issuer)
+        {
             continue;
         }
         finding.checks.push(check);
@@ -567,6 +587,9 @@ fn keyed(
     keyed_any(ctx, &[signature.to_vec()], signed, bundle, finding)
 }
 
+/// The most signatures of one DSSE envelope tried.
+pub const MAX_ENVELOPE_SIGNATURES: usize = 8;
+
 fn keyed_any(
     ctx: &Context,
     signatures: &[Vec<u8>],
@@ -574,6 +597,14 @@ fn keyed_any(
     bundle: Option<&Bundle>,
     finding: &mut Finding,
 ) -> Option<Established> {
+    if signatures.len() > MAX_ENVELOPE_SIGNATURES {
+        finding.checks.push(Check::failed(
+            CheckKind::Signature,
+            format!("at most {MAX_ENVELOPE_SIGNATURES} signatures on one envelope"),
+            format!("{} signatures", signatures.len()),
+        ));
+        return None;
+    }
     let key: &PublicKey = match ctx.policy {
         Some(Policy::Key(key)) => key,
         Some(Policy::Identity { identity, .. }) => {
@@ -608,13 +639,21 @@ fn keyed_any(
         format!("a signature by {}", key.fingerprint()),
         "a signature this key did not make (another key, or other content)",
     );
-    let mut log = String::new();
+    let mut log = String::from("; no transparency log entry (as cosign --insecure-ignore-tlog)");
     if let (Some(bundle), Some(sig)) = (bundle, good)
         && !bundle.verification_material.tlog_entries.is_empty()
     {
         let pem = key.to_pem();
-        if let Some(facts) = verify_log(bundle, &pem, sig, signed, ctx.root, &mut finding.checks) {
-            log = format!(", {facts:?}");
+        match verify_log(bundle, &pem, sig, signed, ctx.root, &mut finding.checks) {
+            Some(facts) => {
+                log = format!(
+                    "; {} entry {} at {}",
+                    facts.log,
+                    facts.log_index,
+                    super::rekor::rfc3339(facts.integrated_time)
+                );
+            }
+            None => return None,
         }
     }
     ok.then(|| Established {

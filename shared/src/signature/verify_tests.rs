@@ -215,7 +215,7 @@ fn a_keyed_dsse_attestation_checks_its_subject_and_type() {
         subject: &image,
         policy: Some(&policy),
         root: &root,
-        predicate_type: Some("slsaprovenance"),
+        predicate_type: Some("slsaprovenance1"),
     };
     let finding = verify_layer(
         &ctx,
@@ -257,13 +257,17 @@ fn a_keyed_dsse_attestation_checks_its_subject_and_type() {
 }
 
 #[test]
-fn cosign_type_names_map_to_predicate_types() {
+fn cosign_type_names_map_to_predicate_types_exactly() {
     assert!(predicate_matches(
         "slsaprovenance",
         "https://slsa.dev/provenance/v0.2"
     ));
-    assert!(predicate_matches(
+    assert!(!predicate_matches(
         "slsaprovenance",
+        "https://slsa.dev/provenance/v1"
+    ));
+    assert!(predicate_matches(
+        "slsaprovenance1",
         "https://slsa.dev/provenance/v1"
     ));
     assert!(!predicate_matches(
@@ -271,10 +275,6 @@ fn cosign_type_names_map_to_predicate_types() {
         "https://slsa.dev/provenance/v1"
     ));
     assert!(predicate_matches("spdxjson", "https://spdx.dev/Document"));
-    assert!(predicate_matches(
-        "spdxjson",
-        "https://spdx.dev/Document/v2.3"
-    ));
     assert!(predicate_matches("cyclonedx", "https://cyclonedx.org/bom"));
     assert!(!predicate_matches(
         "cyclonedx",
@@ -283,6 +283,10 @@ fn cosign_type_names_map_to_predicate_types() {
     assert!(predicate_matches(
         "https://example.com/p",
         "https://example.com/p"
+    ));
+    assert!(!predicate_matches(
+        "https://example.com/p",
+        "https://example.com/p/2"
     ));
     assert!(!predicate_matches("nonsense", "https://example.com/p"));
 }

@@ -1,11 +1,13 @@
-//! `fixture-registry [open|basic|token] [--large MIB] [--many-files] [--huge-layer MIB] [--diff-pair MIB]`:
+//! `fixture-registry [open|basic|token] [--large MIB] [--many-files] [--huge-layer MIB] [--diff-pair MIB] [--signed DIR]`:
 //! starts a loopback distribution registry holding every fixture image
 //! (and, with `--large`, the benchmark image `bench/large:latest` of about
 //! MIB MiB; with `--many-files`, `bench/many-files:latest` of about 100,000
 //! small files; with `--huge-layer`, `bench/huge-layer-MIBm:latest`, one
 //! layer of MIB MiB of 128 KiB files; with `--diff-pair`,
 //! `bench/diff-a-MIBm` and `bench/diff-b-MIBm`, sharing all but their top
-//! layer), prints its address and the pushed references, and runs
+//! layer; with `--signed DIR`, the signed fixtures of `test_support::signing`
+//! in `bench/signed`, their trusted root and keys written into DIR), prints
+//! its address and the pushed references, and runs
 //! until stdin closes or it gets SIGTERM or SIGINT; either way the registry
 //! process stops and its folder is removed.
 //!
@@ -56,6 +58,26 @@ fn main() -> test_support::Result<()> {
     if let Some(mib) = huge_layer {
         pushed.push(registry.push(&test_support::fixtures::huge_layer_image(mib)?)?);
     }
+    let signed_dir = args
+        .iter()
+        .position(|a| a == "--signed")
+        .map(|i| args.get(i + 1).cloned().ok_or("--signed takes a folder"))
+        .transpose()?;
+    let signed = match &signed_dir {
+        Some(dir) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            let signed = runtime.block_on(test_support::signing::push_signed(
+                &registry,
+                "bench/signed",
+            ))?;
+            let dir = std::path::Path::new(dir);
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(dir.join("trusted_root.json"), &signed.trusted_root_json)?;
+            std::fs::write(dir.join("signer.pub"), &signed.pems.signer)?;
+            Some(signed)
+        }
+        None => None,
+    };
     if args.iter().any(|a| a == "--many-files") {
         pushed.push(registry.push(&test_support::fixtures::explorer::many_files_image()?)?);
     }
@@ -65,6 +87,10 @@ fn main() -> test_support::Result<()> {
     }
     for p in pushed {
         println!("image {} {}", p.reference, p.digest);
+    }
+    if let Some(signed) = &signed {
+        println!("signed {} {}", signed.reference(), signed.digest);
+        println!("identity {} {}", signed.identity, signed.issuer);
     }
     // SIGTERM (`kill`, a script's clean-up) and SIGINT (Ctrl-C) stop the
     // registry as closing stdin does, instead of leaving it running.
