@@ -240,7 +240,9 @@ fn text(reference: &Reference, checked: &Checked, summary: &Summary, attestation
         checked.digest
     );
     for finding in checked.discovery.findings() {
-        if !finding.is_signed() {
+        // `verify` shows signatures, `verify-attestation` attestations.
+        let is_attestation = matches!(finding.kind, shared::signature::Kind::Attestation { .. });
+        if !finding.is_signed() || is_attestation != attestations {
             continue;
         }
         let _ = writeln!(out, "\n{}", heading(finding));

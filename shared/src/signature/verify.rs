@@ -622,7 +622,7 @@ fn keyed_any(
             return None;
         }
     };
-    finding.signer = Some(format!("{} key {}", key.algorithm(), key.fingerprint()));
+    finding.signer = Some("a key".into());
     finding.checks.push(Check::passed(
         CheckKind::Key,
         format!(
@@ -632,6 +632,9 @@ fn keyed_any(
         ),
     ));
     let good = signatures.iter().find(|sig| verifies(key, signed, sig));
+    if good.is_some() {
+        finding.signer = Some(format!("{} key {}", key.algorithm(), key.fingerprint()));
+    }
     let ok = finding.checks.expect(
         CheckKind::Signature,
         good.is_some(),
