@@ -17,7 +17,7 @@ seconds="${1:-15}"
 case "$seconds" in
   ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2 ;;
 esac
-read -r -a targets <<< "${FUZZ_TARGETS:-reference manifest inflate}"
+read -r -a targets <<< "${FUZZ_TARGETS:-reference manifest inflate signature}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz: installing cargo-fuzz"

@@ -263,7 +263,7 @@ pub fn ImagePage() -> impl IntoView {
     });
     let trust = move || {
         trust_target.get().map(|(reference, subject, entries)| {
-            view! { <Signatures reference subject entries /> }
+            lazy::page(signatures_probe(reference, subject, entries))
         })
     };
 
@@ -407,6 +407,13 @@ lazy::lazy_view! {
     /// The signatures panel, fetched only for an image with something attached.
     fn trust_panel(reference: Reference, subject: Digest, attestations: Vec<Descriptor>) {
         view! { <TrustPanel reference subject attestations /> }
+    }
+}
+
+lazy::lazy_view! {
+    /// The probe for signatures, fetched after the facts render.
+    fn signatures_probe(reference: Reference, subject: Digest, entries: Vec<Descriptor>) {
+        view! { <Signatures reference subject entries /> }
     }
 }
 
