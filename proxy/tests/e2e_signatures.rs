@@ -127,6 +127,21 @@ async fn a_link_with_a_key_or_an_identity_is_verified_in_the_browser() {
         "a v0.3 bundle among the referrers verified: {rows:?}"
     );
 
+    // Each referrer links to its own page, where its manifest names the image.
+    browser
+        .click(
+            "[data-test=referrer][data-source=referrers] [data-test=referrer-link]",
+            LONG,
+        )
+        .await
+        .expect("follow a referrer's link");
+    let manifest = browser
+        .wait_text("[data-test=raw-manifest] [data-test=raw-json-text]", LONG)
+        .await
+        .expect("the referrer's manifest");
+    assert!(manifest.contains("\"subject\""), "{manifest}");
+    assert!(manifest.contains(&w.signed.digest), "{manifest}");
+
     // No policy: the keyless signatures check out, but nothing pins who signed.
     let text = w.verdict(&page(&image, ""), "unpinned").await;
     assert!(text.contains(&w.signed.identity), "{text}");

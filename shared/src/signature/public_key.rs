@@ -254,6 +254,32 @@ mod tests {
     }
 
     #[test]
+    fn rsa_and_ed25519_keys_verify_their_signatures_and_nothing_else() {
+        for (pem, sig, algorithm) in [
+            (
+                include_str!("testdata/rsa.pub"),
+                include_str!("testdata/rsa.hello.sig.b64"),
+                "RSA",
+            ),
+            (
+                include_str!("testdata/ed25519.pub"),
+                include_str!("testdata/ed25519.hello.sig.b64"),
+                "Ed25519",
+            ),
+        ] {
+            let key = PublicKey::parse(pem.as_bytes()).expect("key");
+            assert_eq!(key.algorithm(), algorithm);
+            let sig = STANDARD.decode(sig.trim()).expect("b64");
+            assert!(key.verify(b"hello", &sig), "{algorithm}");
+            assert!(!key.verify(b"hellp", &sig), "{algorithm}");
+            let mut flipped = sig.clone();
+            flipped[10] ^= 1;
+            assert!(!key.verify(b"hello", &flipped), "{algorithm}");
+            assert_eq!(PublicKey::from_link(&key.to_link()).expect("link"), key);
+        }
+    }
+
+    #[test]
     fn bad_keys_say_what_to_give() {
         let err = PublicKey::parse(b"nonsense").expect_err("refused");
         assert!(err.to_string().contains("cosign.pub"), "{err}");
