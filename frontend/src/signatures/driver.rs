@@ -1,5 +1,6 @@
 //! The referrers step over `/v2`: drives [`Discovery`] with the browser's
-//! `fetch`, and keeps the SBOM documents found, to render them.
+//! `fetch`, in waves (every need known so far fetched at once), and keeps
+//! the SBOM documents found, to render them.
 
 use std::sync::Arc;
 
@@ -56,55 +57,38 @@ pub async fn discover(
     let mut discovery =
         Discovery::new(subject.clone(), policy, root).with_index_attestations(attestations);
     let mut documents = Vec::new();
-    while let Some(need) = discovery.next_need() {
-        match &need {
-            Need::Referrers => match api::v2_referrers(reference, &subject).await {
-                Ok(index) => discovery.referrers(index.as_ref()),
-                Err(e) => discovery.failed(&need, e.to_string()),
-            },
-            Need::Tag { tag, .. } => {
-                match api::v2_manifest(reference, &TagOrDigest::Tag(tag.clone())).await {
-                    Ok(raw) => discovery.artifact(&need, &raw.bytes),
-                    Err(e) if e.is_not_found() => discovery.absent(&need),
-                    Err(e) => discovery.failed(&need, e.to_string()),
-                }
-            }
-            Need::Artifact { descriptor, .. } => {
-                match api::v2_manifest(reference, &TagOrDigest::Digest(descriptor.digest.clone()))
-                    .await
-                {
-                    Ok(raw) => discovery.artifact(&need, &raw.bytes),
-                    Err(e) => discovery.failed(&need, e.to_string()),
-                }
-            }
-            Need::Layer {
-                descriptor,
-                limit,
-                role,
-                ..
-            } => {
-                if descriptor.size > *limit {
-                    discovery.failed(
-                        &need,
-                        format!(
-                            "{} bytes, more than the {limit} this page reads for this kind of layer",
-                            descriptor.size
-                        ),
-                    );
-                    continue;
-                }
-                match api::v2_blob_bytes(reference, &descriptor.digest, *limit).await {
-                    Ok(bytes) => {
-                        discovery.layer(&need, &bytes);
-                        if *role == Role::Sbom && Digest::sha256_of(&bytes) == descriptor.digest {
-                            let sbom = Sbom::from_slice(&bytes, descriptor.media_type.as_str())
-                                .map(Arc::new)
-                                .map_err(|e| e.to_string());
-                            documents.push((descriptor.digest.clone(), sbom));
-                        }
+    // Each wave fetches every need known so far at once (the referrers and
+    // tags, then their artifacts, then their layers), then feeds the
+    // answers in order.
+    loop {
+        let wave: Vec<Need> = std::iter::from_fn(|| discovery.next_need()).collect();
+        if wave.is_empty() {
+            break;
+        }
+        let answers =
+            futures::future::join_all(wave.iter().map(|need| fetch(reference, &subject, need)))
+                .await;
+        for (need, answer) in wave.iter().zip(answers) {
+            match answer {
+                Answer::Referrers(index) => discovery.referrers(index.as_ref()),
+                Answer::Manifest(bytes) => discovery.artifact(need, &bytes),
+                Answer::Layer(bytes) => {
+                    discovery.layer(need, &bytes);
+                    if let Need::Layer {
+                        descriptor,
+                        role: Role::Sbom,
+                        ..
+                    } = need
+                        && Digest::sha256_of(&bytes) == descriptor.digest
+                    {
+                        let sbom = Sbom::from_slice(&bytes, descriptor.media_type.as_str())
+                            .map(Arc::new)
+                            .map_err(|e| e.to_string());
+                        documents.push((descriptor.digest.clone(), sbom));
                     }
-                    Err(e) => discovery.failed(&need, e.to_string()),
                 }
+                Answer::Absent => discovery.absent(need),
+                Answer::Failed(message) => discovery.failed(need, message),
             }
         }
     }
@@ -121,4 +105,51 @@ pub async fn discover(
         documents,
         elapsed_ms: js_sys::Date::now() - started,
     })
+}
+
+/// What fetching one need gave.
+enum Answer {
+    Referrers(Option<shared::manifest::ImageIndex>),
+    Manifest(Vec<u8>),
+    Layer(Vec<u8>),
+    Absent,
+    Failed(String),
+}
+
+/// Fetches what `need` asks for through `/v2`.
+async fn fetch(reference: &Reference, subject: &Digest, need: &Need) -> Answer {
+    match need {
+        Need::Referrers => match api::v2_referrers(reference, subject).await {
+            Ok(index) => Answer::Referrers(index),
+            Err(e) => Answer::Failed(e.to_string()),
+        },
+        Need::Tag { tag, .. } => {
+            match api::v2_manifest(reference, &TagOrDigest::Tag(tag.clone())).await {
+                Ok(raw) => Answer::Manifest(raw.bytes),
+                Err(e) if e.is_not_found() => Answer::Absent,
+                Err(e) => Answer::Failed(e.to_string()),
+            }
+        }
+        Need::Artifact { descriptor, .. } => {
+            match api::v2_manifest(reference, &TagOrDigest::Digest(descriptor.digest.clone())).await
+            {
+                Ok(raw) => Answer::Manifest(raw.bytes),
+                Err(e) => Answer::Failed(e.to_string()),
+            }
+        }
+        Need::Layer {
+            descriptor, limit, ..
+        } => {
+            if descriptor.size > *limit {
+                return Answer::Failed(format!(
+                    "{} bytes, more than the {limit} this page reads for this kind of layer",
+                    descriptor.size
+                ));
+            }
+            match api::v2_blob_bytes(reference, &descriptor.digest, *limit).await {
+                Ok(bytes) => Answer::Layer(bytes),
+                Err(e) => Answer::Failed(e.to_string()),
+            }
+        }
+    }
 }
