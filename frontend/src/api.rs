@@ -8,7 +8,7 @@
 
 mod layers;
 mod session;
-
+mod signatures;
 use std::cell::RefCell;
 
 use gloo_net::http::{Request, RequestBuilder};
@@ -25,6 +25,7 @@ pub use session::{SIGN_IN_PAGE, refusals, session, sign_in, sign_out};
 use shared::digest::Digest;
 use shared::media_type::MANIFEST_ACCEPT;
 use shared::reference::{Reference, TagOrDigest};
+pub use signatures::{trusted_root, v2_referrers};
 use wasm_bindgen::JsCast as _;
 
 /// A failed API call, shown to the user as it is.
@@ -259,65 +260,6 @@ pub async fn v2_manifest(
         content_type: headers.get("Content-Type"),
         digest_header: headers.get("Docker-Content-Digest"),
     })
-}
-
-/// `GET /v2/{proxy_path}/referrers/{digest}`: the artifacts whose
-/// `subject` is `digest` (strata answers from the registry's referrers API
-/// or its referrers tag); `None` for a `404`.
-pub async fn v2_referrers(
-    reference: &Reference,
-    digest: &Digest,
-) -> Result<Option<shared::manifest::ImageIndex>, ApiError> {
-    let url = format!(
-        "/v2/{}/referrers/{}",
-        encode_path(&reference.proxy_path()),
-        encode_path(&digest.to_string())
-    );
-    let abort = AbortOnDrop::new();
-    let response = Request::get(&url)
-        .header("Accept", "application/vnd.oci.image.index.v1+json")
-        .abort_signal(abort.signal().as_ref())
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if response.status() == 404 {
-        return Ok(None);
-    }
-    let response = check_status(response).await?;
-    let bytes = response
-        .binary()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if bytes.len() as u64 > shared::walk::MAX_MANIFEST {
-        return Err(ApiError::Network(format!(
-            "the referrers list is {} bytes, more than a manifest may be",
-            bytes.len()
-        )));
-    }
-    match shared::manifest::Manifest::from_slice(&bytes, None) {
-        Ok(shared::manifest::Manifest::Index(index)) => Ok(Some(*index)),
-        _ => Err(ApiError::Network(
-            "the referrers list is not an image index".into(),
-        )),
-    }
-}
-
-/// `GET /api/v1/trusted-root`: the Sigstore trusted root `strata serve
-/// --trusted-root` names, or `None` (use the public-good one).
-pub async fn trusted_root() -> Result<Option<Vec<u8>>, ApiError> {
-    let response = Request::get("/api/v1/trusted-root")
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if response.status() == 404 {
-        return Ok(None);
-    }
-    let response = check_status(response).await?;
-    response
-        .binary()
-        .await
-        .map(Some)
-        .map_err(|e| ApiError::Network(e.to_string()))
 }
 
 /// A blob's body, read chunk by chunk; the request is aborted when dropped.

@@ -26,9 +26,10 @@ use crate::manifest::{Descriptor, ImageIndex, ImageManifest, Manifest};
 use crate::reference::Tag;
 
 use super::evidence::{Role, Source, legacy_tag, limit, role};
+use super::finding::{Finding, Verdict};
 use super::policy::Policy;
 use super::trusted_root::TrustedRoot;
-use super::verify::{Context, Finding, Verdict, verify_layer};
+use super::verify::{Context, verify_layer};
 
 /// The most artifacts one image's discovery reads.
 pub const MAX_ARTIFACTS: usize = 64;
@@ -369,7 +370,7 @@ pub fn summarize(findings: &[Finding], subject: &Digest, attestations: bool) -> 
         .filter(|f| f.subject == *subject)
         .filter(|f| f.is_signed())
         .filter(|f| {
-            let is_attestation = matches!(f.kind, super::verify::Kind::Attestation { .. });
+            let is_attestation = matches!(f.kind, super::finding::Kind::Attestation { .. });
             is_attestation == attestations
         })
         .collect();

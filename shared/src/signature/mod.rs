@@ -17,7 +17,9 @@
 //! | `bundle.rs` | Sigstore bundles v0.1–v0.3 |
 //! | `evidence.rs` | where artifacts are found ([`Source`]) and what each layer holds ([`Role`]) |
 //! | `discovery.rs` | [`Discovery`]: the referrers step, from an image digest to its [`Finding`]s and [`Summary`] |
-//! | `verify.rs` | [`verify_layer`]: one layer's checks and [`Verdict`] |
+//! | `verify.rs` | [`verify_layer`]: one layer's checks, in tamper order |
+//! | `finding.rs` | [`Finding`], [`Kind`], [`Verdict`]: what one layer's verification found |
+//! | `predicate_type.rs` | cosign's `--type` names ([`predicate_type_for`]) |
 //! | `x509.rs` | [`Certificate`]: Fulcio certificates, their identities, issuers and signatures |
 //! | `trusted_root.rs` | [`TrustedRoot`]: the certificate authorities and logs keyless signatures rest on |
 //! | `rekor.rs` | transparency log promises, inclusion proofs, checkpoints and entry bodies |
@@ -28,8 +30,10 @@ mod check;
 mod discovery;
 mod dsse;
 mod evidence;
+mod finding;
 mod keyless;
 mod policy;
+mod predicate_type;
 mod public_key;
 mod rekor;
 mod simple_signing;
@@ -52,20 +56,19 @@ pub use evidence::{
     IN_TOTO_MEDIA_TYPE, MAX_DOCUMENT, PREDICATE_TYPE_ANNOTATION, Role, Source, legacy_tag, limit,
     role,
 };
+pub use finding::{Finding, Kind, Verdict};
 pub use keyless::{
     Signed, Signer, TlogFacts, bundle_from_cosign_legacy, verify_keyless, verify_log,
 };
 pub use policy::{Matcher, Policy, PolicyError};
+pub use predicate_type::{predicate_matches, predicate_type_for};
 pub use public_key::{KeyError, PublicKey, hex, pem_blocks, pem_body};
 pub use rekor::{
     EntryContent, NoteSignature, SignedNote, check_entry, check_inclusion, check_promise, find_log,
     leaf_hash, merkle_root, node_hash, rfc3339, set_message,
 };
 pub use simple_signing::{MAX_PAYLOAD, SIMPLE_SIGNING_MEDIA_TYPE, SimpleSigning};
-pub use verify::{
-    COSIGN_SIGN_PREDICATE, Context, Finding, Kind, Verdict, predicate_matches, predicate_type_for,
-    verify_layer,
-};
+pub use verify::{COSIGN_SIGN_PREDICATE, Context, MAX_ENVELOPE_SIGNATURES, verify_layer};
 
 pub use trusted_root::{CertificateAuthority, MAX_TRUSTED_ROOT, TransparencyLog, TrustedRoot};
 pub use x509::Certificate;

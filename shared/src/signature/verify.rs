@@ -13,8 +13,6 @@
 //!    a valid signature of another image (a replay) fails here;
 //! 4. [`CheckKind::PredicateType`], when an attestation type was asked for.
 
-use serde::{Deserialize, Serialize};
-
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 
@@ -24,8 +22,10 @@ use super::dsse::{Envelope, Statement, pae};
 use super::evidence::{
     COSIGN_BUNDLE, COSIGN_CERTIFICATE, COSIGN_CHAIN, COSIGN_SIGNATURE, Role, Source,
 };
+use super::finding::{Finding, Kind, Verdict};
 use super::keyless::{Signed, Signer, bundle_from_cosign_legacy, verify_keyless, verify_log};
 use super::policy::{Matcher, Policy};
+use super::predicate_type::predicate_matches;
 use super::public_key::PublicKey;
 use super::simple_signing::SimpleSigning;
 use super::trusted_root::TrustedRoot;
@@ -41,134 +41,6 @@ pub struct Context<'a> {
     pub root: &'a TrustedRoot,
     /// The predicate type an attestation must have (`verify-attestation --type`).
     pub predicate_type: Option<&'a str>,
-}
-
-/// What a layer turned out to be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Kind {
-    /// A signature of the image.
-    Signature,
-    /// A signed (or, from BuildKit, unsigned) attestation.
-    Attestation {
-        /// Its predicate type.
-        predicate_type: String,
-    },
-    /// An unsigned SBOM document.
-    Sbom,
-    /// Something strata does not read.
-    Other {
-        /// The layer's media type.
-        media_type: String,
-    },
-}
-
-/// The outcome of one layer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "verdict", rename_all = "kebab-case")]
-pub enum Verdict {
-    /// Every check held, the policy's included.
-    Verified {
-        /// Who signed: the identity and issuer, or the key.
-        signer: String,
-        /// What the verification rests on: the key, or the trusted root and log entry.
-        rests_on: String,
-    },
-    /// Every check that could run held, but nothing pins who signed: the
-    /// link or command names no key or identity.
-    Unpinned {
-        /// Who the certificate says signed.
-        signer: String,
-        /// What the verification rests on.
-        rests_on: String,
-    },
-    /// A check failed.
-    Failed {
-        /// The first failed check.
-        check: Check,
-    },
-    /// It cannot be checked as given, e.g. a keyed signature without a key.
-    NotChecked {
-        /// Why, and what to give.
-        reason: String,
-    },
-    /// There is no signature to check (BuildKit statements, plain SBOMs).
-    Unsigned,
-}
-
-/// One layer of an artifact, verified.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    /// Where its artifact was found.
-    pub source: Source,
-    /// The artifact manifest's digest.
-    pub artifact: Digest,
-    /// The layer's digest.
-    pub layer: Digest,
-    /// The layer's size.
-    pub size: u64,
-    /// What the layer holds.
-    pub role: Role,
-    /// What it turned out to be.
-    pub kind: Kind,
-    /// Who signed, as far as the signature material says (verified or not).
-    pub signer: Option<String>,
-    /// The checks, in the order they ran.
-    pub checks: Checks,
-    /// Their sum.
-    pub verdict: Verdict,
-    /// The in-toto statement, for an attestation (to render its predicate).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub statement: Option<Statement>,
-    /// It failed only because the policy names the other kind of signer
-    /// (a key for a keyless signature, an identity for a keyed one): a
-    /// verdict names such failures last.
-    #[serde(default)]
-    pub other_kind: bool,
-    /// The image it was checked against.
-    pub subject: Digest,
-    /// The artifact's type (its manifest's `artifactType`, else its config's media type).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub artifact_type: Option<String>,
-}
-
-impl Finding {
-    /// A layer listed but not read (strata does not read its kind): shown, never verified.
-    pub fn unread(
-        source: Source,
-        subject: &Digest,
-        artifact: &Digest,
-        role: Role,
-        layer: &Descriptor,
-    ) -> Finding {
-        Finding {
-            subject: subject.clone(),
-            source,
-            artifact: artifact.clone(),
-            layer: layer.digest.clone(),
-            size: layer.size,
-            role,
-            kind: Kind::Other {
-                media_type: layer.media_type.as_str().to_owned(),
-            },
-            signer: None,
-            checks: Checks::default(),
-            verdict: Verdict::Unsigned,
-            statement: None,
-            other_kind: false,
-            artifact_type: None,
-        }
-    }
-
-    /// Whether it verified under a policy.
-    pub fn is_verified(&self) -> bool {
-        matches!(self.verdict, Verdict::Verified { .. })
-    }
-
-    /// Whether it is a signature or signed attestation (not an unsigned document).
-    pub fn is_signed(&self) -> bool {
-        !matches!(self.verdict, Verdict::Unsigned) && !matches!(self.kind, Kind::Other { .. })
-    }
 }
 
 /// Verifies `bytes`, the layer `layer` of the artifact `artifact` found at `source`.
@@ -490,31 +362,6 @@ fn predicate_check(ctx: &Context, statement: &Statement, checks: &mut Checks) {
             statement.predicate_type.clone(),
         );
     }
-}
-
-/// Whether `actual` is the predicate type cosign's `--type` value `wanted`
-/// names (exactly, as cosign compares).
-pub fn predicate_matches(wanted: &str, actual: &str) -> bool {
-    predicate_type_for(wanted) == Some(actual)
-}
-
-/// The predicate type of cosign's `--type` names: `slsaprovenance` and
-/// `slsaprovenance02` (SLSA v0.2), `slsaprovenance1` (v1), `spdx` and
-/// `spdxjson`, `cyclonedx`, `link`, `vuln`, `openvex`, `custom`, or a URI
-/// given as is.
-pub fn predicate_type_for(name: &str) -> Option<&str> {
-    Some(match name {
-        "slsaprovenance" | "slsaprovenance02" => "https://slsa.dev/provenance/v0.2",
-        "slsaprovenance1" => "https://slsa.dev/provenance/v1",
-        "spdx" | "spdxjson" => "https://spdx.dev/Document",
-        "cyclonedx" => "https://cyclonedx.org/bom",
-        "link" => "https://in-toto.io/Link/v1",
-        "vuln" => "https://cosign.sigstore.dev/attestation/vuln/v1",
-        "openvex" => "https://openvex.dev/ns",
-        "custom" => "https://cosign.sigstore.dev/attestation/v1",
-        uri if uri.contains("://") => uri,
-        _ => return None,
-    })
 }
 
 /// What a signature verification established, for the verdict.
