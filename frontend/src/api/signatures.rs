@@ -1,7 +1,7 @@
 //! What the signatures panel calls: an image's referrers through `/v2`,
 //! and the trusted root `strata serve --trusted-root` names.
 
-use gloo_net::http::Request;
+use gloo_net::http::{Request, RequestBuilder};
 use shared::digest::Digest;
 use shared::reference::Reference;
 
@@ -19,21 +19,10 @@ pub async fn v2_referrers(
         encode_path(&reference.proxy_path()),
         encode_path(&digest.to_string())
     );
-    let abort = AbortOnDrop::new();
-    let response = Request::get(&url)
-        .header("Accept", "application/vnd.oci.image.index.v1+json")
-        .abort_signal(abort.signal().as_ref())
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if response.status() == 404 {
+    let request = Request::get(&url).header("Accept", "application/vnd.oci.image.index.v1+json");
+    let Some(bytes) = get_unless_absent(request).await? else {
         return Ok(None);
-    }
-    let response = check_status(response).await?;
-    let bytes = response
-        .binary()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+    };
     if bytes.len() as u64 > shared::walk::MAX_MANIFEST {
         return Err(ApiError::Network(format!(
             "the referrers list is {} bytes, more than a manifest may be",
@@ -51,7 +40,14 @@ pub async fn v2_referrers(
 /// `GET /api/v1/trusted-root`: the Sigstore trusted root `strata serve
 /// --trusted-root` names, or `None` (use the public-good one).
 pub async fn trusted_root() -> Result<Option<Vec<u8>>, ApiError> {
-    let response = Request::get("/api/v1/trusted-root")
+    get_unless_absent(Request::get("/api/v1/trusted-root")).await
+}
+
+/// The body of `request`'s answer, or `None` for a `404`.
+async fn get_unless_absent(request: RequestBuilder) -> Result<Option<Vec<u8>>, ApiError> {
+    let abort = AbortOnDrop::new();
+    let response = request
+        .abort_signal(abort.signal().as_ref())
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
