@@ -14,6 +14,10 @@ use test_support::{Auth, DashboardStack, Registry};
 
 const LONG: Duration = Duration::from_secs(90);
 
+/// Whether the page fetched the signature verification module (the
+/// `trust_panel` split point, `split_trust_panel-<hash>.wasm`).
+const VERIFIER_FETCHED: &str = "return performance.getEntriesByType('resource').some(e => e.name.includes('split_trust_panel'));";
+
 /// Each referrer row: (source, data-state, kind of the first failed check or "").
 const ROWS: &str = "return Array.from(document.querySelectorAll('[data-test=referrer]')).map(r => { \
     const failed = r.querySelector('[data-test=check][data-passed=false]'); \
@@ -101,6 +105,11 @@ async fn a_link_with_a_key_or_an_identity_is_verified_in_the_browser() {
         .await
         .expect("rests on");
     assert!(rests.contains(&key.fingerprint()), "{rests}");
+    let fetched: bool = browser.json(VERIFIER_FETCHED).await.expect("resources");
+    assert!(
+        fetched,
+        "the verifier is a module of its own, fetched for a signed image"
+    );
     let rows: Vec<(String, String, String)> = browser.json(ROWS).await.expect("rows");
     assert!(
         rows.len() >= 6,
@@ -283,7 +292,7 @@ async fn the_policy_form_puts_the_policy_in_the_link() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_unsigned_image_says_nothing_is_attached() {
+async fn an_unsigned_image_says_nothing_is_attached_and_fetches_no_verifier() {
     let registry = Registry::start(Auth::Open).expect("registry");
     let pushed = registry.push_fixture("test/diff:a").expect("push");
     let stack =
@@ -300,6 +309,15 @@ async fn an_unsigned_image_says_nothing_is_attached() {
         .await
         .expect("the panel says nothing is attached");
     assert!(text.contains("Nothing is attached"), "{text}");
+    let fetched: bool = stack
+        .browser()
+        .json(VERIFIER_FETCHED)
+        .await
+        .expect("resources");
+    assert!(
+        !fetched,
+        "an image with nothing attached does not fetch the verifier"
+    );
     stack.close().await.expect("close");
 }
 
