@@ -48,10 +48,37 @@ async fn the_image_page_verify_and_the_explorer_read_an_image_once() {
         .wait_text("[data-test=verify-verdict][data-done=true]", LONG)
         .await
         .expect("Verify settles");
+    // So does the signatures panel (the index's attestation is unsigned).
+    stack
+        .browser()
+        .wait_text("[data-test=signature-verdict][data-state=unsigned]", LONG)
+        .await
+        .expect("the signatures panel settles");
     let on_the_page = v2_fetches(&stack).await;
+    // The signatures panel reads other documents: the referrers, cosign's
+    // tags and the index's attestation manifests (each once too).
+    let index: serde_json::Value = serde_json::from_slice(
+        &stack
+            .registry()
+            .raw_manifest("library/multi", &pushed[0].digest)
+            .expect("raw index"),
+    )
+    .expect("json");
+    let attestations: Vec<String> = index["manifests"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|d| d["annotations"]["vnd.docker.reference.type"] == "attestation-manifest")
+        .filter_map(|d| d["digest"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        !attestations.is_empty(),
+        "the fixture has an attestation entry"
+    );
     let manifests: Vec<&String> = on_the_page
         .keys()
-        .filter(|p| p.contains("/manifests/"))
+        .filter(|p| p.contains("/manifests/") && !p.contains("/manifests/sha256-"))
+        .filter(|p| !attestations.iter().any(|a| p.ends_with(a.as_str())))
         .collect();
     assert_eq!(
         manifests.len(),
