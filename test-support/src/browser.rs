@@ -89,16 +89,28 @@ impl Browser {
         &self.client
     }
 
-    /// Waits up to `timeout` for an element matching `css` and returns its text.
+    /// Waits up to `timeout` for an element matching `css` and returns its
+    /// text. An element the page re-rendered between finding and reading
+    /// it (a stale reference) makes it look again, a few times.
     pub async fn wait_text(&self, css: &str, timeout: Duration) -> crate::Result<String> {
-        let element = self
-            .client
-            .wait()
-            .at_most(timeout)
-            .for_element(fantoccini::Locator::Css(css))
-            .await
-            .map_err(|e| format!("no element {css} within {timeout:?}: {e}"))?;
-        Ok(element.text().await?)
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let element = self
+                .client
+                .wait()
+                .at_most(timeout)
+                .for_element(fantoccini::Locator::Css(css))
+                .await
+                .map_err(|e| format!("no element {css} within {timeout:?}: {e}"))?;
+            match element.text().await {
+                Ok(text) => return Ok(text),
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                        && attempts < 5 => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Saves a screenshot to `artifacts/screenshots/NAME.png` under the workspace.
