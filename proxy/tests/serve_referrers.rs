@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use test_support::cli::Cli;
 use test_support::fixtures::layer::sha256;
+use test_support::signing::upload_blob;
 use test_support::{Auth, Registry, fixtures};
 
 #[expect(dead_code, reason = "each test file uses its own part of these")]
@@ -22,34 +23,9 @@ const SBOM: &str = "application/spdx+json";
 /// Uploads `bytes` as a blob of `repo`; its digest.
 async fn upload(http: &reqwest::Client, registry: &Registry, repo: &str, bytes: &[u8]) -> String {
     let digest = sha256(bytes);
-    let started = http
-        .post(format!("{}/v2/{repo}/blobs/uploads/", registry.url()))
-        .send()
+    upload_blob(http, registry, repo, &digest, bytes)
         .await
-        .expect("start upload");
-    assert_eq!(started.status(), StatusCode::ACCEPTED);
-    let location = started.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    let location = if location.starts_with("http") {
-        location
-    } else {
-        format!("{}{location}", registry.url())
-    };
-    let separator = if location.contains('?') { '&' } else { '?' };
-    let done = http
-        .put(format!("{location}{separator}digest={digest}"))
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .expect("finish upload");
-    assert_eq!(
-        done.status(),
-        StatusCode::CREATED,
-        "{:?}",
-        done.text().await
-    );
+        .expect("upload a blob");
     digest
 }
 

@@ -38,4 +38,5 @@ pub use bundle::{BUNDLE_V03, BundleVersion};
 pub use cert::Identity;
 pub use fixture::{SignedFixture, push_signed};
 pub use keys::{EcKey, EdKey, TestKeys};
+pub use plan::upload_blob;
 pub use sigstore::{Payload, Signed, TestSigstore};

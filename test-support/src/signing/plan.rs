@@ -110,8 +110,9 @@ impl Plan {
     }
 }
 
-/// A monolithic blob upload (`POST` then `PUT ?digest=`).
-async fn upload_blob(
+/// A monolithic blob upload (`POST` then `PUT ?digest=`) of `bytes`,
+/// whose digest is `digest`, into `repo` of `registry`.
+pub async fn upload_blob(
     http: &reqwest::Client,
     registry: &crate::Registry,
     repo: &str,
